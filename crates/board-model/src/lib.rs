@@ -1,0 +1,1 @@
+//! board-model (placeholder until its module lands).

@@ -1,0 +1,1 @@
+//! board-store (placeholder until its module lands).

@@ -1,0 +1,1 @@
+//! sync-protocol (placeholder until its module lands).

@@ -1,0 +1,2 @@
+//! `tackctl` (placeholder).
+fn main() {}
