@@ -1,0 +1,52 @@
+//! The one error type of `board-store`: every failure names the file or board it concerns.
+
+use std::path::PathBuf;
+
+use crate::Seq;
+
+/// Everything that can go wrong while opening or using a [`crate::Store`].
+#[derive(thiserror::Error, Debug)]
+pub enum StoreError {
+    /// The file exists but was not written by Tack; it is left untouched.
+    #[error("{} is not a Tack data file ({reason})", path.display())]
+    NotATackStore { path: PathBuf, reason: String },
+
+    /// The file was written by a newer Tack; this build will not downgrade or touch it.
+    #[error(
+        "{} was written by a newer version of Tack (schema version {found}, this build supports up to {supported}); update Tack to open it",
+        path.display()
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    /// The file is a Tack store whose contents are damaged (truncated, corrupted pages).
+    #[error("{} is damaged and cannot be opened safely: {detail}", path.display())]
+    Damaged { path: PathBuf, detail: String },
+
+    #[error("no board with id {0:?} in this store")]
+    UnknownBoard(String),
+
+    #[error("a board with id {0:?} already exists in this store")]
+    BoardExists(String),
+
+    /// A stored Yjs update (or snapshot, reported with the snapshot's `up_to_seq`) does not
+    /// decode or apply.
+    #[error("board {board:?}: stored update #{seq} is corrupt: {detail}")]
+    CorruptUpdate {
+        board: String,
+        seq: Seq,
+        detail: String,
+    },
+
+    #[error("SQLite error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,186 @@
+//! Board records, isolation between boards, seq allocation and two handles on one file.
+
+use board_store::{Seq, Store, StoreError, UpdateOrigin};
+
+use crate::support::{record, render, temp_store, Editor};
+
+#[test]
+fn create_list_rename_and_delete_boards() {
+    let (_dir, _path, mut store) = temp_store();
+    let mut editor = Editor::new(1);
+    assert_eq!(
+        store
+            .create_board(&record("zeta", "Z", 10), &editor.set("t", "z"))
+            .expect("create"),
+        1
+    );
+    store
+        .create_board(&record("alpha", "A", 20), &editor.set("t", "a"))
+        .expect("create");
+    store
+        .create_board(&record("beta", "B", 10), &editor.set("t", "b"))
+        .expect("create");
+    let ids: Vec<String> = store
+        .list_boards()
+        .expect("list")
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    assert_eq!(
+        ids,
+        ["beta", "zeta", "alpha"],
+        "ordered by created_at, then id"
+    );
+
+    let duplicate = store.create_board(&record("beta", "again", 1), b"");
+    assert!(matches!(duplicate, Err(StoreError::BoardExists(ref id)) if id == "beta"));
+
+    store.set_board_title("beta", "Renamed").expect("title");
+    store
+        .set_board_server("beta", Some("wss://relay.example"), Some("editor"))
+        .expect("server");
+    store.mark_synced("beta", 1234).expect("synced");
+    let beta = store.board("beta").expect("get").expect("exists");
+    assert_eq!(beta.title, "Renamed");
+    assert_eq!(beta.server.as_deref(), Some("wss://relay.example"));
+    assert_eq!(beta.role.as_deref(), Some("editor"));
+    assert_eq!(beta.last_synced_at_ms, Some(1234));
+    store.set_board_server("beta", None, None).expect("unlink");
+    assert_eq!(
+        store.board("beta").expect("get").expect("exists").server,
+        None
+    );
+
+    store.save_undo_state("beta", b"undo").expect("undo");
+    store.compact("beta").expect("compact");
+    store.delete_board("beta").expect("delete");
+    assert_eq!(store.board("beta").expect("get"), None);
+    assert!(matches!(
+        store.load_board("beta"),
+        Err(StoreError::UnknownBoard(_))
+    ));
+    assert!(matches!(
+        store.delete_board("beta"),
+        Err(StoreError::UnknownBoard(_))
+    ));
+    assert!(matches!(
+        store.append_update("beta", UpdateOrigin::Local, b"x"),
+        Err(StoreError::UnknownBoard(_))
+    ));
+    assert!(matches!(
+        store.set_board_title("nope", "x"),
+        Err(StoreError::UnknownBoard(_))
+    ));
+    assert_eq!(store.list_boards().expect("list").len(), 2);
+
+    // The id is free again, and nothing of the old board comes back.
+    store
+        .create_board(&record("beta", "New", 30), &editor.set("t", "new"))
+        .expect("recreate");
+    assert_eq!(store.load_board("beta").expect("load").updates.len(), 1);
+    assert_eq!(store.load_undo_state("beta").expect("undo"), None);
+    assert_eq!(store.pending_count("beta").expect("pending"), 1);
+}
+
+#[test]
+fn boards_are_isolated_and_seqs_increase() {
+    let (_dir, _path, mut store) = temp_store();
+    let mut a = Editor::new(1);
+    let mut b = Editor::new(2);
+    store
+        .create_board(&record("a", "A", 1), &a.set("name", "a"))
+        .expect("create");
+    store
+        .create_board(&record("b", "B", 2), &b.set("name", "b"))
+        .expect("create");
+    let mut last: Seq = 1;
+    for i in 0..10 {
+        let seq = store
+            .append_update("a", UpdateOrigin::Local, &a.set(&format!("k{i}"), "a"))
+            .expect("append a");
+        assert!(seq > last);
+        last = seq;
+        store
+            .append_update("b", UpdateOrigin::Remote, &b.set(&format!("k{i}"), "b"))
+            .expect("append b");
+    }
+    assert_eq!(last, 11, "seqs are per board and dense");
+    assert_eq!(store.pending_count("a").expect("pending"), 11);
+    assert_eq!(
+        store.pending_count("b").expect("pending"),
+        1,
+        "remote updates are not pending"
+    );
+    store.acknowledge("a", &[1, 2, 3]).expect("ack");
+    assert_eq!(
+        store.outbox("a").expect("outbox").first().map(|e| e.0),
+        Some(4)
+    );
+    assert_eq!(store.pending_count("b").expect("pending"), 1);
+
+    let state_a = render(&store.load_board("a").expect("load a"));
+    let state_b = render(&store.load_board("b").expect("load b"));
+    assert_eq!(state_a.get("name").map(String::as_str), Some("a"));
+    assert!(state_a.values().skip(1).all(|v| v == "a"), "{state_a:?}");
+    assert!(state_b.values().all(|v| v == "b"), "{state_b:?}");
+
+    store.compact("a").expect("compact a");
+    assert_eq!(store.update_count("b").expect("count"), 11, "b untouched");
+    store.save_undo_state("a", b"one").expect("undo");
+    store.save_undo_state("a", b"two").expect("undo");
+    assert_eq!(
+        store.load_undo_state("a").expect("undo"),
+        Some(b"two".to_vec())
+    );
+    assert_eq!(store.load_undo_state("b").expect("undo"), None);
+}
+
+#[test]
+fn two_handles_on_one_file_both_write() {
+    let (_dir, path, mut app) = temp_store();
+    let mut cli = Store::open(&path).expect("second handle");
+    app.create_board(
+        &record("shared", "Shared", 1),
+        &Editor::new(1).set("t", "s"),
+    )
+    .expect("create");
+    assert_eq!(cli.list_boards().expect("cli sees the board").len(), 1);
+    cli.create_board(&record("cli", "From CLI", 2), b"")
+        .expect("cli creates");
+    assert!(app.board("cli").expect("get").is_some());
+
+    let writers: Vec<_> = [(app, 10u64), (cli, 20u64)]
+        .into_iter()
+        .map(|(mut store, client)| {
+            std::thread::spawn(move || {
+                let mut editor = Editor::new(client);
+                (0..50)
+                    .map(|i| {
+                        store
+                            .append_update(
+                                "shared",
+                                UpdateOrigin::Local,
+                                &editor.set(&format!("{client}-{i}"), "v"),
+                            )
+                            .expect("concurrent append")
+                    })
+                    .collect::<Vec<Seq>>()
+            })
+        })
+        .collect();
+    let mut seqs: Vec<Seq> = writers
+        .into_iter()
+        .flat_map(|w| w.join().expect("writer thread"))
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(
+        seqs,
+        (2..=101).collect::<Vec<Seq>>(),
+        "no seq given twice or skipped"
+    );
+
+    let store = Store::open(&path).expect("third handle");
+    let loaded = store.load_board("shared").expect("load");
+    assert_eq!((loaded.updates.len(), loaded.last_seq), (101, 101));
+    assert_eq!(render(&loaded).len(), 101);
+}

@@ -1,0 +1,7 @@
+//! Integration tests of `board-store`: durability, compaction, file rejection, boards.
+
+mod boards;
+mod compaction;
+mod durability;
+mod rejection;
+mod support;
