@@ -1,1 +1,23 @@
-//! sync-protocol (placeholder until its module lands).
+//! Tack's wire protocol, sans I/O: bytes in, typed messages out, and back.
+//!
+//! - [`lib0`]: the binary primitives with a bounded [`Decoder`].
+//! - [`MuxFrame`]: the multiplexed `/sync` framing, compatible with Hocuspocus 3.x/4.x.
+//! - [`YwsMessage`]: single-board y-websocket framing.
+//! - [`prescan_update_v1`] and friends: refuse hostile Yjs updates before yrs decodes them.
+//!
+//! This crate does no I/O: no sockets, no async runtime, no storage.
+
+mod error;
+mod frame;
+pub mod lib0;
+mod prescan;
+mod sync;
+
+pub use error::ProtocolError;
+pub use frame::{AuthMessage, AuthScope, MuxFrame, MuxMessage, YwsMessage, PING_BYTE, PONG_BYTE};
+pub use lib0::{Decoder, Limits};
+pub use prescan::{
+    decode_state_vector_checked, decode_update_checked, prescan_state_vector_v1, prescan_update_v1,
+    UpdateLimits, UpdateStats,
+};
+pub use sync::{decode_awareness_update, encode_awareness_update, AwarenessEntry, SyncMessage};

@@ -1,0 +1,134 @@
+//! y-protocols sync messages (Step1, Step2, Update) and awareness update bodies.
+
+use crate::error::{ProtocolError, Result};
+use crate::lib0::{write_var_bytes, write_var_string, write_var_u64, Decoder};
+
+/// y-protocols `messageYjsSyncStep1` / `Step2` / `Update`. Payloads are raw Yjs v1 bytes;
+/// check them with [`crate::decode_update_checked`] / [`crate::decode_state_vector_checked`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncMessage {
+    /// 0: the sender's state vector.
+    Step1 { state_vector: Vec<u8> },
+    /// 1: everything the receiver lacks, as an update.
+    Step2 { update: Vec<u8> },
+    /// 2: an incremental update.
+    Update { update: Vec<u8> },
+}
+
+impl SyncMessage {
+    pub(crate) fn decode_from(decoder: &mut Decoder<'_>) -> Result<Self> {
+        let tag = decoder.read_var_u64()?;
+        let payload = decoder.read_var_bytes()?.to_vec();
+        match tag {
+            0 => Ok(SyncMessage::Step1 {
+                state_vector: payload,
+            }),
+            1 => Ok(SyncMessage::Step2 { update: payload }),
+            2 => Ok(SyncMessage::Update { update: payload }),
+            tag => Err(ProtocolError::UnknownTag {
+                what: "sync message",
+                tag,
+            }),
+        }
+    }
+
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        let (tag, payload) = match self {
+            SyncMessage::Step1 { state_vector } => (0, state_vector),
+            SyncMessage::Step2 { update } => (1, update),
+            SyncMessage::Update { update } => (2, update),
+        };
+        write_var_u64(out, tag);
+        write_var_bytes(out, payload);
+    }
+}
+
+/// One client's entry in a y-protocols awareness update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwarenessEntry {
+    pub client_id: u64,
+    pub clock: u64,
+    /// JSON text of the state; `"null"` means the client went away.
+    pub state_json: String,
+}
+
+/// Decodes the body of an awareness message (`varUint(n)`, then n × `varUint(client)
+/// varUint(clock) varString(json)`), checking counts, UTF-8 and JSON nesting depth.
+pub fn decode_awareness_update(
+    bytes: &[u8],
+    limits: &crate::Limits,
+) -> Result<Vec<AwarenessEntry>> {
+    check_frame_size(bytes, limits)?;
+    let mut decoder = Decoder::new(bytes, limits.max_string_bytes);
+    let count = decoder.read_var_u64()?;
+    // Each entry is at least 3 bytes: client, clock, empty string length.
+    decoder.check_count("awareness entry", count, 3)?;
+    let mut entries = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let client_id = decoder.read_var_u64()?;
+        let clock = decoder.read_var_u64()?;
+        let state_json = decoder.read_var_string("awareness state")?;
+        check_json_nesting(state_json, limits.max_nesting)?;
+        entries.push(AwarenessEntry {
+            client_id,
+            clock,
+            state_json: state_json.to_owned(),
+        });
+    }
+    decoder.finish()?;
+    Ok(entries)
+}
+
+/// Encodes an awareness update body (the inverse of [`decode_awareness_update`]).
+pub fn encode_awareness_update(entries: &[AwarenessEntry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_var_u64(&mut out, entries.len() as u64);
+    for entry in entries {
+        write_var_u64(&mut out, entry.client_id);
+        write_var_u64(&mut out, entry.clock);
+        write_var_string(&mut out, &entry.state_json);
+    }
+    out
+}
+
+pub(crate) fn check_frame_size(bytes: &[u8], limits: &crate::Limits) -> Result<()> {
+    if bytes.len() > limits.max_frame_bytes {
+        return Err(ProtocolError::LimitExceeded {
+            what: "frame bytes",
+            actual: bytes.len() as u64,
+            max: limits.max_frame_bytes as u64,
+        });
+    }
+    Ok(())
+}
+
+/// Counts bracket depth of JSON text outside string literals, without parsing it, so that
+/// a later recursive parser (serde_json in yrs, JSON.parse in browsers) stays shallow.
+pub(crate) fn check_json_nesting(json: &str, max_nesting: usize) -> Result<()> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for byte in json.bytes() {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max_nesting {
+                    return Err(ProtocolError::NestingTooDeep { max: max_nesting });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Replays the fuzz seed corpus and every saved fuzz artifact as ordinary tests.

@@ -1,0 +1,272 @@
+//! Hand-built hostile Yjs updates and state vectors: each must be refused, none may crash us.
+
+use sync_protocol::lib0::{write_var_string, write_var_u64};
+use sync_protocol::{
+    decode_state_vector_checked, decode_update_checked, prescan_state_vector_v1, prescan_update_v1,
+    ProtocolError, UpdateLimits,
+};
+
+/// One client, one item with no origins in root `root` (key `key` if given), given content
+/// ref and content bytes, then an empty delete set.
+pub fn single_item_update(
+    root: &[u8],
+    key: Option<&[u8]>,
+    content_ref: u8,
+    content: &[u8],
+) -> Vec<u8> {
+    let mut out = vec![1, 1, 1, 0]; // 1 client, 1 block, client 1, clock 0
+    out.push(content_ref | if key.is_some() { 0x20 } else { 0 });
+    out.push(1); // parent is a root type, by name
+    write_var_u64(&mut out, root.len() as u64);
+    out.extend_from_slice(root);
+    if let Some(key) = key {
+        write_var_u64(&mut out, key.len() as u64);
+        out.extend_from_slice(key);
+    }
+    out.extend_from_slice(content);
+    out.push(0); // empty delete set
+    out
+}
+
+/// An Any content (ref 8) with one value: `depth` nested single-element arrays around null.
+pub fn nested_any_update(depth: usize) -> Vec<u8> {
+    let mut content = vec![1]; // one Any value
+    for _ in 0..depth {
+        content.extend_from_slice(&[117, 1]); // array of one element
+    }
+    content.push(126); // null
+    single_item_update(b"a", None, 8, &content)
+}
+
+#[test]
+fn ten_thousand_deep_any_is_refused_without_crashing() {
+    let update = nested_any_update(10_000);
+    assert!(update.len() > 20_000 && update.len() < 21_000);
+    let limits = UpdateLimits::default();
+    assert_eq!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::NestingTooDeep { max: 64 })
+    );
+    assert!(matches!(
+        decode_update_checked(&update, &limits),
+        Err(ProtocolError::NestingTooDeep { .. })
+    ));
+    // Deeply nested maps too (each level: one entry with key "k").
+    let mut content = vec![1];
+    for _ in 0..10_000 {
+        content.extend_from_slice(&[118, 1, 1, b'k']);
+    }
+    content.push(126);
+    let update = single_item_update(b"a", None, 8, &content);
+    assert_eq!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::NestingTooDeep { max: 64 })
+    );
+}
+
+#[test]
+fn nesting_at_the_limit_is_accepted_and_decodes_in_yrs() {
+    let limits = UpdateLimits::default();
+    let update = nested_any_update(64);
+    let stats = prescan_update_v1(&update, &limits).expect("64 levels accepted");
+    assert_eq!(stats.deepest_any, 64);
+    decode_update_checked(&update, &limits).expect("yrs decodes it");
+    assert!(prescan_update_v1(&nested_any_update(65), &limits).is_err());
+}
+
+#[test]
+fn huge_state_vector_count_is_refused() {
+    let limits = UpdateLimits::default();
+    let bytes = [0xff, 0xff, 0xff, 0x7a];
+    assert!(matches!(
+        prescan_state_vector_v1(&bytes, &limits),
+        Err(ProtocolError::LimitExceeded { .. } | ProtocolError::LengthExceedsInput { .. })
+    ));
+    assert!(decode_state_vector_checked(&bytes, &limits).is_err());
+    // Within the client limit but beyond the input.
+    let bytes = [0x10, 0x01, 0x01];
+    assert!(matches!(
+        prescan_state_vector_v1(&bytes, &limits),
+        Err(ProtocolError::LengthExceedsInput { .. })
+    ));
+    // The same four bytes as an update's client count.
+    assert!(prescan_update_v1(&[0xff, 0xff, 0xff, 0x7a], &limits).is_err());
+}
+
+#[test]
+fn invalid_utf8_is_refused_everywhere_a_string_lives() {
+    let limits = UpdateLimits::default();
+    let bad = [0xc3, 0x28];
+    // Root name.
+    let update = single_item_update(&bad, None, 4, &[1, b'x']);
+    assert_eq!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::InvalidUtf8 {
+            what: "root type name"
+        })
+    );
+    // Map key (parent sub).
+    let update = single_item_update(b"m", Some(&bad), 4, &[1, b'x']);
+    assert_eq!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::InvalidUtf8 { what: "map key" })
+    );
+    // String content.
+    let update = single_item_update(b"t", None, 4, &[2, 0xc3, 0x28]);
+    assert_eq!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::InvalidUtf8 {
+            what: "string content"
+        })
+    );
+    // Any string and Any map key.
+    let update = single_item_update(b"a", None, 8, &[1, 119, 2, 0xc3, 0x28]);
+    assert_eq!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::InvalidUtf8 { what: "any string" })
+    );
+    let update = single_item_update(b"a", None, 8, &[1, 118, 1, 2, 0xc3, 0x28, 126]);
+    assert_eq!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::InvalidUtf8 {
+            what: "any map key"
+        })
+    );
+    // The valid counterparts are accepted, so the failures above are about UTF-8 only.
+    assert!(prescan_update_v1(
+        &single_item_update(b"t", Some(b"k"), 4, &[1, b'x']),
+        &limits
+    )
+    .is_ok());
+}
+
+#[test]
+fn counts_beyond_the_input_are_refused() {
+    let limits = UpdateLimits::default();
+    // Any array claiming 2^32-1 elements.
+    let update = single_item_update(b"a", None, 8, &[1, 117, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    assert!(matches!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::LengthExceedsInput {
+            what: "any entry",
+            ..
+        })
+    ));
+    // Struct count per client beyond the input.
+    let update = [1, 0xff, 0xff, 0x03, 1, 0];
+    assert!(matches!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::LengthExceedsInput { what: "struct", .. })
+    ));
+    // Delete set range count beyond the input.
+    let update = [0, 1, 1, 0xff, 0xff, 0x03];
+    assert!(matches!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::LengthExceedsInput {
+            what: "delete range",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn clock_overflows_are_refused() {
+    let limits = UpdateLimits::default();
+    // Delete range clock + len > u32::MAX (yrs would panic in a debug build).
+    let mut update = vec![0, 1, 1, 1];
+    write_var_u64(&mut update, u64::from(u32::MAX));
+    write_var_u64(&mut update, 2);
+    assert_eq!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::MalformedUpdate {
+            reason: "delete range overflows u32"
+        })
+    );
+    // Two GC blocks whose lengths overflow the client's clock.
+    let mut update = vec![1, 2, 1, 0, 0];
+    write_var_u64(&mut update, u64::from(u32::MAX));
+    update.extend_from_slice(&[0, 5, 0]);
+    assert_eq!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::MalformedUpdate {
+            reason: "struct clock overflows u32"
+        })
+    );
+}
+
+#[test]
+fn unsupported_or_ambiguous_contents_are_refused() {
+    let limits = UpdateLimits::default();
+    // Legacy JSON content (yrs and Yjs disagree on its length).
+    let mut content = vec![1];
+    write_var_string(&mut content, "1");
+    assert!(matches!(
+        prescan_update_v1(&single_item_update(b"a", None, 2, &content), &limits),
+        Err(ProtocolError::MalformedUpdate { .. })
+    ));
+    // XmlHook and WeakLink type refs.
+    assert!(prescan_update_v1(&single_item_update(b"a", None, 7, &[5]), &limits).is_err());
+    assert!(prescan_update_v1(&single_item_update(b"a", None, 7, &[7]), &limits).is_err());
+    // Unknown Any tag, content ref with the 5th bit, zero-length GC, trailing bytes.
+    assert!(prescan_update_v1(&single_item_update(b"a", None, 8, &[1, 50]), &limits).is_err());
+    assert!(prescan_update_v1(&single_item_update(b"a", None, 0x14, &[1, b'x']), &limits).is_err());
+    assert!(prescan_update_v1(&[1, 1, 1, 0, 0, 0, 0], &limits).is_err());
+    assert_eq!(
+        prescan_update_v1(&[0, 0, 0], &limits),
+        Err(ProtocolError::TrailingBytes { count: 1 })
+    );
+    // Deep JSON text in an embed.
+    let mut content = Vec::new();
+    write_var_string(&mut content, &"[".repeat(1000));
+    assert_eq!(
+        prescan_update_v1(&single_item_update(b"t", None, 5, &content), &limits),
+        Err(ProtocolError::NestingTooDeep { max: 64 })
+    );
+}
+
+#[test]
+fn oversize_signed_integer_in_any_is_refused() {
+    // yrs shifts by up to 69 bits here, which panics in a debug build.
+    let limits = UpdateLimits::default();
+    let mut content = vec![1, 125];
+    content.extend_from_slice(&[0xff; 10]);
+    content.push(0x01);
+    assert_eq!(
+        prescan_update_v1(&single_item_update(b"a", None, 8, &content), &limits),
+        Err(ProtocolError::InvalidVarInt)
+    );
+}
+
+#[test]
+fn limits_are_enforced() {
+    let tight = UpdateLimits {
+        max_update_bytes: 8,
+        ..UpdateLimits::default()
+    };
+    assert!(matches!(
+        prescan_update_v1(&nested_any_update(3), &tight),
+        Err(ProtocolError::LimitExceeded {
+            what: "update bytes",
+            ..
+        })
+    ));
+    let tight = UpdateLimits {
+        max_clients: 1,
+        ..UpdateLimits::default()
+    };
+    assert!(matches!(
+        prescan_state_vector_v1(&[2, 1, 1, 2, 1], &tight),
+        Err(ProtocolError::LimitExceeded { .. })
+    ));
+    let tight = UpdateLimits {
+        max_structs: 1,
+        ..UpdateLimits::default()
+    };
+    assert!(matches!(
+        prescan_update_v1(&[1, 2, 1, 0, 0, 1, 0, 1, 0], &tight),
+        Err(ProtocolError::LimitExceeded {
+            what: "structs",
+            ..
+        })
+    ));
+}

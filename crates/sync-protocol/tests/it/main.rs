@@ -1,0 +1,8 @@
+//! The one integration-test binary of sync-protocol.
+
+mod fuzz_replay;
+mod golden;
+mod hostile;
+mod lib0;
+mod properties;
+mod real_updates;
