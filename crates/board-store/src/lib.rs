@@ -474,3 +474,9 @@ fn board_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<BoardRecord> {
         last_synced_at_ms: row.get(5)?,
     })
 }
+
+/// The desktop app moves a `Store` into a blocking worker thread.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<Store>();
+};
