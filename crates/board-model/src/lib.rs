@@ -1,1 +1,19 @@
-//! board-model (placeholder until its module lands).
+//! The Tack board document (DESIGN §1) on yrs: typed operations, a read model, change
+//! observation and per-replica undo.
+//!
+//! `board-model` knows nothing of SQLite, tokio, sockets or Tauri: bytes in, bytes out.
+
+mod board;
+mod error;
+pub mod ids;
+pub mod rank;
+mod undo_state;
+mod view;
+
+pub use board::{
+    validate_color, validate_due, Board, ChangeSet, NewTask, Place, ReplicaConfig, LOCAL_ORIGIN,
+    REMOTE_ORIGIN, SCHEMA_VERSION,
+};
+pub use error::{ModelError, Result};
+pub use ids::Sources;
+pub use view::{BoardView, ChecklistItem, ColumnView, LabelView, TaskView};

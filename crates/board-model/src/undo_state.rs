@@ -1,0 +1,73 @@
+//! Saving a replica's undo and redo stacks as bytes, so `tackctl undo` works across processes
+//! and the desktop app's history survives a restart.
+//!
+//! Format: `varUint(version=1)`, then for the undo stack and then the redo stack:
+//! `varUint(count)` followed by `count` × (`varByteArray(deletions)`, `varByteArray(insertions)`),
+//! each an `IdSet` in Yjs v1 delete-set encoding.
+
+use yrs::encoding::read::{Cursor, Read};
+use yrs::encoding::write::Write;
+use yrs::undo::StackItem;
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::IdSet;
+
+use crate::error::{ModelError, Result};
+
+const VERSION: u32 = 1;
+/// Older steps are dropped when saving: nobody undoes 200 steps, and the blob stays small.
+pub const MAX_SAVED_STEPS: usize = 200;
+/// A bound on what a stored blob may claim, checked before allocating.
+const MAX_ITEMS: u32 = 10_000;
+
+fn write_stack(out: &mut Vec<u8>, stack: &[StackItem<()>]) {
+    let kept = &stack[stack.len().saturating_sub(MAX_SAVED_STEPS)..];
+    out.write_var(kept.len() as u32);
+    for item in kept {
+        out.write_buf(item.deletions().encode_v1());
+        out.write_buf(item.insertions().encode_v1());
+    }
+}
+
+pub fn encode(undo: &[StackItem<()>], redo: &[StackItem<()>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.write_var(VERSION);
+    write_stack(&mut out, undo);
+    write_stack(&mut out, redo);
+    out
+}
+
+fn read_stack(cursor: &mut Cursor<'_>, doc: &yrs::Uuid) -> Result<Vec<StackItem<()>>> {
+    let bad = |e: yrs::encoding::read::Error| ModelError::BadUndoState(e.to_string());
+    let count: u32 = cursor.read_var().map_err(bad)?;
+    if count > MAX_ITEMS {
+        return Err(ModelError::BadUndoState(format!(
+            "{count} steps is more than {MAX_ITEMS}"
+        )));
+    }
+    let mut items = Vec::with_capacity(count.min(256) as usize);
+    for _ in 0..count {
+        let deletions = IdSet::decode_v1(cursor.read_buf().map_err(bad)?).map_err(bad)?;
+        let insertions = IdSet::decode_v1(cursor.read_buf().map_err(bad)?).map_err(bad)?;
+        items.push(StackItem::new(doc.clone(), deletions, insertions));
+    }
+    Ok(items)
+}
+
+/// Undo and redo stacks, oldest first.
+pub type Stacks = (Vec<StackItem<()>>, Vec<StackItem<()>>);
+
+pub fn decode(blob: &[u8], doc: yrs::Uuid) -> Result<Stacks> {
+    let mut cursor = Cursor::new(blob);
+    let version: u32 = cursor
+        .read_var()
+        .map_err(|e| ModelError::BadUndoState(e.to_string()))?;
+    if version != VERSION {
+        return Err(ModelError::BadUndoState(format!(
+            "unknown version {version}"
+        )));
+    }
+    let undo = read_stack(&mut cursor, &doc)?;
+    let redo = read_stack(&mut cursor, &doc)?;
+    Ok((undo, redo))
+}

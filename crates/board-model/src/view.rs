@@ -1,0 +1,126 @@
+//! The read model: a board as ordered columns of ordered tasks, and a plain-text rendering.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// A whole board, ready to display.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardView {
+    pub id: String,
+    pub title: String,
+    pub created_at: i64,
+    /// Columns in rank order; archived ones only when asked for.
+    pub columns: Vec<ColumnView>,
+    /// The label catalogue, by name.
+    pub labels: Vec<LabelView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnView {
+    pub id: String,
+    pub title: String,
+    pub rank: String,
+    pub wip: Option<u32>,
+    pub archived: bool,
+    /// Tasks in rank order (ties broken by id).
+    pub tasks: Vec<TaskView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskView {
+    pub id: String,
+    pub title: String,
+    /// The column the task says it is in. A task whose column was deleted concurrently is
+    /// shown in the first live column, and `column` still names the missing one.
+    pub column: String,
+    pub rank: String,
+    pub description: String,
+    /// Label ids, sorted.
+    pub labels: Vec<String>,
+    /// User ids, sorted.
+    pub assignees: Vec<String>,
+    pub due: Option<String>,
+    pub checklist: Vec<ChecklistItem>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub created_by: String,
+    pub archived: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChecklistItem {
+    pub text: String,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelView {
+    pub id: String,
+    pub name: String,
+    pub color: String,
+}
+
+impl BoardView {
+    /// Every task shown, in display order.
+    pub fn tasks(&self) -> impl Iterator<Item = &TaskView> {
+        self.columns.iter().flat_map(|c| c.tasks.iter())
+    }
+
+    /// A compact text form for tests, diffs and the terminal.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# {}", self.title);
+        for column in &self.columns {
+            let _ = write!(out, "## {}", column.title);
+            if let Some(wip) = column.wip {
+                let live = column.tasks.iter().filter(|t| !t.archived).count();
+                let over = if live > wip as usize { " OVER" } else { "" };
+                let _ = write!(out, " [{live}/{wip}{over}]");
+            }
+            if column.archived {
+                out.push_str(" (archived)");
+            }
+            out.push('\n');
+            for task in &column.tasks {
+                self.render_task(&mut out, task);
+            }
+        }
+        out
+    }
+
+    fn render_task(&self, out: &mut String, task: &TaskView) {
+        let _ = write!(out, "- {}", task.title);
+        for label in &task.labels {
+            let name = self
+                .labels
+                .iter()
+                .find(|l| &l.id == label)
+                .map_or(label.as_str(), |l| l.name.as_str());
+            let _ = write!(out, " #{name}");
+        }
+        for user in &task.assignees {
+            let _ = write!(out, " @{user}");
+        }
+        if let Some(due) = &task.due {
+            let _ = write!(out, " due:{due}");
+        }
+        if !task.checklist.is_empty() {
+            let done = task.checklist.iter().filter(|i| i.done).count();
+            let _ = write!(out, " [{done}/{}]", task.checklist.len());
+        }
+        if task.archived {
+            out.push_str(" (archived)");
+        }
+        out.push('\n');
+        for line in task.description.lines() {
+            let _ = writeln!(out, "    | {line}");
+        }
+        for item in &task.checklist {
+            let mark = if item.done { 'x' } else { ' ' };
+            let _ = writeln!(out, "    [{mark}] {}", item.text);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of `board-model`: scripted boards rendered as text, undo, convergence.
+
+#![allow(clippy::unwrap_used)]
+
+mod convergence;
+mod pending;
+mod script;
+mod undo;
