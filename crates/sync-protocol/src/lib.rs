@@ -18,6 +18,6 @@ pub use frame::{AuthMessage, AuthScope, MuxFrame, MuxMessage, YwsMessage, PING_B
 pub use lib0::{Decoder, Limits};
 pub use prescan::{
     decode_state_vector_checked, decode_update_checked, prescan_state_vector_v1, prescan_update_v1,
-    UpdateLimits, UpdateStats,
+    UpdateLimits, UpdateStats, MAX_CLIENT_ID,
 };
 pub use sync::{decode_awareness_update, encode_awareness_update, AwarenessEntry, SyncMessage};

@@ -52,6 +52,9 @@ pub struct UpdateStats {
     pub deepest_any: usize,
 }
 
+/// Yjs client ids are JavaScript safe integers; yrs's `ClientID::new` debug-asserts 53 bits.
+pub const MAX_CLIENT_ID: u64 = (1 << 53) - 1;
+
 // Struct info byte, as in yrs block.rs / Yjs.
 const BLOCK_GC: u8 = 0;
 const BLOCK_SKIP: u8 = 10;
@@ -81,7 +84,7 @@ pub fn prescan_state_vector_v1(bytes: &[u8], limits: &UpdateLimits) -> Result<Up
     let mut decoder = Decoder::new(bytes, limits.max_string_bytes);
     let clients = read_client_count(&mut decoder, limits, "state vector client")?;
     for _ in 0..clients {
-        decoder.read_var_u64()?;
+        read_client_id(&mut decoder)?;
         decoder.read_var_u32()?;
     }
     decoder.finish()?;
@@ -139,6 +142,16 @@ fn read_client_count(
     Ok(clients)
 }
 
+fn read_client_id(decoder: &mut Decoder<'_>) -> Result<u64> {
+    let client = decoder.read_var_u64()?;
+    if client > MAX_CLIENT_ID {
+        return Err(ProtocolError::MalformedUpdate {
+            reason: "client id wider than 53 bits",
+        });
+    }
+    Ok(client)
+}
+
 struct Scan<'a, 'l> {
     decoder: Decoder<'a>,
     limits: &'l UpdateLimits,
@@ -167,7 +180,7 @@ impl Scan<'_, '_> {
                     max: self.limits.max_structs,
                 });
             }
-            let _client = self.decoder.read_var_u64()?;
+            read_client_id(&mut self.decoder)?;
             let mut clock = self.decoder.read_var_u32()?;
             for _ in 0..blocks {
                 let len = self.block()?;
@@ -233,7 +246,7 @@ impl Scan<'_, '_> {
     }
 
     fn id(&mut self) -> Result<()> {
-        self.decoder.read_var_u64()?;
+        read_client_id(&mut self.decoder)?;
         self.decoder.read_var_u32()?;
         Ok(())
     }
@@ -399,7 +412,7 @@ impl Scan<'_, '_> {
         let clients = read_client_count(&mut self.decoder, self.limits, "delete set client")?;
         self.stats.delete_set_clients = clients;
         for _ in 0..clients {
-            self.decoder.read_var_u64()?;
+            read_client_id(&mut self.decoder)?;
             let ranges = u64::from(self.decoder.read_var_u32()?);
             self.decoder.check_count("delete range", ranges, 2)?;
             self.stats.delete_ranges += ranges;

@@ -270,3 +270,38 @@ fn limits_are_enforced() {
         })
     ));
 }
+
+#[test]
+fn client_ids_wider_than_53_bits_are_refused() {
+    // yrs's ClientID::new debug-asserts 53 bits; found by the prescan_then_yrs fuzz target
+    // (fuzz/artifacts/prescan_then_yrs/crash-e43b…, replayed in fuzz_replay.rs).
+    let limits = UpdateLimits::default();
+    let mut wide = Vec::new();
+    write_var_u64(&mut wide, sync_protocol::MAX_CLIENT_ID + 1);
+    // Struct section client.
+    let mut update = vec![1, 1];
+    update.extend_from_slice(&wide);
+    update.extend_from_slice(&[0, 0, 1, 0]);
+    assert!(matches!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::MalformedUpdate { .. })
+    ));
+    // Delete set client.
+    let mut update = vec![0, 1];
+    update.extend_from_slice(&wide);
+    update.extend_from_slice(&[1, 0, 1]);
+    assert!(matches!(
+        prescan_update_v1(&update, &limits),
+        Err(ProtocolError::MalformedUpdate { .. })
+    ));
+    // State vector client.
+    let mut state_vector = vec![1];
+    state_vector.extend_from_slice(&wide);
+    state_vector.push(1);
+    assert!(prescan_state_vector_v1(&state_vector, &limits).is_err());
+    // The widest valid id is accepted.
+    let mut state_vector = vec![1];
+    write_var_u64(&mut state_vector, sync_protocol::MAX_CLIENT_ID);
+    state_vector.push(1);
+    assert!(decode_state_vector_checked(&state_vector, &limits).is_ok());
+}
