@@ -168,6 +168,8 @@ impl Scan<'_, '_> {
     fn structs(&mut self) -> Result<()> {
         let clients = read_client_count(&mut self.decoder, self.limits, "update client")?;
         self.stats.clients = clients;
+        // Bounded by the client count, itself checked against the input length.
+        let mut seen_clients = Vec::with_capacity(clients as usize);
         for _ in 0..clients {
             let blocks = u64::from(self.decoder.read_var_u32()?);
             // Every block takes at least two bytes (info + length or content).
@@ -180,7 +182,7 @@ impl Scan<'_, '_> {
                     max: self.limits.max_structs,
                 });
             }
-            read_client_id(&mut self.decoder)?;
+            seen_clients.push(read_client_id(&mut self.decoder)?);
             let mut clock = self.decoder.read_var_u32()?;
             for _ in 0..blocks {
                 let len = self.block()?;
@@ -191,6 +193,15 @@ impl Scan<'_, '_> {
                         reason: "struct clock overflows u32",
                     })?;
             }
+        }
+        // Real encoders write each client once, its blocks contiguous. yrs appends a repeated
+        // client's blocks to the same list out of clock order, then panics (or, in release,
+        // wraps a subtraction) while integrating them: found by the prescan_then_yrs fuzzer.
+        seen_clients.sort_unstable();
+        if seen_clients.windows(2).any(|pair| pair[0] == pair[1]) {
+            return Err(ProtocolError::MalformedUpdate {
+                reason: "client listed twice in the struct section",
+            });
         }
         Ok(())
     }

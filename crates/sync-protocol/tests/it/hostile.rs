@@ -305,3 +305,16 @@ fn client_ids_wider_than_53_bits_are_refused() {
     state_vector.push(1);
     assert!(decode_state_vector_checked(&state_vector, &limits).is_ok());
 }
+
+#[test]
+fn a_client_listed_twice_is_refused() {
+    // fuzz/artifacts/prescan_then_yrs/crash-8214…: client 0 twice, GC blocks out of clock order;
+    // yrs 0.28.1 panics integrating it ("attempt to subtract with overflow", block_store.rs).
+    let update = [4, 0, 6, 0, 1, 0, 6, 0, 1, 1, 0, 1, 0, 0x14, 0, 0, 0, 0];
+    assert_eq!(
+        prescan_update_v1(&update, &UpdateLimits::default()),
+        Err(ProtocolError::MalformedUpdate {
+            reason: "client listed twice in the struct section"
+        })
+    );
+}
