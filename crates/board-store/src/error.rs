@@ -41,6 +41,11 @@ pub enum StoreError {
         detail: String,
     },
 
+    /// Compaction refused: some stored updates build on ones not in the log yet, so a snapshot
+    /// now would lose them. Nothing changed; compaction succeeds once the gap is filled.
+    #[error("board {board:?} cannot be compacted yet: {detail}")]
+    IncompleteHistory { board: String, detail: String },
+
     #[error("SQLite error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 

@@ -4,7 +4,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::{Doc, IdSet, ReadTxn, StateVector, Transact, Update};
 
 use crate::Seq;
 
@@ -20,11 +20,22 @@ pub(crate) struct FoldError {
     pub detail: String,
 }
 
-/// Applies each `(seq, bytes)` in order to a fresh gc-enabled document and encodes the result.
+/// Why a fold cannot become a snapshot.
+pub(crate) enum FoldFailure {
+    /// A stored piece would not decode or apply.
+    Corrupt(FoldError),
+    /// Some stored blocks did not integrate (their predecessors are not in the log yet).
+    Incomplete { detail: String },
+}
+
+/// Applies each `(seq, bytes)` in order to a fresh gc-enabled document and encodes the result,
+/// refusing if anything stored failed to integrate: the snapshot replaces the log, so it must
+/// hold every block the log holds.
 pub(crate) fn fold<'a>(
     pieces: impl IntoIterator<Item = (Seq, &'a [u8])>,
-) -> Result<Folded, FoldError> {
+) -> Result<Folded, FoldFailure> {
     let doc = Doc::new();
+    let mut stored_blocks = IdSet::default();
     {
         let mut txn = doc.transact_mut();
         for (seq, bytes) in pieces {
@@ -33,18 +44,44 @@ pub(crate) fn fold<'a>(
             // decoder bug from taking the desktop app down with it.
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 let update = Update::decode_v1(bytes).map_err(|e| e.to_string())?;
-                txn.apply_update(update).map_err(|e| e.to_string())
+                let blocks = update.insertions(true);
+                txn.apply_update(update).map_err(|e| e.to_string())?;
+                Ok(blocks)
             }));
             match outcome {
-                Ok(Ok(())) => {}
-                Ok(Err(detail)) => return Err(fold_error(detail)),
-                Err(_) => return Err(fold_error("the Yjs decoder panicked".into())),
+                Ok(Ok(blocks)) => stored_blocks.merge_with(blocks),
+                Ok(Err(detail)) => return Err(FoldFailure::Corrupt(fold_error(detail))),
+                Err(_) => {
+                    let detail = "the Yjs decoder panicked".into();
+                    return Err(FoldFailure::Corrupt(fold_error(detail)));
+                }
             }
         }
     }
     let txn = doc.transact();
+    // yrs 0.28.1 silently drops an update that arrives after a clock gap instead of keeping it
+    // pending, and `encode_state_as_update_v1` loses integrated blocks when something is
+    // pending. So: check every stored block made it in, and encode integrated state only.
+    let have = txn.state_vector();
+    for (client, ranges) in stored_blocks.iter() {
+        let needed = ranges.iter().map(|r| r.end).max().unwrap_or(0);
+        if needed > have.get(client) {
+            return Err(FoldFailure::Incomplete {
+                detail: format!(
+                    "client {} has blocks up to clock {needed} but only {} integrate",
+                    client.get(),
+                    have.get(client)
+                ),
+            });
+        }
+    }
+    if txn.store().pending_update().is_some() || txn.store().pending_ds().is_some() {
+        return Err(FoldFailure::Incomplete {
+            detail: "updates are waiting for missing predecessors".into(),
+        });
+    }
     Ok(Folded {
-        state: txn.encode_state_as_update_v1(&StateVector::default()),
-        state_vector: txn.state_vector().encode_v1(),
+        state: txn.encode_diff_v1(&StateVector::default()),
+        state_vector: have.encode_v1(),
     })
 }

@@ -395,10 +395,16 @@ impl Store {
             .iter()
             .map(|(state, seq)| (*seq, state.as_slice()))
             .chain(tail.iter().map(|(seq, bytes)| (*seq, bytes.as_slice())));
-        let folded = fold::fold(pieces).map_err(|e| StoreError::CorruptUpdate {
-            board: board.to_owned(),
-            seq: e.seq,
-            detail: e.detail,
+        let folded = fold::fold(pieces).map_err(|failure| match failure {
+            fold::FoldFailure::Corrupt(e) => StoreError::CorruptUpdate {
+                board: board.to_owned(),
+                seq: e.seq,
+                detail: e.detail,
+            },
+            fold::FoldFailure::Incomplete { detail } => StoreError::IncompleteHistory {
+                board: board.to_owned(),
+                detail,
+            },
         })?;
         tx.prepare_cached(
             "INSERT INTO snapshots (board_id, state, state_vector, up_to_seq, created_at)

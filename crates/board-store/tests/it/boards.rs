@@ -7,6 +7,7 @@ use crate::support::{record, render, temp_store, Editor};
 #[test]
 fn create_list_rename_and_delete_boards() {
     let (_dir, _path, mut store) = temp_store();
+    // One document per board, as in real use.
     let mut editor = Editor::new(1);
     assert_eq!(
         store
@@ -15,10 +16,10 @@ fn create_list_rename_and_delete_boards() {
         1
     );
     store
-        .create_board(&record("alpha", "A", 20), &editor.set("t", "a"))
+        .create_board(&record("alpha", "A", 20), &Editor::new(2).set("t", "a"))
         .expect("create");
     store
-        .create_board(&record("beta", "B", 10), &editor.set("t", "b"))
+        .create_board(&record("beta", "B", 10), &Editor::new(3).set("t", "b"))
         .expect("create");
     let ids: Vec<String> = store
         .list_boards()
@@ -75,7 +76,7 @@ fn create_list_rename_and_delete_boards() {
 
     // The id is free again, and nothing of the old board comes back.
     store
-        .create_board(&record("beta", "New", 30), &editor.set("t", "new"))
+        .create_board(&record("beta", "New", 30), &Editor::new(4).set("t", "new"))
         .expect("recreate");
     assert_eq!(store.load_board("beta").expect("load").updates.len(), 1);
     assert_eq!(store.load_undo_state("beta").expect("undo"), None);

@@ -133,3 +133,47 @@ fn corrupt_update_fails_compaction_and_changes_nothing() {
         .append_update("b", UpdateOrigin::Local, &editor.set("d", "4"))
         .expect("append after failed compaction");
 }
+
+/// A remote update stored ahead of the one it builds on must not be folded away: yrs would
+/// drop it from the snapshot. Compaction refuses until the gap is filled, then keeps everything.
+#[test]
+fn compaction_waits_for_a_gap_in_the_log_to_fill() {
+    let (_dir, _path, mut store) = temp_store();
+    let mut local = Editor::new(1);
+    let mut remote = Editor::new(7);
+    store
+        .create_board(&record("b", "Board", 1), &local.set("title", "Board"))
+        .expect("create");
+    let first = remote.set("a", "1");
+    let second = remote.set("b", "2");
+    let third = remote.set("c", "3");
+    for update in [&first, &third] {
+        store
+            .append_update("b", UpdateOrigin::Remote, update)
+            .expect("append");
+    }
+    let before = store.load_board("b").expect("load");
+    let refused = store.compact("b");
+    assert!(
+        matches!(refused, Err(StoreError::IncompleteHistory { .. })),
+        "{refused:?}"
+    );
+    let after = store.load_board("b").expect("load");
+    assert_eq!(
+        after.updates, before.updates,
+        "a refused compaction changes nothing"
+    );
+    assert!(after.snapshot.is_none());
+
+    store
+        .append_update("b", UpdateOrigin::Remote, &second)
+        .expect("append");
+    store.compact("b").expect("compacts once the gap is filled");
+    let state = render(&store.load_board("b").expect("load"));
+    for key in ["title", "a", "b", "c"] {
+        assert!(
+            state.contains_key(key),
+            "{key} lost by compaction: {state:?}"
+        );
+    }
+}
