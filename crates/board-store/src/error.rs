@@ -46,6 +46,10 @@ pub enum StoreError {
     #[error("board {board:?} cannot be compacted yet: {detail}")]
     IncompleteHistory { board: String, detail: String },
 
+    /// The board document refused an operation or stored bytes.
+    #[error(transparent)]
+    Model(#[from] board_model::ModelError),
+
     #[error("SQLite error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 

@@ -11,6 +11,7 @@
 mod error;
 mod fold;
 mod open;
+pub mod replica;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -287,6 +288,31 @@ impl Store {
         Ok(seq)
     }
 
+    /// Appends a replica's local updates, its undo history and its title cache in ONE durable
+    /// transaction: after a crash either all of an operation's effects are stored or none.
+    pub fn append_local_batch(
+        &mut self,
+        board: &str,
+        updates: &[Vec<u8>],
+        undo_blob: Option<&[u8]>,
+        title: Option<&str>,
+    ) -> Result<Vec<Seq>, StoreError> {
+        let tx = self.write_transaction()?;
+        let mut seqs = Vec::with_capacity(updates.len());
+        for bytes in updates {
+            seqs.push(insert_update(&tx, board, UpdateOrigin::Local, bytes)?);
+        }
+        if let Some(blob) = undo_blob {
+            upsert_undo_state(&tx, board, blob)?;
+        }
+        if let Some(title) = title {
+            tx.prepare_cached("UPDATE boards SET title = ?2 WHERE id = ?1 AND title <> ?2")?
+                .execute(params![board, title])?;
+        }
+        tx.commit()?;
+        Ok(seqs)
+    }
+
     /// The snapshot (if any) and the updates after it, in seq order, read consistently even
     /// while another process compacts.
     pub fn load_board(&self, board: &str) -> Result<LoadedBoard, StoreError> {
@@ -437,11 +463,7 @@ impl Store {
     pub fn save_undo_state(&mut self, board: &str, blob: &[u8]) -> Result<(), StoreError> {
         let tx = self.write_transaction()?;
         require_board(&tx, board)?;
-        tx.prepare_cached(
-            "INSERT INTO undo_state (board_id, blob, saved_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (board_id) DO UPDATE SET blob = excluded.blob, saved_at = excluded.saved_at",
-        )?
-        .execute(params![board, blob, now_ms()])?;
+        upsert_undo_state(&tx, board, blob)?;
         tx.commit()?;
         Ok(())
     }
@@ -486,3 +508,16 @@ const _: () = {
     const fn assert_send<T: Send>() {}
     assert_send::<Store>();
 };
+
+fn upsert_undo_state(
+    conn: &rusqlite::Connection,
+    board: &str,
+    blob: &[u8],
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO undo_state (board_id, blob, saved_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (board_id) DO UPDATE SET blob = excluded.blob, saved_at = excluded.saved_at",
+    )?
+    .execute(params![board, blob, now_ms()])?;
+    Ok(())
+}

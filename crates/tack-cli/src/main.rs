@@ -1,2 +1,488 @@
-//! `tackctl` (placeholder).
-fn main() {}
+//! `tackctl`: a command-line client over the same board model and local store as the app.
+
+mod args;
+mod markdown;
+mod resolve;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use board_model::{Board, BoardView, NewTask, Place, ReplicaConfig, Sources};
+use board_store::{replica, Store};
+use clap::Parser;
+
+use args::{
+    BoardCommand, ChecklistAction, Cli, ColumnCommand, Command, EditArgs, ExportFormat,
+    LabelCommand, PlaceArgs, TaskCommand,
+};
+use resolve::resolve;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line, whole cause chain: "tackctl: error: opening ...: not a Tack data file".
+            eprintln!("tackctl: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The store and who is acting, for one invocation.
+struct Session {
+    store: Store,
+    config: ReplicaConfig,
+}
+
+impl Session {
+    fn open(cli: &Cli) -> Result<Self> {
+        let dir: PathBuf = match &cli.data_dir {
+            Some(dir) => dir.clone(),
+            None => board_store::default_data_dir()
+                .context("no platform data directory; pass --data-dir")?,
+        };
+        let store = Store::open_in_dir(&dir)
+            .with_context(|| format!("opening the store in {}", dir.display()))?;
+        let user = cli
+            .user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "local".to_owned());
+        let config = ReplicaConfig {
+            user,
+            sources: Sources::system(),
+        };
+        Ok(Self { store, config })
+    }
+
+    fn board_id(&self, query: &str) -> Result<String> {
+        let boards = self.store.list_boards()?;
+        resolve(
+            "board",
+            query,
+            boards.iter().map(|b| (b.id.as_str(), b.title.as_str())),
+        )
+    }
+
+    fn open_board(&self, query: &str) -> Result<Board> {
+        let id = self.board_id(query)?;
+        replica::open_board(&self.store, &id, self.config.clone())
+            .with_context(|| format!("opening board {id}"))
+    }
+
+    /// Runs one change on a board and makes it durable before returning.
+    fn change<T>(&mut self, query: &str, f: impl FnOnce(&mut Board) -> Result<T>) -> Result<T> {
+        let mut board = self.open_board(query)?;
+        let out = f(&mut board)?;
+        replica::save_local_changes(&mut self.store, &mut board).context("saving the change")?;
+        Ok(out)
+    }
+}
+
+fn column_id(board: &Board, query: &str) -> Result<String> {
+    let view = board.view_with(true);
+    resolve(
+        "column",
+        query,
+        view.columns
+            .iter()
+            .map(|c| (c.id.as_str(), c.title.as_str())),
+    )
+}
+
+fn task_id(board: &Board, query: &str) -> Result<String> {
+    let view = board.view_with(true);
+    let live: Vec<(&str, &str)> = view
+        .tasks()
+        .filter(|t| !t.archived)
+        .map(|t| (t.id.as_str(), t.title.as_str()))
+        .collect();
+    // Live tasks first, so an archived namesake does not make a title ambiguous.
+    resolve("task", query, live).or_else(|_| {
+        resolve(
+            "task",
+            query,
+            view.tasks().map(|t| (t.id.as_str(), t.title.as_str())),
+        )
+    })
+}
+
+fn label_id(board: &Board, query: &str) -> Result<String> {
+    let view = board.view();
+    resolve(
+        "label",
+        query,
+        view.labels.iter().map(|l| (l.id.as_str(), l.name.as_str())),
+    )
+}
+
+fn place(args: &PlaceArgs, anchor: impl Fn(&str) -> Result<String>) -> Result<Place> {
+    Ok(match (args.top, &args.before, &args.after) {
+        (true, _, _) => Place::Top,
+        (_, Some(before), _) => Place::Before(anchor(before)?),
+        (_, _, Some(after)) => Place::After(anchor(after)?),
+        _ => Place::Bottom,
+    })
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn print_view(view: &BoardView, json: bool) -> Result<()> {
+    if json {
+        print_json(view)
+    } else {
+        print!("{}", view.render());
+        Ok(())
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let mut session = Session::open(&cli)?;
+    match cli.command {
+        Command::Board(command) => board_command(&mut session, command),
+        Command::Column(command) => column_command(&mut session, command),
+        Command::Task(command) => task_command(&mut session, command),
+        Command::Label(command) => label_command(&mut session, command),
+        Command::Undo { board } => {
+            if !session.change(&board, |b| Ok(b.undo()))? {
+                bail!("nothing to undo on this computer");
+            }
+            Ok(())
+        }
+        Command::Redo { board } => {
+            if !session.change(&board, |b| Ok(b.redo()))? {
+                bail!("nothing to redo");
+            }
+            Ok(())
+        }
+        Command::Export { board, format } => {
+            let board = session.open_board(&board)?;
+            match format {
+                ExportFormat::Json => print_json(&board.view_with(true)),
+                ExportFormat::Md => {
+                    print!("{}", markdown::render(&board.view()));
+                    Ok(())
+                }
+                ExportFormat::Yjs => {
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&board.encode_state())?;
+                    out.flush()?;
+                    Ok(())
+                }
+            }
+        }
+        Command::Compact { board } => {
+            let id = session.board_id(&board)?;
+            let report = session.store.compact(&id)?;
+            println!(
+                "folded {} updates into a {}-byte snapshot",
+                report.folded_updates, report.snapshot_bytes
+            );
+            Ok(())
+        }
+    }
+}
+
+fn board_command(session: &mut Session, command: BoardCommand) -> Result<()> {
+    match command {
+        BoardCommand::Create { title } => {
+            let id = session.config.sources.new_id();
+            replica::create_board(&mut session.store, &id, &title, session.config.clone())?;
+            println!("{id}");
+        }
+        BoardCommand::List { json } => {
+            let boards = session.store.list_boards()?;
+            if json {
+                let rows: Vec<serde_json::Value> = boards
+                    .iter()
+                    .map(|b| {
+                        let pending = session.store.pending_count(&b.id).unwrap_or(0);
+                        serde_json::json!({"id": b.id, "title": b.title, "createdAt": b.created_at_ms,
+                            "server": b.server, "pendingChanges": pending})
+                    })
+                    .collect();
+                print_json(&rows)?;
+            } else {
+                for b in boards {
+                    println!("{}  {}", b.id, b.title);
+                }
+            }
+        }
+        BoardCommand::Show {
+            board,
+            json,
+            archived,
+        } => {
+            let board = session.open_board(&board)?;
+            print_view(&board.view_with(archived), json)?;
+        }
+        BoardCommand::Rename { board, title } => {
+            session.change(&board, |b| Ok(b.rename(&title)?))?;
+        }
+        BoardCommand::Delete { board } => {
+            let id = session.board_id(&board)?;
+            session.store.delete_board(&id)?;
+        }
+    }
+    Ok(())
+}
+
+fn column_command(session: &mut Session, command: ColumnCommand) -> Result<()> {
+    match command {
+        ColumnCommand::Add {
+            board,
+            title,
+            wip,
+            place: at,
+        } => {
+            let id = session.change(&board, |b| {
+                let p = place(&at, |q| column_id(b, q))?;
+                Ok(b.add_column(&title, wip, p)?)
+            })?;
+            println!("{id}");
+        }
+        ColumnCommand::Rename {
+            board,
+            column,
+            title,
+        } => session.change(&board, |b| {
+            let c = column_id(b, &column)?;
+            Ok(b.rename_column(&c, &title)?)
+        })?,
+        ColumnCommand::Move {
+            board,
+            column,
+            place: at,
+        } => session.change(&board, |b| {
+            let c = column_id(b, &column)?;
+            let p = place(&at, |q| column_id(b, q))?;
+            Ok(b.move_column(&c, p)?)
+        })?,
+        ColumnCommand::Wip {
+            board,
+            column,
+            limit,
+        } => {
+            let limit =
+                match limit.as_str() {
+                    "none" | "off" | "-" => None,
+                    n => Some(n.parse::<u32>().with_context(|| {
+                        format!("WIP limit {n:?} is not a whole number or `none`")
+                    })?),
+                };
+            session.change(&board, |b| {
+                let c = column_id(b, &column)?;
+                Ok(b.set_wip_limit(&c, limit)?)
+            })?
+        }
+        ColumnCommand::Archive { board, column } => session.change(&board, |b| {
+            let c = column_id(b, &column)?;
+            Ok(b.set_column_archived(&c, true)?)
+        })?,
+        ColumnCommand::Unarchive { board, column } => session.change(&board, |b| {
+            let c = column_id(b, &column)?;
+            Ok(b.set_column_archived(&c, false)?)
+        })?,
+        ColumnCommand::Delete { board, column } => session.change(&board, |b| {
+            let c = column_id(b, &column)?;
+            Ok(b.delete_column(&c)?)
+        })?,
+    }
+    Ok(())
+}
+
+fn task_command(session: &mut Session, command: TaskCommand) -> Result<()> {
+    match command {
+        TaskCommand::Add {
+            board,
+            column,
+            title,
+            description,
+            labels,
+            due,
+            place: at,
+        } => {
+            let id = session.change(&board, |b| {
+                let c = column_id(b, &column)?;
+                let p = place(&at, |q| task_id(b, q))?;
+                let label_ids = labels
+                    .iter()
+                    .map(|name| b.ensure_label(name))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let extra = NewTask {
+                    description: description.unwrap_or_default(),
+                    label_ids,
+                    due,
+                };
+                Ok(b.add_task(&c, &title, p, extra)?)
+            })?;
+            println!("{id}");
+        }
+        TaskCommand::Move {
+            board,
+            task,
+            column,
+            place: at,
+        } => session.change(&board, |b| {
+            let t = task_id(b, &task)?;
+            let c = column_id(b, &column)?;
+            let p = place(&at, |q| task_id(b, q))?;
+            Ok(b.move_task(&t, &c, p)?)
+        })?,
+        TaskCommand::Edit(edit) => {
+            let board = edit.board.clone();
+            session.change(&board, |b| edit_task(b, edit))?
+        }
+        TaskCommand::Show { board, task, json } => {
+            let b = session.open_board(&board)?;
+            let t = task_id(&b, &task)?;
+            let view = b.task(&t).context("task vanished")?;
+            if json {
+                print_json(&view)?;
+            } else {
+                let single = BoardView {
+                    columns: b
+                        .view_with(true)
+                        .columns
+                        .into_iter()
+                        .filter(|c| c.tasks.iter().any(|x| x.id == t))
+                        .map(|mut c| {
+                            c.tasks.retain(|x| x.id == t);
+                            c
+                        })
+                        .collect(),
+                    ..b.view()
+                };
+                print!("{}", single.render());
+            }
+        }
+        TaskCommand::Checklist {
+            board,
+            task,
+            action,
+        } => session.change(&board, |b| {
+            let t = task_id(b, &task)?;
+            let index = |n: u32| {
+                n.checked_sub(1)
+                    .context("checklist items are numbered from 1")
+            };
+            match action {
+                ChecklistAction::Add { text } => {
+                    let at = b.add_checklist_item(&t, &text)?;
+                    println!("{}", at + 1);
+                }
+                ChecklistAction::Toggle { item } => {
+                    b.toggle_checklist_item(&t, index(item)?)?;
+                }
+                ChecklistAction::Edit { item, text } => {
+                    b.edit_checklist_item(&t, index(item)?, &text)?;
+                }
+                ChecklistAction::Remove { item } => b.remove_checklist_item(&t, index(item)?)?,
+            }
+            Ok(())
+        })?,
+        TaskCommand::Archive { board, task } => session.change(&board, |b| {
+            let t = task_id(b, &task)?;
+            Ok(b.set_task_archived(&t, true)?)
+        })?,
+        TaskCommand::Unarchive { board, task } => session.change(&board, |b| {
+            let t = task_id(b, &task)?;
+            Ok(b.set_task_archived(&t, false)?)
+        })?,
+        TaskCommand::Delete { board, task } => session.change(&board, |b| {
+            let t = task_id(b, &task)?;
+            Ok(b.delete_task(&t)?)
+        })?,
+    }
+    Ok(())
+}
+
+fn edit_task(b: &mut Board, edit: EditArgs) -> Result<()> {
+    let t = task_id(b, &edit.task)?;
+    let mut changed = false;
+    if let Some(title) = &edit.title {
+        b.set_task_title(&t, title)?;
+        changed = true;
+    }
+    if let Some(text) = &edit.description {
+        b.set_description(&t, text)?;
+        changed = true;
+    }
+    if let Some(due) = &edit.due {
+        b.set_due(&t, Some(due))?;
+        changed = true;
+    }
+    if edit.no_due {
+        b.set_due(&t, None)?;
+        changed = true;
+    }
+    for name in &edit.add_labels {
+        let label = b.ensure_label(name)?;
+        b.set_task_label(&t, &label, true)?;
+        changed = true;
+    }
+    for name in &edit.remove_labels {
+        let label = label_id(b, name)?;
+        b.set_task_label(&t, &label, false)?;
+        changed = true;
+    }
+    for user in &edit.assign {
+        b.set_task_assignee(&t, user, true)?;
+        changed = true;
+    }
+    for user in &edit.unassign {
+        b.set_task_assignee(&t, user, false)?;
+        changed = true;
+    }
+    if !changed {
+        bail!("nothing to change: give --title, --description, --due, --label, --assign, ...");
+    }
+    Ok(())
+}
+
+fn label_command(session: &mut Session, command: LabelCommand) -> Result<()> {
+    match command {
+        LabelCommand::Add { board, name, color } => {
+            let id = session.change(&board, |b| Ok(b.add_label(&name, color.as_deref())?))?;
+            println!("{id}");
+        }
+        LabelCommand::List { board, json } => {
+            let view = session.open_board(&board)?.view();
+            if json {
+                print_json(&view.labels)?;
+            } else {
+                for label in view.labels {
+                    println!("{}  {}  {}", label.id, label.color, label.name);
+                }
+            }
+        }
+        LabelCommand::Edit {
+            board,
+            label,
+            name,
+            color,
+        } => {
+            if name.is_none() && color.is_none() {
+                bail!("nothing to change: give --name or --color");
+            }
+            session.change(&board, |b| {
+                let l = label_id(b, &label)?;
+                Ok(b.update_label(&l, name.as_deref(), color.as_deref())?)
+            })?
+        }
+        LabelCommand::Delete { board, label } => session.change(&board, |b| {
+            let l = label_id(b, &label)?;
+            Ok(b.delete_label(&l)?)
+        })?,
+    }
+    Ok(())
+}

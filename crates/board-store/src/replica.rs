@@ -1,0 +1,93 @@
+//! A board from the store as a live `board_model::Board`, and saving what it did: the one path
+//! by which `tackctl` and the desktop app turn a local edit into durable bytes.
+
+use board_model::{Board, ReplicaConfig};
+
+use crate::{BoardRecord, Store, StoreError};
+
+/// Past this many log rows after the snapshot, saving also compacts the board.
+pub const COMPACT_AFTER_UPDATES: u64 = 2_000;
+
+/// Creates a board and stores its first state (in the outbox) before returning it.
+pub fn create_board(
+    store: &mut Store,
+    id: &str,
+    title: &str,
+    config: ReplicaConfig,
+) -> Result<Board, StoreError> {
+    let mut board = Board::create(id, title, config)?;
+    let first = board.take_local_updates().concat_updates();
+    let record = BoardRecord {
+        id: id.to_owned(),
+        title: board.title(),
+        created_at_ms: board.view().created_at,
+        server: None,
+        role: None,
+        last_synced_at_ms: None,
+    };
+    store.create_board(&record, &first)?;
+    board.take_changes();
+    Ok(board)
+}
+
+/// Loads a board: snapshot, log tail and the undo history saved with it.
+pub fn open_board(store: &Store, id: &str, config: ReplicaConfig) -> Result<Board, StoreError> {
+    let loaded = store.load_board(id)?;
+    let undo = store.load_undo_state(id)?;
+    let pieces = loaded
+        .snapshot
+        .iter()
+        .chain(loaded.updates.iter())
+        .map(Vec::as_slice);
+    let board = match Board::load(id, pieces, undo.as_deref(), config.clone()) {
+        Ok(board) => board,
+        // Undo history is a convenience; a damaged one must not keep the board closed.
+        Err(board_model::ModelError::BadUndoState(_)) => {
+            let pieces = loaded
+                .snapshot
+                .iter()
+                .chain(loaded.updates.iter())
+                .map(Vec::as_slice);
+            Board::load(id, pieces, None, config)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(board)
+}
+
+/// Makes everything the replica did since the last save durable (updates, undo history, title
+/// cache) in one transaction; returns how many updates were written.
+pub fn save_local_changes(store: &mut Store, board: &mut Board) -> Result<usize, StoreError> {
+    let updates = board.take_local_updates();
+    if updates.is_empty() {
+        return Ok(0);
+    }
+    let undo = board.undo_state();
+    let title = board.title();
+    store.append_local_batch(board.id(), &updates, Some(&undo), Some(&title))?;
+    if store.update_count(board.id())? > COMPACT_AFTER_UPDATES {
+        match store.compact(board.id()) {
+            Ok(_) | Err(StoreError::IncompleteHistory { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(updates.len())
+}
+
+trait ConcatUpdates {
+    fn concat_updates(self) -> Vec<u8>;
+}
+
+impl ConcatUpdates for Vec<Vec<u8>> {
+    /// A fresh board's creation is one transaction, so one update; merge defensively anyway.
+    fn concat_updates(mut self) -> Vec<u8> {
+        if self.len() == 1 {
+            return self.remove(0);
+        }
+        let updates: Vec<yrs::Update> = self
+            .iter()
+            .filter_map(|u| yrs::updates::decoder::Decode::decode_v1(u).ok())
+            .collect();
+        yrs::updates::encoder::Encode::encode_v1(&yrs::Update::merge_updates(updates))
+    }
+}

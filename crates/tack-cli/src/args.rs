@@ -1,0 +1,268 @@
+//! Command-line grammar of `tackctl`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tackctl",
+    version,
+    about = "Script Tack boards from the shell.",
+    long_about = "Script Tack boards from the shell. Works on the same local store as the \
+                  desktop app. BOARD, COLUMN, TASK and LABEL accept an id or an unambiguous \
+                  title prefix (case-insensitive)."
+)]
+pub struct Cli {
+    /// Where the local store lives [default: the desktop app's data directory]
+    #[arg(long, global = true, env = "TACK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Who new tasks are created by [default: $USER]
+    #[arg(long, global = true, env = "TACK_USER", value_name = "NAME")]
+    pub user: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list, show, rename and delete boards
+    #[command(subcommand)]
+    Board(BoardCommand),
+    /// Add, rename, reorder, limit, archive and delete columns
+    #[command(subcommand)]
+    Column(ColumnCommand),
+    /// Add, edit, move, archive and delete tasks
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// The board's label catalogue
+    #[command(subcommand)]
+    Label(LabelCommand),
+    /// Undo this computer's last change to a board
+    Undo { board: String },
+    /// Redo what `undo` reverted
+    Redo { board: String },
+    /// Write a board to stdout
+    Export {
+        board: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+    },
+    /// Fold a board's change log into a snapshot (happens on its own as the log grows)
+    Compact { board: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// Every column and task with all fields, archived included
+    Json,
+    /// A readable Markdown document
+    Md,
+    /// The whole document as one Yjs update (v1), for `Y.applyUpdate`
+    Yjs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BoardCommand {
+    /// Create a board; prints its id
+    Create {
+        title: String,
+    },
+    /// List boards on this computer
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show columns and tasks in order
+    Show {
+        board: String,
+        #[arg(long)]
+        json: bool,
+        /// Include archived columns and tasks
+        #[arg(long)]
+        archived: bool,
+    },
+    Rename {
+        board: String,
+        title: String,
+    },
+    /// Delete a board and its history from this computer
+    Delete {
+        board: String,
+    },
+}
+
+/// Where to put a task in a column, or a column on the board (default: bottom).
+#[derive(Debug, Args, Default)]
+#[group(multiple = false)]
+pub struct PlaceArgs {
+    #[arg(long)]
+    pub top: bool,
+    #[arg(long)]
+    pub bottom: bool,
+    #[arg(long, value_name = "ANCHOR")]
+    pub before: Option<String>,
+    #[arg(long, value_name = "ANCHOR")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ColumnCommand {
+    /// Add a column; prints its id
+    Add {
+        board: String,
+        title: String,
+        /// Work-in-progress limit
+        #[arg(long)]
+        wip: Option<u32>,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    Rename {
+        board: String,
+        column: String,
+        title: String,
+    },
+    /// Reorder a column (--top, --bottom, --before COLUMN, --after COLUMN)
+    Move {
+        board: String,
+        column: String,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Set the WIP limit, or `none` to clear it
+    Wip {
+        board: String,
+        column: String,
+        limit: String,
+    },
+    Archive {
+        board: String,
+        column: String,
+    },
+    Unarchive {
+        board: String,
+        column: String,
+    },
+    /// Delete a column and every task in it (undo brings them back)
+    Delete {
+        board: String,
+        column: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Add a task; prints its id
+    Add {
+        board: String,
+        column: String,
+        title: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// A label name (created if the board has none by that name); repeatable
+        #[arg(long = "label", value_name = "NAME")]
+        labels: Vec<String>,
+        /// Due date, YYYY-MM-DD
+        #[arg(long)]
+        due: Option<String>,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Move a task to a column (default: its bottom)
+    Move {
+        board: String,
+        task: String,
+        column: String,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Change a task's fields
+    Edit(EditArgs),
+    /// Show one task
+    Show {
+        board: String,
+        task: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Checklist items: add TEXT, toggle N, edit N TEXT, remove N (N counts from 1)
+    Checklist {
+        board: String,
+        task: String,
+        #[command(subcommand)]
+        action: ChecklistAction,
+    },
+    Archive {
+        board: String,
+        task: String,
+    },
+    Unarchive {
+        board: String,
+        task: String,
+    },
+    Delete {
+        board: String,
+        task: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub board: String,
+    pub task: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long, conflicts_with = "no_due")]
+    pub due: Option<String>,
+    #[arg(long)]
+    pub no_due: bool,
+    #[arg(long = "label", value_name = "NAME")]
+    pub add_labels: Vec<String>,
+    #[arg(long = "unlabel", value_name = "NAME")]
+    pub remove_labels: Vec<String>,
+    #[arg(long = "assign", value_name = "USER")]
+    pub assign: Vec<String>,
+    #[arg(long = "unassign", value_name = "USER")]
+    pub unassign: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecklistAction {
+    Add { text: String },
+    Toggle { item: u32 },
+    Edit { item: u32, text: String },
+    Remove { item: u32 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LabelCommand {
+    /// Add a label; prints its id
+    Add {
+        board: String,
+        name: String,
+        /// #rrggbb
+        #[arg(long)]
+        color: Option<String>,
+    },
+    List {
+        board: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename or recolour a label
+    Edit {
+        board: String,
+        label: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        color: Option<String>,
+    },
+    /// Delete a label and take it off every task
+    Delete { board: String, label: String },
+}

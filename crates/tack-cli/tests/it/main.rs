@@ -1,0 +1,368 @@
+//! `tackctl` end to end through the built binary, each test with its own data directory.
+
+use std::process::{Command, Output};
+
+use board_model::{Board, ReplicaConfig};
+use serde_json::Value;
+
+struct Ctl {
+    dir: tempfile::TempDir,
+}
+
+impl Ctl {
+    fn new() -> Self {
+        Self {
+            dir: test_support::temp_data_dir(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_tackctl"))
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(args)
+            .env("TACK_USER", "tester")
+            .output()
+            .expect("run tackctl")
+    }
+
+    /// Runs a command that must succeed; returns trimmed stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "tackctl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim_end()
+            .to_owned()
+    }
+
+    /// Runs a command that must fail; returns stderr, checked to be one clear line.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "tackctl {args:?} should fail");
+        assert!(out.stdout.is_empty(), "a failure prints nothing on stdout");
+        let err = String::from_utf8(out.stderr).expect("utf-8");
+        assert_eq!(err.lines().count(), 1, "one line on stderr: {err:?}");
+        assert!(err.starts_with("tackctl: error: "), "{err}");
+        err
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).expect("json")
+    }
+}
+
+fn titles(column: &Value) -> Vec<&str> {
+    column["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| t["title"].as_str().expect("title"))
+        .collect()
+}
+
+/// A small board used by several tests: three columns, four tasks.
+fn launch_board(ctl: &Ctl) -> String {
+    let board = ctl.ok(&["board", "create", "Launch plan"]);
+    ctl.ok(&["column", "add", "launch", "To do", "--wip", "3"]);
+    ctl.ok(&["column", "add", "launch", "Doing"]);
+    ctl.ok(&["column", "add", "launch", "Done"]);
+    ctl.ok(&[
+        "task",
+        "add",
+        "launch",
+        "to do",
+        "Write spec",
+        "--description",
+        "## Goals\nShip it",
+        "--label",
+        "docs",
+        "--due",
+        "2026-12-01",
+    ]);
+    ctl.ok(&["task", "add", "launch", "to do", "Review spec"]);
+    ctl.ok(&["task", "add", "launch", "to do", "Book venue", "--top"]);
+    ctl.ok(&[
+        "task", "add", "launch", "doing", "Fix CI", "--label", "infra",
+    ]);
+    board
+}
+
+#[test]
+fn tour_builds_a_board_and_shows_it_in_order_with_every_field() {
+    let ctl = Ctl::new();
+    let board = launch_board(&ctl);
+    assert_eq!(board.len(), 36, "prints the new board's UUID: {board}");
+    ctl.ok(&["task", "move", "launch", "fix ci", "done"]);
+    ctl.ok(&["task", "move", "launch", "review", "doing"]);
+    ctl.ok(&[
+        "task", "move", "launch", "book", "to do", "--after", "write",
+    ]);
+    ctl.ok(&[
+        "task",
+        "edit",
+        "launch",
+        "write",
+        "--assign",
+        "ana",
+        "--title",
+        "Write the spec",
+    ]);
+    ctl.ok(&["task", "checklist", "launch", "write", "add", "Outline"]);
+    ctl.ok(&["task", "checklist", "launch", "write", "add", "Draft"]);
+    ctl.ok(&["task", "checklist", "launch", "write", "toggle", "1"]);
+    ctl.ok(&["column", "move", "launch", "done", "--before", "doing"]);
+
+    let view = ctl.json(&["board", "show", "launch", "--json"]);
+    assert_eq!(view["title"], "Launch plan");
+    assert_eq!(view["id"], board);
+    let columns = view["columns"].as_array().expect("columns");
+    let names: Vec<&str> = columns
+        .iter()
+        .map(|c| c["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(names, ["To do", "Done", "Doing"]);
+    assert_eq!(titles(&columns[0]), ["Write the spec", "Book venue"]);
+    assert_eq!(titles(&columns[1]), ["Fix CI"]);
+    assert_eq!(titles(&columns[2]), ["Review spec"]);
+    assert_eq!(columns[0]["wip"], 3);
+
+    let spec = &columns[0]["tasks"][0];
+    assert_eq!(spec["description"], "## Goals\nShip it");
+    assert_eq!(spec["due"], "2026-12-01");
+    assert_eq!(spec["assignees"], serde_json::json!(["ana"]));
+    assert_eq!(spec["createdBy"], "tester");
+    assert_eq!(
+        spec["checklist"],
+        serde_json::json!([{"text": "Outline", "done": true}, {"text": "Draft", "done": false}])
+    );
+    let docs = view["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .find(|l| l["name"] == "docs")
+        .expect("docs label");
+    assert_eq!(spec["labels"], serde_json::json!([docs["id"]]));
+
+    let text = ctl.ok(&["board", "show", "launch"]);
+    assert!(
+        text.starts_with(
+            "# Launch plan\n## To do [2/3]\n- Write the spec #docs @ana due:2026-12-01 [1/2]"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn names_resolve_by_unambiguous_prefix_and_mistakes_fail_cleanly() {
+    let ctl = Ctl::new();
+    launch_board(&ctl);
+    let before = ctl.ok(&["board", "show", "launch", "--json"]);
+
+    let err = ctl.fails(&["task", "move", "launch", "write", "do"]);
+    assert!(
+        err.contains("column \"do\" is ambiguous") && err.contains("Doing") && err.contains("Done"),
+        "{err}"
+    );
+    let err = ctl.fails(&["task", "move", "launch", "nothing", "done"]);
+    assert!(err.contains("no task matches \"nothing\""), "{err}");
+    let err = ctl.fails(&[
+        "task",
+        "add",
+        "launch",
+        "done",
+        "Late",
+        "--due",
+        "2026-02-30",
+    ]);
+    assert!(err.contains("invalid due date"), "{err}");
+    let err = ctl.fails(&["task", "add", "nope", "done", "x"]);
+    assert!(err.contains("no board matches"), "{err}");
+    let err = ctl.fails(&["task", "add", "launch", "done", "   "]);
+    assert!(err.contains("must not be empty"), "{err}");
+    let err = ctl.fails(&["task", "edit", "launch", "write"]);
+    assert!(err.contains("nothing to change"), "{err}");
+    let err = ctl.fails(&["task", "checklist", "launch", "write", "toggle", "4"]);
+    assert!(err.contains("no checklist item"), "{err}");
+
+    assert_eq!(
+        ctl.ok(&["board", "show", "launch", "--json"]),
+        before,
+        "failed commands change nothing"
+    );
+    // Full ids and id prefixes work as well as titles.
+    let view = ctl.json(&["board", "show", "launch", "--json"]);
+    let fix = view["columns"][1]["tasks"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    ctl.ok(&[
+        "task",
+        "move",
+        view["id"].as_str().expect("id"),
+        &fix,
+        "done",
+    ]);
+}
+
+#[test]
+fn undo_and_redo_work_across_invocations() {
+    let ctl = Ctl::new();
+    launch_board(&ctl);
+    ctl.ok(&["task", "move", "launch", "fix", "done"]);
+    ctl.ok(&["task", "delete", "launch", "review"]);
+    let order = |ctl: &Ctl| -> Vec<Vec<String>> {
+        let view = ctl.json(&["board", "show", "launch", "--json"]);
+        view["columns"]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .map(|c| titles(c).into_iter().map(str::to_owned).collect())
+            .collect()
+    };
+    assert_eq!(
+        order(&ctl),
+        [vec!["Book venue", "Write spec"], vec![], vec!["Fix CI"]]
+    );
+    ctl.ok(&["undo", "launch"]);
+    assert_eq!(
+        order(&ctl),
+        [
+            vec!["Book venue", "Write spec", "Review spec"],
+            vec![],
+            vec!["Fix CI"]
+        ]
+    );
+    ctl.ok(&["undo", "launch"]);
+    assert_eq!(
+        order(&ctl),
+        [
+            vec!["Book venue", "Write spec", "Review spec"],
+            vec!["Fix CI"],
+            vec![]
+        ]
+    );
+    ctl.ok(&["redo", "launch"]);
+    assert_eq!(
+        order(&ctl),
+        [
+            vec!["Book venue", "Write spec", "Review spec"],
+            vec![],
+            vec!["Fix CI"]
+        ]
+    );
+    // Undo goes all the way back to the empty board, then says there is nothing left.
+    for _ in 0..9 {
+        ctl.ok(&["undo", "launch"]);
+    }
+    assert!(ctl.json(&["board", "show", "launch", "--json"])["columns"]
+        .as_array()
+        .expect("columns")
+        .is_empty());
+    let err = ctl.fails(&["undo", "launch"]);
+    assert!(err.contains("nothing to undo"), "{err}");
+}
+
+#[test]
+fn yjs_export_reads_back_in_rust_and_in_javascript() {
+    let ctl = Ctl::new();
+    let board = launch_board(&ctl);
+    ctl.ok(&["task", "checklist", "launch", "write", "add", "Outline"]);
+    let json = ctl.json(&["export", "launch", "--format", "json"]);
+    let bytes = ctl.run(&["export", "launch", "--format", "yjs"]).stdout;
+    assert!(bytes.len() > 100);
+
+    let rust = Board::load(&board, [bytes.as_slice()], None, ReplicaConfig::default())
+        .expect("yrs reads the export");
+    assert_eq!(
+        serde_json::to_value(rust.view_with(true)).expect("json"),
+        json
+    );
+
+    let js: Value = serde_json::from_slice(&test_support::run_node("read-yjs-update.mjs", &bytes))
+        .expect("node json");
+    assert_eq!(js["title"], "Launch plan");
+    assert_eq!(js["schema"], 1);
+    for (js_column, column) in js["columns"]
+        .as_array()
+        .expect("js columns")
+        .iter()
+        .zip(json["columns"].as_array().expect("columns"))
+    {
+        assert_eq!(js_column["id"], column["id"]);
+        assert_eq!(js_column["title"], column["title"]);
+        assert_eq!(js_column["wip"], column["wip"]);
+        let js_tasks = js_column["tasks"].as_array().expect("js tasks");
+        let tasks = column["tasks"].as_array().expect("tasks");
+        assert_eq!(js_tasks.len(), tasks.len());
+        for (a, b) in js_tasks.iter().zip(tasks) {
+            for field in [
+                "id",
+                "title",
+                "description",
+                "labels",
+                "due",
+                "checklist",
+                "createdAt",
+            ] {
+                assert_eq!(
+                    a[field], b[field],
+                    "field {field} differs between yjs and Tack"
+                );
+            }
+        }
+    }
+    assert_eq!(js["columns"].as_array().expect("columns").len(), 3);
+
+    let md = ctl.ok(&["export", "launch", "--format", "md"]);
+    assert!(md.starts_with("# Launch plan\n\n## To do (3 of 3)\n\n- **Book venue**\n- **Write spec** `docs` — due 2026-12-01\n  ## Goals\n  Ship it\n  - [ ] Outline"), "{md}");
+}
+
+#[test]
+fn a_store_that_is_not_tacks_is_refused_and_left_alone() {
+    let ctl = Ctl::new();
+    let file = ctl.dir.path().join("tack.sqlite3");
+    std::fs::write(
+        &file,
+        b"these are somebody's notes, not a database\n".repeat(200),
+    )
+    .expect("write");
+    let before = std::fs::read(&file).expect("read");
+    let err = ctl.fails(&["board", "list"]);
+    assert!(
+        err.contains("tack.sqlite3") && err.contains("not a Tack data file"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&file).expect("read"), before, "never reset");
+}
+
+#[test]
+fn boards_live_in_the_data_dir_and_list_with_pending_counts() {
+    let ctl = Ctl::new();
+    let first = ctl.ok(&["board", "create", "First"]);
+    let second = ctl.ok(&["board", "create", "Second"]);
+    ctl.ok(&["column", "add", "second", "A"]);
+    let list = ctl.json(&["board", "list", "--json"]);
+    assert_eq!(list[0]["id"], first);
+    assert_eq!(list[1]["id"], second);
+    assert_eq!(
+        list[1]["pendingChanges"], 2,
+        "nothing synced yet: both local changes wait"
+    );
+    ctl.ok(&["board", "rename", "second", "Renamed"]);
+    assert!(ctl
+        .ok(&["board", "list"])
+        .contains(&format!("{second}  Renamed")));
+    ctl.ok(&["board", "delete", "first"]);
+    assert_eq!(
+        ctl.json(&["board", "list", "--json"])
+            .as_array()
+            .expect("list")
+            .len(),
+        1
+    );
+}
