@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what building and testing Tack needs on Debian/Ubuntu, skipping what is present.
+# Sourced by scripts/run and scripts/test; safe to run again.
+set -euo pipefail
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=""
+apt_install() {
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "setup: please install $* with your package manager" >&2
+        return 1
+    fi
+    if [ -z "$apt_updated" ]; then
+        as_root apt-get update -qq
+        apt_updated=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+}
+
+ensure_toolchain() {
+    command -v cc >/dev/null 2>&1 || apt_install build-essential pkg-config
+    command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
+    if ! command -v cargo >/dev/null 2>&1; then
+        if [ -x "$HOME/.cargo/bin/cargo" ]; then
+            export PATH="$HOME/.cargo/bin:$PATH"
+        else
+            echo "setup: installing Rust with rustup" >&2
+            curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+            export PATH="$HOME/.cargo/bin:$PATH"
+        fi
+    fi
+}
+
+ensure_node() {
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+}
+
+# PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres (the relay's test database).
+ensure_postgres() {
+    if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then
+        return 0
+    fi
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+        apt_install postgresql postgresql-client
+    fi
+    local version
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
+        || as_root pg_ctlcluster "$version" main start
+    for _ in $(seq 1 30); do
+        pg_isready -q -h 127.0.0.1 -p 5432 && return 0
+        sleep 1
+    done
+    echo "setup: PostgreSQL did not start on 127.0.0.1:5432" >&2
+    return 1
+}
