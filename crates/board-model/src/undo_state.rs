@@ -71,3 +71,33 @@ pub fn decode(blob: &[u8], doc: yrs::Uuid) -> Result<Stacks> {
     let redo = read_stack(&mut cursor, &doc)?;
     Ok((undo, redo))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Saved undo history is file input: any bytes give a value or an error, never a panic
+        /// or an outsized allocation.
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = decode(&bytes, "doc".into());
+        }
+
+        #[test]
+        fn decoding_mutated_real_state_never_panics(flip in 0usize..64, value in any::<u8>()) {
+            let mut blob = encode(&[StackItem::new("d".into(), IdSet::default(), IdSet::default())], &[]);
+            let at = flip % blob.len();
+            blob[at] = value;
+            let _ = decode(&blob, "d".into());
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let empty = encode(&[], &[]);
+        let (undo, redo) = decode(&empty, "d".into()).unwrap();
+        assert!(undo.is_empty() && redo.is_empty());
+    }
+}
