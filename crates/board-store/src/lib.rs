@@ -9,7 +9,6 @@
 //! and every write in a `BEGIN IMMEDIATE` transaction.
 
 mod error;
-mod fold;
 mod open;
 pub mod replica;
 
@@ -421,17 +420,20 @@ impl Store {
             .iter()
             .map(|(state, seq)| (*seq, state.as_slice()))
             .chain(tail.iter().map(|(seq, bytes)| (*seq, bytes.as_slice())));
-        let folded = fold::fold(pieces).map_err(|failure| match failure {
-            fold::FoldFailure::Corrupt(e) => StoreError::CorruptUpdate {
-                board: board.to_owned(),
-                seq: e.seq,
-                detail: e.detail,
-            },
-            fold::FoldFailure::Incomplete { detail } => StoreError::IncompleteHistory {
-                board: board.to_owned(),
-                detail,
-            },
-        })?;
+        let folded =
+            sync_protocol::fold::fold_updates(pieces).map_err(|failure| match failure {
+                sync_protocol::fold::FoldFailure::Corrupt(e) => StoreError::CorruptUpdate {
+                    board: board.to_owned(),
+                    seq: e.seq,
+                    detail: e.detail,
+                },
+                sync_protocol::fold::FoldFailure::Incomplete { detail } => {
+                    StoreError::IncompleteHistory {
+                        board: board.to_owned(),
+                        detail,
+                    }
+                }
+            })?;
         tx.prepare_cached(
             "INSERT INTO snapshots (board_id, state, state_vector, up_to_seq, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5)

@@ -40,7 +40,7 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     if header.as_ref().is_some_and(|h| h.looks_truncated) {
         // SQLite itself refuses a file shorter than its header's page count (truncation) as
         // "malformed". `quick_check` reads every page (~linear in file size, see
-        // BENCH-NOTES.md), so it only runs when this cheap header check finds something off.
+        // BENCHMARKS.md), so it only runs when this cheap header check finds something off.
         quick_check(&conn, path)?;
     }
     let journal_mode: String = conn

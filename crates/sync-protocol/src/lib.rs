@@ -8,6 +8,7 @@
 //! This crate does no I/O: no sockets, no async runtime, no storage.
 
 mod error;
+pub mod fold;
 mod frame;
 pub mod lib0;
 mod prescan;

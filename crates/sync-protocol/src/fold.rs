@@ -1,4 +1,6 @@
-//! Folding a snapshot and a tail of Yjs updates into one gc'd state update (for compaction).
+//! Folding a snapshot and a tail of Yjs updates into one gc'd state update (for compaction),
+//! refusing to produce a snapshot that would lose anything stored. Used by the client store and
+//! the relay alike.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -6,22 +8,26 @@ use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, IdSet, ReadTxn, StateVector, Transact, Update};
 
-use crate::Seq;
+/// Position of a piece in its log (a sequence number), reported back on failure.
+pub type Seq = i64;
 
 /// The result of folding: the whole state as one v1 update, and its v1 state vector.
-pub(crate) struct Folded {
+#[derive(Debug)]
+pub struct Folded {
     pub state: Vec<u8>,
     pub state_vector: Vec<u8>,
 }
 
 /// A stored piece that would not decode or apply; `seq` says which.
-pub(crate) struct FoldError {
+#[derive(Debug)]
+pub struct FoldError {
     pub seq: Seq,
     pub detail: String,
 }
 
 /// Why a fold cannot become a snapshot.
-pub(crate) enum FoldFailure {
+#[derive(Debug)]
+pub enum FoldFailure {
     /// A stored piece would not decode or apply.
     Corrupt(FoldError),
     /// Some stored blocks did not integrate (their predecessors are not in the log yet).
@@ -31,7 +37,7 @@ pub(crate) enum FoldFailure {
 /// Applies each `(seq, bytes)` in order to a fresh gc-enabled document and encodes the result,
 /// refusing if anything stored failed to integrate: the snapshot replaces the log, so it must
 /// hold every block the log holds.
-pub(crate) fn fold<'a>(
+pub fn fold_updates<'a>(
     pieces: impl IntoIterator<Item = (Seq, &'a [u8])>,
 ) -> Result<Folded, FoldFailure> {
     let doc = Doc::new();

@@ -1,0 +1,1 @@
+//! The Tack relay (placeholder).

@@ -1,0 +1,2 @@
+//! tack-server (placeholder).
+fn main() {}
