@@ -16,6 +16,7 @@ use yrs::{
 use crate::error::{ModelError, Result};
 use crate::ids::Sources;
 use crate::rank;
+use crate::task_index::{Dirty, TaskIndex};
 use crate::undo_state;
 use crate::view::{BoardView, ChecklistItem, ColumnView, LabelView, TaskView};
 
@@ -118,6 +119,8 @@ pub struct Board {
     config: ReplicaConfig,
     local_updates: Arc<Mutex<Vec<Vec<u8>>>>,
     changes: Arc<Mutex<ChangeSet>>,
+    task_index: Mutex<TaskIndex>,
+    task_index_dirty: Arc<Mutex<Dirty>>,
 }
 
 impl std::fmt::Debug for Board {
@@ -352,8 +355,10 @@ impl Board {
         .map_err(|e| ModelError::BadUpdate(format!("cannot observe document: {e}")))?;
 
         let changes = Arc::new(Mutex::new(ChangeSet::default()));
+        let task_index_dirty = Arc::new(Mutex::new(Dirty::default()));
         for (root, kind) in [(&tasks, 0u8), (&columns, 1), (&labels, 2), (&meta, 3)] {
             let changes = changes.clone();
+            let index_dirty = task_index_dirty.clone();
             root.observe_deep(OBSERVER_KEY, move |txn, events| {
                 let mut set = lock(&changes);
                 for event in events.iter() {
@@ -368,7 +373,10 @@ impl Board {
                         }
                     }
                     match kind {
-                        0 => set.tasks.extend(ids),
+                        0 => {
+                            lock(&index_dirty).tasks.extend(ids.iter().cloned());
+                            set.tasks.extend(ids);
+                        }
                         1 => set.columns.extend(ids),
                         2 => set.labels = true,
                         _ => set.meta = true,
@@ -388,6 +396,8 @@ impl Board {
             config,
             local_updates,
             changes,
+            task_index: Mutex::new(TaskIndex::default()),
+            task_index_dirty,
         })
     }
 
@@ -764,25 +774,11 @@ impl Board {
     }
 
     /// Live tasks of a column in display order.
+    /// Live tasks of a column in display order.
     fn ordered_tasks<T: ReadTxn>(&self, txn: &T, column: &str) -> Ordered {
-        let mut out: Ordered = self
-            .tasks
-            .iter(txn)
-            .filter_map(|(id, value)| match value {
-                Out::YMap(m) => Some((id.to_owned(), m)),
-                _ => None,
-            })
-            .filter(|(_, m)| {
-                !read_bool(m, txn, key::ARCHIVED)
-                    && read_str(m, txn, key::COLUMN).as_deref() == Some(column)
-            })
-            .map(|(id, m)| {
-                let r = read_str(&m, txn, key::RANK).unwrap_or_default();
-                (id, r)
-            })
-            .collect();
-        out.sort_by(|a, b| (a.1.as_bytes(), &a.0).cmp(&(b.1.as_bytes(), &b.0)));
-        out
+        let mut index = lock(&self.task_index);
+        index.refresh(txn, &self.tasks, &mut lock(&self.task_index_dirty));
+        index.ordered(column)
     }
 
     fn task_rank<T: ReadTxn>(
@@ -1338,6 +1334,15 @@ impl Board {
             columns,
             labels,
         }
+    }
+
+    /// Live task ids of a column in display order (from the incremental index).
+    pub fn column_task_ids(&self, column: &str) -> Vec<String> {
+        let txn = self.doc.transact();
+        self.ordered_tasks(&txn, column)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
     }
 
     /// Ids of every task in the document, archived or not, sorted.

@@ -7,6 +7,7 @@ mod board;
 mod error;
 pub mod ids;
 pub mod rank;
+mod task_index;
 mod undo_state;
 mod view;
 

@@ -278,6 +278,28 @@ impl Sim {
         }
     }
 
+    /// The incremental per-column index must always agree with a full read of the document.
+    fn check_task_index(&self) -> Result<(), String> {
+        for (i, replica) in self.replicas.iter().enumerate() {
+            let view = replica.view();
+            for column in &view.columns {
+                let scanned: Vec<&str> = column
+                    .tasks
+                    .iter()
+                    .filter(|t| t.column == column.id)
+                    .map(|t| t.id.as_str())
+                    .collect();
+                if replica.column_task_ids(&column.id) != scanned {
+                    return Err(format!(
+                        "replica {i}: task index of column {} is stale",
+                        column.id
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn step(&mut self) {
         match self.rng.random_range(0..100) {
             0..=54 => {
@@ -397,6 +419,7 @@ fn run_case(seed: u64) -> Result<(), String> {
     let trace = std::env::var("SIM_TRACE").ok();
     for _ in 0..steps {
         sim.step();
+        sim.check_task_index()?;
         if let Some(id) = &trace {
             let marks: Vec<String> = sim
                 .replicas
@@ -425,6 +448,7 @@ fn run_case(seed: u64) -> Result<(), String> {
         }
     }
     sim.settle();
+    sim.check_task_index()?;
     sim.check().map_err(|e| {
         format!(
             "{e}\nlast ops:\n{}",
