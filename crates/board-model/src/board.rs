@@ -433,28 +433,14 @@ impl Board {
         let parts = Self::with_doc(id, config.clone());
         {
             let mut txn = parts.0.transact_mut_with(LOAD_ORIGIN);
-            // Apply in causal order, not storage order: yrs 0.28.1 drops an update that comes
-            // after a clock gap, so one stored ahead of its predecessor waits for it. Whatever
-            // still waits at the end builds on history not received yet; the store keeps it.
-            let mut waiting: Vec<Update> = Vec::new();
-            for bytes in updates {
-                let update = Update::decode_v1(bytes).map_err(|e| {
-                    ModelError::BadUpdate(format!("undecodable stored update: {e}"))
-                })?;
-                waiting.push(update);
-                loop {
-                    let have = txn.state_vector();
-                    let ready = waiting.iter().position(|u| {
-                        u.state_vector_lower()
-                            .iter()
-                            .all(|(client, clock)| *clock <= have.get(client))
-                    });
-                    let Some(index) = ready else { break };
-                    txn.apply_update(waiting.swap_remove(index)).map_err(|e| {
-                        ModelError::BadUpdate(format!("stored update does not apply: {e}"))
-                    })?;
-                }
-            }
+            // Causal order, not storage order: yrs 0.28.1 drops an update that comes after a
+            // clock gap. What still waits builds on history not received yet; the store keeps it.
+            sync_protocol::fold::apply_in_causal_order(&mut txn, updates).map_err(|e| {
+                ModelError::BadUpdate(format!(
+                    "stored update #{} is unusable: {}",
+                    e.seq, e.detail
+                ))
+            })?;
         }
         Self::assemble(id, config, undo_blob, parts)
     }

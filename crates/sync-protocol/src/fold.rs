@@ -91,3 +91,60 @@ pub fn fold_updates<'a>(
         state_vector: have.encode_v1(),
     })
 }
+
+/// Applies `pieces` within `txn` in causal order rather than the order given: an update whose first block comes after a gap waits until its predecessor has
+/// been applied (yrs 0.28.1 would silently drop it). Returns how many could not be applied
+/// because their history is missing. A decoder or apply failure (including a yrs panic) is
+/// reported with the index of the piece.
+pub fn apply_in_causal_order<'a>(
+    txn: &mut yrs::TransactionMut<'_>,
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<usize, FoldError> {
+    let mut waiting: Vec<(Seq, Update)> = Vec::new();
+    for (index, bytes) in pieces.into_iter().enumerate() {
+        let seq = index as Seq;
+        let decoded = catch_unwind(AssertUnwindSafe(|| Update::decode_v1(bytes)));
+        let update = match decoded {
+            Ok(Ok(update)) => update,
+            Ok(Err(e)) => {
+                return Err(FoldError {
+                    seq,
+                    detail: e.to_string(),
+                })
+            }
+            Err(_) => {
+                return Err(FoldError {
+                    seq,
+                    detail: "the Yjs decoder panicked".into(),
+                })
+            }
+        };
+        waiting.push((seq, update));
+        loop {
+            let have = txn.state_vector();
+            let ready = waiting.iter().position(|(_, u)| {
+                u.state_vector_lower()
+                    .iter()
+                    .all(|(client, clock)| *clock <= have.get(client))
+            });
+            let Some(at) = ready else { break };
+            let (seq, update) = waiting.swap_remove(at);
+            match catch_unwind(AssertUnwindSafe(|| txn.apply_update(update))) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    return Err(FoldError {
+                        seq,
+                        detail: e.to_string(),
+                    })
+                }
+                Err(_) => {
+                    return Err(FoldError {
+                        seq,
+                        detail: "yrs panicked applying it".into(),
+                    })
+                }
+            }
+        }
+    }
+    Ok(waiting.len())
+}
