@@ -481,6 +481,21 @@ impl Store {
 
     /// Number of updates in the log tail, i.e. after the snapshot: what `load_board` replays
     /// and what the next `compact` would fold.
+    /// Log rows after the snapshot, from two primary-key lookups (seqs are allocated without
+    /// gaps and only compaction deletes rows, so this equals `update_count` without the scan).
+    pub fn tail_len(&self, board: &str) -> Result<u64, StoreError> {
+        let tail: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT last_seq - coalesce((SELECT up_to_seq FROM snapshots WHERE board_id = ?1), 0)
+                 FROM boards WHERE id = ?1",
+            )?
+            .query_row([board], |row| row.get(0))
+            .optional()?;
+        tail.map(to_u64)
+            .ok_or_else(|| StoreError::UnknownBoard(board.to_owned()))
+    }
+
     pub fn update_count(&self, board: &str) -> Result<u64, StoreError> {
         require_board(&self.conn, board)?;
         let count: i64 = self

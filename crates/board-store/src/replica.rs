@@ -65,7 +65,7 @@ pub fn save_local_changes(store: &mut Store, board: &mut Board) -> Result<usize,
     let undo = board.undo_state();
     let title = board.title();
     store.append_local_batch(board.id(), &updates, Some(&undo), Some(&title))?;
-    if store.update_count(board.id())? > COMPACT_AFTER_UPDATES {
+    if store.tail_len(board.id())? > COMPACT_AFTER_UPDATES {
         match store.compact(board.id()) {
             Ok(_) | Err(StoreError::IncompleteHistory { .. }) => {}
             Err(e) => return Err(e),

@@ -177,3 +177,32 @@ fn compaction_waits_for_a_gap_in_the_log_to_fill() {
         );
     }
 }
+
+#[test]
+fn tail_length_matches_the_rows_after_the_snapshot() {
+    let (_dir, _path, mut store) = temp_store();
+    let mut local = Editor::new(1);
+    store
+        .create_board(&record("b", "Board", 1), &local.set("t", "v"))
+        .expect("create");
+    for i in 0..30 {
+        store
+            .append_update("b", UpdateOrigin::Local, &local.set(&format!("k{i}"), "v"))
+            .expect("append");
+        assert_eq!(
+            store.tail_len("b").expect("tail"),
+            store.update_count("b").expect("count")
+        );
+    }
+    store.compact("b").expect("compact");
+    assert_eq!(store.tail_len("b").expect("tail"), 0);
+    store
+        .append_update("b", UpdateOrigin::Local, &local.set("after", "v"))
+        .expect("append");
+    assert_eq!(store.tail_len("b").expect("tail"), 1);
+    assert_eq!(store.update_count("b").expect("count"), 1);
+    assert!(matches!(
+        store.tail_len("nope"),
+        Err(StoreError::UnknownBoard(_))
+    ));
+}
