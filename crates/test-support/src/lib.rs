@@ -1,5 +1,7 @@
 //! Helpers shared by Tack's tests: the real JavaScript Yjs libraries, run with Node.
 
+pub mod postgres;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -1,0 +1,299 @@
+//! Group commit: many concurrent `commit()` calls become few transactions. One writer task
+//! takes the first queued update, gathers more until a batch limit or `max_delay`, appends the
+//! whole batch in one transaction and only then answers each waiter with its seq. While a
+//! transaction runs, new updates queue up and form the next batch.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::storage::{NewUpdate, Storage};
+
+/// Batch limits of the writer.
+#[derive(Debug, Clone)]
+pub struct GroupCommitConfig {
+    /// Most updates in one transaction.
+    pub max_batch_updates: usize,
+    /// Most update bytes in one transaction (a single larger update still goes alone).
+    pub max_batch_bytes: usize,
+    /// How long the writer gathers after the first update of a batch arrives.
+    pub max_delay: Duration,
+    /// Updates waiting for the writer before `commit()` callers wait to enqueue.
+    pub queue_capacity: usize,
+}
+
+impl Default for GroupCommitConfig {
+    fn default() -> Self {
+        GroupCommitConfig {
+            max_batch_updates: 1024,
+            max_batch_bytes: 8 * 1024 * 1024,
+            max_delay: Duration::from_millis(2),
+            queue_capacity: 65536,
+        }
+    }
+}
+
+/// Why an update was not committed. The caller must not acknowledge it; the client re-sends.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("the group-commit writer has stopped")]
+    QueueClosed,
+    /// The transaction holding the update failed (the storage error's text, safe to log).
+    #[error("the commit transaction failed: {0}")]
+    Storage(String),
+}
+
+/// Counters since the writer started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitStats {
+    /// Committed transactions.
+    pub transactions: u64,
+    /// Committed updates.
+    pub updates: u64,
+    /// Most updates in one transaction (committed or not).
+    pub largest_batch: u64,
+    /// Transactions that failed (every waiter in them got `Err`).
+    pub failed_transactions: u64,
+}
+
+/// One transaction's worth of observations, for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchReport {
+    pub updates: usize,
+    pub bytes: usize,
+    /// How long the transaction took.
+    pub elapsed: Duration,
+    /// From the oldest update's `commit()` call to its answer: the worst commit latency.
+    pub oldest_wait: Duration,
+    pub committed: bool,
+}
+
+/// Called by the writer after each transaction; must be cheap (it delays the next batch).
+pub type BatchObserver = Arc<dyn Fn(BatchReport) + Send + Sync>;
+
+/// A handle to the writer; clone freely. When every clone is dropped, the writer commits
+/// whatever is queued, answers it, and its task ends.
+#[derive(Clone)]
+pub struct GroupCommitter {
+    requests: mpsc::Sender<CommitRequest>,
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    transactions: AtomicU64,
+    updates: AtomicU64,
+    largest_batch: AtomicU64,
+    failed_transactions: AtomicU64,
+    observer: RwLock<Option<BatchObserver>>,
+}
+
+struct CommitRequest {
+    board: String,
+    update: Vec<u8>,
+    queued_at: Instant,
+    reply: oneshot::Sender<Result<i64, CommitError>>,
+}
+
+impl GroupCommitter {
+    /// Starts the writer task on the current tokio runtime.
+    pub fn spawn(storage: Storage, config: GroupCommitConfig) -> (GroupCommitter, JoinHandle<()>) {
+        let (requests, queue) = mpsc::channel(config.queue_capacity.max(1));
+        let shared = Arc::new(Shared::default());
+        let writer = tokio::spawn(run_writer(storage, config, queue, Arc::clone(&shared)));
+        (GroupCommitter { requests, shared }, writer)
+    }
+
+    /// Queues `update` for `board` and resolves with its seq once the transaction holding it
+    /// has committed; `Err` means it is not stored (or its fate is unknown) and must not be
+    /// acknowledged. The future does not borrow `self` (spawn it freely) and holds no handle
+    /// once queued, so dropping every `GroupCommitter` still lets queued updates drain.
+    pub fn commit(
+        &self,
+        board: String,
+        update: Vec<u8>,
+    ) -> impl Future<Output = Result<i64, CommitError>> + Send + 'static {
+        let requests = self.requests.clone();
+        async move { enqueue_on(requests, board, update).await?.await }
+    }
+
+    /// Queues `update` for `board` now and returns a ticket that resolves like `commit`. Updates
+    /// commit in queue order, so one caller's updates to a board get increasing seqs in the
+    /// order it enqueued them. Waits only while the queue is full.
+    pub async fn enqueue(
+        &self,
+        board: String,
+        update: Vec<u8>,
+    ) -> Result<CommitTicket, CommitError> {
+        enqueue_on(self.requests.clone(), board, update).await
+    }
+
+    pub fn stats(&self) -> CommitStats {
+        CommitStats {
+            transactions: self.shared.transactions.load(Ordering::Relaxed),
+            updates: self.shared.updates.load(Ordering::Relaxed),
+            largest_batch: self.shared.largest_batch.load(Ordering::Relaxed),
+            failed_transactions: self.shared.failed_transactions.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Replaces the observer called after every transaction.
+    pub fn set_observer(&self, observer: BatchObserver) {
+        let mut slot = self
+            .shared
+            .observer
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *slot = Some(observer);
+    }
+}
+
+/// Resolves with the seq of an enqueued update once its transaction has committed.
+#[derive(Debug)]
+pub struct CommitTicket {
+    answer: oneshot::Receiver<Result<i64, CommitError>>,
+}
+
+impl Future for CommitTicket {
+    type Output = Result<i64, CommitError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.answer)
+            .poll(cx)
+            .map(|answer| answer.unwrap_or(Err(CommitError::QueueClosed)))
+    }
+}
+
+/// Takes the sender by value so a caller's future holds no handle once its update is queued.
+async fn enqueue_on(
+    requests: mpsc::Sender<CommitRequest>,
+    board: String,
+    update: Vec<u8>,
+) -> Result<CommitTicket, CommitError> {
+    let (reply, answer) = oneshot::channel();
+    let request = CommitRequest {
+        board,
+        update,
+        queued_at: Instant::now(),
+        reply,
+    };
+    requests
+        .send(request)
+        .await
+        .map_err(|_| CommitError::QueueClosed)?;
+    Ok(CommitTicket { answer })
+}
+
+async fn run_writer(
+    storage: Storage,
+    config: GroupCommitConfig,
+    mut queue: mpsc::Receiver<CommitRequest>,
+    shared: Arc<Shared>,
+) {
+    let max_updates = config.max_batch_updates.max(1);
+    // An update that would have pushed the last batch over `max_batch_bytes` starts the next.
+    let mut carried: Option<CommitRequest> = None;
+    loop {
+        let first = match carried.take() {
+            Some(request) => request,
+            // `None`: every handle is gone and the queue is drained.
+            None => match queue.recv().await {
+                Some(request) => request,
+                None => break,
+            },
+        };
+        let deadline = Instant::now() + config.max_delay;
+        let mut bytes = first.update.len();
+        let mut batch = vec![first];
+        while batch.len() < max_updates && bytes < config.max_batch_bytes {
+            let next = match queue.try_recv() {
+                Ok(request) => request,
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    match tokio::time::timeout_at(deadline, queue.recv()).await {
+                        Ok(Some(request)) => request,
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+            };
+            if bytes + next.update.len() > config.max_batch_bytes {
+                carried = Some(next);
+                break;
+            }
+            bytes += next.update.len();
+            batch.push(next);
+        }
+        commit_batch(&storage, &shared, batch, bytes).await;
+    }
+}
+
+async fn commit_batch(storage: &Storage, shared: &Shared, batch: Vec<CommitRequest>, bytes: usize) {
+    let items: Vec<NewUpdate<'_>> = batch
+        .iter()
+        .map(|request| NewUpdate {
+            board: &request.board,
+            bytes: &request.update,
+        })
+        .collect();
+    let started = Instant::now();
+    let outcome = storage.append_batch(&items).await;
+    let elapsed = started.elapsed();
+    drop(items);
+    let updates = batch.len();
+    shared
+        .largest_batch
+        .fetch_max(updates as u64, Ordering::Relaxed);
+    let oldest_wait = batch
+        .iter()
+        .map(|request| request.queued_at.elapsed())
+        .max()
+        .unwrap_or_default();
+    let committed = match outcome {
+        Ok(seqs) if seqs.len() == updates => {
+            shared.transactions.fetch_add(1, Ordering::Relaxed);
+            shared.updates.fetch_add(updates as u64, Ordering::Relaxed);
+            for (request, seq) in batch.into_iter().zip(seqs) {
+                // The caller may have given up waiting; the row is committed regardless.
+                let _ = request.reply.send(Ok(seq));
+            }
+            true
+        }
+        outcome => {
+            let reason = match outcome {
+                Err(err) => {
+                    tracing::error!(error = %err, updates, bytes, "group commit failed");
+                    err.to_string()
+                }
+                Ok(seqs) => format!("storage returned {} seqs for {updates} updates", seqs.len()),
+            };
+            shared.failed_transactions.fetch_add(1, Ordering::Relaxed);
+            for request in batch {
+                let _ = request
+                    .reply
+                    .send(Err(CommitError::Storage(reason.clone())));
+            }
+            false
+        }
+    };
+    let observer = shared
+        .observer
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    if let Some(observer) = observer {
+        observer(BatchReport {
+            updates,
+            bytes,
+            elapsed,
+            oldest_wait,
+            committed,
+        });
+    }
+}
