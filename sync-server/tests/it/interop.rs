@@ -1,0 +1,558 @@
+//! Interop with the stock JavaScript clients, run with Node against an in-process relay next to
+//! the Rust multiplexed client: y-websocket's `WebsocketProvider` on `/sync/{board}` and
+//! `@hocuspocus/provider`'s `HocuspocusProvider` on `/sync`
+//! (`crates/test-support/js/interop-client.mjs` drives them and reports JSON lines).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sync_protocol::{AuthScope, Limits, MuxFrame, MuxMessage, SyncMessage, YwsMessage};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use crate::support::{set_of, stored_keys, TestRelay, BOTH};
+
+/// How long a test waits for any one expected event from a JavaScript client (Node start-up
+/// included).
+const JS_WAIT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsKind {
+    /// y-websocket's `WebsocketProvider` on `/sync/{board}?token=`.
+    YWebsocket,
+    /// `@hocuspocus/provider`'s `HocuspocusProvider` on `/sync`.
+    Hocuspocus,
+}
+
+/// A stock JavaScript client in a Node child process, with everything it reported so far.
+struct JsClient {
+    kind: JsKind,
+    board: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Lines<BufReader<ChildStdout>>,
+    stderr: Arc<Mutex<String>>,
+    /// Every event, in order (frames included).
+    events: Vec<Value>,
+}
+
+impl JsClient {
+    async fn spawn(kind: JsKind, addr: SocketAddr, board: &str, token: &str) -> Self {
+        let dir = test_support::js_dir();
+        for package in ["y-websocket", "@hocuspocus/provider", "ws"] {
+            assert!(
+                dir.join("node_modules").join(package).join("package.json").exists(),
+                "{package} is not installed in {}: run `npm ci --prefix {}` (scripts/test does this)",
+                dir.display(),
+                dir.display()
+            );
+        }
+        // y-websocket appends `/{board}?token=…` to its server URL.
+        let url = format!("ws://{addr}/sync");
+        let arg = match kind {
+            JsKind::YWebsocket => "yws",
+            JsKind::Hocuspocus => "hocuspocus",
+        };
+        let mut child = Command::new("node")
+            .arg(dir.join("interop-client.mjs"))
+            .args([arg, url.as_str(), board, token])
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start node (is Node.js installed?): {e}"));
+        let stdin = child.stdin.take();
+        let stdout = BufReader::new(child.stdout.take().expect("node stdout")).lines();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut err_lines = BufReader::new(child.stderr.take().expect("node stderr")).lines();
+        let sink = stderr.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = err_lines.next_line().await {
+                let mut text = sink
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Self {
+            kind,
+            board: board.to_owned(),
+            child,
+            stdin,
+            stdout,
+            stderr,
+            events: Vec::new(),
+        }
+    }
+
+    /// Waits (bounded) for the first event at index `from` or later that `matches`; returns
+    /// its index. Panics with everything the client reported when it does not come.
+    async fn wait_from(
+        &mut self,
+        from: usize,
+        what: &str,
+        matches: impl Fn(&Value) -> bool,
+    ) -> usize {
+        let deadline = tokio::time::Instant::now() + JS_WAIT;
+        let mut checked = from;
+        loop {
+            if let Some(offset) = self
+                .events
+                .get(checked..)
+                .and_then(|new| new.iter().position(&matches))
+            {
+                return checked + offset;
+            }
+            // A stock client that throws is broken from then on: say so at once.
+            if self
+                .events
+                .get(checked..)
+                .is_some_and(|new| new.iter().any(|e| e["event"] == "exception"))
+            {
+                self.fail(&format!("{what}: the stock client threw"));
+            }
+            checked = checked.max(self.events.len());
+            match tokio::time::timeout_at(deadline, self.stdout.next_line()).await {
+                Ok(Ok(Some(line))) => {
+                    let event = serde_json::from_str(&line)
+                        .unwrap_or_else(|e| panic!("node printed a non-JSON line {line:?}: {e}"));
+                    self.events.push(event);
+                }
+                Ok(Ok(None) | Err(_)) => {
+                    let exit = self.child.try_wait();
+                    self.fail(&format!("{what}: node exited ({exit:?})"))
+                }
+                Err(_) => self.fail(&format!("{what}: not within {JS_WAIT:?}")),
+            }
+        }
+    }
+
+    async fn wait(&mut self, what: &str, matches: impl Fn(&Value) -> bool) -> usize {
+        self.wait_from(0, what, matches).await
+    }
+
+    async fn wait_event(&mut self, name: &str) -> usize {
+        self.wait(&format!("event {name}"), |e| e["event"] == name)
+            .await
+    }
+
+    /// Waits until the client's map "m" holds exactly `expected`.
+    async fn wait_keys(&mut self, expected: &BTreeSet<String>) {
+        let what = format!("the JS client's keys become {expected:?}");
+        self.wait(&what, |e| e["event"] == "state" && keys_in(e) == *expected)
+            .await;
+    }
+
+    /// Waits for the end of the handshake: the client answered the relay's Step1 with its Step2
+    /// (y-websocket), and got SyncStatus(1) for it, taking `unsyncedChanges` to 0 (Hocuspocus).
+    async fn wait_handshake(&mut self) {
+        match self.kind {
+            JsKind::YWebsocket => {
+                self.wait("the client's Step2", |e| {
+                    e["event"] == "sent"
+                        && matches!(
+                            YwsMessage::decode(&hex_bytes(e), &Limits::default()),
+                            Ok(YwsMessage::Sync(SyncMessage::Step2 { .. }))
+                        )
+                })
+                .await
+            }
+            JsKind::Hocuspocus => {
+                self.wait("unsyncedChanges 0 after the handshake", |e| {
+                    e["event"] == "unsynced" && e["number"] == 0
+                })
+                .await
+            }
+        };
+    }
+
+    /// The client's keys as of event `at` (its last `state` report at or before it).
+    fn keys_at(&self, at: usize) -> BTreeSet<String> {
+        self.events[..=at]
+            .iter()
+            .rev()
+            .find(|e| e["event"] == "state")
+            .map(keys_in)
+            .unwrap_or_default()
+    }
+
+    async fn command(&mut self, command: Value) {
+        let mut line = command.to_string();
+        line.push('\n');
+        let stdin = self.stdin.as_mut().expect("node stdin open");
+        if let Err(e) = stdin.write_all(line.as_bytes()).await {
+            self.fail(&format!("writing {command} to node: {e}"));
+        }
+    }
+
+    /// Sets `keys` (each in its own transaction); returns the index of the `set-done` event.
+    async fn set(&mut self, keys: &[&str]) -> usize {
+        let from = self.events.len();
+        self.command(json!({ "set": keys })).await;
+        self.wait_from(from, "set-done", |e| e["event"] == "set-done")
+            .await
+    }
+
+    /// Frames the relay sent this client, decoded, from event `from` on.
+    fn received_from(&self, from: usize) -> Vec<MuxFrame> {
+        self.events[from..]
+            .iter()
+            .filter(|e| e["event"] == "recv")
+            .filter_map(|e| MuxFrame::decode(&hex_bytes(e), &Limits::default()).ok())
+            .collect()
+    }
+
+    fn exceptions(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter(|e| e["event"] == "exception")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    fn assert_no_exceptions(&self) {
+        if !self.exceptions().is_empty() {
+            self.fail("the stock client threw");
+        }
+    }
+
+    /// Every event, frames decoded, and node's stderr, for failure messages.
+    fn report(&self) -> String {
+        let mut out = format!(
+            "--- {:?} client on board {} reported:\n",
+            self.kind, self.board
+        );
+        for event in &self.events {
+            let name = event["event"].as_str().unwrap_or_default();
+            if name == "sent" || name == "recv" {
+                let bytes = hex_bytes(event);
+                let decoded = match self.kind {
+                    JsKind::Hocuspocus => {
+                        format!("{:?}", MuxFrame::decode(&bytes, &Limits::default()))
+                    }
+                    JsKind::YWebsocket => {
+                        format!("{:?}", YwsMessage::decode(&bytes, &Limits::default()))
+                    }
+                };
+                let hex = event["hex"].as_str().unwrap_or_default();
+                let _ = writeln!(out, "  {name} {} = {}", clip(hex, 160), clip(&decoded, 200));
+            } else {
+                let _ = writeln!(out, "  {}", clip(&event.to_string(), 600));
+            }
+        }
+        let stderr = self
+            .stderr
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = write!(out, "--- node stderr:\n{stderr}");
+        out
+    }
+
+    fn fail(&self, why: &str) -> ! {
+        panic!("{why}\n{}", self.report());
+    }
+
+    /// Destroys the provider and waits (bounded) for node to exit.
+    async fn finish(mut self) {
+        self.command(json!({ "exit": true })).await;
+        drop(self.stdin.take());
+        match tokio::time::timeout(JS_WAIT, self.child.wait()).await {
+            Ok(Ok(status)) if status.success() => {}
+            outcome => self.fail(&format!("node did not exit cleanly: {outcome:?}")),
+        }
+        // What it printed before exiting counts too.
+        while let Ok(Ok(Some(line))) = tokio::time::timeout(JS_WAIT, self.stdout.next_line()).await
+        {
+            if let Ok(event) = serde_json::from_str(&line) {
+                self.events.push(event);
+            }
+        }
+        self.assert_no_exceptions();
+    }
+}
+
+fn keys_in(event: &Value) -> BTreeSet<String> {
+    event["keys"]
+        .as_array()
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn hex_bytes(event: &Value) -> Vec<u8> {
+    let hex = event["hex"].as_str().unwrap_or_default();
+    (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex from node"))
+        .collect()
+}
+
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}… ({} chars)", &text[..cut], text.len()),
+        None => text.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn ywebsocket_client_and_rust_client_converge() {
+    const BOARD: &str = "0190a000-0000-7000-8000-0000000001a1";
+    for kind in BOTH {
+        let relay = TestRelay::start(kind).await;
+        let mut rust = relay.client().await;
+        assert_eq!(rust.open(BOARD, "editor").await, Ok(AuthScope::ReadWrite));
+        rust.set(BOARD, "rust-1", "from rust").await;
+        assert_eq!(rust.status(BOARD).await, Some(true), "{kind:?}");
+
+        let mut js = JsClient::spawn(JsKind::YWebsocket, relay.addr, BOARD, "editor").await;
+        let synced = js.wait_event("synced").await;
+        assert_eq!(
+            js.keys_at(synced),
+            set_of(&["rust-1"]),
+            "{kind:?}: state at synced\n{}",
+            js.report()
+        );
+        js.wait_handshake().await;
+
+        // JavaScript → Rust.
+        js.set(&["js-1", "js-2"]).await;
+        let three = set_of(&["rust-1", "js-1", "js-2"]);
+        js.wait_keys(&three).await;
+        assert!(
+            rust.wait_keys(BOARD, &three).await,
+            "{kind:?}: rust sees the JS edits\n{}",
+            js.report()
+        );
+
+        // Rust → JavaScript.
+        rust.set(BOARD, "rust-2", "from rust").await;
+        assert_eq!(rust.status(BOARD).await, Some(true), "{kind:?}");
+        let four = set_of(&["rust-1", "rust-2", "js-1", "js-2"]);
+        js.wait_keys(&four).await;
+        assert_eq!(rust.keys(BOARD), four, "{kind:?}");
+        js.assert_no_exceptions();
+        js.finish().await;
+
+        // y-websocket has no acknowledgements: a graceful stop flushes the commit queue.
+        let backend = relay.stop().await;
+        let stored = stored_keys(&backend.storage().await, BOARD).await;
+        assert_eq!(stored, four, "{kind:?}: the JS client's edits are stored");
+    }
+}
+
+#[tokio::test]
+async fn hocuspocus_provider_and_rust_client_converge() {
+    const BOARD: &str = "0190a000-0000-7000-8000-0000000001a2";
+    for kind in BOTH {
+        let relay = TestRelay::start(kind).await;
+        let mut rust = relay.client().await;
+        assert_eq!(rust.open(BOARD, "editor").await, Ok(AuthScope::ReadWrite));
+        rust.set(BOARD, "rust-1", "from rust").await;
+        assert_eq!(rust.status(BOARD).await, Some(true), "{kind:?}");
+
+        let mut js = JsClient::spawn(JsKind::Hocuspocus, relay.addr, BOARD, "editor").await;
+        let authenticated = js.wait_event("authenticated").await;
+        assert_eq!(
+            js.events[authenticated]["scope"],
+            "read-write",
+            "{kind:?}\n{}",
+            js.report()
+        );
+        let synced = js.wait_event("synced").await;
+        assert_eq!(
+            js.keys_at(synced),
+            set_of(&["rust-1"]),
+            "{kind:?}: state at synced\n{}",
+            js.report()
+        );
+        js.wait_handshake().await;
+
+        // JavaScript → Rust.
+        let done = js.set(&["js-1", "js-2"]).await;
+        assert!(
+            js.events[done]["unsynced"].as_u64() >= Some(2),
+            "{kind:?}: two local edits are unsynced\n{}",
+            js.report()
+        );
+        let three = set_of(&["rust-1", "js-1", "js-2"]);
+        assert!(
+            rust.wait_keys(BOARD, &three).await,
+            "{kind:?}: rust sees the JS edits\n{}",
+            js.report()
+        );
+
+        // Rust → JavaScript.
+        rust.set(BOARD, "rust-2", "from rust").await;
+        assert_eq!(rust.status(BOARD).await, Some(true), "{kind:?}");
+        let four = set_of(&["rust-1", "rust-2", "js-1", "js-2"]);
+        js.wait_keys(&four).await;
+
+        // The provider counts an edit synced only on SyncStatus(1), which the relay sends only
+        // after the commit: zero unsynced changes means the JS edits are durable.
+        js.wait_from(
+            done,
+            "unsyncedChanges back to 0 (SyncStatus(1) for every edit)",
+            |e| e["event"] == "unsynced" && e["number"] == 0,
+        )
+        .await;
+        let storage = relay.backend.storage().await;
+        let stored = stored_keys(&storage, BOARD).await;
+        assert!(
+            stored.contains("js-1") && stored.contains("js-2"),
+            "{kind:?}: acknowledged JS edits are stored: {stored:?}"
+        );
+        js.assert_no_exceptions();
+        js.finish().await;
+        relay.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn late_javascript_client_receives_full_state() {
+    const BOARD: &str = "0190a000-0000-7000-8000-0000000001a3";
+    let relay = TestRelay::start(crate::support::BackendKind::Sqlite).await;
+    let mut rust = relay.client().await;
+    assert_eq!(rust.open(BOARD, "editor").await, Ok(AuthScope::ReadWrite));
+    let names: Vec<String> = (0..50).map(|i| format!("key-{i:02}")).collect();
+    for name in &names {
+        rust.set(BOARD, name, "from rust").await;
+    }
+    for name in &names {
+        assert_eq!(rust.status(BOARD).await, Some(true), "ack for {name}");
+    }
+    let all: BTreeSet<String> = names.iter().cloned().collect();
+
+    for kind in [JsKind::YWebsocket, JsKind::Hocuspocus] {
+        let mut js = JsClient::spawn(kind, relay.addr, BOARD, "editor").await;
+        let synced = js.wait_event("synced").await;
+        assert_eq!(
+            js.keys_at(synced),
+            all,
+            "{kind:?}: all 50 keys at synced\n{}",
+            js.report()
+        );
+        js.wait_handshake().await;
+        js.assert_no_exceptions();
+        js.finish().await;
+    }
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn hocuspocus_viewer_is_read_only() {
+    const BOARD: &str = "0190a000-0000-7000-8000-0000000001a4";
+    let relay = TestRelay::start(crate::support::BackendKind::Sqlite).await;
+    let mut rust = relay.client().await;
+    assert_eq!(rust.open(BOARD, "editor").await, Ok(AuthScope::ReadWrite));
+    rust.set(BOARD, "editor-1", "from rust").await;
+    assert_eq!(rust.status(BOARD).await, Some(true));
+
+    let mut js = JsClient::spawn(JsKind::Hocuspocus, relay.addr, BOARD, "viewer").await;
+    let authenticated = js.wait_event("authenticated").await;
+    assert_eq!(
+        js.events[authenticated]["scope"],
+        "readonly",
+        "\n{}",
+        js.report()
+    );
+    let synced = js.wait_event("synced").await;
+    assert_eq!(
+        js.keys_at(synced),
+        set_of(&["editor-1"]),
+        "state at synced\n{}",
+        js.report()
+    );
+    js.wait_handshake().await;
+
+    // Live edits reach the viewer.
+    rust.set(BOARD, "editor-2", "from rust").await;
+    assert_eq!(rust.status(BOARD).await, Some(true));
+    js.wait_keys(&set_of(&["editor-1", "editor-2"])).await;
+
+    // The viewer's own edit is refused (SyncStatus(0)) ...
+    let done = js.set(&["viewer-1"]).await;
+    let board = BOARD.to_owned();
+    js.wait_from(done, "SyncStatus(0) for the viewer's edit", |e| {
+        e["event"] == "recv"
+            && MuxFrame::decode(&hex_bytes(e), &Limits::default()).ok()
+                == Some(MuxFrame::Board {
+                    board: board.clone(),
+                    message: MuxMessage::SyncStatus { applied: false },
+                })
+    })
+    .await;
+    // Acknowledgements come in order: its (empty) Step2 is fine, its edit is not.
+    let statuses: Vec<bool> = js
+        .received_from(0)
+        .into_iter()
+        .filter_map(|frame| match frame {
+            MuxFrame::Board {
+                message: MuxMessage::SyncStatus { applied },
+                ..
+            } => Some(applied),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [true, false],
+        "SyncStatus for the viewer's Step2, then its edit\n{}",
+        js.report()
+    );
+
+    // ... and reaches neither the editor nor storage: the editor's next edit, acknowledged after
+    // the refusal, is all that is new.
+    rust.set(BOARD, "editor-3", "from rust").await;
+    assert_eq!(rust.status(BOARD).await, Some(true));
+    let editor_keys = set_of(&["editor-1", "editor-2", "editor-3"]);
+    js.wait_keys(&set_of(&["editor-1", "editor-2", "editor-3", "viewer-1"]))
+        .await;
+    assert_eq!(
+        rust.keys(BOARD),
+        editor_keys,
+        "the editor never sees the viewer's edit"
+    );
+    let storage = relay.backend.storage().await;
+    assert_eq!(
+        stored_keys(&storage, BOARD).await,
+        editor_keys,
+        "the viewer's edit is not stored"
+    );
+    js.assert_no_exceptions();
+    js.finish().await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn hocuspocus_denied_gets_authentication_failed() {
+    const BOARD: &str = "0190a000-0000-7000-8000-0000000001a5";
+    let relay = TestRelay::start(crate::support::BackendKind::Sqlite).await;
+    let mut js = JsClient::spawn(JsKind::Hocuspocus, relay.addr, BOARD, "intruder").await;
+    let failed = js.wait_event("authenticationFailed").await;
+    assert_eq!(
+        js.events[failed]["reason"],
+        "unknown token",
+        "\n{}",
+        js.report()
+    );
+    assert!(
+        !js.events
+            .iter()
+            .any(|e| e["event"] == "authenticated" || e["event"] == "synced"),
+        "a refused provider was let in\n{}",
+        js.report()
+    );
+    js.assert_no_exceptions();
+    js.finish().await;
+    relay.stop().await;
+}
