@@ -1,1 +1,17 @@
-//! The Tack relay (placeholder).
+//! The Tack relay: where clients meet. Yjs-compatible sync over WebSockets, every acknowledged
+//! update durable in PostgreSQL (or an embedded SQLite file for a single node).
+//!
+//! - `server`: the router (`app`), shared state and serving with graceful shutdown;
+//! - `connection`: one task per socket, both framings, limits, ordered acknowledgements;
+//! - `room`: the live copy of each open board and its fan-out;
+//! - `storage` and `commit`: PostgreSQL/SQLite persistence and the group-commit writer;
+//! - `auth`: the pluggable verifier behind the protocol's Auth flow.
+
+pub mod auth;
+pub mod commit;
+pub mod config;
+pub mod connection;
+pub mod metrics;
+pub mod room;
+pub mod server;
+pub mod storage;

@@ -1,2 +1,122 @@
-//! tack-server (placeholder).
-fn main() {}
+//! `tack-server`: the relay binary. Flags fall back to `TACK_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use sync_server::auth::{AllowAnonymous, DenyAll, Verifier};
+use sync_server::config::ServerConfig;
+use sync_server::server::Relay;
+use sync_server::storage::Storage;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tack-server",
+    version,
+    about = "The Tack relay: Yjs-compatible sync with durable acknowledgements."
+)]
+struct Args {
+    /// Address to listen on (port 0 picks a free one)
+    #[arg(long, env = "TACK_LISTEN", default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// PostgreSQL URL (postgres://...). Without it the relay stores boards in an embedded SQLite file.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// The embedded SQLite file used when no DATABASE_URL is given
+    #[arg(long, env = "TACK_SQLITE_PATH", default_value = "tack-relay.sqlite3")]
+    sqlite_path: PathBuf,
+    /// DEVELOPMENT ONLY: let anyone read and write every board without a token
+    #[arg(long, env = "TACK_INSECURE_ALLOW_ANONYMOUS")]
+    insecure_allow_anonymous: bool,
+    /// Largest WebSocket message accepted (bytes); larger ones close the socket with 1009
+    #[arg(long, env = "TACK_MAX_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    max_message_bytes: usize,
+    /// Frames queued towards one client before it is disconnected as too slow
+    #[arg(long, env = "TACK_SEND_QUEUE_FRAMES", default_value_t = 1024)]
+    send_queue_frames: usize,
+    /// Seconds a socket may stay without an authenticated board
+    #[arg(long, env = "TACK_AUTH_TIMEOUT_SECS", default_value_t = 10)]
+    auth_timeout_secs: u64,
+    /// Seconds of silence after which a client is disconnected
+    #[arg(long, env = "TACK_IDLE_TIMEOUT_SECS", default_value_t = 90)]
+    idle_timeout_secs: u64,
+    /// Log rows after a board's snapshot that trigger compaction
+    #[arg(long, env = "TACK_COMPACT_AFTER", default_value_t = 1000)]
+    compact_after: u64,
+}
+
+fn config(args: &Args) -> ServerConfig {
+    let mut config = ServerConfig::default();
+    config.limits.max_message_bytes = args.max_message_bytes;
+    config.limits.send_queue_frames = args.send_queue_frames;
+    config.limits.auth_timeout = Duration::from_secs(args.auth_timeout_secs);
+    config.limits.idle_timeout = Duration::from_secs(args.idle_timeout_secs);
+    config.limits.ping_interval = Duration::from_secs((args.idle_timeout_secs / 3).max(1));
+    config.frame_limits.max_frame_bytes = args.max_message_bytes;
+    config.update_limits.max_update_bytes = args.max_message_bytes;
+    config.compact_after_updates = args.compact_after;
+    config
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(?error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = terminate => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TACK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let verifier: Arc<dyn Verifier> = if args.insecure_allow_anonymous {
+        tracing::warn!(
+            "INSECURE: --insecure-allow-anonymous lets ANYONE read and write EVERY board. \
+             Use it for local development only."
+        );
+        Arc::new(AllowAnonymous)
+    } else {
+        tracing::warn!(
+            "no accounts yet: every board will be refused (see --insecure-allow-anonymous)"
+        );
+        Arc::new(DenyAll)
+    };
+    let storage = Storage::connect(args.database_url.as_deref(), &args.sqlite_path)
+        .await
+        .context("connecting to storage")?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(%address, storage = storage.backend(), "listening");
+    // Machine-readable line for scripts and tests that start the relay on port 0.
+    println!("listening on {address}");
+    let relay = Relay::new(storage, verifier, config(&args));
+    relay
+        .serve(listener, shutdown_signal())
+        .await
+        .context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}

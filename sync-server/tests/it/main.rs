@@ -1,1 +1,9 @@
-//! Integration tests of the relay.
+//! Integration tests of the relay: real sockets on 127.0.0.1, real PostgreSQL and SQLite.
+
+mod commit;
+mod durability;
+mod hostile;
+mod interop;
+mod relay;
+mod storage;
+mod support;

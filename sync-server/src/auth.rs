@@ -1,0 +1,54 @@
+//! Who may open a board, and how: the pluggable verifier behind the protocol's Auth flow.
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// What an authenticated channel may do on one board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    ReadWrite,
+}
+
+impl Access {
+    pub fn can_write(self) -> bool {
+        self == Access::ReadWrite
+    }
+}
+
+/// Why a token was refused for a board; the text is sent to the client, so it must be safe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied(pub String);
+
+pub type Verdict<'a> = Pin<Box<dyn Future<Output = Result<Access, Denied>> + Send + 'a>>;
+
+/// Decides, for a token and a board, whether and how a client may join.
+pub trait Verifier: Send + Sync + 'static {
+    fn verify<'a>(&'a self, token: &'a str, board: &'a str) -> Verdict<'a>;
+}
+
+/// Development only (`--insecure-allow-anonymous`): everyone may read and write every board.
+#[derive(Debug, Default)]
+pub struct AllowAnonymous;
+
+impl Verifier for AllowAnonymous {
+    fn verify<'a>(&'a self, _token: &'a str, _board: &'a str) -> Verdict<'a> {
+        Box::pin(async { Ok(Access::ReadWrite) })
+    }
+}
+
+/// The default until accounts exist: nobody may open anything, and the client is told why.
+#[derive(Debug, Default)]
+pub struct DenyAll;
+
+impl Verifier for DenyAll {
+    fn verify<'a>(&'a self, _token: &'a str, _board: &'a str) -> Verdict<'a> {
+        Box::pin(async {
+            Err(Denied(
+                "this relay has no accounts configured; it was started without \
+                 --insecure-allow-anonymous"
+                    .into(),
+            ))
+        })
+    }
+}

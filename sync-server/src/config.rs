@@ -1,0 +1,81 @@
+//! Settings of a relay instance (the binary fills them from flags and `TACK_*` variables).
+
+use std::time::Duration;
+
+use sync_protocol::{Limits, UpdateLimits};
+
+use crate::commit::GroupCommitConfig;
+
+/// Bounds on what one connection may cost the relay.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    /// Largest WebSocket message accepted; larger ones close the socket with 1009.
+    pub max_message_bytes: usize,
+    /// Frames queued towards one client; a client that falls further behind is disconnected
+    /// (it resyncs on reconnect) instead of growing the relay's memory.
+    pub send_queue_frames: usize,
+    /// Boards a socket may have waiting for authentication, and their queued frames and bytes.
+    pub max_pending_boards: usize,
+    pub max_pending_frames: usize,
+    pub max_pending_bytes: usize,
+    /// Boards one socket may have open at once.
+    pub max_boards_per_socket: usize,
+    /// A socket with no authenticated board after this long is closed.
+    pub auth_timeout: Duration,
+    /// How often the relay pings an idle client, and when it gives up on a silent one.
+    pub ping_interval: Duration,
+    pub idle_timeout: Duration,
+    /// tungstenite buffers: its default read buffer is 128 KiB per connection.
+    pub read_buffer_bytes: usize,
+    pub write_buffer_bytes: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: 8 * 1024 * 1024,
+            send_queue_frames: 1024,
+            max_pending_boards: 64,
+            max_pending_frames: 256,
+            max_pending_bytes: 2 * 1024 * 1024,
+            max_boards_per_socket: 1024,
+            auth_timeout: Duration::from_secs(10),
+            ping_interval: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(90),
+            read_buffer_bytes: 4 * 1024,
+            write_buffer_bytes: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub limits: ConnectionLimits,
+    pub frame_limits: Limits,
+    pub update_limits: UpdateLimits,
+    pub commit: GroupCommitConfig,
+    /// Log rows after a board's snapshot that trigger compaction.
+    pub compact_after_updates: u64,
+    /// How long shutdown waits for clients to be told and commits to be flushed.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        let limits = ConnectionLimits::default();
+        Self {
+            frame_limits: Limits {
+                max_frame_bytes: limits.max_message_bytes,
+                ..Limits::default()
+            },
+            update_limits: UpdateLimits {
+                max_update_bytes: limits.max_message_bytes,
+                ..UpdateLimits::default()
+            },
+            limits,
+            commit: GroupCommitConfig::default(),
+            compact_after_updates: 1_000,
+            shutdown_grace: Duration::from_secs(8),
+        }
+    }
+}

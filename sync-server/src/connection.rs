@@ -1,0 +1,676 @@
+//! One task per WebSocket: decode frames, enforce limits, talk to rooms, and acknowledge each
+//! update with SyncStatus only after it is committed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use sync_protocol::lib0::write_var_u64;
+use sync_protocol::{
+    AuthMessage, AuthScope, MuxFrame, MuxMessage, SyncMessage, YwsMessage, PONG_BYTE,
+};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::{interval_at, sleep_until, Instant as TokioInstant, MissedTickBehavior};
+
+use crate::auth::Access;
+use crate::commit::CommitTicket;
+use crate::room::{frame, Applied, ConnId, Framing, Outbox, Room, RoomError};
+use crate::server::Shared;
+
+/// WebSocket close codes the relay uses.
+pub mod close {
+    pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    pub const INVALID_DATA: u16 = 1007;
+    pub const POLICY_VIOLATION: u16 = 1008;
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    pub const SERVICE_RESTART: u16 = 1012;
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
+/// How long a socket stays open after the relay sent its close frame.
+const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Why the connection ended: a close code and a reason for the client.
+struct Ending {
+    code: u16,
+    reason: String,
+}
+
+impl Ending {
+    fn new(code: u16, reason: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// An acknowledgement owed to the client, in the order its updates arrived.
+enum Ack {
+    Now {
+        room: Arc<Room>,
+        applied: bool,
+    },
+    AfterCommit {
+        room: Arc<Room>,
+        ticket: CommitTicket,
+        received: Instant,
+    },
+}
+
+/// A board this socket has joined.
+struct Channel {
+    room: Arc<Room>,
+    access: Access,
+}
+
+struct Session {
+    shared: Arc<Shared>,
+    conn: ConnId,
+    framing: Framing,
+    outbox: Outbox,
+    control: mpsc::Sender<Message>,
+    acks: mpsc::Sender<Ack>,
+    channels: HashMap<String, Channel>,
+    /// Frames for boards whose Auth has not succeeded yet.
+    pending: HashMap<String, Vec<Bytes>>,
+    pending_frames: usize,
+    pending_bytes: usize,
+}
+
+/// Runs a multiplexed (`/sync`) connection until it closes.
+pub async fn run_mux(socket: WebSocket, shared: Arc<Shared>) {
+    run(socket, shared, Framing::Mux, None).await;
+}
+
+/// Runs a single-board y-websocket connection (already authorised at upgrade).
+pub async fn run_yws(socket: WebSocket, shared: Arc<Shared>, board: String, access: Access) {
+    run(socket, shared, Framing::YWebsocket, Some((board, access))).await;
+}
+
+async fn run(
+    socket: WebSocket,
+    shared: Arc<Shared>,
+    framing: Framing,
+    single: Option<(String, Access)>,
+) {
+    let conn = shared.next_connection_id();
+    let span = tracing::debug_span!("connection", conn, ?framing);
+    tracing::Instrument::instrument(run_connection(socket, shared, framing, single, conn), span)
+        .await;
+}
+
+async fn run_connection(
+    socket: WebSocket,
+    shared: Arc<Shared>,
+    framing: Framing,
+    single: Option<(String, Access)>,
+    conn: ConnId,
+) {
+    shared.metrics.connections.inc();
+    shared.metrics.connections_total.inc();
+    let limits = shared.config.limits.clone();
+
+    let (sink, mut stream) = socket.split();
+    let (outbox, data_rx) = Outbox::new(limits.send_queue_frames, shared.metrics.clone());
+    let (control, control_rx) = mpsc::channel::<Message>(8);
+    let writer = tokio::spawn(write_loop(sink, data_rx, control_rx));
+    let (acks, ack_rx) = mpsc::channel::<Ack>(limits.send_queue_frames.max(1));
+    let acker = tokio::spawn(ack_loop(shared.clone(), framing, outbox.clone(), ack_rx));
+
+    let mut session = Session {
+        shared: shared.clone(),
+        conn,
+        framing,
+        outbox: outbox.clone(),
+        control: control.clone(),
+        acks,
+        channels: HashMap::new(),
+        pending: HashMap::new(),
+        pending_frames: 0,
+        pending_bytes: 0,
+    };
+
+    if let Some((board, access)) = single {
+        if let Err(ending) = session.join(&board, access).await {
+            drop(control);
+            drop(outbox);
+            finish(session, stream, acker, writer, Some(ending)).await;
+            return;
+        }
+        if let Some(channel) = session.channels.get(&board) {
+            channel.room.send_step1(conn);
+            channel.room.send_awareness(conn);
+        }
+    }
+
+    let mut shutdown = shared.shutdown.clone();
+    let auth_deadline = TokioInstant::now() + limits.auth_timeout;
+    let mut last_heard = TokioInstant::now();
+    let mut pings = interval_at(
+        TokioInstant::now() + limits.ping_interval,
+        limits.ping_interval,
+    );
+    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    let ending: Option<Ending> = loop {
+        let waiting_for_auth = session.channels.is_empty() && framing == Framing::Mux;
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => {
+                break Some(Ending::new(close::SERVICE_RESTART, "relay restarting; reconnect"));
+            }
+            _ = outbox.wait_overflow() => {
+                break Some(Ending::new(close::TRY_AGAIN_LATER, "too far behind; reconnect to resync"));
+            }
+            _ = sleep_until(auth_deadline), if waiting_for_auth => {
+                shared.metrics.reject("auth_timeout");
+                break Some(Ending::new(close::POLICY_VIOLATION, "no board authenticated in time"));
+            }
+            _ = pings.tick() => {
+                if last_heard.elapsed() > limits.idle_timeout {
+                    break Some(Ending::new(close::GOING_AWAY, "idle timeout"));
+                }
+                let _ = control.try_send(Message::Ping(Bytes::new()));
+            }
+            message = stream.next() => {
+                last_heard = TokioInstant::now();
+                match message {
+                    None => break None,
+                    Some(Err(error)) => {
+                        let text = error.to_string();
+                        if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
+                            shared.metrics.reject("oversize");
+                            break Some(Ending::new(close::MESSAGE_TOO_BIG, "message too big"));
+                        }
+                        break None;
+                    }
+                    Some(Ok(Message::Binary(bytes))) => {
+                        if let Err(ending) = session.on_frame(bytes).await {
+                            break Some(ending);
+                        }
+                    }
+                    Some(Ok(Message::Text(_))) => {
+                        shared.metrics.reject("text_frame");
+                        break Some(Ending::new(close::INVALID_DATA, "binary frames only"));
+                    }
+                    Some(Ok(Message::Close(_))) => break None,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                }
+            }
+        }
+    };
+    // Our own handles on the queues go now, so the writer ends as soon as the session's do.
+    drop(control);
+    drop(outbox);
+    finish(session, stream, acker, writer, ending).await;
+}
+
+/// Closes a connection: leave every room, deliver the acknowledgements still owed (their
+/// commits are in flight), then the close frame.
+async fn finish(
+    session: Session,
+    mut stream: futures_util::stream::SplitStream<WebSocket>,
+    acker: JoinHandle<()>,
+    writer: JoinHandle<()>,
+    ending: Option<Ending>,
+) {
+    let server_closed = ending.is_some();
+    let Session {
+        shared,
+        conn,
+        channels,
+        acks,
+        control,
+        outbox,
+        ..
+    } = session;
+    for channel in channels.values() {
+        shared.rooms.leave(&channel.room, conn);
+    }
+    drop(acks);
+    let grace = shared.config.shutdown_grace;
+    let _ = tokio::time::timeout(grace, acker).await;
+    if let Some(ending) = ending {
+        let close = CloseFrame {
+            code: ending.code,
+            reason: ending.reason.into(),
+        };
+        let _ = control.send(Message::Close(Some(close))).await;
+    }
+    drop(control);
+    drop(outbox);
+    let _ = tokio::time::timeout(grace, writer).await;
+    if server_closed {
+        // Keep the socket open briefly so the client reads our close frame: closing TCP with
+        // its unread bytes still buffered (say, the rest of an oversize message) would send a
+        // reset instead, and the client would see 1006 rather than our code and reason.
+        let linger = async {
+            while let Some(Ok(_)) = stream.next().await {}
+            tokio::time::sleep(CLOSE_LINGER).await;
+        };
+        let _ = tokio::time::timeout(CLOSE_LINGER, linger).await;
+    }
+    shared.metrics.connections.dec();
+}
+
+/// Owns the socket's sending half: pings go ahead of data; a close goes after everything
+/// already queued (acknowledgements must not be overtaken by the close).
+async fn write_loop(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut data: mpsc::Receiver<Bytes>,
+    mut control: mpsc::Receiver<Message>,
+) {
+    loop {
+        let message = tokio::select! {
+            biased;
+            m = control.recv() => match m {
+                Some(Message::Close(close)) => {
+                    while let Ok(bytes) = data.try_recv() {
+                        if sink.send(Message::Binary(bytes)).await.is_err() {
+                            return;
+                        }
+                    }
+                    let _ = sink.send(Message::Close(close)).await;
+                    break;
+                }
+                Some(m) => m,
+                None => break,
+            },
+            d = data.recv() => match d {
+                Some(bytes) => Message::Binary(bytes),
+                None => break,
+            },
+        };
+        if sink.send(message).await.is_err() {
+            return;
+        }
+    }
+    let _ = sink.close().await;
+}
+
+/// Sends SyncStatus for each update in arrival order, each only once its fate is known.
+async fn ack_loop(
+    shared: Arc<Shared>,
+    framing: Framing,
+    outbox: Outbox,
+    mut acks: mpsc::Receiver<Ack>,
+) {
+    while let Some(ack) = acks.recv().await {
+        let (room, applied) = match ack {
+            Ack::Now { room, applied } => (room, applied),
+            Ack::AfterCommit {
+                room,
+                ticket,
+                received,
+            } => {
+                let committed = ticket.await.is_ok();
+                if committed {
+                    shared
+                        .metrics
+                        .ack_seconds
+                        .observe(received.elapsed().as_secs_f64());
+                    shared.after_commit(&room);
+                }
+                shared.rooms.commit_resolved(&room);
+                (room, committed)
+            }
+        };
+        if framing == Framing::Mux {
+            let mut body = Vec::with_capacity(2);
+            write_var_u64(&mut body, 8);
+            write_var_u64(&mut body, u64::from(applied));
+            outbox.push(frame(&room.mux_prefix, Framing::Mux, &body));
+        }
+    }
+}
+
+impl Session {
+    fn limits(&self) -> &crate::config::ConnectionLimits {
+        &self.shared.config.limits
+    }
+
+    async fn join(&mut self, board: &str, access: Access) -> Result<(), Ending> {
+        if self.channels.len() >= self.limits().max_boards_per_socket {
+            return Err(Ending::new(
+                close::POLICY_VIOLATION,
+                "too many boards on one socket",
+            ));
+        }
+        let joined = self
+            .shared
+            .rooms
+            .join(board, self.conn, self.outbox.clone(), self.framing)
+            .await;
+        match joined {
+            Ok(room) => {
+                self.channels
+                    .insert(board.to_owned(), Channel { room, access });
+                Ok(())
+            }
+            Err(error) => {
+                tracing::error!(?error, board, "loading board failed");
+                Err(Ending::new(
+                    close::TRY_AGAIN_LATER,
+                    "board unavailable; try again",
+                ))
+            }
+        }
+    }
+
+    /// Sends a multiplexed message for a board to this client.
+    fn send_mux(&self, board_prefix: &[u8], message: &MuxMessage) {
+        let encoded = MuxFrame::Board {
+            board: String::new(),
+            message: message.clone(),
+        }
+        .encode();
+        // The encoded frame starts with varString("") = one zero byte: swap in the board name.
+        self.outbox
+            .push(frame(board_prefix, Framing::Mux, &encoded[1..]));
+    }
+
+    fn board_prefix(board: &str) -> Vec<u8> {
+        let mut prefix = Vec::with_capacity(board.len() + 2);
+        sync_protocol::lib0::write_var_string(&mut prefix, board);
+        prefix
+    }
+
+    /// Drops a board's channel with a reason (the socket and other boards carry on).
+    fn close_channel(&mut self, board: &str, reason: &str) {
+        if let Some(channel) = self.channels.remove(board) {
+            self.shared.rooms.leave(&channel.room, self.conn);
+            if self.framing == Framing::Mux {
+                self.send_mux(
+                    &channel.room.mux_prefix,
+                    &MuxMessage::Close {
+                        reason: Some(reason.to_owned()),
+                    },
+                );
+            }
+        }
+    }
+
+    async fn on_frame(&mut self, bytes: Bytes) -> Result<(), Ending> {
+        match self.framing {
+            Framing::Mux => self.on_mux_frame(bytes).await,
+            Framing::YWebsocket => self.on_yws_frame(&bytes).await,
+        }
+    }
+
+    async fn on_yws_frame(&mut self, bytes: &[u8]) -> Result<(), Ending> {
+        let metrics = &self.shared.metrics;
+        let message = YwsMessage::decode(bytes, &self.shared.config.frame_limits).map_err(|e| {
+            metrics.reject("malformed_frame");
+            Ending::new(close::INVALID_DATA, format!("malformed frame: {e}"))
+        })?;
+        let Some(board) = self.channels.keys().next().cloned() else {
+            return Err(Ending::new(close::NORMAL, "board closed"));
+        };
+        match message {
+            YwsMessage::Sync(sync) => {
+                metrics.frame_in("sync", bytes.len());
+                self.on_sync(&board, sync).await
+            }
+            YwsMessage::Awareness { update } => {
+                metrics.frame_in("awareness", bytes.len());
+                self.on_awareness(&board, &update);
+                Ok(())
+            }
+            YwsMessage::QueryAwareness => {
+                metrics.frame_in("query_awareness", bytes.len());
+                if let Some(channel) = self.channels.get(&board) {
+                    channel.room.send_awareness(self.conn);
+                }
+                Ok(())
+            }
+            YwsMessage::PermissionDenied { .. } => Ok(()),
+        }
+    }
+
+    async fn on_mux_frame(&mut self, bytes: Bytes) -> Result<(), Ending> {
+        let limits = self.shared.config.frame_limits.clone();
+        let decoded = MuxFrame::decode(&bytes, &limits);
+        let frame = match decoded {
+            Ok(frame) => frame,
+            Err(e) => {
+                self.shared.metrics.reject("malformed_frame");
+                return Err(Ending::new(
+                    close::INVALID_DATA,
+                    format!("malformed frame: {e}"),
+                ));
+            }
+        };
+        let (board, message) = match frame {
+            MuxFrame::Ping => {
+                self.shared.metrics.frame_in("ping", bytes.len());
+                self.outbox.push(Bytes::from_static(&[PONG_BYTE]));
+                return Ok(());
+            }
+            MuxFrame::Pong => return Ok(()),
+            MuxFrame::Board { board, message } => (board, message),
+        };
+        if board.is_empty() {
+            self.shared.metrics.reject("empty_board_name");
+            return Err(Ending::new(close::PROTOCOL_ERROR, "frame names no board"));
+        }
+        if let MuxMessage::Auth(AuthMessage::Token { token }) = &message {
+            self.shared.metrics.frame_in("auth", bytes.len());
+            return self.authenticate(&board, token).await;
+        }
+        if !self.channels.contains_key(&board) {
+            return self.hold_until_authenticated(board, bytes);
+        }
+        self.on_board_message(&board, message, bytes.len()).await
+    }
+
+    /// Frames may arrive before their board's Auth succeeds; keep a bounded number.
+    fn hold_until_authenticated(&mut self, board: String, bytes: Bytes) -> Result<(), Ending> {
+        let limits = self.limits().clone();
+        let new_board = !self.pending.contains_key(&board);
+        if (new_board && self.pending.len() >= limits.max_pending_boards)
+            || self.pending_frames + 1 > limits.max_pending_frames
+            || self.pending_bytes + bytes.len() > limits.max_pending_bytes
+        {
+            self.shared.metrics.reject("unauthenticated_flood");
+            return Err(Ending::new(
+                close::POLICY_VIOLATION,
+                "too much traffic for boards that are not authenticated",
+            ));
+        }
+        self.pending_frames += 1;
+        self.pending_bytes += bytes.len();
+        self.pending.entry(board).or_default().push(bytes);
+        Ok(())
+    }
+
+    async fn authenticate(&mut self, board: &str, token: &str) -> Result<(), Ending> {
+        if self.channels.contains_key(board) {
+            return Ok(());
+        }
+        let prefix = Self::board_prefix(board);
+        let verdict = self.shared.verifier.verify(token, board).await;
+        let held = self.pending.remove(board).unwrap_or_default();
+        self.pending_frames -= held.len();
+        self.pending_bytes -= held.iter().map(Bytes::len).sum::<usize>();
+        match verdict {
+            Err(denied) => {
+                self.shared.metrics.reject("permission_denied");
+                self.send_mux(
+                    &prefix,
+                    &MuxMessage::Auth(AuthMessage::PermissionDenied { reason: denied.0 }),
+                );
+                Ok(())
+            }
+            Ok(access) => {
+                self.join(board, access).await?;
+                let scope = match access {
+                    Access::ReadOnly => AuthScope::ReadOnly,
+                    Access::ReadWrite => AuthScope::ReadWrite,
+                };
+                self.send_mux(
+                    &prefix,
+                    &MuxMessage::Auth(AuthMessage::Authenticated { scope }),
+                );
+                for bytes in held {
+                    Box::pin(self.on_mux_frame(bytes)).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_board_message(
+        &mut self,
+        board: &str,
+        message: MuxMessage,
+        size: usize,
+    ) -> Result<(), Ending> {
+        let metrics = self.shared.metrics.clone();
+        match message {
+            MuxMessage::Sync(sync) | MuxMessage::SyncReply(sync) => {
+                metrics.frame_in("sync", size);
+                self.on_sync(board, sync).await
+            }
+            MuxMessage::Awareness { update } => {
+                metrics.frame_in("awareness", size);
+                self.on_awareness(board, &update);
+                Ok(())
+            }
+            MuxMessage::QueryAwareness => {
+                metrics.frame_in("query_awareness", size);
+                if let Some(channel) = self.channels.get(board) {
+                    channel.room.send_awareness(self.conn);
+                }
+                Ok(())
+            }
+            MuxMessage::Close { .. } => {
+                metrics.frame_in("close", size);
+                if let Some(channel) = self.channels.remove(board) {
+                    self.shared.rooms.leave(&channel.room, self.conn);
+                }
+                Ok(())
+            }
+            MuxMessage::Stateless { .. } | MuxMessage::BroadcastStateless { .. } => {
+                metrics.frame_in("stateless", size);
+                Ok(())
+            }
+            MuxMessage::Auth(_) | MuxMessage::SyncStatus { .. } => {
+                metrics.frame_in("other", size);
+                Ok(())
+            }
+        }
+    }
+
+    fn on_awareness(&mut self, board: &str, update: &[u8]) {
+        let Some(channel) = self.channels.get(board) else {
+            return;
+        };
+        match sync_protocol::decode_awareness_update(update, &self.shared.config.frame_limits) {
+            Ok(entries) => channel.room.awareness(self.conn, update, entries),
+            Err(_) => self.shared.metrics.reject("malformed_awareness"),
+        }
+    }
+
+    async fn on_sync(&mut self, board: &str, sync: SyncMessage) -> Result<(), Ending> {
+        let Some(channel) = self.channels.get(board) else {
+            return Ok(());
+        };
+        let room = channel.room.clone();
+        let access = channel.access;
+        let limits = self.shared.config.update_limits.clone();
+        match sync {
+            SyncMessage::Step1 { state_vector } => {
+                match sync_protocol::decode_state_vector_checked(&state_vector, &limits) {
+                    Ok(sv) => room.sync_step1(self.conn, &sv),
+                    Err(e) => {
+                        self.shared.metrics.reject("malformed_state_vector");
+                        self.close_channel(board, &format!("malformed state vector: {e}"));
+                    }
+                }
+                Ok(())
+            }
+            SyncMessage::Step2 { update } | SyncMessage::Update { update } => {
+                let received = Instant::now();
+                let decoded = match sync_protocol::decode_update_checked(&update, &limits) {
+                    Ok(decoded) => decoded,
+                    Err(e) => {
+                        self.shared.metrics.reject("malformed_update");
+                        self.ack_now(&room, false).await;
+                        self.close_channel(board, &format!("malformed update: {e}"));
+                        return Ok(());
+                    }
+                };
+                if !access.can_write() {
+                    // A viewer's Step2 that brings nothing new is fine; anything else is refused.
+                    let harmless = !room.adds_anything(&decoded);
+                    if !harmless {
+                        self.shared.metrics.reject("read_only");
+                    }
+                    self.ack_now(&room, harmless).await;
+                    return Ok(());
+                }
+                match room.apply_update(self.conn, &update, decoded) {
+                    Ok(Applied::Nothing) => self.ack_now(&room, true).await,
+                    Ok(Applied::Changed) => {
+                        self.shared
+                            .metrics
+                            .fanout_seconds
+                            .observe(received.elapsed().as_secs_f64());
+                        room.begin_commit();
+                        // Queued here, in arrival order, so a client's updates commit in order.
+                        let ticket = self
+                            .shared
+                            .committer
+                            .enqueue(board.to_owned(), update)
+                            .await;
+                        match ticket {
+                            Ok(ticket) => {
+                                let ack = Ack::AfterCommit {
+                                    room: room.clone(),
+                                    ticket,
+                                    received,
+                                };
+                                if self.acks.send(ack).await.is_err() {
+                                    self.shared.rooms.commit_resolved(&room);
+                                }
+                            }
+                            Err(_) => {
+                                self.shared.rooms.commit_resolved(&room);
+                                self.ack_now(&room, false).await;
+                            }
+                        }
+                    }
+                    Err(RoomError::MissingHistory) => {
+                        self.shared.metrics.reject("missing_history");
+                        self.ack_now(&room, false).await;
+                        // Ask for everything the relay lacks; the client's Step2 fills the gap.
+                        room.send_step1(self.conn);
+                    }
+                    Err(error) => {
+                        self.shared.metrics.reject("apply_failed");
+                        self.ack_now(&room, false).await;
+                        self.close_channel(board, &error.to_string());
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn ack_now(&self, room: &Arc<Room>, applied: bool) {
+        let _ = self
+            .acks
+            .send(Ack::Now {
+                room: room.clone(),
+                applied,
+            })
+            .await;
+    }
+}

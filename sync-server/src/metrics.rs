@@ -1,0 +1,143 @@
+//! Prometheus metrics of one relay instance, served at `/metrics`.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    pub reason: &'static str,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub connections: Gauge,
+    pub connections_total: Counter,
+    pub rooms: Gauge,
+    pub frames_in: Family<KindLabel, Counter>,
+    pub bytes_in: Counter,
+    pub frames_out: Counter,
+    pub bytes_out: Counter,
+    pub rejected: Family<ReasonLabel, Counter>,
+    pub slow_consumer_disconnects: Counter,
+    /// From receiving an update to handing it to every other subscriber's queue.
+    pub fanout_seconds: Histogram,
+    /// From receiving an update to its COMMIT (what the sender waits for SyncStatus).
+    pub ack_seconds: Histogram,
+    pub commit_batch_updates: Histogram,
+    pub compactions: Counter,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("tack_relay");
+        let latency = || Histogram::new(exponential_buckets(0.000_05, 2.0, 18));
+        let m = Self {
+            connections: Gauge::default(),
+            connections_total: Counter::default(),
+            rooms: Gauge::default(),
+            frames_in: Family::default(),
+            bytes_in: Counter::default(),
+            frames_out: Counter::default(),
+            bytes_out: Counter::default(),
+            rejected: Family::default(),
+            slow_consumer_disconnects: Counter::default(),
+            fanout_seconds: latency(),
+            ack_seconds: latency(),
+            commit_batch_updates: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
+            compactions: Counter::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "connections",
+            "Open WebSocket connections",
+            m.connections.clone(),
+        );
+        registry.register(
+            "connections_opened",
+            "WebSocket connections accepted",
+            m.connections_total.clone(),
+        );
+        registry.register("rooms", "Boards loaded in memory", m.rooms.clone());
+        registry.register(
+            "frames_received",
+            "Frames received, by kind",
+            m.frames_in.clone(),
+        );
+        registry.register(
+            "bytes_received",
+            "Bytes received in frames",
+            m.bytes_in.clone(),
+        );
+        registry.register(
+            "frames_sent",
+            "Frames queued to clients",
+            m.frames_out.clone(),
+        );
+        registry.register("bytes_sent", "Bytes queued to clients", m.bytes_out.clone());
+        registry.register(
+            "rejected_frames",
+            "Frames refused, by reason",
+            m.rejected.clone(),
+        );
+        registry.register(
+            "slow_consumer_disconnects",
+            "Clients disconnected because their send queue was full",
+            m.slow_consumer_disconnects.clone(),
+        );
+        registry.register(
+            "fanout_seconds",
+            "Receive-to-enqueue time of a broadcast update",
+            m.fanout_seconds.clone(),
+        );
+        registry.register(
+            "ack_seconds",
+            "Receive-to-durable-commit time of an update",
+            m.ack_seconds.clone(),
+        );
+        registry.register(
+            "commit_batch_updates",
+            "Updates per group-commit transaction",
+            m.commit_batch_updates.clone(),
+        );
+        registry.register(
+            "compactions",
+            "Board logs folded into snapshots",
+            m.compactions.clone(),
+        );
+        Self { registry, ..m }
+    }
+}
+
+impl Metrics {
+    pub fn reject(&self, reason: &'static str) {
+        self.rejected.get_or_create(&ReasonLabel { reason }).inc();
+    }
+
+    pub fn frame_in(&self, kind: &'static str, bytes: usize) {
+        self.frames_in.get_or_create(&KindLabel { kind }).inc();
+        self.bytes_in.inc_by(bytes as u64);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

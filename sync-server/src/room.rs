@@ -1,0 +1,507 @@
+//! Rooms: the one live copy of each open board, its subscribers and their awareness.
+//!
+//! A room is loaded from storage when its first subscriber joins and dropped when the last one
+//! has left and every update it accepted has been committed. All room work is synchronous and
+//! short (apply an update, queue frames), done under the room's mutex.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::body::Bytes;
+use sync_protocol::lib0::{write_var_bytes, write_var_string, write_var_u64};
+use sync_protocol::{AwarenessEntry, UpdateLimits};
+use tokio::sync::{mpsc, Notify, OnceCell};
+use yrs::updates::encoder::Encode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+
+use crate::metrics::Metrics;
+use crate::storage::{Storage, StorageError};
+
+pub type ConnId = u64;
+
+/// Message type numbers shared by both framings (Hocuspocus and y-websocket agree on these).
+pub mod kind {
+    pub const SYNC: u64 = 0;
+    pub const AWARENESS: u64 = 1;
+    pub const QUERY_AWARENESS: u64 = 3;
+    pub const SYNC_STEP1: u64 = 0;
+    pub const SYNC_STEP2: u64 = 1;
+    pub const SYNC_UPDATE: u64 = 2;
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// How a connection frames messages: the multiplexed Hocuspocus framing names the board in
+/// every frame; y-websocket has one board per socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    Mux,
+    YWebsocket,
+}
+
+/// The queue of frames towards one client. A full queue means the client cannot keep up: it is
+/// flagged, and its connection closes (the client resyncs on reconnect).
+#[derive(Clone)]
+pub struct Outbox {
+    tx: mpsc::Sender<Bytes>,
+    overflowed: Arc<AtomicBool>,
+    wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox").finish_non_exhaustive()
+    }
+}
+
+impl Outbox {
+    pub fn new(capacity: usize, metrics: Arc<Metrics>) -> (Self, mpsc::Receiver<Bytes>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let outbox = Self {
+            tx,
+            overflowed: Arc::new(AtomicBool::new(false)),
+            wake: Arc::new(Notify::new()),
+            metrics,
+        };
+        (outbox, rx)
+    }
+
+    /// Queues a frame without waiting; false (and the connection flagged) if the queue is full.
+    pub fn push(&self, frame: Bytes) -> bool {
+        let len = frame.len();
+        match self.tx.try_send(frame) {
+            Ok(()) => {
+                self.metrics.frames_out.inc();
+                self.metrics.bytes_out.inc_by(len as u64);
+                true
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if !self.overflowed.swap(true, Ordering::SeqCst) {
+                    self.metrics.slow_consumer_disconnects.inc();
+                }
+                self.wake.notify_one();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    pub fn overflowed(&self) -> bool {
+        self.overflowed.load(Ordering::SeqCst)
+    }
+
+    /// Resolves when the queue has overflowed.
+    pub async fn wait_overflow(&self) {
+        while !self.overflowed() {
+            self.wake.notified().await;
+        }
+    }
+}
+
+/// Encodes a message body for a board in a framing.
+pub fn frame(board_prefix: &[u8], framing: Framing, body: &[u8]) -> Bytes {
+    match framing {
+        Framing::YWebsocket => Bytes::copy_from_slice(body),
+        Framing::Mux => {
+            let mut out = Vec::with_capacity(board_prefix.len() + body.len());
+            out.extend_from_slice(board_prefix);
+            out.extend_from_slice(body);
+            Bytes::from(out)
+        }
+    }
+}
+
+/// `varUint(type) • varUint(sync step) • varByteArray(payload)`.
+pub fn sync_body(message_kind: u64, step: u64, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 8);
+    write_var_u64(&mut out, message_kind);
+    write_var_u64(&mut out, step);
+    write_var_bytes(&mut out, payload);
+    out
+}
+
+fn awareness_body(update: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(update.len() + 6);
+    write_var_u64(&mut out, kind::AWARENESS);
+    write_var_bytes(&mut out, update);
+    out
+}
+
+struct Subscriber {
+    outbox: Outbox,
+    framing: Framing,
+}
+
+struct AwarenessState {
+    clock: u64,
+    state_json: String,
+    conn: ConnId,
+}
+
+struct RoomState {
+    doc: Doc,
+    subscribers: HashMap<ConnId, Subscriber>,
+    awareness: HashMap<u64, AwarenessState>,
+}
+
+/// Why an update was refused; the text is safe to send to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum RoomError {
+    #[error("update builds on history the relay does not have; resync")]
+    MissingHistory,
+    #[error("update could not be applied")]
+    ApplyFailed,
+    #[error("state vector is malformed")]
+    BadStateVector,
+}
+
+pub enum Applied {
+    /// Applied and broadcast; store it.
+    Changed,
+    /// Added nothing: no need to store it.
+    Nothing,
+}
+
+pub struct Room {
+    pub board: String,
+    /// `varString(board)`, the prefix of every multiplexed frame of this board.
+    pub mux_prefix: Vec<u8>,
+    state: OnceCell<Mutex<RoomState>>,
+    /// Joined subscribers (changed under the registry lock).
+    members: AtomicUsize,
+    /// Updates accepted but not yet committed: the room stays loaded until they are.
+    inflight: AtomicUsize,
+    /// Log rows committed since the last compaction, and whether one is running.
+    pub committed_since_compaction: AtomicUsize,
+    pub compacting: AtomicBool,
+}
+
+impl std::fmt::Debug for Room {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Room")
+            .field("board", &self.board)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Room {
+    fn new(board: &str) -> Self {
+        let mut mux_prefix = Vec::with_capacity(board.len() + 2);
+        write_var_string(&mut mux_prefix, board);
+        Self {
+            board: board.to_owned(),
+            mux_prefix,
+            state: OnceCell::new(),
+            members: AtomicUsize::new(0),
+            inflight: AtomicUsize::new(0),
+            committed_since_compaction: AtomicUsize::new(0),
+            compacting: AtomicBool::new(false),
+        }
+    }
+
+    fn state(&self) -> Option<MutexGuard<'_, RoomState>> {
+        self.state.get().map(lock)
+    }
+
+    fn push_to(&self, sub: &Subscriber, body: &[u8]) {
+        sub.outbox.push(frame(&self.mux_prefix, sub.framing, body));
+    }
+
+    fn broadcast(&self, state: &RoomState, from: ConnId, body: &[u8]) {
+        // Encode once per framing, not once per subscriber.
+        let mut mux: Option<Bytes> = None;
+        let mut yws: Option<Bytes> = None;
+        for (conn, sub) in &state.subscribers {
+            if *conn == from {
+                continue;
+            }
+            let bytes = match sub.framing {
+                Framing::Mux => mux
+                    .get_or_insert_with(|| frame(&self.mux_prefix, Framing::Mux, body))
+                    .clone(),
+                Framing::YWebsocket => yws
+                    .get_or_insert_with(|| frame(&self.mux_prefix, Framing::YWebsocket, body))
+                    .clone(),
+            };
+            sub.outbox.push(bytes);
+        }
+    }
+
+    /// Answers a client's Step1: Step2 with what it lacks, then the relay's own Step1 so the
+    /// client sends what the relay lacks.
+    pub fn sync_step1(&self, conn: ConnId, state_vector: &StateVector) {
+        let Some(state) = self.state() else { return };
+        let Some(sub) = state.subscribers.get(&conn) else {
+            return;
+        };
+        let txn = state.doc.transact();
+        let diff = txn.encode_diff_v1(state_vector);
+        let own = txn.state_vector().encode_v1();
+        drop(txn);
+        self.push_to(sub, &sync_body(kind::SYNC, kind::SYNC_STEP2, &diff));
+        // Type 0 in both framings: Hocuspocus servers label this reply SyncReply (4) only from
+        // v4 on, and the 3.x provider rejects type 4 outright.
+        self.push_to(sub, &sync_body(kind::SYNC, kind::SYNC_STEP1, &own));
+    }
+
+    /// Sends the relay's Step1 (y-websocket servers open with it).
+    pub fn send_step1(&self, conn: ConnId) {
+        let Some(state) = self.state() else { return };
+        let Some(sub) = state.subscribers.get(&conn) else {
+            return;
+        };
+        let own = state.doc.transact().state_vector().encode_v1();
+        self.push_to(sub, &sync_body(kind::SYNC, kind::SYNC_STEP1, &own));
+    }
+
+    /// Whether `update` could add anything to the room (what a read-only client may "send":
+    /// an echo of what the room already has is acknowledged, anything else refused).
+    pub fn adds_anything(&self, update: &Update) -> bool {
+        let Some(state) = self.state() else {
+            return true;
+        };
+        let have = state.doc.transact().state_vector();
+        update.extends(&have) || !update.delete_set().is_empty()
+    }
+
+    /// Applies a client's update to the room and, if it changed anything, sends it at once to
+    /// every other subscriber. Refuses updates that build on history the room lacks (yrs would
+    /// silently drop them) and survives a yrs panic.
+    pub fn apply_update(
+        &self,
+        from: ConnId,
+        bytes: &[u8],
+        update: Update,
+    ) -> Result<Applied, RoomError> {
+        let Some(state) = self.state() else {
+            return Err(RoomError::ApplyFailed);
+        };
+        let before = state.doc.transact().state_vector();
+        for (client, first_clock) in update.state_vector_lower().iter() {
+            if *first_clock > before.get(client) {
+                return Err(RoomError::MissingHistory);
+            }
+        }
+        if !update.extends(&before) && update.delete_set().is_empty() {
+            return Ok(Applied::Nothing);
+        }
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            let mut txn = state.doc.transact_mut();
+            txn.apply_update(update)
+        }));
+        match applied {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) | Err(_) => return Err(RoomError::ApplyFailed),
+        }
+        self.broadcast(
+            &state,
+            from,
+            &sync_body(kind::SYNC, kind::SYNC_UPDATE, bytes),
+        );
+        Ok(Applied::Changed)
+    }
+
+    /// Records and relays a client's awareness update (already checked by the caller).
+    pub fn awareness(&self, from: ConnId, update: &[u8], entries: Vec<AwarenessEntry>) {
+        let Some(mut state) = self.state() else {
+            return;
+        };
+        for entry in entries {
+            let newer = state
+                .awareness
+                .get(&entry.client_id)
+                .is_none_or(|s| entry.clock >= s.clock);
+            if !newer {
+                continue;
+            }
+            if entry.state_json == "null" {
+                state.awareness.remove(&entry.client_id);
+            } else {
+                state.awareness.insert(
+                    entry.client_id,
+                    AwarenessState {
+                        clock: entry.clock,
+                        state_json: entry.state_json,
+                        conn: from,
+                    },
+                );
+            }
+        }
+        self.broadcast(&state, from, &awareness_body(update));
+    }
+
+    /// Sends everyone's awareness to one subscriber.
+    pub fn send_awareness(&self, conn: ConnId) {
+        let Some(state) = self.state() else { return };
+        if state.awareness.is_empty() {
+            return;
+        }
+        let Some(sub) = state.subscribers.get(&conn) else {
+            return;
+        };
+        let entries: Vec<AwarenessEntry> = state
+            .awareness
+            .iter()
+            .map(|(client_id, s)| AwarenessEntry {
+                client_id: *client_id,
+                clock: s.clock,
+                state_json: s.state_json.clone(),
+            })
+            .collect();
+        let update = sync_protocol::encode_awareness_update(&entries);
+        self.push_to(sub, &awareness_body(&update));
+    }
+
+    /// Counts an accepted update until its commit resolves (see [`Rooms::commit_resolved`]).
+    pub fn begin_commit(&self) {
+        self.inflight.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Every room of this relay instance.
+pub struct Rooms {
+    map: Mutex<HashMap<String, Arc<Room>>>,
+    storage: Storage,
+    metrics: Arc<Metrics>,
+    update_limits: UpdateLimits,
+}
+
+impl std::fmt::Debug for Rooms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rooms").finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    #[error("board could not be loaded")]
+    Storage(#[from] StorageError),
+    #[error("stored board is unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl Rooms {
+    pub fn new(storage: Storage, metrics: Arc<Metrics>, update_limits: UpdateLimits) -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            storage,
+            metrics,
+            update_limits,
+        }
+    }
+
+    pub fn open_rooms(&self) -> usize {
+        lock(&self.map).len()
+    }
+
+    /// Adds a subscriber to a board's room, loading the board from storage if needed.
+    pub async fn join(
+        &self,
+        board: &str,
+        conn: ConnId,
+        outbox: Outbox,
+        framing: Framing,
+    ) -> Result<Arc<Room>, JoinError> {
+        let room = {
+            let mut map = lock(&self.map);
+            let room = map.entry(board.to_owned()).or_insert_with(|| {
+                self.metrics.rooms.inc();
+                Arc::new(Room::new(board))
+            });
+            room.members.fetch_add(1, Ordering::SeqCst);
+            room.clone()
+        };
+        let loaded = room.state.get_or_try_init(|| self.load(board)).await;
+        if let Err(e) = loaded {
+            self.release(&room);
+            return Err(e);
+        }
+        if let Some(mut state) = room.state() {
+            state
+                .subscribers
+                .insert(conn, Subscriber { outbox, framing });
+        }
+        Ok(room)
+    }
+
+    async fn load(&self, board: &str) -> Result<Mutex<RoomState>, JoinError> {
+        let stored = self.storage.load_board(board).await?;
+        let doc = Doc::new();
+        let pieces = stored.snapshot.iter().chain(stored.updates.iter());
+        for piece in pieces.clone() {
+            // Stored bytes passed these checks on the way in; check again before yrs sees them.
+            sync_protocol::prescan_update_v1(piece, &self.update_limits)
+                .map_err(|e| JoinError::Corrupt(e.to_string()))?;
+        }
+        let waiting = {
+            let mut txn = doc.transact_mut();
+            sync_protocol::fold::apply_in_causal_order(&mut txn, pieces.map(Vec::as_slice))
+                .map_err(|e| JoinError::Corrupt(format!("piece {}: {}", e.seq, e.detail)))?
+        };
+        if waiting > 0 {
+            tracing::warn!(board, waiting, "stored updates wait for missing history");
+        }
+        Ok(Mutex::new(RoomState {
+            doc,
+            subscribers: HashMap::new(),
+            awareness: HashMap::new(),
+        }))
+    }
+
+    /// Removes a subscriber; its awareness states are withdrawn for everyone else.
+    pub fn leave(&self, room: &Arc<Room>, conn: ConnId) {
+        if let Some(mut state) = room.state() {
+            if state.subscribers.remove(&conn).is_some() {
+                let gone: Vec<(u64, u64)> = state
+                    .awareness
+                    .iter()
+                    .filter(|(_, s)| s.conn == conn)
+                    .map(|(client, s)| (*client, s.clock))
+                    .collect();
+                if !gone.is_empty() {
+                    let entries: Vec<AwarenessEntry> = gone
+                        .iter()
+                        .map(|(client_id, clock)| {
+                            state.awareness.remove(client_id);
+                            AwarenessEntry {
+                                client_id: *client_id,
+                                clock: clock + 1,
+                                state_json: "null".into(),
+                            }
+                        })
+                        .collect();
+                    let update = sync_protocol::encode_awareness_update(&entries);
+                    room.broadcast(&state, conn, &awareness_body(&update));
+                }
+            }
+        }
+        self.release(room);
+    }
+
+    fn release(&self, room: &Arc<Room>) {
+        let mut map = lock(&self.map);
+        room.members.fetch_sub(1, Ordering::SeqCst);
+        self.unload_if_idle(&mut map, room);
+    }
+
+    /// One accepted update has been committed (or failed to be).
+    pub fn commit_resolved(&self, room: &Arc<Room>) {
+        let mut map = lock(&self.map);
+        room.inflight.fetch_sub(1, Ordering::SeqCst);
+        self.unload_if_idle(&mut map, room);
+    }
+
+    fn unload_if_idle(&self, map: &mut HashMap<String, Arc<Room>>, room: &Arc<Room>) {
+        let idle =
+            room.members.load(Ordering::SeqCst) == 0 && room.inflight.load(Ordering::SeqCst) == 0;
+        if idle && map.get(&room.board).is_some_and(|r| Arc::ptr_eq(r, room)) {
+            map.remove(&room.board);
+            self.metrics.rooms.dec();
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! The relay's HTTP surface (`app`), its shared state, and serving with graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::auth::Verifier;
+use crate::commit::GroupCommitter;
+use crate::config::ServerConfig;
+use crate::connection;
+use crate::metrics::Metrics;
+use crate::room::{Room, Rooms};
+use crate::storage::{CompactionOutcome, Storage};
+
+/// State shared by every connection of one relay instance.
+pub struct Shared {
+    pub config: ServerConfig,
+    pub rooms: Rooms,
+    pub committer: GroupCommitter,
+    pub verifier: Arc<dyn Verifier>,
+    pub metrics: Arc<Metrics>,
+    pub storage: Storage,
+    /// Becomes `true` when the relay starts shutting down.
+    pub shutdown: watch::Receiver<bool>,
+    next_connection: AtomicU64,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    pub fn next_connection_id(&self) -> u64 {
+        self.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Called once per committed update: compacts a board whose log has grown long.
+    pub fn after_commit(&self, room: &Arc<Room>) {
+        let committed = room
+            .committed_since_compaction
+            .fetch_add(1, Ordering::SeqCst)
+            + 1;
+        if (committed as u64) < self.config.compact_after_updates
+            || room.compacting.swap(true, Ordering::SeqCst)
+        {
+            return;
+        }
+        room.committed_since_compaction.store(0, Ordering::SeqCst);
+        let storage = self.storage.clone();
+        let metrics = self.metrics.clone();
+        let room = room.clone();
+        tokio::spawn(async move {
+            match storage.compact(&room.board).await {
+                Ok(CompactionOutcome::Compacted { .. }) => {
+                    metrics.compactions.inc();
+                }
+                Ok(CompactionOutcome::Incomplete(detail)) => {
+                    tracing::warn!(board = %room.board, %detail, "compaction postponed");
+                }
+                Ok(CompactionOutcome::NothingToDo) => {}
+                Err(error) => tracing::error!(?error, board = %room.board, "compaction failed"),
+            }
+            room.compacting.store(false, Ordering::SeqCst);
+        });
+    }
+}
+
+/// A relay instance: its state and its commit writer.
+pub struct Relay {
+    shared: Arc<Shared>,
+    commit_writer: JoinHandle<()>,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay").finish_non_exhaustive()
+    }
+}
+
+impl Relay {
+    pub fn new(storage: Storage, verifier: Arc<dyn Verifier>, config: ServerConfig) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        let (committer, commit_writer) =
+            GroupCommitter::spawn(storage.clone(), config.commit.clone());
+        let batch_metrics = metrics.clone();
+        committer.set_observer(Arc::new(move |report: crate::commit::BatchReport| {
+            batch_metrics
+                .commit_batch_updates
+                .observe(report.updates as f64);
+        }));
+        let (shutdown_tx, shutdown) = watch::channel(false);
+        let rooms = Rooms::new(
+            storage.clone(),
+            metrics.clone(),
+            config.update_limits.clone(),
+        );
+        let shared = Arc::new(Shared {
+            config,
+            rooms,
+            committer,
+            verifier,
+            metrics,
+            storage,
+            shutdown,
+            next_connection: AtomicU64::new(1),
+        });
+        Self {
+            shared,
+            commit_writer,
+            shutdown_tx,
+        }
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then: stop accepting, tell every client
+    /// to reconnect (close 1012), deliver acknowledgements for commits in flight, flush the
+    /// commit queue. Bounded by `ServerConfig::shutdown_grace` per stage.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Relay {
+            shared,
+            commit_writer,
+            shutdown_tx,
+        } = self;
+        let grace = shared.config.shutdown_grace;
+        let signal = async move {
+            shutdown.await;
+            let _ = shutdown_tx.send(true);
+        };
+        let router = app(shared.clone());
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await?;
+        let deadline = tokio::time::Instant::now() + grace;
+        while Arc::strong_count(&shared) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        drop(shared);
+        if tokio::time::timeout(grace, commit_writer).await.is_err() {
+            tracing::error!("commit queue did not drain in time");
+        }
+        Ok(())
+    }
+}
+
+/// The router: `/sync`, `/sync/{board}`, `/healthz`, `/readyz`, `/metrics`.
+pub fn app(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/sync", get(mux_upgrade))
+        .route("/sync/{board}", get(yws_upgrade))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(shared)
+}
+
+fn configure(ws: WebSocketUpgrade, shared: &Shared) -> WebSocketUpgrade {
+    let limits = &shared.config.limits;
+    ws.read_buffer_size(limits.read_buffer_bytes)
+        .write_buffer_size(limits.write_buffer_bytes)
+        .max_message_size(limits.max_message_bytes)
+        .max_frame_size(limits.max_message_bytes)
+}
+
+fn shutting_down(shared: &Shared) -> bool {
+    *shared.shutdown.borrow()
+}
+
+async fn mux_upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+    if shutting_down(&shared) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "relay shutting down\n").into_response();
+    }
+    configure(ws, &shared).on_upgrade(move |socket| connection::run_mux(socket, shared))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+async fn yws_upgrade(
+    State(shared): State<Arc<Shared>>,
+    Path(board): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if shutting_down(&shared) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "relay shutting down\n").into_response();
+    }
+    if board.is_empty() || board.len() > shared.config.frame_limits.max_string_bytes {
+        return (StatusCode::BAD_REQUEST, "bad board name\n").into_response();
+    }
+    // The token may come in `?token=` or as the WebSocket subprotocol, which must be echoed.
+    let protocol: Option<HeaderValue> = headers
+        .get("sec-websocket-protocol")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .map(str::trim)
+                .find(|p| !p.is_empty())
+                .map(str::to_owned)
+        })
+        .and_then(|p| HeaderValue::from_str(&p).ok());
+    let token = query
+        .token
+        .or_else(|| {
+            protocol
+                .as_ref()
+                .and_then(|p| p.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    let access = match shared.verifier.verify(&token, &board).await {
+        Ok(access) => access,
+        Err(denied) => {
+            shared.metrics.reject("permission_denied");
+            return (StatusCode::FORBIDDEN, format!("{}\n", denied.0)).into_response();
+        }
+    };
+    let mut ws = configure(ws, &shared);
+    if let Some(protocol) = protocol {
+        ws = ws.protocols([protocol.to_str().unwrap_or_default().to_owned()]);
+    }
+    ws.on_upgrade(move |socket| connection::run_yws(socket, shared, board, access))
+}
+
+async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
+    if shutting_down(&shared) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    }
+    match shared.storage.ping().await {
+        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Err(error) => {
+            tracing::warn!(?error, "storage not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "storage unavailable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    shared.metrics.rooms.set(shared.rooms.open_rooms() as i64);
+    (
+        [(
+            "content-type",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        shared.metrics.render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,270 @@
+//! The relay's core promises: edits reach every other client at once, SyncStatus(1) means
+//! committed, late joiners get everything, viewers cannot write, strangers cannot read.
+
+use std::sync::Arc;
+
+use sync_protocol::{AuthScope, MuxFrame, MuxMessage, SyncMessage};
+use sync_server::auth::DenyAll;
+use sync_server::config::ServerConfig;
+
+use crate::support::{set_of, stored_keys, Backend, Seen, TestRelay, BOTH};
+
+const BOARD: &str = "0190a000-0000-7000-8000-0000000000b1";
+const OTHER: &str = "0190a000-0000-7000-8000-0000000000b2";
+
+#[tokio::test]
+async fn edits_fan_out_at_once_and_are_acknowledged_only_when_committed() {
+    for kind in BOTH {
+        let relay = TestRelay::start(kind).await;
+        let mut alice = relay.client().await;
+        let mut bob = relay.client().await;
+        assert_eq!(alice.open(BOARD, "editor").await, Ok(AuthScope::ReadWrite));
+        assert_eq!(bob.open(BOARD, "editor").await, Ok(AuthScope::ReadWrite));
+
+        alice.set(BOARD, "a1", "from alice").await;
+        assert!(
+            bob.wait_keys(BOARD, &set_of(&["a1"])).await,
+            "{kind:?}: bob sees alice's edit"
+        );
+        assert_eq!(alice.status(BOARD).await, Some(true));
+        // Acknowledged means stored: a fresh connection to the database sees it.
+        let storage = relay.backend.storage().await;
+        assert_eq!(
+            stored_keys(&storage, BOARD).await,
+            set_of(&["a1"]),
+            "{kind:?}"
+        );
+
+        bob.set(BOARD, "b1", "from bob").await;
+        bob.set(BOARD, "b2", "from bob").await;
+        assert_eq!(bob.status(BOARD).await, Some(true));
+        assert_eq!(bob.status(BOARD).await, Some(true));
+        assert!(alice.wait_keys(BOARD, &set_of(&["a1", "b1", "b2"])).await);
+        assert_eq!(
+            stored_keys(&storage, BOARD).await,
+            set_of(&["a1", "b1", "b2"])
+        );
+        relay.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_late_joiner_receives_the_whole_board_even_after_a_restart() {
+    for kind in BOTH {
+        let relay = TestRelay::start(kind).await;
+        let mut alice = relay.client().await;
+        alice.open(BOARD, "editor").await.expect("open");
+        for i in 0..20 {
+            alice.set(BOARD, &format!("k{i}"), "v").await;
+        }
+        for _ in 0..20 {
+            assert_eq!(alice.status(BOARD).await, Some(true));
+        }
+        let expected = alice.keys(BOARD);
+        let mut carol = relay.client().await;
+        carol.open(BOARD, "editor").await.expect("open");
+        assert_eq!(
+            carol.keys(BOARD),
+            expected,
+            "{kind:?}: handshake delivers everything"
+        );
+
+        // After a restart the board comes back from storage.
+        let backend = relay.stop().await;
+        let relay = TestRelay::start_with(
+            backend,
+            Arc::new(crate::support::Tokens),
+            ServerConfig::default(),
+        )
+        .await;
+        let mut dave = relay.client().await;
+        dave.open(BOARD, "editor").await.expect("open");
+        assert_eq!(
+            dave.keys(BOARD),
+            expected,
+            "{kind:?}: restored from storage"
+        );
+        relay.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn what_a_client_had_offline_reaches_the_relay_through_the_handshake() {
+    let relay = TestRelay::start(crate::support::BackendKind::Sqlite).await;
+    let mut alice = relay.client().await;
+    // Edits made before connecting (offline): the relay's Step1 asks for them.
+    {
+        let doc = alice.doc(BOARD).clone();
+        let map = doc.get_or_insert_map("m");
+        yrs::Map::insert(
+            &map,
+            &mut yrs::Transact::transact_mut(&doc),
+            "offline",
+            "typed on a plane",
+        );
+    }
+    // `open` returns once the relay acknowledged the handshake's Step2: stored by then.
+    alice.open(BOARD, "editor").await.expect("open");
+    let storage = relay.backend.storage().await;
+    assert_eq!(stored_keys(&storage, BOARD).await, set_of(&["offline"]));
+    let mut bob = relay.client().await;
+    bob.open(BOARD, "editor").await.expect("open");
+    assert_eq!(bob.keys(BOARD), set_of(&["offline"]));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_viewer_reads_live_but_every_write_is_refused_and_never_stored() {
+    let relay = TestRelay::start(crate::support::BackendKind::Postgres).await;
+    let mut editor = relay.client().await;
+    let mut viewer = relay.client().await;
+    editor.open(BOARD, "editor").await.expect("open");
+    assert_eq!(viewer.open(BOARD, "viewer").await, Ok(AuthScope::ReadOnly));
+
+    editor.set(BOARD, "e1", "by editor").await;
+    assert!(
+        viewer.wait_keys(BOARD, &set_of(&["e1"])).await,
+        "viewers see edits live"
+    );
+
+    viewer.set(BOARD, "v1", "by viewer").await;
+    assert_eq!(viewer.status(BOARD).await, Some(false));
+    editor.set(BOARD, "e2", "by editor").await;
+    assert!(editor.status(BOARD).await.is_some());
+    assert_eq!(editor.status(BOARD).await, Some(true));
+    let storage = relay.backend.storage().await;
+    assert_eq!(stored_keys(&storage, BOARD).await, set_of(&["e1", "e2"]));
+    assert!(
+        !editor.keys(BOARD).contains("v1"),
+        "the viewer's write never reached anyone"
+    );
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_stranger_is_denied_with_a_reason_and_receives_no_board_bytes() {
+    let mut config = ServerConfig::default();
+    config.limits.auth_timeout = std::time::Duration::from_millis(500);
+    let backend = Backend::new(crate::support::BackendKind::Sqlite);
+    let relay = TestRelay::start_with(backend, Arc::new(crate::support::Tokens), config).await;
+    let mut editor = relay.client().await;
+    editor.open(BOARD, "editor").await.expect("open");
+    editor.set(BOARD, "secret", "plans").await;
+    assert_eq!(editor.status(BOARD).await, Some(true));
+
+    let mut stranger = relay.client().await;
+    // Frames sent before (and instead of) a successful Auth are never answered with content.
+    stranger
+        .send(
+            BOARD,
+            MuxMessage::Sync(SyncMessage::Step1 {
+                state_vector: vec![0],
+            }),
+        )
+        .await;
+    assert_eq!(
+        stranger.open(BOARD, "forged").await,
+        Err("unknown token".to_owned())
+    );
+    editor.set(BOARD, "more", "plans").await;
+    assert_eq!(editor.status(BOARD).await, Some(true));
+    stranger.until(|c| c.closed.is_some()).await;
+    for seen in &stranger.log {
+        if let Seen::Frame(MuxFrame::Board { message, .. }) = seen {
+            assert!(
+                matches!(message, MuxMessage::Auth(_)),
+                "a stranger received board content: {message:?}"
+            );
+        }
+    }
+    assert!(stranger.keys(BOARD).is_empty());
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn without_accounts_or_the_anonymous_flag_every_board_is_refused() {
+    let backend = Backend::new(crate::support::BackendKind::Sqlite);
+    let relay = TestRelay::start_with(backend, Arc::new(DenyAll), ServerConfig::default()).await;
+    let mut client = relay.client().await;
+    let refused = client.open(BOARD, "anything").await.expect_err("refused");
+    assert!(refused.contains("--insecure-allow-anonymous"), "{refused}");
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn one_socket_carries_many_boards_independently() {
+    let relay = TestRelay::start(crate::support::BackendKind::Sqlite).await;
+    let mut alice = relay.client().await;
+    let mut bob = relay.client().await;
+    for board in [BOARD, OTHER] {
+        alice.open(board, "editor").await.expect("open");
+        bob.open(board, "editor").await.expect("open");
+    }
+    alice.set(BOARD, "x", "1").await;
+    alice.set(OTHER, "y", "2").await;
+    assert!(bob.wait_keys(BOARD, &set_of(&["x"])).await);
+    assert!(bob.wait_keys(OTHER, &set_of(&["y"])).await);
+    assert_eq!(alice.status(BOARD).await, Some(true));
+    assert_eq!(alice.status(OTHER).await, Some(true));
+    // Closing one board leaves the other open.
+    alice.send(BOARD, MuxMessage::Close { reason: None }).await;
+    bob.set(BOARD, "after-close", "3").await;
+    bob.set(OTHER, "still-open", "4").await;
+    assert!(alice.wait_keys(OTHER, &set_of(&["y", "still-open"])).await);
+    assert!(!alice.keys(BOARD).contains("after-close"));
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_endpoints() {
+    let relay = TestRelay::start(crate::support::BackendKind::Postgres).await;
+    assert_eq!(relay.http_get("/healthz").await.0, 200);
+    assert_eq!(relay.http_get("/readyz").await.0, 200);
+    let mut alice = relay.client().await;
+    alice.open(BOARD, "editor").await.expect("open");
+    alice.set(BOARD, "k", "v").await;
+    assert_eq!(alice.status(BOARD).await, Some(true));
+    let (status, body) = relay.http_get("/metrics").await;
+    assert_eq!(status, 200);
+    let value = |name: &str| -> f64 {
+        body.lines()
+            .find(|l| l.starts_with(name) && !l.starts_with('#'))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("metric {name} missing in\n{body}"))
+    };
+    assert_eq!(value("tack_relay_connections "), 1.0);
+    assert_eq!(value("tack_relay_rooms "), 1.0);
+    assert!(value("tack_relay_ack_seconds_count") >= 1.0);
+    assert!(value("tack_relay_commit_batch_updates_count") >= 1.0);
+    assert!(value("tack_relay_frames_received_total{kind=\"sync\"}") >= 2.0);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_departed_client_is_released_at_once() {
+    let mut config = ServerConfig::default();
+    // With a long grace period a leak shows as a connection that outlives its client.
+    config.shutdown_grace = std::time::Duration::from_secs(30);
+    let backend = Backend::new(crate::support::BackendKind::Sqlite);
+    let relay = TestRelay::start_with(backend, Arc::new(crate::support::Tokens), config).await;
+    let mut alice = relay.client().await;
+    alice.open(BOARD, "editor").await.expect("open");
+    drop(alice);
+    let mut released = false;
+    for _ in 0..100 {
+        let (_, body) = relay.http_get("/metrics").await;
+        if body.lines().any(|l| l == "tack_relay_connections 0")
+            && body.lines().any(|l| l == "tack_relay_rooms 0")
+        {
+            released = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        released,
+        "connection and room released long before the 30 s grace period"
+    );
+    relay.stop().await;
+}
