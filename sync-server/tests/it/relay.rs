@@ -243,9 +243,11 @@ async fn health_readiness_and_metrics_endpoints() {
 
 #[tokio::test]
 async fn a_departed_client_is_released_at_once() {
-    let mut config = ServerConfig::default();
     // With a long grace period a leak shows as a connection that outlives its client.
-    config.shutdown_grace = std::time::Duration::from_secs(30);
+    let config = ServerConfig {
+        shutdown_grace: std::time::Duration::from_secs(30),
+        ..ServerConfig::default()
+    };
     let backend = Backend::new(crate::support::BackendKind::Sqlite);
     let relay = TestRelay::start_with(backend, Arc::new(crate::support::Tokens), config).await;
     let mut alice = relay.client().await;
