@@ -34,7 +34,7 @@ pub enum FoldFailure {
     Incomplete { detail: String },
 }
 
-/// Applies each `(seq, bytes)` in order to a fresh gc-enabled document and encodes the result,
+/// Applies each `(seq, bytes)` in causal order to a fresh gc-enabled document and encodes the result,
 /// refusing if anything stored failed to integrate: the snapshot replaces the log, so it must
 /// hold every block the log holds.
 pub fn fold_updates<'a>(
@@ -42,28 +42,13 @@ pub fn fold_updates<'a>(
 ) -> Result<Folded, FoldFailure> {
     let doc = Doc::new();
     let mut stored_blocks = IdSet::default();
-    {
-        let mut txn = doc.transact_mut();
-        for (seq, bytes) in pieces {
-            let fold_error = |detail: String| FoldError { seq, detail };
-            // yrs >= 0.28.1 reports malformed input as errors; the unwind guard keeps a
-            // decoder bug from taking the desktop app down with it.
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                let update = Update::decode_v1(bytes).map_err(|e| e.to_string())?;
-                let blocks = update.insertions(true);
-                txn.apply_update(update).map_err(|e| e.to_string())?;
-                Ok(blocks)
-            }));
-            match outcome {
-                Ok(Ok(blocks)) => stored_blocks.merge_with(blocks),
-                Ok(Err(detail)) => return Err(FoldFailure::Corrupt(fold_error(detail))),
-                Err(_) => {
-                    let detail = "the Yjs decoder panicked".into();
-                    return Err(FoldFailure::Corrupt(fold_error(detail)));
-                }
-            }
-        }
+    let mut decoded = Vec::new();
+    for (seq, bytes) in pieces {
+        let update = decode_guarded(seq, bytes).map_err(FoldFailure::Corrupt)?;
+        stored_blocks.merge_with(update.insertions(true));
+        decoded.push((seq, update));
     }
+    apply_causally(&mut doc.transact_mut(), decoded).map_err(FoldFailure::Corrupt)?;
     let txn = doc.transact();
     // yrs 0.28.1 silently drops an update that arrives after a clock gap instead of keeping it
     // pending, and `encode_state_as_update_v1` loses integrated blocks when something is
@@ -100,26 +85,38 @@ pub fn apply_in_causal_order<'a>(
     txn: &mut yrs::TransactionMut<'_>,
     pieces: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<usize, FoldError> {
-    let mut waiting: Vec<(Seq, Update)> = Vec::new();
+    let mut decoded = Vec::new();
     for (index, bytes) in pieces.into_iter().enumerate() {
         let seq = index as Seq;
-        let decoded = catch_unwind(AssertUnwindSafe(|| Update::decode_v1(bytes)));
-        let update = match decoded {
-            Ok(Ok(update)) => update,
-            Ok(Err(e)) => {
-                return Err(FoldError {
-                    seq,
-                    detail: e.to_string(),
-                })
-            }
-            Err(_) => {
-                return Err(FoldError {
-                    seq,
-                    detail: "the Yjs decoder panicked".into(),
-                })
-            }
-        };
-        waiting.push((seq, update));
+        decoded.push((seq, decode_guarded(seq, bytes)?));
+    }
+    apply_causally(txn, decoded)
+}
+
+/// Decodes one stored piece; a decoder panic (a yrs bug) becomes an error, not a crash.
+fn decode_guarded(seq: Seq, bytes: &[u8]) -> Result<Update, FoldError> {
+    match catch_unwind(AssertUnwindSafe(|| Update::decode_v1(bytes))) {
+        Ok(Ok(update)) => Ok(update),
+        Ok(Err(e)) => Err(FoldError {
+            seq,
+            detail: e.to_string(),
+        }),
+        Err(_) => Err(FoldError {
+            seq,
+            detail: "the Yjs decoder panicked".into(),
+        }),
+    }
+}
+
+/// Applies each update once everything it builds on is present; returns how many are still
+/// waiting for missing history at the end.
+fn apply_causally(
+    txn: &mut yrs::TransactionMut<'_>,
+    updates: Vec<(Seq, Update)>,
+) -> Result<usize, FoldError> {
+    let mut waiting: Vec<(Seq, Update)> = Vec::new();
+    for piece in updates {
+        waiting.push(piece);
         loop {
             let have = txn.state_vector();
             let ready = waiting.iter().position(|(_, u)| {
