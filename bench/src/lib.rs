@@ -1,0 +1,11 @@
+//! Tack relay load generator: scenario runner, client tasks, timestamped updates, histograms.
+//!
+//! - [`payload`]: real yrs v1 updates carrying the send time, and extracting it back.
+//! - [`stats`]: HDR histogram summaries (p50/p95/p99/max).
+//! - [`client`]: one WebSocket client per tokio task (multiplexed `/sync` or y-websocket).
+//! - [`scenario`]: fan-out, durable-ack latency and throughput runs, and their reports.
+
+pub mod client;
+pub mod payload;
+pub mod scenario;
+pub mod stats;
