@@ -1212,40 +1212,55 @@ impl Board {
         out
     }
 
+    /// One pass over the task's entries (not a lookup per field): building the view of a
+    /// 10,000-task board is dominated by this.
     fn read_task<T: ReadTxn>(txn: &T, id: &str, m: &MapRef) -> TaskView {
-        let description = match m.get(txn, key::DESCRIPTION) {
-            Some(Out::YText(t)) => t.get_string(txn),
-            Some(Out::Any(Any::String(s))) => s.to_string(),
-            _ => String::new(),
-        };
-        let checklist = match m.get(txn, key::CHECKLIST) {
-            Some(Out::YArray(a)) => a
-                .iter(txn)
-                .filter_map(|v| match v {
-                    Out::YMap(item) => Some(ChecklistItem {
-                        text: read_str(&item, txn, key::TEXT).unwrap_or_default(),
-                        done: read_bool(&item, txn, key::DONE),
-                    }),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        TaskView {
+        let mut task = TaskView {
             id: id.to_owned(),
-            title: read_str(m, txn, key::TITLE).unwrap_or_default(),
-            column: read_str(m, txn, key::COLUMN).unwrap_or_default(),
-            rank: read_str(m, txn, key::RANK).unwrap_or_default(),
-            description,
-            labels: sorted_keys(read_map(m, txn, key::LABEL_SET), txn),
-            assignees: sorted_keys(read_map(m, txn, key::ASSIGNEES), txn),
-            due: read_str(m, txn, key::DUE),
-            checklist,
-            created_at: read_num(m, txn, key::CREATED_AT).unwrap_or(0.0) as i64,
-            updated_at: read_num(m, txn, key::UPDATED_AT).unwrap_or(0.0) as i64,
-            created_by: read_str(m, txn, key::CREATED_BY).unwrap_or_default(),
-            archived: read_bool(m, txn, key::ARCHIVED),
+            title: String::new(),
+            column: String::new(),
+            rank: String::new(),
+            description: String::new(),
+            labels: Vec::new(),
+            assignees: Vec::new(),
+            due: None,
+            checklist: Vec::new(),
+            created_at: 0,
+            updated_at: 0,
+            created_by: String::new(),
+            archived: false,
+        };
+        let number = |n: Number| n.as_f64().unwrap_or(0.0) as i64;
+        for (field, value) in m.iter(txn) {
+            match (field, value) {
+                (key::TITLE, Out::Any(Any::String(s))) => task.title = s.to_string(),
+                (key::COLUMN, Out::Any(Any::String(s))) => task.column = s.to_string(),
+                (key::RANK, Out::Any(Any::String(s))) => task.rank = s.to_string(),
+                (key::DESCRIPTION, Out::YText(t)) => task.description = t.get_string(txn),
+                (key::DESCRIPTION, Out::Any(Any::String(s))) => task.description = s.to_string(),
+                (key::LABEL_SET, Out::YMap(set)) => task.labels = sorted_keys(Some(set), txn),
+                (key::ASSIGNEES, Out::YMap(set)) => task.assignees = sorted_keys(Some(set), txn),
+                (key::DUE, Out::Any(Any::String(s))) => task.due = Some(s.to_string()),
+                (key::CHECKLIST, Out::YArray(list)) => {
+                    task.checklist = list
+                        .iter(txn)
+                        .filter_map(|v| match v {
+                            Out::YMap(item) => Some(ChecklistItem {
+                                text: read_str(&item, txn, key::TEXT).unwrap_or_default(),
+                                done: read_bool(&item, txn, key::DONE),
+                            }),
+                            _ => None,
+                        })
+                        .collect();
+                }
+                (key::CREATED_AT, Out::Any(Any::Number(n))) => task.created_at = number(n),
+                (key::UPDATED_AT, Out::Any(Any::Number(n))) => task.updated_at = number(n),
+                (key::CREATED_BY, Out::Any(Any::String(s))) => task.created_by = s.to_string(),
+                (key::ARCHIVED, Out::Any(Any::Bool(b))) => task.archived = b,
+                _ => {}
+            }
         }
+        task
     }
 
     /// One task, for patching a UI after a change.
