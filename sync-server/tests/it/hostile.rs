@@ -231,3 +231,44 @@ async fn a_client_that_never_reads_is_disconnected_without_hurting_others() {
     bystander_still_served(&relay, "after-sluggard").await;
     relay.stop().await;
 }
+
+/// A well-formed update that makes yrs panic while applying its delete set (a fuzz find,
+/// `crates/sync-protocol/fuzz/artifacts`; debug builds turn the overflow into a panic). Its
+/// first block starts far past anything the relay has, so the relay refuses it as missing
+/// history before yrs sees it (the same delete set at clock 0 does not panic): refused,
+/// nothing stored, the board and the relay carry on.
+#[tokio::test]
+async fn the_known_yrs_crasher_is_refused_and_the_board_carries_on() {
+    let crasher = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/sync-protocol/fuzz/artifacts/prescan_then_yrs")
+            .join("crash-58dd6a5b1246800fb8cdde854936cdd00b982a17"),
+    )
+    .expect("fuzz artifact");
+    let relay = TestRelay::start(BackendKind::Sqlite).await;
+    let mut alice = relay.client().await;
+    alice.open(VICTIM, "editor").await.expect("open");
+    alice.set(VICTIM, "kept", "stored before the attack").await;
+    assert_eq!(alice.status(VICTIM).await, Some(true));
+
+    let mut attacker = relay.client().await;
+    attacker.open(VICTIM, "editor").await.expect("open");
+    attacker.send_raw(mux_sync_update(VICTIM, &crasher)).await;
+    assert_eq!(attacker.status(VICTIM).await, Some(false));
+
+    alice.set(VICTIM, "after", "the attack").await;
+    assert_eq!(alice.status(VICTIM).await, Some(true));
+    let mut carol = relay.client().await;
+    carol.open(VICTIM, "editor").await.expect("open");
+    assert_eq!(
+        carol.keys(VICTIM),
+        crate::support::set_of(&["kept", "after"])
+    );
+    let storage = relay.backend.storage().await;
+    assert_eq!(
+        stored_keys(&storage, VICTIM).await,
+        crate::support::set_of(&["kept", "after"])
+    );
+    bystander_still_served(&relay, "after-crasher").await;
+    relay.stop().await;
+}
