@@ -8,7 +8,6 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use sync_protocol::lib0::write_var_u64;
 use sync_protocol::{
     AuthMessage, AuthScope, MuxFrame, MuxMessage, SyncMessage, YwsMessage, PONG_BYTE,
 };
@@ -18,7 +17,7 @@ use tokio::time::{interval_at, sleep_until, Instant as TokioInstant, MissedTickB
 
 use crate::auth::Access;
 use crate::commit::CommitTicket;
-use crate::room::{frame, Applied, ConnId, Framing, Outbox, Room, RoomError};
+use crate::room::{frame, mux_prefix, Applied, ConnId, Framing, Outbox, Room, RoomError};
 use crate::server::Shared;
 
 /// WebSocket close codes the relay uses.
@@ -324,8 +323,7 @@ async fn ack_loop(
         };
         if framing == Framing::Mux {
             let mut body = Vec::with_capacity(2);
-            write_var_u64(&mut body, 8);
-            write_var_u64(&mut body, u64::from(applied));
+            MuxMessage::SyncStatus { applied }.encode_into(&mut body);
             outbox.push(frame(&room.mux_prefix, Framing::Mux, &body));
         }
     }
@@ -366,20 +364,9 @@ impl Session {
 
     /// Sends a multiplexed message for a board to this client.
     fn send_mux(&self, board_prefix: &[u8], message: &MuxMessage) {
-        let encoded = MuxFrame::Board {
-            board: String::new(),
-            message: message.clone(),
-        }
-        .encode();
-        // The encoded frame starts with varString("") = one zero byte: swap in the board name.
-        self.outbox
-            .push(frame(board_prefix, Framing::Mux, &encoded[1..]));
-    }
-
-    fn board_prefix(board: &str) -> Vec<u8> {
-        let mut prefix = Vec::with_capacity(board.len() + 2);
-        sync_protocol::lib0::write_var_string(&mut prefix, board);
-        prefix
+        let mut body = Vec::new();
+        message.encode_into(&mut body);
+        self.outbox.push(frame(board_prefix, Framing::Mux, &body));
     }
 
     /// Drops a board's channel with a reason (the socket and other boards carry on).
@@ -494,7 +481,7 @@ impl Session {
         if self.channels.contains_key(board) {
             return Ok(());
         }
-        let prefix = Self::board_prefix(board);
+        let prefix = mux_prefix(board);
         let verdict = self.shared.verifier.verify(token, board).await;
         let held = self.pending.remove(board).unwrap_or_default();
         self.pending_frames -= held.len();

@@ -103,6 +103,13 @@ impl Outbox {
     }
 }
 
+/// `varString(board)`: what every multiplexed frame of a board starts with.
+pub fn mux_prefix(board: &str) -> Vec<u8> {
+    let mut prefix = Vec::with_capacity(board.len() + 2);
+    write_var_string(&mut prefix, board);
+    prefix
+}
+
 /// Encodes a message body for a board in a framing.
 pub fn frame(board_prefix: &[u8], framing: Framing, body: &[u8]) -> Bytes {
     match framing {
@@ -191,11 +198,9 @@ impl std::fmt::Debug for Room {
 
 impl Room {
     fn new(board: &str) -> Self {
-        let mut mux_prefix = Vec::with_capacity(board.len() + 2);
-        write_var_string(&mut mux_prefix, board);
         Self {
             board: board.to_owned(),
-            mux_prefix,
+            mux_prefix: mux_prefix(board),
             state: OnceCell::new(),
             members: AtomicUsize::new(0),
             inflight: AtomicUsize::new(0),

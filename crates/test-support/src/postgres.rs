@@ -8,6 +8,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 const HOST: &str = "127.0.0.1";
 const PORT: &str = "5432";
 const USER: &str = "postgres";
+/// How every command-line tool here reaches the server.
+const SERVER_ARGS: [&str; 7] = [
+    "--host",
+    HOST,
+    "--port",
+    PORT,
+    "--username",
+    USER,
+    "--no-password",
+];
 
 /// A uniquely named database, dropped (with its connections terminated) when this is dropped.
 #[derive(Debug)]
@@ -31,15 +41,7 @@ impl TestDatabase {
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let output = Command::new("createdb")
-            .args([
-                "--host",
-                HOST,
-                "--port",
-                PORT,
-                "--username",
-                USER,
-                "--no-password",
-            ])
+            .args(SERVER_ARGS)
             .arg(&name)
             .output()
             .unwrap_or_else(|e| {
@@ -71,15 +73,7 @@ impl TestDatabase {
             self.name
         );
         let output = Command::new("psql")
-            .args([
-                "--host",
-                HOST,
-                "--port",
-                PORT,
-                "--username",
-                USER,
-                "--no-password",
-            ])
+            .args(SERVER_ARGS)
             .args([
                 "--dbname",
                 "postgres",
@@ -106,15 +100,7 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let outcome = Command::new("dropdb")
-            .args([
-                "--host",
-                HOST,
-                "--port",
-                PORT,
-                "--username",
-                USER,
-                "--no-password",
-            ])
+            .args(SERVER_ARGS)
             .args(["--if-exists", "--force"])
             .arg(&self.name)
             .output();
