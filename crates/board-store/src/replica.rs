@@ -16,7 +16,7 @@ pub fn create_board(
     config: ReplicaConfig,
 ) -> Result<Board, StoreError> {
     let mut board = Board::create(id, title, config)?;
-    let first = board.take_local_updates().concat_updates();
+    let first = single_update(board.take_local_updates());
     let record = BoardRecord {
         id: id.to_owned(),
         title: board.title(),
@@ -74,20 +74,14 @@ pub fn save_local_changes(store: &mut Store, board: &mut Board) -> Result<usize,
     Ok(updates.len())
 }
 
-trait ConcatUpdates {
-    fn concat_updates(self) -> Vec<u8>;
-}
-
-impl ConcatUpdates for Vec<Vec<u8>> {
-    /// A fresh board's creation is one transaction, so one update; merge defensively anyway.
-    fn concat_updates(mut self) -> Vec<u8> {
-        if self.len() == 1 {
-            return self.remove(0);
-        }
-        let updates: Vec<yrs::Update> = self
-            .iter()
-            .filter_map(|u| yrs::updates::decoder::Decode::decode_v1(u).ok())
-            .collect();
-        yrs::updates::encoder::Encode::encode_v1(&yrs::Update::merge_updates(updates))
+/// A fresh board's creation is one transaction, so one update; merge defensively anyway.
+fn single_update(mut updates: Vec<Vec<u8>>) -> Vec<u8> {
+    if updates.len() == 1 {
+        return updates.remove(0);
     }
+    let decoded: Vec<yrs::Update> = updates
+        .iter()
+        .filter_map(|u| yrs::updates::decoder::Decode::decode_v1(u).ok())
+        .collect();
+    yrs::updates::encoder::Encode::encode_v1(&yrs::Update::merge_updates(decoded))
 }
