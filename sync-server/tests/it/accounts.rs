@@ -584,9 +584,9 @@ fn random_update(rng: &mut rand::rngs::StdRng) -> Vec<u8> {
         format!("k{}", rng.random::<u32>()),
         "x",
     );
-    let update = doc
-        .transact()
-        .encode_state_as_update_v1(&yrs::StateVector::default());
+    let txn = doc.transact();
+    let update = txn.encode_state_as_update_v1(&yrs::StateVector::default());
+    drop(txn);
     update
 }
 
@@ -936,4 +936,55 @@ async fn a_revoked_editor_s_writes_after_the_revoking_commit_are_never_stored() 
         );
         relay.stop().await;
     }
+}
+
+#[tokio::test]
+async fn a_connection_flooding_updates_is_closed_and_an_account_s_sockets_are_capped() {
+    let mut config = ServerConfig::default();
+    config.limits.updates_per_second = 1;
+    config.limits.rate_burst = 5;
+    config.limits.max_connections_per_user = 2;
+    let relay = TestRelay::start_accounts_with(Backend::new(BackendKind::Sqlite), config).await;
+    let (_, owner) = relay.signup("owner@example.com").await;
+    relay.publish(&owner, "b").await;
+
+    let mut flooder = relay.client().await;
+    flooder.open("b", &owner).await.expect("opens");
+    // The handshake's Step2 took one token; four more pass, the next closes the socket.
+    for i in 0..10 {
+        flooder.set("b", &format!("k{i}"), "v").await;
+    }
+    let (code, reason) = flooder.closed().await.expect("closed");
+    assert_eq!(code, 1008, "{reason}");
+    assert!(reason.contains("too many updates"), "{reason}");
+
+    let mut first = relay.client().await;
+    first.open("b", &owner).await.expect("first socket");
+    let mut second = relay.client().await;
+    second.open("b", &owner).await.expect("second socket");
+    let mut third = relay.client().await;
+    third
+        .send(
+            "b",
+            MuxMessage::Auth(AuthMessage::Token {
+                token: owner.clone(),
+            }),
+        )
+        .await;
+    let (code, reason) = third.closed().await.expect("third socket closed");
+    assert_eq!(code, 1013, "{reason}");
+    assert!(reason.contains("too many connections"), "{reason}");
+    // Closing one frees a slot.
+    drop(first);
+    let mut fourth = relay.client().await;
+    let mut opened = false;
+    for _ in 0..50 {
+        if fourth.open("b", &owner).await.is_ok() {
+            opened = true;
+            break;
+        }
+        fourth = relay.client().await;
+    }
+    assert!(opened, "a freed slot is reusable");
+    relay.stop().await;
 }
