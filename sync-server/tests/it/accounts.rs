@@ -341,6 +341,13 @@ async fn the_api_signs_up_publishes_shares_and_answers_errors_as_json() {
             .await;
         assert_eq!((status, body["error"].as_str()), (400, Some("bad_request")));
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        let (status, body) = relay.api("DELETE", "/v1/me", None, None).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (405, Some("method_not_allowed"))
+        );
+        let (status, body) = relay.api("GET", "/v1/nothing", None, None).await;
+        assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
         let (status, body) = relay.api("GET", "/v1/me", None, None).await;
         assert_eq!(
             (status, body["error"].as_str()),
