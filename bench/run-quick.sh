@@ -43,10 +43,10 @@ start_relay() {
     local log="$OUT/$name.relay"
     if [[ $storage == postgres ]]; then
         DATABASE_URL="postgres://postgres@$PGHOST_ADDR:5432/$DB" TACK_LOG=warn \
-            "$BIN/tack-server" --listen 127.0.0.1:0 --insecure-allow-anonymous \
+            "$BIN/tack-server" --listen 127.0.0.1:0 --insecure-allow-anonymous --updates-per-second 0 \
             >"$log.out" 2>"$log.err" &
     else
-        TACK_LOG=warn "$BIN/tack-server" --listen 127.0.0.1:0 --insecure-allow-anonymous \
+        TACK_LOG=warn "$BIN/tack-server" --listen 127.0.0.1:0 --insecure-allow-anonymous --updates-per-second 0 \
             --sqlite-path "$OUT/$name.sqlite3" >"$log.out" 2>"$log.err" &
     fi
     RELAY_PID=$!

@@ -38,6 +38,17 @@ ensure_node() {
     command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 }
 
+# The OS keychain for `tackctl login` on Linux: libdbus headers to build keyring's Secret
+# Service backend, and gnome-keyring + dbus-run-session for the keychain integration test.
+ensure_keychain_headers() {
+    pkg-config --exists dbus-1 2>/dev/null || apt_install libdbus-1-dev pkg-config
+}
+ensure_keychain() {
+    ensure_keychain_headers
+    command -v gnome-keyring-daemon >/dev/null 2>&1 || apt_install gnome-keyring
+    command -v dbus-run-session >/dev/null 2>&1 || apt_install dbus
+}
+
 # PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres (the relay's test database).
 ensure_postgres() {
     if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then

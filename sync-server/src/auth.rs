@@ -16,11 +16,25 @@ impl Access {
     }
 }
 
+/// A successful verification: what the channel may do, and on whose behalf (`None` for an
+/// anonymous development relay or a test verifier).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub access: Access,
+    pub user: Option<String>,
+}
+
+impl From<Access> for Grant {
+    fn from(access: Access) -> Self {
+        Grant { access, user: None }
+    }
+}
+
 /// Why a token was refused for a board; the text is sent to the client, so it must be safe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denied(pub String);
 
-pub type Verdict<'a> = Pin<Box<dyn Future<Output = Result<Access, Denied>> + Send + 'a>>;
+pub type Verdict<'a> = Pin<Box<dyn Future<Output = Result<Grant, Denied>> + Send + 'a>>;
 
 /// Decides, for a token and a board, whether and how a client may join.
 pub trait Verifier: Send + Sync + 'static {
@@ -33,7 +47,7 @@ pub struct AllowAnonymous;
 
 impl Verifier for AllowAnonymous {
     fn verify<'a>(&'a self, _token: &'a str, _board: &'a str) -> Verdict<'a> {
-        Box::pin(async { Ok(Access::ReadWrite) })
+        Box::pin(async { Ok(Access::ReadWrite.into()) })
     }
 }
 

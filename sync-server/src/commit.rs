@@ -48,6 +48,9 @@ pub enum CommitError {
     /// The transaction holding the update failed (the storage error's text, safe to log).
     #[error("the commit transaction failed: {0}")]
     Storage(String),
+    /// The author may not write this board (any more): nothing was stored.
+    #[error("the author may not write this board")]
+    NotAllowed,
 }
 
 /// Counters since the writer started.
@@ -97,6 +100,7 @@ struct Shared {
 
 struct CommitRequest {
     board: String,
+    author: Option<String>,
     update: Vec<u8>,
     queued_at: Instant,
     reply: oneshot::Sender<Result<i64, CommitError>>,
@@ -121,7 +125,7 @@ impl GroupCommitter {
         update: Vec<u8>,
     ) -> impl Future<Output = Result<i64, CommitError>> + Send + 'static {
         let requests = self.requests.clone();
-        async move { enqueue_on(requests, board, update).await?.await }
+        async move { enqueue_on(requests, board, update, None).await?.await }
     }
 
     /// Queues `update` for `board` now and returns a ticket that resolves like `commit`. Updates
@@ -132,7 +136,18 @@ impl GroupCommitter {
         board: String,
         update: Vec<u8>,
     ) -> Result<CommitTicket, CommitError> {
-        enqueue_on(self.requests.clone(), board, update).await
+        enqueue_on(self.requests.clone(), board, update, None).await
+    }
+
+    /// `enqueue` on behalf of `author`, who must still be allowed to write the board when the
+    /// transaction runs (`CommitError::NotAllowed` otherwise).
+    pub async fn enqueue_as(
+        &self,
+        board: String,
+        update: Vec<u8>,
+        author: Option<String>,
+    ) -> Result<CommitTicket, CommitError> {
+        enqueue_on(self.requests.clone(), board, update, author).await
     }
 
     pub fn stats(&self) -> CommitStats {
@@ -176,10 +191,12 @@ async fn enqueue_on(
     requests: mpsc::Sender<CommitRequest>,
     board: String,
     update: Vec<u8>,
+    author: Option<String>,
 ) -> Result<CommitTicket, CommitError> {
     let (reply, answer) = oneshot::channel();
     let request = CommitRequest {
         board,
+        author,
         update,
         queued_at: Instant::now(),
         reply,
@@ -235,15 +252,27 @@ async fn run_writer(
 }
 
 async fn commit_batch(storage: &Storage, shared: &Shared, batch: Vec<CommitRequest>, bytes: usize) {
-    let items: Vec<NewUpdate<'_>> = batch
+    let items: Vec<(NewUpdate<'_>, Option<&str>)> = batch
         .iter()
-        .map(|request| NewUpdate {
-            board: &request.board,
-            bytes: &request.update,
+        .map(|request| {
+            let update = NewUpdate {
+                board: &request.board,
+                bytes: &request.update,
+            };
+            (update, request.author.as_deref())
         })
         .collect();
     let started = Instant::now();
-    let outcome = storage.append_batch(&items).await;
+    let mut outcome = storage.append_authored(&items).await;
+    if outcome
+        .as_ref()
+        .is_err_and(crate::storage::StorageError::is_permission_denied)
+    {
+        // A membership revoked between the author check and the insert makes PostgreSQL's
+        // row-level security fail the whole transaction; once more, the check sees it.
+        tracing::warn!("group commit refused by row-level security; retrying once");
+        outcome = storage.append_authored(&items).await;
+    }
     let elapsed = started.elapsed();
     drop(items);
     let updates = batch.len();
@@ -261,7 +290,7 @@ async fn commit_batch(storage: &Storage, shared: &Shared, batch: Vec<CommitReque
             shared.updates.fetch_add(updates as u64, Ordering::Relaxed);
             for (request, seq) in batch.into_iter().zip(seqs) {
                 // The caller may have given up waiting; the row is committed regardless.
-                let _ = request.reply.send(Ok(seq));
+                let _ = request.reply.send(seq.ok_or(CommitError::NotAllowed));
             }
             true
         }

@@ -25,6 +25,14 @@ pub struct ConnectionLimits {
     /// How often the relay pings an idle client, and when it gives up on a silent one.
     pub ping_interval: Duration,
     pub idle_timeout: Duration,
+    /// Sync updates (Step2/Update) and awareness updates one connection may send per second
+    /// on average (a burst of `rate_burst` is allowed; 0 = no limit). Updates beyond close
+    /// the connection; awareness beyond is dropped.
+    pub updates_per_second: u32,
+    pub awareness_per_second: u32,
+    pub rate_burst: u32,
+    /// Open sockets one signed-in user may hold on this relay.
+    pub max_connections_per_user: usize,
     /// tungstenite buffers: its default read buffer is 128 KiB per connection.
     pub read_buffer_bytes: usize,
     pub write_buffer_bytes: usize,
@@ -42,6 +50,10 @@ impl Default for ConnectionLimits {
             auth_timeout: Duration::from_secs(10),
             ping_interval: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(90),
+            updates_per_second: 1_000,
+            awareness_per_second: 100,
+            rate_burst: 5_000,
+            max_connections_per_user: 32,
             read_buffer_bytes: 4 * 1024,
             write_buffer_bytes: 0,
         }
@@ -58,6 +70,7 @@ pub struct ServerConfig {
     pub compact_after_updates: u64,
     /// How long shutdown waits for clients to be told and commits to be flushed.
     pub shutdown_grace: Duration,
+    pub accounts: crate::api::AccountsConfig,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +89,7 @@ impl Default for ServerConfig {
             commit: GroupCommitConfig::default(),
             compact_after_updates: 1_000,
             shutdown_grace: Duration::from_secs(8),
+            accounts: crate::api::AccountsConfig::default(),
         }
     }
 }

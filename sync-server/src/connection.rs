@@ -1,7 +1,7 @@
 //! One task per WebSocket: decode frames, enforce limits, talk to rooms, and acknowledge each
 //! update with SyncStatus only after it is committed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,10 +15,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{interval_at, sleep_until, Instant as TokioInstant, MissedTickBehavior};
 
-use crate::auth::Access;
+use crate::auth::{Access, Grant};
 use crate::commit::CommitTicket;
 use crate::room::{frame, mux_prefix, Applied, ConnId, Framing, Outbox, Room, RoomError};
-use crate::server::Shared;
+use crate::server::{MembershipChange, Shared};
 
 /// WebSocket close codes the relay uses.
 pub mod close {
@@ -60,6 +60,7 @@ enum Ack {
         room: Arc<Room>,
         ticket: CommitTicket,
         received: Instant,
+        author: Option<String>,
     },
 }
 
@@ -67,6 +68,43 @@ enum Ack {
 struct Channel {
     room: Arc<Room>,
     access: Access,
+    /// On whose behalf (`None`: anonymous development relay or a test verifier).
+    user: Option<String>,
+}
+
+/// A token bucket: `rate` per second on average, bursts up to `burst`.
+struct Bucket {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    last: TokioInstant,
+}
+
+impl Bucket {
+    fn new(rate: u32, burst: u32) -> Self {
+        Self {
+            tokens: f64::from(burst),
+            rate: f64::from(rate),
+            burst: f64::from(burst),
+            last: TokioInstant::now(),
+        }
+    }
+
+    /// Takes one token; `false` when the bucket is empty. A rate of 0 means no limit.
+    fn take(&mut self) -> bool {
+        if self.rate == 0.0 {
+            return true;
+        }
+        let now = TokioInstant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.burst);
+        self.last = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
 }
 
 struct Session {
@@ -81,6 +119,11 @@ struct Session {
     pending: HashMap<String, Vec<Bytes>>,
     pending_frames: usize,
     pending_bytes: usize,
+    /// Signed-in users holding a channel on this socket (each counted once per socket
+    /// against `max_connections_per_user`).
+    users: HashSet<String>,
+    update_rate: Bucket,
+    awareness_rate: Bucket,
 }
 
 /// Runs a multiplexed (`/sync`) connection until it closes.
@@ -89,15 +132,15 @@ pub async fn run_mux(socket: WebSocket, shared: Arc<Shared>) {
 }
 
 /// Runs a single-board y-websocket connection (already authorised at upgrade).
-pub async fn run_yws(socket: WebSocket, shared: Arc<Shared>, board: String, access: Access) {
-    run(socket, shared, Framing::YWebsocket, Some((board, access))).await;
+pub async fn run_yws(socket: WebSocket, shared: Arc<Shared>, board: String, grant: Grant) {
+    run(socket, shared, Framing::YWebsocket, Some((board, grant))).await;
 }
 
 async fn run(
     socket: WebSocket,
     shared: Arc<Shared>,
     framing: Framing,
-    single: Option<(String, Access)>,
+    single: Option<(String, Grant)>,
 ) {
     let conn = shared.next_connection_id();
     let span = tracing::debug_span!("connection", conn, ?framing);
@@ -109,7 +152,7 @@ async fn run_connection(
     socket: WebSocket,
     shared: Arc<Shared>,
     framing: Framing,
-    single: Option<(String, Access)>,
+    single: Option<(String, Grant)>,
     conn: ConnId,
 ) {
     shared.metrics.connections.inc();
@@ -134,10 +177,14 @@ async fn run_connection(
         pending: HashMap::new(),
         pending_frames: 0,
         pending_bytes: 0,
+        users: HashSet::new(),
+        update_rate: Bucket::new(limits.updates_per_second, limits.rate_burst),
+        awareness_rate: Bucket::new(limits.awareness_per_second, limits.rate_burst),
     };
+    let mut membership = shared.membership.subscribe();
 
-    if let Some((board, access)) = single {
-        if let Err(ending) = session.join(&board, access).await {
+    if let Some((board, grant)) = single {
+        if let Err(ending) = session.join(&board, grant).await {
             drop(control);
             drop(outbox);
             finish(session, stream, acker, writer, Some(ending)).await;
@@ -171,6 +218,24 @@ async fn run_connection(
             _ = sleep_until(auth_deadline), if waiting_for_auth => {
                 shared.metrics.reject("auth_timeout");
                 break Some(Ending::new(close::POLICY_VIOLATION, "no board authenticated in time"));
+            }
+            change = membership.recv() => {
+                let changes = match change {
+                    Ok(change) => vec![change],
+                    // Missed some: re-check every channel.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => session.every_channel(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => Vec::new(),
+                };
+                let mut ended = None;
+                for change in changes {
+                    if let Err(ending) = session.on_membership_change(&change).await {
+                        ended = Some(ending);
+                        break;
+                    }
+                }
+                if ended.is_some() {
+                    break ended;
+                }
             }
             _ = pings.tick() => {
                 if last_heard.elapsed() > limits.idle_timeout {
@@ -228,10 +293,25 @@ async fn finish(
         acks,
         control,
         outbox,
+        users,
         ..
     } = session;
     for channel in channels.values() {
         shared.rooms.leave(&channel.room, conn);
+    }
+    {
+        let mut counts = shared
+            .user_connections
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for user in users {
+            if let Some(count) = counts.get_mut(&user) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    counts.remove(&user);
+                }
+            }
+        }
     }
     drop(acks);
     let grace = shared.config.shutdown_grace;
@@ -308,14 +388,18 @@ async fn ack_loop(
                 room,
                 ticket,
                 received,
+                author,
             } => {
-                let committed = ticket.await.is_ok();
+                let outcome = ticket.await;
+                let committed = outcome.is_ok();
                 if committed {
                     shared
                         .metrics
                         .ack_seconds
                         .observe(received.elapsed().as_secs_f64());
-                    shared.after_commit(&room);
+                    shared.after_commit(&room, author.as_deref());
+                } else if matches!(outcome, Err(crate::commit::CommitError::NotAllowed)) {
+                    shared.metrics.reject("write_revoked");
                 }
                 shared.rooms.commit_resolved(&room);
                 (room, committed)
@@ -334,22 +418,63 @@ impl Session {
         &self.shared.config.limits
     }
 
-    async fn join(&mut self, board: &str, access: Access) -> Result<(), Ending> {
+    /// Counts this socket against the user's connection cap (once per socket); `false` when
+    /// the user already holds the most sockets allowed.
+    fn admit_user(&mut self, user: &str) -> bool {
+        if self.users.contains(user) {
+            return true;
+        }
+        let cap = self.limits().max_connections_per_user;
+        let mut counts = self
+            .shared
+            .user_connections
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = counts.entry(user.to_owned()).or_insert(0);
+        if *count >= cap {
+            return false;
+        }
+        *count += 1;
+        drop(counts);
+        self.users.insert(user.to_owned());
+        true
+    }
+
+    async fn join(&mut self, board: &str, grant: Grant) -> Result<(), Ending> {
         if self.channels.len() >= self.limits().max_boards_per_socket {
             return Err(Ending::new(
                 close::POLICY_VIOLATION,
                 "too many boards on one socket",
             ));
         }
+        if let Some(user) = &grant.user {
+            if !self.admit_user(user) {
+                self.shared.metrics.reject("user_connection_cap");
+                return Err(Ending::new(
+                    close::TRY_AGAIN_LATER,
+                    "too many connections for this account",
+                ));
+            }
+        }
         let joined = self
             .shared
             .rooms
-            .join(board, self.conn, self.outbox.clone(), self.framing)
+            .join(
+                board,
+                grant.user.as_deref(),
+                self.conn,
+                self.outbox.clone(),
+                self.framing,
+            )
             .await;
         match joined {
             Ok(room) => {
-                self.channels
-                    .insert(board.to_owned(), Channel { room, access });
+                let channel = Channel {
+                    room,
+                    access: grant.access,
+                    user: grant.user,
+                };
+                self.channels.insert(board.to_owned(), channel);
                 Ok(())
             }
             Err(error) => {
@@ -495,8 +620,9 @@ impl Session {
                 );
                 Ok(())
             }
-            Ok(access) => {
-                self.join(board, access).await?;
+            Ok(grant) => {
+                let access = grant.access;
+                self.join(board, grant).await?;
                 let scope = match access {
                     Access::ReadOnly => AuthScope::ReadOnly,
                     Access::ReadWrite => AuthScope::ReadWrite,
@@ -556,6 +682,10 @@ impl Session {
     }
 
     fn on_awareness(&mut self, board: &str, update: &[u8]) {
+        if !self.awareness_rate.take() {
+            self.shared.metrics.reject("awareness_rate");
+            return;
+        }
         let Some(channel) = self.channels.get(board) else {
             return;
         };
@@ -571,6 +701,7 @@ impl Session {
         };
         let room = channel.room.clone();
         let access = channel.access;
+        let author = channel.user.clone();
         let limits = self.shared.config.update_limits.clone();
         match sync {
             SyncMessage::Step1 { state_vector } => {
@@ -585,6 +716,14 @@ impl Session {
             }
             SyncMessage::Step2 { update } | SyncMessage::Update { update } => {
                 let received = Instant::now();
+                if !self.update_rate.take() {
+                    self.shared.metrics.reject("update_rate");
+                    self.ack_now(&room, false).await;
+                    return Err(Ending::new(
+                        close::POLICY_VIOLATION,
+                        "too many updates; slow down and reconnect",
+                    ));
+                }
                 let decoded = match sync_protocol::decode_update_checked(&update, &limits) {
                     Ok(decoded) => decoded,
                     Err(e) => {
@@ -615,7 +754,7 @@ impl Session {
                         let ticket = self
                             .shared
                             .committer
-                            .enqueue(board.to_owned(), update)
+                            .enqueue_as(board.to_owned(), update, author.clone())
                             .await;
                         match ticket {
                             Ok(ticket) => {
@@ -623,6 +762,7 @@ impl Session {
                                     room: room.clone(),
                                     ticket,
                                     received,
+                                    author,
                                 };
                                 if self.acks.send(ack).await.is_err() {
                                     self.shared.rooms.commit_resolved(&room);
@@ -649,6 +789,81 @@ impl Session {
                 Ok(())
             }
         }
+    }
+
+    /// A change for every channel held on behalf of a user (after missing notifications).
+    fn every_channel(&self) -> Vec<MembershipChange> {
+        self.channels
+            .iter()
+            .filter_map(|(board, channel)| {
+                channel.user.as_ref().map(|user| MembershipChange {
+                    board: board.clone(),
+                    user: user.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Re-reads the role behind a channel whose membership changed: gone → the channel is
+    /// closed (a y-websocket socket, which is that one board, ends); viewer → read-only from
+    /// now on; owner or editor → read-write.
+    async fn on_membership_change(&mut self, change: &MembershipChange) -> Result<(), Ending> {
+        let Some(channel) = self.channels.get(&change.board) else {
+            return Ok(());
+        };
+        if channel.user.as_deref() != Some(change.user.as_str()) {
+            return Ok(());
+        }
+        let role = match self
+            .shared
+            .storage
+            .role_of(&change.user, &change.board)
+            .await
+        {
+            Ok(role) => role,
+            Err(error) => {
+                // Fail closed: without knowing the role, the channel goes.
+                tracing::error!(%error, board = %change.board, "re-reading a role failed");
+                None
+            }
+        };
+        let Some(role) = role else {
+            tracing::info!(board = %change.board, user = %change.user, "membership ended; closing channel");
+            self.shared.metrics.reject("membership_revoked");
+            if self.framing == Framing::YWebsocket {
+                return Err(Ending::new(
+                    close::POLICY_VIOLATION,
+                    "access to this board was revoked",
+                ));
+            }
+            let prefix = mux_prefix(&change.board);
+            self.close_channel(&change.board, "access to this board was revoked");
+            self.send_mux(
+                &prefix,
+                &MuxMessage::Auth(AuthMessage::PermissionDenied {
+                    reason: "access to this board was revoked".into(),
+                }),
+            );
+            return Ok(());
+        };
+        let access = role.access();
+        if let Some(channel) = self.channels.get_mut(&change.board) {
+            if channel.access != access {
+                channel.access = access;
+                if self.framing == Framing::Mux {
+                    let scope = match access {
+                        Access::ReadOnly => AuthScope::ReadOnly,
+                        Access::ReadWrite => AuthScope::ReadWrite,
+                    };
+                    let prefix = channel.room.mux_prefix.clone();
+                    self.send_mux(
+                        &prefix,
+                        &MuxMessage::Auth(AuthMessage::Authenticated { scope }),
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn ack_now(&self, room: &Arc<Room>, applied: bool) {

@@ -5,13 +5,19 @@
 //! - `connection`: one task per socket, both framings, limits, ordered acknowledgements;
 //! - `room`: the live copy of each open board and its fan-out;
 //! - `storage` and `commit`: PostgreSQL/SQLite persistence and the group-commit writer;
-//! - `auth`: the pluggable verifier behind the protocol's Auth flow.
+//! - `auth`: the pluggable verifier behind the protocol's Auth flow;
+//! - `accounts`, `api`, `revocation`: users, sessions, members and roles, the `/v1` JSON API,
+//!   and closing channels when a membership ends.
 
+pub mod accounts;
+pub mod api;
 pub mod auth;
 pub mod commit;
 pub mod config;
 pub mod connection;
 pub mod metrics;
+pub mod openapi;
+pub mod revocation;
 pub mod room;
 pub mod server;
 pub mod storage;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use sync_server::auth::{AllowAnonymous, DenyAll, Verifier};
+use sync_server::accounts::AccountVerifier;
+use sync_server::auth::{AllowAnonymous, Verifier};
 use sync_server::config::ServerConfig;
 use sync_server::server::Relay;
 use sync_server::storage::Storage;
@@ -22,15 +23,31 @@ struct Args {
     /// Address to listen on (port 0 picks a free one)
     #[arg(long, env = "TACK_LISTEN", default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
-    /// PostgreSQL URL (postgres://...). Without it the relay stores boards in an embedded SQLite file.
+    /// PostgreSQL URL (postgres://...) the relay serves with: in production a login role that
+    /// is a member of `tack_relay` (owns no table, cannot bypass row-level security). Without
+    /// it the relay stores boards in an embedded SQLite file.
     #[arg(long, env = "DATABASE_URL")]
     database_url: Option<String>,
+    /// PostgreSQL URL of the tables' owner, used only to run migrations at start (default:
+    /// DATABASE_URL, which then must be allowed to migrate)
+    #[arg(long, env = "TACK_MIGRATE_DATABASE_URL")]
+    migrate_database_url: Option<String>,
     /// The embedded SQLite file used when no DATABASE_URL is given
     #[arg(long, env = "TACK_SQLITE_PATH", default_value = "tack-relay.sqlite3")]
     sqlite_path: PathBuf,
-    /// DEVELOPMENT ONLY: let anyone read and write every board without a token
+    /// DEVELOPMENT ONLY: let anyone read and write every board without a token (on
+    /// PostgreSQL this needs a database user that bypasses row-level security)
     #[arg(long, env = "TACK_INSECURE_ALLOW_ANONYMOUS")]
     insecure_allow_anonymous: bool,
+    /// Sync updates per second one connection may send on average (0: no limit)
+    #[arg(long, env = "TACK_UPDATES_PER_SECOND", default_value_t = 1000)]
+    updates_per_second: u32,
+    /// Open sockets one account may hold on this relay
+    #[arg(long, env = "TACK_MAX_CONNECTIONS_PER_USER", default_value_t = 32)]
+    max_connections_per_user: usize,
+    /// Days a session token stays valid
+    #[arg(long, env = "TACK_SESSION_DAYS", default_value_t = 30)]
+    session_days: u64,
     /// Largest WebSocket message accepted (bytes); larger ones close the socket with 1009
     #[arg(long, env = "TACK_MAX_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
     max_message_bytes: usize,
@@ -58,6 +75,9 @@ fn config(args: &Args) -> ServerConfig {
     config.frame_limits.max_frame_bytes = args.max_message_bytes;
     config.update_limits.max_update_bytes = args.max_message_bytes;
     config.compact_after_updates = args.compact_after;
+    config.limits.updates_per_second = args.updates_per_second;
+    config.limits.max_connections_per_user = args.max_connections_per_user;
+    config.accounts.session_lifetime = Duration::from_secs(args.session_days * 24 * 3600);
     config
 }
 
@@ -91,21 +111,29 @@ async fn main() -> Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = Args::parse();
+    if let Some(owner_url) = &args.migrate_database_url {
+        Storage::migrate_postgres(owner_url)
+            .await
+            .context("migrating with --migrate-database-url")?;
+    }
+    let storage = Storage::connect_with(
+        args.database_url.as_deref(),
+        &args.sqlite_path,
+        args.migrate_database_url.is_none(),
+    )
+    .await
+    .context("connecting to storage")?;
     let verifier: Arc<dyn Verifier> = if args.insecure_allow_anonymous {
-        tracing::warn!(
-            "INSECURE: --insecure-allow-anonymous lets ANYONE read and write EVERY board. \
-             Use it for local development only."
-        );
+        for _ in 0..3 {
+            tracing::warn!(
+                "INSECURE: --insecure-allow-anonymous lets ANYONE read and write EVERY board \
+                 without an account. Use it for local development only."
+            );
+        }
         Arc::new(AllowAnonymous)
     } else {
-        tracing::warn!(
-            "no accounts yet: every board will be refused (see --insecure-allow-anonymous)"
-        );
-        Arc::new(DenyAll)
+        Arc::new(AccountVerifier::new(storage.clone()))
     };
-    let storage = Storage::connect(args.database_url.as_deref(), &args.sqlite_path)
-        .await
-        .context("connecting to storage")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;

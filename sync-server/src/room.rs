@@ -404,10 +404,12 @@ impl Rooms {
         lock(&self.map).len()
     }
 
-    /// Adds a subscriber to a board's room, loading the board from storage if needed.
+    /// Adds a subscriber to a board's room, loading the board from storage if needed (as
+    /// `user`, who has just been verified as a member).
     pub async fn join(
         &self,
         board: &str,
+        user: Option<&str>,
         conn: ConnId,
         outbox: Outbox,
         framing: Framing,
@@ -421,7 +423,7 @@ impl Rooms {
             room.members.fetch_add(1, Ordering::SeqCst);
             room.clone()
         };
-        let loaded = room.state.get_or_try_init(|| self.load(board)).await;
+        let loaded = room.state.get_or_try_init(|| self.load(board, user)).await;
         if let Err(e) = loaded {
             self.release(&room);
             return Err(e);
@@ -434,8 +436,8 @@ impl Rooms {
         Ok(room)
     }
 
-    async fn load(&self, board: &str) -> Result<Mutex<RoomState>, JoinError> {
-        let stored = self.storage.load_board(board).await?;
+    async fn load(&self, board: &str, user: Option<&str>) -> Result<Mutex<RoomState>, JoinError> {
+        let stored = self.storage.load_board_as(board, user).await?;
         let doc = Doc::new();
         let pieces = stored.snapshot.iter().chain(stored.updates.iter());
         for piece in pieces.clone() {

@@ -14,7 +14,7 @@ use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::auth::Verifier;
@@ -35,7 +35,20 @@ pub struct Shared {
     pub storage: Storage,
     /// Becomes `true` when the relay starts shutting down.
     pub shutdown: watch::Receiver<bool>,
+    /// Membership changes (from this relay's API, or from PostgreSQL `NOTIFY`): connections
+    /// re-check the role of that user on that board.
+    pub membership: broadcast::Sender<MembershipChange>,
+    pub login_throttle: crate::api::LoginThrottle,
+    /// Open connections per signed-in user (the per-user connection cap).
+    pub user_connections: std::sync::Mutex<std::collections::HashMap<String, usize>>,
     next_connection: AtomicU64,
+}
+
+/// A user's role on a board changed or ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipChange {
+    pub board: String,
+    pub user: String,
 }
 
 impl std::fmt::Debug for Shared {
@@ -49,8 +62,17 @@ impl Shared {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Called once per committed update: compacts a board whose log has grown long.
-    pub fn after_commit(&self, room: &Arc<Room>) {
+    /// Tells this relay's connections that `user`'s role on `board` changed.
+    pub fn membership_changed(&self, board: &str, user: &str) {
+        let _ = self.membership.send(MembershipChange {
+            board: board.to_owned(),
+            user: user.to_owned(),
+        });
+    }
+
+    /// Called once per committed update (by `author`): compacts a board whose log has grown
+    /// long, acting as that author.
+    pub fn after_commit(&self, room: &Arc<Room>, author: Option<&str>) {
         let committed = room
             .committed_since_compaction
             .fetch_add(1, Ordering::SeqCst)
@@ -64,8 +86,9 @@ impl Shared {
         let storage = self.storage.clone();
         let metrics = self.metrics.clone();
         let room = room.clone();
+        let author = author.map(str::to_owned);
         tokio::spawn(async move {
-            match storage.compact(&room.board).await {
+            match storage.compact_as(&room.board, author.as_deref()).await {
                 Ok(CompactionOutcome::Compacted { .. }) => {
                     metrics.compactions.inc();
                 }
@@ -105,6 +128,7 @@ impl Relay {
                 .observe(report.updates as f64);
         }));
         let (shutdown_tx, shutdown) = watch::channel(false);
+        let (membership, _) = broadcast::channel(1024);
         let rooms = Rooms::new(
             storage.clone(),
             metrics.clone(),
@@ -118,8 +142,14 @@ impl Relay {
             metrics,
             storage,
             shutdown,
+            membership,
+            login_throttle: crate::api::LoginThrottle::default(),
+            user_connections: std::sync::Mutex::new(std::collections::HashMap::new()),
             next_connection: AtomicU64::new(1),
         });
+        if let Some(listener) = crate::revocation::spawn_listener(&shared) {
+            tracing::debug!(?listener, "listening for membership changes");
+        }
         Self {
             shared,
             commit_writer,
@@ -175,7 +205,8 @@ impl Relay {
     }
 }
 
-/// The router: `/sync`, `/sync/{board}`, `/healthz`, `/readyz`, `/metrics`.
+/// The router: `/sync`, `/sync/{board}`, `/healthz`, `/readyz`, `/metrics`, and the JSON API
+/// under `/v1`.
 pub fn app(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/sync", get(mux_upgrade))
@@ -183,6 +214,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .nest("/v1", crate::api::routes())
         .with_state(shared)
 }
 
@@ -243,8 +275,8 @@ async fn yws_upgrade(
                 .map(str::to_owned)
         })
         .unwrap_or_default();
-    let access = match shared.verifier.verify(&token, &board).await {
-        Ok(access) => access,
+    let grant = match shared.verifier.verify(&token, &board).await {
+        Ok(grant) => grant,
         Err(denied) => {
             shared.metrics.reject("permission_denied");
             return (StatusCode::FORBIDDEN, format!("{}\n", denied.0)).into_response();
@@ -254,7 +286,7 @@ async fn yws_upgrade(
     if let Some(protocol) = protocol {
         ws = ws.protocols([protocol.to_str().unwrap_or_default().to_owned()]);
     }
-    ws.on_upgrade(move |socket| connection::run_yws(socket, shared, board, access))
+    ws.on_upgrade(move |socket| connection::run_yws(socket, shared, board, grant))
 }
 
 async fn readyz(State(shared): State<Arc<Shared>>) -> Response {

@@ -24,7 +24,7 @@ use sync_protocol::fold::{fold_updates, FoldFailure, Folded};
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations");
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations-sqlite");
 
-/// Rows per multi-row `INSERT`: 3 parameters each stays far below both databases' limits
+/// Rows per multi-row `INSERT`: 4 parameters each stays far below both databases' limits
 /// (PostgreSQL 65535, SQLite 32766).
 const ROWS_PER_INSERT: usize = 1000;
 const POSTGRES_MAX_CONNECTIONS: u32 = 16;
@@ -75,6 +75,19 @@ pub enum StorageError {
     },
     #[error("board {board}: compaction aborted, nothing changed: {detail}")]
     CompactionAborted { board: String, detail: String },
+}
+
+impl StorageError {
+    /// PostgreSQL refused a row by privilege or row-level security (SQLSTATE 42501).
+    pub fn is_permission_denied(&self) -> bool {
+        match self {
+            StorageError::Query { source, .. } => source
+                .as_database_error()
+                .and_then(|error| error.code())
+                .is_some_and(|code| code == "42501"),
+            _ => false,
+        }
+    }
 }
 
 fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> StorageError {
@@ -135,11 +148,11 @@ pub enum CompactionOutcome {
 /// The relay's database: cheap to clone (a pool handle).
 #[derive(Clone)]
 pub struct Storage {
-    pools: Pools,
+    pub(crate) pools: Pools,
 }
 
 #[derive(Clone)]
-enum Pools {
+pub(crate) enum Pools {
     Postgres(PgPool),
     Sqlite {
         reader: SqlitePool,
@@ -157,9 +170,34 @@ macro_rules! on_pool {
         }
     };
 }
+pub(crate) use on_pool;
+
+/// Sets the acting user of a transaction, whom PostgreSQL's row-level security policies
+/// check (`tack.user_id`, transaction-local so it also works behind a transaction-mode
+/// pooler). `None` clears it: policies then match nothing. SQLite has no policies; the relay
+/// checks there itself.
+pub(crate) trait ActAs {
+    async fn act_as(&mut self, user: Option<&str>) -> Result<(), sqlx::Error>;
+}
+
+impl ActAs for Transaction<'static, sqlx::Postgres> {
+    async fn act_as(&mut self, user: Option<&str>) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT set_config('tack.user_id', $1, true)")
+            .bind(user.unwrap_or(""))
+            .execute(&mut **self)
+            .await?;
+        Ok(())
+    }
+}
+
+impl ActAs for Transaction<'static, sqlx::Sqlite> {
+    async fn act_as(&mut self, _user: Option<&str>) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+}
 
 /// Starts a transaction that is going to write.
-trait BeginWrite {
+pub(crate) trait BeginWrite {
     type Database: sqlx::Database;
     async fn begin_write(&self) -> Result<Transaction<'static, Self::Database>, sqlx::Error>;
 }
@@ -190,10 +228,38 @@ impl Storage {
         database_url: Option<&str>,
         sqlite_path: &Path,
     ) -> Result<Storage, StorageError> {
+        Self::connect_with(database_url, sqlite_path, true).await
+    }
+
+    /// Brings a PostgreSQL schema up to date, connected as the tables' owner (the relay itself
+    /// then connects as a role that owns nothing: `connect_with(.., migrate: false)`).
+    pub async fn migrate_postgres(owner_url: &str) -> Result<(), StorageError> {
+        let backend = "postgres";
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(owner_url)
+            .await
+            .map_err(|source| StorageError::Connect { backend, source })?;
+        let migrated = POSTGRES_MIGRATIONS
+            .run(&pool)
+            .await
+            .map_err(|source| StorageError::Migrate { backend, source });
+        pool.close().await;
+        migrated
+    }
+
+    /// `connect`, migrating PostgreSQL only when `migrate_postgres` is true (SQLite is always
+    /// migrated: the relay owns its file).
+    pub async fn connect_with(
+        database_url: Option<&str>,
+        sqlite_path: &Path,
+        migrate_postgres: bool,
+    ) -> Result<Storage, StorageError> {
         match database_url {
             None => Self::connect_sqlite(SqliteConnectOptions::new().filename(sqlite_path)).await,
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Self::connect_postgres(url).await
+                Self::connect_postgres(url, migrate_postgres).await
             }
             Some(url) if url.starts_with("sqlite:") => {
                 let options =
@@ -206,7 +272,7 @@ impl Storage {
         }
     }
 
-    async fn connect_postgres(url: &str) -> Result<Storage, StorageError> {
+    async fn connect_postgres(url: &str, migrate: bool) -> Result<Storage, StorageError> {
         let backend = "postgres";
         let pool = PgPoolOptions::new()
             .max_connections(POSTGRES_MAX_CONNECTIONS)
@@ -215,10 +281,12 @@ impl Storage {
             .await
             .map_err(|source| StorageError::Connect { backend, source })?;
         // The migrator takes an advisory lock: relays starting together migrate once.
-        POSTGRES_MIGRATIONS
-            .run(&pool)
-            .await
-            .map_err(|source| StorageError::Migrate { backend, source })?;
+        if migrate {
+            POSTGRES_MIGRATIONS
+                .run(&pool)
+                .await
+                .map_err(|source| StorageError::Migrate { backend, source })?;
+        }
         Ok(Storage {
             pools: Pools::Postgres(pool),
         })
@@ -294,6 +362,16 @@ impl Storage {
     /// The board's snapshot and the rows after it, read in one statement so a concurrent
     /// compaction cannot make rows fall between the two. Empty for an unknown board.
     pub async fn load_board(&self, board: &str) -> Result<StoredBoard, StorageError> {
+        self.load_board_as(board, None).await
+    }
+
+    /// `load_board` as `user`: on PostgreSQL, row-level security shows the board only to its
+    /// members.
+    pub async fn load_board_as(
+        &self,
+        board: &str,
+        user: Option<&str>,
+    ) -> Result<StoredBoard, StorageError> {
         // kind 0: the board row (last_seq); 1: the snapshot; 2: log rows after it.
         const LOAD: &str = "\
             SELECT CAST(0 AS BIGINT) AS kind, last_seq AS seq, NULL AS bytes \
@@ -306,12 +384,15 @@ impl Storage {
                    (SELECT up_to_seq FROM board_snapshots WHERE board_id = $1), 0) \
             ORDER BY 1, 2";
         let rows = on_pool!(self, reader, |pool| {
-            sqlx::query(LOAD)
+            let mut tx = pool.begin().await.map_err(failed("starting a load"))?;
+            tx.act_as(user).await.map_err(failed("setting the user"))?;
+            let rows = sqlx::query(LOAD)
                 .bind(board)
-                .fetch_all(pool)
+                .fetch_all(&mut *tx)
                 .await
-                .map_err(failed("loading a board"))?
-                .into_iter()
+                .map_err(failed("loading a board"))?;
+            tx.commit().await.map_err(failed("ending a load"))?;
+            rows.into_iter()
                 .map(|row| -> Result<(i64, i64, Option<Vec<u8>>), sqlx::Error> {
                     Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
                 })
@@ -338,22 +419,73 @@ impl Storage {
     /// order (so concurrent batches cannot deadlock): seqs stay strictly increasing and gapless
     /// per board even with several relay processes on one database.
     pub async fn append_batch(&self, batch: &[NewUpdate<'_>]) -> Result<Vec<i64>, StorageError> {
+        let authored: Vec<(NewUpdate<'_>, Option<&str>)> =
+            batch.iter().map(|item| (*item, None)).collect();
+        let outcomes = self.append_authored(&authored).await?;
+        Ok(outcomes.into_iter().map(|seq| seq.unwrap_or(0)).collect())
+    }
+
+    /// `append_batch` with an author per update. An update whose author may not write its
+    /// board (not an owner or editor, checked inside the transaction, so a revocation
+    /// committed before it is seen) is not stored: its slot is `None`. On PostgreSQL each
+    /// author's rows are inserted with that author as the acting user, so row-level security
+    /// refuses them too. `None` authors (anonymous development relays) are not checked.
+    pub async fn append_authored(
+        &self,
+        batch: &[(NewUpdate<'_>, Option<&str>)],
+    ) -> Result<Vec<Option<i64>>, StorageError> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
         let mut items_by_board: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (index, item) in batch.iter().enumerate() {
+        for (index, (item, _)) in batch.iter().enumerate() {
             items_by_board.entry(item.board).or_default().push(index);
         }
-        let mut seqs = vec![0_i64; batch.len()];
-        let order: Vec<usize> = items_by_board.values().flatten().copied().collect();
+        let mut seqs: Vec<Option<i64>> = vec![None; batch.len()];
         on_pool!(self, writer, |pool| {
             let mut tx = pool
                 .begin_write()
                 .await
                 .map_err(failed("starting an append"))?;
             for (board, indices) in &items_by_board {
-                let count = i64::try_from(indices.len()).unwrap_or(i64::MAX);
+                let mut may_write: BTreeMap<Option<&str>, bool> = BTreeMap::new();
+                for &index in indices {
+                    let author = batch[index].1;
+                    if may_write.contains_key(&author) {
+                        continue;
+                    }
+                    let allowed = match author {
+                        None => true,
+                        Some(user) => {
+                            tx.act_as(Some(user))
+                                .await
+                                .map_err(failed("setting the author"))?;
+                            let role: Option<String> = sqlx::query_scalar(
+                                "SELECT role FROM board_members WHERE board_id = $1 \
+                                 AND user_id = $2",
+                            )
+                            .bind(*board)
+                            .bind(user)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(failed("checking an author"))?;
+                            matches!(role.as_deref(), Some("owner" | "editor"))
+                        }
+                    };
+                    may_write.insert(author, allowed);
+                }
+                let allowed: Vec<usize> = indices
+                    .iter()
+                    .copied()
+                    .filter(|&index| may_write.get(&batch[index].1) == Some(&true))
+                    .collect();
+                let Some(&first) = allowed.first() else {
+                    continue;
+                };
+                tx.act_as(batch[first].1)
+                    .await
+                    .map_err(failed("setting the author"))?;
+                let count = i64::try_from(allowed.len()).unwrap_or(i64::MAX);
                 let last_seq: i64 = sqlx::query_scalar(
                     "INSERT INTO boards (id, last_seq) VALUES ($1, $2) \
                      ON CONFLICT (id) DO UPDATE SET last_seq = boards.last_seq + excluded.last_seq \
@@ -364,23 +496,32 @@ impl Storage {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(failed("allocating seqs"))?;
-                for (next_seq, &index) in (last_seq - count + 1..).zip(indices) {
-                    seqs[index] = next_seq;
+                for (next_seq, &index) in (last_seq - count + 1..).zip(&allowed) {
+                    seqs[index] = Some(next_seq);
                 }
-            }
-            for chunk in order.chunks(ROWS_PER_INSERT) {
-                let mut insert =
-                    QueryBuilder::new("INSERT INTO board_updates (board_id, seq, bytes) ");
-                insert.push_values(chunk, |mut row, &index| {
-                    row.push_bind(batch[index].board)
-                        .push_bind(seqs[index])
-                        .push_bind(batch[index].bytes);
-                });
-                insert
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(failed("inserting updates"))?;
+                // Rows go in runs of one author (the acting user must be the row's author).
+                for run in allowed.chunk_by(|&a, &b| batch[a].1 == batch[b].1) {
+                    tx.act_as(batch[run[0]].1)
+                        .await
+                        .map_err(failed("setting the author"))?;
+                    for chunk in run.chunks(ROWS_PER_INSERT) {
+                        let mut insert = QueryBuilder::new(
+                            "INSERT INTO board_updates (board_id, seq, bytes, author_id) ",
+                        );
+                        insert.push_values(chunk, |mut row, &index| {
+                            let (item, author) = &batch[index];
+                            row.push_bind(item.board)
+                                .push_bind(seqs[index].unwrap_or(0))
+                                .push_bind(item.bytes)
+                                .push_bind(*author);
+                        });
+                        insert
+                            .build()
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(failed("inserting updates"))?;
+                    }
+                }
             }
             tx.commit().await.map_err(failed("committing an append"))?;
         });
@@ -446,11 +587,22 @@ impl Storage {
     /// deletes exactly the folded rows. A corrupt row is an error and an incomplete log is
     /// `Incomplete`; both leave everything as it was.
     pub async fn compact(&self, board: &str) -> Result<CompactionOutcome, StorageError> {
+        self.compact_as(board, None).await
+    }
+
+    /// `compact` as `user`, who must be able to write the board on PostgreSQL (row-level
+    /// security hides the board from anyone else: nothing to do).
+    pub async fn compact_as(
+        &self,
+        board: &str,
+        user: Option<&str>,
+    ) -> Result<CompactionOutcome, StorageError> {
         on_pool!(self, writer, |pool| {
             let mut tx = pool
                 .begin_write()
                 .await
                 .map_err(failed("starting a compaction"))?;
+            tx.act_as(user).await.map_err(failed("setting the user"))?;
             // A no-op update takes the same row lock as the seq allocator in `append_batch`.
             let locked: Option<i64> = sqlx::query_scalar(
                 "UPDATE boards SET last_seq = last_seq WHERE id = $1 RETURNING last_seq",

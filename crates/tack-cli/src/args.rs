@@ -52,6 +52,21 @@ pub enum Command {
     },
     /// Fold a board's change log into a snapshot (happens on its own as the log grows)
     Compact { board: String },
+    /// Log in to a relay; the session token is kept in the OS keychain only
+    Login {
+        /// The relay, e.g. https://tack.example.com
+        #[arg(long, env = "TACK_SERVER")]
+        server: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from stdin instead of prompting
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Log out: revoke the session on the relay and forget its token
+    Logout,
+    /// Show which account this computer is logged in as
+    Whoami,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -1,5 +1,6 @@
 //! `tackctl`: a command-line client over the same board model and local store as the app.
 
+mod account;
 mod args;
 mod markdown;
 mod resolve;
@@ -29,6 +30,28 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `login`, `logout` and `whoami` (they need the data directory, not the store).
+fn account_command(cli: &Cli) -> Option<Result<()>> {
+    let data_dir = || -> Result<PathBuf> {
+        match &cli.data_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => board_store::default_data_dir()
+                .context("no platform data directory; pass --data-dir"),
+        }
+    };
+    let outcome = match &cli.command {
+        Command::Login {
+            server,
+            email,
+            password_stdin,
+        } => data_dir().and_then(|dir| account::login(&dir, server, email, *password_stdin)),
+        Command::Logout => data_dir().and_then(|dir| account::logout(&dir)),
+        Command::Whoami => data_dir().and_then(|dir| account::whoami(&dir)),
+        _ => return None,
+    };
+    Some(outcome)
 }
 
 /// The store and who is acting, for one invocation.
@@ -146,6 +169,9 @@ fn print_view(view: &BoardView, json: bool) -> Result<()> {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Some(outcome) = account_command(&cli) {
+        return outcome;
+    }
     let mut session = Session::open(&cli)?;
     match cli.command {
         Command::Board(command) => board_command(&mut session, command),
@@ -188,6 +214,9 @@ fn run(cli: Cli) -> Result<()> {
                 report.folded_updates, report.snapshot_bytes
             );
             Ok(())
+        }
+        Command::Login { .. } | Command::Logout | Command::Whoami => {
+            bail!("account commands are handled before the store is opened")
         }
     }
 }

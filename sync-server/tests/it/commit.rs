@@ -198,6 +198,7 @@ async fn postgres_failures_never_answer_ok_for_an_uncommitted_row() {
                 Ok(seq) => answered_ok.push((seq, update)),
                 Err(CommitError::Storage(_)) => {}
                 Err(CommitError::QueueClosed) => panic!("the writer died"),
+                Err(CommitError::NotAllowed) => panic!("an anonymous update was refused"),
             }
         }
         // A fresh pool: the terminations closed every earlier connection.

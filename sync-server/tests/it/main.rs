@@ -1,5 +1,6 @@
 //! Integration tests of the relay: real sockets on 127.0.0.1, real PostgreSQL and SQLite.
 
+mod accounts;
 mod commit;
 mod durability;
 mod hostile;

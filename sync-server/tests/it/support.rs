@@ -58,6 +58,28 @@ impl Backend {
         }
     }
 
+    /// The URL the relay's role connects with: on PostgreSQL the superuser's login with the
+    /// session switched to `tack_relay` at connection start (so row-level security applies);
+    /// in production the relay logs in as a member of `tack_relay` instead.
+    pub fn relay_url(&self) -> Option<String> {
+        self.database_url
+            .as_ref()
+            .map(|url| format!("{url}?options=-c%20role%3Dtack_relay"))
+    }
+
+    /// Storage as the relay runs it with accounts: migrated by the owner, then connected as
+    /// the relay's role.
+    pub async fn relay_storage(&self) -> Storage {
+        if let Some(owner) = &self.database_url {
+            Storage::migrate_postgres(owner)
+                .await
+                .expect("migrate as owner");
+        }
+        Storage::connect_with(self.relay_url().as_deref(), &self.sqlite_path, false)
+            .await
+            .expect("connect as the relay's role")
+    }
+
     /// A new connection to the same storage (to check what is durable).
     pub async fn storage(&self) -> Storage {
         Storage::connect(self.database_url.as_deref(), &self.sqlite_path)
@@ -73,8 +95,8 @@ impl Verifier for Tokens {
     fn verify<'a>(&'a self, token: &'a str, _board: &'a str) -> Verdict<'a> {
         Box::pin(async move {
             match token {
-                "editor" => Ok(Access::ReadWrite),
-                "viewer" => Ok(Access::ReadOnly),
+                "editor" => Ok(Access::ReadWrite.into()),
+                "viewer" => Ok(Access::ReadOnly.into()),
                 _ => Err(Denied("unknown token".into())),
             }
         })
@@ -99,12 +121,32 @@ impl TestRelay {
         .await
     }
 
+    /// A relay with accounts, as production runs it: the relay's role, `AccountVerifier`.
+    pub async fn start_accounts(kind: BackendKind) -> Self {
+        Self::start_accounts_with(Backend::new(kind), ServerConfig::default()).await
+    }
+
+    pub async fn start_accounts_with(backend: Backend, config: ServerConfig) -> Self {
+        let storage = backend.relay_storage().await;
+        let verifier = Arc::new(sync_server::accounts::AccountVerifier::new(storage.clone()));
+        Self::start_on(backend, storage, verifier, config).await
+    }
+
     pub async fn start_with(
         backend: Backend,
         verifier: Arc<dyn Verifier>,
         config: ServerConfig,
     ) -> Self {
         let storage = backend.storage().await;
+        Self::start_on(backend, storage, verifier, config).await
+    }
+
+    async fn start_on(
+        backend: Backend,
+        storage: Storage,
+        verifier: Arc<dyn Verifier>,
+        config: ServerConfig,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -145,6 +187,100 @@ impl TestRelay {
     pub async fn http_get(&self, path: &str) -> (u16, String) {
         http_get(self.addr, path).await
     }
+
+    /// A JSON API call: `(status, body as JSON or Null)`.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let (status, text) = http(self.addr, method, path, token, body).await;
+        let json = if text.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {text}"))
+        };
+        (status, json)
+    }
+
+    /// Signs up `email` (password "correct horse"); returns `(user id, token)`.
+    pub async fn signup(&self, email: &str) -> (String, String) {
+        let (status, body) = self
+            .api(
+                "POST",
+                "/v1/signup",
+                None,
+                Some(serde_json::json!({"email": email, "password": "correct horse"})),
+            )
+            .await;
+        assert_eq!(status, 201, "signup {email}: {body}");
+        (
+            body["user_id"].as_str().expect("user_id").to_owned(),
+            body["token"].as_str().expect("token").to_owned(),
+        )
+    }
+
+    /// Publishes `board` as the token's user (who becomes its owner).
+    pub async fn publish(&self, token: &str, board: &str) {
+        let (status, body) = self
+            .api("PUT", &format!("/v1/boards/{board}"), Some(token), None)
+            .await;
+        assert_eq!(status, 200, "publish {board}: {body}");
+    }
+
+    /// Adds `email` to `board` with `role`, as the owner `token`.
+    pub async fn add_member(&self, token: &str, board: &str, email: &str, role: &str) {
+        let (status, body) = self
+            .api(
+                "PUT",
+                &format!("/v1/boards/{board}/members"),
+                Some(token),
+                Some(serde_json::json!({"email": email, "role": role})),
+            )
+            .await;
+        assert_eq!(status, 200, "add {email} to {board}: {body}");
+    }
+}
+
+/// A minimal HTTP/1.1 request with an optional bearer token and JSON body.
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    tokio::time::timeout(WAIT, stream.read_to_end(&mut response))
+        .await
+        .expect("response in time")
+        .expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }
 
 /// A minimal HTTP/1.1 GET over a raw socket (no HTTP client dependency needed).

@@ -2,6 +2,8 @@
 
 use std::process::{Command, Output};
 
+mod account;
+
 use board_model::{Board, ReplicaConfig};
 use serde_json::Value;
 

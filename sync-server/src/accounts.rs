@@ -1,0 +1,741 @@
+//! Accounts and board membership in the relay's database: users (argon2id password hashes),
+//! session and invite tokens (random, only their SHA-256 stored), members and roles, and the
+//! `AccountVerifier` that turns a token into a role per board for the sync endpoints.
+//!
+//! Every board-table query runs in a transaction whose acting user is set (`ActAs`), so on
+//! PostgreSQL row-level security decides what it may see and change; the checks written here
+//! (owner-only operations, the last owner) are the same on both backends, and are the only
+//! ones on SQLite, which has no policies.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::RngCore as _;
+use sha2::{Digest as _, Sha256};
+use sqlx::Row as _;
+
+use crate::auth::{Access, Denied, Grant, Verdict, Verifier};
+use crate::storage::{on_pool, ActAs as _, BeginWrite as _, Pools, Storage, StorageError};
+
+/// Bytes of randomness in a session or invite token.
+const TOKEN_BYTES: usize = 32;
+
+/// A member's role on a board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Editor,
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "owner" => Some(Role::Owner),
+            "editor" => Some(Role::Editor),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+
+    pub fn access(self) -> Access {
+        match self {
+            Role::Owner | Role::Editor => Access::ReadWrite,
+            Role::Viewer => Access::ReadOnly,
+        }
+    }
+}
+
+/// Why an account operation failed. Each maps to one HTTP status; none carries internals
+/// except `Storage`, which is logged and never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("this board id is already published by someone else")]
+    BoardTaken,
+    #[error("a board must keep at least one owner")]
+    LastOwner,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> AccountError {
+    move |source| AccountError::Storage(StorageError::Query { action, source })
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|error| error.is_unique_violation())
+}
+
+fn is_rls_refusal(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|error| error.code())
+        .is_some_and(|code| code == "42501")
+}
+
+/// Seconds since the epoch.
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
+fn secs(duration: Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// A new token: the text handed to the client once, and the digest stored.
+pub fn new_token() -> (String, Vec<u8>) {
+    let mut bytes = [0_u8; TOKEN_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    (
+        URL_SAFE_NO_PAD.encode(bytes),
+        Sha256::digest(bytes).to_vec(),
+    )
+}
+
+/// The stored digest of a token's text, or `None` when the text cannot be a token.
+pub fn token_digest(text: &str) -> Option<Vec<u8>> {
+    if text.len() != 43 {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    (bytes.len() == TOKEN_BYTES).then(|| Sha256::digest(&bytes).to_vec())
+}
+
+/// A signed-in user, as resolved from a session token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionUser {
+    pub user_id: String,
+    pub email: String,
+    pub session_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SessionInfo {
+    pub id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Member {
+    pub user_id: String,
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MyBoard {
+    pub board_id: String,
+    pub role: Role,
+}
+
+impl Storage {
+    /// Creates a user; `email` must already be normalised (trimmed, lower-cased).
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password_hash: &str,
+    ) -> Result<String, AccountError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        on_pool!(self, writer, |pool| {
+            let inserted = sqlx::query(
+                "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&id)
+            .bind(email)
+            .bind(password_hash)
+            .bind(now_secs())
+            .execute(pool)
+            .await;
+            match inserted {
+                Ok(_) => Ok(id),
+                Err(error) if is_unique_violation(&error) => Err(AccountError::EmailTaken),
+                Err(error) => Err(failed("creating a user")(error)),
+            }
+        })
+    }
+
+    /// `(user id, password hash)` of the account with this (normalised) email.
+    pub async fn user_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(String, String)>, AccountError> {
+        on_pool!(self, reader, |pool| {
+            sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_optional(pool)
+                .await
+                .map_err(failed("finding a user"))
+        })
+    }
+
+    /// Stores a new session for `user`, valid for `lifetime`; returns its id.
+    pub async fn create_session(
+        &self,
+        user: &str,
+        token_digest: &[u8],
+        lifetime: Duration,
+    ) -> Result<String, AccountError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = now_secs();
+        on_pool!(self, writer, |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&id)
+            .bind(token_digest)
+            .bind(user)
+            .bind(now)
+            .bind(now.saturating_add(secs(lifetime)))
+            .execute(pool)
+            .await
+            .map_err(failed("creating a session"))?;
+        });
+        Ok(id)
+    }
+
+    /// The user of an unexpired session, read from the database every time (a revoked
+    /// session stops working at once).
+    pub async fn session_user(
+        &self,
+        token_digest: &[u8],
+    ) -> Result<Option<SessionUser>, AccountError> {
+        on_pool!(self, reader, |pool| {
+            let row = sqlx::query(
+                "SELECT s.user_id, u.email, s.id FROM sessions s \
+                 JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+            )
+            .bind(token_digest)
+            .bind(now_secs())
+            .fetch_optional(pool)
+            .await
+            .map_err(failed("reading a session"))?;
+            row.map(|row| -> Result<SessionUser, sqlx::Error> {
+                Ok(SessionUser {
+                    user_id: row.try_get(0)?,
+                    email: row.try_get(1)?,
+                    session_id: row.try_get(2)?,
+                })
+            })
+            .transpose()
+            .map_err(failed("decoding a session"))
+        })
+    }
+
+    /// The user's unexpired sessions, oldest first.
+    pub async fn sessions_of(&self, user: &str) -> Result<Vec<SessionInfo>, AccountError> {
+        let rows: Vec<(String, i64, i64)> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(
+                "SELECT id, created_at, expires_at FROM sessions \
+                 WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at, id",
+            )
+            .bind(user)
+            .bind(now_secs())
+            .fetch_all(pool)
+            .await
+            .map_err(failed("listing sessions"))?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, created_at, expires_at)| SessionInfo {
+                id,
+                created_at,
+                expires_at,
+            })
+            .collect())
+    }
+
+    /// Revokes one of the user's sessions; `NotFound` if it has no such session.
+    pub async fn revoke_session(&self, user: &str, session: &str) -> Result<(), AccountError> {
+        let deleted = on_pool!(self, writer, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+                .bind(session)
+                .bind(user)
+                .execute(pool)
+                .await
+                .map_err(failed("revoking a session"))?
+                .rows_affected()
+        });
+        if deleted == 0 {
+            return Err(AccountError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The user's role on a board (`None`: not a member, or no such board).
+    pub async fn role_of(&self, user: &str, board: &str) -> Result<Option<Role>, AccountError> {
+        let role: Option<String> = on_pool!(self, reader, |pool| {
+            let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
+            tx.act_as(Some(user))
+                .await
+                .map_err(failed("setting the user"))?;
+            let role = sqlx::query_scalar(
+                "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
+            )
+            .bind(board)
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(failed("reading a role"))?;
+            tx.commit().await.map_err(failed("ending a read"))?;
+            role
+        });
+        Ok(role.as_deref().and_then(Role::parse))
+    }
+
+    /// Publishes a board under its existing id: the caller becomes its owner. Idempotent for
+    /// its owner; `BoardTaken` when someone else holds it.
+    pub async fn publish_board(&self, user: &str, board: &str) -> Result<Role, AccountError> {
+        on_pool!(self, writer, |pool| {
+            let mut tx = pool
+                .begin_write()
+                .await
+                .map_err(failed("starting a publish"))?;
+            tx.act_as(Some(user))
+                .await
+                .map_err(failed("setting the user"))?;
+            let mine: Option<String> = sqlx::query_scalar(
+                "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
+            )
+            .bind(board)
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(failed("reading a role"))?;
+            match mine.as_deref().and_then(Role::parse) {
+                Some(Role::Owner) => return Ok(Role::Owner),
+                Some(_) => return Err(AccountError::BoardTaken),
+                None => {}
+            }
+            // Not `ON CONFLICT DO NOTHING`: under row-level security that also checks the
+            // SELECT policy, which a board without members fails. A savepoint instead.
+            sqlx::query("SAVEPOINT publish_board")
+                .execute(&mut *tx)
+                .await
+                .map_err(failed("creating a board"))?;
+            let created = sqlx::query("INSERT INTO boards (id) VALUES ($1)")
+                .bind(board)
+                .execute(&mut *tx)
+                .await;
+            match created {
+                Ok(_) => {}
+                Err(error) if is_unique_violation(&error) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT publish_board")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(failed("creating a board"))?;
+                }
+                Err(error) => return Err(failed("creating a board")(error)),
+            }
+            // SQLite has no policy to refuse a claimed board: check here (on PostgreSQL the
+            // other members are invisible and the policy refuses the insert below).
+            let members: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM board_members WHERE board_id = $1")
+                    .bind(board)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(failed("counting members"))?;
+            if members > 0 {
+                return Err(AccountError::BoardTaken);
+            }
+            let claimed = sqlx::query(
+                "INSERT INTO board_members (board_id, user_id, role) VALUES ($1, $2, 'owner')",
+            )
+            .bind(board)
+            .bind(user)
+            .execute(&mut *tx)
+            .await;
+            match claimed {
+                Ok(_) => {}
+                Err(error) if is_rls_refusal(&error) || is_unique_violation(&error) => {
+                    return Err(AccountError::BoardTaken);
+                }
+                Err(error) => return Err(failed("claiming a board")(error)),
+            }
+            tx.commit().await.map_err(failed("committing a publish"))?;
+            Ok(Role::Owner)
+        })
+    }
+
+    /// The boards the user is a member of, by id.
+    pub async fn boards_of(&self, user: &str) -> Result<Vec<MyBoard>, AccountError> {
+        let rows: Vec<(String, String)> = on_pool!(self, reader, |pool| {
+            let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
+            tx.act_as(Some(user))
+                .await
+                .map_err(failed("setting the user"))?;
+            let rows = sqlx::query_as(
+                "SELECT board_id, role FROM board_members WHERE user_id = $1 ORDER BY board_id",
+            )
+            .bind(user)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(failed("listing boards"))?;
+            tx.commit().await.map_err(failed("ending a read"))?;
+            rows
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(board_id, role)| {
+                Role::parse(&role).map(|role| MyBoard { board_id, role })
+            })
+            .collect())
+    }
+
+    /// A board's members, for one of its members (`NotFound` for anyone else, so a stranger
+    /// cannot tell a board exists).
+    pub async fn members(&self, user: &str, board: &str) -> Result<Vec<Member>, AccountError> {
+        let rows: Vec<(String, String, String)> = on_pool!(self, reader, |pool| {
+            let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
+            tx.act_as(Some(user))
+                .await
+                .map_err(failed("setting the user"))?;
+            let rows = sqlx::query_as(
+                "SELECT m.user_id, u.email, m.role FROM board_members m \
+                 JOIN users u ON u.id = m.user_id \
+                 WHERE m.board_id = $1 \
+                   AND EXISTS (SELECT 1 FROM board_members me \
+                                WHERE me.board_id = $1 AND me.user_id = $2) \
+                 ORDER BY u.email",
+            )
+            .bind(board)
+            .bind(user)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(failed("listing members"))?;
+            tx.commit().await.map_err(failed("ending a read"))?;
+            rows
+        });
+        if rows.is_empty() {
+            return Err(AccountError::NotFound);
+        }
+        Ok(rows
+            .into_iter()
+            .filter_map(|(user_id, email, role)| {
+                Role::parse(&role).map(|role| Member {
+                    user_id,
+                    email,
+                    role,
+                })
+            })
+            .collect())
+    }
+
+    /// Adds the account with `email` to a board with `role`, or changes its role (owners
+    /// only). Refuses to demote the last owner.
+    pub async fn put_member(
+        &self,
+        actor: &str,
+        board: &str,
+        email: &str,
+        role: Role,
+    ) -> Result<Member, AccountError> {
+        let Some((user_id, _)) = self.user_by_email(email).await? else {
+            return Err(AccountError::NotFound);
+        };
+        self.change_membership(actor, board, &user_id, Some(role))
+            .await?;
+        Ok(Member {
+            user_id,
+            email: email.to_owned(),
+            role,
+        })
+    }
+
+    /// Sets (`Some`) or removes (`None`) a member's role, in one transaction as `actor`:
+    /// owners change anyone; anyone may remove themselves (leave); a board keeps an owner.
+    pub async fn change_membership(
+        &self,
+        actor: &str,
+        board: &str,
+        target: &str,
+        role: Option<Role>,
+    ) -> Result<(), AccountError> {
+        on_pool!(self, writer, |pool| {
+            let mut tx = pool
+                .begin_write()
+                .await
+                .map_err(failed("starting a membership change"))?;
+            tx.act_as(Some(actor))
+                .await
+                .map_err(failed("setting the user"))?;
+            let roles: Vec<(String, String)> = sqlx::query_as(
+                "SELECT user_id, role FROM board_members WHERE board_id = $1 \
+                   AND (user_id = $2 OR user_id = $3 OR role = 'owner')",
+            )
+            .bind(board)
+            .bind(actor)
+            .bind(target)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(failed("reading roles"))?;
+            let role_of = |user: &str| {
+                roles
+                    .iter()
+                    .find(|(id, _)| id == user)
+                    .and_then(|(_, role)| Role::parse(role))
+            };
+            let owners = roles.iter().filter(|(_, role)| role == "owner").count();
+            let actor_role = role_of(actor).ok_or(AccountError::NotFound)?;
+            let leaving = role.is_none() && actor == target;
+            if actor_role != Role::Owner && !leaving {
+                return Err(AccountError::Forbidden);
+            }
+            let target_role = role_of(target);
+            if target_role == Some(Role::Owner) && role != Some(Role::Owner) && owners <= 1 {
+                return Err(AccountError::LastOwner);
+            }
+            let changed = match role {
+                Some(role) => sqlx::query(
+                    "INSERT INTO board_members (board_id, user_id, role) VALUES ($1, $2, $3) \
+                     ON CONFLICT (board_id, user_id) DO UPDATE SET role = excluded.role",
+                )
+                .bind(board)
+                .bind(target)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await
+                .map(|_| ()),
+                None => {
+                    if target_role.is_none() {
+                        return Err(AccountError::NotFound);
+                    }
+                    sqlx::query("DELETE FROM board_members WHERE board_id = $1 AND user_id = $2")
+                        .bind(board)
+                        .bind(target)
+                        .execute(&mut *tx)
+                        .await
+                        .map(|_| ())
+                }
+            };
+            match changed {
+                Ok(()) => {}
+                Err(error) if is_rls_refusal(&error) => return Err(AccountError::Forbidden),
+                Err(error) => return Err(failed("changing a membership")(error)),
+            }
+            tx.commit()
+                .await
+                .map_err(failed("committing a membership change"))?;
+            Ok(())
+        })
+    }
+
+    /// Creates an invite link's token for a board (owners only).
+    pub async fn create_invite(
+        &self,
+        actor: &str,
+        board: &str,
+        role: Role,
+        lifetime: Duration,
+        max_uses: i64,
+    ) -> Result<(String, i64), AccountError> {
+        if role == Role::Owner {
+            return Err(AccountError::Forbidden);
+        }
+        let (token, digest) = new_token();
+        let expires_at = now_secs().saturating_add(secs(lifetime));
+        let id = uuid::Uuid::now_v7().to_string();
+        on_pool!(self, writer, |pool| {
+            let mut tx = pool
+                .begin_write()
+                .await
+                .map_err(failed("starting an invite"))?;
+            tx.act_as(Some(actor))
+                .await
+                .map_err(failed("setting the user"))?;
+            let role_now: Option<String> = sqlx::query_scalar(
+                "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
+            )
+            .bind(board)
+            .bind(actor)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(failed("reading a role"))?;
+            match role_now.as_deref() {
+                Some("owner") => {}
+                Some(_) => return Err(AccountError::Forbidden),
+                None => return Err(AccountError::NotFound),
+            }
+            sqlx::query(
+                "INSERT INTO board_invites \
+                 (id, token_hash, board_id, role, created_by, expires_at, max_uses) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&id)
+            .bind(&digest)
+            .bind(board)
+            .bind(role.as_str())
+            .bind(actor)
+            .bind(expires_at)
+            .bind(max_uses.max(1))
+            .execute(&mut *tx)
+            .await
+            .map_err(failed("creating an invite"))?;
+            tx.commit().await.map_err(failed("committing an invite"))?;
+        });
+        Ok((token, expires_at))
+    }
+
+    /// Accepts an invite: the user becomes a member (an existing member keeps the higher
+    /// role). `NotFound` for an unknown, expired or used-up invite.
+    pub async fn accept_invite(
+        &self,
+        user: &str,
+        invite_token: &str,
+    ) -> Result<MyBoard, AccountError> {
+        let digest = token_digest(invite_token).ok_or(AccountError::NotFound)?;
+        let now = now_secs();
+        let accepted: Option<(String, String)> = match &self.pools {
+            Pools::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(failed("starting an accept"))?;
+                tx.act_as(Some(user))
+                    .await
+                    .map_err(failed("setting the user"))?;
+                let row = sqlx::query_as("SELECT board_id, role FROM tack_accept_invite($1, $2)")
+                    .bind(&digest)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(failed("accepting an invite"))?;
+                tx.commit().await.map_err(failed("committing an accept"))?;
+                row
+            }
+            Pools::Sqlite { writer, .. } => {
+                let mut tx = writer
+                    .begin_write()
+                    .await
+                    .map_err(failed("starting an accept"))?;
+                let invite: Option<(String, String, String)> = sqlx::query_as(
+                    "SELECT id, board_id, role FROM board_invites \
+                     WHERE token_hash = $1 AND expires_at > $2 AND uses < max_uses",
+                )
+                .bind(&digest)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(failed("reading an invite"))?;
+                let Some((id, board, role)) = invite else {
+                    return Err(AccountError::NotFound);
+                };
+                sqlx::query("UPDATE board_invites SET uses = uses + 1 WHERE id = $1")
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(failed("using an invite"))?;
+                sqlx::query(
+                    "INSERT INTO board_members (board_id, user_id, role) VALUES ($1, $2, $3) \
+                     ON CONFLICT (board_id, user_id) DO UPDATE SET role = CASE \
+                       WHEN board_members.role = 'viewer' THEN excluded.role \
+                       ELSE board_members.role END",
+                )
+                .bind(&board)
+                .bind(user)
+                .bind(&role)
+                .execute(&mut *tx)
+                .await
+                .map_err(failed("joining a board"))?;
+                let role: String = sqlx::query_scalar(
+                    "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
+                )
+                .bind(&board)
+                .bind(user)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(failed("reading a role"))?;
+                tx.commit().await.map_err(failed("committing an accept"))?;
+                Some((board, role))
+            }
+        };
+        let (board_id, role) = accepted.ok_or(AccountError::NotFound)?;
+        let role = Role::parse(&role).ok_or(AccountError::NotFound)?;
+        Ok(MyBoard { board_id, role })
+    }
+}
+
+/// The relay's verifier with accounts: a session token and the user's role on the board,
+/// both read from the database at every Auth (so expiry and revocation apply at once).
+pub struct AccountVerifier {
+    storage: Storage,
+}
+
+impl AccountVerifier {
+    pub fn new(storage: Storage) -> Self {
+        Self { storage }
+    }
+}
+
+/// One refusal text for "no such board", "not a member" and "bad token" alike, so a
+/// stranger learns nothing about which boards exist.
+const NOT_ALLOWED: &str = "not allowed: sign in with an account that is a member of this board";
+
+impl Verifier for AccountVerifier {
+    fn verify<'a>(&'a self, token: &'a str, board: &'a str) -> Verdict<'a> {
+        Box::pin(async move {
+            let Some(digest) = token_digest(token) else {
+                return Err(Denied(NOT_ALLOWED.into()));
+            };
+            let user = match self.storage.session_user(&digest).await {
+                Ok(Some(user)) => user,
+                Ok(None) => return Err(Denied(NOT_ALLOWED.into())),
+                Err(error) => {
+                    tracing::error!(%error, "verifying a session failed");
+                    return Err(Denied("the relay cannot check accounts now; retry".into()));
+                }
+            };
+            match self.storage.role_of(&user.user_id, board).await {
+                Ok(Some(role)) => Ok(Grant {
+                    access: role.access(),
+                    user: Some(user.user_id),
+                }),
+                Ok(None) => Err(Denied(NOT_ALLOWED.into())),
+                Err(error) => {
+                    tracing::error!(%error, "reading a role failed");
+                    Err(Denied("the relay cannot check accounts now; retry".into()))
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_43_url_safe_characters_and_only_their_digest_matches() {
+        let (token, digest) = new_token();
+        assert_eq!(token.len(), 43);
+        assert!(token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_eq!(token_digest(&token), Some(digest));
+        let (other, _) = new_token();
+        assert_ne!(token, other);
+        assert_eq!(token_digest("short"), None);
+        assert_eq!(token_digest(&"!".repeat(43)), None);
+    }
+}

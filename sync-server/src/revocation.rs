@@ -1,0 +1,66 @@
+//! Live revocation: membership changes reach every relay's open channels. On PostgreSQL a
+//! trigger on `board_members` sends `NOTIFY tack_membership` in the changing transaction;
+//! each relay LISTENs here and hands `(board, user)` to its connections, which re-read that
+//! user's role and close or downgrade the channel. The embedded-SQLite relay is one process:
+//! its API announces changes in-process (`Shared::membership_changed`).
+
+use std::sync::Arc;
+
+use sqlx::postgres::PgListener;
+use tokio::task::JoinHandle;
+
+use crate::server::{MembershipChange, Shared};
+use crate::storage::Pools;
+
+/// The `NOTIFY` channel the migration's trigger uses.
+pub const CHANNEL: &str = "tack_membership";
+
+/// Starts the LISTEN task on PostgreSQL (`None` on SQLite). It ends when the relay shuts
+/// down.
+pub fn spawn_listener(shared: &Arc<Shared>) -> Option<JoinHandle<()>> {
+    let Pools::Postgres(pool) = &shared.storage.pools else {
+        return None;
+    };
+    let pool = pool.clone();
+    let changes = shared.membership.clone();
+    let mut shutdown = shared.shutdown.clone();
+    Some(tokio::spawn(async move {
+        let mut listener = loop {
+            let attempt = async {
+                let mut listener = PgListener::connect_with(&pool).await?;
+                listener.listen(CHANNEL).await?;
+                Ok::<_, sqlx::Error>(listener)
+            };
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                connected = attempt => match connected {
+                    Ok(listener) => break listener,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot LISTEN for membership changes; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                },
+            }
+        };
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                received = listener.recv() => match received {
+                    Ok(notification) => {
+                        if let Some((board, user)) = notification.payload().split_once('\t') {
+                            let _ = changes.send(MembershipChange {
+                                board: board.to_owned(),
+                                user: user.to_owned(),
+                            });
+                        }
+                    }
+                    // PgListener reconnects by itself on the next recv.
+                    Err(error) => {
+                        tracing::warn!(%error, "membership LISTEN connection lost; reconnecting");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                },
+            }
+        }
+    }))
+}
