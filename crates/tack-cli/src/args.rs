@@ -52,6 +52,13 @@ pub enum Command {
     },
     /// Fold a board's change log into a snapshot (happens on its own as the log grows)
     Compact { board: String },
+    /// Sync boards with a relay (until every local change is acknowledged, or with --watch)
+    Sync(crate::sync_command::SyncArgs),
+    /// Per board: local changes waiting for the server, and when it last synced
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
