@@ -153,10 +153,11 @@ async fn one_shot(
         timeout,
         status.wait_for(|report| report.boards.len() >= boards && report.settled()),
     )
-    .await;
+    .await
+    .map(|waited| waited.map(|_| ()));
     let report = status.borrow().clone();
     match settled {
-        Ok(Ok(_)) => {}
+        Ok(Ok(())) => {}
         Ok(Err(_)) => bail!("the sync client stopped"),
         Err(_) => bail!(
             "not synced after {} s: {}",
