@@ -15,6 +15,9 @@ use std::collections::HashMap;
 use sync_protocol::lib0::Decoder;
 
 const TASKS_ROOT: &str = "tasks";
+/// Bookkeeping every edit writes; two people editing different things of one task both write
+/// it, which is not a conflict anyone needs to hear about.
+const NOT_A_PERSONS_EDIT: [&str; 1] = ["updatedAt"];
 const HAS_ORIGIN: u8 = 0b1000_0000;
 const HAS_RIGHT_ORIGIN: u8 = 0b0100_0000;
 const HAS_PARENT_SUB: u8 = 0b0010_0000;
@@ -110,6 +113,9 @@ impl ConflictTracker {
             },
             _ => return,
         };
+        if NOT_A_PERSONS_EDIT.contains(&target.1.as_str()) {
+            return;
+        }
         let write = FieldWrite {
             id: item.id,
             origin: item.origin,

@@ -77,10 +77,33 @@ async fn two_replicas_that_edited_offline_converge_when_the_relay_starts() {
     // The relay comes back (a new process on the same database).
     let relay = TestRelay::start(&database.url).await;
     let alice_client = alice.client(&relay.url(), &[&board]);
+    let mut alice_conflicts = alice_client.conflicts();
     let bob_client = bob.client(&relay.url(), &[&board]);
     wait_synced(&alice_client, 1).await;
     wait_synced(&bob_client, 1).await;
     let render = converged(&[&alice, &bob], &board).await;
+
+    // The concurrent move is reported as conflicts on the task's `column` and `rank`.
+    let mut fields = Vec::new();
+    while fields.len() < 2 {
+        let conflict = tokio::time::timeout(crate::support::WAIT, alice_conflicts.recv())
+            .await
+            .expect("a conflict is reported")
+            .expect("conflict stream");
+        assert_eq!(
+            (conflict.board.as_str(), conflict.task.as_str()),
+            (board.as_str(), task.as_str())
+        );
+        assert_ne!(conflict.winner_client, conflict.loser_client);
+        fields.push(conflict.field);
+    }
+    fields.sort();
+    assert_eq!(fields, ["column", "rank"]);
+    assert_eq!(
+        alice_client.conflict_count(),
+        2,
+        "the description edits merge: no conflict"
+    );
 
     assert_eq!(alice.pending(&board), 0);
     assert_eq!(bob.pending(&board), 0);
