@@ -260,8 +260,7 @@ async fn offline_week(binary: &str, database: &TestDatabase) -> Result<()> {
     // Meanwhile the team makes 50,000 edits (200 tasks, each retitled 249 times).
     let team_state = {
         let guard = store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
-        let loaded = guard.load_board(&board)?;
-        loaded
+        guard.load_board(&board)?
     };
     let mut team = Board::load(
         &board,
@@ -354,13 +353,12 @@ async fn offline_week(binary: &str, database: &TestDatabase) -> Result<()> {
         }
     }
     let elapsed = started.elapsed();
-    let guard = store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
-    let ours = replica::open_board(&guard, &board, replica_config("me"))?.view();
-    drop(guard);
-    team.apply_remote_update(&{
+    let (ours, our_state) = {
         let guard = store.lock().map_err(|_| anyhow::anyhow!("store lock"))?;
-        replica::open_board(&guard, &board, replica_config("me"))?.encode_state()
-    })?;
+        let live = replica::open_board(&guard, &board, replica_config("me"))?;
+        (live.view(), live.encode_state())
+    };
+    team.apply_remote_update(&our_state)?;
     let converged = team.view().render() == ours.render() && ours.tasks().count() == 300;
     println!(
         "offline week: {LOCAL_EDITS} local edits + {REMOTE_EDITS} remote edits converged in {:.2} s (converged: {converged}); relay RSS {} MiB before, peak {} MiB",

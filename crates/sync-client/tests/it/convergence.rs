@@ -114,11 +114,12 @@ async fn two_replicas_that_edited_offline_converge_when_the_relay_starts() {
         1,
         "the concurrently moved task is in exactly one place:\n{render}"
     );
-    let store = alice.store.lock().expect("store");
-    let view = board_store::replica::open_board(&store, &board, alice.config())
-        .expect("open")
-        .view();
-    drop(store);
+    let view = {
+        let store = alice.store.lock().expect("store");
+        board_store::replica::open_board(&store, &board, alice.config())
+            .expect("open")
+            .view()
+    };
     let moved = view.tasks().find(|t| t.id == task).expect("task kept");
     assert!(moved.column == doing || moved.column == done, "{moved:?}");
     assert!(
