@@ -239,3 +239,41 @@ async fn a_denied_board_and_a_read_only_board_say_so() {
     assert_eq!(alice.pending(&board), 3);
     viewer.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awareness_set_by_one_client_reaches_the_other() {
+    let database = TestDatabase::create();
+    let relay = TestRelay::start(&database.url).await;
+    let alice = Replica::new("alice");
+    let bob = Replica::new("bob");
+    let board = board_id(4);
+    alice.create_board(&board, "Presence");
+    let alice_client = alice.client(&relay.url(), &[&board]);
+    wait_synced(&alice_client, 1).await;
+    let bob_client = bob.client(&relay.url(), &[&board]);
+    let mut seen_by_bob = bob_client.awareness();
+    wait_synced(&bob_client, 1).await;
+
+    alice_client
+        .set_awareness(&board, r#"{"user":"alice","task":"t1"}"#)
+        .expect("set awareness");
+    let mut found = false;
+    for _ in 0..20 {
+        let event = tokio::time::timeout(crate::support::WAIT, seen_by_bob.recv())
+            .await
+            .expect("awareness arrives")
+            .expect("awareness stream");
+        assert_eq!(event.board, board);
+        if event
+            .entries
+            .iter()
+            .any(|e| e.state_json.contains("\"user\":\"alice\""))
+        {
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "Bob sees Alice's presence");
+    alice_client.shutdown().await;
+    bob_client.shutdown().await;
+}
