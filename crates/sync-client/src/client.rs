@@ -277,7 +277,8 @@ impl Client {
                 tokio::select! {
                     _ = self.shutdown.changed() => return,
                     command = self.commands.recv() => match command {
-                        Some(command) => self.offline_command(command).await,
+                        // Offline, a command only updates state; it produces no frames.
+                        Some(command) => drop(self.command(command).await),
                         None => return,
                     },
                 }
@@ -330,7 +331,8 @@ impl Client {
                     _ = sleep_until(deadline) => break,
                     _ = poll_tick(&mut poll) => self.refresh_all().await,
                     command = self.commands.recv() => match command {
-                        Some(command) => self.offline_command(command).await,
+                        // Offline, a command only updates state; it produces no frames.
+                        Some(command) => drop(self.command(command).await),
                         None => return,
                     },
                 }
@@ -366,7 +368,7 @@ impl Client {
                     return Ended::Shutdown;
                 }
                 command = self.commands.recv() => match command {
-                    Some(command) => self.online_command(command).await,
+                    Some(command) => self.command(command).await,
                     None => return Ended::Shutdown,
                 },
                 _ = pings.tick() => {
@@ -418,14 +420,6 @@ impl Client {
             Ok(Err(error)) => Err(Ended::Lost(format!("send failed: {error}"))),
             Err(_) => Err(Ended::Lost("send timed out".into())),
         }
-    }
-
-    async fn offline_command(&mut self, command: Command) {
-        let _ = self.command(command).await;
-    }
-
-    async fn online_command(&mut self, command: Command) -> Vec<Vec<u8>> {
-        self.command(command).await
     }
 
     /// Handles a command; returns the frames to send if connected.
