@@ -4,6 +4,7 @@
 //! `board-model` knows nothing of SQLite, tokio, sockets or Tauri: bytes in, bytes out.
 
 mod board;
+pub mod conflicts;
 mod error;
 pub mod ids;
 pub mod rank;
@@ -15,6 +16,7 @@ pub use board::{
     validate_color, validate_due, Board, ChangeSet, NewTask, Place, ReplicaConfig, LOCAL_ORIGIN,
     REMOTE_ORIGIN, SCHEMA_VERSION,
 };
+pub use conflicts::{ConflictTracker, FieldConflict};
 pub use error::{ModelError, Result};
 pub use ids::Sources;
 pub use view::{BoardView, ChecklistItem, ColumnView, LabelView, TaskView};

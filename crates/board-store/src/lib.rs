@@ -181,6 +181,25 @@ impl Store {
         record: &BoardRecord,
         initial_update: &[u8],
     ) -> Result<Seq, StoreError> {
+        self.insert_board(record, UpdateOrigin::Local, initial_update)
+    }
+
+    /// Creates a board fetched from a server: its first update is the server's state, stored
+    /// with remote origin (nothing enters the outbox).
+    pub fn create_board_from_remote(
+        &mut self,
+        record: &BoardRecord,
+        server_state: &[u8],
+    ) -> Result<Seq, StoreError> {
+        self.insert_board(record, UpdateOrigin::Remote, server_state)
+    }
+
+    fn insert_board(
+        &mut self,
+        record: &BoardRecord,
+        origin: UpdateOrigin,
+        initial_update: &[u8],
+    ) -> Result<Seq, StoreError> {
         let tx = self.write_transaction()?;
         let inserted = tx
             .prepare_cached(
@@ -198,7 +217,7 @@ impl Store {
         if inserted == 0 {
             return Err(StoreError::BoardExists(record.id.clone()));
         }
-        let seq = insert_update(&tx, &record.id, UpdateOrigin::Local, initial_update)?;
+        let seq = insert_update(&tx, &record.id, origin, initial_update)?;
         tx.commit()?;
         Ok(seq)
     }

@@ -67,6 +67,13 @@ pub enum Command {
     Logout,
     /// Show which account this computer is logged in as
     Whoami,
+    /// Sync boards with a relay (until every local change is acknowledged, or with --watch)
+    Sync(crate::sync_command::SyncArgs),
+    /// Per board: local changes waiting for the server, and when it last synced
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -4,6 +4,7 @@ mod account;
 mod args;
 mod markdown;
 mod resolve;
+mod sync_command;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -206,6 +207,11 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Sync(args) => {
+            let boards = sync_command::boards_to_sync(&session.store, &args.board)?;
+            sync_command::sync(session.store, session.config, boards, &args)
+        }
+        Command::Status { json } => sync_command::status(&session.store, json),
         Command::Compact { board } => {
             let id = session.board_id(&board)?;
             let report = session.store.compact(&id)?;

@@ -1,6 +1,8 @@
-//! Helpers shared by Tack's tests: the real JavaScript Yjs libraries, run with Node.
+//! Helpers shared by Tack's tests: the real JavaScript Yjs libraries run with Node, fresh
+//! PostgreSQL databases, and a fault-injecting TCP proxy.
 
 pub mod postgres;
+pub mod proxy;
 
 use std::io::Write;
 use std::path::PathBuf;

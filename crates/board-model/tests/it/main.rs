@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod changes;
+mod conflicts;
 mod convergence;
 mod pending;
 mod script;

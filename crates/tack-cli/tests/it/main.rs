@@ -1,5 +1,7 @@
 //! `tackctl` end to end through the built binary, each test with its own data directory.
 
+mod sync;
+
 use std::process::{Command, Output};
 
 mod account;

@@ -1,0 +1,7 @@
+//! Integration tests of the sync client against the real relay on loopback and PostgreSQL.
+
+mod backoff;
+mod chaos;
+mod convergence;
+mod network;
+mod support;

@@ -1,0 +1,223 @@
+//! `tackctl sync` and `tackctl status`: the sync client driven from the shell.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use board_model::ReplicaConfig;
+use board_store::Store;
+use clap::Args;
+use sync_client::{Status, StatusReport, SyncClient, SyncConfig};
+
+use crate::resolve::resolve;
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The relay, e.g. ws://127.0.0.1:8080 or wss://tack.example.com
+    #[arg(long, env = "TACK_SERVER", value_name = "URL")]
+    pub server: String,
+    /// Session token sent for every board (empty for a relay run with
+    /// --insecure-allow-anonymous)
+    #[arg(
+        long,
+        env = "TACK_TOKEN",
+        value_name = "T",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub token: String,
+    /// A board to sync (id or title); an id this computer does not have is fetched from the
+    /// server. Repeatable. Default: every board on this computer
+    #[arg(long, value_name = "BOARD")]
+    pub board: Vec<String>,
+    /// Stay connected and print every status change (until Ctrl-C)
+    #[arg(long)]
+    pub watch: bool,
+    /// One-shot only: give up after this many seconds
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub timeout: u64,
+    /// Watch only: look for changes made by other processes this often
+    #[arg(long, default_value_t = 500, value_name = "MS", hide = true)]
+    pub poll_ms: u64,
+    /// Dead-peer detection: ping every this many ms (the connection is dropped after 3 silent
+    /// intervals)
+    #[arg(long, default_value_t = 15_000, value_name = "MS", hide = true)]
+    pub keepalive_ms: u64,
+}
+
+/// The board ids the user named (resolved against the store, or taken as ids to fetch), or
+/// every board of the store.
+pub fn boards_to_sync(store: &Store, queries: &[String]) -> Result<Vec<String>> {
+    let boards = store.list_boards()?;
+    if queries.is_empty() {
+        if boards.is_empty() {
+            bail!(
+                "no boards on this computer: create one, or name one with --board ID to fetch it"
+            );
+        }
+        return Ok(boards.into_iter().map(|b| b.id).collect());
+    }
+    queries
+        .iter()
+        .map(|query| {
+            resolve(
+                "board",
+                query,
+                boards.iter().map(|b| (b.id.as_str(), b.title.as_str())),
+            )
+            .or_else(|error| {
+                if looks_like_id(query) {
+                    Ok(query.trim().to_owned())
+                } else {
+                    Err(error)
+                }
+            })
+        })
+        .collect()
+}
+
+/// A UUID-shaped string: something to fetch rather than a mistyped title.
+fn looks_like_id(query: &str) -> bool {
+    let query = query.trim();
+    query.len() == 36 && query.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+pub fn sync(
+    store: Store,
+    replica: ReplicaConfig,
+    boards: Vec<String>,
+    args: &SyncArgs,
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run_sync(store, replica, boards, args))
+}
+
+async fn run_sync(
+    store: Store,
+    replica: ReplicaConfig,
+    boards: Vec<String>,
+    args: &SyncArgs,
+) -> Result<()> {
+    let mut config = SyncConfig::new(args.server.clone(), args.token.clone());
+    config.replica = replica;
+    let interval = Duration::from_millis(args.keepalive_ms.max(10));
+    config.keepalive = sync_client::Keepalive {
+        interval,
+        dead_after: interval * 3,
+    };
+    if args.watch {
+        config.local_poll = Some(Duration::from_millis(args.poll_ms.max(10)));
+    }
+    let handle = SyncClient::spawn(config, Arc::new(Mutex::new(store)))?;
+    let mut status = handle.status();
+    for board in &boards {
+        handle.subscribe(board)?;
+    }
+    let outcome = if args.watch {
+        watch(&mut status).await
+    } else {
+        one_shot(&mut status, boards.len(), Duration::from_secs(args.timeout)).await
+    };
+    handle.shutdown().await;
+    outcome
+}
+
+async fn watch(status: &mut tokio::sync::watch::Receiver<StatusReport>) -> Result<()> {
+    let mut shown: BTreeMap<String, Status> = BTreeMap::new();
+    loop {
+        let report = status.borrow_and_update().clone();
+        for (board, state) in &report.boards {
+            if shown.get(board) != Some(state) {
+                println!("{board}  {state}");
+                shown.insert(board.clone(), state.clone());
+            }
+        }
+        tokio::select! {
+            changed = status.changed() => if changed.is_err() { return Ok(()) },
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+async fn one_shot(
+    status: &mut tokio::sync::watch::Receiver<StatusReport>,
+    boards: usize,
+    timeout: Duration,
+) -> Result<()> {
+    let settled = tokio::time::timeout(
+        timeout,
+        status.wait_for(|report| report.boards.len() >= boards && report.settled()),
+    )
+    .await
+    .map(|waited| waited.map(|_| ()));
+    let report = status.borrow().clone();
+    match settled {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => bail!("the sync client stopped"),
+        Err(_) => bail!(
+            "not synced after {} s: {}",
+            timeout.as_secs(),
+            report.overall
+        ),
+    }
+    if let Status::Error { reason } = &report.overall {
+        bail!("{reason}");
+    }
+    for (board, state) in &report.boards {
+        println!("{board}  {state}");
+    }
+    Ok(())
+}
+
+pub fn status(store: &Store, json: bool) -> Result<()> {
+    let mut rows = Vec::new();
+    for board in store.list_boards()? {
+        let pending = store.pending_count(&board.id)?;
+        rows.push(serde_json::json!({
+            "id": board.id,
+            "title": board.title,
+            "server": board.server,
+            "pending": pending,
+            "lastSyncedAt": board.last_synced_at_ms.map(format_utc),
+        }));
+        if !json {
+            let synced = board.last_synced_at_ms.map_or_else(
+                || "never synced".to_owned(),
+                |ms| format!("synced {}", format_utc(ms)),
+            );
+            println!("{}  {}  {pending} pending  {synced}", board.id, board.title);
+        }
+    }
+    if json {
+        crate::print_json(&rows)?;
+    }
+    Ok(())
+}
+
+/// Milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (UTC), without a date library.
+pub fn format_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}

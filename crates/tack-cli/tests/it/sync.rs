@@ -1,0 +1,150 @@
+//! `tackctl sync` and `tackctl status` against a real relay (in this process) on PostgreSQL;
+//! `tackctl sync --watch` SIGKILLed mid-stream loses nothing.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use sync_server::auth::AllowAnonymous;
+use sync_server::config::ServerConfig;
+use sync_server::server::Relay;
+use sync_server::storage::Storage;
+use test_support::postgres::TestDatabase;
+
+use crate::Ctl;
+
+/// A relay serving `database_url` on 127.0.0.1 for as long as `runtime` lives.
+fn start_relay(runtime: &tokio::runtime::Runtime, database_url: &str) -> SocketAddr {
+    let url = database_url.to_owned();
+    runtime.block_on(async move {
+        let storage = Storage::connect(Some(&url), std::path::Path::new("unused.sqlite3"))
+            .await
+            .expect("relay storage");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let relay = Relay::new(storage, Arc::new(AllowAnonymous), ServerConfig::default());
+        tokio::spawn(relay.serve(listener, std::future::pending()));
+        addr
+    })
+}
+
+fn pending(ctl: &Ctl, board: &str) -> u64 {
+    let rows: Value = ctl.json(&["status", "--json"]);
+    rows.as_array()
+        .expect("rows")
+        .iter()
+        .find(|row| row["id"] == board)
+        .and_then(|row| row["pending"].as_u64())
+        .expect("board row")
+}
+
+#[test]
+fn a_killed_watch_resends_its_unacknowledged_edits_on_restart() {
+    let database = TestDatabase::create();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = format!("ws://{}", start_relay(&runtime, &database.url));
+    let ctl = Ctl::new();
+    let board = ctl.ok(&["board", "create", "Crash test"]);
+    ctl.ok(&["column", "add", &board, "Todo"]);
+    let status = ctl.ok(&["status"]);
+    assert!(
+        status.contains("2 pending") && status.contains("never synced"),
+        "{status}"
+    );
+
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_tackctl"))
+        .arg("--data-dir")
+        .arg(ctl.dir.path())
+        .args(["sync", "--server", &url, "--watch", "--poll-ms", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tackctl sync --watch");
+    let stdout = watch.stdout.take().expect("stdout");
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_line = |wanted: &str| loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no {wanted:?} from tackctl sync --watch"));
+        if line.contains(wanted) {
+            break;
+        }
+    };
+    wait_line("synced");
+
+    // Edits stream in (other tackctl processes) while the watcher sends them; then SIGKILL.
+    for n in 0..20 {
+        ctl.ok(&["task", "add", &board, "Todo", &format!("task {n}")]);
+    }
+    watch.kill().expect("SIGKILL");
+    let _ = watch.wait();
+    for n in 20..25 {
+        ctl.ok(&["task", "add", &board, "Todo", &format!("task {n}")]);
+    }
+    assert!(
+        pending(&ctl, &board) >= 5,
+        "edits after the kill wait in the outbox"
+    );
+
+    // Restarted, one-shot: it re-sends what was not acknowledged and exits once it is.
+    ctl.ok(&["sync", "--server", &url]);
+    assert_eq!(pending(&ctl, &board), 0);
+    let status = ctl.ok(&["status"]);
+    assert!(
+        status.contains("0 pending") && status.contains("synced 20"),
+        "{status}"
+    );
+
+    // Another computer fetches the board by id: all 25 tasks, once each.
+    let other = Ctl::new();
+    other.ok(&["sync", "--server", &url, "--board", &board]);
+    let shown = other.ok(&["board", "show", &board]);
+    for n in 0..25 {
+        let line = format!("- task {n}");
+        let count = shown.lines().filter(|l| *l == line).count();
+        assert_eq!(count, 1, "task {n} once in\n{shown}");
+    }
+    assert_eq!(shown, ctl.ok(&["board", "show", &board]));
+}
+
+#[test]
+fn sync_refuses_a_server_that_is_not_a_relay_and_names_it() {
+    // An HTTP server that answers 404 to everything: not a Tack relay.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut stream in listener.incoming().map_while(Result::ok).take(50) {
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+        }
+    });
+    let ctl = Ctl::new();
+    ctl.ok(&["board", "create", "Lonely"]);
+    let err = ctl.fails(&[
+        "sync",
+        "--server",
+        &format!("ws://{addr}"),
+        "--timeout",
+        "20",
+    ]);
+    assert!(
+        err.contains("incompatible server") && err.contains("404"),
+        "{err}"
+    );
+}
