@@ -6,7 +6,7 @@ import solid from "vite-plugin-solid";
 export default defineConfig({
   plugins: [solid()],
   clearScreen: false,
-  server: { port: 1420, strictPort: true },
+  server: { port: 5173, strictPort: true },
   build: {
     outDir: "dist",
     target: "es2022",

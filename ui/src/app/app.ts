@@ -309,6 +309,20 @@ function createApp() {
     setToast(null);
   }
 
+  /** Back to the board with the filter kept; the cursor lands on a match if it is not on one. */
+  function finishFilter() {
+    const s = store();
+    batch(() => {
+      setFilterOpen(false);
+      if (s && focus().taskId === null) {
+        const columns = s.columnIds();
+        const at = columns.findIndex((id) => visibleTasks(id).length > 0);
+        if (at >= 0) moveCursor(at, 0);
+      }
+      setFocusTick((n) => n + 1);
+    });
+  }
+
   const handlers: Record<CommandId, (count: number) => void> = {
     "cursor.down": (n) => moveCursor(focus().columnIndex, focus().taskIndex + n),
     "cursor.up": (n) => moveCursor(focus().columnIndex, focus().taskIndex - n),
@@ -321,7 +335,7 @@ function createApp() {
     "board.new": () =>
       ask({
         title: "New board",
-        label: "Board name",
+        label: "Board title",
         initial: "",
         submit: async (title) => {
           const board = await ipc.createBoard(title);
@@ -334,7 +348,7 @@ function createApp() {
       if (!s) return;
       ask({
         title: "Rename board",
-        label: "Board name",
+        label: "Board title",
         initial: s.title(),
         submit: async (title) => {
           await applyOp({ type: "renameBoard", title });
@@ -375,7 +389,7 @@ function createApp() {
       const after = focus().columnId;
       ask({
         title: "New column",
-        label: "Column name",
+        label: "Column title",
         initial: "",
         submit: async (title) => {
           const place: Place = after === null ? { kind: "bottom" } : { kind: "after", id: after };
@@ -391,7 +405,7 @@ function createApp() {
       if (!column) return;
       ask({
         title: "Rename column",
-        label: "Column name",
+        label: "Column title",
         initial: column.title,
         submit: async (title) => {
           await applyOp({ type: "renameColumn", columnId: column.id, title });
@@ -484,6 +498,7 @@ function createApp() {
     cancelDraft,
     filterOpen,
     setFilterOpen,
+    finishFilter,
     query,
     setQuery,
     toast,

@@ -75,8 +75,8 @@ function FilterField(): JSX.Element {
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          app.setFilterOpen(false);
-          app.refocus();
+          input?.blur();
+          app.finishFilter();
         }}
       >
         <input

@@ -19,6 +19,8 @@ import { startCardDrag, startColumnDrag, dragState } from "./drag";
 export const COLUMN_WIDTH = 280;
 export const COLUMN_GAP = 12;
 export const ROW_HEIGHT = 80;
+/** The board's padding before the first column (CSS `.column { left }`). */
+const BOARD_PADDING = 14;
 const COLUMN_OVERSCAN = 1;
 const ROW_OVERSCAN = 6;
 
@@ -139,7 +141,7 @@ function Composer(props: { columnId: string }): JSX.Element {
     >
       <input
         ref={input}
-        aria-label="New task title"
+        aria-label="Task title"
         placeholder="Task title, Enter to add, Esc to finish"
         data-column-id={props.columnId}
         onBlur={(e) => {
@@ -185,8 +187,8 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
     const top = f.taskIndex * ROW_HEIGHT;
     const view = scroller.clientHeight;
     if (top < scroller.scrollTop) scroller.scrollTop = top;
-    else if (top + ROW_HEIGHT > scroller.scrollTop + view) {
-      scroller.scrollTop = top + ROW_HEIGHT - view;
+    else if (top + ROW_HEIGHT + 4 > scroller.scrollTop + view) {
+      scroller.scrollTop = top + ROW_HEIGHT + 4 - view;
     }
     setScrollTop(scroller.scrollTop);
   });
@@ -321,8 +323,8 @@ export function Board(props: { store: BoardStore }): JSX.Element {
     if (!scroller) return;
     const left = index * stride;
     if (left < scroller.scrollLeft) scroller.scrollLeft = left;
-    else if (left + COLUMN_WIDTH > scroller.scrollLeft + scroller.clientWidth) {
-      scroller.scrollLeft = left + COLUMN_WIDTH - scroller.clientWidth + COLUMN_GAP;
+    else if (left + COLUMN_WIDTH + 2 * BOARD_PADDING > scroller.scrollLeft + scroller.clientWidth) {
+      scroller.scrollLeft = left + COLUMN_WIDTH + 2 * BOARD_PADDING - scroller.clientWidth;
     }
     setScrollLeft(scroller.scrollLeft);
   });
@@ -336,7 +338,10 @@ export function Board(props: { store: BoardStore }): JSX.Element {
       aria-roledescription="board"
       onScroll={(e) => setScrollLeft(e.currentTarget.scrollLeft)}
     >
-      <div class="board-space" style={{ width: `${columns().length * stride}px` }} />
+      <div
+        class="board-space"
+        style={{ width: `${columns().length * stride + 2 * BOARD_PADDING - COLUMN_GAP}px` }}
+      />
       <For each={visible()}>
         {(columnId, i) => (
           <Column store={props.store} columnId={columnId} index={range().first + i()} />

@@ -74,13 +74,10 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
           class="detail"
           role="dialog"
           aria-modal="false"
-          aria-labelledby="detail-heading"
+          aria-label="Task details"
           data-task-id={props.taskId}
         >
           <header class="detail-header">
-            <h2 id="detail-heading" class="visually-hidden">
-              Task {t().title}
-            </h2>
             <input
               ref={titleInput}
               class="detail-title"
@@ -88,8 +85,11 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
               value={t().title}
               onKeyDown={(e) => {
                 if (e.key === "Enter") {
+                  // Enter keeps the title and goes on to the description.
                   e.preventDefault();
                   commitTitle(t(), e.currentTarget.value);
+                  if (editingDescription()) descriptionInput?.focus();
+                  else setEditingDescription(true);
                 }
               }}
               onBlur={(e) => commitTitle(t(), e.currentTarget.value)}
@@ -104,7 +104,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
             </button>
           </header>
 
-          <section class="field" aria-label="Description">
+          <section class="field">
             <div class="field-label">
               <span>Description</span>
               <button
@@ -155,7 +155,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
             </Show>
           </section>
 
-          <section class="field" aria-label="Labels">
+          <section class="field">
             <div class="field-label">Labels</div>
             <div class="chips">
               <For each={t().labels}>
@@ -190,7 +190,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
             </datalist>
           </section>
 
-          <section class="field" aria-label="Assignees">
+          <section class="field">
             <div class="field-label">Assignees</div>
             <div class="chips">
               <For each={t().assignees}>
@@ -223,7 +223,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
             />
           </section>
 
-          <section class="field" aria-label="Due date">
+          <section class="field">
             <label class="field-label" for="due-input">
               Due date
             </label>
@@ -252,7 +252,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
             </div>
           </section>
 
-          <section class="field" aria-label="Checklist">
+          <section class="field">
             <div class="field-label">
               Checklist
               <Show when={t().checklist.length > 0}>
@@ -349,7 +349,7 @@ function DescriptionEditor(props: {
         props.ref(el);
       }}
       class="description-input"
-      aria-label="Description (Markdown)"
+      aria-label="Description"
       rows={8}
       value={props.initial}
       onBlur={() => props.onCommit()}
