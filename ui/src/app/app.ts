@@ -106,7 +106,11 @@ function createApp() {
     return { columnId, columnIndex, taskId: tasks[taskIndex] ?? null, taskIndex };
   });
 
-  function moveCursor(columnIndex: number, taskIndex: number) {
+  /**
+   * Puts the cursor on a row of a column. Moving sideways keeps the wanted row even through
+   * shorter columns (as Vim keeps the wanted column), so `l l h h` comes back to the same row.
+   */
+  function moveCursor(columnIndex: number, taskIndex: number, keepRow = false) {
     const s = store();
     if (!s) return;
     const columns = s.columnIds();
@@ -114,7 +118,17 @@ function createApp() {
     const columnId = columns[ci] ?? null;
     const tasks = columnId === null ? [] : visibleTasks(columnId);
     const ti = Math.max(0, Math.min(taskIndex, tasks.length - 1));
-    setCursor({ columnId, columnIndex: ci, taskId: tasks[ti] ?? null, taskIndex: ti });
+    setCursor({
+      columnId,
+      columnIndex: ci,
+      taskId: tasks[ti] ?? null,
+      taskIndex: keepRow ? Math.max(0, taskIndex) : ti,
+    });
+  }
+
+  /** The row sideways moves aim for: the focused one, or a deeper one remembered from before. */
+  function wantedRow(): number {
+    return Math.max(focus().taskIndex, cursor().taskIndex);
   }
 
   function focusTask(columnId: string, taskId: string) {
@@ -326,8 +340,8 @@ function createApp() {
   const handlers: Record<CommandId, (count: number) => void> = {
     "cursor.down": (n) => moveCursor(focus().columnIndex, focus().taskIndex + n),
     "cursor.up": (n) => moveCursor(focus().columnIndex, focus().taskIndex - n),
-    "cursor.left": (n) => moveCursor(focus().columnIndex - n, focus().taskIndex),
-    "cursor.right": (n) => moveCursor(focus().columnIndex + n, focus().taskIndex),
+    "cursor.left": (n) => moveCursor(focus().columnIndex - n, wantedRow(), true),
+    "cursor.right": (n) => moveCursor(focus().columnIndex + n, wantedRow(), true),
     "cursor.first": () => moveCursor(focus().columnIndex, 0),
     "cursor.last": () => moveCursor(focus().columnIndex, Number.MAX_SAFE_INTEGER),
     "board.next": (n) => switchBoard(n),

@@ -16,8 +16,14 @@ export type * from "./types";
 
 let backend: Backend | undefined;
 
+/** Sets the backend directly (tests use the in-memory fake). */
+export function useBackend(chosen: Backend): void {
+  backend = chosen;
+}
+
 /** Picks the backend: the desktop app's, or in `vite` dev mode an in-memory fake. */
 export async function connect(): Promise<void> {
+  if (backend) return;
   if ("__TAURI_INTERNALS__" in window) {
     backend = tauriBackend;
   } else if (import.meta.env.DEV) {
