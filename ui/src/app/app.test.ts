@@ -13,10 +13,10 @@ interface FakeTarget {
 
 function press(keys: string, target: FakeTarget | null = null) {
   for (const key of keys.split(" ")) {
-    const [mods, name] = key.includes("+") && key.length > 1 ? key.split("+") : [undefined, key];
+    const ctrl = key.startsWith("Ctrl+");
     app.onKeyDown({
-      key: name ?? key,
-      ctrlKey: mods === "Ctrl",
+      key: ctrl ? key.slice("Ctrl+".length) : key,
+      ctrlKey: ctrl,
       metaKey: false,
       altKey: false,
       shiftKey: false,
