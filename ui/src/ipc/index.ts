@@ -26,8 +26,9 @@ export async function connect(): Promise<void> {
   if (backend) return;
   if ("__TAURI_INTERNALS__" in window) {
     backend = tauriBackend;
-  } else if (import.meta.env.DEV) {
-    // Only `vite` dev serves this; production builds drop the branch and the module.
+  } else if (import.meta.env.DEV || import.meta.env.VITE_FAKE_BACKEND === "1") {
+    // Only `vite` dev (or a build made with VITE_FAKE_BACKEND=1 to try the bundle in a
+    // browser) has this; the shipped build drops the branch and the module.
     const { createFakeBackend } = await import("./fake");
     backend = createFakeBackend(new URLSearchParams(window.location.search));
   } else {
