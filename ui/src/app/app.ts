@@ -165,8 +165,11 @@ function createApp() {
   async function start() {
     await ipc.connect();
     unlisten = await ipc.onBoardPatch((event) => {
+      // A mark per patch event, so a profile shows patch-to-paint time.
+      performance.mark("tack:patch");
       const s = store();
       if (s && s.id === event.boardId) s.apply(event.patches);
+      performance.measure("tack:apply", "tack:patch");
       const meta = event.patches.find((p) => p.type === "boardMeta");
       if (meta?.type === "boardMeta") {
         setBoards((list) =>
