@@ -76,6 +76,7 @@ describe("keyboard flows", () => {
       "Todo: Keyboard cheat sheet",
       "Doing: Sync status badge, *Crash when a column is deleted twice, Release notes for 0.1, Fix drag ghost offset",
     ]);
+    expect(app.announcement()).toBe("Crash when a column is deleted twice: Doing, 2 of 4");
     press("J");
     await settle();
     expect(screen()[2]).toBe(

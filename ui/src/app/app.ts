@@ -52,6 +52,8 @@ function createApp() {
   const [query, setQuery] = createSignal("");
   const [toast, setToast] = createSignal<{ text: string; undo: boolean } | null>(null);
   const [pendingKeys, setPendingKeys] = createSignal("");
+  /** Text for screen readers after a keyboard move (an aria-live region shows it). */
+  const [announcement, setAnnouncement] = createSignal("");
   /** Bumped when focus should return to the board (after a dialog closes, say). */
   const [focusTick, setFocusTick] = createSignal(0);
 
@@ -222,6 +224,19 @@ function createApp() {
     });
   }
 
+  /** Says where a task now is, once its patch has arrived. */
+  async function moveAndAnnounce(taskId: string, columnId: string, place: Place) {
+    await applyOp({ type: "moveTask", taskId, columnId, place });
+    const s = store();
+    const title = s?.task(taskId)?.().title ?? "Task";
+    const column = s?.column(columnId)?.().title ?? "";
+    const ids = s?.taskIds(columnId)() ?? [];
+    const at = ids.indexOf(taskId);
+    setAnnouncement(
+      at < 0 ? `Moved ${title} to ${column}` : `${title}: ${column}, ${at + 1} of ${ids.length}`,
+    );
+  }
+
   function moveTaskBy(columnDelta: number, taskDelta: number, count: number) {
     const s = store();
     const f = focus();
@@ -237,7 +252,7 @@ function createApp() {
       const place: Place =
         before === undefined ? { kind: "bottom" } : { kind: "before", id: before };
       setCursor({ columnId, columnIndex: target, taskId, taskIndex: f.taskIndex });
-      spawn(() => applyOp({ type: "moveTask", taskId, columnId, place }));
+      spawn(() => moveAndAnnounce(taskId, columnId, place));
       return;
     }
     const ids = s.taskIds(f.columnId)();
@@ -249,7 +264,7 @@ function createApp() {
       taskDelta > 0 ? { kind: "after", id: anchor } : { kind: "before", id: anchor };
     setCursor({ ...cursor(), taskId });
     const columnId = f.columnId;
-    spawn(() => applyOp({ type: "moveTask", taskId, columnId, place }));
+    spawn(() => moveAndAnnounce(taskId, columnId, place));
   }
 
   function moveColumnBy(delta: number, count: number) {
@@ -449,6 +464,14 @@ function createApp() {
     },
     "column.move_left": (n) => moveColumnBy(-1, n),
     "column.move_right": (n) => moveColumnBy(1, n),
+    "column.delete": () => {
+      const columnId = focus().columnId;
+      if (columnId === null) return;
+      spawn(async () => {
+        await applyOp({ type: "deleteColumn", columnId });
+        notify("Column and its tasks deleted", true);
+      });
+    },
     "column.archive": () => {
       const columnId = focus().columnId;
       if (columnId === null) return;
@@ -521,6 +544,7 @@ function createApp() {
     toast,
     notify,
     pendingKeys,
+    announcement,
     focusTick,
     refocus: () => setFocusTick((n) => n + 1),
     applyOp,

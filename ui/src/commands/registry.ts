@@ -37,6 +37,7 @@ export const COMMANDS = [
   { id: "column.move_left", title: "Move column left", group: "Columns", keys: ["<"] },
   { id: "column.move_right", title: "Move column right", group: "Columns", keys: [">"] },
   { id: "column.archive", title: "Archive column", group: "Columns", keys: [] },
+  { id: "column.delete", title: "Delete column and its tasks", group: "Columns", keys: [] },
   { id: "edit.undo", title: "Undo", group: "Edit", keys: ["u", "Mod+z"] },
   { id: "edit.redo", title: "Redo", group: "Edit", keys: ["Ctrl+r", "Mod+Shift+z"] },
   { id: "view.filter", title: "Filter tasks", group: "View", keys: ["/"] },

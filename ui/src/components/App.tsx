@@ -165,6 +165,9 @@ export function App(): JSX.Element {
           </div>
         )}
       </Show>
+      <div class="visually-hidden" aria-live="polite">
+        {app.announcement()}
+      </div>
       <div class="toast-region" role="status" aria-live="polite">
         <Show when={app.toast()}>
           {(toast) => (

@@ -74,7 +74,10 @@ function Card(props: {
           data-column-id={props.columnId}
           classList={{ dragging: dragState()?.id === props.taskId }}
           style={{ transform: `translateY(${props.index * ROW_HEIGHT}px)` }}
-          onClick={() => app.focusTask(props.columnId, props.taskId)}
+          onClick={() => {
+            app.focusTask(props.columnId, props.taskId);
+            if (app.detailTaskId() !== null) app.setDetailTaskId(props.taskId);
+          }}
           onDblClick={() => app.setDetailTaskId(props.taskId)}
           onPointerDown={(e) => startCardDrag(e, props.taskId, t().title)}
         >
