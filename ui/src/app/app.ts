@@ -170,7 +170,17 @@ function createApp() {
       // A mark per patch event, so a profile shows patch-to-paint time.
       performance.mark("tack:patch");
       const s = store();
-      if (s && s.id === event.boardId) s.apply(event.patches);
+      if (s && s.id === event.boardId) {
+        s.apply(event.patches);
+        const moved = announceTask;
+        if (
+          moved !== null &&
+          event.patches.some((p) => p.type === "taskUpserted" && p.task.id === moved)
+        ) {
+          announceTask = null;
+          announcePlace(s, moved);
+        }
+      }
       performance.measure("tack:apply", "tack:patch");
       const meta = event.patches.find((p) => p.type === "boardMeta");
       if (meta?.type === "boardMeta") {
@@ -224,17 +234,21 @@ function createApp() {
     });
   }
 
-  /** Says where a task now is, once its patch has arrived. */
-  async function moveAndAnnounce(taskId: string, columnId: string, place: Place) {
-    await applyOp({ type: "moveTask", taskId, columnId, place });
-    const s = store();
-    const title = s?.task(taskId)?.().title ?? "Task";
-    const column = s?.column(columnId)?.().title ?? "";
-    const ids = s?.taskIds(columnId)() ?? [];
-    const at = ids.indexOf(taskId);
-    setAnnouncement(
-      at < 0 ? `Moved ${title} to ${column}` : `${title}: ${column}, ${at + 1} of ${ids.length}`,
-    );
+  /** The task whose new place is announced when its patch arrives (patches may trail `apply`). */
+  let announceTask: string | null = null;
+
+  function moveAndAnnounce(taskId: string, columnId: string, place: Place) {
+    announceTask = taskId;
+    return applyOp({ type: "moveTask", taskId, columnId, place });
+  }
+
+  function announcePlace(s: BoardStore, taskId: string) {
+    const columnId = s.columnOf(taskId);
+    if (columnId === undefined) return;
+    const title = s.task(taskId)?.().title ?? "Task";
+    const column = s.column(columnId)?.().title ?? "";
+    const ids = s.taskIds(columnId)();
+    setAnnouncement(`${title}: ${column}, ${ids.indexOf(taskId) + 1} of ${ids.length}`);
   }
 
   function moveTaskBy(columnDelta: number, taskDelta: number, count: number) {
