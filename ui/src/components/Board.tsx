@@ -320,9 +320,10 @@ export function Board(props: { store: BoardStore }): JSX.Element {
   });
   const visible = createMemo(() => columns().slice(range().first, range().last));
 
-  // Keep the focused column in view.
+  // Keep the focused column in view, also when the board narrows (the detail panel opens).
   createEffect(() => {
     const index = app.focus().columnIndex;
+    width();
     if (!scroller) return;
     const left = index * stride;
     if (left < scroller.scrollLeft) scroller.scrollLeft = left;
