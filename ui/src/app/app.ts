@@ -35,6 +35,25 @@ export type Overlay = "none" | "palette" | "cheatsheet" | "prompt";
 
 export const isMac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
 
+const LAST_BOARD_KEY = "tack.lastBoard";
+
+/** The board open when the app last ran (webview storage; losing it only means opening the first). */
+function rememberedBoard(): string | null {
+  try {
+    return globalThis.localStorage.getItem(LAST_BOARD_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function rememberBoard(boardId: string) {
+  try {
+    globalThis.localStorage.setItem(LAST_BOARD_KEY, boardId);
+  } catch {
+    // Storage may be unavailable (tests, private mode): the app still works.
+  }
+}
+
 function createApp() {
   const [boards, setBoards] = createSignal<BoardSummary[]>([]);
   const [store, setStore] = createSignal<BoardStore | undefined>();
@@ -191,7 +210,8 @@ function createApp() {
     });
     const list = await ipc.listBoards();
     setBoards(list);
-    const first = list[0];
+    const last = rememberedBoard();
+    const first = list.find((b) => b.id === last) ?? list[0];
     if (first) await openBoard(first.id);
   }
 
@@ -201,6 +221,7 @@ function createApp() {
 
   async function openBoard(boardId: string) {
     const view = await ipc.openBoard(boardId);
+    rememberBoard(boardId);
     batch(() => {
       visibleCache.clear();
       setStore(createBoardStore(view));

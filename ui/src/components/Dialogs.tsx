@@ -14,25 +14,36 @@ function Keys(props: { keys: readonly string[] }): JSX.Element {
   );
 }
 
+type Entry =
+  | { kind: "command"; id: CommandId; title: string; keys: readonly string[] }
+  | { kind: "board"; id: string; title: string; keys: readonly string[] };
+
 export function Palette(): JSX.Element {
   const [query, setQuery] = createSignal("");
   const [selected, setSelected] = createSignal(0);
   let input: HTMLInputElement | undefined;
   onMount(() => input?.focus());
 
-  const matches = createMemo(() => {
+  /** Commands, then "Open board" entries for the other boards. */
+  const matches = createMemo((): Entry[] => {
     const terms = query().toLowerCase().split(/\s+/).filter(Boolean);
-    return COMMANDS.filter((c) => {
-      const text = `${c.title} ${c.id} ${c.group}`.toLowerCase();
-      return terms.every((t) => text.includes(t));
-    }).filter((c) => c.id !== "view.palette");
+    const hit = (text: string) => terms.every((t) => text.toLowerCase().includes(t));
+    const commands: Entry[] = COMMANDS.filter(
+      (c) => c.id !== "view.palette" && hit(`${c.title} ${c.id} ${c.group}`),
+    ).map((c) => ({ kind: "command", id: c.id, title: c.title, keys: c.keys.slice(0, 1) }));
+    const boards: Entry[] = app
+      .boards()
+      .filter((b) => b.id !== app.store()?.id && hit(`open board ${b.title}`))
+      .map((b) => ({ kind: "board", id: b.id, title: `Open board: ${b.title}`, keys: [] }));
+    return [...commands, ...boards];
   });
 
-  const runSelected = (id?: CommandId) => {
-    const command = id ?? matches()[selected()]?.id;
-    if (command === undefined) return;
+  const runSelected = (entry?: Entry) => {
+    const chosen = entry ?? matches()[selected()];
+    if (chosen === undefined) return;
     app.closeOverlay();
-    app.run(command);
+    if (chosen.kind === "command") app.run(chosen.id);
+    else app.spawn(() => app.openBoard(chosen.id));
   };
 
   return (
@@ -66,17 +77,18 @@ export function Palette(): JSX.Element {
         />
         <ul id="palette-list" role="listbox" aria-label="Commands">
           <For each={matches()}>
-            {(command, i) => (
+            {(entry, i) => (
               <li
                 id={`palette-${i()}`}
                 role="option"
                 aria-selected={i() === selected()}
-                data-command-id={command.id}
+                data-command-id={entry.kind === "command" ? entry.id : undefined}
+                data-board-id={entry.kind === "board" ? entry.id : undefined}
                 onMouseMove={() => setSelected(i())}
-                onClick={() => runSelected(command.id)}
+                onClick={() => runSelected(entry)}
               >
-                <span>{command.title}</span>
-                <Keys keys={command.keys.slice(0, 1)} />
+                <span>{entry.title}</span>
+                <Keys keys={entry.keys} />
               </li>
             )}
           </For>
