@@ -422,6 +422,14 @@ function createApp() {
         },
       });
     },
+    "board.generate_demo": () =>
+      spawn(async () => {
+        notify("Generating a demo board…");
+        const board = await ipc.generateDemoBoard("Demo 20 × 500", 20, 10000);
+        setBoards(await ipc.listBoards());
+        await openBoard(board.id);
+        setToast(null);
+      }),
     "board.new_task": () => openDraft(false),
     "task.new_above": () => openDraft(true),
     "task.edit": () => {

@@ -22,6 +22,12 @@ export const COMMANDS = [
   { id: "board.previous", title: "Previous board", group: "Boards", keys: ["["] },
   { id: "board.new", title: "New board", group: "Boards", keys: ["B"] },
   { id: "board.rename", title: "Rename board", group: "Boards", keys: [] },
+  {
+    id: "board.generate_demo",
+    title: "Generate a demo board (20 columns, 10,000 tasks)",
+    group: "Boards",
+    keys: [],
+  },
   { id: "board.new_task", title: "New task below", group: "Tasks", keys: ["o"] },
   { id: "task.new_above", title: "New task above", group: "Tasks", keys: ["O"] },
   { id: "task.edit", title: "Open task details", group: "Tasks", keys: ["Enter", "i"] },
