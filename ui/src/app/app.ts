@@ -44,6 +44,14 @@ function afterPaint(name: string) {
   requestAnimationFrame(() => setTimeout(() => performance.mark(name), 0));
 }
 
+function isControl(target: EventTarget | null): boolean {
+  const element = target as { closest?: unknown } | null;
+  if (element === null || typeof element.closest !== "function") return false;
+  return (
+    (target as Element).closest("button, a[href], [role=button], input, select, summary") !== null
+  );
+}
+
 const LAST_BOARD_KEY = "tack.lastBoard";
 
 /** The board open when the app last ran (webview storage; losing it only means opening the first). */
@@ -148,12 +156,15 @@ function createApp() {
     const columnId = columns[ci] ?? null;
     const tasks = columnId === null ? [] : visibleTasks(columnId);
     const ti = Math.max(0, Math.min(taskIndex, tasks.length - 1));
+    const taskId = tasks[ti] ?? null;
     setCursor({
       columnId,
       columnIndex: ci,
-      taskId: tasks[ti] ?? null,
+      taskId,
       taskIndex: keepRow ? Math.max(0, taskIndex) : ti,
     });
+    // An open detail panel follows the cursor.
+    if (detailTaskId() !== null && taskId !== null) setDetailTaskId(taskId);
   }
 
   /** The row sideways moves aim for: the focused one, or a deeper one remembered from before. */
@@ -560,6 +571,8 @@ function createApp() {
 
   function onKeyDown(event: KeyInput & { preventDefault(): void; defaultPrevented: boolean }) {
     if (event.defaultPrevented) return;
+    // Enter and Space belong to a focused button, link or checkbox (the detail panel's, say).
+    if ((event.key === "Enter" || event.key === " ") && isControl(event.target)) return;
     const result = keymap.handle(event);
     setPendingKeys(keymap.pending());
     if (result.kind === "pending") {
