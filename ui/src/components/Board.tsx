@@ -340,6 +340,7 @@ export function Board(props: { store: BoardStore }): JSX.Element {
       role="region"
       aria-label={`Board ${props.store.title()}`}
       aria-roledescription="board"
+      data-board-id={props.store.id}
       onScroll={(e) => setScrollLeft(e.currentTarget.scrollLeft)}
     >
       <div
