@@ -352,6 +352,21 @@ function createApp() {
     setDraft({ columnId: f.columnId, place });
   }
 
+  /** Opens the composer at the end of a column (the column's "+" button). */
+  function openDraftAtEnd(columnId: string) {
+    const s = store();
+    if (!s) return;
+    const ids = s.taskIds(columnId)();
+    const last = ids[ids.length - 1];
+    setCursor({
+      columnId,
+      columnIndex: Math.max(0, s.columnIds().indexOf(columnId)),
+      taskId: last ?? null,
+      taskIndex: Math.max(0, ids.length - 1),
+    });
+    setDraft({ columnId, place: { kind: "bottom" } });
+  }
+
   /** Creates the drafted task; the composer stays open below it for the next one. */
   async function submitDraft(title: string) {
     const d = draft();
@@ -602,6 +617,7 @@ function createApp() {
     closeOverlay,
     prompt,
     draft,
+    openDraftAtEnd,
     submitDraft,
     cancelDraft,
     filterOpen,

@@ -21,6 +21,8 @@ export const COLUMN_GAP = 12;
 export const ROW_HEIGHT = 80;
 /** The board's padding before the first column (CSS `.column { left }`). */
 const BOARD_PADDING = 14;
+/** The "+ Add column" button after the last column (CSS `.add-column { width }`). */
+const ADD_COLUMN_WIDTH = 200;
 const COLUMN_OVERSCAN = 1;
 const ROW_OVERSCAN = 6;
 
@@ -226,7 +228,9 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
             class="column-header"
             onPointerDown={(e) => startColumnDrag(e, props.columnId, c().title)}
           >
-            <h2 class="column-title">{c().title}</h2>
+            <h2 class="column-title" onDblClick={() => app.run("column.rename")}>
+              {c().title}
+            </h2>
             <span
               class="count"
               data-over={over() ? "true" : "false"}
@@ -240,6 +244,17 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
               {liveCount()}
               {c().wip === null ? "" : ` / ${c().wip}`}
             </span>
+            <button
+              type="button"
+              class="icon-button add-task"
+              tabindex="-1"
+              aria-label={`Add a task to ${c().title}`}
+              title="Add a task (o)"
+              onPointerDown={(e) => e.stopPropagation()}
+              onClick={() => app.openDraftAtEnd(props.columnId)}
+            >
+              +
+            </button>
           </header>
           <Show when={app.draft()?.columnId === props.columnId}>
             <Composer columnId={props.columnId} />
@@ -345,16 +360,22 @@ export function Board(props: { store: BoardStore }): JSX.Element {
     >
       <div
         class="board-space"
-        style={{ width: `${columns().length * stride + 2 * BOARD_PADDING - COLUMN_GAP}px` }}
+        style={{ width: `${columns().length * stride + ADD_COLUMN_WIDTH + 2 * BOARD_PADDING}px` }}
       />
       <For each={visible()}>
         {(columnId, i) => (
           <Column store={props.store} columnId={columnId} index={range().first + i()} />
         )}
       </For>
-      <Show when={columns().length === 0}>
-        <p class="empty board-empty">This board has no columns yet. Press C to add one.</p>
-      </Show>
+      <button
+        type="button"
+        class="add-column"
+        tabindex="-1"
+        style={{ transform: `translateX(${columns().length * stride}px)` }}
+        onClick={() => app.run("column.new")}
+      >
+        + Add column <kbd>C</kbd>
+      </button>
     </div>
   );
 }
