@@ -82,7 +82,11 @@ describe("keymap", () => {
   it("ignores single-key bindings while focus is in a text field", () => {
     for (const target of [textarea, input, editable]) {
       expect(
-        type(["j", "d", "d", "g", "g", "/", "?", "5", "u"].map((k) => key(k, { target }))),
+        type(
+          ["j", "d", "d", "g", "g", "/", "?", ":", "5", "u", "Enter"].map((k) =>
+            key(k, { target }),
+          ),
+        ),
       ).toEqual([]);
       expect(type([key("r", { ctrlKey: true, target })])).toEqual([]);
     }

@@ -109,8 +109,11 @@ export function createKeymap<Id extends string>(
     const token = keyToken(event);
     if (isTextEntry(event.target)) {
       reset();
+      // Only chords and Escape: a printable key (":" opens the palette) is text here.
+      const chord = token === "Escape" || /^(Ctrl|Meta|Alt)\+/.test(token);
       const typingBinding = table.find(
-        (b) => b.seq.length === 1 && b.seq[0] === token && options.whileTyping.has(b.command),
+        (b) =>
+          chord && b.seq.length === 1 && b.seq[0] === token && options.whileTyping.has(b.command),
       );
       return typingBinding
         ? { kind: "command", command: typingBinding.command, count: 1 }
