@@ -95,12 +95,16 @@ function createApp() {
 
   const terms = createMemo(() => parseQuery(query()));
 
-  /** Visible task ids of a column: the store's order, narrowed by the filter. */
-  const visibleCache = new Map<string, Accessor<readonly string[]>>();
-  function visibleTasks(columnId: string): readonly string[] {
-    const s = store();
+  /** Visible task ids of a column: the store's order, narrowed by the filter (one memo each). */
+  const visibleCache = new WeakMap<BoardStore, Map<string, Accessor<readonly string[]>>>();
+  function visibleTasks(columnId: string, s: BoardStore | undefined = store()): readonly string[] {
     if (!s) return [];
-    let memo = visibleCache.get(`${s.id}/${columnId}`);
+    let perColumn = visibleCache.get(s);
+    if (!perColumn) {
+      perColumn = new Map();
+      visibleCache.set(s, perColumn);
+    }
+    let memo = perColumn.get(columnId);
     if (!memo) {
       memo = createRoot(() =>
         createMemo(() => {
@@ -114,7 +118,7 @@ function createApp() {
           });
         }),
       );
-      visibleCache.set(`${s.id}/${columnId}`, memo);
+      perColumn.set(columnId, memo);
     }
     return memo();
   }
@@ -244,7 +248,6 @@ function createApp() {
     const view = await ipc.openBoard(boardId);
     rememberBoard(boardId);
     batch(() => {
-      visibleCache.clear();
       setStore(createBoardStore(view));
       setCursor({ columnId: null, columnIndex: 0, taskId: null, taskIndex: 0 });
       setDetailTaskId(null);

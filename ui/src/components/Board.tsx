@@ -159,7 +159,7 @@ function Composer(props: { columnId: string }): JSX.Element {
 
 function Column(props: { store: BoardStore; columnId: string; index: number }): JSX.Element {
   const column = createMemo(() => props.store.column(props.columnId)?.());
-  const ids = createMemo(() => app.visibleTasks(props.columnId));
+  const ids = createMemo(() => app.visibleTasks(props.columnId, props.store));
   const liveCount = createMemo(() => props.store.taskIds(props.columnId)().length);
   const [scrollTop, setScrollTop] = createSignal(0);
   const [height, setHeight] = createSignal(600);
