@@ -166,6 +166,16 @@ describe("keyboard flows", () => {
     expect(screen()[1]).toBe("Review: *In review");
   });
 
+  it("deletes a board only when its title is typed", async () => {
+    app.run("board.delete");
+    await expect(app.prompt()?.submit("Product")).rejects.toThrow(/does not match/);
+    expect(app.boards().map((b) => b.title)).toEqual(["Product launch"]);
+    await app.prompt()?.submit("Product launch");
+    app.closeOverlay();
+    expect(app.boards()).toEqual([]);
+    expect(app.store()).toBeUndefined();
+  });
+
   it("opens the palette and cheat sheet and backs out with Esc", () => {
     press("Ctrl+k");
     expect(app.overlay()).toBe("palette");

@@ -462,6 +462,25 @@ function createApp() {
         },
       });
     },
+    "board.delete": () => {
+      const s = store();
+      if (!s) return;
+      const title = s.title();
+      ask({
+        title: `Delete board “${title}”? This cannot be undone.`,
+        label: "Type the board title to confirm",
+        initial: "",
+        submit: async (typed) => {
+          if (typed !== title) throw new Error("The title does not match; nothing was deleted.");
+          await ipc.deleteBoard(s.id);
+          const list = await ipc.listBoards();
+          setBoards(list);
+          const next = list[0];
+          if (next) await openBoard(next.id);
+          else setStore(undefined);
+        },
+      });
+    },
     "board.generate_demo": () =>
       spawn(async () => {
         notify("Generating a demo board…");

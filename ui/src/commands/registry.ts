@@ -22,6 +22,7 @@ export const COMMANDS = [
   { id: "board.previous", title: "Previous board", group: "Boards", keys: ["["] },
   { id: "board.new", title: "New board", group: "Boards", keys: ["B"] },
   { id: "board.rename", title: "Rename board", group: "Boards", keys: [] },
+  { id: "board.delete", title: "Delete board", group: "Boards", keys: [] },
   {
     id: "board.generate_demo",
     title: "Generate a demo board (20 columns, 10,000 tasks)",
