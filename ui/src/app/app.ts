@@ -238,6 +238,7 @@ function createApp() {
     const last = rememberedBoard();
     const first = list.find((b) => b.id === last) ?? list[0];
     if (first) await openBoard(first.id);
+    else setStore(undefined);
   }
 
   function stop() {
