@@ -4,9 +4,8 @@
 import { batch, createMemo, createRoot, createSignal, type Accessor } from "solid-js";
 import * as ipc from "../ipc";
 import type { BoardOp, BoardSummary, Place } from "../ipc";
-import { COMMANDS, createRegistry, type CommandId } from "../commands/registry";
 import { createKeymap, type KeyInput } from "../commands/keymap";
-import { bindingsOf } from "../commands/registry";
+import { bindingsOf, COMMANDS, createRegistry, type CommandId } from "../commands/registry";
 import { createBoardStore, type BoardStore } from "../model/store";
 import { matchesQuery, parseQuery } from "./filter";
 
@@ -44,6 +43,7 @@ function afterPaint(name: string) {
   requestAnimationFrame(() => setTimeout(() => performance.mark(name), 0));
 }
 
+/** A focused control that owns Enter and Space itself. */
 function isControl(target: EventTarget | null): boolean {
   const element = target as { closest?: unknown } | null;
   if (element === null || typeof element.closest !== "function") return false;
