@@ -199,11 +199,29 @@ function createApp() {
     action().catch((error: unknown) => notify(ipc.errorMessage(error)));
   }
 
+  /**
+   * Ops sent and not yet answered. The toolbar says "Saving…" only when that lasts (250 ms),
+   * so the usual few-millisecond save does not flicker.
+   */
+  let inFlight = 0;
+  let slowTimer: ReturnType<typeof setTimeout> | undefined;
+  const [saving, setSaving] = createSignal(false);
+
   async function applyOp(op: BoardOp): Promise<string | null> {
     const s = store();
     if (!s) return null;
-    const result = await ipc.apply(s.id, op);
-    return result.createdId;
+    inFlight += 1;
+    if (inFlight === 1) slowTimer = setTimeout(() => setSaving(true), 250);
+    try {
+      const result = await ipc.apply(s.id, op);
+      return result.createdId;
+    } finally {
+      inFlight -= 1;
+      if (inFlight === 0) {
+        clearTimeout(slowTimer);
+        setSaving(false);
+      }
+    }
   }
 
   let unlisten: (() => void) | undefined;
@@ -651,6 +669,7 @@ function createApp() {
     toast,
     notify,
     pendingKeys,
+    saving,
     announcement,
     focusTick,
     refocus: () => setFocusTick((n) => n + 1),

@@ -131,7 +131,8 @@ export function App(): JSX.Element {
                   </span>
                 </Show>
                 <span class="sync" title="Every change is saved on this computer first">
-                  <span class="dot" aria-hidden="true" /> Saved locally
+                  <span class="dot" classList={{ busy: app.saving() }} aria-hidden="true" />
+                  {app.saving() ? "Saving…" : "Saved locally"}
                 </span>
               </header>
               <div class="workspace">
