@@ -222,12 +222,25 @@ impl Desktop {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
         caps.insert("tauri:options".into(), json!({ "application": APP }));
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .context("starting a WebDriver session with the app")?;
+        // tauri-driver accepts before its WebKitWebDriver does: retry the session, bounded.
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let mut attempts = 0;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(err) if attempts < 40 => {
+                    attempts += 1;
+                    tracing_free_log(&err);
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(err) => return Err(err).context("starting a WebDriver session with the app"),
+            }
+        };
         let app = App { client };
         app.wait_for(
             "the UI to render",
@@ -245,6 +258,10 @@ impl Drop for Desktop {
             driver.terminate();
         }
     }
+}
+
+fn tracing_free_log(err: &dyn std::fmt::Display) {
+    eprintln!("WebDriver session not ready yet: {err}");
 }
 
 /// One running app under WebDriver.

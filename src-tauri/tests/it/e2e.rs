@@ -20,6 +20,18 @@ async fn answer(app: &App, label: &str, text: &str) -> Result<()> {
     app.keys(&format!("{text}{ENTER}")).await
 }
 
+/// Waits until no dialog is open and no text field has focus: board keys go to the board.
+async fn settle(app: &App) -> Result<()> {
+    app.wait_for(
+        "dialogs to close",
+        "return !document.querySelector('[role=dialog]')\
+           && !(document.activeElement && document.activeElement.closest('input, textarea'));",
+        10,
+    )
+    .await?;
+    Ok(())
+}
+
 async fn wait_field(app: &App, label: &str) -> Result<()> {
     app.wait_for(
         &format!("the {label:?} prompt to take focus"),
@@ -135,19 +147,19 @@ async fn keyboard_only_board_survives_a_restart() -> Result<()> {
     answer(&app, "Board title", "Launch plan").await?;
     wait_board_open(&app, "Launch plan", 15).await?;
     for column in ["To do", "Doing"] {
+        settle(&app).await?;
         app.keys("C").await?;
         answer(&app, "Column title", column).await?;
     }
     wait_board_text(&app, json!([["To do", []], ["Doing", []]])).await?;
 
     // Three tasks in "To do" through the column's composer: `o`, a title and Enter each.
+    settle(&app).await?;
     app.keys("h").await?;
     app.keys("o").await?;
     for title in ["Write spec", "Book venue", "Send invites"] {
         answer(&app, "Task title", title).await?;
     }
-    app.keys(&ESC.to_string()).await?;
-    wait_focus(&app, "Send invites", "To do").await?;
     wait_board_text(
         &app,
         json!([
@@ -156,13 +168,13 @@ async fn keyboard_only_board_survives_a_restart() -> Result<()> {
         ]),
     )
     .await?;
+    app.keys(&ESC.to_string()).await?;
+    settle(&app).await?;
 
     // `gg` to the first card, `J` moves it down one, focus follows the card.
     app.keys("gg").await?;
     wait_focus(&app, "Write spec", "To do").await?;
     app.keys("J").await?;
-    let focus = wait_focus(&app, "Write spec", "To do").await?;
-    ensure!(focus["pos"] == json!(2), "after J: {focus}");
     wait_board_text(
         &app,
         json!([
@@ -171,6 +183,8 @@ async fn keyboard_only_board_survives_a_restart() -> Result<()> {
         ]),
     )
     .await?;
+    let focus = wait_focus(&app, "Write spec", "To do").await?;
+    ensure!(focus["pos"] == json!(2), "after J: {focus}");
 
     // Edit its description in the detail panel: Enter opens it on the title, Enter again
     // goes to the description, Esc saves and closes.
@@ -179,6 +193,7 @@ async fn keyboard_only_board_survives_a_restart() -> Result<()> {
     wait_field(&app, "Description").await?;
     app.keys(&format!("Goals: ship it{ESC}")).await?;
     wait_focus(&app, "Write spec", "To do").await?;
+    settle(&app).await?;
 
     // `L` moves it to the next column; `u` undoes that move.
     app.keys("L").await?;
@@ -260,6 +275,7 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
     );
 
     // Focus the first card of the first column, then `G`: its last card, 500 of 500.
+    settle(&app).await?;
     app.keys("gg").await?;
     wait_focus(&app, "Task 1", "Backlog").await?;
     app.keys("G").await?;
@@ -471,6 +487,7 @@ async fn a_team_board_shows_labels_people_dates_and_wip() -> Result<()> {
         10,
     )
     .await?;
+    settle(&app).await?;
     app.keys("gg").await?;
     wait_focus(&app, "Pricing page copy", "Backlog").await?;
     app.screenshot(&artifact("team-board.png")).await?;
