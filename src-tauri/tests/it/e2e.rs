@@ -318,6 +318,17 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
     Ok(())
 }
 
+/// A seeded task: title, label ids, assignees, due date, checklist (text, done).
+type SeedTask<'a> = (
+    &'a str,
+    &'a [&'a String],
+    &'a [&'a str],
+    Option<&'a str>,
+    &'a [(&'a str, bool)],
+);
+/// A seeded column: title, WIP limit, tasks.
+type SeedColumn<'a> = (&'a str, Option<u32>, &'a [SeedTask<'a>]);
+
 /// A board as a team would have it (labels, assignees, due dates, checklists, a WIP limit
 /// exceeded), written through the session, then shown by the app: its screenshot is the
 /// README's (`docs/screenshot.png`).
@@ -340,11 +351,7 @@ fn seed_launch_board(data_dir: &std::path::Path) -> Result<()> {
     let docs = label("docs", "#2e9d5b")?;
     let bug = label("bug", "#d64545")?;
     let ops = label("ops", "#d9822b")?;
-    let columns: [(
-        &str,
-        Option<u32>,
-        &[(&str, &[&String], &[&str], Option<&str>, &[(&str, bool)])],
-    ); 4] = [
+    let columns: [SeedColumn; 4] = [
         (
             "Backlog",
             None,

@@ -12,17 +12,17 @@ fn session(dir: &Path) -> Session {
         user: "ana".into(),
         sources: Sources::seeded(7, 1_700_000_000_000),
     };
-    Session::open(dir, config).unwrap()
+    Session::open(dir, config).expect("open the store")
 }
 
 /// A second process's view of the store: what survives a restart.
 fn reopened(dir: &Path, board: &str) -> String {
     board_store::replica::open_board(
-        &board_store::Store::open_in_dir(dir).unwrap(),
+        &board_store::Store::open_in_dir(dir).expect("open the store"),
         board,
         ReplicaConfig::default(),
     )
-    .unwrap()
+    .expect("open the board")
     .view()
     .render()
 }
@@ -33,7 +33,11 @@ fn add_column(s: &mut Session, board: &str, title: &str) -> String {
         wip: None,
         place: Place::Bottom,
     };
-    s.apply(board, op).unwrap().0.created_id.unwrap()
+    s.apply(board, op)
+        .expect("apply")
+        .0
+        .created_id
+        .expect("created id")
 }
 
 fn add_task(s: &mut Session, board: &str, column: &str, title: &str) -> String {
@@ -43,12 +47,16 @@ fn add_task(s: &mut Session, board: &str, column: &str, title: &str) -> String {
         place: Place::Bottom,
         description: None,
     };
-    s.apply(board, op).unwrap().0.created_id.unwrap()
+    s.apply(board, op)
+        .expect("apply")
+        .0
+        .created_id
+        .expect("created id")
 }
 
 /// Patches as short lines: `task+ <title> in <column title>`, `task- <id>`, ...
 fn describe(s: &mut Session, board: &str, patches: &[Patch]) -> Vec<String> {
-    let view = s.open_board(board).unwrap();
+    let view = s.open_board(board).expect("open the board");
     let column_title = |id: &str| {
         view.columns
             .iter()
