@@ -81,3 +81,36 @@ ensure_postgres() {
     echo "setup: PostgreSQL did not start on 127.0.0.1:5432" >&2
     return 1
 }
+
+# The desktop app's build and end-to-end test prerequisites (see TAURI-ON-LINUX.md): WebKitGTK
+# and friends, Xvfb, WebKitWebDriver, ImageMagick, and tauri-driver built once into a cache.
+desktop_packages=(
+    libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libayatana-appindicator3-dev
+    librsvg2-dev pkg-config xvfb xauth webkit2gtk-driver imagemagick dbus
+)
+tauri_driver_version="2.1.0"
+tauri_driver_root="${TACK_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tack-tools}"
+
+# `--no-driver` skips tauri-driver (only the end-to-end tests need it).
+ensure_desktop_deps() {
+    local missing=()
+    local package
+    for package in "${desktop_packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$package")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
+    [ "${1:-}" = "--no-driver" ] && return 0
+    local driver="$tauri_driver_root/bin/tauri-driver"
+    if [ ! -x "$driver" ] || ! grep -qs "^$tauri_driver_version\$" "$tauri_driver_root/version"; then
+        echo "setup: building tauri-driver $tauri_driver_version (once, about 1.5 min)" >&2
+        # Its own target dir: the workspace's must not be locked or polluted by it.
+        CARGO_TARGET_DIR="$tauri_driver_root/build" cargo install tauri-driver --locked \
+            --version "$tauri_driver_version" --root "$tauri_driver_root" -q
+        rm -rf "$tauri_driver_root/build"
+        echo "$tauri_driver_version" > "$tauri_driver_root/version"
+    fi
+    export TAURI_DRIVER="$driver"
+}

@@ -1316,16 +1316,7 @@ impl Board {
                 let m = read_map(&self.columns, &txn, &id)?;
                 let mut tasks = by_column.remove(&id).unwrap_or_default();
                 tasks.sort_by(|a, b| (a.rank.as_bytes(), &a.id).cmp(&(b.rank.as_bytes(), &b.id)));
-                Some(ColumnView {
-                    title: read_str(&m, &txn, key::TITLE).unwrap_or_default(),
-                    rank: read_str(&m, &txn, key::RANK).unwrap_or_default(),
-                    wip: read_num(&m, &txn, key::WIP)
-                        .filter(|w| *w >= 0.0)
-                        .map(|w| w.min(f64::from(u32::MAX)) as u32),
-                    archived: read_bool(&m, &txn, key::ARCHIVED),
-                    id,
-                    tasks,
-                })
+                Some(Self::read_column(&txn, id, &m, tasks))
             })
             .collect();
         BoardView {
@@ -1335,6 +1326,42 @@ impl Board {
             columns,
             labels,
         }
+    }
+
+    fn read_column<T: ReadTxn>(
+        txn: &T,
+        id: String,
+        m: &MapRef,
+        tasks: Vec<TaskView>,
+    ) -> ColumnView {
+        ColumnView {
+            title: read_str(m, txn, key::TITLE).unwrap_or_default(),
+            rank: read_str(m, txn, key::RANK).unwrap_or_default(),
+            wip: read_num(m, txn, key::WIP)
+                .filter(|w| *w >= 0.0)
+                .map(|w| w.min(f64::from(u32::MAX)) as u32),
+            archived: read_bool(m, txn, key::ARCHIVED),
+            id,
+            tasks,
+        }
+    }
+
+    /// Every column in rank order, archived ones too, without their tasks: what a UI needs to
+    /// patch its column headers and to know where a task is shown, without building a view.
+    pub fn columns(&self) -> Vec<ColumnView> {
+        let txn = self.doc.transact();
+        self.ordered_columns(&txn, true)
+            .into_iter()
+            .filter_map(|(id, _)| {
+                let m = read_map(&self.columns, &txn, &id)?;
+                Some(Self::read_column(&txn, id, &m, Vec::new()))
+            })
+            .collect()
+    }
+
+    /// The label catalogue, by name.
+    pub fn labels(&self) -> Vec<LabelView> {
+        self.view_labels()
     }
 
     /// Live task ids of a column in display order (from the incremental index).

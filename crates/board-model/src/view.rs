@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 /// A whole board, ready to display.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct BoardView {
     pub id: String,
@@ -17,6 +18,7 @@ pub struct BoardView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnView {
     pub id: String,
@@ -29,6 +31,7 @@ pub struct ColumnView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TaskView {
     pub id: String,
@@ -51,12 +54,14 @@ pub struct TaskView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChecklistItem {
     pub text: String,
     pub done: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LabelView {
     pub id: String,
     pub name: String,

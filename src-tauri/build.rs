@@ -1,0 +1,22 @@
+//! Tauri's build step: embeds the config, capabilities and icons, and declares the app's own
+//! commands so that each needs an explicit grant in `capabilities/` (least privilege).
+
+const COMMANDS: &[&str] = &[
+    "list_boards",
+    "create_board",
+    "delete_board",
+    "open_board",
+    "apply",
+    "undo",
+    "redo",
+    "generate_demo_board",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(err) = tauri_build::try_build(attributes) {
+        eprintln!("tauri-build failed: {err:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,301 @@
+//! The app's state: the local store and the boards open in this window. Every change is saved
+//! durably (`replica::save_local_changes`) before its patches are handed back to be emitted.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use board_model::{Board, BoardView, NewTask, Place, ReplicaConfig};
+use board_store::{replica, Store};
+
+use crate::ipc::{BoardOp, BoardPatchEvent, BoardSummary, IpcError, OpResult};
+use crate::patches::{self, ShownColumns};
+
+/// Bounds on a generated demo board (20 × 500 is the size the app is tuned for).
+const DEMO_MAX_COLUMNS: u32 = 50;
+const DEMO_MAX_TASKS: u32 = 20_000;
+
+struct OpenBoard {
+    board: Board,
+    shown: ShownColumns,
+}
+
+/// The store and the replicas of the boards opened so far.
+pub struct Session {
+    store: Store,
+    config: ReplicaConfig,
+    open: HashMap<String, OpenBoard>,
+}
+
+impl Session {
+    pub fn open(data_dir: &Path, config: ReplicaConfig) -> Result<Self, IpcError> {
+        Ok(Self {
+            store: Store::open_in_dir(data_dir)?,
+            config,
+            open: HashMap::new(),
+        })
+    }
+
+    pub fn list_boards(&self) -> Result<Vec<BoardSummary>, IpcError> {
+        Ok(self
+            .store
+            .list_boards()?
+            .into_iter()
+            .map(|record| BoardSummary {
+                id: record.id,
+                title: record.title,
+                created_at: record.created_at_ms,
+            })
+            .collect())
+    }
+
+    pub fn create_board(&mut self, title: &str) -> Result<BoardSummary, IpcError> {
+        let id = self.config.sources.new_id();
+        let board = replica::create_board(&mut self.store, &id, title, self.config.clone())?;
+        let summary = summary(&board);
+        self.open.insert(
+            id,
+            OpenBoard {
+                shown: ShownColumns::from_view(&board.view()),
+                board,
+            },
+        );
+        Ok(summary)
+    }
+
+    pub fn delete_board(&mut self, board_id: &str) -> Result<(), IpcError> {
+        self.store.delete_board(board_id)?;
+        self.open.remove(board_id);
+        Ok(())
+    }
+
+    /// The board as it is now; patches for it follow from here on.
+    pub fn open_board(&mut self, board_id: &str) -> Result<BoardView, IpcError> {
+        let open = self.replica(board_id)?;
+        open.board.take_changes();
+        let view = open.board.view();
+        open.shown = ShownColumns::from_view(&view);
+        Ok(view)
+    }
+
+    pub fn apply(
+        &mut self,
+        board_id: &str,
+        op: BoardOp,
+    ) -> Result<(OpResult, BoardPatchEvent), IpcError> {
+        self.change(board_id, |board| apply_op(board, op))
+    }
+
+    /// Undoes this replica's last change (never a teammate's); `false` when there is none.
+    pub fn undo(&mut self, board_id: &str) -> Result<(bool, BoardPatchEvent), IpcError> {
+        self.change(board_id, |board| Ok(board.undo()))
+    }
+
+    pub fn redo(&mut self, board_id: &str) -> Result<(bool, BoardPatchEvent), IpcError> {
+        self.change(board_id, |board| Ok(board.redo()))
+    }
+
+    /// A board of `columns` columns holding `tasks` tasks in all, each with a short description:
+    /// for trying the app at scale, its screenshot and its end-to-end test.
+    pub fn generate_demo_board(
+        &mut self,
+        title: &str,
+        columns: u32,
+        tasks: u32,
+    ) -> Result<BoardSummary, IpcError> {
+        if columns == 0 || columns > DEMO_MAX_COLUMNS || tasks > DEMO_MAX_TASKS {
+            return Err(IpcError::invalid(format!(
+                "a demo board has 1 to {DEMO_MAX_COLUMNS} columns and at most {DEMO_MAX_TASKS} tasks"
+            )));
+        }
+        let id = self.config.sources.new_id();
+        let mut board = replica::create_board(&mut self.store, &id, title, self.config.clone())?;
+        let column_ids = (0..columns)
+            .map(|c| board.add_column(&demo_column_title(c), None, Place::Bottom))
+            .collect::<Result<Vec<_>, _>>()?;
+        for n in 0..tasks {
+            let column = &column_ids[(n % columns) as usize];
+            let extra = NewTask {
+                description: format!("Demo task number {} of {tasks}.", n + 1),
+                ..NewTask::default()
+            };
+            board.add_task(column, &format!("Task {}", n + 1), Place::Bottom, extra)?;
+        }
+        replica::save_local_changes(&mut self.store, &mut board)?;
+        self.store.compact(&id)?;
+        Ok(summary(&board))
+    }
+
+    fn replica(&mut self, board_id: &str) -> Result<&mut OpenBoard, IpcError> {
+        if !self.open.contains_key(board_id) {
+            let board = replica::open_board(&self.store, board_id, self.config.clone())?;
+            let shown = ShownColumns::from_view(&board.view());
+            self.open
+                .insert(board_id.to_owned(), OpenBoard { board, shown });
+        }
+        self.open
+            .get_mut(board_id)
+            .ok_or_else(|| IpcError::invalid("board vanished while opening"))
+    }
+
+    /// Runs one change, makes it durable, then describes it as patches.
+    fn change<T>(
+        &mut self,
+        board_id: &str,
+        f: impl FnOnce(&mut Board) -> Result<T, IpcError>,
+    ) -> Result<(T, BoardPatchEvent), IpcError> {
+        self.replica(board_id)?;
+        let Some(open) = self.open.get_mut(board_id) else {
+            return Err(IpcError::invalid("board is not open"));
+        };
+        let out = f(&mut open.board)?;
+        if let Err(err) = replica::save_local_changes(&mut self.store, &mut open.board) {
+            // The replica is now ahead of the disk: drop it so the next use reloads what is
+            // actually stored, and tell the UI the change did not happen.
+            tracing::error!(?err, board = %board_id, "saving a change failed");
+            self.open.remove(board_id);
+            return Err(err.into());
+        }
+        let changes = open.board.take_changes();
+        let patches = patches::build(&open.board, &changes, &mut open.shown);
+        Ok((
+            out,
+            BoardPatchEvent {
+                board_id: board_id.to_owned(),
+                patches,
+            },
+        ))
+    }
+}
+
+fn summary(board: &Board) -> BoardSummary {
+    BoardSummary {
+        id: board.id().to_owned(),
+        title: board.title(),
+        created_at: board.view_with(false).created_at,
+    }
+}
+
+fn demo_column_title(n: u32) -> String {
+    const NAMES: [&str; 5] = ["Backlog", "To do", "Doing", "Review", "Done"];
+    match NAMES.get(n as usize) {
+        Some(name) => (*name).to_owned(),
+        None => format!("Column {}", n + 1),
+    }
+}
+
+/// One `BoardOp` as one model operation.
+fn apply_op(board: &mut Board, op: BoardOp) -> Result<OpResult, IpcError> {
+    let created = |id: String| OpResult {
+        created_id: Some(id),
+    };
+    let done = OpResult::default();
+    Ok(match op {
+        BoardOp::RenameBoard { title } => board.rename(&title).map(|()| done)?,
+        BoardOp::AddColumn { title, wip, place } => {
+            board.add_column(&title, wip, place.into()).map(created)?
+        }
+        BoardOp::RenameColumn { column_id, title } => {
+            board.rename_column(&column_id, &title).map(|()| done)?
+        }
+        BoardOp::MoveColumn { column_id, place } => {
+            board.move_column(&column_id, place.into()).map(|()| done)?
+        }
+        BoardOp::SetWipLimit { column_id, wip } => {
+            board.set_wip_limit(&column_id, wip).map(|()| done)?
+        }
+        BoardOp::SetColumnArchived {
+            column_id,
+            archived,
+        } => board
+            .set_column_archived(&column_id, archived)
+            .map(|()| done)?,
+        BoardOp::DeleteColumn { column_id } => board.delete_column(&column_id).map(|()| done)?,
+        BoardOp::AddTask {
+            column_id,
+            title,
+            place,
+            description,
+        } => {
+            let extra = NewTask {
+                description: description.unwrap_or_default(),
+                ..NewTask::default()
+            };
+            board
+                .add_task(&column_id, &title, place.into(), extra)
+                .map(created)?
+        }
+        BoardOp::SetTaskTitle { task_id, title } => {
+            board.set_task_title(&task_id, &title).map(|()| done)?
+        }
+        BoardOp::SetDescription { task_id, text } => {
+            board.set_description(&task_id, &text).map(|()| done)?
+        }
+        BoardOp::EditDescription {
+            task_id,
+            at,
+            delete,
+            insert,
+        } => board
+            .edit_description(&task_id, at, delete, &insert)
+            .map(|()| done)?,
+        BoardOp::MoveTask {
+            task_id,
+            column_id,
+            place,
+        } => board
+            .move_task(&task_id, &column_id, place.into())
+            .map(|()| done)?,
+        BoardOp::SetTaskArchived { task_id, archived } => {
+            board.set_task_archived(&task_id, archived).map(|()| done)?
+        }
+        BoardOp::DeleteTask { task_id } => board.delete_task(&task_id).map(|()| done)?,
+        BoardOp::SetTaskLabel {
+            task_id,
+            label_id,
+            present,
+        } => board
+            .set_task_label(&task_id, &label_id, present)
+            .map(|()| done)?,
+        BoardOp::SetTaskAssignee {
+            task_id,
+            user_id,
+            present,
+        } => board
+            .set_task_assignee(&task_id, &user_id, present)
+            .map(|()| done)?,
+        BoardOp::SetDue { task_id, due } => {
+            board.set_due(&task_id, due.as_deref()).map(|()| done)?
+        }
+        BoardOp::AddLabel { name, color } => {
+            board.add_label(&name, color.as_deref()).map(created)?
+        }
+        BoardOp::UpdateLabel {
+            label_id,
+            name,
+            color,
+        } => board
+            .update_label(&label_id, name.as_deref(), color.as_deref())
+            .map(|()| done)?,
+        BoardOp::DeleteLabel { label_id } => board.delete_label(&label_id).map(|()| done)?,
+        BoardOp::AddChecklistItem { task_id, text } => {
+            board.add_checklist_item(&task_id, &text).map(|_| done)?
+        }
+        BoardOp::SetChecklistItemDone {
+            task_id,
+            index,
+            done: is_done,
+        } => board
+            .set_checklist_item_done(&task_id, index, is_done)
+            .map(|()| OpResult::default())?,
+        BoardOp::EditChecklistItem {
+            task_id,
+            index,
+            text,
+        } => board
+            .edit_checklist_item(&task_id, index, &text)
+            .map(|()| done)?,
+        BoardOp::RemoveChecklistItem { task_id, index } => board
+            .remove_checklist_item(&task_id, index)
+            .map(|()| done)?,
+    })
+}

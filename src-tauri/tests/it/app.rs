@@ -1,0 +1,353 @@
+//! Drives the real `tack` binary: a private Xvfb display and session bus, `tauri-driver` in
+//! front of Debian's `WebKitWebDriver`, and a fantoccini WebDriver client. One app at a time
+//! (the machine has two cores); every wait is bounded.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+
+/// The binary under test, built by `cargo test` (default features: the bundled UI).
+const APP: &str = env!("CARGO_BIN_EXE_tack");
+
+static ONE_APP_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// WebDriver key codes (the W3C "normalized key values" private-use characters).
+pub mod key {
+    pub const ENTER: char = '\u{E007}';
+    pub const ESCAPE: char = '\u{E00C}';
+    pub const CONTROL: char = '\u{E009}';
+}
+
+/// A child process stopped (SIGTERM, then bounded wait, then SIGKILL) when dropped.
+struct Daemon {
+    name: &'static str,
+    child: Child,
+}
+
+impl Daemon {
+    fn terminate(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        // SIGTERM, not SIGKILL: tauri-driver must stop its WebKitWebDriver (TAURI-ON-LINUX 3).
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("{} ignored SIGTERM; killing it", self.name);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+/// Xvfb, a session bus and tauri-driver, shared by the app launches of one test.
+pub struct Desktop {
+    driver: Option<Daemon>,
+    _bus: Daemon,
+    _display: Daemon,
+    display: String,
+    bus_address: String,
+    port: u16,
+    home: tempfile::TempDir,
+    _guard: MutexGuard<'static, ()>,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_default();
+    let cached = cache.join("tack-tools/bin/tauri-driver");
+    if cached.exists() {
+        cached
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+/// Reads one line a child prints on stdout (Xvfb's display, the bus address), bounded.
+fn first_line(child: &mut Child, what: &str) -> Result<String> {
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .with_context(|| format!("{what} did not start within 20 s"))?;
+    let line = line.trim().to_owned();
+    if line.is_empty() {
+        bail!("{what} exited without printing its address");
+    }
+    Ok(line)
+}
+
+impl Desktop {
+    pub fn start() -> Result<Self> {
+        let guard = ONE_APP_AT_A_TIME
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let missing = "the desktop test tools are missing: run `source scripts/setup.sh && \
+                       ensure_desktop_deps` (Xvfb, dbus, WebKitWebDriver, tauri-driver)";
+
+        let mut xvfb = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context(missing)?;
+        let display = format!(":{}", first_line(&mut xvfb, "Xvfb")?);
+        let display_daemon = Daemon {
+            name: "Xvfb",
+            child: xvfb,
+        };
+
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context(missing)?;
+        let bus_address = first_line(&mut bus, "dbus-daemon")?;
+        let bus_daemon = Daemon {
+            name: "dbus-daemon",
+            child: bus,
+        };
+
+        let home = tempfile::tempdir()?;
+        let mut desktop = Self {
+            driver: None,
+            _bus: bus_daemon,
+            _display: display_daemon,
+            display,
+            bus_address,
+            port: 0,
+            home,
+            _guard: guard,
+        };
+        desktop.start_driver().context(missing)?;
+        Ok(desktop)
+    }
+
+    /// A fresh tauri-driver: the app it launches inherits this environment.
+    fn start_driver(&mut self) -> Result<()> {
+        if let Some(mut old) = self.driver.take() {
+            old.terminate();
+        }
+        self.port = free_port()?;
+        let native_port = free_port()?;
+        let home = self.home.path();
+        let child = Command::new(tauri_driver())
+            .args(["--port", &self.port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .env("DISPLAY", &self.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
+            .env("NO_AT_BRIDGE", "1")
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("TACK_DATA_DIR", self.data_dir())
+            .env("TACK_USER", "e2e")
+            .env("TACK_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        self.driver = Some(Daemon {
+            name: "tauri-driver",
+            child,
+        });
+        // Bounded wait for the port to accept.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("tauri-driver did not listen on {} within 20 s", self.port);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
+    /// The app's store: kept across launches of this test, so a restart finds everything.
+    pub fn data_dir(&self) -> PathBuf {
+        self.home.path().join("tack-data")
+    }
+
+    /// Launches the app and waits until the UI has rendered its first frame.
+    pub async fn launch(&mut self) -> Result<App> {
+        if self
+            .driver
+            .as_mut()
+            .is_none_or(|d| !matches!(d.child.try_wait(), Ok(None)))
+        {
+            self.start_driver()?;
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert("tauri:options".into(), json!({ "application": APP }));
+        // tauri-driver accepts before its WebKitWebDriver does: retry the session, bounded.
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let mut attempts = 0;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(err) if attempts < 40 => {
+                    attempts += 1;
+                    tracing_free_log(&err);
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(err) => return Err(err).context("starting a WebDriver session with the app"),
+            }
+        };
+        let app = App { client };
+        app.wait_for(
+            "the UI to render",
+            "return document.readyState === 'complete' && document.body.children.length > 0;",
+            60,
+        )
+        .await?;
+        Ok(app)
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        if let Some(mut driver) = self.driver.take() {
+            driver.terminate();
+        }
+    }
+}
+
+fn tracing_free_log(err: &dyn std::fmt::Display) {
+    eprintln!("WebDriver session not ready yet: {err}");
+}
+
+/// One running app under WebDriver.
+pub struct App {
+    pub client: Client,
+}
+
+impl App {
+    /// Runs `script` (a function body; `arguments[i]` are `args`) in the page.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.client
+            .execute(script, args)
+            .await
+            .with_context(|| format!("running {script}"))
+    }
+
+    /// Polls `script` (a function body returning a truthy value when done) every 50 ms, for
+    /// at most `seconds`.
+    pub async fn wait_for(&self, what: &str, script: &str, seconds: u64) -> Result<Value> {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let value = self.js(script, vec![]).await?;
+            if !(value.is_null()
+                || value == json!(false)
+                || value == json!("")
+                || value == json!(0))
+            {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                bail!("timed out after {seconds} s waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Types `keys` as a person would: key down and up for each character, to whatever has
+    /// focus. A `key::CONTROL` before a character holds Control for that one character.
+    pub async fn keys(&self, keys: &str) -> Result<()> {
+        let mut actions = KeyActions::new("keyboard".into());
+        let mut chars = keys.chars();
+        while let Some(c) = chars.next() {
+            if c == key::CONTROL {
+                let Some(next) = chars.next() else { break };
+                actions = actions
+                    .then(KeyAction::Down { value: c })
+                    .then(KeyAction::Down { value: next })
+                    .then(KeyAction::Up { value: next })
+                    .then(KeyAction::Up { value: c });
+            } else {
+                actions = actions
+                    .then(KeyAction::Down { value: c })
+                    .then(KeyAction::Up { value: c });
+            }
+        }
+        self.client
+            .perform_actions(actions)
+            .await
+            .with_context(|| format!("typing {keys:?}"))?;
+        Ok(())
+    }
+
+    /// Saves a PNG of the window to `path` (after a short settle: a screenshot right after a
+    /// DOM change can be a frame stale).
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let png = self.client.screenshot().await.context("screenshot")?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))?;
+        println!("screenshot: {}", path.display());
+        Ok(())
+    }
+
+    /// Closes the window (the app quits with its last window) and ends the session.
+    pub async fn quit(self) -> Result<()> {
+        let _ = self.client.close_window().await;
+        let _ = self.client.close().await;
+        Ok(())
+    }
+}
+
+/// Where a test's screenshots go; printed so a person can look.
+pub fn artifact(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e")
+        .join(name)
+}

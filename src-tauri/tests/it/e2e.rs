@@ -1,0 +1,503 @@
+//! End to end through the real app under Xvfb: keyboard only, asserting ARIA state and focus
+//! (the hooks are listed in the desktop contract), never CSS.
+
+use std::time::Instant;
+
+use anyhow::{ensure, Context, Result};
+use board_model::{ReplicaConfig, Sources};
+use serde_json::{json, Value};
+use tack::ipc::{BoardOp, Place};
+use tack::session::Session;
+
+use crate::app::{artifact, key, App, Desktop};
+
+const ENTER: char = key::ENTER;
+const ESC: char = key::ESCAPE;
+
+/// Waits for a text field (an input with this aria-label) to have focus, types, commits.
+async fn answer(app: &App, label: &str, text: &str) -> Result<()> {
+    wait_field(app, label).await?;
+    app.keys(&format!("{text}{ENTER}")).await
+}
+
+/// Waits until no dialog is open and no text field has focus: board keys go to the board.
+async fn settle(app: &App) -> Result<()> {
+    app.wait_for(
+        "dialogs to close",
+        "return !document.querySelector('[role=dialog]')\
+           && !(document.activeElement && document.activeElement.closest('input, textarea'));",
+        10,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn wait_field(app: &App, label: &str) -> Result<()> {
+    app.wait_for(
+        &format!("the {label:?} prompt to take focus"),
+        &format!(
+            "const e = document.activeElement;\
+             return e && e.getAttribute('aria-label') === {};",
+            json!(label)
+        ),
+        10,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The focused card: `{title, column, pos, size}`, or null when focus is not on a card.
+const FOCUSED_CARD: &str = "\
+    const card = document.activeElement && document.activeElement.closest('[role=option][data-task-id]');\
+    if (!card) return null;\
+    const column = card.closest('[role=group][data-column-id]');\
+    return {\
+      title: card.getAttribute('aria-label'),\
+      column: column ? column.getAttribute('aria-label') : null,\
+      pos: Number(card.getAttribute('aria-posinset')),\
+      size: Number(card.getAttribute('aria-setsize')),\
+    };";
+
+async fn focused_card(app: &App) -> Result<Value> {
+    app.js(FOCUSED_CARD, vec![]).await
+}
+
+/// Waits until the focused card is `title` in column `column`.
+async fn wait_focus(app: &App, title: &str, column: &str) -> Result<Value> {
+    let script = format!(
+        "const f = (() => {{ {FOCUSED_CARD} }})();\
+         return f && f.title === {} && f.column === {} ? f : null;",
+        json!(title),
+        json!(column)
+    );
+    match app
+        .wait_for(&format!("focus on {title:?} in {column:?}"), &script, 15)
+        .await
+    {
+        Ok(card) => Ok(card),
+        Err(err) => {
+            let focused = focused_card(app).await?;
+            Err(err.context(format!("focus is on {focused}")))
+        }
+    }
+}
+
+/// Column titles and their cards' titles, in DOM order (fine for boards that fit on screen).
+const BOARD_TEXT: &str = "[...document.querySelectorAll('section[role=group][data-column-id]')]\
+    .map(c => [c.getAttribute('aria-label'),\
+      [...c.querySelectorAll('[role=option][data-task-id]')].map(t => t.getAttribute('aria-label'))])";
+
+async fn board_text(app: &App) -> Result<Value> {
+    app.js(&format!("return {BOARD_TEXT};"), vec![]).await
+}
+
+async fn wait_board_text(app: &App, expected: Value) -> Result<()> {
+    let script = format!(
+        "const want = {expected};\
+         const got = {BOARD_TEXT};\
+         return JSON.stringify(got) === JSON.stringify(want);"
+    );
+    if app
+        .wait_for("the board to show", &script, 15)
+        .await
+        .is_err()
+    {
+        let got = board_text(app).await?;
+        anyhow::bail!("board shows {got}, expected {expected}");
+    }
+    Ok(())
+}
+
+/// Opens a board from the sidebar: focus its button, `Enter`.
+async fn open_board(app: &App, title: &str) -> Result<()> {
+    app.wait_for(
+        &format!("{title:?} in the sidebar"),
+        &format!(
+            "const b = [...document.querySelectorAll('nav[aria-label=Boards] button[data-board-id]')]\
+               .find(b => b.textContent.trim() === {});\
+             if (!b) return false; b.focus(); return document.activeElement === b;",
+            json!(title)
+        ),
+        15,
+    )
+    .await?;
+    app.keys(&ENTER.to_string()).await?;
+    wait_board_open(app, title, 60).await
+}
+
+async fn wait_board_open(app: &App, title: &str, seconds: u64) -> Result<()> {
+    app.wait_for(
+        &format!("board {title:?} to open"),
+        &format!(
+            "return !!document.querySelector('[role=region][aria-label={}]');",
+            json!(format!("Board {title}"))
+        ),
+        seconds,
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_only_board_survives_a_restart() -> Result<()> {
+    let mut desktop = Desktop::start()?;
+    let app = desktop.launch().await?;
+
+    app.keys("B").await?;
+    answer(&app, "Board title", "Launch plan").await?;
+    wait_board_open(&app, "Launch plan", 15).await?;
+    for column in ["To do", "Doing"] {
+        settle(&app).await?;
+        app.keys("C").await?;
+        answer(&app, "Column title", column).await?;
+    }
+    wait_board_text(&app, json!([["To do", []], ["Doing", []]])).await?;
+
+    // Three tasks in "To do" through the column's composer: `o`, a title and Enter each.
+    settle(&app).await?;
+    app.keys("h").await?;
+    app.keys("o").await?;
+    for title in ["Write spec", "Book venue", "Send invites"] {
+        answer(&app, "Task title", title).await?;
+    }
+    wait_board_text(
+        &app,
+        json!([
+            ["To do", ["Write spec", "Book venue", "Send invites"]],
+            ["Doing", []]
+        ]),
+    )
+    .await?;
+    app.keys(&ESC.to_string()).await?;
+    settle(&app).await?;
+
+    // `gg` to the first card, `J` moves it down one, focus follows the card.
+    app.keys("gg").await?;
+    wait_focus(&app, "Write spec", "To do").await?;
+    app.keys("J").await?;
+    wait_board_text(
+        &app,
+        json!([
+            ["To do", ["Book venue", "Write spec", "Send invites"]],
+            ["Doing", []]
+        ]),
+    )
+    .await?;
+    let focus = wait_focus(&app, "Write spec", "To do").await?;
+    ensure!(focus["pos"] == json!(2), "after J: {focus}");
+
+    // Edit its description in the detail panel: Enter opens it on the title, Enter again
+    // goes to the description, Esc saves and closes.
+    app.keys(&ENTER.to_string()).await?;
+    answer(&app, "Title", "").await?;
+    wait_field(&app, "Description").await?;
+    app.keys(&format!("Goals: ship it{ESC}")).await?;
+    wait_focus(&app, "Write spec", "To do").await?;
+    settle(&app).await?;
+
+    // `L` moves it to the next column; `u` undoes that move.
+    app.keys("L").await?;
+    wait_focus(&app, "Write spec", "Doing").await?;
+    wait_board_text(
+        &app,
+        json!([
+            ["To do", ["Book venue", "Send invites"]],
+            ["Doing", ["Write spec"]]
+        ]),
+    )
+    .await?;
+    app.keys("u").await?;
+    let expected = json!([
+        ["To do", ["Book venue", "Write spec", "Send invites"]],
+        ["Doing", []]
+    ]);
+    wait_board_text(&app, expected.clone()).await?;
+    app.screenshot(&artifact("keyboard-board.png")).await?;
+    app.quit().await?;
+
+    // Same data directory, new process: everything is there.
+    let app = desktop.launch().await?;
+    open_board(&app, "Launch plan").await?;
+    wait_board_text(&app, expected).await?;
+    app.keys("gg").await?;
+    app.keys("j").await?;
+    wait_focus(&app, "Write spec", "To do").await?;
+    app.keys(&ENTER.to_string()).await?;
+    app.wait_for(
+        "the saved description",
+        "const d = document.querySelector('[role=dialog][aria-label=\"Task details\"]');\
+         return d && d.textContent.includes('Goals: ship it');",
+        15,
+    )
+    .await?;
+    app.quit().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
+    let mut desktop = Desktop::start()?;
+    {
+        let config = ReplicaConfig {
+            user: "e2e".into(),
+            sources: Sources::system(),
+        };
+        let mut session = Session::open(&desktop.data_dir(), config).context("store")?;
+        session
+            .generate_demo_board("Big board", 20, 10_000)
+            .context("demo board")?;
+    }
+
+    let launched = Instant::now();
+    let app = desktop.launch().await?;
+    open_board(&app, "Big board").await?;
+    app.wait_for(
+        "the first cards",
+        "return document.querySelectorAll('[role=option][data-task-id]').length > 0;",
+        60,
+    )
+    .await?;
+    println!(
+        "launch to a painted 10,000-task board: {:?} (includes WebDriver session start)",
+        launched.elapsed()
+    );
+    let rendered: u64 = app
+        .js(
+            "return document.querySelectorAll('[role=option][data-task-id]').length;",
+            vec![],
+        )
+        .await?
+        .as_u64()
+        .unwrap_or(0);
+    ensure!(
+        rendered < 2_000,
+        "cards are virtualized: {rendered} of 10,000 in the DOM"
+    );
+
+    // Focus the first card of the first column, then `G`: its last card, 500 of 500.
+    settle(&app).await?;
+    app.keys("gg").await?;
+    wait_focus(&app, "Task 1", "Backlog").await?;
+    app.keys("G").await?;
+    let last = wait_focus(&app, "Task 9981", "Backlog").await?;
+    ensure!(
+        last["pos"] == json!(500) && last["size"] == json!(500),
+        "{last}"
+    );
+    // Across to the last column and its end: the very last task of the board.
+    app.keys("19l").await?;
+    app.keys("G").await?;
+    let very_last = wait_focus(&app, "Task 10000", "Column 20").await?;
+    ensure!(very_last["pos"] == json!(500), "{very_last}");
+    app.screenshot(&artifact("ten-thousand-tasks.png")).await?;
+
+    // Keypress to repaint, measured in the page (printed for BENCHMARKS.md, not asserted).
+    app.js(
+        "window.__tackLatencies = [];\
+         document.addEventListener('keydown', () => { window.__tackKeyAt = performance.now(); }, true);\
+         new MutationObserver(() => {\
+           const t0 = window.__tackKeyAt; if (!t0) return; window.__tackKeyAt = 0;\
+           requestAnimationFrame(() => window.__tackLatencies.push(performance.now() - t0));\
+         }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });\
+         return true;",
+        vec![],
+    )
+    .await?;
+    for round in 0..10 {
+        let (keys, column) = if round % 2 == 0 {
+            ("H", "Column 19")
+        } else {
+            ("L", "Column 20")
+        };
+        app.keys(keys).await?;
+        wait_focus(&app, "Task 10000", column).await?;
+    }
+    let latencies = app.js("return window.__tackLatencies;", vec![]).await?;
+    println!("keypress (H/L move) to next frame, ms: {latencies}");
+    app.quit().await?;
+    Ok(())
+}
+
+/// A seeded task: title, label ids, assignees, due date, checklist (text, done).
+type SeedTask<'a> = (
+    &'a str,
+    &'a [&'a String],
+    &'a [&'a str],
+    Option<&'a str>,
+    &'a [(&'a str, bool)],
+);
+/// A seeded column: title, WIP limit, tasks.
+type SeedColumn<'a> = (&'a str, Option<u32>, &'a [SeedTask<'a>]);
+
+/// A board as a team would have it (labels, assignees, due dates, checklists, a WIP limit
+/// exceeded), written through the session, then shown by the app: its screenshot is the
+/// README's (`docs/screenshot.png`).
+fn seed_launch_board(data_dir: &std::path::Path) -> Result<()> {
+    let config = ReplicaConfig {
+        user: "ana".into(),
+        sources: Sources::system(),
+    };
+    let mut s = Session::open(data_dir, config).context("store")?;
+    let board = s.create_board("Product launch")?.id;
+    let mut op = |op: BoardOp| -> Result<Option<String>> { Ok(s.apply(&board, op)?.0.created_id) };
+    let mut label = |name: &str, color: &str| -> Result<String> {
+        op(BoardOp::AddLabel {
+            name: name.into(),
+            color: Some(color.into()),
+        })?
+        .context("label id")
+    };
+    let design = label("design", "#7c5cff")?;
+    let docs = label("docs", "#2e9d5b")?;
+    let bug = label("bug", "#d64545")?;
+    let ops = label("ops", "#d9822b")?;
+    let columns: [SeedColumn; 4] = [
+        (
+            "Backlog",
+            None,
+            &[
+                ("Pricing page copy", &[&docs], &[], None, &[]),
+                (
+                    "Localize onboarding",
+                    &[&docs],
+                    &["li"],
+                    Some("2026-12-18"),
+                    &[],
+                ),
+                ("Dark mode polish", &[&design], &[], None, &[]),
+            ],
+        ),
+        (
+            "In progress",
+            Some(2),
+            &[
+                (
+                    "Launch announcement post",
+                    &[&docs],
+                    &["ana"],
+                    Some("2026-12-01"),
+                    &[("Outline", true), ("First draft", true), ("Review", false)],
+                ),
+                ("Fix sync badge flicker", &[&bug], &["sam"], None, &[]),
+                ("New app icon", &[&design], &["li"], Some("2026-11-28"), &[]),
+            ],
+        ),
+        (
+            "Review",
+            None,
+            &[
+                (
+                    "Crash on empty board title",
+                    &[&bug],
+                    &["sam"],
+                    None,
+                    &[("Regression test", true)],
+                ),
+                ("Backup relay runbook", &[&ops, &docs], &["ana"], None, &[]),
+            ],
+        ),
+        (
+            "Done",
+            None,
+            &[
+                ("Relay on PostgreSQL", &[&ops], &["sam"], None, &[]),
+                ("Keyboard cheat sheet", &[&design], &["li"], None, &[]),
+            ],
+        ),
+    ];
+    for (title, wip, tasks) in columns {
+        let column = op(BoardOp::AddColumn {
+            title: title.into(),
+            wip,
+            place: Place::Bottom,
+        })?
+        .context("column id")?;
+        for (task_title, labels, people, due, checklist) in tasks {
+            let task = op(BoardOp::AddTask {
+                column_id: column.clone(),
+                title: (*task_title).into(),
+                place: Place::Bottom,
+                description: Some(format!("## {task_title}\n\nNotes for the team.")),
+            })?
+            .context("task id")?;
+            for label_id in labels.iter() {
+                op(BoardOp::SetTaskLabel {
+                    task_id: task.clone(),
+                    label_id: (*label_id).clone(),
+                    present: true,
+                })?;
+            }
+            for person in people.iter() {
+                op(BoardOp::SetTaskAssignee {
+                    task_id: task.clone(),
+                    user_id: (*person).into(),
+                    present: true,
+                })?;
+            }
+            op(BoardOp::SetDue {
+                task_id: task.clone(),
+                due: due.map(str::to_owned),
+            })?;
+            for (index, (text, done)) in checklist.iter().enumerate() {
+                op(BoardOp::AddChecklistItem {
+                    task_id: task.clone(),
+                    text: (*text).into(),
+                })?;
+                op(BoardOp::SetChecklistItemDone {
+                    task_id: task.clone(),
+                    index: u32::try_from(index)?,
+                    done: *done,
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_board_shows_labels_people_dates_and_wip() -> Result<()> {
+    let mut desktop = Desktop::start()?;
+    seed_launch_board(&desktop.data_dir())?;
+    let app = desktop.launch().await?;
+    open_board(&app, "Product launch").await?;
+    wait_board_text(
+        &app,
+        json!([
+            [
+                "Backlog",
+                [
+                    "Pricing page copy",
+                    "Localize onboarding",
+                    "Dark mode polish"
+                ]
+            ],
+            [
+                "In progress",
+                [
+                    "Launch announcement post",
+                    "Fix sync badge flicker",
+                    "New app icon"
+                ]
+            ],
+            [
+                "Review",
+                ["Crash on empty board title", "Backup relay runbook"]
+            ],
+            ["Done", ["Relay on PostgreSQL", "Keyboard cheat sheet"]]
+        ]),
+    )
+    .await?;
+    // The WIP limit is shown and its excess announced, never enforced.
+    app.wait_for(
+        "the over-limit count",
+        "return !!document.querySelector('[aria-label=\"3 of 2 tasks, over the limit\"]');",
+        10,
+    )
+    .await?;
+    settle(&app).await?;
+    app.keys("gg").await?;
+    wait_focus(&app, "Pricing page copy", "Backlog").await?;
+    app.screenshot(&artifact("team-board.png")).await?;
+    app.quit().await?;
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Integration tests of the desktop app: the generated IPC bindings, the session's durable
+//! changes and patches on a real SQLite store, and the real app driven through WebDriver.
+
+mod app;
+mod bindings;
+mod e2e;
+mod session;

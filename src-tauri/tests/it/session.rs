@@ -1,0 +1,247 @@
+//! The shell's session on a real SQLite store: what each command changes, the patches the UI
+//! gets for it, and that the change is on disk when the command returns.
+
+use std::path::Path;
+
+use board_model::{ReplicaConfig, Sources};
+use tack::ipc::{BoardOp, ErrorKind, Patch, Place};
+use tack::session::Session;
+
+fn session(dir: &Path) -> Session {
+    let config = ReplicaConfig {
+        user: "ana".into(),
+        sources: Sources::seeded(7, 1_700_000_000_000),
+    };
+    Session::open(dir, config).expect("open the store")
+}
+
+/// A second process's view of the store: what survives a restart.
+fn reopened(dir: &Path, board: &str) -> String {
+    board_store::replica::open_board(
+        &board_store::Store::open_in_dir(dir).expect("open the store"),
+        board,
+        ReplicaConfig::default(),
+    )
+    .expect("open the board")
+    .view()
+    .render()
+}
+
+fn add_column(s: &mut Session, board: &str, title: &str) -> String {
+    let op = BoardOp::AddColumn {
+        title: title.into(),
+        wip: None,
+        place: Place::Bottom,
+    };
+    s.apply(board, op)
+        .expect("apply")
+        .0
+        .created_id
+        .expect("created id")
+}
+
+fn add_task(s: &mut Session, board: &str, column: &str, title: &str) -> String {
+    let op = BoardOp::AddTask {
+        column_id: column.into(),
+        title: title.into(),
+        place: Place::Bottom,
+        description: None,
+    };
+    s.apply(board, op)
+        .expect("apply")
+        .0
+        .created_id
+        .expect("created id")
+}
+
+/// Patches as short lines: `task+ <title> in <column title>`, `task- <id>`, ...
+fn describe(s: &mut Session, board: &str, patches: &[Patch]) -> Vec<String> {
+    let view = s.open_board(board).expect("open the board");
+    let column_title = |id: &str| {
+        view.columns
+            .iter()
+            .find(|c| c.id == id)
+            .map_or("?".to_owned(), |c| c.title.clone())
+    };
+    patches
+        .iter()
+        .map(|p| match p {
+            Patch::BoardMeta { title } => format!("meta {title}"),
+            Patch::LabelsReplaced { labels } => format!("labels {}", labels.len()),
+            Patch::ColumnUpserted { column } => format!("column+ {}", column.title),
+            Patch::ColumnRemoved { .. } => "column-".to_owned(),
+            Patch::TaskUpserted { column_id, task } => {
+                format!("task+ {} in {}", task.title, column_title(column_id))
+            }
+            Patch::TaskRemoved { .. } => "task-".to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_moved_task_is_one_patch_and_is_on_disk_when_the_command_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").unwrap().id;
+    s.open_board(&board).unwrap();
+    let todo = add_column(&mut s, &board, "To do");
+    let doing = add_column(&mut s, &board, "Doing");
+    let spec = add_task(&mut s, &board, &todo, "Write spec");
+    add_task(&mut s, &board, &todo, "Book venue");
+
+    let (_, event) = s
+        .apply(
+            &board,
+            BoardOp::MoveTask {
+                task_id: spec.clone(),
+                column_id: doing.clone(),
+                place: Place::Top,
+            },
+        )
+        .unwrap();
+    assert_eq!(event.board_id, board);
+    assert_eq!(
+        describe(&mut s, &board, &event.patches),
+        ["task+ Write spec in Doing"]
+    );
+    assert_eq!(
+        reopened(dir.path(), &board),
+        "# Launch\n## To do\n- Book venue\n## Doing\n- Write spec\n"
+    );
+}
+
+#[test]
+fn undoing_a_column_delete_brings_the_column_and_its_tasks_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").unwrap().id;
+    let todo = add_column(&mut s, &board, "To do");
+    add_task(&mut s, &board, &todo, "One");
+    add_task(&mut s, &board, &todo, "Two");
+
+    let (_, deleted) = s
+        .apply(&board, BoardOp::DeleteColumn { column_id: todo })
+        .unwrap();
+    assert_eq!(
+        describe(&mut s, &board, &deleted.patches),
+        ["column-", "task-", "task-"]
+    );
+
+    let (undone, restored) = s.undo(&board).unwrap();
+    assert!(undone);
+    let mut lines = describe(&mut s, &board, &restored.patches);
+    lines[1..].sort();
+    assert_eq!(
+        lines,
+        ["column+ To do", "task+ One in To do", "task+ Two in To do"]
+    );
+    assert_eq!(
+        reopened(dir.path(), &board),
+        "# Launch\n## To do\n- One\n- Two\n"
+    );
+}
+
+#[test]
+fn a_description_edit_and_its_undo_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").unwrap().id;
+    let todo = add_column(&mut s, &board, "To do");
+    let task = add_task(&mut s, &board, &todo, "Write spec");
+    let describe_as = |text: &str| BoardOp::SetDescription {
+        task_id: task.clone(),
+        text: text.into(),
+    };
+    s.apply(&board, describe_as("Ship it")).unwrap();
+    let (_, event) = s.apply(&board, describe_as("Ship it soon")).unwrap();
+    let [Patch::TaskUpserted { task: patched, .. }] = event.patches.as_slice() else {
+        panic!("one task patch expected, got {:?}", event.patches);
+    };
+    assert_eq!(patched.description, "Ship it soon");
+
+    s.undo(&board).unwrap();
+    drop(s);
+    assert_eq!(
+        reopened(dir.path(), &board),
+        "# Launch\n## To do\n- Write spec\n    | Ship it\n"
+    );
+    // The undo history is durable too: a restarted app can redo.
+    let mut again = session(dir.path());
+    assert!(again.redo(&board).unwrap().0);
+    assert!(reopened(dir.path(), &board).contains("| Ship it soon"));
+}
+
+#[test]
+fn archived_tasks_leave_the_view_and_bad_requests_name_their_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").unwrap().id;
+    let todo = add_column(&mut s, &board, "To do");
+    let task = add_task(&mut s, &board, &todo, "Old");
+
+    let (_, event) = s
+        .apply(
+            &board,
+            BoardOp::SetTaskArchived {
+                task_id: task,
+                archived: true,
+            },
+        )
+        .unwrap();
+    assert_eq!(describe(&mut s, &board, &event.patches), ["task-"]);
+
+    let missing = s
+        .apply(
+            &board,
+            BoardOp::DeleteTask {
+                task_id: "nope".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(missing.kind, ErrorKind::NotFound);
+    let empty = s
+        .apply(
+            &board,
+            BoardOp::AddTask {
+                column_id: todo,
+                title: "  ".into(),
+                place: Place::Bottom,
+                description: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(empty.kind, ErrorKind::Invalid);
+    assert_eq!(
+        s.open_board("no-such-board").unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    let json = serde_json::to_value(&empty).unwrap();
+    assert_eq!(json["kind"], "invalid");
+    assert!(json["message"].as_str().unwrap().contains("title"));
+}
+
+#[test]
+fn a_demo_board_spreads_its_tasks_over_its_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.generate_demo_board("Demo", 3, 10).unwrap();
+    let view = s.open_board(&board.id).unwrap();
+    let counts: Vec<(String, usize)> = view
+        .columns
+        .iter()
+        .map(|c| (c.title.clone(), c.tasks.len()))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("Backlog".to_owned(), 4),
+            ("To do".to_owned(), 3),
+            ("Doing".to_owned(), 3)
+        ]
+    );
+    assert_eq!(s.list_boards().unwrap().len(), 1);
+    assert_eq!(
+        s.generate_demo_board("Too big", 0, 1).unwrap_err().kind,
+        ErrorKind::Invalid
+    );
+}

@@ -1,0 +1,189 @@
+// The keyboard flows end to end inside the UI: keys -> commands -> IPC ops (against the
+// in-memory backend, which emits the same patches as the desktop app) -> board store -> cursor.
+
+import { beforeEach, describe, expect, it } from "vitest";
+import { useBackend } from "../ipc";
+import { createFakeBackend } from "../ipc/fake";
+import { app } from "./app";
+
+interface FakeTarget {
+  tagName: string;
+  type?: string;
+}
+
+function press(keys: string, target: FakeTarget | null = null) {
+  for (const key of keys.split(" ")) {
+    const ctrl = key.startsWith("Ctrl+");
+    app.onKeyDown({
+      key: ctrl ? key.slice("Ctrl+".length) : key,
+      ctrlKey: ctrl,
+      metaKey: false,
+      altKey: false,
+      shiftKey: false,
+      target: target as unknown as EventTarget | null,
+      defaultPrevented: false,
+      preventDefault() {},
+    });
+  }
+}
+
+/** Lets the backend's patch events arrive. */
+async function settle() {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** The board as the user sees it: a line per column, `*` before the focused card. */
+function screen(): string[] {
+  const store = app.store();
+  if (!store) return [];
+  const focused = app.focus().taskId;
+  return store.columnIds().map((columnId) => {
+    const titles = app
+      .visibleTasks(columnId)
+      .map((id) => `${id === focused ? "*" : ""}${store.task(id)?.().title ?? "?"}`);
+    return `${store.column(columnId)?.().title ?? "?"}: ${titles.join(", ")}`;
+  });
+}
+
+beforeEach(async () => {
+  useBackend(createFakeBackend(new URLSearchParams()));
+  await app.start();
+  await settle();
+});
+
+describe("keyboard flows", () => {
+  it("moves the cursor with hjkl, counts, gg and G", () => {
+    press("j l");
+    expect(screen()[1]).toBe("Todo: Keyboard cheat sheet, *Crash when a column is deleted twice");
+    press("l 5 j");
+    expect(screen()[2]).toBe(
+      "Doing: Sync status badge, Release notes for 0.1, *Fix drag ghost offset",
+    );
+    press("g g");
+    expect(screen()[2]).toBe(
+      "Doing: *Sync status badge, Release notes for 0.1, Fix drag ghost offset",
+    );
+    press("G h h");
+    expect(screen()[0]).toBe(
+      "Backlog: Pricing page copy, Offline indicator in the sidebar, *Import from Trello",
+    );
+  });
+
+  it("moves a task with L and J, follows it, and undoes and redoes the moves", async () => {
+    press("j l L");
+    await settle();
+    expect(screen().slice(1, 3)).toEqual([
+      "Todo: Keyboard cheat sheet",
+      "Doing: Sync status badge, *Crash when a column is deleted twice, Release notes for 0.1, Fix drag ghost offset",
+    ]);
+    expect(app.announcement()).toBe("Crash when a column is deleted twice: Doing, 2 of 4");
+    press("J");
+    await settle();
+    expect(screen()[2]).toBe(
+      "Doing: Sync status badge, Release notes for 0.1, *Crash when a column is deleted twice, Fix drag ghost offset",
+    );
+    press("u");
+    await settle();
+    press("u");
+    await settle();
+    expect(screen().slice(1, 3)).toEqual([
+      "Todo: Keyboard cheat sheet, *Crash when a column is deleted twice",
+      "Doing: Sync status badge, Release notes for 0.1, Fix drag ghost offset",
+    ]);
+    press("Ctrl+r");
+    await settle();
+    expect(screen()[1]).toBe("Todo: Keyboard cheat sheet");
+  });
+
+  it("adds tasks below and above the focused one with o and O", async () => {
+    press("o");
+    expect(app.draft()).not.toBeNull();
+    await app.submitDraft("First new");
+    await settle();
+    await app.submitDraft("Second new");
+    await settle();
+    press("Escape");
+    expect(app.draft()).toBeNull();
+    expect(screen()[0]).toBe(
+      "Backlog: Pricing page copy, First new, *Second new, Offline indicator in the sidebar, Import from Trello",
+    );
+    press("g g O");
+    await app.submitDraft("On top");
+    await settle();
+    expect(screen()[0]).toMatch(/^Backlog: \*On top, Pricing page copy/);
+  });
+
+  it("archives with dd, moving the cursor to the next task; u brings it back under the cursor", async () => {
+    press("d d");
+    await settle();
+    expect(screen()[0]).toBe("Backlog: *Offline indicator in the sidebar, Import from Trello");
+    expect(app.toast()?.text).toBe("Task archived");
+    press("u");
+    await settle();
+    expect(screen()[0]).toBe(
+      "Backlog: *Pricing page copy, Offline indicator in the sidebar, Import from Trello",
+    );
+  });
+
+  it("ignores single-key commands typed into a text field", async () => {
+    const input = { tagName: "INPUT", type: "text" };
+    press("j d d L", input);
+    await settle();
+    expect(screen()[0]).toBe(
+      "Backlog: *Pricing page copy, Offline indicator in the sidebar, Import from Trello",
+    );
+  });
+
+  it("filters by title, label and description; Esc clears the filter", () => {
+    press("/");
+    expect(app.filterOpen()).toBe(true);
+    app.setQuery("bug");
+    expect(screen()).toEqual([
+      "Backlog: ",
+      "Todo: Crash when a column is deleted twice",
+      "Doing: Fix drag ghost offset",
+      "Done: ",
+    ]);
+    app.finishFilter();
+    expect(app.focus().taskId).not.toBeNull();
+    app.setQuery("registry");
+    expect(screen()[1]).toBe("Todo: *Keyboard cheat sheet");
+    press("Escape");
+    expect(app.query()).toBe("");
+  });
+
+  it("creates a column through its prompt and puts the cursor in it", async () => {
+    press("C");
+    expect(app.overlay()).toBe("prompt");
+    await app.prompt()?.submit("Review");
+    app.closeOverlay();
+    await settle();
+    expect(screen()[1]).toBe("Review: ");
+    expect(app.focus().columnIndex).toBe(1);
+    press("o");
+    await app.submitDraft("In review");
+    await settle();
+    expect(screen()[1]).toBe("Review: *In review");
+  });
+
+  it("deletes a board only when its title is typed", async () => {
+    app.run("board.delete");
+    await expect(app.prompt()?.submit("Product")).rejects.toThrow(/does not match/);
+    expect(app.boards().map((b) => b.title)).toEqual(["Product launch"]);
+    await app.prompt()?.submit("Product launch");
+    app.closeOverlay();
+    expect(app.boards()).toEqual([]);
+    expect(app.store()).toBeUndefined();
+  });
+
+  it("opens the palette and cheat sheet and backs out with Esc", () => {
+    press("Ctrl+k");
+    expect(app.overlay()).toBe("palette");
+    press("j");
+    expect(app.focus().taskIndex).toBe(0);
+    press("Escape ?");
+    expect(app.overlay()).toBe("cheatsheet");
+    press("Escape");
+    expect(app.overlay()).toBe("none");
+  });
+});

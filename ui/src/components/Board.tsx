@@ -1,0 +1,381 @@
+// The board: columns side by side (only those near the viewport are mounted) and, in each,
+// cards stacked at fixed heights (only those near the column's viewport are mounted).
+
+import {
+  createEffect,
+  createMemo,
+  createSignal,
+  For,
+  on,
+  onCleanup,
+  onMount,
+  Show,
+  type JSX,
+} from "solid-js";
+import { app } from "../app/app";
+import type { BoardStore } from "../model/store";
+import { startCardDrag, startColumnDrag, dragState } from "./drag";
+
+export const COLUMN_WIDTH = 280;
+export const COLUMN_GAP = 12;
+export const ROW_HEIGHT = 80;
+/** The board's padding before the first column (CSS `.column { left }`). */
+const BOARD_PADDING = 14;
+/** The "+ Add column" button after the last column (CSS `.add-column { width }`). */
+const ADD_COLUMN_WIDTH = 200;
+const COLUMN_OVERSCAN = 1;
+const ROW_OVERSCAN = 6;
+
+function initials(user: string): string {
+  return user
+    .split(/[\s._-]+/)
+    .map((part) => part.charAt(0).toUpperCase())
+    .join("")
+    .slice(0, 2);
+}
+
+function Card(props: {
+  store: BoardStore;
+  taskId: string;
+  columnId: string;
+  index: number;
+  setSize: number;
+}): JSX.Element {
+  const task = createMemo(() => props.store.task(props.taskId)?.());
+  const focused = () => app.focus().taskId === props.taskId;
+  let element: HTMLDivElement | undefined;
+
+  createEffect(
+    on([focused, app.focusTick, app.overlay, app.detailTaskId, app.draft, app.filterOpen], () => {
+      if (!focused() || !element) return;
+      const busy = app.overlay() !== "none" || app.detailTaskId() !== null || app.draft() !== null;
+      const typing = document.activeElement?.closest("input, textarea, select") != null;
+      if (!busy && !(app.filterOpen() && typing)) element.focus({ preventScroll: true });
+    }),
+  );
+
+  const checklist = () => {
+    const items = task()?.checklist ?? [];
+    return items.length === 0 ? null : `${items.filter((i) => i.done).length}/${items.length}`;
+  };
+
+  return (
+    <Show when={task()}>
+      {(t) => (
+        <div
+          ref={element}
+          class="card"
+          role="option"
+          id={`task-${props.taskId}`}
+          tabindex={focused() ? 0 : -1}
+          aria-selected={focused()}
+          aria-posinset={props.index + 1}
+          aria-setsize={props.setSize}
+          aria-label={t().title}
+          data-task-id={props.taskId}
+          data-column-id={props.columnId}
+          classList={{ dragging: dragState()?.id === props.taskId }}
+          style={{ transform: `translateY(${props.index * ROW_HEIGHT}px)` }}
+          onClick={() => {
+            app.focusTask(props.columnId, props.taskId);
+            if (app.detailTaskId() !== null) app.setDetailTaskId(props.taskId);
+          }}
+          onDblClick={() => app.setDetailTaskId(props.taskId)}
+          onPointerDown={(e) => startCardDrag(e, props.taskId, t().title)}
+        >
+          <div class="card-title">{t().title}</div>
+          <div class="card-meta">
+            <For each={t().labels}>
+              {(labelId) => {
+                const label = () => props.store.labels().get(labelId);
+                return (
+                  <Show when={label()}>
+                    {(l) => (
+                      <span class="chip" style={{ "--chip": l().color }}>
+                        {l().name}
+                      </span>
+                    )}
+                  </Show>
+                );
+              }}
+            </For>
+            <Show when={checklist()}>
+              {(text) => (
+                <span class="meta" title="Checklist">
+                  ✓ {text()}
+                </span>
+              )}
+            </Show>
+            <Show when={t().due}>{(due) => <span class="meta">{due()}</span>}</Show>
+            <Show when={t().description.trim() !== ""}>
+              <span class="meta" title="Has a description" aria-hidden="true">
+                ≡
+              </span>
+            </Show>
+            <span class="avatars">
+              <For each={t().assignees}>
+                {(user) => (
+                  <span class="avatar" title={user}>
+                    {initials(user)}
+                  </span>
+                )}
+              </For>
+            </span>
+          </div>
+        </div>
+      )}
+    </Show>
+  );
+}
+
+function Composer(props: { columnId: string }): JSX.Element {
+  let input: HTMLInputElement | undefined;
+  onMount(() => input?.focus());
+  createEffect(on(app.draft, () => input?.focus()));
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const field = input;
+        if (!field) return;
+        const title = field.value;
+        field.value = "";
+        app.spawn(() => app.submitDraft(title));
+      }}
+    >
+      <input
+        ref={input}
+        aria-label="Task title"
+        placeholder="Task title, Enter to add, Esc to finish"
+        data-column-id={props.columnId}
+        onBlur={(e) => {
+          if (e.currentTarget.value.trim() === "" && !e.relatedTarget) app.cancelDraft();
+        }}
+      />
+    </form>
+  );
+}
+
+function Column(props: { store: BoardStore; columnId: string; index: number }): JSX.Element {
+  const column = createMemo(() => props.store.column(props.columnId)?.());
+  const ids = createMemo(() => app.visibleTasks(props.columnId, props.store));
+  const liveCount = createMemo(() => props.store.taskIds(props.columnId)().length);
+  const [scrollTop, setScrollTop] = createSignal(0);
+  const [height, setHeight] = createSignal(600);
+  let scroller: HTMLDivElement | undefined;
+
+  onMount(() => {
+    const list = scroller;
+    if (!list) return;
+    const observer = new ResizeObserver(() => setHeight(list.clientHeight));
+    observer.observe(list);
+    onCleanup(() => observer.disconnect());
+  });
+
+  const range = createMemo(() => {
+    const first = Math.max(0, Math.floor(scrollTop() / ROW_HEIGHT) - ROW_OVERSCAN);
+    const last = Math.min(
+      ids().length,
+      Math.ceil((scrollTop() + height()) / ROW_HEIGHT) + ROW_OVERSCAN,
+    );
+    return { first, last };
+  });
+  const slice = createMemo(() => ids().slice(range().first, range().last));
+
+  const isFocusedColumn = () => app.focus().columnId === props.columnId;
+
+  // Keep the focused card in view.
+  createEffect(() => {
+    const f = app.focus();
+    if (f.columnId !== props.columnId || !scroller) return;
+    const top = f.taskIndex * ROW_HEIGHT;
+    const view = scroller.clientHeight;
+    if (top < scroller.scrollTop) scroller.scrollTop = top;
+    else if (top + ROW_HEIGHT + 4 > scroller.scrollTop + view) {
+      scroller.scrollTop = top + ROW_HEIGHT + 4 - view;
+    }
+    setScrollTop(scroller.scrollTop);
+  });
+
+  // An empty column takes focus itself so the cursor is always somewhere visible.
+  createEffect(
+    on([isFocusedColumn, ids, app.focusTick, app.overlay, app.draft, app.detailTaskId], () => {
+      if (!isFocusedColumn() || ids().length > 0 || !scroller) return;
+      if (app.overlay() !== "none" || app.draft() !== null || app.detailTaskId() !== null) return;
+      if (document.activeElement?.closest("input, textarea") != null) return;
+      scroller.focus({ preventScroll: true });
+    }),
+  );
+
+  const over = () => {
+    const wip = column()?.wip;
+    return wip !== null && wip !== undefined && liveCount() > wip;
+  };
+
+  return (
+    <Show when={column()}>
+      {(c) => (
+        <section
+          class="column"
+          role="group"
+          aria-label={c().title}
+          data-column-id={props.columnId}
+          classList={{ focused: isFocusedColumn(), over: over() }}
+          style={{ transform: `translateX(${props.index * (COLUMN_WIDTH + COLUMN_GAP)}px)` }}
+        >
+          <header
+            class="column-header"
+            onPointerDown={(e) => startColumnDrag(e, props.columnId, c().title)}
+          >
+            <h2 class="column-title" onDblClick={() => app.run("column.rename")}>
+              {c().title}
+            </h2>
+            <span
+              class="count"
+              data-over={over() ? "true" : "false"}
+              title={over() ? "Over the WIP limit" : undefined}
+              aria-label={
+                c().wip === null
+                  ? `${liveCount()} tasks`
+                  : `${liveCount()} of ${c().wip} tasks${over() ? ", over the limit" : ""}`
+              }
+            >
+              {liveCount()}
+              {c().wip === null ? "" : ` / ${c().wip}`}
+            </span>
+            <button
+              type="button"
+              class="icon-button add-task"
+              tabindex="-1"
+              aria-label={`Add a task to ${c().title}`}
+              title="Add a task (o)"
+              onPointerDown={(e) => e.stopPropagation()}
+              onClick={() => app.openDraftAtEnd(props.columnId)}
+            >
+              +
+            </button>
+          </header>
+          <Show when={app.draft()?.columnId === props.columnId}>
+            <Composer columnId={props.columnId} />
+          </Show>
+          <div
+            ref={scroller}
+            class="cards"
+            role="listbox"
+            aria-label={`${c().title} tasks`}
+            tabindex={isFocusedColumn() && ids().length === 0 ? 0 : -1}
+            data-column-id={props.columnId}
+            onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+            onClick={(e) => {
+              if (e.target === e.currentTarget) {
+                app.setCursor({
+                  columnId: props.columnId,
+                  columnIndex: props.index,
+                  taskId: null,
+                  taskIndex: 0,
+                });
+              }
+            }}
+          >
+            <div class="cards-space" style={{ height: `${ids().length * ROW_HEIGHT}px` }} />
+            <For each={slice()}>
+              {(taskId, i) => (
+                <Card
+                  store={props.store}
+                  taskId={taskId}
+                  columnId={props.columnId}
+                  index={range().first + i()}
+                  setSize={ids().length}
+                />
+              )}
+            </For>
+            <Show when={ids().length === 0}>
+              <p class="empty">
+                {app.query() === "" ? "No tasks. Press o to add one." : "No matches."}
+              </p>
+            </Show>
+            <Show when={dragState()?.overColumn === props.columnId && dragState()?.kind === "task"}>
+              <div
+                class="drop-line"
+                style={{
+                  transform: `translateY(${(dragState()?.overIndex ?? 0) * ROW_HEIGHT - 4}px)`,
+                }}
+              />
+            </Show>
+          </div>
+        </section>
+      )}
+    </Show>
+  );
+}
+
+export function Board(props: { store: BoardStore }): JSX.Element {
+  const [scrollLeft, setScrollLeft] = createSignal(0);
+  const [width, setWidth] = createSignal(1000);
+  let scroller: HTMLDivElement | undefined;
+
+  onMount(() => {
+    const board = scroller;
+    if (!board) return;
+    const observer = new ResizeObserver(() => setWidth(board.clientWidth));
+    observer.observe(board);
+    onCleanup(() => observer.disconnect());
+  });
+
+  const stride = COLUMN_WIDTH + COLUMN_GAP;
+  const columns = () => props.store.columnIds();
+  const range = createMemo(() => {
+    const first = Math.max(0, Math.floor(scrollLeft() / stride) - COLUMN_OVERSCAN);
+    const last = Math.min(
+      columns().length,
+      Math.ceil((scrollLeft() + width()) / stride) + COLUMN_OVERSCAN,
+    );
+    return { first, last };
+  });
+  const visible = createMemo(() => columns().slice(range().first, range().last));
+
+  // Keep the focused column in view, also when the board narrows (the detail panel opens).
+  createEffect(() => {
+    const index = app.focus().columnIndex;
+    width();
+    if (!scroller) return;
+    const left = index * stride;
+    if (left < scroller.scrollLeft) scroller.scrollLeft = left;
+    else if (left + COLUMN_WIDTH + 2 * BOARD_PADDING > scroller.scrollLeft + scroller.clientWidth) {
+      scroller.scrollLeft = left + COLUMN_WIDTH + 2 * BOARD_PADDING - scroller.clientWidth;
+    }
+    setScrollLeft(scroller.scrollLeft);
+  });
+
+  return (
+    <div
+      ref={scroller}
+      class="board"
+      role="region"
+      aria-label={`Board ${props.store.title()}`}
+      aria-roledescription="board"
+      data-board-id={props.store.id}
+      onScroll={(e) => setScrollLeft(e.currentTarget.scrollLeft)}
+    >
+      <div
+        class="board-space"
+        style={{ width: `${columns().length * stride + ADD_COLUMN_WIDTH + 2 * BOARD_PADDING}px` }}
+      />
+      <For each={visible()}>
+        {(columnId, i) => (
+          <Column store={props.store} columnId={columnId} index={range().first + i()} />
+        )}
+      </For>
+      <button
+        type="button"
+        class="add-column"
+        tabindex="-1"
+        style={{ transform: `translateX(${columns().length * stride}px)` }}
+        onClick={() => app.run("column.new")}
+      >
+        + Add column <kbd>C</kbd>
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,199 @@
+// The command palette, the keyboard cheat sheet and the small text prompt: all generated from
+// or driven by the command registry.
+
+import { createMemo, createSignal, For, onMount, Show, type JSX } from "solid-js";
+import { app, isMac } from "../app/app";
+import { COMMANDS, describeKeys, type CommandId } from "../commands/registry";
+import { errorMessage } from "../ipc";
+
+function Keys(props: { keys: readonly string[] }): JSX.Element {
+  return (
+    <span class="keys">
+      <For each={props.keys}>{(k) => <kbd>{describeKeys(k, isMac)}</kbd>}</For>
+    </span>
+  );
+}
+
+type Entry =
+  | { kind: "command"; id: CommandId; title: string; keys: readonly string[] }
+  | { kind: "board"; id: string; title: string; keys: readonly string[] };
+
+export function Palette(): JSX.Element {
+  const [query, setQuery] = createSignal("");
+  const [selected, setSelected] = createSignal(0);
+  let input: HTMLInputElement | undefined;
+  onMount(() => input?.focus());
+
+  /** Commands, then "Open board" entries for the other boards. */
+  const matches = createMemo((): Entry[] => {
+    const terms = query().toLowerCase().split(/\s+/).filter(Boolean);
+    const hit = (text: string) => terms.every((t) => text.toLowerCase().includes(t));
+    const commands: Entry[] = COMMANDS.filter(
+      (c) => c.id !== "view.palette" && hit(`${c.title} ${c.id} ${c.group}`),
+    ).map((c) => ({ kind: "command", id: c.id, title: c.title, keys: c.keys.slice(0, 1) }));
+    const boards: Entry[] = app
+      .boards()
+      .filter((b) => b.id !== app.store()?.id && hit(`open board ${b.title}`))
+      .map((b) => ({ kind: "board", id: b.id, title: `Open board: ${b.title}`, keys: [] }));
+    return [...commands, ...boards];
+  });
+
+  const runSelected = (entry?: Entry) => {
+    const chosen = entry ?? matches()[selected()];
+    if (chosen === undefined) return;
+    app.closeOverlay();
+    if (chosen.kind === "command") app.run(chosen.id);
+    else app.spawn(() => app.openBoard(chosen.id));
+  };
+
+  return (
+    <div class="scrim" onClick={(e) => e.target === e.currentTarget && app.closeOverlay()}>
+      <div class="palette" role="dialog" aria-modal="true" aria-label="Command palette">
+        <input
+          ref={input}
+          role="combobox"
+          aria-expanded="true"
+          aria-controls="palette-list"
+          aria-activedescendant={`palette-${selected()}`}
+          aria-label="Command"
+          placeholder="Type a command…"
+          value={query()}
+          onInput={(e) => {
+            setQuery(e.currentTarget.value);
+            setSelected(0);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "ArrowDown" || (e.key === "n" && e.ctrlKey)) {
+              e.preventDefault();
+              setSelected((i) => Math.min(i + 1, matches().length - 1));
+            } else if (e.key === "ArrowUp" || (e.key === "p" && e.ctrlKey)) {
+              e.preventDefault();
+              setSelected((i) => Math.max(i - 1, 0));
+            } else if (e.key === "Enter") {
+              e.preventDefault();
+              runSelected();
+            }
+          }}
+        />
+        <ul id="palette-list" role="listbox" aria-label="Commands">
+          <For each={matches()}>
+            {(entry, i) => (
+              <li
+                id={`palette-${i()}`}
+                role="option"
+                aria-selected={i() === selected()}
+                data-command-id={entry.kind === "command" ? entry.id : undefined}
+                data-board-id={entry.kind === "board" ? entry.id : undefined}
+                onMouseMove={() => setSelected(i())}
+                onClick={() => runSelected(entry)}
+              >
+                <span>{entry.title}</span>
+                <Keys keys={entry.keys} />
+              </li>
+            )}
+          </For>
+          <Show when={matches().length === 0}>
+            <li class="muted">No command matches.</li>
+          </Show>
+        </ul>
+      </div>
+    </div>
+  );
+}
+
+export function CheatSheet(): JSX.Element {
+  const groups = [...new Set(COMMANDS.map((c) => c.group))];
+  let dialog: HTMLDivElement | undefined;
+  onMount(() => dialog?.focus());
+  return (
+    <div class="scrim" onClick={(e) => e.target === e.currentTarget && app.closeOverlay()}>
+      <div
+        ref={dialog}
+        class="cheatsheet"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Keyboard shortcuts"
+        tabindex="-1"
+      >
+        <h2>Keyboard shortcuts</h2>
+        <p class="muted small">
+          A number before a motion or move repeats it (5j). Esc backs out of anything.
+        </p>
+        <div class="cheat-grid">
+          <For each={groups}>
+            {(group) => (
+              <section>
+                <h3>{group}</h3>
+                <dl>
+                  <For each={COMMANDS.filter((c) => c.group === group && c.keys.length > 0)}>
+                    {(command) => (
+                      <>
+                        <dt>
+                          <Keys keys={command.keys} />
+                        </dt>
+                        <dd>{command.title}</dd>
+                      </>
+                    )}
+                  </For>
+                </dl>
+              </section>
+            )}
+          </For>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function PromptDialog(): JSX.Element {
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  let input: HTMLInputElement | undefined;
+  onMount(() => input?.select());
+  return (
+    <Show when={app.prompt()}>
+      {(request) => (
+        <div class="scrim" onClick={(e) => e.target === e.currentTarget && app.closeOverlay()}>
+          <form
+            class="prompt"
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby="prompt-title"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const value = input?.value.trim() ?? "";
+              if (busy()) return;
+              setBusy(true);
+              request()
+                .submit(value)
+                .then(() => app.closeOverlay())
+                .catch((err: unknown) => setError(errorMessage(err)))
+                .finally(() => setBusy(false));
+            }}
+          >
+            <h2 id="prompt-title">{request().title}</h2>
+            <input
+              ref={input}
+              aria-label={request().label}
+              placeholder={request().label}
+              value={request().initial}
+              aria-invalid={error() !== null}
+              aria-describedby="prompt-error"
+            />
+            <p id="prompt-error" class="error" role="alert">
+              {error() ?? ""}
+            </p>
+            <div class="row end">
+              <button type="button" onClick={() => app.closeOverlay()}>
+                Cancel
+              </button>
+              <button type="submit" class="primary" disabled={busy()}>
+                OK
+              </button>
+            </div>
+          </form>
+        </div>
+      )}
+    </Show>
+  );
+}

@@ -1,0 +1,392 @@
+// The task detail panel: title, Markdown description, labels, assignees, due date, checklist.
+// Every field change is one `apply` op (so one undo step).
+
+import {
+  createEffect,
+  createMemo,
+  createSignal,
+  For,
+  on,
+  onCleanup,
+  onMount,
+  Show,
+  type JSX,
+} from "solid-js";
+import { app } from "../app/app";
+import type { BoardOp, TaskView } from "../ipc";
+import type { BoardStore } from "../model/store";
+import { Markdown } from "./Markdown";
+
+function send(op: BoardOp) {
+  app.spawn(() => app.applyOp(op));
+}
+
+export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.Element {
+  const task = createMemo(() => props.store.task(props.taskId)?.());
+  const [editingDescription, setEditingDescription] = createSignal(false);
+  let titleInput: HTMLInputElement | undefined;
+  let descriptionInput: HTMLTextAreaElement | undefined;
+
+  onMount(() => titleInput?.focus());
+
+  // Closing the panel (Esc) keeps what was typed: removed fields get no blur event.
+  onCleanup(() => {
+    const t = task();
+    if (!t || props.store.task(props.taskId) === undefined) return;
+    if (titleInput) commitTitle(t, titleInput.value);
+    if (editingDescription()) commitDescription(t);
+  });
+
+  // If the task disappears (deleted here or by a teammate), close the panel.
+  createEffect(
+    on(task, (t) => {
+      if (t === undefined) app.setDetailTaskId(null);
+    }),
+  );
+
+  const commitTitle = (t: TaskView, value: string) => {
+    if (value.trim() !== "" && value.trim() !== t.title) {
+      send({ type: "setTaskTitle", taskId: t.id, title: value.trim() });
+    }
+  };
+  const commitDescription = (t: TaskView) => {
+    const text = descriptionInput?.value;
+    if (text !== undefined && text !== t.description) {
+      send({ type: "setDescription", taskId: t.id, text });
+    }
+  };
+
+  const labelByName = (name: string) =>
+    [...props.store.labels().values()].find((l) => l.name.toLowerCase() === name.toLowerCase());
+
+  async function addLabel(t: TaskView, name: string) {
+    const existing = labelByName(name);
+    const labelId = existing?.id ?? (await app.applyOp({ type: "addLabel", name, color: null }));
+    if (labelId !== null) {
+      await app.applyOp({ type: "setTaskLabel", taskId: t.id, labelId, present: true });
+    }
+  }
+
+  return (
+    <Show when={task()}>
+      {(t) => (
+        <aside
+          class="detail"
+          role="dialog"
+          aria-modal="false"
+          aria-label="Task details"
+          data-task-id={props.taskId}
+        >
+          <header class="detail-header">
+            <input
+              ref={titleInput}
+              class="detail-title"
+              aria-label="Title"
+              value={t().title}
+              onKeyDown={(e) => {
+                if (e.key === "Enter") {
+                  // Enter keeps the title and goes on to the description.
+                  e.preventDefault();
+                  commitTitle(t(), e.currentTarget.value);
+                  if (editingDescription()) descriptionInput?.focus();
+                  else setEditingDescription(true);
+                }
+              }}
+              onBlur={(e) => commitTitle(t(), e.currentTarget.value)}
+            />
+            <button
+              type="button"
+              class="icon-button"
+              aria-label="Close task details"
+              onClick={() => app.run("view.back")}
+            >
+              ×
+            </button>
+          </header>
+
+          <section class="field">
+            <div class="field-label">
+              <span>Description</span>
+              <button
+                type="button"
+                class="link-button"
+                onClick={() => {
+                  if (editingDescription()) commitDescription(t());
+                  setEditingDescription(!editingDescription());
+                }}
+              >
+                {editingDescription() ? "Done" : "Edit"}
+              </button>
+            </div>
+            <Show
+              when={editingDescription()}
+              fallback={
+                <div
+                  class="description-view"
+                  tabindex="0"
+                  role="button"
+                  aria-label="Edit description"
+                  onClick={() => setEditingDescription(true)}
+                  onKeyDown={(e) => {
+                    if (e.key === "Enter") {
+                      e.preventDefault();
+                      setEditingDescription(true);
+                    }
+                  }}
+                >
+                  <Show
+                    when={t().description.trim() !== ""}
+                    fallback={<p class="muted">Add a description…</p>}
+                  >
+                    <Markdown source={t().description} />
+                  </Show>
+                </div>
+              }
+            >
+              <DescriptionEditor
+                initial={t().description}
+                ref={(el) => (descriptionInput = el)}
+                onCommit={() => commitDescription(t())}
+                onDone={() => {
+                  commitDescription(t());
+                  setEditingDescription(false);
+                }}
+              />
+            </Show>
+          </section>
+
+          <section class="field">
+            <div class="field-label">Labels</div>
+            <div class="chips">
+              <For each={t().labels}>
+                {(labelId) => {
+                  const label = () => props.store.labels().get(labelId);
+                  return (
+                    <span class="chip" style={{ "--chip": label()?.color ?? "#888" }}>
+                      {label()?.name ?? labelId}
+                      <button
+                        type="button"
+                        aria-label={`Remove label ${label()?.name ?? labelId}`}
+                        onClick={() =>
+                          send({ type: "setTaskLabel", taskId: t().id, labelId, present: false })
+                        }
+                      >
+                        ×
+                      </button>
+                    </span>
+                  );
+                }}
+              </For>
+            </div>
+            <AddField
+              label="Add label"
+              list="label-names"
+              onAdd={(name) => app.spawn(() => addLabel(t(), name))}
+            />
+            <datalist id="label-names">
+              <For each={[...props.store.labels().values()]}>
+                {(l) => <option value={l.name} />}
+              </For>
+            </datalist>
+          </section>
+
+          <section class="field">
+            <div class="field-label">Assignees</div>
+            <div class="chips">
+              <For each={t().assignees}>
+                {(user) => (
+                  <span class="chip plain">
+                    {user}
+                    <button
+                      type="button"
+                      aria-label={`Unassign ${user}`}
+                      onClick={() =>
+                        send({
+                          type: "setTaskAssignee",
+                          taskId: t().id,
+                          userId: user,
+                          present: false,
+                        })
+                      }
+                    >
+                      ×
+                    </button>
+                  </span>
+                )}
+              </For>
+            </div>
+            <AddField
+              label="Assign someone"
+              onAdd={(user) =>
+                send({ type: "setTaskAssignee", taskId: t().id, userId: user, present: true })
+              }
+            />
+          </section>
+
+          <section class="field">
+            <label class="field-label" for="due-input">
+              Due date
+            </label>
+            <div class="row">
+              <input
+                id="due-input"
+                type="date"
+                value={t().due ?? ""}
+                onChange={(e) =>
+                  send({
+                    type: "setDue",
+                    taskId: t().id,
+                    due: e.currentTarget.value === "" ? null : e.currentTarget.value,
+                  })
+                }
+              />
+              <Show when={t().due !== null}>
+                <button
+                  type="button"
+                  class="link-button"
+                  onClick={() => send({ type: "setDue", taskId: t().id, due: null })}
+                >
+                  Clear
+                </button>
+              </Show>
+            </div>
+          </section>
+
+          <section class="field">
+            <div class="field-label">
+              Checklist
+              <Show when={t().checklist.length > 0}>
+                <span class="muted">
+                  {" "}
+                  {t().checklist.filter((i) => i.done).length}/{t().checklist.length}
+                </span>
+              </Show>
+            </div>
+            <ul class="checklist">
+              <For each={t().checklist}>
+                {(item, index) => (
+                  <li>
+                    <input
+                      type="checkbox"
+                      checked={item.done}
+                      aria-label={item.text}
+                      onChange={(e) =>
+                        send({
+                          type: "setChecklistItemDone",
+                          taskId: t().id,
+                          index: index(),
+                          done: e.currentTarget.checked,
+                        })
+                      }
+                    />
+                    <span classList={{ done: item.done }}>{item.text}</span>
+                    <button
+                      type="button"
+                      class="icon-button small"
+                      aria-label={`Remove ${item.text}`}
+                      onClick={() =>
+                        send({ type: "removeChecklistItem", taskId: t().id, index: index() })
+                      }
+                    >
+                      ×
+                    </button>
+                  </li>
+                )}
+              </For>
+            </ul>
+            <AddField
+              label="Add checklist item"
+              onAdd={(text) => send({ type: "addChecklistItem", taskId: t().id, text })}
+            />
+          </section>
+
+          <footer class="detail-footer">
+            <button
+              type="button"
+              onClick={() => {
+                send({ type: "setTaskArchived", taskId: t().id, archived: true });
+                app.setDetailTaskId(null);
+                app.notify("Task archived", true);
+              }}
+            >
+              Archive
+            </button>
+            <button
+              type="button"
+              class="danger"
+              onClick={() => {
+                send({ type: "deleteTask", taskId: t().id });
+                app.setDetailTaskId(null);
+                app.notify("Task deleted", true);
+              }}
+            >
+              Delete
+            </button>
+            <span class="muted small">Esc to close · u to undo</span>
+          </footer>
+        </aside>
+      )}
+    </Show>
+  );
+}
+
+function DescriptionEditor(props: {
+  initial: string;
+  ref: (el: HTMLTextAreaElement) => void;
+  onCommit: () => void;
+  onDone: () => void;
+}): JSX.Element {
+  let area: HTMLTextAreaElement | undefined;
+  onMount(() => {
+    if (!area) return;
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+  });
+  return (
+    <textarea
+      ref={(el) => {
+        area = el;
+        props.ref(el);
+      }}
+      class="description-input"
+      aria-label="Description"
+      rows={8}
+      value={props.initial}
+      onBlur={() => props.onCommit()}
+      onKeyDown={(e) => {
+        if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          props.onDone();
+        }
+      }}
+    />
+  );
+}
+
+function AddField(props: {
+  label: string;
+  list?: string;
+  onAdd: (value: string) => void;
+}): JSX.Element {
+  return (
+    <form
+      class="add-field"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const input = e.currentTarget.elements.namedItem("value");
+        if (!(input instanceof HTMLInputElement)) return;
+        const value = input.value.trim();
+        if (value === "") return;
+        input.value = "";
+        props.onAdd(value);
+      }}
+    >
+      <input
+        name="value"
+        aria-label={props.label}
+        placeholder={`${props.label}…`}
+        list={props.list}
+      />
+    </form>
+  );
+}

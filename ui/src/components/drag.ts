@@ -1,0 +1,106 @@
+// Pointer drag and drop of cards and columns. The keyboard does the same with H J K L and
+// < >; both end in one `moveTask` / `moveColumn` op.
+
+import { createSignal } from "solid-js";
+import { app } from "../app/app";
+import type { Place } from "../ipc";
+
+export interface DragState {
+  kind: "task" | "column";
+  id: string;
+  title: string;
+  x: number;
+  y: number;
+  overColumn: string | null;
+  /** For tasks: the slot in the target column's visible list (excluding the dragged task). */
+  overIndex: number;
+}
+
+const [dragState, setDragState] = createSignal<DragState | null>(null);
+export { dragState };
+
+const THRESHOLD = 5;
+const ROW_HEIGHT = 80;
+
+function columnAt(x: number, y: number): HTMLElement | null {
+  const hit = document.elementFromPoint(x, y);
+  return hit instanceof Element ? hit.closest<HTMLElement>("section.column") : null;
+}
+
+function slotAt(column: HTMLElement, y: number): number {
+  const list = column.querySelector<HTMLElement>(".cards");
+  if (!list) return 0;
+  const top = list.getBoundingClientRect().top;
+  return Math.max(0, Math.round((y - top + list.scrollTop) / ROW_HEIGHT));
+}
+
+function track(
+  start: PointerEvent,
+  kind: DragState["kind"],
+  id: string,
+  title: string,
+  drop: (state: DragState) => void,
+) {
+  if (start.button !== 0) return;
+  const originX = start.clientX;
+  const originY = start.clientY;
+  let active = false;
+
+  const move = (e: PointerEvent) => {
+    if (!active && Math.hypot(e.clientX - originX, e.clientY - originY) < THRESHOLD) return;
+    active = true;
+    const column = columnAt(e.clientX, e.clientY);
+    setDragState({
+      kind,
+      id,
+      title,
+      x: e.clientX,
+      y: e.clientY,
+      overColumn: column?.dataset["columnId"] ?? null,
+      overIndex: column ? slotAt(column, e.clientY) : 0,
+    });
+  };
+  const end = (e: PointerEvent) => {
+    window.removeEventListener("pointermove", move);
+    window.removeEventListener("pointerup", end);
+    window.removeEventListener("pointercancel", end);
+    const state = dragState();
+    setDragState(null);
+    if (active && state && e.type === "pointerup") drop(state);
+  };
+  window.addEventListener("pointermove", move);
+  window.addEventListener("pointerup", end);
+  window.addEventListener("pointercancel", end);
+}
+
+export function startCardDrag(event: PointerEvent, taskId: string, title: string) {
+  track(event, "task", taskId, title, (state) => {
+    const columnId = state.overColumn;
+    if (columnId === null) return;
+    const ids = app.visibleTasks(columnId).filter((id) => id !== taskId);
+    const before = ids[state.overIndex];
+    const last = ids[ids.length - 1];
+    const place: Place =
+      before !== undefined
+        ? { kind: "before", id: before }
+        : last !== undefined
+          ? { kind: "after", id: last }
+          : { kind: "bottom" };
+    app.focusTask(columnId, taskId);
+    app.spawn(() => app.applyOp({ type: "moveTask", taskId, columnId, place }));
+  });
+}
+
+export function startColumnDrag(event: PointerEvent, columnId: string, title: string) {
+  track(event, "column", columnId, title, (state) => {
+    const target = state.overColumn;
+    const store = app.store();
+    if (target === null || target === columnId || !store) return;
+    const order = store.columnIds();
+    const place: Place =
+      order.indexOf(target) > order.indexOf(columnId)
+        ? { kind: "after", id: target }
+        : { kind: "before", id: target };
+    app.spawn(() => app.applyOp({ type: "moveColumn", columnId, place }));
+  });
+}

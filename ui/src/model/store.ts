@@ -1,0 +1,200 @@
+// The open board as fine-grained reactive state. Every task has its own signal, and every
+// column its own sorted list of task ids, so a patch touching one task notifies only that
+// task's card (and, when it moved, the one or two column lists involved).
+
+import { batch, createSignal, type Accessor, type Setter } from "solid-js";
+import type { BoardView, ColumnView, LabelView, Patch, TaskView } from "../ipc/types";
+import { compareRanked, insertionIndex } from "./order";
+
+interface Cell<T> {
+  get: Accessor<T>;
+  set: Setter<T>;
+}
+
+function cell<T>(value: T): Cell<T> {
+  const [get, set] = createSignal(value, { equals: false });
+  return { get, set };
+}
+
+/** A column header: the column without its tasks. */
+export type ColumnMeta = Omit<ColumnView, "tasks">;
+
+/** A list of ids in display order, kept sorted as entries come and go. */
+interface OrderedIds {
+  ids: Cell<readonly string[]>;
+}
+
+export interface BoardStore {
+  readonly id: string;
+  title: Accessor<string>;
+  /** Live (not archived) column ids in display order. */
+  columnIds: Accessor<readonly string[]>;
+  column(id: string): Accessor<ColumnMeta> | undefined;
+  /** Live task ids of a column in display order. */
+  taskIds(columnId: string): Accessor<readonly string[]>;
+  task(id: string): Accessor<TaskView> | undefined;
+  labels: Accessor<ReadonlyMap<string, LabelView>>;
+  apply(patches: readonly Patch[]): void;
+  /** The column a task is shown in (normally `task.column`). */
+  columnOf(taskId: string): string | undefined;
+  /** Every task, for search. */
+  allTaskIds(): string[];
+}
+
+function stripTasks(column: ColumnView): ColumnMeta {
+  return {
+    id: column.id,
+    title: column.title,
+    rank: column.rank,
+    wip: column.wip,
+    archived: column.archived,
+  };
+}
+
+export function createBoardStore(view: BoardView): BoardStore {
+  const title = cell(view.title);
+  const columns = new Map<string, Cell<ColumnMeta>>();
+  const columnOrder = cell<readonly string[]>([]);
+  const tasks = new Map<string, Cell<TaskView>>();
+  /** The column each task is shown in: the shell decides, so orphans land somewhere. */
+  const shownIn = new Map<string, string>();
+  const taskLists = new Map<string, OrderedIds>();
+  const labels = cell<ReadonlyMap<string, LabelView>>(
+    new Map(view.labels.map((label) => [label.id, label])),
+  );
+
+  function listFor(columnId: string): OrderedIds {
+    let list = taskLists.get(columnId);
+    if (!list) {
+      list = { ids: cell<readonly string[]>([]) };
+      taskLists.set(columnId, list);
+    }
+    return list;
+  }
+
+  function taskOrder(a: string, b: string): number {
+    const x = tasks.get(a)?.get();
+    const y = tasks.get(b)?.get();
+    if (!x || !y) return 0;
+    return compareRanked(x, y);
+  }
+
+  function refreshColumnOrder() {
+    const live = [...columns.values()]
+      .map((c) => c.get())
+      .filter((c) => !c.archived)
+      .sort(compareRanked)
+      .map((c) => c.id);
+    columnOrder.set(live);
+  }
+
+  function removeFromList(taskId: string) {
+    const columnId = shownIn.get(taskId);
+    shownIn.delete(taskId);
+    const list = columnId === undefined ? undefined : taskLists.get(columnId);
+    if (!list) return;
+    const ids = list.ids.get();
+    const at = ids.indexOf(taskId);
+    if (at >= 0) list.ids.set([...ids.slice(0, at), ...ids.slice(at + 1)]);
+  }
+
+  function insertIntoList(task: TaskView, columnId: string) {
+    if (task.archived) return;
+    shownIn.set(task.id, columnId);
+    const list = listFor(columnId);
+    const ids = list.ids.get();
+    const at = insertionIndex(ids, task.id, taskOrder);
+    list.ids.set([...ids.slice(0, at), task.id, ...ids.slice(at)]);
+  }
+
+  function upsertTask(task: TaskView, columnId: string) {
+    const existing = tasks.get(task.id);
+    if (!existing) {
+      tasks.set(task.id, cell(task));
+      insertIntoList(task, columnId);
+      return;
+    }
+    const before = existing.get();
+    const placeChanged =
+      shownIn.get(task.id) !== columnId ||
+      before.rank !== task.rank ||
+      before.archived !== task.archived;
+    if (placeChanged) removeFromList(task.id);
+    existing.set(task);
+    if (placeChanged) insertIntoList(task, columnId);
+  }
+
+  function removeTask(id: string) {
+    if (!tasks.has(id)) return;
+    removeFromList(id);
+    tasks.delete(id);
+  }
+
+  function upsertColumn(column: ColumnMeta) {
+    const existing = columns.get(column.id);
+    if (!existing) {
+      columns.set(column.id, cell(column));
+      refreshColumnOrder();
+      return;
+    }
+    const before = existing.get();
+    existing.set(column);
+    if (before.rank !== column.rank || before.archived !== column.archived) refreshColumnOrder();
+  }
+
+  // Initial snapshot: build the lists in one go rather than by repeated insertion.
+  for (const column of view.columns) {
+    if (column.archived) continue;
+    columns.set(column.id, cell(stripTasks(column)));
+    const ids: string[] = [];
+    for (const task of column.tasks) {
+      tasks.set(task.id, cell(task));
+      if (!task.archived) {
+        ids.push(task.id);
+        shownIn.set(task.id, column.id);
+      }
+    }
+    ids.sort(taskOrder);
+    listFor(column.id).ids.set(ids);
+  }
+  refreshColumnOrder();
+
+  return {
+    id: view.id,
+    title: title.get,
+    columnIds: columnOrder.get,
+    column: (id) => columns.get(id)?.get,
+    taskIds: (columnId) => listFor(columnId).ids.get,
+    task: (id) => tasks.get(id)?.get,
+    labels: labels.get,
+    allTaskIds: () => [...tasks.keys()],
+    columnOf: (taskId) => shownIn.get(taskId),
+    apply(patches) {
+      batch(() => {
+        for (const patch of patches) {
+          switch (patch.type) {
+            case "taskUpserted":
+              upsertTask(patch.task, patch.columnId);
+              break;
+            case "taskRemoved":
+              removeTask(patch.taskId);
+              break;
+            case "columnUpserted":
+              upsertColumn(stripTasks(patch.column));
+              break;
+            case "columnRemoved":
+              columns.delete(patch.columnId);
+              refreshColumnOrder();
+              break;
+            case "labelsReplaced":
+              labels.set(new Map(patch.labels.map((label) => [label.id, label])));
+              break;
+            case "boardMeta":
+              title.set(patch.title);
+              break;
+          }
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { defineConfig } from "vitest/config";
+import solid from "vite-plugin-solid";
+
+// Tauri loads the built files from ui/dist (frontendDist); everything is bundled, nothing is
+// fetched from the network, so the app runs under a strict CSP.
+export default defineConfig({
+  plugins: [solid()],
+  clearScreen: false,
+  server: { port: 5173, strictPort: true },
+  build: {
+    outDir: "dist",
+    target: "es2022",
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+  },
+  test: {
+    environment: "node",
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+  },
+});
