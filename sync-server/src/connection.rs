@@ -17,7 +17,9 @@ use tokio::time::{interval_at, sleep_until, Instant as TokioInstant, MissedTickB
 
 use crate::auth::{Access, Grant};
 use crate::commit::CommitTicket;
-use crate::room::{frame, mux_prefix, Applied, ConnId, Framing, Outbox, Room, RoomError};
+use crate::room::{
+    frame, mux_prefix, Applied, CommitNumber, ConnId, Framing, Outbox, Room, RoomError,
+};
 use crate::server::{MembershipChange, Shared};
 
 /// WebSocket close codes the relay uses.
@@ -56,8 +58,14 @@ enum Ack {
         room: Arc<Room>,
         applied: bool,
     },
+    /// The room already held the update; it is durable once the commits open then are.
+    AfterOpenCommits {
+        room: Arc<Room>,
+        commits: Vec<CommitNumber>,
+    },
     AfterCommit {
         room: Arc<Room>,
+        number: CommitNumber,
         ticket: CommitTicket,
         received: Instant,
         author: Option<String>,
@@ -384,8 +392,13 @@ async fn ack_loop(
     while let Some(ack) = acks.recv().await {
         let (room, applied) = match ack {
             Ack::Now { room, applied } => (room, applied),
+            Ack::AfterOpenCommits { room, commits } => {
+                let durable = room.wait_durable(&commits).await;
+                (room, durable)
+            }
             Ack::AfterCommit {
                 room,
+                number,
                 ticket,
                 received,
                 author,
@@ -401,7 +414,7 @@ async fn ack_loop(
                 } else if matches!(outcome, Err(crate::commit::CommitError::NotAllowed)) {
                     shared.metrics.reject("write_revoked");
                 }
-                shared.rooms.commit_resolved(&room);
+                shared.rooms.commit_resolved(&room, number, committed);
                 (room, committed)
             }
         };
@@ -742,14 +755,31 @@ impl Session {
                     self.ack_now(&room, harmless).await;
                     return Ok(());
                 }
+                // An empty update (a Step2 that had nothing to add) is trivially durable.
+                let vacuous = decoded.is_empty();
                 match room.apply_update(self.conn, &update, decoded) {
-                    Ok(Applied::Nothing) => self.ack_now(&room, true).await,
+                    Ok(Applied::Nothing) => {
+                        let commits = if vacuous {
+                            Vec::new()
+                        } else {
+                            room.open_commits()
+                        };
+                        if commits.is_empty() {
+                            self.ack_now(&room, true).await;
+                        } else {
+                            let ack = Ack::AfterOpenCommits {
+                                room: room.clone(),
+                                commits,
+                            };
+                            let _ = self.acks.send(ack).await;
+                        }
+                    }
                     Ok(Applied::Changed) => {
                         self.shared
                             .metrics
                             .fanout_seconds
                             .observe(received.elapsed().as_secs_f64());
-                        room.begin_commit();
+                        let number = room.begin_commit();
                         // Queued here, in arrival order, so a client's updates commit in order.
                         let ticket = self
                             .shared
@@ -760,16 +790,26 @@ impl Session {
                             Ok(ticket) => {
                                 let ack = Ack::AfterCommit {
                                     room: room.clone(),
+                                    number,
                                     ticket,
                                     received,
                                     author,
                                 };
-                                if self.acks.send(ack).await.is_err() {
-                                    self.shared.rooms.commit_resolved(&room);
+                                if let Err(mpsc::error::SendError(ack)) = self.acks.send(ack).await
+                                {
+                                    // No one left to acknowledge, but the commit still runs:
+                                    // resolve it when it does, for the room's other waiters.
+                                    if let Ack::AfterCommit { room, ticket, .. } = ack {
+                                        let shared = Arc::clone(&self.shared);
+                                        tokio::spawn(async move {
+                                            let committed = ticket.await.is_ok();
+                                            shared.rooms.commit_resolved(&room, number, committed);
+                                        });
+                                    }
                                 }
                             }
                             Err(_) => {
-                                self.shared.rooms.commit_resolved(&room);
+                                self.shared.rooms.commit_resolved(&room, number, false);
                                 self.ack_now(&room, false).await;
                             }
                         }

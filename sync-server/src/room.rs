@@ -4,7 +4,7 @@
 //! has left and every update it accepted has been committed. All room work is synchronous and
 //! short (apply an update, queue frames), done under the room's mutex.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use axum::body::Bytes;
 use sync_protocol::lib0::{write_var_bytes, write_var_string, write_var_u64};
 use sync_protocol::{AwarenessEntry, UpdateLimits};
-use tokio::sync::{mpsc, Notify, OnceCell};
+use tokio::sync::{mpsc, watch, Notify, OnceCell};
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
@@ -183,6 +183,10 @@ pub struct Room {
     members: AtomicUsize,
     /// Updates accepted but not yet committed: the room stays loaded until they are.
     inflight: AtomicUsize,
+    /// Which of those commits are still open, and which failed (see [`Room::wait_durable`]).
+    durability: Mutex<Durability>,
+    /// Bumped whenever a commit resolves, to wake [`Room::wait_durable`].
+    resolutions: watch::Sender<u64>,
     /// Log rows committed since the last compaction, and whether one is running.
     pub committed_since_compaction: AtomicUsize,
     pub compacting: AtomicBool,
@@ -204,6 +208,8 @@ impl Room {
             state: OnceCell::new(),
             members: AtomicUsize::new(0),
             inflight: AtomicUsize::new(0),
+            durability: Mutex::new(Durability::default()),
+            resolutions: watch::Sender::new(0),
             committed_since_compaction: AtomicUsize::new(0),
             compacting: AtomicBool::new(false),
         }
@@ -362,10 +368,73 @@ impl Room {
         self.push_to(sub, &awareness_body(&update));
     }
 
-    /// Counts an accepted update until its commit resolves (see [`Rooms::commit_resolved`]).
-    pub fn begin_commit(&self) {
+    /// Counts an accepted update until its commit resolves (see [`Rooms::commit_resolved`]);
+    /// the number names that commit.
+    pub fn begin_commit(&self) -> CommitNumber {
         self.inflight.fetch_add(1, Ordering::SeqCst);
+        let mut durability = lock(&self.durability);
+        let number = CommitNumber(durability.next);
+        durability.next += 1;
+        durability.open.insert(number.0);
+        number
     }
+
+    fn finish_commit(&self, number: CommitNumber, committed: bool) {
+        {
+            let mut durability = lock(&self.durability);
+            durability.open.remove(&number.0);
+            if !committed {
+                durability.failed.insert(number.0);
+                while durability.failed.len() > MAX_REMEMBERED_FAILURES {
+                    durability.failed.pop_first();
+                }
+            }
+        }
+        self.resolutions.send_modify(|count| *count += 1);
+    }
+
+    /// The commits of this room not resolved yet. An update the room already holds (it says
+    /// `Applied::Nothing`) may be held only thanks to one of them, sent earlier by a connection
+    /// that then dropped: it is durable once they are, not before.
+    pub fn open_commits(&self) -> Vec<CommitNumber> {
+        lock(&self.durability)
+            .open
+            .iter()
+            .map(|&number| CommitNumber(number))
+            .collect()
+    }
+
+    /// Waits until every commit in `commits` has resolved; true when all of them committed.
+    pub async fn wait_durable(&self, commits: &[CommitNumber]) -> bool {
+        let mut resolutions = self.resolutions.subscribe();
+        loop {
+            {
+                let durability = lock(&self.durability);
+                if commits.iter().all(|c| !durability.open.contains(&c.0)) {
+                    return commits.iter().all(|c| !durability.failed.contains(&c.0));
+                }
+            }
+            // Subscribed before the check, so a resolution in between still wakes us.
+            if resolutions.changed().await.is_err() {
+                return false;
+            }
+        }
+    }
+}
+
+/// Names one accepted update's commit within its room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitNumber(u64);
+
+/// Failed commits are rare (the database is down, or a writer was revoked); remembering the
+/// latest few is enough for the acknowledgements waiting on them.
+const MAX_REMEMBERED_FAILURES: usize = 1024;
+
+#[derive(Debug, Default)]
+struct Durability {
+    next: u64,
+    open: BTreeSet<u64>,
+    failed: BTreeSet<u64>,
 }
 
 /// Every room of this relay instance.
@@ -497,7 +566,8 @@ impl Rooms {
     }
 
     /// One accepted update has been committed (or failed to be).
-    pub fn commit_resolved(&self, room: &Arc<Room>) {
+    pub fn commit_resolved(&self, room: &Arc<Room>, number: CommitNumber, committed: bool) {
+        room.finish_commit(number, committed);
         let mut map = lock(&self.map);
         room.inflight.fetch_sub(1, Ordering::SeqCst);
         self.unload_if_idle(&mut map, room);

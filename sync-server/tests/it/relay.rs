@@ -7,7 +7,7 @@ use sync_protocol::{AuthScope, MuxFrame, MuxMessage, SyncMessage};
 use sync_server::auth::DenyAll;
 use sync_server::config::ServerConfig;
 
-use crate::support::{set_of, stored_keys, Backend, Seen, TestRelay, BOTH};
+use crate::support::{set_of, stored_keys, Backend, BackendKind, Seen, TestRelay, BOTH};
 
 const BOARD: &str = "0190a000-0000-7000-8000-0000000000b1";
 const OTHER: &str = "0190a000-0000-7000-8000-0000000000b2";
@@ -268,5 +268,61 @@ async fn a_departed_client_is_released_at_once() {
         released,
         "connection and room released long before the 30 s grace period"
     );
+    relay.stop().await;
+}
+
+/// A client whose first connection dropped re-sends an update the room already holds while
+/// that update's commit is still running. The relay must not say "durable" before that commit
+/// is: the client would drop the update from its outbox, and a relay crash would lose it.
+#[tokio::test]
+async fn an_update_the_room_already_holds_is_acknowledged_only_once_its_commit_is_durable() {
+    use sqlx::Connection;
+
+    let relay = TestRelay::start(BackendKind::Postgres).await;
+    let url = relay.backend.database_url.clone().expect("postgres url");
+    let mut alice = relay.client().await;
+    let mut bob = relay.client().await;
+    assert_eq!(alice.open(BOARD, "editor").await, Ok(AuthScope::ReadWrite));
+    assert_eq!(bob.open(BOARD, "editor").await, Ok(AuthScope::ReadWrite));
+
+    // Hold every commit: inserts into the log wait for this lock.
+    let mut blocker = sqlx::PgConnection::connect(&url).await.expect("connect");
+    sqlx::query("BEGIN")
+        .execute(&mut blocker)
+        .await
+        .expect("begin");
+    sqlx::query("LOCK TABLE board_updates IN EXCLUSIVE MODE")
+        .execute(&mut blocker)
+        .await
+        .expect("lock");
+
+    let update = alice.set(BOARD, "k", "typed once").await;
+    assert!(
+        bob.wait_keys(BOARD, &set_of(&["k"])).await,
+        "the room applied and fanned out the update"
+    );
+    // The same update again, as a reconnected client re-sends its outbox.
+    bob.send(
+        BOARD,
+        MuxMessage::Sync(SyncMessage::Update {
+            update: update.clone(),
+        }),
+    )
+    .await;
+    let early =
+        tokio::time::timeout(std::time::Duration::from_millis(300), bob.status(BOARD)).await;
+    assert!(
+        early.is_err(),
+        "acknowledged while its commit was still blocked: {early:?}"
+    );
+
+    sqlx::query("COMMIT")
+        .execute(&mut blocker)
+        .await
+        .expect("release");
+    assert_eq!(bob.status(BOARD).await, Some(true));
+    assert_eq!(alice.status(BOARD).await, Some(true));
+    let storage = relay.backend.storage().await;
+    assert_eq!(stored_keys(&storage, BOARD).await, set_of(&["k"]));
     relay.stop().await;
 }
