@@ -795,17 +795,19 @@ impl Session {
                                     received,
                                     author,
                                 };
-                                if let Err(mpsc::error::SendError(ack)) = self.acks.send(ack).await
+                                // No one left to acknowledge, but the commit still runs:
+                                // resolve it when it does, for the room's other waiters.
+                                if let Err(mpsc::error::SendError(Ack::AfterCommit {
+                                    room,
+                                    ticket,
+                                    ..
+                                })) = self.acks.send(ack).await
                                 {
-                                    // No one left to acknowledge, but the commit still runs:
-                                    // resolve it when it does, for the room's other waiters.
-                                    if let Ack::AfterCommit { room, ticket, .. } = ack {
-                                        let shared = Arc::clone(&self.shared);
-                                        tokio::spawn(async move {
-                                            let committed = ticket.await.is_ok();
-                                            shared.rooms.commit_resolved(&room, number, committed);
-                                        });
-                                    }
+                                    let shared = Arc::clone(&self.shared);
+                                    tokio::spawn(async move {
+                                        let committed = ticket.await.is_ok();
+                                        shared.rooms.commit_resolved(&room, number, committed);
+                                    });
                                 }
                             }
                             Err(_) => {
