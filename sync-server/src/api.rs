@@ -364,6 +364,7 @@ async fn logout(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiRes
         .revoke_session(&user.user_id, &user.session_id)
         .await?;
     tracing::info!(user = %user.user_id, session = %user.session_id, "logged out");
+    shared.sessions_changed(&user.user_id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -405,6 +406,7 @@ async fn revoke_session(
         .revoke_session(&user.user_id, &session_id)
         .await?;
     tracing::info!(user = %user.user_id, session = %session_id, "session revoked");
+    shared.sessions_changed(&user.user_id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

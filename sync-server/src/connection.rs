@@ -78,6 +78,9 @@ struct Channel {
     access: Access,
     /// On whose behalf (`None`: anonymous development relay or a test verifier).
     user: Option<String>,
+    /// The token that opened the channel, checked again when its user's sessions change (a
+    /// logout or a revoked session ends the channels it opened). Never logged.
+    token: String,
 }
 
 /// A token bucket: `rate` per second on average, bursts up to `burst`.
@@ -140,15 +143,27 @@ pub async fn run_mux(socket: WebSocket, shared: Arc<Shared>) {
 }
 
 /// Runs a single-board y-websocket connection (already authorised at upgrade).
-pub async fn run_yws(socket: WebSocket, shared: Arc<Shared>, board: String, grant: Grant) {
-    run(socket, shared, Framing::YWebsocket, Some((board, grant))).await;
+pub async fn run_yws(
+    socket: WebSocket,
+    shared: Arc<Shared>,
+    board: String,
+    grant: Grant,
+    token: String,
+) {
+    run(
+        socket,
+        shared,
+        Framing::YWebsocket,
+        Some((board, grant, token)),
+    )
+    .await;
 }
 
 async fn run(
     socket: WebSocket,
     shared: Arc<Shared>,
     framing: Framing,
-    single: Option<(String, Grant)>,
+    single: Option<(String, Grant, String)>,
 ) {
     let conn = shared.next_connection_id();
     let span = tracing::debug_span!("connection", conn, ?framing);
@@ -160,7 +175,7 @@ async fn run_connection(
     socket: WebSocket,
     shared: Arc<Shared>,
     framing: Framing,
-    single: Option<(String, Grant)>,
+    single: Option<(String, Grant, String)>,
     conn: ConnId,
 ) {
     shared.metrics.connections.inc();
@@ -191,8 +206,8 @@ async fn run_connection(
     };
     let mut membership = shared.membership.subscribe();
 
-    if let Some((board, grant)) = single {
-        if let Err(ending) = session.join(&board, grant).await {
+    if let Some((board, grant, token)) = single {
+        if let Err(ending) = session.join(&board, grant, token).await {
             drop(control);
             drop(outbox);
             finish(session, stream, acker, writer, Some(ending)).await;
@@ -453,7 +468,7 @@ impl Session {
         true
     }
 
-    async fn join(&mut self, board: &str, grant: Grant) -> Result<(), Ending> {
+    async fn join(&mut self, board: &str, grant: Grant, token: String) -> Result<(), Ending> {
         if self.channels.len() >= self.limits().max_boards_per_socket {
             return Err(Ending::new(
                 close::POLICY_VIOLATION,
@@ -486,6 +501,7 @@ impl Session {
                     room,
                     access: grant.access,
                     user: grant.user,
+                    token,
                 };
                 self.channels.insert(board.to_owned(), channel);
                 Ok(())
@@ -635,7 +651,7 @@ impl Session {
             }
             Ok(grant) => {
                 let access = grant.access;
-                self.join(board, grant).await?;
+                self.join(board, grant, token.to_owned()).await?;
                 let scope = match access {
                     Access::ReadOnly => AuthScope::ReadOnly,
                     Access::ReadWrite => AuthScope::ReadWrite,
@@ -848,8 +864,12 @@ impl Session {
 
     /// Re-reads the role behind a channel whose membership changed: gone → the channel is
     /// closed (a y-websocket socket, which is that one board, ends); viewer → read-only from
-    /// now on; owner or editor → read-write.
+    /// now on; owner or editor → read-write. A change for [`MembershipChange::EVERY_BOARD`]
+    /// means the user's sessions changed: each of their channels checks its token again.
     async fn on_membership_change(&mut self, change: &MembershipChange) -> Result<(), Ending> {
+        if change.board == MembershipChange::EVERY_BOARD {
+            return self.on_sessions_change(&change.user).await;
+        }
         let Some(channel) = self.channels.get(&change.board) else {
             return Ok(());
         };
@@ -872,24 +892,53 @@ impl Session {
         let Some(role) = role else {
             tracing::info!(board = %change.board, user = %change.user, "membership ended; closing channel");
             self.shared.metrics.reject("membership_revoked");
-            if self.framing == Framing::YWebsocket {
-                return Err(Ending::new(
-                    close::POLICY_VIOLATION,
-                    "access to this board was revoked",
-                ));
-            }
-            let prefix = mux_prefix(&change.board);
-            self.close_channel(&change.board, "access to this board was revoked");
-            self.send_mux(
-                &prefix,
-                &MuxMessage::Auth(AuthMessage::PermissionDenied {
-                    reason: "access to this board was revoked".into(),
-                }),
-            );
-            return Ok(());
+            return self.revoke_channel(&change.board, "access to this board was revoked");
         };
-        let access = role.access();
-        if let Some(channel) = self.channels.get_mut(&change.board) {
+        self.set_access(&change.board, role.access());
+        Ok(())
+    }
+
+    /// A user's sessions changed (logout, a revoked session): every channel opened on their
+    /// behalf verifies its token again, and those whose session is gone close.
+    async fn on_sessions_change(&mut self, user: &str) -> Result<(), Ending> {
+        let held: Vec<(String, String)> = self
+            .channels
+            .iter()
+            .filter(|(_, channel)| channel.user.as_deref() == Some(user))
+            .map(|(board, channel)| (board.clone(), channel.token.clone()))
+            .collect();
+        for (board, token) in held {
+            match self.shared.verifier.verify(&token, &board).await {
+                Ok(grant) => self.set_access(&board, grant.access),
+                Err(_) => {
+                    tracing::info!(%board, %user, "session ended; closing channel");
+                    self.shared.metrics.reject("session_revoked");
+                    self.revoke_channel(&board, "your session ended; sign in again")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes a channel whose access is gone, telling the client why.
+    fn revoke_channel(&mut self, board: &str, reason: &str) -> Result<(), Ending> {
+        if self.framing == Framing::YWebsocket {
+            return Err(Ending::new(close::POLICY_VIOLATION, reason));
+        }
+        let prefix = mux_prefix(board);
+        self.close_channel(board, reason);
+        self.send_mux(
+            &prefix,
+            &MuxMessage::Auth(AuthMessage::PermissionDenied {
+                reason: reason.into(),
+            }),
+        );
+        Ok(())
+    }
+
+    /// Downgrades or upgrades a channel, telling a multiplexed client its new scope.
+    fn set_access(&mut self, board: &str, access: Access) {
+        if let Some(channel) = self.channels.get_mut(board) {
             if channel.access != access {
                 channel.access = access;
                 if self.framing == Framing::Mux {
@@ -905,7 +954,6 @@ impl Session {
                 }
             }
         }
-        Ok(())
     }
 
     async fn ack_now(&self, room: &Arc<Room>, applied: bool) {

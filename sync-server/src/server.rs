@@ -51,6 +51,11 @@ pub struct MembershipChange {
     pub user: String,
 }
 
+impl MembershipChange {
+    /// In place of a board id (never a valid one): the user's sessions changed.
+    pub const EVERY_BOARD: &'static str = "*";
+}
+
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Shared").finish_non_exhaustive()
@@ -60,6 +65,13 @@ impl std::fmt::Debug for Shared {
 impl Shared {
     pub fn next_connection_id(&self) -> u64 {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Tells this relay's connections that `user`'s sessions changed (logout, a revoked
+    /// session): their channels check their tokens again. Other relays hear it from the
+    /// `sessions` trigger's NOTIFY.
+    pub fn sessions_changed(&self, user: &str) {
+        self.membership_changed(MembershipChange::EVERY_BOARD, user);
     }
 
     /// Tells this relay's connections that `user`'s role on `board` changed.
@@ -286,7 +298,7 @@ async fn yws_upgrade(
     if let Some(protocol) = protocol {
         ws = ws.protocols([protocol.to_str().unwrap_or_default().to_owned()]);
     }
-    ws.on_upgrade(move |socket| connection::run_yws(socket, shared, board, grant))
+    ws.on_upgrade(move |socket| connection::run_yws(socket, shared, board, grant, token))
 }
 
 async fn readyz(State(shared): State<Arc<Shared>>) -> Response {

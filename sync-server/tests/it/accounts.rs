@@ -995,3 +995,85 @@ async fn a_connection_flooding_updates_is_closed_and_an_account_s_sockets_are_ca
     assert!(opened, "a freed slot is reusable");
     relay.stop().await;
 }
+
+/// Logging out (or revoking a session from another device) ends the channels that session's
+/// token opened, at once, while the same user's other sessions carry on.
+#[tokio::test]
+async fn a_logout_closes_the_channels_its_session_opened_and_no_others() {
+    for kind in BOTH {
+        let relay = TestRelay::start_accounts(kind).await;
+        let (user_id, laptop) = relay.signup("dana@example.com").await;
+        let (status, body) = relay
+            .api(
+                "POST",
+                "/v1/login",
+                None,
+                Some(json!({"email": "dana@example.com", "password": "correct horse"})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let desktop = body["token"].as_str().expect("token").to_owned();
+        relay.publish(&laptop, "plans").await;
+
+        let mut on_laptop = relay.client().await;
+        let mut on_desktop = relay.client().await;
+        assert_eq!(
+            on_laptop.open("plans", &laptop).await,
+            Ok(AuthScope::ReadWrite)
+        );
+        assert_eq!(
+            on_desktop.open("plans", &desktop).await,
+            Ok(AuthScope::ReadWrite)
+        );
+
+        match kind {
+            BackendKind::Sqlite => {
+                let (status, _) = relay.api("POST", "/v1/logout", Some(&laptop), None).await;
+                assert_eq!(status, 204);
+            }
+            // Directly in SQL as the owner (a logout on another relay): only NOTIFY tells this one.
+            BackendKind::Postgres => {
+                let (status, body) = relay.api("GET", "/v1/me", Some(&laptop), None).await;
+                assert_eq!(status, 200, "{body}");
+                let session = body["session_id"].as_str().expect("session id").to_owned();
+                let owner_db = owner_pool(&relay.backend).await;
+                sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+                    .bind(&session)
+                    .bind(&user_id)
+                    .execute(&owner_db)
+                    .await
+                    .expect("revoke the session");
+            }
+        }
+
+        let denied = on_laptop
+            .until(|c| {
+                c.log.iter().any(|seen| {
+                    matches!(
+                        seen,
+                        Seen::Frame(MuxFrame::Board {
+                            message: MuxMessage::Auth(AuthMessage::PermissionDenied { .. }),
+                            ..
+                        })
+                    )
+                })
+            })
+            .await;
+        assert!(
+            denied,
+            "{kind:?}: the logged-out session's channel stayed open"
+        );
+        // Anything it sends now is refused, not stored.
+        on_laptop.set("plans", "after-logout", "v").await;
+        // The other session still writes, and is acknowledged.
+        on_desktop.set("plans", "from-desktop", "v").await;
+        assert_eq!(on_desktop.status("plans").await, Some(true), "{kind:?}");
+        let storage = relay.backend.storage().await;
+        assert_eq!(
+            stored_keys(&storage, "plans").await,
+            set_of(&["from-desktop"]),
+            "{kind:?}"
+        );
+        relay.stop().await;
+    }
+}
