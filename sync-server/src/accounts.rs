@@ -74,6 +74,22 @@ pub enum AccountError {
     Storage(#[from] StorageError),
 }
 
+/// `user`'s role on `board` as the transaction `$tx` sees it (its acting user already set, so
+/// row-level security applies), for PostgreSQL and SQLite transactions alike.
+macro_rules! role_in {
+    ($tx:expr, $board:expr, $user:expr) => {
+        sqlx::query_scalar::<_, String>(
+            "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
+        )
+        .bind($board)
+        .bind($user)
+        .fetch_optional(&mut *$tx)
+        .await
+        .map_err(failed("reading a role"))
+        .map(|role| role.as_deref().and_then(Role::parse))
+    };
+}
+
 fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> AccountError {
     move |source| AccountError::Storage(StorageError::Query { action, source })
 }
@@ -288,23 +304,16 @@ impl Storage {
 
     /// The user's role on a board (`None`: not a member, or no such board).
     pub async fn role_of(&self, user: &str, board: &str) -> Result<Option<Role>, AccountError> {
-        let role: Option<String> = on_pool!(self, reader, |pool| {
+        let role = on_pool!(self, reader, |pool| {
             let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
             tx.act_as(Some(user))
                 .await
                 .map_err(failed("setting the user"))?;
-            let role = sqlx::query_scalar(
-                "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
-            )
-            .bind(board)
-            .bind(user)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(failed("reading a role"))?;
+            let role = role_in!(tx, board, user)?;
             tx.commit().await.map_err(failed("ending a read"))?;
             role
         });
-        Ok(role.as_deref().and_then(Role::parse))
+        Ok(role)
     }
 
     /// Publishes a board under its existing id: the caller becomes its owner. Idempotent for
@@ -318,15 +327,7 @@ impl Storage {
             tx.act_as(Some(user))
                 .await
                 .map_err(failed("setting the user"))?;
-            let mine: Option<String> = sqlx::query_scalar(
-                "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
-            )
-            .bind(board)
-            .bind(user)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(failed("reading a role"))?;
-            match mine.as_deref().and_then(Role::parse) {
+            match role_in!(tx, board, user)? {
                 Some(Role::Owner) => return Ok(Role::Owner),
                 Some(_) => return Err(AccountError::BoardTaken),
                 None => {}
@@ -567,16 +568,8 @@ impl Storage {
             tx.act_as(Some(actor))
                 .await
                 .map_err(failed("setting the user"))?;
-            let role_now: Option<String> = sqlx::query_scalar(
-                "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
-            )
-            .bind(board)
-            .bind(actor)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(failed("reading a role"))?;
-            match role_now.as_deref() {
-                Some("owner") => {}
+            match role_in!(tx, board, actor)? {
+                Some(Role::Owner) => {}
                 Some(_) => return Err(AccountError::Forbidden),
                 None => return Err(AccountError::NotFound),
             }
