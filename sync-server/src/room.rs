@@ -181,9 +181,8 @@ pub struct Room {
     state: OnceCell<Mutex<RoomState>>,
     /// Joined subscribers (changed under the registry lock).
     members: AtomicUsize,
-    /// Updates accepted but not yet committed: the room stays loaded until they are.
-    inflight: AtomicUsize,
-    /// Which of those commits are still open, and which failed (see [`Room::wait_durable`]).
+    /// Accepted updates whose commits are still open (the room stays loaded until they
+    /// resolve), and which commits failed (see [`Room::wait_durable`]).
     durability: Mutex<Durability>,
     /// Bumped whenever a commit resolves, to wake [`Room::wait_durable`].
     resolutions: watch::Sender<u64>,
@@ -207,7 +206,6 @@ impl Room {
             mux_prefix: mux_prefix(board),
             state: OnceCell::new(),
             members: AtomicUsize::new(0),
-            inflight: AtomicUsize::new(0),
             durability: Mutex::new(Durability::default()),
             resolutions: watch::Sender::new(0),
             committed_since_compaction: AtomicUsize::new(0),
@@ -371,7 +369,6 @@ impl Room {
     /// Counts an accepted update until its commit resolves (see [`Rooms::commit_resolved`]);
     /// the number names that commit.
     pub fn begin_commit(&self) -> CommitNumber {
-        self.inflight.fetch_add(1, Ordering::SeqCst);
         let mut durability = lock(&self.durability);
         let number = CommitNumber(durability.next);
         durability.next += 1;
@@ -569,13 +566,12 @@ impl Rooms {
     pub fn commit_resolved(&self, room: &Arc<Room>, number: CommitNumber, committed: bool) {
         room.finish_commit(number, committed);
         let mut map = lock(&self.map);
-        room.inflight.fetch_sub(1, Ordering::SeqCst);
         self.unload_if_idle(&mut map, room);
     }
 
     fn unload_if_idle(&self, map: &mut HashMap<String, Arc<Room>>, room: &Arc<Room>) {
         let idle =
-            room.members.load(Ordering::SeqCst) == 0 && room.inflight.load(Ordering::SeqCst) == 0;
+            room.members.load(Ordering::SeqCst) == 0 && lock(&room.durability).open.is_empty();
         if idle && map.get(&room.board).is_some_and(|r| Arc::ptr_eq(r, room)) {
             map.remove(&room.board);
             self.metrics.rooms.dec();
