@@ -106,10 +106,19 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// The server's `{error, message}` as one line.
-fn api_failure(status: u16, body: &serde_json::Value) -> anyhow::Error {
-    let message = body["message"].as_str().unwrap_or("no details");
-    anyhow::anyhow!("the server answered {status}: {message}")
+/// The JSON body of a 200 answer; any other status becomes the server's `{error, message}`
+/// as one line.
+fn ok_json(mut response: ureq::http::Response<ureq::Body>) -> Result<serde_json::Value> {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response
+        .body_mut()
+        .read_json()
+        .unwrap_or(serde_json::Value::Null);
+    if status != 200 {
+        let message = body["message"].as_str().unwrap_or("no details");
+        bail!("the server answered {status}: {message}");
+    }
+    Ok(body)
 }
 
 fn read_password(password_stdin: bool) -> Result<String> {
@@ -133,18 +142,12 @@ fn read_password(password_stdin: bool) -> Result<String> {
 pub fn login(data_dir: &Path, server: &str, email: &str, password_stdin: bool) -> Result<()> {
     let server = normalise_server(server)?;
     let password = read_password(password_stdin)?;
-    let mut response = agent()
-        .post(format!("{server}/v1/login"))
-        .send_json(serde_json::json!({"email": email, "password": password}))
-        .with_context(|| format!("reaching {server}"))?;
-    let status = response.status().as_u16();
-    let body: serde_json::Value = response
-        .body_mut()
-        .read_json()
-        .unwrap_or(serde_json::Value::Null);
-    if status != 200 {
-        return Err(api_failure(status, &body));
-    }
+    let body = ok_json(
+        agent()
+            .post(format!("{server}/v1/login"))
+            .send_json(serde_json::json!({"email": email, "password": password}))
+            .with_context(|| format!("reaching {server}"))?,
+    )?;
     let token = body["token"]
         .as_str()
         .context("the server's answer holds no token")?;
@@ -169,19 +172,13 @@ fn signed_in(data_dir: &Path) -> Result<(Account, String)> {
 /// `tackctl whoami`: asks the server who the stored token belongs to.
 pub fn whoami(data_dir: &Path) -> Result<()> {
     let (account, token) = signed_in(data_dir)?;
-    let mut response = agent()
-        .get(format!("{}/v1/me", account.server))
-        .header("Authorization", format!("Bearer {token}"))
-        .call()
-        .with_context(|| format!("reaching {}", account.server))?;
-    let status = response.status().as_u16();
-    let body: serde_json::Value = response
-        .body_mut()
-        .read_json()
-        .unwrap_or(serde_json::Value::Null);
-    if status != 200 {
-        return Err(api_failure(status, &body));
-    }
+    let body = ok_json(
+        agent()
+            .get(format!("{}/v1/me", account.server))
+            .header("Authorization", format!("Bearer {token}"))
+            .call()
+            .with_context(|| format!("reaching {}", account.server))?,
+    )?;
     println!(
         "{} on {}",
         body["email"].as_str().unwrap_or(&account.email),
