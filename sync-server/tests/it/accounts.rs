@@ -362,16 +362,7 @@ async fn the_api_signs_up_publishes_shares_and_answers_errors_as_json() {
             )
             .await;
         assert_eq!(status, 401);
-        let (status, body) = relay
-            .api(
-                "POST",
-                "/v1/login",
-                None,
-                Some(json!({"email": "ALICE@example.com", "password": "correct horse"})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        let alice_second = body["token"].as_str().expect("token").to_owned();
+        let alice_second = relay.login("ALICE@example.com").await;
 
         let (status, me) = relay.api("GET", "/v1/me", Some(&alice), None).await;
         assert_eq!(status, 200);
@@ -797,16 +788,7 @@ async fn expired_revoked_and_malformed_tokens_are_refused_and_no_token_is_logged
         config.accounts.session_lifetime = std::time::Duration::ZERO;
         let backend = relay.stop().await;
         let relay = TestRelay::start_accounts_with(backend, config).await;
-        let (status, body) = relay
-            .api(
-                "POST",
-                "/v1/login",
-                None,
-                Some(json!({"email": "owner@example.com", "password": "correct horse"})),
-            )
-            .await;
-        assert_eq!(status, 200);
-        let expired = body["token"].as_str().expect("token").to_owned();
+        let expired = relay.login("owner@example.com").await;
         let forged = "A".repeat(43);
         for (what, token) in [
             ("revoked", second.as_str()),
@@ -1003,16 +985,7 @@ async fn a_logout_closes_the_channels_its_session_opened_and_no_others() {
     for kind in BOTH {
         let relay = TestRelay::start_accounts(kind).await;
         let (user_id, laptop) = relay.signup("dana@example.com").await;
-        let (status, body) = relay
-            .api(
-                "POST",
-                "/v1/login",
-                None,
-                Some(json!({"email": "dana@example.com", "password": "correct horse"})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        let desktop = body["token"].as_str().expect("token").to_owned();
+        let desktop = relay.login("dana@example.com").await;
         relay.publish(&laptop, "plans").await;
 
         let mut on_laptop = relay.client().await;

@@ -223,6 +223,20 @@ impl TestRelay {
         )
     }
 
+    /// Logs `email` in (password "correct horse") and returns the new session's token.
+    pub async fn login(&self, email: &str) -> String {
+        let (status, body) = self
+            .api(
+                "POST",
+                "/v1/login",
+                None,
+                Some(serde_json::json!({"email": email, "password": "correct horse"})),
+            )
+            .await;
+        assert_eq!(status, 200, "login {email}: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
     /// Publishes `board` as the token's user (who becomes its owner).
     pub async fn publish(&self, token: &str, board: &str) {
         let (status, body) = self
@@ -283,28 +297,9 @@ pub async fn http(
     (status, body)
 }
 
-/// A minimal HTTP/1.1 GET over a raw socket (no HTTP client dependency needed).
+/// A plain GET (no token, no body).
 pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let mut response = Vec::new();
-    tokio::time::timeout(WAIT, stream.read_to_end(&mut response))
-        .await
-        .expect("response in time")
-        .expect("read");
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    http(addr, "GET", path, None, None).await
 }
 
 /// What a client saw.
