@@ -3,27 +3,10 @@
 
 import { render } from "solid-js/web";
 import { afterEach, describe, expect, it } from "vitest";
-import type { BoardView, TaskView } from "../ipc/types";
+import type { BoardView } from "../ipc/types";
+import { task } from "../test/fixtures";
 import { createBoardStore } from "../model/store";
 import { Board } from "./Board";
-
-function task(id: string, column: string, rank: string, title = id): TaskView {
-  return {
-    id,
-    title,
-    column,
-    rank,
-    description: "",
-    labels: [],
-    assignees: [],
-    due: null,
-    checklist: [],
-    createdAt: 0,
-    updatedAt: 0,
-    createdBy: "local",
-    archived: false,
-  };
-}
 
 function bigBoard(columns: number, perColumn: number): BoardView {
   return {

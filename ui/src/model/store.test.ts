@@ -1,25 +1,8 @@
 import { createEffect, createRoot } from "solid-js";
 import { describe, expect, it } from "vitest";
-import type { BoardView, TaskView } from "../ipc/types";
+import type { BoardView } from "../ipc/types";
+import { task } from "../test/fixtures";
 import { createBoardStore, type BoardStore } from "./store";
-
-function task(id: string, column: string, rank: string, title = id): TaskView {
-  return {
-    id,
-    title,
-    column,
-    rank,
-    description: "",
-    labels: [],
-    assignees: [],
-    due: null,
-    checklist: [],
-    createdAt: 0,
-    updatedAt: 0,
-    createdBy: "local",
-    archived: false,
-  };
-}
 
 function board(): BoardView {
   return {
