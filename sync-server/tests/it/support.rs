@@ -141,7 +141,7 @@ impl TestRelay {
         Self::start_on(backend, storage, verifier, config).await
     }
 
-    async fn start_on(
+    pub async fn start_on(
         backend: Backend,
         storage: Storage,
         verifier: Arc<dyn Verifier>,
@@ -332,6 +332,14 @@ impl Client {
             log: Vec::new(),
             closed: None,
         }
+    }
+
+    /// A new connection to `addr` carrying this client's documents (as a client whose relay
+    /// went away reconnects elsewhere; `open` then re-sends whatever the relay lacks).
+    pub async fn reconnect_to(self, addr: SocketAddr) -> Self {
+        let mut client = Self::connect(addr).await;
+        client.docs = self.docs;
+        client
     }
 
     pub async fn send_raw(&mut self, bytes: Vec<u8>) {

@@ -1,0 +1,139 @@
+//! Several real `tack-server` processes on one PostgreSQL database: clients spread over them
+//! converge (small updates ride in the NOTIFY, big ones are read from the log), awareness
+//! crosses instances, and when one relay is SIGKILLed its clients reconnect to another and
+//! nothing acknowledged is lost.
+
+use std::collections::BTreeSet;
+
+use sync_protocol::{AwarenessEntry, Limits, MuxFrame, MuxMessage};
+
+use crate::durability::{start_server, Server};
+use crate::support::{stored_keys, Backend, BackendKind, Client, Seen};
+
+const BOARD: &str = "0190a000-0000-7000-8000-0000000000c1";
+
+/// Every client sets one key per round; returns the keys acknowledged with SyncStatus(1).
+async fn edit_rounds(clients: &mut [Client], rounds: std::ops::Range<usize>) -> BTreeSet<String> {
+    let mut acked = BTreeSet::new();
+    for round in rounds {
+        let mut keys = Vec::new();
+        for (c, client) in clients.iter_mut().enumerate() {
+            let key = format!("c{c}-r{round}");
+            client.set(BOARD, &key, "v").await;
+            keys.push(key);
+        }
+        for (client, key) in clients.iter_mut().zip(keys) {
+            assert_eq!(client.status(BOARD).await, Some(true), "{key} acknowledged");
+            acked.insert(key);
+        }
+    }
+    acked
+}
+
+fn saw_awareness_of(client: &Client, client_id: u64) -> bool {
+    client.log.iter().any(|seen| match seen {
+        Seen::Frame(MuxFrame::Board {
+            message: MuxMessage::Awareness { update },
+            ..
+        }) => sync_protocol::decode_awareness_update(update, &Limits::default())
+            .is_ok_and(|entries| entries.iter().any(|e| e.client_id == client_id)),
+        _ => false,
+    })
+}
+
+#[tokio::test]
+async fn three_relays_on_one_database_converge_and_lose_nothing_acknowledged_when_one_dies() {
+    let backend = Backend::new(BackendKind::Postgres);
+    let mut relays: Vec<Server> = (0..3).map(|_| start_server(&backend)).collect();
+    let mut clients = Vec::new();
+    for c in 0..6 {
+        let mut client = Client::connect(relays[c % 3].addr).await;
+        client.open(BOARD, "dev").await.expect("open");
+        clients.push(client);
+    }
+
+    // Edits on every relay reach every client, whichever relay it is connected to.
+    let mut acked = edit_rounds(&mut clients, 0..5).await;
+    // Too big to ride in a NOTIFY: the other relays read it from the log.
+    let big = "x".repeat(12_000);
+    clients[0].set(BOARD, "big", &big).await;
+    assert_eq!(clients[0].status(BOARD).await, Some(true));
+    acked.insert("big".to_owned());
+    for (c, client) in clients.iter_mut().enumerate() {
+        assert!(
+            client.wait_keys(BOARD, &acked).await,
+            "client {c} (relay {}) converged: {:?}",
+            c % 3,
+            acked.difference(&client.keys(BOARD)).collect::<Vec<_>>()
+        );
+    }
+
+    // Awareness crosses relays too (and is never stored).
+    let entry = AwarenessEntry {
+        client_id: 4242,
+        clock: 1,
+        state_json: r#"{"user":"ada"}"#.into(),
+    };
+    let update = sync_protocol::encode_awareness_update(&[entry]);
+    clients[0]
+        .send(BOARD, MuxMessage::Awareness { update })
+        .await;
+    assert!(
+        clients[1].until(|c| saw_awareness_of(c, 4242)).await,
+        "awareness from relay 0 reached a client of relay 1"
+    );
+
+    // Relay 2's clients send more, some acknowledged, then the relay dies mid-stream.
+    let mut sent = acked.clone();
+    for round in 0..20 {
+        for c in [2, 5] {
+            let key = format!("c{c}-late{round}");
+            clients[c].set(BOARD, &key, "v").await;
+            sent.insert(key);
+        }
+        if round == 9 {
+            for c in [2, 5] {
+                for late in 0..=9 {
+                    assert_eq!(clients[c].status(BOARD).await, Some(true));
+                    acked.insert(format!("c{c}-late{late}"));
+                }
+            }
+        }
+    }
+    relays[2].child.kill().expect("SIGKILL relay 2");
+    let _ = relays[2].child.wait();
+    for c in [5, 2] {
+        let mut orphan = clients.remove(c);
+        let mut late = 10;
+        while let Some(true) = orphan.status(BOARD).await {
+            acked.insert(format!("c{c}-late{late}"));
+            late += 1;
+        }
+        // It reconnects to relay 0; the handshake re-sends what the relay lacks.
+        let mut moved = orphan.reconnect_to(relays[0].addr).await;
+        moved.open(BOARD, "dev").await.expect("reopen on relay 0");
+        clients.push(moved);
+    }
+
+    let more = edit_rounds(&mut clients, 5..8).await;
+    acked.extend(more.iter().cloned());
+    sent.extend(more);
+    for (c, client) in clients.iter_mut().enumerate() {
+        assert!(
+            client.wait_keys(BOARD, &sent).await,
+            "client {c} converged after failover: missing {:?}",
+            sent.difference(&client.keys(BOARD)).collect::<Vec<_>>()
+        );
+    }
+    let stored = stored_keys(&backend.storage().await, BOARD).await;
+    assert!(
+        acked.is_subset(&stored),
+        "acknowledged updates lost: {:?}",
+        acked.difference(&stored).collect::<Vec<_>>()
+    );
+    assert_eq!(stored, sent, "everything sent is stored after the resync");
+    for relay in &mut relays[..2] {
+        relay.child.kill().expect("kill");
+        let _ = relay.child.wait();
+    }
+}
