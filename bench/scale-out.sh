@@ -4,7 +4,9 @@
 #    delivery crosses relays through the commit NOTIFY);
 #  - throughput with 1, 2 and 3 relays, writers dealt round-robin over them.
 #
-#   bash bench/scale-out.sh          # DURATION=10 by default; OUT=dir keeps the results
+#   bash bench/scale-out.sh          # DURATION=10 by default; OUT=dir keeps the results;
+#                                    # ONLY=prefix runs only the scenarios named so;
+#                                    # RELAY_ARGS adds tack-server flags
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -41,7 +43,7 @@ start_relays() {
         local log="$OUT/$name.relay$i"
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" TACK_LOG=warn \
             "$BIN/tack-server" --listen 127.0.0.1:0 --insecure-allow-anonymous \
-            --updates-per-second 0 >"$log.out" 2>"$log.err" &
+            --updates-per-second 0 ${RELAY_ARGS:-} >"$log.out" 2>"$log.err" &
         PIDS+=($!)
         local addr=""
         for _ in $(seq 1 100); do
@@ -58,6 +60,7 @@ start_relays() {
 scenario() {
     local name=$1 relays=$2
     shift 2
+    [[ -n "${ONLY:-}" && $name != $ONLY* ]] && return 0
     start_relays "$name" "$relays"
     local urls=(--url "ws://${ADDRS[0]}/sync")
     for addr in "${ADDRS[@]:1}"; do urls+=(--also-url "ws://$addr/sync"); done

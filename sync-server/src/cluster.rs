@@ -61,34 +61,68 @@ fn now_micros() -> u64 {
         .map_or(0, |elapsed| u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX))
 }
 
-/// The `tack_updates` payload for rows `first_seq..` of `board` committed by `instance`.
-pub fn commit_payload<'a>(
+/// The `tack_updates` payloads for rows `first_seq..` of `board` committed by `instance`: as
+/// few announcements as fit under `MAX_PAYLOAD_BYTES` with the rows inside, in seq order. A row
+/// too big for any payload is announced without its bytes (readers fetch it from the log).
+pub fn commit_payloads<'a>(
     instance: &str,
     board: &str,
     first_seq: i64,
-    rows: impl ExactSizeIterator<Item = &'a [u8]>,
-) -> String {
-    let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-    let mut announcement = Announcement {
-        i: instance.to_owned(),
-        b: board.to_owned(),
-        s: first_seq,
-        n,
-        t: now_micros(),
-        u: None,
+    rows: impl Iterator<Item = &'a [u8]>,
+) -> Vec<String> {
+    let t = now_micros();
+    let announce = |s: i64, n: i64, u: Option<Vec<String>>| {
+        let announcement = Announcement {
+            i: instance.to_owned(),
+            b: board.to_owned(),
+            s,
+            n,
+            t,
+            u,
+        };
+        serde_json::to_string(&announcement).unwrap_or_default()
     };
-    // Base64 grows bytes by 4/3: skip the encoding when it cannot fit anyway.
-    let raw: Vec<&[u8]> = rows.collect();
-    let raw_len: usize = raw.iter().map(|r| r.len()).sum();
-    if raw_len * 4 / 3 + board.len() + instance.len() < MAX_PAYLOAD_BYTES {
-        announcement.u = Some(raw.iter().map(|r| BASE64.encode(r)).collect());
+    // JSON around the rows: ids, seqs, time, quotes and escapes of the board id.
+    let overhead = 96 + instance.len() + 2 * board.len();
+    let mut payloads = Vec::new();
+    let mut chunk: Vec<String> = Vec::new();
+    let mut chunk_first = first_seq;
+    let mut chunk_bytes = overhead;
+    for (seq, row) in (first_seq..).zip(rows) {
+        let encoded = BASE64.encode(row);
+        let cost = encoded.len() + 3;
+        if !chunk.is_empty() && chunk_bytes + cost >= MAX_PAYLOAD_BYTES {
+            let n = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+            payloads.push(announce(chunk_first, n, Some(std::mem::take(&mut chunk))));
+            chunk_bytes = overhead;
+        }
+        if chunk.is_empty() {
+            chunk_first = seq;
+        }
+        if overhead + cost >= MAX_PAYLOAD_BYTES {
+            payloads.push(announce(seq, 1, None));
+            continue;
+        }
+        chunk_bytes += cost;
+        chunk.push(encoded);
     }
-    let mut payload = serde_json::to_string(&announcement).unwrap_or_default();
-    if payload.len() >= MAX_PAYLOAD_BYTES {
-        announcement.u = None;
-        payload = serde_json::to_string(&announcement).unwrap_or_default();
+    if !chunk.is_empty() {
+        let n = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+        payloads.push(announce(chunk_first, n, Some(chunk)));
     }
-    payload
+    payloads
+        .into_iter()
+        .map(|payload| {
+            if payload.len() < MAX_PAYLOAD_BYTES {
+                payload
+            } else {
+                // Only an absurdly long board id gets here; readers fetch from the log.
+                let announcement: Option<Announcement> = serde_json::from_str(&payload).ok();
+                announcement.map_or_else(String::new, |a| announce(a.s, a.n, None))
+            }
+        })
+        .filter(|payload| !payload.is_empty())
+        .collect()
 }
 
 /// This instance's side of the cluster: its id and the awareness sender.
@@ -225,7 +259,7 @@ async fn listen(shared: std::sync::Weak<Shared>, pool: PgPool, cluster: Cluster)
                 shared.metrics.cluster_listen_reconnects.inc();
             }
             for room in shared.rooms.all() {
-                catch_up(&shared, &room).await;
+                catch_up(&shared, &room, None).await;
             }
         }
         connected_before = true;
@@ -282,6 +316,7 @@ async fn on_commit(shared: &Arc<Shared>, cluster: &Cluster, payload: &str) {
         return;
     };
     let limits = &shared.config.update_limits;
+    let last = announcement.s + announcement.n - 1;
     let rows: Option<Vec<Vec<u8>>> = if own {
         None
     } else {
@@ -292,7 +327,7 @@ async fn on_commit(shared: &Arc<Shared>, cluster: &Cluster, payload: &str) {
                 .collect::<Option<Vec<_>>>(),
             // Too big for the payload: read from the log.
             None => {
-                catch_up(shared, &room).await;
+                catch_up(shared, &room, Some(last)).await;
                 return;
             }
         }
@@ -314,7 +349,7 @@ async fn on_commit(shared: &Arc<Shared>, cluster: &Cluster, payload: &str) {
             }
             Committed::Known => {}
             Committed::Gap => {
-                catch_up(shared, &room).await;
+                catch_up(shared, &room, Some(last)).await;
                 return;
             }
             Committed::NotLoaded => {
@@ -354,7 +389,7 @@ fn catch_up_when_loaded(shared: &Arc<Shared>, room: Arc<Room>) {
         for _ in 0..1_000 {
             if room.committed_seq().is_some() {
                 if let Some(shared) = shared.upgrade() {
-                    catch_up(&shared, &room).await;
+                    catch_up(&shared, &room, None).await;
                 }
                 return;
             }
@@ -364,8 +399,10 @@ fn catch_up_when_loaded(shared: &Arc<Shared>, room: Arc<Room>) {
 }
 
 /// Reads the board's log after what the room holds (as the room's latest member) and applies
-/// it; after a compaction folded those rows away, the snapshot and the rows after it.
-async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>) {
+/// it, up to seq `upto` (the rest will be announced; a row this instance accepted itself is
+/// already in the room and only costs a redundant broadcast); after a compaction folded those
+/// rows away, the snapshot and the rows after it.
+async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>, upto: Option<i64>) {
     let Some(after) = room.committed_seq() else {
         catch_up_when_loaded(shared, room.clone());
         return;
@@ -384,6 +421,9 @@ async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>) {
     {
         Ok(UpdatesAfter::Rows(rows)) => {
             for row in rows {
+                if upto.is_some_and(|upto| row.seq > upto) {
+                    break;
+                }
                 match room.apply_committed(row.seq, Some(&row.bytes), limits) {
                     Committed::Advanced => shared.metrics.observe_update(&room.board, &row.bytes),
                     Committed::Gap => break,

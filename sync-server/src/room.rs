@@ -440,9 +440,23 @@ impl Room {
         let Some(mut state) = self.state() else {
             return false;
         };
-        if !self.apply_foreign(&state, bytes, limits) {
+        let Ok(update) = sync_protocol::decode_update_checked(bytes, limits) else {
+            return false;
+        };
+        let before = state.doc.transact().state_vector();
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            state.doc.transact_mut().apply_update(update)
+        }));
+        if !matches!(applied, Ok(Ok(()))) {
             return false;
         }
+        // Subscribers get only what the snapshot added, not the whole board again.
+        let diff = state.doc.transact().encode_diff_v1(&before);
+        self.broadcast(
+            &state,
+            REMOTE,
+            &sync_body(kind::SYNC, kind::SYNC_UPDATE, &diff),
+        );
         state.seq = state.seq.max(seq);
         true
     }

@@ -555,7 +555,7 @@ impl Storage {
                 }
                 if let Some(instance) = &self.announce_as {
                     let rows = allowed.iter().map(|&index| batch[index].0.bytes);
-                    announcements.push(crate::cluster::commit_payload(
+                    announcements.extend(crate::cluster::commit_payloads(
                         instance,
                         board,
                         last_seq - count + 1,

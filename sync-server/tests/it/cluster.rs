@@ -137,3 +137,120 @@ async fn three_relays_on_one_database_converge_and_lose_nothing_acknowledged_whe
         let _ = relay.child.wait();
     }
 }
+
+/// A TCP forwarder to PostgreSQL that the test can cut: while down it drops every forwarded
+/// connection and refuses new ones (as a network partition or a PostgreSQL failover would).
+struct Cut {
+    addr: std::net::SocketAddr,
+    up: tokio::sync::watch::Sender<bool>,
+    forwarding: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Cut {
+    async fn start() -> Cut {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (up, up_rx) = tokio::sync::watch::channel(true);
+        let forwarding = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = forwarding.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut up = up_rx.clone();
+                if !*up.borrow() {
+                    continue;
+                }
+                let count = count.clone();
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect("127.0.0.1:5432").await {
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                            _ = up.wait_for(|up| !*up) => {}
+                        }
+                    }
+                    count.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        Cut {
+            addr,
+            up,
+            forwarding,
+        }
+    }
+
+    /// Cuts every forwarded connection; returns once none is left.
+    async fn down(&self) {
+        let _ = self.up.send(false);
+        for _ in 0..500 {
+            if self.forwarding.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("forwarded connections did not close");
+    }
+
+    fn up(&self) {
+        let _ = self.up.send(true);
+    }
+}
+
+fn metric(exposition: &str, name: &str) -> f64 {
+    exposition
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn a_relay_that_lost_its_listen_connection_catches_up_from_the_log() {
+    use std::sync::Arc;
+    use sync_server::config::ServerConfig;
+
+    use crate::support::{set_of, TestRelay, Tokens};
+
+    let backend = Backend::new(BackendKind::Postgres);
+    let other = backend.sharing();
+    let cut = Cut::start().await;
+    let database = backend
+        .database_url
+        .as_deref()
+        .and_then(|url| url.rsplit('/').next())
+        .expect("database name")
+        .to_owned();
+    let relay_a = TestRelay::start_with(backend, Arc::new(Tokens), ServerConfig::default()).await;
+    let relay_b = TestRelay::start_with(
+        other,
+        Arc::new(Tokens),
+        ServerConfig {
+            listen_database_url: Some(format!("postgres://postgres@{}/{database}", cut.addr)),
+            ..ServerConfig::default()
+        },
+    )
+    .await;
+    let mut a = relay_a.client().await;
+    a.open(BOARD, "editor").await.expect("open on A");
+    let mut b = relay_b.client().await;
+    b.open(BOARD, "editor").await.expect("open on B");
+
+    a.set(BOARD, "before", "v").await;
+    assert_eq!(a.status(BOARD).await, Some(true));
+    assert!(b.wait_keys(BOARD, &set_of(&["before"])).await, "B relays A's commit");
+
+    // B's LISTEN connection is cut: the announcement of this commit never reaches B.
+    cut.down().await;
+    a.set(BOARD, "while cut", "v").await;
+    assert_eq!(a.status(BOARD).await, Some(true));
+    cut.up();
+    assert!(
+        b.wait_keys(BOARD, &set_of(&["before", "while cut"])).await,
+        "B read the missed commit from the log after reconnecting"
+    );
+    let (_, metrics) = relay_b.http_get("/metrics").await;
+    assert!(metric(&metrics, "tack_relay_cluster_listen_reconnects_total") >= 1.0);
+    assert!(metric(&metrics, "tack_relay_cluster_catch_ups_total") >= 1.0);
+}

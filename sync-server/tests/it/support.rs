@@ -58,6 +58,18 @@ impl Backend {
         }
     }
 
+    /// Another relay's view of the same database (its own temp dir; the database stays owned,
+    /// and dropped, by `self`).
+    pub fn sharing(&self) -> Backend {
+        let dir = test_support::temp_data_dir();
+        Backend {
+            database_url: self.database_url.clone(),
+            sqlite_path: dir.path().join("relay.sqlite3"),
+            _dir: dir,
+            _database: None,
+        }
+    }
+
     /// The URL the relay's role connects with: on PostgreSQL the superuser's login with the
     /// session switched to `tack_relay` at connection start (so row-level security applies);
     /// in production the relay logs in as a member of `tack_relay` instead.
