@@ -304,7 +304,10 @@ impl Storage {
     /// Revokes one of the user's sessions; `NotFound` if it has no such session.
     pub async fn revoke_session(&self, user: &str, session: &str) -> Result<(), AccountError> {
         let deleted = on_pool!(self, writer, |pool| {
-            let mut tx = pool.begin().await.map_err(failed("starting a revocation"))?;
+            let mut tx = pool
+                .begin()
+                .await
+                .map_err(failed("starting a revocation"))?;
             let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
                 .bind(session)
                 .bind(user)

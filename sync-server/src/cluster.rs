@@ -58,7 +58,9 @@ struct AwarenessAnnouncement {
 fn now_micros() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX))
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
+        })
 }
 
 /// The `tack_updates` payloads for rows `first_seq..` of `board` committed by `instance`: as
@@ -308,9 +310,10 @@ async fn on_commit(shared: &Arc<Shared>, cluster: &Cluster, payload: &str) {
     let own = *cluster.instance == *announcement.i;
     if !own {
         observe_lag(shared, announcement.t);
-        shared.metrics.cluster_rows_received.inc_by(
-            u64::try_from(announcement.n).unwrap_or(0),
-        );
+        shared
+            .metrics
+            .cluster_rows_received
+            .inc_by(u64::try_from(announcement.n).unwrap_or(0));
     }
     let Some(room) = shared.rooms.get(&announcement.b) else {
         return;

@@ -122,9 +122,7 @@ async fn run_command(args: &Args, command: &Command) -> Result<()> {
                 .as_deref()
                 .or(args.database_url.as_deref())
                 .context("migrate needs --migrate-database-url or DATABASE_URL (PostgreSQL)")?;
-            Storage::migrate_postgres(url)
-                .await
-                .context("migrating")?;
+            Storage::migrate_postgres(url).await.context("migrating")?;
             tracing::info!("schema is up to date");
         }
         Command::ExportBoard {
@@ -132,9 +130,10 @@ async fn run_command(args: &Args, command: &Command) -> Result<()> {
             out,
             as_user,
         } => {
-            let storage = Storage::connect_with(args.database_url.as_deref(), &args.sqlite_path, false)
-                .await
-                .context("connecting to storage")?;
+            let storage =
+                Storage::connect_with(args.database_url.as_deref(), &args.sqlite_path, false)
+                    .await
+                    .context("connecting to storage")?;
             let stored = storage
                 .load_board_as(board, as_user.as_deref())
                 .await
@@ -150,7 +149,12 @@ async fn run_command(args: &Args, command: &Command) -> Result<()> {
                 None => std::io::Write::write_all(&mut std::io::stdout(), &update)
                     .context("writing to standard output")?,
             }
-            tracing::info!(board, bytes = update.len(), up_to_seq = stored.last_seq, "exported");
+            tracing::info!(
+                board,
+                bytes = update.len(),
+                up_to_seq = stored.last_seq,
+                "exported"
+            );
         }
     }
     Ok(())
@@ -202,7 +206,10 @@ async fn main() -> Result<()> {
             meta.is_span() && meta.target().starts_with("sync_server")
         }))
     });
-    tracing_subscriber::registry().with(logs).with(traces).init();
+    tracing_subscriber::registry()
+        .with(logs)
+        .with(traces)
+        .init();
     let outcome = serve_or_run().await;
     if let Some(guard) = otlp_guard {
         guard.shutdown();

@@ -110,7 +110,9 @@ impl tracing::field::Visit for Fields<'_> {
 fn now_nanos() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX))
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX)
+        })
 }
 
 /// The `tracing` layer; spans go to the exporter thread.
@@ -162,9 +164,12 @@ where
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let parent = span
-            .parent()
-            .and_then(|parent| parent.extensions().get::<Open>().map(|open| (open.0.trace_id, open.0.span_id)));
+        let parent = span.parent().and_then(|parent| {
+            parent
+                .extensions()
+                .get::<Open>()
+                .map(|open| (open.0.trace_id, open.0.span_id))
+        });
         let (trace_id, parent_span_id) = match parent {
             Some((trace, parent_id)) => (trace, Some(parent_id)),
             None => (rand::random::<u128>().max(1), None),

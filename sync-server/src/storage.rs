@@ -242,7 +242,11 @@ impl Announce for Transaction<'static, sqlx::Postgres> {
 }
 
 impl Announce for Transaction<'static, sqlx::Sqlite> {
-    async fn announce(&mut self, _channel: &str, _payloads: Vec<String>) -> Result<(), sqlx::Error> {
+    async fn announce(
+        &mut self,
+        _channel: &str,
+        _payloads: Vec<String>,
+    ) -> Result<(), sqlx::Error> {
         Ok(())
     }
 }
@@ -586,9 +590,12 @@ impl Storage {
                     }
                 }
             }
-            tx.announce(crate::cluster::UPDATES_CHANNEL, std::mem::take(&mut announcements))
-                .await
-                .map_err(failed("announcing an append"))?;
+            tx.announce(
+                crate::cluster::UPDATES_CHANNEL,
+                std::mem::take(&mut announcements),
+            )
+            .await
+            .map_err(failed("announcing an append"))?;
             tx.commit().await.map_err(failed("committing an append"))?;
         });
         Ok(seqs)

@@ -165,7 +165,8 @@ impl Cut {
                 let count = count.clone();
                 count.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect("127.0.0.1:5432").await {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect("127.0.0.1:5432").await
+                    {
                         tokio::select! {
                             _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
                             _ = up.wait_for(|up| !*up) => {}
@@ -239,7 +240,10 @@ async fn a_relay_that_lost_its_listen_connection_catches_up_from_the_log() {
 
     a.set(BOARD, "before", "v").await;
     assert_eq!(a.status(BOARD).await, Some(true));
-    assert!(b.wait_keys(BOARD, &set_of(&["before"])).await, "B relays A's commit");
+    assert!(
+        b.wait_keys(BOARD, &set_of(&["before"])).await,
+        "B relays A's commit"
+    );
 
     // B's LISTEN connection is cut: the announcement of this commit never reaches B.
     cut.down().await;

@@ -151,7 +151,10 @@ async fn metrics_report_the_load_that_was_sent() {
         1.0
     );
     assert_eq!(
-        value(&last, "tack_relay_rejected_frames_total{reason=\"malformed_update\"}"),
+        value(
+            &last,
+            "tack_relay_rejected_frames_total{reason=\"malformed_update\"}"
+        ),
         1.0
     );
 }

@@ -84,10 +84,8 @@ impl Bouncer {
         )
         .expect("pgbouncer.ini");
         for file in [&userlist, &ini] {
-            let _ = std::fs::set_permissions(
-                file,
-                std::os::unix::fs::PermissionsExt::from_mode(0o644),
-            );
+            let _ =
+                std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o644));
         }
         let mut command = Command::new(pgbouncer_binary());
         if running_as_root() {
@@ -121,9 +119,15 @@ impl Bouncer {
 async fn relay_behind_pgbouncer_in_transaction_mode_syncs_and_acknowledges() {
     let backend = Backend::new(BackendKind::Postgres);
     let owner_url = backend.database_url.clone().expect("postgres");
-    let database = owner_url.rsplit('/').next().expect("database name").to_owned();
+    let database = owner_url
+        .rsplit('/')
+        .next()
+        .expect("database name")
+        .to_owned();
     // Migrations need a session (advisory lock): direct, as the tables' owner.
-    Storage::migrate_postgres(&owner_url).await.expect("migrate");
+    Storage::migrate_postgres(&owner_url)
+        .await
+        .expect("migrate");
     let bouncer = Bouncer::start(&database).await;
     let pooled_url = format!("postgres://postgres@127.0.0.1:{}/{database}", bouncer.port);
     let storage = Storage::connect_pooled(&pooled_url)
@@ -139,7 +143,9 @@ async fn relay_behind_pgbouncer_in_transaction_mode_syncs_and_acknowledges() {
     let (_, owner) = relay.signup("ada@example.com").await;
     relay.publish(&owner, BOARD).await;
     relay.signup("bob@example.com").await;
-    relay.add_member(&owner, BOARD, "bob@example.com", "editor").await;
+    relay
+        .add_member(&owner, BOARD, "bob@example.com", "editor")
+        .await;
     let bob = relay.login("bob@example.com").await;
 
     let mut writer = relay.client().await;

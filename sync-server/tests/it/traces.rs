@@ -13,7 +13,10 @@ use crate::support::{Backend, BackendKind, Client};
 const BOARD: &str = "0190a000-0000-7000-8000-0000000000f0";
 
 /// Accepts POSTs, answers 200 and hands each body over.
-async fn collector() -> (std::net::SocketAddr, mpsc::UnboundedReceiver<(String, String)>) {
+async fn collector() -> (
+    std::net::SocketAddr,
+    mpsc::UnboundedReceiver<(String, String)>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -26,7 +29,9 @@ async fn collector() -> (std::net::SocketAddr, mpsc::UnboundedReceiver<(String, 
                 let mut data = Vec::new();
                 let mut buf = [0u8; 8192];
                 loop {
-                    let Ok(n) = stream.read(&mut buf).await else { return };
+                    let Ok(n) = stream.read(&mut buf).await else {
+                        return;
+                    };
                     if n == 0 {
                         return;
                     }
@@ -103,7 +108,10 @@ async fn spans_of_connections_boards_and_commits_reach_an_otlp_collector() {
             spans.extend(scope["spans"].as_array().expect("spans").iter().cloned());
         }
         let names: Vec<&str> = spans.iter().filter_map(|s| s["name"].as_str()).collect();
-        if ["connection", "board", "commit"].iter().all(|n| names.contains(n)) {
+        if ["connection", "board", "commit"]
+            .iter()
+            .all(|n| names.contains(n))
+        {
             break;
         }
     }
@@ -130,7 +138,15 @@ async fn spans_of_connections_boards_and_commits_reach_an_otlp_collector() {
     );
     assert_eq!(board["parentSpanId"], connection["spanId"]);
     assert_eq!(attribute(&commit, "updates").as_deref(), Some("1"));
-    let start: u64 = commit["startTimeUnixNano"].as_str().unwrap_or("0").parse().unwrap_or(0);
-    let end: u64 = commit["endTimeUnixNano"].as_str().unwrap_or("0").parse().unwrap_or(0);
+    let start: u64 = commit["startTimeUnixNano"]
+        .as_str()
+        .unwrap_or("0")
+        .parse()
+        .unwrap_or(0);
+    let end: u64 = commit["endTimeUnixNano"]
+        .as_str()
+        .unwrap_or("0")
+        .parse()
+        .unwrap_or(0);
     assert!(start > 0 && end >= start, "commit span has its times");
 }
