@@ -258,3 +258,32 @@ async fn a_relay_that_lost_its_listen_connection_catches_up_from_the_log() {
     assert!(metric(&metrics, "tack_relay_cluster_listen_reconnects_total") >= 1.0);
     assert!(metric(&metrics, "tack_relay_cluster_catch_ups_total") >= 1.0);
 }
+
+#[test]
+fn commit_announcements_fit_notify_payloads_and_cover_every_seq_in_order() {
+    let small = vec![7u8; 900];
+    let big = vec![9u8; 10_000];
+    let mut rows: Vec<&[u8]> = vec![small.as_slice(); 20];
+    rows.insert(5, big.as_slice());
+    let payloads = sync_server::cluster::commit_payloads("instance", BOARD, 41, rows.into_iter());
+    assert!(
+        payloads.len() > 2,
+        "several announcements: {}",
+        payloads.len()
+    );
+    let mut next = 41;
+    for payload in &payloads {
+        assert!(payload.len() < sync_server::cluster::MAX_PAYLOAD_BYTES);
+        let json: serde_json::Value = serde_json::from_str(payload).expect("JSON");
+        assert_eq!(json["b"], BOARD);
+        assert_eq!(json["s"], next, "announcements follow each other");
+        let n = json["n"].as_i64().expect("n");
+        match json["u"].as_array() {
+            Some(rows) => assert_eq!(rows.len() as i64, n),
+            // Only the oversized row travels without its bytes.
+            None => assert_eq!((next, n), (46, 1)),
+        }
+        next += n;
+    }
+    assert_eq!(next, 41 + 21, "every row announced once");
+}
