@@ -82,6 +82,12 @@ ensure_postgres() {
     return 1
 }
 
+# PgBouncer for the relay's pooler test (sync-server/tests/it/pooler.rs starts its own
+# instance from a temp config; the packaged service is not used, so it is not started here).
+ensure_pgbouncer() {
+    [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || apt_install pgbouncer
+}
+
 # The desktop app's build and end-to-end test prerequisites (see TAURI-ON-LINUX.md): WebKitGTK
 # and friends, Xvfb, WebKitWebDriver, ImageMagick, and tauri-driver built once into a cache.
 desktop_packages=(

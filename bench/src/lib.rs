@@ -8,4 +8,5 @@
 pub mod client;
 pub mod payload;
 pub mod scenario;
+pub mod spread;
 pub mod stats;

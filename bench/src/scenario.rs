@@ -72,6 +72,11 @@ pub struct Args {
     /// Print one JSON object instead of a table
     #[arg(long)]
     pub json: bool,
+    /// More relays (same database) to spread clients over, see `spread.rs`
+    #[arg(long = "also-url")]
+    pub also_urls: Vec<String>,
+    #[arg(long, value_enum, default_value_t = crate::spread::Spread::All)]
+    pub spread: crate::spread::Spread,
 }
 
 #[derive(Debug, Serialize)]
@@ -139,7 +144,7 @@ fn plans(args: &Args, run_id: &str) -> Result<(Vec<ClientPlan>, usize)> {
             };
             ClientPlan {
                 index,
-                url: args.url.clone(),
+                url: crate::spread::url_for(args, index),
                 framing: args.framing,
                 board: format!("bench-{run_id}-{board_index}"),
                 board_index,

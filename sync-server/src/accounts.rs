@@ -176,6 +176,9 @@ impl Storage {
     ) -> Result<String, AccountError> {
         let id = uuid::Uuid::now_v7().to_string();
         on_pool!(self, writer, |pool| {
+            // In a transaction, as every statement, so it also runs through a transaction-mode
+            // pooler (a statement's Parse and Bind must reach one server connection).
+            let mut tx = pool.begin().await.map_err(failed("starting a signup"))?;
             let inserted = sqlx::query(
                 "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)",
             )
@@ -183,10 +186,13 @@ impl Storage {
             .bind(email)
             .bind(password_hash)
             .bind(now_secs())
-            .execute(pool)
+            .execute(&mut *tx)
             .await;
             match inserted {
-                Ok(_) => Ok(id),
+                Ok(_) => {
+                    tx.commit().await.map_err(failed("creating a user"))?;
+                    Ok(id)
+                }
                 Err(error) if is_unique_violation(&error) => Err(AccountError::EmailTaken),
                 Err(error) => Err(failed("creating a user")(error)),
             }
@@ -199,11 +205,14 @@ impl Storage {
         email: &str,
     ) -> Result<Option<(String, String)>, AccountError> {
         on_pool!(self, reader, |pool| {
-            sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+            let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
+            let user = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
                 .bind(email)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *tx)
                 .await
-                .map_err(failed("finding a user"))
+                .map_err(failed("finding a user"))?;
+            tx.commit().await.map_err(failed("ending a read"))?;
+            Ok(user)
         })
     }
 
@@ -217,6 +226,7 @@ impl Storage {
         let id = uuid::Uuid::now_v7().to_string();
         let now = now_secs();
         on_pool!(self, writer, |pool| {
+            let mut tx = pool.begin().await.map_err(failed("starting a login"))?;
             sqlx::query(
                 "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5)",
@@ -226,9 +236,10 @@ impl Storage {
             .bind(user)
             .bind(now)
             .bind(now.saturating_add(secs(lifetime)))
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .map_err(failed("creating a session"))?;
+            tx.commit().await.map_err(failed("creating a session"))?;
         });
         Ok(id)
     }
@@ -240,6 +251,7 @@ impl Storage {
         token_digest: &[u8],
     ) -> Result<Option<SessionUser>, AccountError> {
         on_pool!(self, reader, |pool| {
+            let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
             let row = sqlx::query(
                 "SELECT s.user_id, u.email, s.id FROM sessions s \
                  JOIN users u ON u.id = s.user_id \
@@ -247,9 +259,10 @@ impl Storage {
             )
             .bind(token_digest)
             .bind(now_secs())
-            .fetch_optional(pool)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(failed("reading a session"))?;
+            tx.commit().await.map_err(failed("ending a read"))?;
             row.map(|row| -> Result<SessionUser, sqlx::Error> {
                 Ok(SessionUser {
                     user_id: row.try_get(0)?,
@@ -265,15 +278,18 @@ impl Storage {
     /// The user's unexpired sessions, oldest first.
     pub async fn sessions_of(&self, user: &str) -> Result<Vec<SessionInfo>, AccountError> {
         let rows: Vec<(String, i64, i64)> = on_pool!(self, reader, |pool| {
-            sqlx::query_as(
+            let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
+            let rows = sqlx::query_as(
                 "SELECT id, created_at, expires_at FROM sessions \
                  WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at, id",
             )
             .bind(user)
             .bind(now_secs())
-            .fetch_all(pool)
+            .fetch_all(&mut *tx)
             .await
-            .map_err(failed("listing sessions"))?
+            .map_err(failed("listing sessions"))?;
+            tx.commit().await.map_err(failed("ending a read"))?;
+            rows
         });
         Ok(rows
             .into_iter()
@@ -288,13 +304,19 @@ impl Storage {
     /// Revokes one of the user's sessions; `NotFound` if it has no such session.
     pub async fn revoke_session(&self, user: &str, session: &str) -> Result<(), AccountError> {
         let deleted = on_pool!(self, writer, |pool| {
-            sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+            let mut tx = pool
+                .begin()
+                .await
+                .map_err(failed("starting a revocation"))?;
+            let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
                 .bind(session)
                 .bind(user)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(failed("revoking a session"))?
-                .rows_affected()
+                .rows_affected();
+            tx.commit().await.map_err(failed("revoking a session"))?;
+            deleted
         });
         if deleted == 0 {
             return Err(AccountError::NotFound);

@@ -263,7 +263,9 @@ async fn commit_batch(storage: &Storage, shared: &Shared, batch: Vec<CommitReque
         })
         .collect();
     let started = Instant::now();
-    let mut outcome = storage.append_authored(&items).await;
+    let span = tracing::info_span!("commit", updates = batch.len(), bytes);
+    let mut outcome =
+        tracing::Instrument::instrument(storage.append_authored(&items), span.clone()).await;
     if outcome
         .as_ref()
         .is_err_and(crate::storage::StorageError::is_permission_denied)
@@ -271,7 +273,7 @@ async fn commit_batch(storage: &Storage, shared: &Shared, batch: Vec<CommitReque
         // A membership revoked between the author check and the insert makes PostgreSQL's
         // row-level security fail the whole transaction; once more, the check sees it.
         tracing::warn!("group commit refused by row-level security; retrying once");
-        outcome = storage.append_authored(&items).await;
+        outcome = tracing::Instrument::instrument(storage.append_authored(&items), span).await;
     }
     let elapsed = started.elapsed();
     drop(items);

@@ -71,6 +71,9 @@ pub struct ServerConfig {
     /// How long shutdown waits for clients to be told and commits to be flushed.
     pub shutdown_grace: Duration,
     pub accounts: crate::api::AccountsConfig,
+    /// A direct PostgreSQL URL for LISTEN when the relay's DATABASE_URL goes through a
+    /// transaction-mode pooler (which cannot hold a LISTEN session). `None`: the relay's pool.
+    pub listen_database_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -90,6 +93,7 @@ impl Default for ServerConfig {
             compact_after_updates: 1_000,
             shutdown_grace: Duration::from_secs(8),
             accounts: crate::api::AccountsConfig::default(),
+            listen_database_url: None,
         }
     }
 }

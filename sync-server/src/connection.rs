@@ -719,7 +719,10 @@ impl Session {
             return;
         };
         match sync_protocol::decode_awareness_update(update, &self.shared.config.frame_limits) {
-            Ok(entries) => channel.room.awareness(self.conn, update, entries),
+            Ok(entries) => {
+                channel.room.awareness(self.conn, update, entries);
+                self.shared.rooms.publish_awareness(board, update);
+            }
             Err(_) => self.shared.metrics.reject("malformed_awareness"),
         }
     }
@@ -735,7 +738,12 @@ impl Session {
         match sync {
             SyncMessage::Step1 { state_vector } => {
                 match sync_protocol::decode_state_vector_checked(&state_vector, &limits) {
-                    Ok(sv) => room.sync_step1(self.conn, &sv),
+                    Ok(sv) => {
+                        if !sv.is_empty() {
+                            self.shared.metrics.reconnects.inc();
+                        }
+                        room.sync_step1(self.conn, &sv);
+                    }
                     Err(e) => {
                         self.shared.metrics.reject("malformed_state_vector");
                         self.close_channel(board, &format!("malformed state vector: {e}"));
@@ -795,6 +803,7 @@ impl Session {
                             .metrics
                             .fanout_seconds
                             .observe(received.elapsed().as_secs_f64());
+                        self.shared.metrics.observe_update(board, &update);
                         let number = room.begin_commit();
                         // Queued here, in arrival order, so a client's updates commit in order.
                         let ticket = self

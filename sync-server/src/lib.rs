@@ -5,6 +5,8 @@
 //! - `connection`: one task per socket, both framings, limits, ordered acknowledgements;
 //! - `room`: the live copy of each open board and its fan-out;
 //! - `storage` and `commit`: PostgreSQL/SQLite persistence and the group-commit writer;
+//! - `cluster`: several relay instances on one PostgreSQL (commits and awareness by NOTIFY);
+//! - `otlp`: traces over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
 //! - `auth`: the pluggable verifier behind the protocol's Auth flow;
 //! - `accounts`, `api`, `revocation`: users, sessions, members and roles, the `/v1` JSON API,
 //!   and closing channels when a membership ends.
@@ -12,11 +14,14 @@
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod cluster;
 pub mod commit;
 pub mod config;
+pub mod conflicts;
 pub mod connection;
 pub mod metrics;
 pub mod openapi;
+pub mod otlp;
 pub mod revocation;
 pub mod room;
 pub mod server;

@@ -20,6 +20,8 @@ use sync_server::storage::Storage;
     about = "The Tack relay: Yjs-compatible sync with durable acknowledgements."
 )]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on (port 0 picks a free one)
     #[arg(long, env = "TACK_LISTEN", default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
@@ -63,6 +65,35 @@ struct Args {
     /// Log rows after a board's snapshot that trigger compaction
     #[arg(long, env = "TACK_COMPACT_AFTER", default_value_t = 1000)]
     compact_after: u64,
+    /// DATABASE_URL goes through a transaction-mode pooler (PgBouncer): no statement cache,
+    /// no migrations through it (use --migrate-database-url or `tack-server migrate`), and
+    /// LISTEN needs --listen-database-url
+    #[arg(long, env = "TACK_DATABASE_POOLER")]
+    database_pooler: bool,
+    /// A direct PostgreSQL URL (not through a pooler) for LISTEN: commits of other relay
+    /// instances and membership changes (default: DATABASE_URL)
+    #[arg(long, env = "TACK_LISTEN_DATABASE_URL")]
+    listen_database_url: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Bring the PostgreSQL schema up to date and exit (as the tables' owner:
+    /// --migrate-database-url, or DATABASE_URL)
+    Migrate,
+    /// Write one board as a single Yjs v1 update (its snapshot and log folded), e.g. for a
+    /// backup or to move a board; read as --as-user (a member) when row-level security
+    /// applies to the connecting role
+    ExportBoard {
+        /// The board id
+        board: String,
+        /// Output file (default: standard output)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Read as this user id (row-level security shows a board only to its members)
+        #[arg(long)]
+        as_user: Option<String>,
+    },
 }
 
 fn config(args: &Args) -> ServerConfig {
@@ -78,7 +109,55 @@ fn config(args: &Args) -> ServerConfig {
     config.limits.updates_per_second = args.updates_per_second;
     config.limits.max_connections_per_user = args.max_connections_per_user;
     config.accounts.session_lifetime = Duration::from_secs(args.session_days * 24 * 3600);
+    config.listen_database_url = args.listen_database_url.clone();
     config
+}
+
+/// `tack-server migrate` and `tack-server export-board`.
+async fn run_command(args: &Args, command: &Command) -> Result<()> {
+    match command {
+        Command::Migrate => {
+            let url = args
+                .migrate_database_url
+                .as_deref()
+                .or(args.database_url.as_deref())
+                .context("migrate needs --migrate-database-url or DATABASE_URL (PostgreSQL)")?;
+            Storage::migrate_postgres(url).await.context("migrating")?;
+            tracing::info!("schema is up to date");
+        }
+        Command::ExportBoard {
+            board,
+            out,
+            as_user,
+        } => {
+            let storage =
+                Storage::connect_with(args.database_url.as_deref(), &args.sqlite_path, false)
+                    .await
+                    .context("connecting to storage")?;
+            let stored = storage
+                .load_board_as(board, as_user.as_deref())
+                .await
+                .context("loading the board")?;
+            if stored.last_seq == 0 && stored.snapshot.is_none() {
+                anyhow::bail!("no board {board} (or not visible to this role/--as-user)");
+            }
+            let update = sync_server::cluster::fold_board(&stored)
+                .map_err(|detail| anyhow::anyhow!("folding board {board}: {detail}"))?;
+            match out {
+                Some(path) => std::fs::write(path, &update)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => std::io::Write::write_all(&mut std::io::stdout(), &update)
+                    .context("writing to standard output")?,
+            }
+            tracing::info!(
+                board,
+                bytes = update.len(),
+                up_to_seq = stored.last_seq,
+                "exported"
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -102,26 +181,64 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TACK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::Layer as _;
+    let otlp = match sync_server::otlp::OtlpConfig::from_env() {
+        Some(Ok(config)) => Some(config),
+        Some(Err(error)) => {
+            eprintln!("tack-server: {error}; not exporting traces");
+            None
+        }
+        None => None,
+    };
+    let (otlp_layer, otlp_guard) = otlp.map(sync_server::otlp::layer).unzip();
+    let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TACK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        );
+    // Traces: the relay's own spans (connection, board, commit), whatever the log level.
+    let traces = otlp_layer.map(|layer| {
+        layer.with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+            meta.is_span() && meta.target().starts_with("sync_server")
+        }))
+    });
+    tracing_subscriber::registry()
+        .with(logs)
+        .with(traces)
         .init();
+    let outcome = serve_or_run().await;
+    if let Some(guard) = otlp_guard {
+        guard.shutdown();
+    }
+    outcome
+}
+
+async fn serve_or_run() -> Result<()> {
     let args = Args::parse();
+    if let Some(command) = &args.command {
+        return run_command(&args, command).await;
+    }
     if let Some(owner_url) = &args.migrate_database_url {
         Storage::migrate_postgres(owner_url)
             .await
             .context("migrating with --migrate-database-url")?;
     }
-    let storage = Storage::connect_with(
-        args.database_url.as_deref(),
-        &args.sqlite_path,
-        args.migrate_database_url.is_none(),
-    )
-    .await
+    let storage = match (&args.database_url, args.database_pooler) {
+        (Some(url), true) => Storage::connect_pooled(url).await,
+        (_, true) => anyhow::bail!("--database-pooler needs a PostgreSQL DATABASE_URL"),
+        (url, false) => {
+            Storage::connect_with(
+                url.as_deref(),
+                &args.sqlite_path,
+                args.migrate_database_url.is_none(),
+            )
+            .await
+        }
+    }
     .context("connecting to storage")?;
     let verifier: Arc<dyn Verifier> = if args.insecure_allow_anonymous {
         for _ in 0..3 {

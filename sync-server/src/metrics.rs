@@ -34,6 +34,24 @@ pub struct Metrics {
     pub ack_seconds: Histogram,
     pub commit_batch_updates: Histogram,
     pub compactions: Counter,
+    /// From another instance's announcement (made inside its commit) to its arrival here.
+    pub cluster_notify_lag_seconds: Histogram,
+    /// Log rows other instances committed, as announced to this one.
+    pub cluster_rows_received: Counter,
+    /// Reads of the log after a missed or too-big announcement.
+    pub cluster_catch_ups: Counter,
+    /// Times the LISTEN connection was re-established.
+    pub cluster_listen_reconnects: Counter,
+    /// Group-commit transaction time.
+    pub commit_seconds: Histogram,
+    /// Board syncs that start from a non-empty state vector: a client coming back.
+    pub reconnects: Counter,
+    /// Concurrent writes to one task field (see `crate::conflicts`).
+    pub concurrent_field_writes: Counter,
+    /// Bytes received, by frame kind.
+    pub bytes_in_by_kind: Family<KindLabel, Counter>,
+    /// Where `observe_update` sends updates (set once at start).
+    pub conflict_feed: std::sync::OnceLock<crate::conflicts::ConflictFeed>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -60,6 +78,15 @@ impl Default for Metrics {
             ack_seconds: latency(),
             commit_batch_updates: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
             compactions: Counter::default(),
+            cluster_notify_lag_seconds: latency(),
+            cluster_rows_received: Counter::default(),
+            cluster_catch_ups: Counter::default(),
+            cluster_listen_reconnects: Counter::default(),
+            commit_seconds: latency(),
+            reconnects: Counter::default(),
+            concurrent_field_writes: Counter::default(),
+            bytes_in_by_kind: Family::default(),
+            conflict_feed: std::sync::OnceLock::new(),
             registry: Registry::default(),
         };
         registry.register(
@@ -119,6 +146,46 @@ impl Default for Metrics {
             "Board logs folded into snapshots",
             m.compactions.clone(),
         );
+        registry.register(
+            "cluster_notify_lag_seconds",
+            "Commit announcement to arrival at this instance",
+            m.cluster_notify_lag_seconds.clone(),
+        );
+        registry.register(
+            "cluster_rows_received",
+            "Log rows announced by other instances",
+            m.cluster_rows_received.clone(),
+        );
+        registry.register(
+            "cluster_catch_ups",
+            "Log reads after missed or oversized announcements",
+            m.cluster_catch_ups.clone(),
+        );
+        registry.register(
+            "cluster_listen_reconnects",
+            "LISTEN connections re-established",
+            m.cluster_listen_reconnects.clone(),
+        );
+        registry.register(
+            "commit_seconds",
+            "Group-commit transaction time",
+            m.commit_seconds.clone(),
+        );
+        registry.register(
+            "reconnects",
+            "Board syncs starting from a non-empty state vector (a client coming back)",
+            m.reconnects.clone(),
+        );
+        registry.register(
+            "concurrent_field_writes",
+            "Concurrent writes to one task field (conflicts), counted off the hot path",
+            m.concurrent_field_writes.clone(),
+        );
+        registry.register(
+            "bytes_received_by_kind",
+            "Bytes received in frames, by kind",
+            m.bytes_in_by_kind.clone(),
+        );
         Self { registry, ..m }
     }
 }
@@ -130,7 +197,18 @@ impl Metrics {
 
     pub fn frame_in(&self, kind: &'static str, bytes: usize) {
         self.frames_in.get_or_create(&KindLabel { kind }).inc();
+        self.bytes_in_by_kind
+            .get_or_create(&KindLabel { kind })
+            .inc_by(bytes as u64);
         self.bytes_in.inc_by(bytes as u64);
+    }
+
+    /// Hands an update a room integrated to the conflict counter (cheap: a copy and a
+    /// `try_send`).
+    pub fn observe_update(&self, board: &str, update: &[u8]) {
+        if let Some(feed) = self.conflict_feed.get() {
+            feed.observe(board, update);
+        }
     }
 
     /// The Prometheus text exposition.

@@ -22,12 +22,17 @@ pub fn spawn_listener(shared: &Arc<Shared>) -> Option<JoinHandle<()>> {
         return None;
     };
     let pool = pool.clone();
+    // Behind a transaction-mode pooler LISTEN needs its own direct connection.
+    let listen_url = shared.config.listen_database_url.clone();
     let changes = shared.membership.clone();
     let mut shutdown = shared.shutdown.clone();
     Some(tokio::spawn(async move {
         let mut listener = loop {
             let attempt = async {
-                let mut listener = PgListener::connect_with(&pool).await?;
+                let mut listener = match &listen_url {
+                    Some(url) => PgListener::connect(url).await?,
+                    None => PgListener::connect_with(&pool).await?,
+                };
                 listener.listen(CHANNEL).await?;
                 Ok::<_, sqlx::Error>(listener)
             };

@@ -154,6 +154,25 @@ struct RoomState {
     doc: Doc,
     subscribers: HashMap<ConnId, Subscriber>,
     awareness: HashMap<u64, AwarenessState>,
+    /// The board's log is in `doc` up to this seq (loaded, or announced by `crate::cluster`).
+    seq: i64,
+}
+
+/// Stands for another relay instance where a room needs a sender: it is no subscriber, so
+/// everything it sends reaches every local subscriber (connection ids start at 1).
+pub const REMOTE: ConnId = 0;
+
+/// What [`Room::apply_committed`] did with one row of the board's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    /// Applied (or recorded, for this instance's own rows) and the room's seq advanced.
+    Advanced,
+    /// The room already had it.
+    Known,
+    /// Rows before it are missing: read the log after [`Room::committed_seq`].
+    Gap,
+    /// The room is still loading.
+    NotLoaded,
 }
 
 /// Why an update was refused; the text is safe to send to the client.
@@ -189,6 +208,9 @@ pub struct Room {
     /// Log rows committed since the last compaction, and whether one is running.
     pub committed_since_compaction: AtomicUsize,
     pub compacting: AtomicBool,
+    /// The latest member who joined: `crate::cluster` reads the log as them (row-level
+    /// security shows a board only to its members).
+    pub reader: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Room {
@@ -210,6 +232,7 @@ impl Room {
             resolutions: watch::Sender::new(0),
             committed_since_compaction: AtomicUsize::new(0),
             compacting: AtomicBool::new(false),
+            reader: Mutex::new(None),
         }
     }
 
@@ -366,6 +389,101 @@ impl Room {
         self.push_to(sub, &awareness_body(&update));
     }
 
+    /// The room's whole document as one Yjs v1 update (`None` while loading).
+    pub fn encode_state(&self) -> Option<Vec<u8>> {
+        self.state().map(|state| {
+            state
+                .doc
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default())
+        })
+    }
+
+    /// The seq up to which the board's log is in the room (`None` while loading).
+    pub fn committed_seq(&self) -> Option<i64> {
+        self.state().map(|state| state.seq)
+    }
+
+    /// Takes row `seq` of the board's log, committed by some relay instance (announced by
+    /// `crate::cluster`). `bytes: None` means the room already holds it (this instance
+    /// accepted it); otherwise it is checked, applied and sent to every subscriber. Rows must
+    /// come in seq order: a later one is a `Gap`.
+    pub fn apply_committed(
+        &self,
+        seq: i64,
+        bytes: Option<&[u8]>,
+        limits: &UpdateLimits,
+    ) -> Committed {
+        let Some(mut state) = self.state() else {
+            return Committed::NotLoaded;
+        };
+        if seq <= state.seq {
+            return Committed::Known;
+        }
+        if seq > state.seq + 1 {
+            return Committed::Gap;
+        }
+        if let Some(bytes) = bytes {
+            if !self.apply_foreign(&state, bytes, limits) {
+                // Stored rows passed these checks when accepted; skip one that no longer
+                // does rather than stall the board.
+                tracing::warn!(board = %self.board, seq, "a committed row could not be applied");
+            }
+        }
+        state.seq = seq;
+        Committed::Advanced
+    }
+
+    /// Takes a compacted board's snapshot (covering the log up to `seq`) after this room fell
+    /// behind a compaction.
+    pub fn apply_snapshot(&self, seq: i64, bytes: &[u8], limits: &UpdateLimits) -> bool {
+        let Some(mut state) = self.state() else {
+            return false;
+        };
+        let Ok(update) = sync_protocol::decode_update_checked(bytes, limits) else {
+            return false;
+        };
+        let before = state.doc.transact().state_vector();
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            state.doc.transact_mut().apply_update(update)
+        }));
+        if !matches!(applied, Ok(Ok(()))) {
+            return false;
+        }
+        // Subscribers get only what the snapshot added, not the whole board again.
+        let diff = state.doc.transact().encode_diff_v1(&before);
+        self.broadcast(
+            &state,
+            REMOTE,
+            &sync_body(kind::SYNC, kind::SYNC_UPDATE, &diff),
+        );
+        state.seq = state.seq.max(seq);
+        true
+    }
+
+    /// Applies stored bytes (checked again before yrs sees them) and relays what they add.
+    fn apply_foreign(&self, state: &RoomState, bytes: &[u8], limits: &UpdateLimits) -> bool {
+        let Ok(update) = sync_protocol::decode_update_checked(bytes, limits) else {
+            return false;
+        };
+        let before = state.doc.transact().state_vector();
+        if !update.extends(&before) && update.delete_set().is_empty() {
+            return true;
+        }
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            state.doc.transact_mut().apply_update(update)
+        }));
+        if !matches!(applied, Ok(Ok(()))) {
+            return false;
+        }
+        self.broadcast(
+            state,
+            REMOTE,
+            &sync_body(kind::SYNC, kind::SYNC_UPDATE, bytes),
+        );
+        true
+    }
+
     /// Counts an accepted update until its commit resolves (see [`Rooms::commit_resolved`]);
     /// the number names that commit.
     pub fn begin_commit(&self) -> CommitNumber {
@@ -437,6 +555,8 @@ struct Durability {
 /// Every room of this relay instance.
 pub struct Rooms {
     map: Mutex<HashMap<String, Arc<Room>>>,
+    /// Other relay instances on the same PostgreSQL (set once at start; unset on SQLite).
+    pub cluster: std::sync::OnceLock<crate::cluster::Cluster>,
     storage: Storage,
     metrics: Arc<Metrics>,
     update_limits: UpdateLimits,
@@ -460,6 +580,7 @@ impl Rooms {
     pub fn new(storage: Storage, metrics: Arc<Metrics>, update_limits: UpdateLimits) -> Self {
         Self {
             map: Mutex::new(HashMap::new()),
+            cluster: std::sync::OnceLock::new(),
             storage,
             metrics,
             update_limits,
@@ -468,6 +589,23 @@ impl Rooms {
 
     pub fn open_rooms(&self) -> usize {
         lock(&self.map).len()
+    }
+
+    /// Tells other relay instances about a local client's awareness update.
+    pub fn publish_awareness(&self, board: &str, update: &[u8]) {
+        if let Some(cluster) = self.cluster.get() {
+            cluster.publish_awareness(board, update);
+        }
+    }
+
+    /// The board's room on this instance, if it is open.
+    pub fn get(&self, board: &str) -> Option<Arc<Room>> {
+        lock(&self.map).get(board).cloned()
+    }
+
+    /// Every open room.
+    pub fn all(&self) -> Vec<Arc<Room>> {
+        lock(&self.map).values().cloned().collect()
     }
 
     /// Adds a subscriber to a board's room, loading the board from storage if needed (as
@@ -489,7 +627,15 @@ impl Rooms {
             room.members.fetch_add(1, Ordering::SeqCst);
             room.clone()
         };
-        let loaded = room.state.get_or_try_init(|| self.load(board, user)).await;
+        let span = tracing::info_span!("board", board, loaded = tracing::field::Empty);
+        let loaded = room
+            .state
+            .get_or_try_init(|| {
+                span.record("loaded", true);
+                tracing::Instrument::instrument(self.load(board, user), span.clone())
+            })
+            .await;
+        drop(span);
         if let Err(e) = loaded {
             self.release(&room);
             return Err(e);
@@ -498,6 +644,9 @@ impl Rooms {
             state
                 .subscribers
                 .insert(conn, Subscriber { outbox, framing });
+            if let Some(user) = user {
+                *lock(&room.reader) = Some(user.to_owned());
+            }
         }
         Ok(room)
     }
@@ -523,6 +672,7 @@ impl Rooms {
             doc,
             subscribers: HashMap::new(),
             awareness: HashMap::new(),
+            seq: stored.last_seq,
         }))
     }
 
@@ -550,6 +700,7 @@ impl Rooms {
                         .collect();
                     let update = sync_protocol::encode_awareness_update(&entries);
                     room.broadcast(&state, conn, &awareness_body(&update));
+                    self.publish_awareness(&room.board, &update);
                 }
             }
         }

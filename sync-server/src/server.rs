@@ -130,6 +130,8 @@ impl std::fmt::Debug for Relay {
 
 impl Relay {
     pub fn new(storage: Storage, verifier: Arc<dyn Verifier>, config: ServerConfig) -> Self {
+        let instance = crate::cluster::new_instance_id();
+        let storage = storage.announcing_as(&instance);
         let metrics = Arc::new(Metrics::default());
         let (committer, commit_writer) =
             GroupCommitter::spawn(storage.clone(), config.commit.clone());
@@ -138,6 +140,9 @@ impl Relay {
             batch_metrics
                 .commit_batch_updates
                 .observe(report.updates as f64);
+            batch_metrics
+                .commit_seconds
+                .observe(report.elapsed.as_secs_f64());
         }));
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (membership, _) = broadcast::channel(1024);
@@ -146,6 +151,9 @@ impl Relay {
             metrics.clone(),
             config.update_limits.clone(),
         );
+        if let Some(cluster) = crate::cluster::start(&storage, instance) {
+            let _ = rooms.cluster.set(cluster);
+        }
         let shared = Arc::new(Shared {
             config,
             rooms,
@@ -161,6 +169,11 @@ impl Relay {
         });
         if let Some(listener) = crate::revocation::spawn_listener(&shared) {
             tracing::debug!(?listener, "listening for membership changes");
+        }
+        let feed = crate::conflicts::spawn(Arc::downgrade(&shared));
+        let _ = shared.metrics.conflict_feed.set(feed);
+        if let Some(listener) = crate::cluster::spawn_listener(&shared) {
+            tracing::debug!(?listener, "listening for other instances' commits");
         }
         Self {
             shared,
@@ -246,7 +259,10 @@ async fn mux_upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) ->
     if shutting_down(&shared) {
         return (StatusCode::SERVICE_UNAVAILABLE, "relay shutting down\n").into_response();
     }
-    configure(ws, &shared).on_upgrade(move |socket| connection::run_mux(socket, shared))
+    let span = tracing::info_span!("connection", framing = "mux");
+    configure(ws, &shared).on_upgrade(move |socket| {
+        tracing::Instrument::instrument(connection::run_mux(socket, shared), span)
+    })
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -298,7 +314,13 @@ async fn yws_upgrade(
     if let Some(protocol) = protocol {
         ws = ws.protocols([protocol.to_str().unwrap_or_default().to_owned()]);
     }
-    ws.on_upgrade(move |socket| connection::run_yws(socket, shared, board, grant, token))
+    let span = tracing::info_span!("connection", framing = "y-websocket", board = %board);
+    ws.on_upgrade(move |socket| {
+        tracing::Instrument::instrument(
+            connection::run_yws(socket, shared, board, grant, token),
+            span,
+        )
+    })
 }
 
 async fn readyz(State(shared): State<Arc<Shared>>) -> Response {

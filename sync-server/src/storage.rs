@@ -14,7 +14,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -149,6 +149,9 @@ pub enum CompactionOutcome {
 #[derive(Clone)]
 pub struct Storage {
     pub(crate) pools: Pools,
+    /// This relay instance's id when it announces its commits to other instances
+    /// (`crate::cluster`; PostgreSQL only).
+    pub(crate) announce_as: Option<std::sync::Arc<str>>,
 }
 
 #[derive(Clone)]
@@ -218,6 +221,36 @@ impl BeginWrite for SqlitePool {
     }
 }
 
+/// Sends `NOTIFY`s inside a transaction, so they are delivered if and only if it commits (and
+/// in commit order). SQLite has no other instances to tell.
+pub(crate) trait Announce {
+    async fn announce(&mut self, channel: &str, payloads: Vec<String>) -> Result<(), sqlx::Error>;
+}
+
+impl Announce for Transaction<'static, sqlx::Postgres> {
+    async fn announce(&mut self, channel: &str, payloads: Vec<String>) -> Result<(), sqlx::Error> {
+        if payloads.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+            .bind(channel)
+            .bind(payloads)
+            .execute(&mut **self)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Announce for Transaction<'static, sqlx::Sqlite> {
+    async fn announce(
+        &mut self,
+        _channel: &str,
+        _payloads: Vec<String>,
+    ) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+}
+
 impl Storage {
     /// Opens the database and brings its schema up to date.
     ///
@@ -273,11 +306,33 @@ impl Storage {
     }
 
     async fn connect_postgres(url: &str, migrate: bool) -> Result<Storage, StorageError> {
+        Self::connect_postgres_with(url, migrate, false).await
+    }
+
+    /// PostgreSQL through a transaction-mode pooler such as PgBouncer (not migrated: run
+    /// migrations on a direct URL). Every statement of the relay runs inside a transaction,
+    /// the only span a pooler keeps one server connection for; the statement cache is off
+    /// (the pooler must run `DEALLOCATE ALL` after each transaction:
+    /// `server_reset_query_always = 1`, see deploy/README.md).
+    pub async fn connect_pooled(url: &str) -> Result<Storage, StorageError> {
+        Self::connect_postgres_with(url, false, true).await
+    }
+
+    async fn connect_postgres_with(
+        url: &str,
+        migrate: bool,
+        pooled: bool,
+    ) -> Result<Storage, StorageError> {
         let backend = "postgres";
+        let mut options = PgConnectOptions::from_str(url)
+            .map_err(|source| StorageError::Connect { backend, source })?;
+        if pooled {
+            options = options.statement_cache_capacity(0);
+        }
         let pool = PgPoolOptions::new()
             .max_connections(POSTGRES_MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect(url)
+            .connect_with(options)
             .await
             .map_err(|source| StorageError::Connect { backend, source })?;
         // The migrator takes an advisory lock: relays starting together migrate once.
@@ -289,6 +344,7 @@ impl Storage {
         }
         Ok(Storage {
             pools: Pools::Postgres(pool),
+            announce_as: None,
         })
     }
 
@@ -326,6 +382,7 @@ impl Storage {
             .map_err(connect_error)?;
         Ok(Storage {
             pools: Pools::Sqlite { reader, writer },
+            announce_as: None,
         })
     }
 
@@ -442,6 +499,7 @@ impl Storage {
             items_by_board.entry(item.board).or_default().push(index);
         }
         let mut seqs: Vec<Option<i64>> = vec![None; batch.len()];
+        let mut announcements = Vec::new();
         on_pool!(self, writer, |pool| {
             let mut tx = pool
                 .begin_write()
@@ -499,6 +557,15 @@ impl Storage {
                 for (next_seq, &index) in (last_seq - count + 1..).zip(&allowed) {
                     seqs[index] = Some(next_seq);
                 }
+                if let Some(instance) = &self.announce_as {
+                    let rows = allowed.iter().map(|&index| batch[index].0.bytes);
+                    announcements.extend(crate::cluster::commit_payloads(
+                        instance,
+                        board,
+                        last_seq - count + 1,
+                        rows,
+                    ));
+                }
                 // Rows go in runs of one author (the acting user must be the row's author).
                 for run in allowed.chunk_by(|&a, &b| batch[a].1 == batch[b].1) {
                     tx.act_as(batch[run[0]].1)
@@ -523,6 +590,12 @@ impl Storage {
                     }
                 }
             }
+            tx.announce(
+                crate::cluster::UPDATES_CHANNEL,
+                std::mem::take(&mut announcements),
+            )
+            .await
+            .map_err(failed("announcing an append"))?;
             tx.commit().await.map_err(failed("committing an append"))?;
         });
         Ok(seqs)
@@ -531,14 +604,17 @@ impl Storage {
     /// How many log rows follow the snapshot (to decide when to compact).
     pub async fn tail_len(&self, board: &str) -> Result<u64, StorageError> {
         let count: i64 = on_pool!(self, reader, |pool| {
-            sqlx::query_scalar(
+            let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
+            let count = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM board_updates WHERE board_id = $1 AND seq > COALESCE( \
                      (SELECT up_to_seq FROM board_snapshots WHERE board_id = $1), 0)",
             )
             .bind(board)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await
-            .map_err(failed("counting the tail"))?
+            .map_err(failed("counting the tail"))?;
+            tx.commit().await.map_err(failed("ending a read"))?;
+            count
         });
         Ok(u64::try_from(count).unwrap_or(0))
     }
@@ -550,6 +626,17 @@ impl Storage {
         board: &str,
         after_seq: i64,
     ) -> Result<UpdatesAfter, StorageError> {
+        self.updates_after_as(board, after_seq, None).await
+    }
+
+    /// `updates_after` as `user`: on PostgreSQL, row-level security shows the rows only to the
+    /// board's members.
+    pub async fn updates_after_as(
+        &self,
+        board: &str,
+        after_seq: i64,
+        user: Option<&str>,
+    ) -> Result<UpdatesAfter, StorageError> {
         const AFTER: &str = "\
             SELECT CAST(0 AS BIGINT) AS kind, up_to_seq AS seq, NULL AS bytes \
               FROM board_snapshots WHERE board_id = $1 AND up_to_seq > $2 \
@@ -558,13 +645,16 @@ impl Storage {
              WHERE board_id = $1 AND seq > $2 \
             ORDER BY 1, 2";
         let rows = on_pool!(self, reader, |pool| {
-            sqlx::query(AFTER)
+            let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
+            tx.act_as(user).await.map_err(failed("setting the user"))?;
+            let rows = sqlx::query(AFTER)
                 .bind(board)
                 .bind(after_seq)
-                .fetch_all(pool)
+                .fetch_all(&mut *tx)
                 .await
-                .map_err(failed("reading updates"))?
-                .into_iter()
+                .map_err(failed("reading updates"))?;
+            tx.commit().await.map_err(failed("ending a read"))?;
+            rows.into_iter()
                 .map(|row| -> Result<(i64, i64, Option<Vec<u8>>), sqlx::Error> {
                     Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
                 })

@@ -13,13 +13,28 @@ use crate::support::{stored_keys, Backend, BackendKind, Client, BOTH};
 
 const BOARD: &str = "0190a000-0000-7000-8000-0000000000d0";
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
+pub(crate) struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
 }
 
-fn start_server(backend: &Backend) -> Server {
+/// A failing test must not leave relays running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The real binary on `backend`, anonymous, on 127.0.0.1:0.
+pub(crate) fn start_server(backend: &Backend) -> Server {
+    start_server_with(backend, &[])
+}
+
+/// `start_server` with extra environment variables.
+pub(crate) fn start_server_with(backend: &Backend, env: &[(&str, &str)]) -> Server {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tack-server"));
+    command.envs(env.iter().copied());
     command
         .args(["--listen", "127.0.0.1:0", "--insecure-allow-anonymous"])
         .arg("--sqlite-path")

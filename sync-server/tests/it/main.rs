@@ -1,10 +1,14 @@
 //! Integration tests of the relay: real sockets on 127.0.0.1, real PostgreSQL and SQLite.
 
 mod accounts;
+mod cluster;
 mod commit;
 mod durability;
 mod hostile;
 mod interop;
+mod metrics;
+mod pooler;
 mod relay;
 mod storage;
 mod support;
+mod traces;

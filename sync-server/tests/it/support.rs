@@ -58,6 +58,18 @@ impl Backend {
         }
     }
 
+    /// Another relay's view of the same database (its own temp dir; the database stays owned,
+    /// and dropped, by `self`).
+    pub fn sharing(&self) -> Backend {
+        let dir = test_support::temp_data_dir();
+        Backend {
+            database_url: self.database_url.clone(),
+            sqlite_path: dir.path().join("relay.sqlite3"),
+            _dir: dir,
+            _database: None,
+        }
+    }
+
     /// The URL the relay's role connects with: on PostgreSQL the superuser's login with the
     /// session switched to `tack_relay` at connection start (so row-level security applies);
     /// in production the relay logs in as a member of `tack_relay` instead.
@@ -141,7 +153,7 @@ impl TestRelay {
         Self::start_on(backend, storage, verifier, config).await
     }
 
-    async fn start_on(
+    pub async fn start_on(
         backend: Backend,
         storage: Storage,
         verifier: Arc<dyn Verifier>,
@@ -332,6 +344,14 @@ impl Client {
             log: Vec::new(),
             closed: None,
         }
+    }
+
+    /// A new connection to `addr` carrying this client's documents (as a client whose relay
+    /// went away reconnects elsewhere; `open` then re-sends whatever the relay lacks).
+    pub async fn reconnect_to(self, addr: SocketAddr) -> Self {
+        let mut client = Self::connect(addr).await;
+        client.docs = self.docs;
+        client
     }
 
     pub async fn send_raw(&mut self, bytes: Vec<u8>) {
