@@ -33,7 +33,9 @@ pub struct ConnectionLimits {
     pub rate_burst: u32,
     /// Open sockets one signed-in user may hold on this relay.
     pub max_connections_per_user: usize,
-    /// tungstenite buffers: its default read buffer is 128 KiB per connection.
+    /// tungstenite buffers: its default read buffer is 128 KiB per connection. The write
+    /// buffer gathers the frames the writer coalesces per wake-up (flushed at this size or
+    /// when the queue is empty); it is empty, and allocates nothing, until a frame is sent.
     pub read_buffer_bytes: usize,
     pub write_buffer_bytes: usize,
 }
@@ -55,7 +57,7 @@ impl Default for ConnectionLimits {
             rate_burst: 5_000,
             max_connections_per_user: 32,
             read_buffer_bytes: 4 * 1024,
-            write_buffer_bytes: 0,
+            write_buffer_bytes: 8 * 1024,
         }
     }
 }

@@ -118,13 +118,20 @@ impl Bucket {
     }
 }
 
+struct Acker {
+    queue: mpsc::Sender<Ack>,
+    task: JoinHandle<()>,
+}
+
 struct Session {
     shared: Arc<Shared>,
     conn: ConnId,
     framing: Framing,
     outbox: Outbox,
     control: mpsc::Sender<Message>,
-    acks: mpsc::Sender<Ack>,
+    /// The acknowledgement queue and its task, started by the first update: a socket that
+    /// only reads (most of them) never pays for either.
+    acker: Option<Acker>,
     channels: HashMap<String, Channel>,
     /// Frames for boards whose Auth has not succeeded yet.
     pending: HashMap<String, Vec<Bytes>>,
@@ -186,8 +193,6 @@ async fn run_connection(
     let (outbox, data_rx) = Outbox::new(limits.send_queue_frames, shared.metrics.clone());
     let (control, control_rx) = mpsc::channel::<Message>(8);
     let writer = tokio::spawn(write_loop(sink, data_rx, control_rx));
-    let (acks, ack_rx) = mpsc::channel::<Ack>(limits.send_queue_frames.max(1));
-    let acker = tokio::spawn(ack_loop(shared.clone(), framing, outbox.clone(), ack_rx));
 
     let mut session = Session {
         shared: shared.clone(),
@@ -195,7 +200,7 @@ async fn run_connection(
         framing,
         outbox: outbox.clone(),
         control: control.clone(),
-        acks,
+        acker: None,
         channels: HashMap::new(),
         pending: HashMap::new(),
         pending_frames: 0,
@@ -207,10 +212,10 @@ async fn run_connection(
     let mut membership = shared.membership.subscribe();
 
     if let Some((board, grant, token)) = single {
-        if let Err(ending) = session.join(&board, grant, token).await {
+        if let Err(ending) = Box::pin(session.join(&board, grant, token)).await {
             drop(control);
             drop(outbox);
-            finish(session, stream, acker, writer, Some(ending)).await;
+            Box::pin(finish(session, stream, writer, Some(ending))).await;
             return;
         }
         if let Some(channel) = session.channels.get(&board) {
@@ -251,7 +256,7 @@ async fn run_connection(
                 };
                 let mut ended = None;
                 for change in changes {
-                    if let Err(ending) = session.on_membership_change(&change).await {
+                    if let Err(ending) = Box::pin(session.on_membership_change(&change)).await {
                         ended = Some(ending);
                         break;
                     }
@@ -279,7 +284,7 @@ async fn run_connection(
                         break None;
                     }
                     Some(Ok(Message::Binary(bytes))) => {
-                        if let Err(ending) = session.on_frame(bytes).await {
+                        if let Err(ending) = Box::pin(session.on_frame(bytes)).await {
                             break Some(ending);
                         }
                     }
@@ -296,7 +301,9 @@ async fn run_connection(
     // Our own handles on the queues go now, so the writer ends as soon as the session's do.
     drop(control);
     drop(outbox);
-    finish(session, stream, acker, writer, ending).await;
+    // Boxed, like the frame handlers above: an idle connection's resting future stays small
+    // instead of reserving room for the largest handler (board loading, storage queries).
+    Box::pin(finish(session, stream, writer, ending)).await;
 }
 
 /// Closes a connection: leave every room, deliver the acknowledgements still owed (their
@@ -304,7 +311,6 @@ async fn run_connection(
 async fn finish(
     session: Session,
     mut stream: futures_util::stream::SplitStream<WebSocket>,
-    acker: JoinHandle<()>,
     writer: JoinHandle<()>,
     ending: Option<Ending>,
 ) {
@@ -313,7 +319,7 @@ async fn finish(
         shared,
         conn,
         channels,
-        acks,
+        acker,
         control,
         outbox,
         users,
@@ -336,9 +342,11 @@ async fn finish(
             }
         }
     }
-    drop(acks);
     let grace = shared.config.shutdown_grace;
-    let _ = tokio::time::timeout(grace, acker).await;
+    if let Some(Acker { queue, task }) = acker {
+        drop(queue);
+        let _ = tokio::time::timeout(grace, task).await;
+    }
     if let Some(ending) = ending {
         let close = CloseFrame {
             code: ending.code,
@@ -362,8 +370,14 @@ async fn finish(
     shared.metrics.connections.dec();
 }
 
+/// Most frames the writer takes from the queue per wake-up before it flushes them: enough to
+/// turn a burst into one write, few enough that a hot board cannot starve the pings.
+const MAX_FRAMES_PER_WRITE: usize = 256;
+
 /// Owns the socket's sending half: pings go ahead of data; a close goes after everything
-/// already queued (acknowledgements must not be overtaken by the close).
+/// already queued (acknowledgements must not be overtaken by the close). Every frame already
+/// queued when the writer wakes is fed to the socket's write buffer and flushed once: a burst
+/// of broadcasts costs one `write` instead of one per frame.
 async fn write_loop(
     mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
     mut data: mpsc::Receiver<Bytes>,
@@ -375,7 +389,7 @@ async fn write_loop(
             m = control.recv() => match m {
                 Some(Message::Close(close)) => {
                     while let Ok(bytes) = data.try_recv() {
-                        if sink.send(Message::Binary(bytes)).await.is_err() {
+                        if sink.feed(Message::Binary(bytes)).await.is_err() {
                             return;
                         }
                     }
@@ -390,7 +404,16 @@ async fn write_loop(
                 None => break,
             },
         };
-        if sink.send(message).await.is_err() {
+        if sink.feed(message).await.is_err() {
+            return;
+        }
+        for _ in 1..MAX_FRAMES_PER_WRITE {
+            let Ok(bytes) = data.try_recv() else { break };
+            if sink.feed(Message::Binary(bytes)).await.is_err() {
+                return;
+            }
+        }
+        if sink.flush().await.is_err() {
             return;
         }
     }
@@ -787,7 +810,7 @@ impl Session {
                                 room: room.clone(),
                                 commits,
                             };
-                            let _ = self.acks.send(ack).await;
+                            let _ = self.acks().send(ack).await;
                         }
                     }
                     Ok(Applied::Changed) => {
@@ -817,7 +840,7 @@ impl Session {
                                     room,
                                     ticket,
                                     ..
-                                })) = self.acks.send(ack).await
+                                })) = self.acks().send(ack).await
                                 {
                                     let shared = Arc::clone(&self.shared);
                                     tokio::spawn(async move {
@@ -956,9 +979,29 @@ impl Session {
         }
     }
 
-    async fn ack_now(&self, room: &Arc<Room>, applied: bool) {
+    /// The acknowledgement queue, starting it (and its task) on first use.
+    fn acks(&mut self) -> mpsc::Sender<Ack> {
+        if let Some(acker) = &self.acker {
+            return acker.queue.clone();
+        }
+        let capacity = self.limits().send_queue_frames.max(1);
+        let (queue, acks) = mpsc::channel::<Ack>(capacity);
+        let task = tokio::spawn(ack_loop(
+            self.shared.clone(),
+            self.framing,
+            self.outbox.clone(),
+            acks,
+        ));
+        self.acker = Some(Acker {
+            queue: queue.clone(),
+            task,
+        });
+        queue
+    }
+
+    async fn ack_now(&mut self, room: &Arc<Room>, applied: bool) {
         let _ = self
-            .acks
+            .acks()
             .send(Ack::Now {
                 room: room.clone(),
                 applied,
