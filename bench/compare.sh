@@ -13,11 +13,13 @@
 #   ack-1k, ack-5k, ack-20k      durable ack latency, 50 writers on 50 boards (Tack, PostgreSQL)
 #   throughput                   20 writers × 64 unacknowledged updates: durable updates/s
 #   capacity-50k, capacity-100k  idle authenticated, synced sockets from 10 source addresses
+#                                (any capacity-Nk works: N thousand sockets)
 #   boards                       10,000 boards over 5,000 multiplexed sockets
 #   storm                        5,000 synced clients, server restarted: time until all resynced
 #
 #   bash bench/compare.sh    # everything; writes the BENCHMARKS.md tables and benchmarks/*.svg
 #   SERVERS="tack y-websocket" SCENARIOS="fanout-100" DURATION=5 WRITE=0 bash bench/compare.sh
+#   TACK_SERVER=/path/to/older/tack-server SERVERS=tack WRITE=0 bash bench/compare.sh
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -60,6 +62,8 @@ done <bench/peers/versions.txt
 
 cargo build --release --locked -q -p sync-server -p tack-bench
 BIN="$CARGO_TARGET_DIR/release"
+# Another relay binary (e.g. a build of an older commit, for before/after figures).
+TACK_SERVER="${TACK_SERVER:-$BIN/tack-server}"
 
 SERVER_PID=""
 stop_server() {
@@ -93,7 +97,7 @@ start_server() {
                 createdb -h 127.0.0.1 -U postgres "$DB"
             fi
             DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" TACK_LOG=warn \
-                "${SERVER_CPU[@]}" "$BIN/tack-server" --listen "127.0.0.1:$PORT" \
+                "${SERVER_CPU[@]}" "$TACK_SERVER" --listen "127.0.0.1:$PORT" \
                 --insecure-allow-anonymous --updates-per-second 0 >>"$log.out" 2>>"$log.err" &
             SERVER_PID=$! FRAMING=mux ;;
         hocuspocus3 | hocuspocus4)
@@ -131,8 +135,7 @@ scenario_args() {
         ack-5k) echo "--scenario ack --writers 50 --boards 50 --rate 5000 $d" ;;
         ack-20k) echo "--scenario ack --writers 50 --boards 50 --rate 20000 $d" ;;
         throughput) echo "--scenario throughput --writers 20 --boards 20 --window 64 $d" ;;
-        capacity-50k) echo "--scenario capacity --clients 50000 --boards 100 --sources 10" ;;
-        capacity-100k) echo "--scenario capacity --clients 100000 --boards 100 --sources 10" ;;
+        capacity-*k) echo "--scenario capacity --clients ${1//[!0-9]/}000 --boards 100 --sources 10" ;;
         boards) echo "--scenario boards --clients 5000 --boards 10000 --sources 2" ;;
         storm) echo "--scenario storm --clients 5000 --boards 100 --sources 2" ;;
         *) echo "unknown scenario $1" >&2; exit 1 ;;

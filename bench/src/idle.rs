@@ -170,7 +170,10 @@ pub async fn run(args: &Args) -> Result<IdleReport> {
     let wait_until = Instant::now() + SYNC_WAIT;
     while connected + failed < clients {
         match tokio::time::timeout_at(wait_until, events.recv()).await {
-            Ok(Some(Event::Synced { latency, again: false })) => {
+            Ok(Some(Event::Synced {
+                latency,
+                again: false,
+            })) => {
                 connected += 1;
                 record(&mut handshake, latency);
             }

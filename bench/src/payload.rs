@@ -93,7 +93,11 @@ mod tests {
         let second = writer.edit(1_234_567_890_123, 200);
         assert_eq!(decode_and_extract(&first), Some(42));
         assert_eq!(decode_and_extract(&second), Some(1_234_567_890_123));
-        assert_eq!(extract_writer(&second), Some(3), "the writer's index rides along");
+        assert_eq!(
+            extract_writer(&second),
+            Some(3),
+            "the writer's index rides along"
+        );
         assert!(second.len() >= 200, "padding reaches the payload size");
 
         // A receiver applying both sees the latest value.
@@ -119,7 +123,10 @@ mod tests {
         assert_eq!(extract_timestamp(b"tackts:123"), None);
         assert_eq!(decode_and_extract(b"\xff\xff"), None);
         assert_eq!(embed_timestamp(7, 12, 0), "tackts:00000000000000000007:12:");
-        assert_eq!(extract_writer(b"tackts:00000000000000000007:12:xx"), Some(12));
+        assert_eq!(
+            extract_writer(b"tackts:00000000000000000007:12:xx"),
+            Some(12)
+        );
         assert_eq!(extract_writer(b"tackts:00000000000000000007"), None);
     }
 }

@@ -73,7 +73,10 @@ pub fn draw(chart: &Chart, path: &Path) -> Result<()> {
         .fold(0.0_f64, f64::max);
     let top = if max > 0.0 { max * 1.45 } else { 1.0 };
     let mut plot = ChartBuilder::on(&root)
-        .caption(format!("{} ({})", chart.metric, chart.unit), ("sans-serif", 18))
+        .caption(
+            format!("{} ({})", chart.metric, chart.unit),
+            ("sans-serif", 18),
+        )
         .margin(10)
         .x_label_area_size(28)
         .y_label_area_size(4)
@@ -86,7 +89,10 @@ pub fn draw(chart: &Chart, path: &Path) -> Result<()> {
     let fill = RGBColor(120, 160, 220).filled();
     plot.draw_series(chart.bars.iter().enumerate().map(|(row, bar)| {
         let y = (rows - 1 - row) as f64;
-        Rectangle::new([(0.0, y - 0.38), (bar.value.unwrap_or(0.0), y + 0.38)], fill)
+        Rectangle::new(
+            [(0.0, y - 0.38), (bar.value.unwrap_or(0.0), y + 0.38)],
+            fill,
+        )
     }))?;
     let text = ("sans-serif", 13).into_font();
     plot.draw_series(chart.bars.iter().enumerate().map(|(row, bar)| {
@@ -136,8 +142,8 @@ mod tests {
     #[test]
     fn a_chart_is_an_svg_naming_every_bar() {
         let dir = std::env::temp_dir().join(format!("tack-plot-test-{}", std::process::id()));
-        let written = draw_all("cpu\tµs\ttack\t2.5\ncpu\tµs\ty-websocket\t14\n", &dir)
-            .expect("charts drawn");
+        let written =
+            draw_all("cpu\tµs\ttack\t2.5\ncpu\tµs\ty-websocket\t14\n", &dir).expect("charts drawn");
         assert_eq!(written.len(), 1);
         let svg = std::fs::read_to_string(&written[0]).expect("svg written");
         assert!(svg.starts_with("<svg"), "{svg:.80}");

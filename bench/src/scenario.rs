@@ -38,7 +38,10 @@ pub enum Scenario {
 impl Scenario {
     /// Scenarios of idle connections (see [`crate::idle`]).
     pub fn is_idle(self) -> bool {
-        matches!(self, Scenario::Capacity | Scenario::Boards | Scenario::Storm)
+        matches!(
+            self,
+            Scenario::Capacity | Scenario::Boards | Scenario::Storm
+        )
     }
 }
 
@@ -167,12 +170,11 @@ fn plans(args: &Args, run_id: &str) -> Result<(Vec<ClientPlan>, usize)> {
                     // Writers spread evenly over each period instead of sending together.
                     phase: Duration::from_secs_f64(index as f64 / args.rate),
                 },
-                Scenario::Throughput
-                | Scenario::Capacity
-                | Scenario::Boards
-                | Scenario::Storm => Pace::Window {
-                    max_in_flight: args.window.max(1),
-                },
+                Scenario::Throughput | Scenario::Capacity | Scenario::Boards | Scenario::Storm => {
+                    Pace::Window {
+                        max_in_flight: args.window.max(1),
+                    }
+                }
             };
             ClientPlan {
                 index,

@@ -2,6 +2,7 @@
 //! update with SyncStatus only after it is committed.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,7 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use sync_protocol::{
     AuthMessage, AuthScope, MuxFrame, MuxMessage, SyncMessage, YwsMessage, PONG_BYTE,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::{interval_at, sleep_until, Instant as TokioInstant, MissedTickBehavior};
 
@@ -128,7 +129,8 @@ struct Session {
     conn: ConnId,
     framing: Framing,
     outbox: Outbox,
-    control: mpsc::Sender<Message>,
+    /// The close frame for the writer to send last (dropped unsent: the writer just ends).
+    close: oneshot::Sender<CloseFrame>,
     /// The acknowledgement queue and its task, started by the first update: a socket that
     /// only reads (most of them) never pays for either.
     acker: Option<Acker>,
@@ -145,61 +147,59 @@ struct Session {
 }
 
 /// Runs a multiplexed (`/sync`) connection until it closes.
-pub async fn run_mux(socket: WebSocket, shared: Arc<Shared>) {
-    run(socket, shared, Framing::Mux, None).await;
+pub fn run_mux(socket: WebSocket, shared: Arc<Shared>) -> impl Future<Output = ()> + Send {
+    start(socket, shared, Framing::Mux, None)
 }
 
 /// Runs a single-board y-websocket connection (already authorised at upgrade).
-pub async fn run_yws(
+pub fn run_yws(
     socket: WebSocket,
     shared: Arc<Shared>,
     board: String,
     grant: Grant,
     token: String,
-) {
-    run(
+) -> impl Future<Output = ()> + Send {
+    start(
         socket,
         shared,
         Framing::YWebsocket,
-        Some((board, grant, token)),
+        Some(Box::new((board, grant, token))),
     )
-    .await;
 }
 
-async fn run(
+/// The board a y-websocket connection was opened for, and its grant and token.
+type SingleBoard = Box<(String, Grant, String)>;
+
+/// Sets a connection up synchronously (split the socket, start its writer) and returns the
+/// future that serves it. That future lives as long as the connection, so it holds only what
+/// the loop needs, not the WebSocket handed over at upgrade: an idle connection's memory is
+/// mostly this future.
+fn start(
     socket: WebSocket,
     shared: Arc<Shared>,
     framing: Framing,
-    single: Option<(String, Grant, String)>,
-) {
+    single: Option<SingleBoard>,
+) -> impl Future<Output = ()> + Send {
     let conn = shared.next_connection_id();
     let span = tracing::debug_span!("connection", conn, ?framing);
-    tracing::Instrument::instrument(run_connection(socket, shared, framing, single, conn), span)
-        .await;
-}
-
-async fn run_connection(
-    socket: WebSocket,
-    shared: Arc<Shared>,
-    framing: Framing,
-    single: Option<(String, Grant, String)>,
-    conn: ConnId,
-) {
     shared.metrics.connections.inc();
     shared.metrics.connections_total.inc();
-    let limits = shared.config.limits.clone();
+    let limits = &shared.config.limits;
 
-    let (sink, mut stream) = socket.split();
+    let (sink, stream) = socket.split();
     let (outbox, data_rx) = Outbox::new(limits.send_queue_frames, shared.metrics.clone());
-    let (control, control_rx) = mpsc::channel::<Message>(8);
-    let writer = tokio::spawn(write_loop(sink, data_rx, control_rx));
+    // Pings and the close frame reach the writer through a Notify and a oneshot rather than a
+    // channel: an mpsc channel allocates a block of 32 slots up front, per connection.
+    let ping = Arc::new(Notify::new());
+    let (close, close_rx) = oneshot::channel::<CloseFrame>();
+    let writer = tokio::spawn(write_loop(sink, data_rx, ping.clone(), close_rx));
 
-    let mut session = Session {
+    let session = Session {
         shared: shared.clone(),
         conn,
         framing,
         outbox: outbox.clone(),
-        control: control.clone(),
+        close,
         acker: None,
         channels: HashMap::new(),
         pending: HashMap::new(),
@@ -209,11 +209,34 @@ async fn run_connection(
         update_rate: Bucket::new(limits.updates_per_second, limits.rate_burst),
         awareness_rate: Bucket::new(limits.awareness_per_second, limits.rate_burst),
     };
+    let future = run_connection(session, stream, writer, outbox, ping, single);
+    tracing::Instrument::instrument(future, span)
+}
+
+async fn run_connection(
+    mut session: Session,
+    mut stream: futures_util::stream::SplitStream<WebSocket>,
+    writer: JoinHandle<()>,
+    outbox: Outbox,
+    ping: Arc<Notify>,
+    single: Option<SingleBoard>,
+) {
+    let shared = session.shared.clone();
+    let framing = session.framing;
+    let conn = session.conn;
+    let (auth_timeout, ping_interval, idle_timeout) = {
+        let limits = &shared.config.limits;
+        (
+            limits.auth_timeout,
+            limits.ping_interval,
+            limits.idle_timeout,
+        )
+    };
     let mut membership = shared.membership.subscribe();
 
-    if let Some((board, grant, token)) = single {
+    if let Some(single) = single {
+        let (board, grant, token) = *single;
         if let Err(ending) = Box::pin(session.join(&board, grant, token)).await {
-            drop(control);
             drop(outbox);
             Box::pin(finish(session, stream, writer, Some(ending))).await;
             return;
@@ -225,12 +248,9 @@ async fn run_connection(
     }
 
     let mut shutdown = shared.shutdown.clone();
-    let auth_deadline = TokioInstant::now() + limits.auth_timeout;
+    let auth_deadline = TokioInstant::now() + auth_timeout;
     let mut last_heard = TokioInstant::now();
-    let mut pings = interval_at(
-        TokioInstant::now() + limits.ping_interval,
-        limits.ping_interval,
-    );
+    let mut pings = interval_at(TokioInstant::now() + ping_interval, ping_interval);
     pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
     let ending: Option<Ending> = loop {
@@ -266,10 +286,10 @@ async fn run_connection(
                 }
             }
             _ = pings.tick() => {
-                if last_heard.elapsed() > limits.idle_timeout {
+                if last_heard.elapsed() > idle_timeout {
                     break Some(Ending::new(close::GOING_AWAY, "idle timeout"));
                 }
-                let _ = control.try_send(Message::Ping(Bytes::new()));
+                ping.notify_one();
             }
             message = stream.next() => {
                 last_heard = TokioInstant::now();
@@ -298,8 +318,7 @@ async fn run_connection(
             }
         }
     };
-    // Our own handles on the queues go now, so the writer ends as soon as the session's do.
-    drop(control);
+    // Our own handle on the queue goes now, so the writer ends as soon as the session's do.
     drop(outbox);
     // Boxed, like the frame handlers above: an idle connection's resting future stays small
     // instead of reserving room for the largest handler (board loading, storage queries).
@@ -320,7 +339,7 @@ async fn finish(
         conn,
         channels,
         acker,
-        control,
+        close,
         outbox,
         users,
         ..
@@ -348,13 +367,13 @@ async fn finish(
         let _ = tokio::time::timeout(grace, task).await;
     }
     if let Some(ending) = ending {
-        let close = CloseFrame {
+        let _ = close.send(CloseFrame {
             code: ending.code,
             reason: ending.reason.into(),
-        };
-        let _ = control.send(Message::Close(Some(close))).await;
+        });
+    } else {
+        drop(close);
     }
-    drop(control);
     drop(outbox);
     let _ = tokio::time::timeout(grace, writer).await;
     if server_closed {
@@ -381,24 +400,25 @@ const MAX_FRAMES_PER_WRITE: usize = 256;
 async fn write_loop(
     mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
     mut data: mpsc::Receiver<Bytes>,
-    mut control: mpsc::Receiver<Message>,
+    ping: Arc<Notify>,
+    mut close: oneshot::Receiver<CloseFrame>,
 ) {
     loop {
         let message = tokio::select! {
             biased;
-            m = control.recv() => match m {
-                Some(Message::Close(close)) => {
+            close = &mut close => {
+                // Err: the session ended without a close frame of its own.
+                if let Ok(frame) = close {
                     while let Ok(bytes) = data.try_recv() {
                         if sink.feed(Message::Binary(bytes)).await.is_err() {
                             return;
                         }
                     }
-                    let _ = sink.send(Message::Close(close)).await;
-                    break;
+                    let _ = sink.send(Message::Close(Some(frame))).await;
                 }
-                Some(m) => m,
-                None => break,
-            },
+                break;
+            }
+            () = ping.notified() => Message::Ping(Bytes::new()),
             d = data.recv() => match d {
                 Some(bytes) => Message::Binary(bytes),
                 None => break,
