@@ -6,7 +6,7 @@
 # write is not (see compare.sh's CPU µs per delivery for that).
 #
 #   bash bench/callgrind.sh [SERVER_BINARY]     # default: the release tack-server
-#   CLIENTS=100 RATE=20 DURATION=5 OUT=dir bash bench/callgrind.sh
+#   CLIENTS=100 RATE=20 DURATION=20 OUT=dir bash bench/callgrind.sh
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ SERVER="${1:-$CARGO_TARGET_DIR/release/tack-server}"
 LOADGEN="$CARGO_TARGET_DIR/release/tack-loadgen"
 CLIENTS="${CLIENTS:-100}"
 RATE="${RATE:-20}"
-DURATION="${DURATION:-5}"
+DURATION="${DURATION:-20}"
 OUT="${OUT:-$(mktemp -d /tmp/tack-callgrind.XXXXXX)}"
 DB="tack_callgrind_$$"
 mkdir -p "$OUT"

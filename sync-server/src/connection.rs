@@ -213,116 +213,120 @@ fn start(
     tracing::Instrument::instrument(future, span)
 }
 
-async fn run_connection(
+fn run_connection(
     mut session: Session,
     mut stream: futures_util::stream::SplitStream<WebSocket>,
     writer: JoinHandle<()>,
     outbox: Outbox,
     ping: Arc<Notify>,
     single: Option<SingleBoard>,
-) {
-    let shared = session.shared.clone();
-    let framing = session.framing;
-    let conn = session.conn;
-    let (auth_timeout, ping_interval, idle_timeout) = {
-        let limits = &shared.config.limits;
-        (
-            limits.auth_timeout,
-            limits.ping_interval,
-            limits.idle_timeout,
-        )
-    };
-    let mut membership = shared.membership.subscribe();
+) -> impl Future<Output = ()> + Send {
+    // An async block rather than an async fn: rustc lays an async fn's arguments out twice in
+    // its future (as captures and as locals), and this future lives as long as the connection.
+    async move {
+        let shared = session.shared.clone();
+        let framing = session.framing;
+        let conn = session.conn;
+        let (auth_timeout, ping_interval, idle_timeout) = {
+            let limits = &shared.config.limits;
+            (
+                limits.auth_timeout,
+                limits.ping_interval,
+                limits.idle_timeout,
+            )
+        };
+        let mut membership = shared.membership.subscribe();
 
-    if let Some(single) = single {
-        let (board, grant, token) = *single;
-        if let Err(ending) = Box::pin(session.join(&board, grant, token)).await {
-            drop(outbox);
-            Box::pin(finish(session, stream, writer, Some(ending))).await;
-            return;
+        if let Some(single) = single {
+            let (board, grant, token) = *single;
+            if let Err(ending) = Box::pin(session.join(&board, grant, token)).await {
+                drop(outbox);
+                Box::pin(finish(session, stream, writer, Some(ending))).await;
+                return;
+            }
+            if let Some(channel) = session.channels.get(&board) {
+                channel.room.send_step1(conn);
+                channel.room.send_awareness(conn);
+            }
         }
-        if let Some(channel) = session.channels.get(&board) {
-            channel.room.send_step1(conn);
-            channel.room.send_awareness(conn);
-        }
+
+        let mut shutdown = shared.shutdown.clone();
+        let auth_deadline = TokioInstant::now() + auth_timeout;
+        let mut last_heard = TokioInstant::now();
+        let mut pings = interval_at(TokioInstant::now() + ping_interval, ping_interval);
+        pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+        let ending: Option<Ending> = loop {
+            let waiting_for_auth = session.channels.is_empty() && framing == Framing::Mux;
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => {
+                    break Some(Ending::new(close::SERVICE_RESTART, "relay restarting; reconnect"));
+                }
+                _ = outbox.wait_overflow() => {
+                    break Some(Ending::new(close::TRY_AGAIN_LATER, "too far behind; reconnect to resync"));
+                }
+                _ = sleep_until(auth_deadline), if waiting_for_auth => {
+                    shared.metrics.reject("auth_timeout");
+                    break Some(Ending::new(close::POLICY_VIOLATION, "no board authenticated in time"));
+                }
+                change = membership.recv() => {
+                    let changes = match change {
+                        Ok(change) => vec![change],
+                        // Missed some: re-check every channel.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => session.every_channel(),
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => Vec::new(),
+                    };
+                    let mut ended = None;
+                    for change in changes {
+                        if let Err(ending) = Box::pin(session.on_membership_change(&change)).await {
+                            ended = Some(ending);
+                            break;
+                        }
+                    }
+                    if ended.is_some() {
+                        break ended;
+                    }
+                }
+                _ = pings.tick() => {
+                    if last_heard.elapsed() > idle_timeout {
+                        break Some(Ending::new(close::GOING_AWAY, "idle timeout"));
+                    }
+                    ping.notify_one();
+                }
+                message = stream.next() => {
+                    last_heard = TokioInstant::now();
+                    match message {
+                        None => break None,
+                        Some(Err(error)) => {
+                            let text = error.to_string();
+                            if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
+                                shared.metrics.reject("oversize");
+                                break Some(Ending::new(close::MESSAGE_TOO_BIG, "message too big"));
+                            }
+                            break None;
+                        }
+                        Some(Ok(Message::Binary(bytes))) => {
+                            if let Err(ending) = Box::pin(session.on_frame(bytes)).await {
+                                break Some(ending);
+                            }
+                        }
+                        Some(Ok(Message::Text(_))) => {
+                            shared.metrics.reject("text_frame");
+                            break Some(Ending::new(close::INVALID_DATA, "binary frames only"));
+                        }
+                        Some(Ok(Message::Close(_))) => break None,
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    }
+                }
+            }
+        };
+        // Our own handle on the queue goes now, so the writer ends as soon as the session's do.
+        drop(outbox);
+        // Boxed, like the frame handlers above: an idle connection's resting future stays small
+        // instead of reserving room for the largest handler (board loading, storage queries).
+        Box::pin(finish(session, stream, writer, ending)).await;
     }
-
-    let mut shutdown = shared.shutdown.clone();
-    let auth_deadline = TokioInstant::now() + auth_timeout;
-    let mut last_heard = TokioInstant::now();
-    let mut pings = interval_at(TokioInstant::now() + ping_interval, ping_interval);
-    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
-
-    let ending: Option<Ending> = loop {
-        let waiting_for_auth = session.channels.is_empty() && framing == Framing::Mux;
-        tokio::select! {
-            biased;
-            _ = shutdown.changed() => {
-                break Some(Ending::new(close::SERVICE_RESTART, "relay restarting; reconnect"));
-            }
-            _ = outbox.wait_overflow() => {
-                break Some(Ending::new(close::TRY_AGAIN_LATER, "too far behind; reconnect to resync"));
-            }
-            _ = sleep_until(auth_deadline), if waiting_for_auth => {
-                shared.metrics.reject("auth_timeout");
-                break Some(Ending::new(close::POLICY_VIOLATION, "no board authenticated in time"));
-            }
-            change = membership.recv() => {
-                let changes = match change {
-                    Ok(change) => vec![change],
-                    // Missed some: re-check every channel.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => session.every_channel(),
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => Vec::new(),
-                };
-                let mut ended = None;
-                for change in changes {
-                    if let Err(ending) = Box::pin(session.on_membership_change(&change)).await {
-                        ended = Some(ending);
-                        break;
-                    }
-                }
-                if ended.is_some() {
-                    break ended;
-                }
-            }
-            _ = pings.tick() => {
-                if last_heard.elapsed() > idle_timeout {
-                    break Some(Ending::new(close::GOING_AWAY, "idle timeout"));
-                }
-                ping.notify_one();
-            }
-            message = stream.next() => {
-                last_heard = TokioInstant::now();
-                match message {
-                    None => break None,
-                    Some(Err(error)) => {
-                        let text = error.to_string();
-                        if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
-                            shared.metrics.reject("oversize");
-                            break Some(Ending::new(close::MESSAGE_TOO_BIG, "message too big"));
-                        }
-                        break None;
-                    }
-                    Some(Ok(Message::Binary(bytes))) => {
-                        if let Err(ending) = Box::pin(session.on_frame(bytes)).await {
-                            break Some(ending);
-                        }
-                    }
-                    Some(Ok(Message::Text(_))) => {
-                        shared.metrics.reject("text_frame");
-                        break Some(Ending::new(close::INVALID_DATA, "binary frames only"));
-                    }
-                    Some(Ok(Message::Close(_))) => break None,
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                }
-            }
-        }
-    };
-    // Our own handle on the queue goes now, so the writer ends as soon as the session's do.
-    drop(outbox);
-    // Boxed, like the frame handlers above: an idle connection's resting future stays small
-    // instead of reserving room for the largest handler (board loading, storage queries).
-    Box::pin(finish(session, stream, writer, ending)).await;
 }
 
 /// Closes a connection: leave every room, deliver the acknowledgements still owed (their
