@@ -1,12 +1,12 @@
 """Turns bench/compare.sh's runs (one JSON line each) into BENCHMARKS.md tables and a plot TSV.
 
-Usage: compare-report.py ROWS.jsonl PLOTS.tsv DATE CORES DURATION LOAD_BEFORE LOAD_AFTER PEERS
+Usage: compare-report.py ROWS.jsonl PLOTS.tsv DATE CORES DURATION LOAD_BEFORE LOAD_AFTER PEERS NOFILE
 """
 import json
 import math
 import sys
 
-rows_path, plots_path, date, cores, duration, load_before, load_after, peers = sys.argv[1:]
+rows_path, plots_path, date, cores, duration, load_before, load_after, peers, nofile = sys.argv[1:]
 runs = []
 for line in open(rows_path):
     run = json.loads(line)
@@ -27,7 +27,11 @@ def note(run):
     if r is None:
         return run["why"]
     ok = r.get("all_delivered", r.get("all_synced"))
-    return "" if ok and not r["errors"] else f"{len(r['errors'])} errors; exit {run['status']}: " + "; ".join(r["errors"][:1])[:160]
+    if ok and not r["errors"]:
+        return ""
+    missing = "" if ok else "not all delivered/synced; "
+    first = f": {r['errors'][0][:160]}" if r["errors"] else ""
+    return f"{missing}{len(r['errors'])} errors (first 10 kept); exit {run['status']}{first}"
 
 
 def ms(summary, key):
@@ -44,7 +48,8 @@ def plot(metric, unit, label, value):
 
 out = []
 out.append(f"Run {date} on {cores} cores, {duration} s of sending per timed scenario, load average "
-           f"before {load_before}, after {load_after}: `bash bench/compare.sh`. Peers: {peers}.")
+           f"before {load_before}, after {load_after}, descriptor limit {nofile} per process: "
+           f"`bash bench/compare.sh`. Peers: {peers}.")
 out.append("")
 
 fanout = [run for run in runs if run["scenario"].startswith("fanout")]

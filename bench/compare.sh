@@ -35,7 +35,8 @@ OUT="${OUT:-$(mktemp -d /tmp/tack-compare.XXXXXX)}"
 DB="tack_compare_$$"
 mkdir -p "$OUT" "$PEERS_DIR"
 # 100,000 sockets on each side of loopback: raise the descriptor limit (root may raise the hard
-# limit too); 10 source addresses each have the whole ephemeral port range.
+# limit too, unless a container withholds CAP_SYS_RESOURCE: then the hard limit caps capacity,
+# and the table says so); 10 source addresses each have the whole ephemeral port range.
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -203,7 +204,7 @@ TABLE="$OUT/compare.md"
 python3 bench/compare-report.py "$ROWS" "$OUT/plots.tsv" \
     "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$DURATION" "$LOAD_BEFORE" "$LOAD_AFTER" \
     "$(grep -v '^#' bench/peers/versions.txt | awk '{$1=$1; print}' | paste -sd';' | sed 's/;/; /g')" \
-    >"$TABLE"
+    "$(ulimit -n)" >"$TABLE"
 "$BIN/tack-plot" "$OUT/plots.tsv" "$OUT/plots" >/dev/null
 cat "$TABLE"
 if [[ $WRITE == 1 ]]; then

@@ -19,7 +19,8 @@ use tokio::time::{interval_at, sleep_until, Instant as TokioInstant, MissedTickB
 use crate::auth::{Access, Grant};
 use crate::commit::CommitTicket;
 use crate::room::{
-    frame, mux_prefix, Applied, CommitNumber, ConnId, Framing, Outbox, Room, RoomError,
+    frame, mux_prefix, Applied, CommitNumber, ConnId, Framing, Outbox, OutboxReceiver, Room,
+    RoomError,
 };
 use crate::server::{MembershipChange, Shared};
 
@@ -403,7 +404,7 @@ const MAX_FRAMES_PER_WRITE: usize = 256;
 /// of broadcasts costs one `write` instead of one per frame.
 async fn write_loop(
     mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
-    mut data: mpsc::Receiver<Bytes>,
+    mut data: OutboxReceiver,
     ping: Arc<Notify>,
     mut close: oneshot::Receiver<CloseFrame>,
 ) {
@@ -413,7 +414,7 @@ async fn write_loop(
             close = &mut close => {
                 // Err: the session ended without a close frame of its own.
                 if let Ok(frame) = close {
-                    while let Ok(bytes) = data.try_recv() {
+                    while let Some(bytes) = data.try_recv() {
                         if sink.feed(Message::Binary(bytes)).await.is_err() {
                             return;
                         }
@@ -432,7 +433,7 @@ async fn write_loop(
             return;
         }
         for _ in 1..MAX_FRAMES_PER_WRITE {
-            let Ok(bytes) = data.try_recv() else { break };
+            let Some(bytes) = data.try_recv() else { break };
             if sink.feed(Message::Binary(bytes)).await.is_err() {
                 return;
             }
