@@ -214,6 +214,10 @@ fn start(
     tracing::Instrument::instrument(future, span)
 }
 
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would store its arguments twice in this long-lived future"
+)]
 fn run_connection(
     mut session: Session,
     mut stream: futures_util::stream::SplitStream<WebSocket>,
