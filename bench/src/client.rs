@@ -20,7 +20,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, StateVector, Transact};
 
-use crate::payload::{decode_and_extract, Writer};
+use crate::payload::{decode_and_extract, extract_writer, Writer};
 use crate::stats::{new_histogram, record};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -100,6 +100,8 @@ pub struct Outcome {
     pub expected: u64,
     /// Updates that arrived without a decodable timestamp.
     pub undecodable: u64,
+    /// A writer's own updates sent back to it (not counted as deliveries).
+    pub echoes: u64,
     pub delivery: Histogram<u64>,
     pub ack: Histogram<u64>,
     pub error: Option<String>,
@@ -119,6 +121,7 @@ impl Outcome {
             delivered: 0,
             expected: 0,
             undecodable: 0,
+            echoes: 0,
             delivery: new_histogram(),
             ack: new_histogram(),
             error: None,
@@ -371,6 +374,10 @@ async fn drive(
             incoming = connection.next() => match incoming? {
                 Incoming::Sync(SyncMessage::Update { update }) => {
                     match decode_and_extract(&update) {
+                        // A server echoing our own update back: not a delivery.
+                        Some(_) if outcome.writer && extract_writer(&update) == Some(plan.index) => {
+                            outcome.echoes += 1;
+                        }
                         Some(sent_at) => {
                             outcome.delivered += 1;
                             let latency = shared.nanos_now().saturating_sub(sent_at);

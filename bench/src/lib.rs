@@ -4,9 +4,13 @@
 //! - [`stats`]: HDR histogram summaries (p50/p95/p99/max).
 //! - [`client`]: one WebSocket client per tokio task (multiplexed `/sync` or y-websocket).
 //! - [`scenario`]: fan-out, durable-ack latency and throughput runs, and their reports.
+//! - [`idle`]: connection capacity, many boards, reconnect storm.
+//! - [`plot`]: SVG bar charts of `bench/compare.sh` results.
 
 pub mod client;
+pub mod idle;
 pub mod payload;
+pub mod plot;
 pub mod scenario;
 pub mod spread;
 pub mod stats;

@@ -11,6 +11,14 @@ fn main() -> Result<()> {
         .enable_all()
         .build()
         .context("starting the tokio runtime")?;
+    if args.scenario.is_idle() {
+        let report = runtime.block_on(tack_bench::idle::run(&args))?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        if !report.all_synced {
+            std::process::exit(2);
+        }
+        return Ok(());
+    }
     let report = runtime.block_on(run(&args))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

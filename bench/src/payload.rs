@@ -10,9 +10,11 @@ use yrs::{Doc, Map, ReadTxn, Transact, Update};
 const MARKER: &[u8] = b"tackts:";
 const DIGITS: usize = 20;
 
-/// The map value: marker, timestamp, then `x` padding up to `payload_bytes` (if longer).
-pub fn embed_timestamp(nanos: u64, payload_bytes: usize) -> String {
-    let mut value = format!("tackts:{nanos:020}:");
+/// The map value: marker, timestamp, the writer's index, then `x` padding up to
+/// `payload_bytes` (if longer). The index lets a writer skip its own updates when a server
+/// echoes them back (Hocuspocus and the y-websocket server do): they are not deliveries.
+pub fn embed_timestamp(nanos: u64, writer: usize, payload_bytes: usize) -> String {
+    let mut value = format!("tackts:{nanos:020}:{writer}:");
     if value.len() < payload_bytes {
         value.extend(std::iter::repeat_n('x', payload_bytes - value.len()));
     }
@@ -28,6 +30,16 @@ pub fn extract_timestamp(bytes: &[u8]) -> Option<u64> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
+/// The writer index embedded after the timestamp, if any.
+pub fn extract_writer(bytes: &[u8]) -> Option<usize> {
+    let at = bytes
+        .windows(MARKER.len())
+        .position(|window| window == MARKER)?;
+    let rest = bytes.get(at + MARKER.len() + DIGITS + 1..)?;
+    let end = rest.iter().position(|b| *b == b':')?;
+    std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
+}
+
 /// Decodes an update as a client would (yrs v1) and returns its embedded send time.
 /// `None` if it does not decode or carries no timestamp (e.g. a handshake Step2).
 pub fn decode_and_extract(update: &[u8]) -> Option<u64> {
@@ -39,6 +51,7 @@ pub fn decode_and_extract(update: &[u8]) -> Option<u64> {
 pub struct Writer {
     doc: Doc,
     key: String,
+    index: usize,
 }
 
 impl Writer {
@@ -46,6 +59,7 @@ impl Writer {
         Self {
             doc: Doc::new(),
             key: format!("w{index}"),
+            index,
         }
     }
 
@@ -60,7 +74,7 @@ impl Writer {
         map.insert(
             &mut self.doc.transact_mut(),
             self.key.as_str(),
-            embed_timestamp(nanos, payload_bytes),
+            embed_timestamp(nanos, self.index, payload_bytes),
         );
         self.doc.transact().encode_diff_v1(&before)
     }
@@ -79,6 +93,11 @@ mod tests {
         let second = writer.edit(1_234_567_890_123, 200);
         assert_eq!(decode_and_extract(&first), Some(42));
         assert_eq!(decode_and_extract(&second), Some(1_234_567_890_123));
+        assert_eq!(
+            extract_writer(&second),
+            Some(3),
+            "the writer's index rides along"
+        );
         assert!(second.len() >= 200, "padding reaches the payload size");
 
         // A receiver applying both sees the latest value.
@@ -103,6 +122,11 @@ mod tests {
         assert_eq!(extract_timestamp(b"no marker here"), None);
         assert_eq!(extract_timestamp(b"tackts:123"), None);
         assert_eq!(decode_and_extract(b"\xff\xff"), None);
-        assert_eq!(embed_timestamp(7, 0), "tackts:00000000000000000007:");
+        assert_eq!(embed_timestamp(7, 12, 0), "tackts:00000000000000000007:12:");
+        assert_eq!(
+            extract_writer(b"tackts:00000000000000000007:12:xx"),
+            Some(12)
+        );
+        assert_eq!(extract_writer(b"tackts:00000000000000000007"), None);
     }
 }

@@ -26,6 +26,23 @@ pub enum Scenario {
     Ack,
     /// W writers keeping a window of unacknowledged updates: sustained acked updates/s.
     Throughput,
+    /// N idle authenticated, synced connections: time to open them, server RSS per socket.
+    Capacity,
+    /// N sockets sharing B boards (B/N each, multiplexed): time to open, server RSS.
+    Boards,
+    /// N synced clients; the server is restarted (by the caller, once `--ready-file` exists):
+    /// time from the first close until every client has synced again.
+    Storm,
+}
+
+impl Scenario {
+    /// Scenarios of idle connections (see [`crate::idle`]).
+    pub fn is_idle(self) -> bool {
+        matches!(
+            self,
+            Scenario::Capacity | Scenario::Boards | Scenario::Storm
+        )
+    }
 }
 
 #[derive(Debug, Clone, clap::Parser)]
@@ -77,6 +94,21 @@ pub struct Args {
     pub also_urls: Vec<String>,
     #[arg(long, value_enum, default_value_t = crate::spread::Spread::All)]
     pub spread: crate::spread::Spread,
+    /// Source addresses 127.0.0.1..=127.0.0.N the idle scenarios connect from
+    #[arg(long, default_value_t = 1)]
+    pub sources: usize,
+    /// The server's process id: idle scenarios report its RSS per connection
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Storm: file written once every client has synced (the caller then restarts the server)
+    #[arg(long)]
+    pub ready_file: Option<std::path::PathBuf>,
+    /// Idle scenarios: seconds to hold the connections open after they have synced
+    #[arg(long, default_value_t = 2.0)]
+    pub hold: f64,
+    /// Idle scenarios: handshakes in progress at once
+    #[arg(long, default_value_t = 256)]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -101,6 +133,8 @@ pub struct Report {
     pub clients_complete: usize,
     pub all_delivered: bool,
     pub undecodable: u64,
+    /// Writers' own updates the server sent back to them (ignored).
+    pub echoes: u64,
     pub delivery_latency: Summary,
     pub acked: u64,
     pub rejected: u64,
@@ -123,6 +157,9 @@ fn plans(args: &Args, run_id: &str) -> Result<(Vec<ClientPlan>, usize)> {
         Scenario::Ack | Scenario::Throughput => {
             (args.writers, args.boards.unwrap_or(args.writers).max(1))
         }
+        Scenario::Capacity | Scenario::Boards | Scenario::Storm => {
+            bail!("idle scenarios run through tack_bench::idle::run")
+        }
     };
     if clients > 20_000 {
         bail!("at most 20,000 clients");
@@ -138,9 +175,11 @@ fn plans(args: &Args, run_id: &str) -> Result<(Vec<ClientPlan>, usize)> {
                     // Writers spread evenly over each period instead of sending together.
                     phase: Duration::from_secs_f64(index as f64 / args.rate),
                 },
-                Scenario::Throughput => Pace::Window {
-                    max_in_flight: args.window.max(1),
-                },
+                Scenario::Throughput | Scenario::Capacity | Scenario::Boards | Scenario::Storm => {
+                    Pace::Window {
+                        max_in_flight: args.window.max(1),
+                    }
+                }
             };
             ClientPlan {
                 index,
@@ -250,6 +289,7 @@ fn report(args: &Args, boards: usize, clients: usize, outcomes: Vec<Outcome>) ->
         all_delivered: clients_complete == clients
             && (!acks || sum(|o| o.acked) == sum(|o| o.sent)),
         undecodable: sum(|o| o.undecodable),
+        echoes: sum(|o| o.echoes),
         delivery_latency: summarize(&delivery),
         acked: sum(|o| o.acked),
         rejected: sum(|o| o.rejected),

@@ -2,6 +2,7 @@
 //! update with SyncStatus only after it is committed.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,14 +12,15 @@ use futures_util::{SinkExt, StreamExt};
 use sync_protocol::{
     AuthMessage, AuthScope, MuxFrame, MuxMessage, SyncMessage, YwsMessage, PONG_BYTE,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::{interval_at, sleep_until, Instant as TokioInstant, MissedTickBehavior};
 
 use crate::auth::{Access, Grant};
 use crate::commit::CommitTicket;
 use crate::room::{
-    frame, mux_prefix, Applied, CommitNumber, ConnId, Framing, Outbox, Room, RoomError,
+    frame, mux_prefix, Applied, CommitNumber, ConnId, Framing, Outbox, OutboxReceiver, Room,
+    RoomError,
 };
 use crate::server::{MembershipChange, Shared};
 
@@ -118,13 +120,21 @@ impl Bucket {
     }
 }
 
+struct Acker {
+    queue: mpsc::Sender<Ack>,
+    task: JoinHandle<()>,
+}
+
 struct Session {
     shared: Arc<Shared>,
     conn: ConnId,
     framing: Framing,
     outbox: Outbox,
-    control: mpsc::Sender<Message>,
-    acks: mpsc::Sender<Ack>,
+    /// The close frame for the writer to send last (dropped unsent: the writer just ends).
+    close: oneshot::Sender<CloseFrame>,
+    /// The acknowledgement queue and its task, started by the first update: a socket that
+    /// only reads (most of them) never pays for either.
+    acker: Option<Acker>,
     channels: HashMap<String, Channel>,
     /// Frames for boards whose Auth has not succeeded yet.
     pending: HashMap<String, Vec<Bytes>>,
@@ -138,64 +148,60 @@ struct Session {
 }
 
 /// Runs a multiplexed (`/sync`) connection until it closes.
-pub async fn run_mux(socket: WebSocket, shared: Arc<Shared>) {
-    run(socket, shared, Framing::Mux, None).await;
+pub fn run_mux(socket: WebSocket, shared: Arc<Shared>) -> impl Future<Output = ()> + Send {
+    start(socket, shared, Framing::Mux, None)
 }
 
 /// Runs a single-board y-websocket connection (already authorised at upgrade).
-pub async fn run_yws(
+pub fn run_yws(
     socket: WebSocket,
     shared: Arc<Shared>,
     board: String,
     grant: Grant,
     token: String,
-) {
-    run(
+) -> impl Future<Output = ()> + Send {
+    start(
         socket,
         shared,
         Framing::YWebsocket,
-        Some((board, grant, token)),
+        Some(Box::new((board, grant, token))),
     )
-    .await;
 }
 
-async fn run(
+/// The board a y-websocket connection was opened for, and its grant and token.
+type SingleBoard = Box<(String, Grant, String)>;
+
+/// Sets a connection up synchronously (split the socket, start its writer) and returns the
+/// future that serves it. That future lives as long as the connection, so it holds only what
+/// the loop needs, not the WebSocket handed over at upgrade: an idle connection's memory is
+/// mostly this future.
+fn start(
     socket: WebSocket,
     shared: Arc<Shared>,
     framing: Framing,
-    single: Option<(String, Grant, String)>,
-) {
+    single: Option<SingleBoard>,
+) -> impl Future<Output = ()> + Send {
     let conn = shared.next_connection_id();
     let span = tracing::debug_span!("connection", conn, ?framing);
-    tracing::Instrument::instrument(run_connection(socket, shared, framing, single, conn), span)
-        .await;
-}
-
-async fn run_connection(
-    socket: WebSocket,
-    shared: Arc<Shared>,
-    framing: Framing,
-    single: Option<(String, Grant, String)>,
-    conn: ConnId,
-) {
     shared.metrics.connections.inc();
     shared.metrics.connections_total.inc();
-    let limits = shared.config.limits.clone();
+    let limits = &shared.config.limits;
 
-    let (sink, mut stream) = socket.split();
+    let (sink, stream) = socket.split();
     let (outbox, data_rx) = Outbox::new(limits.send_queue_frames, shared.metrics.clone());
-    let (control, control_rx) = mpsc::channel::<Message>(8);
-    let writer = tokio::spawn(write_loop(sink, data_rx, control_rx));
-    let (acks, ack_rx) = mpsc::channel::<Ack>(limits.send_queue_frames.max(1));
-    let acker = tokio::spawn(ack_loop(shared.clone(), framing, outbox.clone(), ack_rx));
+    // Pings and the close frame reach the writer through a Notify and a oneshot rather than a
+    // channel: an mpsc channel allocates a block of 32 slots up front, per connection.
+    let ping = Arc::new(Notify::new());
+    let (close, close_rx) = oneshot::channel::<CloseFrame>();
+    let writer = tokio::spawn(write_loop(sink, data_rx, ping.clone(), close_rx));
 
-    let mut session = Session {
+    let session = Session {
         shared: shared.clone(),
         conn,
         framing,
         outbox: outbox.clone(),
-        control: control.clone(),
-        acks,
+        close,
+        acker: None,
         channels: HashMap::new(),
         pending: HashMap::new(),
         pending_frames: 0,
@@ -204,99 +210,128 @@ async fn run_connection(
         update_rate: Bucket::new(limits.updates_per_second, limits.rate_burst),
         awareness_rate: Bucket::new(limits.awareness_per_second, limits.rate_burst),
     };
-    let mut membership = shared.membership.subscribe();
+    let future = run_connection(session, stream, writer, outbox, ping, single);
+    tracing::Instrument::instrument(future, span)
+}
 
-    if let Some((board, grant, token)) = single {
-        if let Err(ending) = session.join(&board, grant, token).await {
-            drop(control);
-            drop(outbox);
-            finish(session, stream, acker, writer, Some(ending)).await;
-            return;
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would store its arguments twice in this long-lived future"
+)]
+fn run_connection(
+    mut session: Session,
+    mut stream: futures_util::stream::SplitStream<WebSocket>,
+    writer: JoinHandle<()>,
+    outbox: Outbox,
+    ping: Arc<Notify>,
+    single: Option<SingleBoard>,
+) -> impl Future<Output = ()> + Send {
+    // An async block rather than an async fn: rustc lays an async fn's arguments out twice in
+    // its future (as captures and as locals), and this future lives as long as the connection.
+    async move {
+        let shared = session.shared.clone();
+        let framing = session.framing;
+        let conn = session.conn;
+        let (auth_timeout, ping_interval, idle_timeout) = {
+            let limits = &shared.config.limits;
+            (
+                limits.auth_timeout,
+                limits.ping_interval,
+                limits.idle_timeout,
+            )
+        };
+        let mut membership = shared.membership.subscribe();
+
+        if let Some(single) = single {
+            let (board, grant, token) = *single;
+            if let Err(ending) = Box::pin(session.join(&board, grant, token)).await {
+                drop(outbox);
+                Box::pin(finish(session, stream, writer, Some(ending))).await;
+                return;
+            }
+            if let Some(channel) = session.channels.get(&board) {
+                channel.room.send_step1(conn);
+                channel.room.send_awareness(conn);
+            }
         }
-        if let Some(channel) = session.channels.get(&board) {
-            channel.room.send_step1(conn);
-            channel.room.send_awareness(conn);
-        }
+
+        let mut shutdown = shared.shutdown.clone();
+        let auth_deadline = TokioInstant::now() + auth_timeout;
+        let mut last_heard = TokioInstant::now();
+        let mut pings = interval_at(TokioInstant::now() + ping_interval, ping_interval);
+        pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+        let ending: Option<Ending> = loop {
+            let waiting_for_auth = session.channels.is_empty() && framing == Framing::Mux;
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => {
+                    break Some(Ending::new(close::SERVICE_RESTART, "relay restarting; reconnect"));
+                }
+                _ = outbox.wait_overflow() => {
+                    break Some(Ending::new(close::TRY_AGAIN_LATER, "too far behind; reconnect to resync"));
+                }
+                _ = sleep_until(auth_deadline), if waiting_for_auth => {
+                    shared.metrics.reject("auth_timeout");
+                    break Some(Ending::new(close::POLICY_VIOLATION, "no board authenticated in time"));
+                }
+                change = membership.recv() => {
+                    let changes = match change {
+                        Ok(change) => vec![change],
+                        // Missed some: re-check every channel.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => session.every_channel(),
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => Vec::new(),
+                    };
+                    let mut ended = None;
+                    for change in changes {
+                        if let Err(ending) = Box::pin(session.on_membership_change(&change)).await {
+                            ended = Some(ending);
+                            break;
+                        }
+                    }
+                    if ended.is_some() {
+                        break ended;
+                    }
+                }
+                _ = pings.tick() => {
+                    if last_heard.elapsed() > idle_timeout {
+                        break Some(Ending::new(close::GOING_AWAY, "idle timeout"));
+                    }
+                    ping.notify_one();
+                }
+                message = stream.next() => {
+                    last_heard = TokioInstant::now();
+                    match message {
+                        None => break None,
+                        Some(Err(error)) => {
+                            let text = error.to_string();
+                            if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
+                                shared.metrics.reject("oversize");
+                                break Some(Ending::new(close::MESSAGE_TOO_BIG, "message too big"));
+                            }
+                            break None;
+                        }
+                        Some(Ok(Message::Binary(bytes))) => {
+                            if let Err(ending) = Box::pin(session.on_frame(bytes)).await {
+                                break Some(ending);
+                            }
+                        }
+                        Some(Ok(Message::Text(_))) => {
+                            shared.metrics.reject("text_frame");
+                            break Some(Ending::new(close::INVALID_DATA, "binary frames only"));
+                        }
+                        Some(Ok(Message::Close(_))) => break None,
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    }
+                }
+            }
+        };
+        // Our own handle on the queue goes now, so the writer ends as soon as the session's do.
+        drop(outbox);
+        // Boxed, like the frame handlers above: an idle connection's resting future stays small
+        // instead of reserving room for the largest handler (board loading, storage queries).
+        Box::pin(finish(session, stream, writer, ending)).await;
     }
-
-    let mut shutdown = shared.shutdown.clone();
-    let auth_deadline = TokioInstant::now() + limits.auth_timeout;
-    let mut last_heard = TokioInstant::now();
-    let mut pings = interval_at(
-        TokioInstant::now() + limits.ping_interval,
-        limits.ping_interval,
-    );
-    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
-
-    let ending: Option<Ending> = loop {
-        let waiting_for_auth = session.channels.is_empty() && framing == Framing::Mux;
-        tokio::select! {
-            biased;
-            _ = shutdown.changed() => {
-                break Some(Ending::new(close::SERVICE_RESTART, "relay restarting; reconnect"));
-            }
-            _ = outbox.wait_overflow() => {
-                break Some(Ending::new(close::TRY_AGAIN_LATER, "too far behind; reconnect to resync"));
-            }
-            _ = sleep_until(auth_deadline), if waiting_for_auth => {
-                shared.metrics.reject("auth_timeout");
-                break Some(Ending::new(close::POLICY_VIOLATION, "no board authenticated in time"));
-            }
-            change = membership.recv() => {
-                let changes = match change {
-                    Ok(change) => vec![change],
-                    // Missed some: re-check every channel.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => session.every_channel(),
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => Vec::new(),
-                };
-                let mut ended = None;
-                for change in changes {
-                    if let Err(ending) = session.on_membership_change(&change).await {
-                        ended = Some(ending);
-                        break;
-                    }
-                }
-                if ended.is_some() {
-                    break ended;
-                }
-            }
-            _ = pings.tick() => {
-                if last_heard.elapsed() > limits.idle_timeout {
-                    break Some(Ending::new(close::GOING_AWAY, "idle timeout"));
-                }
-                let _ = control.try_send(Message::Ping(Bytes::new()));
-            }
-            message = stream.next() => {
-                last_heard = TokioInstant::now();
-                match message {
-                    None => break None,
-                    Some(Err(error)) => {
-                        let text = error.to_string();
-                        if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
-                            shared.metrics.reject("oversize");
-                            break Some(Ending::new(close::MESSAGE_TOO_BIG, "message too big"));
-                        }
-                        break None;
-                    }
-                    Some(Ok(Message::Binary(bytes))) => {
-                        if let Err(ending) = session.on_frame(bytes).await {
-                            break Some(ending);
-                        }
-                    }
-                    Some(Ok(Message::Text(_))) => {
-                        shared.metrics.reject("text_frame");
-                        break Some(Ending::new(close::INVALID_DATA, "binary frames only"));
-                    }
-                    Some(Ok(Message::Close(_))) => break None,
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                }
-            }
-        }
-    };
-    // Our own handles on the queues go now, so the writer ends as soon as the session's do.
-    drop(control);
-    drop(outbox);
-    finish(session, stream, acker, writer, ending).await;
 }
 
 /// Closes a connection: leave every room, deliver the acknowledgements still owed (their
@@ -304,7 +339,6 @@ async fn run_connection(
 async fn finish(
     session: Session,
     mut stream: futures_util::stream::SplitStream<WebSocket>,
-    acker: JoinHandle<()>,
     writer: JoinHandle<()>,
     ending: Option<Ending>,
 ) {
@@ -313,8 +347,8 @@ async fn finish(
         shared,
         conn,
         channels,
-        acks,
-        control,
+        acker,
+        close,
         outbox,
         users,
         ..
@@ -336,17 +370,19 @@ async fn finish(
             }
         }
     }
-    drop(acks);
     let grace = shared.config.shutdown_grace;
-    let _ = tokio::time::timeout(grace, acker).await;
+    if let Some(Acker { queue, task }) = acker {
+        drop(queue);
+        let _ = tokio::time::timeout(grace, task).await;
+    }
     if let Some(ending) = ending {
-        let close = CloseFrame {
+        let _ = close.send(CloseFrame {
             code: ending.code,
             reason: ending.reason.into(),
-        };
-        let _ = control.send(Message::Close(Some(close))).await;
+        });
+    } else {
+        drop(close);
     }
-    drop(control);
     drop(outbox);
     let _ = tokio::time::timeout(grace, writer).await;
     if server_closed {
@@ -362,35 +398,51 @@ async fn finish(
     shared.metrics.connections.dec();
 }
 
+/// Most frames the writer takes from the queue per wake-up before it flushes them: enough to
+/// turn a burst into one write, few enough that a hot board cannot starve the pings.
+const MAX_FRAMES_PER_WRITE: usize = 256;
+
 /// Owns the socket's sending half: pings go ahead of data; a close goes after everything
-/// already queued (acknowledgements must not be overtaken by the close).
+/// already queued (acknowledgements must not be overtaken by the close). Every frame already
+/// queued when the writer wakes is fed to the socket's write buffer and flushed once: a burst
+/// of broadcasts costs one `write` instead of one per frame.
 async fn write_loop(
     mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
-    mut data: mpsc::Receiver<Bytes>,
-    mut control: mpsc::Receiver<Message>,
+    mut data: OutboxReceiver,
+    ping: Arc<Notify>,
+    mut close: oneshot::Receiver<CloseFrame>,
 ) {
     loop {
         let message = tokio::select! {
             biased;
-            m = control.recv() => match m {
-                Some(Message::Close(close)) => {
-                    while let Ok(bytes) = data.try_recv() {
-                        if sink.send(Message::Binary(bytes)).await.is_err() {
+            close = &mut close => {
+                // Err: the session ended without a close frame of its own.
+                if let Ok(frame) = close {
+                    while let Some(bytes) = data.try_recv() {
+                        if sink.feed(Message::Binary(bytes)).await.is_err() {
                             return;
                         }
                     }
-                    let _ = sink.send(Message::Close(close)).await;
-                    break;
+                    let _ = sink.send(Message::Close(Some(frame))).await;
                 }
-                Some(m) => m,
-                None => break,
-            },
+                break;
+            }
+            () = ping.notified() => Message::Ping(Bytes::new()),
             d = data.recv() => match d {
                 Some(bytes) => Message::Binary(bytes),
                 None => break,
             },
         };
-        if sink.send(message).await.is_err() {
+        if sink.feed(message).await.is_err() {
+            return;
+        }
+        for _ in 1..MAX_FRAMES_PER_WRITE {
+            let Some(bytes) = data.try_recv() else { break };
+            if sink.feed(Message::Binary(bytes)).await.is_err() {
+                return;
+            }
+        }
+        if sink.flush().await.is_err() {
             return;
         }
     }
@@ -795,7 +847,7 @@ impl Session {
                                 room: room.clone(),
                                 commits,
                             };
-                            let _ = self.acks.send(ack).await;
+                            let _ = self.acks().send(ack).await;
                         }
                     }
                     Ok(Applied::Changed) => {
@@ -826,7 +878,7 @@ impl Session {
                                     room,
                                     ticket,
                                     ..
-                                })) = self.acks.send(ack).await
+                                })) = self.acks().send(ack).await
                                 {
                                     let shared = Arc::clone(&self.shared);
                                     tokio::spawn(async move {
@@ -965,9 +1017,29 @@ impl Session {
         }
     }
 
-    async fn ack_now(&self, room: &Arc<Room>, applied: bool) {
+    /// The acknowledgement queue, starting it (and its task) on first use.
+    fn acks(&mut self) -> mpsc::Sender<Ack> {
+        if let Some(acker) = &self.acker {
+            return acker.queue.clone();
+        }
+        let capacity = self.limits().send_queue_frames.max(1);
+        let (queue, acks) = mpsc::channel::<Ack>(capacity);
+        let task = tokio::spawn(ack_loop(
+            self.shared.clone(),
+            self.framing,
+            self.outbox.clone(),
+            acks,
+        ));
+        self.acker = Some(Acker {
+            queue: queue.clone(),
+            task,
+        });
+        queue
+    }
+
+    async fn ack_now(&mut self, room: &Arc<Room>, applied: bool) {
         let _ = self
-            .acks
+            .acks()
             .send(Ack::Now {
                 room: room.clone(),
                 applied,

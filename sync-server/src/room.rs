@@ -4,7 +4,7 @@
 //! has left and every update it accepted has been committed. All room work is synchronous and
 //! short (apply an update, queue frames), done under the room's mutex.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use axum::body::Bytes;
 use sync_protocol::lib0::{write_var_bytes, write_var_string, write_var_u64};
 use sync_protocol::{AwarenessEntry, UpdateLimits};
-use tokio::sync::{mpsc, watch, Notify, OnceCell};
+use tokio::sync::{watch, Notify, OnceCell};
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
@@ -45,12 +45,41 @@ pub enum Framing {
 
 /// The queue of frames towards one client. A full queue means the client cannot keep up: it is
 /// flagged, and its connection closes (the client resyncs on reconnect).
-#[derive(Clone)]
+///
+/// Hand-written rather than a tokio mpsc channel, which allocates a block of 32 slots for every
+/// connection up front: this queue allocates on its first frame and gives a burst's memory back
+/// once the writer has emptied it, so an idle connection holds a few hundred bytes at most.
 pub struct Outbox {
-    tx: mpsc::Sender<Bytes>,
-    overflowed: Arc<AtomicBool>,
-    wake: Arc<Notify>,
+    queue: Arc<Queue>,
     metrics: Arc<Metrics>,
+}
+
+struct Queue {
+    frames: Mutex<Frames>,
+    capacity: usize,
+    /// Wakes the writer: a frame was queued, or the last `Outbox` went.
+    ready: Notify,
+    overflowed: AtomicBool,
+    /// Wakes the connection when the queue overflows.
+    wake: Notify,
+    /// Live `Outbox` handles; the writer ends once none is left and the queue is empty.
+    senders: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Frames {
+    queued: VecDeque<Bytes>,
+    /// The writer is gone: nothing more is accepted.
+    closed: bool,
+}
+
+/// Queue slots kept when the writer empties the queue (32 bytes each): freeing every time
+/// would cost a malloc and a free per frame at ordinary rates.
+const KEPT_QUEUE_SLOTS: usize = 16;
+
+/// The writer's end of an [`Outbox`].
+pub struct OutboxReceiver {
+    queue: Arc<Queue>,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -59,47 +88,109 @@ impl std::fmt::Debug for Outbox {
     }
 }
 
+impl Clone for Outbox {
+    fn clone(&self) -> Self {
+        self.queue.senders.fetch_add(1, Ordering::SeqCst);
+        Self {
+            queue: self.queue.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        if self.queue.senders.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.queue.ready.notify_one();
+        }
+    }
+}
+
 impl Outbox {
-    pub fn new(capacity: usize, metrics: Arc<Metrics>) -> (Self, mpsc::Receiver<Bytes>) {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
-        let outbox = Self {
-            tx,
-            overflowed: Arc::new(AtomicBool::new(false)),
-            wake: Arc::new(Notify::new()),
-            metrics,
+    pub fn new(capacity: usize, metrics: Arc<Metrics>) -> (Self, OutboxReceiver) {
+        let queue = Arc::new(Queue {
+            frames: Mutex::new(Frames::default()),
+            capacity: capacity.max(1),
+            ready: Notify::new(),
+            overflowed: AtomicBool::new(false),
+            wake: Notify::new(),
+            senders: AtomicUsize::new(1),
+        });
+        let receiver = OutboxReceiver {
+            queue: queue.clone(),
         };
-        (outbox, rx)
+        (Self { queue, metrics }, receiver)
     }
 
     /// Queues a frame without waiting; false (and the connection flagged) if the queue is full.
     pub fn push(&self, frame: Bytes) -> bool {
         let len = frame.len();
-        match self.tx.try_send(frame) {
-            Ok(()) => {
-                self.metrics.frames_out.inc();
-                self.metrics.bytes_out.inc_by(len as u64);
-                true
+        {
+            let mut frames = lock(&self.queue.frames);
+            if frames.closed {
+                return false;
             }
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                if !self.overflowed.swap(true, Ordering::SeqCst) {
+            if frames.queued.len() >= self.queue.capacity {
+                drop(frames);
+                if !self.queue.overflowed.swap(true, Ordering::SeqCst) {
                     self.metrics.slow_consumer_disconnects.inc();
                 }
-                self.wake.notify_one();
-                false
+                self.queue.wake.notify_one();
+                return false;
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            frames.queued.push_back(frame);
         }
+        self.queue.ready.notify_one();
+        self.metrics.frames_out.inc();
+        self.metrics.bytes_out.inc_by(len as u64);
+        true
     }
 
     pub fn overflowed(&self) -> bool {
-        self.overflowed.load(Ordering::SeqCst)
+        self.queue.overflowed.load(Ordering::SeqCst)
     }
 
     /// Resolves when the queue has overflowed.
     pub async fn wait_overflow(&self) {
         while !self.overflowed() {
-            self.wake.notified().await;
+            self.queue.wake.notified().await;
         }
+    }
+}
+
+impl OutboxReceiver {
+    /// The next frame; `None` once every `Outbox` is gone and the queue is empty.
+    pub async fn recv(&mut self) -> Option<Bytes> {
+        loop {
+            if let Some(frame) = self.try_recv() {
+                return Some(frame);
+            }
+            if self.queue.senders.load(Ordering::SeqCst) == 0 {
+                // A frame pushed just before the last handle went is still delivered.
+                return self.try_recv();
+            }
+            // A notification sent since the check above is kept as a permit: no lost wake-up.
+            self.queue.ready.notified().await;
+        }
+    }
+
+    /// The next frame if one is queued.
+    pub fn try_recv(&mut self) -> Option<Bytes> {
+        let mut frames = lock(&self.queue.frames);
+        let frame = frames.queued.pop_front();
+        if frames.queued.is_empty() && frames.queued.capacity() > KEPT_QUEUE_SLOTS {
+            // Give a burst's memory back: most connections are idle most of the time.
+            frames.queued = VecDeque::new();
+        }
+        frame
+    }
+}
+
+impl Drop for OutboxReceiver {
+    fn drop(&mut self) {
+        let mut frames = lock(&self.queue.frames);
+        frames.closed = true;
+        frames.queued = VecDeque::new();
     }
 }
 
