@@ -11,7 +11,7 @@ import {
   type Accessor,
 } from "solid-js";
 import * as ipc from "../ipc";
-import type { BoardOp, BoardSummary, Invite, Place } from "../ipc";
+import type { BoardOp, BoardSummary, Invite, Person, Place } from "../ipc";
 import { createKeymap, type KeyInput } from "../commands/keymap";
 import {
   bindingsOf,
@@ -232,6 +232,16 @@ function createApp() {
 
   /** Why the open board cannot be edited here, or null when it can. */
   const readOnlyReason = createMemo(() => collab.readOnlyReason(store()?.id ?? null));
+
+  /** Who else has which card of the open board selected. */
+  const selectedBy = createMemo(() => {
+    const byTask = new Map<string, Person[]>();
+    for (const person of collab.peopleOn(store()?.id ?? null)) {
+      if (person.me || person.selectedTaskId === null) continue;
+      byTask.set(person.selectedTaskId, [...(byTask.get(person.selectedTaskId) ?? []), person]);
+    }
+    return byTask;
+  });
 
   /** Why a command is unavailable now (a viewer's editing commands), or null. */
   function disabledReason(id: CommandId): string | null {
@@ -842,6 +852,7 @@ function createApp() {
     refreshBoards,
     readOnlyReason,
     disabledReason,
+    selectedBy: (taskId: string): readonly Person[] => selectedBy().get(taskId) ?? [],
     invite,
     setInvite,
     collab,

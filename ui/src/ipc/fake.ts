@@ -442,7 +442,13 @@ export function createFakeBackend(params: URLSearchParams): FakeBackend {
       role: roleOf(boardId),
       readOnly: readOnly(boardId),
     }));
-    return { overall: overallState(user !== null, list.map((b) => b.state)), boards: list };
+    return {
+      overall: overallState(
+        user !== null,
+        list.map((b) => b.state),
+      ),
+      boards: list,
+    };
   }
 
   /** Sends the status, and when online lets pending changes reach the "server" a tick later. */
@@ -502,7 +508,9 @@ export function createFakeBackend(params: URLSearchParams): FakeBackend {
     const self = me();
     const others = presence.get(boardId) ?? [];
     const people =
-      self === null ? others : [{ ...self, selectedTaskId: selection.get(boardId) ?? null }, ...others];
+      self === null
+        ? others
+        : [{ ...self, selectedTaskId: selection.get(boardId) ?? null }, ...others];
     send("presence", { boardId, people });
   }
 

@@ -72,7 +72,10 @@ export type ErrorKind =
   | "network";
 export type IpcError = { kind: ErrorKind; message: string };
 
-export type Commands = Omit<LocalCommands, "list_boards" | "create_board" | "generate_demo_board"> & {
+export type Commands = Omit<
+  LocalCommands,
+  "list_boards" | "create_board" | "generate_demo_board"
+> & {
   list_boards: { args: Record<string, never>; result: Array<BoardSummary> };
   create_board: { args: { title: string }; result: BoardSummary };
   generate_demo_board: {
