@@ -120,6 +120,11 @@ export function createCollab(hooks: {
   const unlisteners: (() => void)[] = [];
 
   async function start() {
+    batch(() => {
+      setNotice(null);
+      setCloseRequest(null);
+      setPeople(new Map());
+    });
     unlisteners.push(
       await ipc.on("sync-status", applyStatus),
       await ipc.on("presence", (event) =>

@@ -334,6 +334,8 @@ export interface FakeSimulator {
   closed(): boolean;
   /** Changes on this computer not yet on the server. */
   pending(boardId: string): number;
+  /** The card I told the backend I have selected (undefined: never told). */
+  mySelection(boardId: string): string | null | undefined;
   /** A teammate's edit arriving from the server. */
   remoteEdit(boardId: string, op: BoardOp): void;
 }
@@ -876,6 +878,7 @@ export function createFakeBackend(params: URLSearchParams): FakeBackend {
     },
     closed: () => windowClosed,
     pending: (boardId) => pending.get(boardId) ?? 0,
+    mySelection: (boardId) => selection.get(boardId),
     remoteEdit(boardId, op) {
       const b = board(boardId);
       const before = snapshot(b);
