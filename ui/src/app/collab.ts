@@ -155,11 +155,17 @@ export function createCollab(hooks: {
       }),
       await ipc.on("close-requested", (event) => setCloseRequest(event)),
     );
-    const [state, sync] = await Promise.all([ipc.getAccount(), ipc.syncStatus()]);
-    batch(() => {
-      setAccount(state);
-      applyStatus(sync);
-    });
+    try {
+      const [state, sync] = await Promise.all([ipc.getAccount(), ipc.syncStatus()]);
+      batch(() => {
+        setAccount(state);
+        applyStatus(sync);
+      });
+    } catch (error) {
+      // The boards on this computer still open and edit; only syncing is unavailable.
+      hooks.notify(`Sync unavailable: ${ipc.errorMessage(error)}`);
+      return;
+    }
     await refreshRemote();
   }
 

@@ -37,6 +37,7 @@ function BoardLink(props: { board: BoardSummary }): JSX.Element {
       <span
         id={`board-sync-${props.board.id}`}
         class="board-sync"
+        title={sync()?.text}
         data-kind={sync()?.kind ?? "local"}
         data-board-id={props.board.id}
       >

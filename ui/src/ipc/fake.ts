@@ -833,6 +833,9 @@ export function createFakeBackend(params: URLSearchParams): FakeBackend {
       },
       set_selection: ({ boardId, taskId }) => {
         selection.set(boardId, taskId);
+        // As the shell does: my awareness changed, so the board's list goes out again (which
+        // is also how a board just opened learns who is already there).
+        sendPresence(boardId);
         return null;
       },
     };

@@ -37,7 +37,10 @@ export async function connect(): Promise<void> {
     // Only `vite` dev (or a build made with VITE_FAKE_BACKEND=1 to try the bundle in a
     // browser) has this; the shipped build drops the branch and the module.
     const { createFakeBackend } = await import("./fake");
-    backend = createFakeBackend(new URLSearchParams(window.location.search));
+    const fake = createFakeBackend(new URLSearchParams(window.location.search));
+    // `tackFake.setOnline(false)`, `.setRole(…)`, `.conflict(…)`… from the dev console.
+    Object.assign(window, { tackFake: fake.sim });
+    backend = fake;
   } else {
     throw new Error("Tack's interface runs inside the Tack desktop app.");
   }
