@@ -248,6 +248,13 @@ function createApp() {
     return editsBoard(id) ? readOnlyReason() : null;
   }
 
+  // Becoming a viewer while typing a new task: the composer goes (it could not be saved).
+  createEffect(
+    on(readOnlyReason, (reason) => {
+      if (reason !== null && draft() !== null) setDraft(null);
+    }),
+  );
+
   // Tell the others which card I have selected (debounced inside; never blocks a key).
   createEffect(
     on([() => store()?.id ?? null, () => focus().taskId], ([boardId, taskId]) => {
@@ -279,6 +286,11 @@ function createApp() {
     try {
       const result = await ipc.apply(s.id, op);
       return result.createdId;
+    } catch (error) {
+      if (ipc.errorKind(error) === "readOnly") {
+        collab.refusedAsReadOnly(s.id, ipc.errorMessage(error));
+      }
+      throw error;
     } finally {
       inFlight -= 1;
       if (inFlight === 0) {

@@ -202,8 +202,15 @@ export function createCollab(hooks: {
     if (close) await ipc.confirmClose();
   }
 
+  /** The shell refused an edit as read-only before its event reached us: believe it now. */
+  function refusedAsReadOnly(boardId: string, reason: string) {
+    const known = access().get(boardId);
+    updateAccess(boardId, { role: known?.role ?? null, readOnly: true, reason });
+  }
+
   return {
     account,
+    refusedAsReadOnly,
     status,
     access,
     readOnlyReason,
