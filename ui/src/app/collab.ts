@@ -155,6 +155,12 @@ export function createCollab(hooks: {
       }),
       await ipc.on("close-requested", (event) => setCloseRequest(event)),
     );
+    // Boards shared with me while the app runs show up when I come back to the window.
+    const onFocus = () => void refreshRemote();
+    if (typeof window !== "undefined") {
+      window.addEventListener("focus", onFocus);
+      unlisteners.push(() => window.removeEventListener("focus", onFocus));
+    }
     try {
       const [state, sync] = await Promise.all([ipc.getAccount(), ipc.syncStatus()]);
       batch(() => {
