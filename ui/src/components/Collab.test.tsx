@@ -123,6 +123,7 @@ describe("viewers", () => {
     press("L", "o", "d", "d", "u");
     await settle();
     expect(places()).toEqual(before);
+    expect(fake.sim.refusedEdits()).toBe(0);
     expect($(".composer")).toBeNull();
     expect($(".toast")?.textContent).toBe(VIEWER_REASON);
     // Moving around still works.

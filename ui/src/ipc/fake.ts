@@ -334,6 +334,8 @@ export interface FakeSimulator {
   closed(): boolean;
   /** Changes on this computer not yet on the server. */
   pending(boardId: string): number;
+  /** Edits the backend had to refuse as read-only (the UI should not even send them). */
+  refusedEdits(): number;
   /** The card I told the backend I have selected (undefined: never told). */
   mySelection(boardId: string): string | null | undefined;
   /** A teammate's edit arriving from the server. */
@@ -474,8 +476,11 @@ export function createFakeBackend(params: URLSearchParams): FakeBackend {
     return user ?? fail("signedOut", "Sign in to share boards.");
   }
 
+  let refused = 0;
   function writable(boardId: string) {
-    if (readOnly(boardId)) fail("readOnly", VIEWER_REASON);
+    if (!readOnly(boardId)) return;
+    refused += 1;
+    fail("readOnly", VIEWER_REASON);
   }
 
   function changed(boardId: string) {
@@ -882,6 +887,7 @@ export function createFakeBackend(params: URLSearchParams): FakeBackend {
     closed: () => windowClosed,
     pending: (boardId) => pending.get(boardId) ?? 0,
     mySelection: (boardId) => selection.get(boardId),
+    refusedEdits: () => refused,
     remoteEdit(boardId, op) {
       const b = board(boardId);
       const before = snapshot(b);
