@@ -7,6 +7,25 @@ import { app } from "../app/app";
 import * as ipc from "../ipc";
 import type { Member, Person, Role } from "../ipc";
 
+/** Keeps Tab inside a modal dialog: from the last control to the first, and back. */
+function trapTab(event: KeyboardEvent) {
+  if (event.key !== "Tab") return;
+  const dialog = event.currentTarget as HTMLElement;
+  const controls = [
+    ...dialog.querySelectorAll<HTMLElement>("input, select, button, [tabindex='0']"),
+  ].filter((el) => !(el as HTMLButtonElement).disabled);
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  if (!first || !last) return;
+  if (event.shiftKey && document.activeElement === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
 /** The app's sync state (the status bar). Its text is exactly the shell's string. */
 export function SyncIndicator(): JSX.Element {
   const overall = () => app.collab.status()?.overall;
@@ -115,6 +134,7 @@ export function CloseDialog(): JSX.Element {
               aria-modal="true"
               aria-label="Unsynced changes"
               aria-describedby="close-text"
+              onKeyDown={trapTab}
             >
               <h2>Unsynced changes</h2>
               <p id="close-text">{request().text}</p>
@@ -184,6 +204,7 @@ export function SettingsDialog(): JSX.Element {
         role="dialog"
         aria-modal="true"
         aria-label="Account and server"
+        onKeyDown={trapTab}
         onSubmit={(e) => {
           e.preventDefault();
           signIn(false);
@@ -324,7 +345,13 @@ export function ShareDialog(): JSX.Element {
 
   return (
     <div class="scrim" onClick={(e) => e.target === e.currentTarget && app.closeOverlay()}>
-      <div class="prompt share" role="dialog" aria-modal="true" aria-label="Share board">
+      <div
+        class="prompt share"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Share board"
+        onKeyDown={trapTab}
+      >
         <h2>Share “{store?.title() ?? ""}”</h2>
         <Show
           when={role() !== null}
