@@ -96,40 +96,55 @@ pub fn generate_demo_board(
     state.lock().generate_demo_board(&title, columns, tasks)
 }
 
-#[tauri::command(async)]
+/// Runs a collaboration call (HTTP to the relay, waits for a download) on the blocking pool:
+/// never on the async runtime's workers, which the sync client needs.
+async fn off_runtime<T: Send + 'static>(
+    collab: &Collab,
+    call: impl FnOnce(Collab) -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    let collab = collab.clone();
+    tauri::async_runtime::spawn_blocking(move || call(collab))
+        .await
+        .map_err(|err| IpcError::invalid(format!("the call failed: {err}")))?
+}
+
+#[tauri::command]
 pub fn get_account(collab: State<'_, Collab>) -> AccountState {
     collab.account_state()
 }
 
-#[tauri::command(async)]
-pub fn set_server_url(collab: State<'_, Collab>, url: String) -> Result<AccountState, IpcError> {
-    collab.set_server_url(&url)
+#[tauri::command]
+pub async fn set_server_url(
+    collab: State<'_, Collab>,
+    url: String,
+) -> Result<AccountState, IpcError> {
+    off_runtime(&collab, move |c| c.set_server_url(&url)).await
 }
 
-#[tauri::command(async)]
-pub fn sign_up(
+#[tauri::command]
+pub async fn sign_up(
     collab: State<'_, Collab>,
     email: String,
     password: String,
 ) -> Result<AccountState, IpcError> {
-    collab.sign_up(&email, &password)
+    off_runtime(&collab, move |c| c.sign_up(&email, &password)).await
 }
 
-#[tauri::command(async)]
-pub fn sign_in(
+#[tauri::command]
+pub async fn sign_in(
     collab: State<'_, Collab>,
     email: String,
     password: String,
 ) -> Result<AccountState, IpcError> {
-    collab.sign_in(&email, &password)
+    off_runtime(&collab, move |c| c.sign_in(&email, &password)).await
 }
 
-#[tauri::command(async)]
-pub fn sign_out(collab: State<'_, Collab>) -> Result<AccountState, IpcError> {
-    collab.sign_out()
+#[tauri::command]
+pub async fn sign_out(collab: State<'_, Collab>) -> Result<AccountState, IpcError> {
+    off_runtime(&collab, |c| c.sign_out()).await
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub fn sync_status(collab: State<'_, Collab>) -> SyncStatusEvent {
     collab.sync_status()
 }
@@ -146,82 +161,88 @@ pub fn confirm_close(app: AppHandle, confirmed: State<'_, CloseConfirmed>) -> Re
     Ok(())
 }
 
-#[tauri::command(async)]
-pub fn publish_board(collab: State<'_, Collab>, board_id: String) -> Result<Role, IpcError> {
-    collab.publish_board(&board_id)
+#[tauri::command]
+pub async fn publish_board(collab: State<'_, Collab>, board_id: String) -> Result<Role, IpcError> {
+    off_runtime(&collab, move |c| c.publish_board(&board_id)).await
 }
 
-#[tauri::command(async)]
-pub fn list_members(collab: State<'_, Collab>, board_id: String) -> Result<Vec<Member>, IpcError> {
-    collab.list_members(&board_id)
+#[tauri::command]
+pub async fn list_members(
+    collab: State<'_, Collab>,
+    board_id: String,
+) -> Result<Vec<Member>, IpcError> {
+    off_runtime(&collab, move |c| c.list_members(&board_id)).await
 }
 
-#[tauri::command(async)]
-pub fn share_board(
+#[tauri::command]
+pub async fn share_board(
     collab: State<'_, Collab>,
     board_id: String,
     email: String,
     role: Role,
 ) -> Result<Member, IpcError> {
-    collab.share_board(&board_id, &email, role)
+    off_runtime(&collab, move |c| c.share_board(&board_id, &email, role)).await
 }
 
-#[tauri::command(async)]
-pub fn set_member_role(
+#[tauri::command]
+pub async fn set_member_role(
     collab: State<'_, Collab>,
     board_id: String,
     user_id: String,
     role: Role,
 ) -> Result<(), IpcError> {
-    collab.set_member_role(&board_id, &user_id, role)
+    off_runtime(&collab, move |c| c.set_member_role(&board_id, &user_id, role)).await
 }
 
-#[tauri::command(async)]
-pub fn remove_member(
+#[tauri::command]
+pub async fn remove_member(
     collab: State<'_, Collab>,
     board_id: String,
     user_id: String,
 ) -> Result<(), IpcError> {
-    collab.remove_member(&board_id, &user_id)
+    off_runtime(&collab, move |c| c.remove_member(&board_id, &user_id)).await
 }
 
-#[tauri::command(async)]
-pub fn create_invite(
+#[tauri::command]
+pub async fn create_invite(
     collab: State<'_, Collab>,
     board_id: String,
     role: Role,
 ) -> Result<Invite, IpcError> {
-    collab.create_invite(&board_id, role)
+    off_runtime(&collab, move |c| c.create_invite(&board_id, role)).await
 }
 
-#[tauri::command(async)]
-pub fn accept_invite(collab: State<'_, Collab>, invite: String) -> Result<RemoteBoard, IpcError> {
-    collab.accept_invite(&invite)
+#[tauri::command]
+pub async fn accept_invite(
+    collab: State<'_, Collab>,
+    invite: String,
+) -> Result<RemoteBoard, IpcError> {
+    off_runtime(&collab, move |c| c.accept_invite(&invite)).await
 }
 
-#[tauri::command(async)]
-pub fn list_remote_boards(collab: State<'_, Collab>) -> Result<Vec<RemoteBoard>, IpcError> {
-    collab.list_remote_boards()
+#[tauri::command]
+pub async fn list_remote_boards(collab: State<'_, Collab>) -> Result<Vec<RemoteBoard>, IpcError> {
+    off_runtime(&collab, |c| c.list_remote_boards()).await
 }
 
-#[tauri::command(async)]
-pub fn open_remote_board(
+#[tauri::command]
+pub async fn open_remote_board(
     collab: State<'_, Collab>,
     board_id: String,
 ) -> Result<BoardSummary, IpcError> {
-    collab.open_remote_board(&board_id)
+    off_runtime(&collab, move |c| c.open_remote_board(&board_id)).await
 }
 
-#[tauri::command(async)]
-pub fn leave_board(collab: State<'_, Collab>, board_id: String) -> Result<(), IpcError> {
-    collab.leave_board(&board_id)
+#[tauri::command]
+pub async fn leave_board(collab: State<'_, Collab>, board_id: String) -> Result<(), IpcError> {
+    off_runtime(&collab, move |c| c.leave_board(&board_id)).await
 }
 
-#[tauri::command(async)]
-pub fn set_selection(
+#[tauri::command]
+pub async fn set_selection(
     collab: State<'_, Collab>,
     board_id: String,
     task_id: Option<String>,
 ) -> Result<(), IpcError> {
-    collab.set_selection(&board_id, task_id)
+    off_runtime(&collab, move |c| c.set_selection(&board_id, task_id)).await
 }

@@ -252,7 +252,11 @@ impl Desktop {
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("TACK_DATA_DIR", self.data_dir())
             .env("TACK_USER", "e2e")
-            .env("TACK_LOG", "warn")
+            // `TACK_E2E_LOG=sync_client=debug,tack=debug` shows the apps' logs when debugging.
+            .env(
+                "TACK_LOG",
+                std::env::var("TACK_E2E_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdout(Stdio::null())
             .spawn()?;
         self.driver = Some(Daemon {
