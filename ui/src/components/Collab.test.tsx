@@ -6,7 +6,7 @@ import { render } from "solid-js/web";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../app/app";
 import { REMOVED_MESSAGE, VIEWER_REASON } from "../app/sync";
-import { useBackend } from "../ipc";
+import { listMembers, useBackend } from "../ipc";
 import { ALICE, BOB, createFakeBackend, type FakeBackend } from "../ipc/fake";
 import { App } from "./App";
 
@@ -271,5 +271,54 @@ describe("closing the window", () => {
     await settle();
     expect($("[role=alertdialog]")).toBeNull();
     expect(fake.sim.closed()).toBe(true);
+  });
+});
+
+describe("sharing", () => {
+  it("lists members, changes a role, invites by email, makes an invite link and joins by one", async () => {
+    await start("shared");
+    press("S");
+    const dialog = () => $('[role=dialog][aria-label="Share board"]');
+    const members = () =>
+      [...(dialog()?.querySelectorAll(".members li") ?? [])].map((li) =>
+        li.textContent.replace(/\s+/g, " ").trim(),
+      );
+    await until(() => members().length === 2);
+    const role = dialog()?.querySelector<HTMLSelectElement>(
+      'select[aria-label="Role of alice@example.com"]',
+    );
+    if (!role) throw new Error("no role select for Alice");
+    role.value = "viewer";
+    role.dispatchEvent(new Event("change", { bubbles: true }));
+    await settle();
+    const alice = (await listMembers(fake.sim.firstBoardId)).find((m) => m.userId === ALICE.userId);
+    expect(alice?.role).toBe("viewer");
+    const email = dialog()?.querySelector<HTMLInputElement>('input[aria-label="Invite by email"]');
+    if (!email) throw new Error("no invite field");
+    email.value = BOB.name;
+    email.form?.requestSubmit();
+    await until(() => members().length === 3);
+    const buttons = () => [...(dialog()?.querySelectorAll("button") ?? [])];
+    buttons()
+      .find((b) => b.textContent === "Create link")
+      ?.click();
+    await until(() => $('input[aria-label="Invite link"]') !== null);
+    const link = $('input[aria-label="Invite link"]') as HTMLInputElement | null;
+    expect(link?.value).toMatch(/^https:\/\/tack\.example\.com\/invite\/inv-/);
+    press("Escape");
+    await settle();
+    expect(dialog()).toBeNull();
+    // The shared board not yet on this computer is in the sidebar; joining by the link opens one.
+    expect($(".board-link.remote")?.textContent).toBe("Shared board");
+    app.run("board.accept_invite");
+    await settle();
+    const paste = $(
+      '[role=dialog] input[aria-label="Invite link or code"]',
+    ) as HTMLInputElement | null;
+    if (!paste || !link) throw new Error("no invite prompt");
+    paste.value = link.value;
+    paste.form?.requestSubmit();
+    await until(() => app.store()?.title() === "Shared board");
+    expect(app.boards().find((b) => b.id === app.store()?.id)?.role).toBe("editor");
   });
 });
