@@ -49,7 +49,8 @@ function BoardLink(props: { board: BoardSummary }): JSX.Element {
 }
 
 function Sidebar(): JSX.Element {
-  const shared = (b: BoardSummary) => b.role === "editor" || b.role === "viewer";
+  // Shared with me: editor or viewer, or read-only with no role (my access was removed).
+  const shared = (b: BoardSummary) => b.role === "editor" || b.role === "viewer" || b.readOnly;
   const notDownloaded = () => app.collab.remoteBoards().filter((r) => !r.downloaded);
   return (
     <nav class="sidebar" aria-label="Boards">

@@ -235,6 +235,11 @@ describe("notices", () => {
     await until(() => board()?.getAttribute("aria-readonly") === "true");
     expect($('[role=note][aria-label="Notice"]')?.textContent).toContain(REMOVED_MESSAGE);
     expect(app.store()?.id).toBe(fake.sim.firstBoardId);
+    // Its copy is listed with the shared boards, saying why it no longer syncs.
+    const item = $(
+      `[aria-labelledby=shared-boards] .board-sync[data-board-id="${fake.sim.firstBoardId}"]`,
+    );
+    expect(item?.textContent).toMatch(/^Read-only · Access removed/);
     const before = places();
     press("L");
     await settle();
