@@ -122,7 +122,11 @@ pub fn typescript() -> String {
             "{ boardId: string; role: Role }",
             Invite::name(&cfg),
         ),
-        ("accept_invite", "{ invite: string }", RemoteBoard::name(&cfg)),
+        (
+            "accept_invite",
+            "{ invite: string }",
+            RemoteBoard::name(&cfg),
+        ),
         (
             "list_remote_boards",
             "{}",

@@ -248,9 +248,10 @@ impl Collab {
     fn relay(&self) -> Result<(Relay, Account), IpcError> {
         let state = self.shared.state();
         match (&state.account, &state.token) {
-            (Some(account), Some(token)) => {
-                Ok((Relay::new(&account.server)?.with_token(token), account.clone()))
-            }
+            (Some(account), Some(token)) => Ok((
+                Relay::new(&account.server)?.with_token(token),
+                account.clone(),
+            )),
             _ => Err(IpcError::new(ErrorKind::SignedOut, "Sign in first.")),
         }
     }
@@ -393,7 +394,12 @@ impl Collab {
         })
     }
 
-    pub fn set_member_role(&self, board_id: &str, user_id: &str, role: Role) -> Result<(), IpcError> {
+    pub fn set_member_role(
+        &self,
+        board_id: &str,
+        user_id: &str,
+        role: Role,
+    ) -> Result<(), IpcError> {
         let (relay, _) = self.relay()?;
         Ok(relay.set_role(board_id, user_id, role.into())?)
     }
@@ -454,7 +460,10 @@ impl Collab {
             .find(|b| b.board_id == board_id)
             .map(|b| b.role.into())
             .ok_or_else(|| {
-                IpcError::new(ErrorKind::AccessRemoved, "That board is not shared with you.")
+                IpcError::new(
+                    ErrorKind::AccessRemoved,
+                    "That board is not shared with you.",
+                )
             })?;
         self.subscribe(board_id)?;
         let deadline = Instant::now() + DOWNLOAD_WAIT;
@@ -734,8 +743,7 @@ fn track_access(shared: &Shared, report: &StatusReport) {
         if new_role == stored.as_deref() {
             continue;
         }
-        if let Err(err) =
-            lock(&shared.session).set_board_access(board_id, Some(&server), new_role)
+        if let Err(err) = lock(&shared.session).set_board_access(board_id, Some(&server), new_role)
         {
             tracing::error!(%err, board = %board_id, "recording a role failed");
             continue;
@@ -778,7 +786,11 @@ fn status_event(shared: &Shared, report: Option<&StatusReport>) -> SyncStatusEve
     let signed_in = shared.state().account.is_some();
     let Some(report) = report.filter(|_| signed_in) else {
         return SyncStatusEvent {
-            overall: state(SyncKind::SignedOut, 0, "Signed out — sign in to sync".into()),
+            overall: state(
+                SyncKind::SignedOut,
+                0,
+                "Signed out — sign in to sync".into(),
+            ),
             boards: Vec::new(),
         };
     };
@@ -869,13 +881,17 @@ fn kind_text(kind: SyncKind, pending: u64) -> String {
 /// One board's indicator from the sync client's status.
 pub fn board_state(status: &Status) -> SyncState {
     match status {
-        Status::Offline { pending } => {
-            state(SyncKind::Offline, *pending, kind_text(SyncKind::Offline, *pending))
-        }
+        Status::Offline { pending } => state(
+            SyncKind::Offline,
+            *pending,
+            kind_text(SyncKind::Offline, *pending),
+        ),
         Status::Connecting => state(SyncKind::Connecting, 0, kind_text(SyncKind::Connecting, 0)),
-        Status::Syncing { pending } => {
-            state(SyncKind::Syncing, *pending, kind_text(SyncKind::Syncing, *pending))
-        }
+        Status::Syncing { pending } => state(
+            SyncKind::Syncing,
+            *pending,
+            kind_text(SyncKind::Syncing, *pending),
+        ),
         Status::Synced => state(SyncKind::Synced, 0, "Synced".to_owned()),
         Status::Error { reason } => state(SyncKind::Error, status.pending(), error_text(reason)),
     }

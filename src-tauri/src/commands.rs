@@ -191,7 +191,10 @@ pub async fn set_member_role(
     user_id: String,
     role: Role,
 ) -> Result<(), IpcError> {
-    off_runtime(&collab, move |c| c.set_member_role(&board_id, &user_id, role)).await
+    off_runtime(&collab, move |c| {
+        c.set_member_role(&board_id, &user_id, role)
+    })
+    .await
 }
 
 #[tauri::command]

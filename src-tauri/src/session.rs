@@ -11,9 +11,7 @@ use board_model::{Board, BoardView, NewTask, Place, ReplicaConfig};
 use board_store::{replica, BoardRecord, Store};
 use sync_client::{SharedStore, SyncHandle};
 
-use crate::ipc::{
-    BoardOp, BoardPatchEvent, BoardSummary, ErrorKind, IpcError, OpResult, Role,
-};
+use crate::ipc::{BoardOp, BoardPatchEvent, BoardSummary, ErrorKind, IpcError, OpResult, Role};
 use crate::patches::{self, ShownColumns};
 
 /// Why a viewer cannot edit (shown beside disabled controls, and as the `readOnly` error).

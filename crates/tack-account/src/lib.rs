@@ -455,7 +455,10 @@ mod tests {
         let server = normalise_server(" http://127.0.0.1:8787/ ").expect("url");
         assert_eq!(server, "http://127.0.0.1:8787");
         assert_eq!(sync_url(&server), "ws://127.0.0.1:8787");
-        assert_eq!(sync_url("https://tack.example.com"), "wss://tack.example.com");
+        assert_eq!(
+            sync_url("https://tack.example.com"),
+            "wss://tack.example.com"
+        );
     }
 
     #[test]

@@ -107,9 +107,9 @@ pub fn logout(data_dir: &Path) -> Result<()> {
             "forgot the session here; the server answered {status}, so it may stay valid \
              there until it expires"
         ),
-        Err(error) => println!(
-            "forgot the session here; {error}, so it stays valid there until it expires"
-        ),
+        Err(error) => {
+            println!("forgot the session here; {error}, so it stays valid there until it expires")
+        }
     }
     Ok(())
 }

@@ -228,16 +228,17 @@ impl Desk {
 
     /// Waits for the board's sync state to be `kind`.
     pub fn wait_board(&self, board: &str, kind: SyncKind) {
-        self.events.wait(&format!("board {board} {kind:?}"), |e| match e {
-            AppEvent::Status(s)
-                if s.boards
-                    .iter()
-                    .any(|b| b.board_id == board && b.state.kind == kind) =>
-            {
-                Some(())
-            }
-            _ => None,
-        });
+        self.events
+            .wait(&format!("board {board} {kind:?}"), |e| match e {
+                AppEvent::Status(s)
+                    if s.boards
+                        .iter()
+                        .any(|b| b.board_id == board && b.state.kind == kind) =>
+                {
+                    Some(())
+                }
+                _ => None,
+            });
     }
 }
 
@@ -267,13 +268,19 @@ fn shared_board(relay: &TestRelay, ana: &Desk, bob: &Desk, role: Role) -> (Strin
         )
         .expect("column")
         .expect("column id");
-    assert_eq!(ana.collab.publish_board(&board).expect("publish"), Role::Owner);
+    assert_eq!(
+        ana.collab.publish_board(&board).expect("publish"),
+        Role::Owner
+    );
     ana.collab
         .share_board(&board, "bob@example.com", role)
         .expect("share");
     ana.wait_board(&board, SyncKind::Synced);
 
-    let remote = bob.collab.list_remote_boards().expect("boards shared with bob");
+    let remote = bob
+        .collab
+        .list_remote_boards()
+        .expect("boards shared with bob");
     assert_eq!(remote.len(), 1, "{remote:?}");
     assert_eq!(remote[0].board_id, board);
     assert_eq!(remote[0].role, role);
@@ -295,15 +302,19 @@ fn an_edit_on_one_computer_reaches_the_other_open_board_and_presence_lists_both(
 
     ana.apply(&board, add_task("Write the press release", &column))
         .expect("ana adds a task");
-    let title = bob.events.wait("the task as a patch on bob's open board", |e| match e {
-        AppEvent::Patch(p) if p.board_id == board => p.patches.iter().find_map(|patch| match patch {
-            Patch::TaskUpserted { task, column_id } if *column_id == column => {
-                Some(task.title.clone())
+    let title = bob
+        .events
+        .wait("the task as a patch on bob's open board", |e| match e {
+            AppEvent::Patch(p) if p.board_id == board => {
+                p.patches.iter().find_map(|patch| match patch {
+                    Patch::TaskUpserted { task, column_id } if *column_id == column => {
+                        Some(task.title.clone())
+                    }
+                    _ => None,
+                })
             }
             _ => None,
-        }),
-        _ => None,
-    });
+        });
     assert_eq!(title, "Write the press release");
 
     // Both announce themselves on the board; each then lists both, itself first.
@@ -320,7 +331,10 @@ fn an_edit_on_one_computer_reaches_the_other_open_board_and_presence_lists_both(
         }
         _ => None,
     });
-    assert!(people[0].me && people[0].name == "bob@example.com", "{people:?}");
+    assert!(
+        people[0].me && people[0].name == "bob@example.com",
+        "{people:?}"
+    );
     assert_eq!(people[1].name, "ana@example.com");
     assert_eq!(people[1].selected_task_id.as_deref(), Some(task.as_str()));
     assert_eq!(people[1].initials, "A");
@@ -336,10 +350,12 @@ fn an_edit_on_one_computer_reaches_the_other_open_board_and_presence_lists_both(
     bob.apply(&board, add_task("Book the venue", &column))
         .expect("bob adds a task");
     ana.events.wait("bob's task on ana's board", |e| match e {
-        AppEvent::Patch(p) if p.board_id == board => p.patches.iter().find_map(|patch| match patch {
-            Patch::TaskUpserted { task, .. } if task.title == "Book the venue" => Some(()),
-            _ => None,
-        }),
+        AppEvent::Patch(p) if p.board_id == board => {
+            p.patches.iter().find_map(|patch| match patch {
+                Patch::TaskUpserted { task, .. } if task.title == "Book the venue" => Some(()),
+                _ => None,
+            })
+        }
         _ => None,
     });
 }
@@ -367,13 +383,18 @@ fn a_viewer_is_refused_before_the_store_is_touched_and_roles_change_live() {
     // The board still updates live for the viewer.
     ana.apply(&board, add_task("Visible to viewers", &column))
         .expect("ana adds");
-    bob.events.wait("ana's task on the viewer's board", |e| match e {
-        AppEvent::Patch(p) if p.board_id == board => p.patches.iter().find_map(|patch| match patch {
-            Patch::TaskUpserted { task, .. } if task.title == "Visible to viewers" => Some(()),
+    bob.events
+        .wait("ana's task on the viewer's board", |e| match e {
+            AppEvent::Patch(p) if p.board_id == board => {
+                p.patches.iter().find_map(|patch| match patch {
+                    Patch::TaskUpserted { task, .. } if task.title == "Visible to viewers" => {
+                        Some(())
+                    }
+                    _ => None,
+                })
+            }
             _ => None,
-        }),
-        _ => None,
-    });
+        });
 
     // Upgraded to editor: Bob may edit at once; downgraded again: refused again.
     let members = ana.collab.list_members(&board).expect("members");
@@ -412,7 +433,10 @@ fn a_viewer_is_refused_before_the_store_is_touched_and_roles_change_live() {
         AppEvent::Closed(c) if c.board_id == board => Some(c.message.clone()),
         _ => None,
     });
-    assert!(closed.contains("Your copy stays on this computer"), "{closed}");
+    assert!(
+        closed.contains("Your copy stays on this computer"),
+        "{closed}"
+    );
     let summary = bob.session().board_summary(&board).expect("still here");
     assert!(summary.read_only);
     let view = bob.session().open_board(&board).expect("still opens");
@@ -485,6 +509,9 @@ fn keychain_child() {
         Some("ana@example.com")
     );
     again.sign_out().expect("sign out");
-    assert_eq!(tack_account::load_token(&relay.url()).expect("keychain"), None);
+    assert_eq!(
+        tack_account::load_token(&relay.url()).expect("keychain"),
+        None
+    );
     assert!(again.account_state().user.is_none());
 }

@@ -39,7 +39,8 @@ async fn invoke(app: &App, command: &str, args: Value) -> Result<Value> {
 }
 
 /// The app's sync indicator text.
-const STATUS_TEXT: &str = "const s = document.querySelector('[role=status][aria-label=\"Sync status\"]');\
+const STATUS_TEXT: &str =
+    "const s = document.querySelector('[role=status][aria-label=\"Sync status\"]');\
     return s ? s.textContent.trim() : null;";
 
 async fn wait_status(app: &App, what: &str, test: &str) -> Result<String> {
@@ -140,7 +141,8 @@ async fn keypress_to_remote_repaint(ana: &App, bob: &App) -> Result<()> {
         } else {
             ("J", ["Kickoff", "Agenda"])
         };
-        bob.js("window.__tackPaint = 0; return true;", vec![]).await?;
+        bob.js("window.__tackPaint = 0; return true;", vec![])
+            .await?;
         ana.keys(keys).await?;
         let painted = bob
             .wait_for(
@@ -156,7 +158,10 @@ async fn keypress_to_remote_repaint(ana: &App, bob: &App) -> Result<()> {
             .as_f64()
             .context("paint time")?;
         let pressed = ana
-            .js("return window.__tackKeys[window.__tackKeys.length - 1];", vec![])
+            .js(
+                "return window.__tackKeys[window.__tackKeys.length - 1];",
+                vec![],
+            )
             .await?
             .as_f64()
             .context("key time")?;
@@ -226,7 +231,12 @@ async fn two_people_edit_one_board_live_offline_and_as_viewer() -> Result<()> {
     let bob = bob_desk.launch().await?;
     for (app, email) in [(&ana, "ana@example.com"), (&bob, "bob@example.com")] {
         invoke(app, "set_server_url", json!({ "url": server })).await?;
-        let state = invoke(app, "sign_in", json!({ "email": email, "password": PASSWORD })).await?;
+        let state = invoke(
+            app,
+            "sign_in",
+            json!({ "email": email, "password": PASSWORD }),
+        )
+        .await?;
         anyhow::ensure!(state["user"]["email"] == json!(email), "{state}");
     }
     // Ana's app sends the board first (it was published with nothing on the relay yet).
@@ -235,8 +245,11 @@ async fn two_people_edit_one_board_live_offline_and_as_viewer() -> Result<()> {
     let downloaded = invoke(&bob, "open_remote_board", json!({ "boardId": board })).await?;
     anyhow::ensure!(downloaded["title"] == json!("Team plan"), "{downloaded}");
     // The sidebar lists boards at start: reload Bob's page to see the downloaded one.
-    bob.js("window.__tackOldPage = true; location.reload(); return true;", vec![])
-        .await?;
+    bob.js(
+        "window.__tackOldPage = true; location.reload(); return true;",
+        vec![],
+    )
+    .await?;
     bob.wait_for(
         "Bob's page to reload",
         "return !window.__tackOldPage && document.readyState === 'complete';",
@@ -298,7 +311,10 @@ async fn two_people_edit_one_board_live_offline_and_as_viewer() -> Result<()> {
         30,
     )
     .await?;
-    println!("downgrade to viewer → aria-readonly in the other window: {:?}", changed.elapsed());
+    println!(
+        "downgrade to viewer → aria-readonly in the other window: {:?}",
+        changed.elapsed()
+    );
     let refused = invoke(
         &bob,
         "apply",

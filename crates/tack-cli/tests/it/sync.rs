@@ -157,10 +157,13 @@ fn start_account_relay(runtime: &tokio::runtime::Runtime, database_url: &str) ->
             .await
             .expect("migrate as owner");
         let relay_url = format!("{owner}?options=-c%20role%3Dtack_relay");
-        let storage =
-            Storage::connect_with(Some(&relay_url), std::path::Path::new("unused.sqlite3"), false)
-                .await
-                .expect("connect as the relay's role");
+        let storage = Storage::connect_with(
+            Some(&relay_url),
+            std::path::Path::new("unused.sqlite3"),
+            false,
+        )
+        .await
+        .expect("connect as the relay's role");
         let verifier = Arc::new(sync_server::accounts::AccountVerifier::new(storage.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -219,5 +222,9 @@ fn sync_without_a_token_sends_the_signed_in_accounts_keychain_token() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(pending(&ctl, &board), 0, "the relay acknowledged everything");
+    assert_eq!(
+        pending(&ctl, &board),
+        0,
+        "the relay acknowledged everything"
+    );
 }
