@@ -724,7 +724,10 @@ fn track_access(shared: &Shared, report: &StatusReport) {
             _ => continue,
         };
         let stored = record.role.clone();
-        let live = matches!(status, Status::Synced | Status::Syncing { .. });
+        // A viewer whose last edits raced the downgrade is live too: the relay refused them and
+        // the client reports them as stuck ("read-only access: …").
+        let live = matches!(status, Status::Synced | Status::Syncing { .. })
+            || matches!(status, Status::Error { reason } if reason.starts_with("read-only access"));
         let revoked = matches!(status, Status::Error { reason } if is_revocation(reason));
         let new_role: Option<&str> = if revoked {
             Some(REMOVED_ROLE)

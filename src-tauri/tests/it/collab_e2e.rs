@@ -18,7 +18,7 @@ use tack::session::Session;
 
 use crate::app::{artifact, key, App, Desktop};
 use crate::collab::TestRelay;
-use crate::e2e::{answer, open_board, settle, wait_board_text, wait_focus};
+use crate::e2e::{answer, open_board, wait_board_text, wait_focus};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -88,7 +88,28 @@ async fn to_board(app: &App) -> Result<()> {
         app.keys(&key::ESCAPE.to_string()).await?;
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    settle(app).await
+    // As `settle`, with more patience: two apps and a relay share two busy cores here.
+    let waited = app.wait_for(
+        "dialogs to close",
+        "return !document.querySelector('[role=dialog]')\
+           && !(document.activeElement && document.activeElement.closest('input, textarea'));",
+        30,
+    )
+    .await
+    .map(drop);
+    if let Err(err) = waited {
+        let seen = app
+            .js(
+                "const d = [...document.querySelectorAll('[role=dialog]')].map(d => d.getAttribute('aria-label'));\
+                 const a = document.activeElement;\
+                 return { dialogs: d, focus: a ? a.outerHTML.slice(0, 200) : null };",
+                vec![],
+            )
+            .await?;
+        app.screenshot(&artifact("collab-stuck.png")).await?;
+        return Err(err.context(format!("the page shows {seen}")));
+    }
+    Ok(())
 }
 
 /// Adds a task at the end of the first column with the keyboard: first card, `o`, title.
@@ -250,12 +271,23 @@ async fn two_people_edit_one_board_live_offline_and_as_viewer() -> Result<()> {
         vec![],
     )
     .await?;
-    bob.wait_for(
-        "Bob's page to reload",
-        "return !window.__tackOldPage && document.readyState === 'complete';",
-        30,
-    )
-    .await?;
+    // Scripts fail while the page navigates: retry those, bounded.
+    let reloaded = Instant::now();
+    loop {
+        let done = bob
+            .js(
+                "return !window.__tackOldPage && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if matches!(done, Ok(Value::Bool(true))) {
+            break;
+        }
+        if reloaded.elapsed() > std::time::Duration::from_secs(30) {
+            bail!("Bob's page did not reload within 30 s: {done:?}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     open_board(&bob, "Team plan").await?;
     wait_status(&bob, "Synced for bob", "text === 'Synced'").await?;
 
