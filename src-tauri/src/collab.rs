@@ -699,15 +699,35 @@ fn publish_status(shared: &Shared, report: Option<&StatusReport>) {
             }
         }
     }
-    let event = status_event(shared, report);
+    let mut event = status_event(shared, report);
     let changed = {
         let mut state = shared.state();
+        if let Some(last) = &state.last_status {
+            steady_offline(&mut event, last);
+        }
         let changed = state.last_status.as_ref() != Some(&event);
         state.last_status = Some(event.clone());
         changed
     };
     if changed {
         shared.sink.emit(AppEvent::Status(event));
+    }
+}
+
+/// Reconnect attempts while offline are not news: "Offline — n changes…" stays up until a
+/// connection is made (no flicker through "Connecting…" every backoff step, and no event).
+fn steady_offline(event: &mut SyncStatusEvent, last: &SyncStatusEvent) {
+    let was_offline = |s: &SyncState| s.kind == SyncKind::Offline;
+    if event.overall.kind == SyncKind::Connecting && was_offline(&last.overall) {
+        event.overall = last.overall.clone();
+    }
+    for board in &mut event.boards {
+        let before = last.boards.iter().find(|b| b.board_id == board.board_id);
+        if let Some(before) = before {
+            if board.state.kind == SyncKind::Connecting && was_offline(&before.state) {
+                board.state = before.state.clone();
+            }
+        }
     }
 }
 

@@ -89,14 +89,15 @@ async fn to_board(app: &App) -> Result<()> {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     // As `settle`, with more patience: two apps and a relay share two busy cores here.
-    let waited = app.wait_for(
-        "dialogs to close",
-        "return !document.querySelector('[role=dialog]')\
+    let waited = app
+        .wait_for(
+            "dialogs to close",
+            "return !document.querySelector('[role=dialog]')\
            && !(document.activeElement && document.activeElement.closest('input, textarea'));",
-        30,
-    )
-    .await
-    .map(drop);
+            30,
+        )
+        .await
+        .map(drop);
     if let Err(err) = waited {
         let seen = app
             .js(
