@@ -7,8 +7,11 @@ use board_model::{BoardView, ChecklistItem, ColumnView, LabelView, TaskView};
 use ts_rs::{Config, TS};
 
 use crate::ipc::{
-    BoardOp, BoardPatchEvent, BoardSummary, ErrorKind, IpcError, OpResult, Patch, Place,
-    BOARD_PATCH_EVENT,
+    AccountState, BoardAccessEvent, BoardClosedEvent, BoardOp, BoardPatchEvent, BoardSummary,
+    BoardSyncState, CloseRequestedEvent, ConflictNotice, ErrorKind, Invite, IpcError, Member,
+    OpResult, Patch, Person, Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind,
+    SyncState, SyncStatusEvent, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_PATCH_EVENT,
+    CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -36,6 +39,22 @@ pub fn typescript() -> String {
         BoardPatchEvent::decl(&cfg),
         ErrorKind::decl(&cfg),
         IpcError::decl(&cfg),
+        Role::decl(&cfg),
+        AccountState::decl(&cfg),
+        SignedInUser::decl(&cfg),
+        SyncKind::decl(&cfg),
+        SyncState::decl(&cfg),
+        BoardSyncState::decl(&cfg),
+        SyncStatusEvent::decl(&cfg),
+        Member::decl(&cfg),
+        RemoteBoard::decl(&cfg),
+        Invite::decl(&cfg),
+        Person::decl(&cfg),
+        PresenceEvent::decl(&cfg),
+        BoardAccessEvent::decl(&cfg),
+        BoardClosedEvent::decl(&cfg),
+        ConflictNotice::decl(&cfg),
+        CloseRequestedEvent::decl(&cfg),
     ];
     for declaration in declarations {
         out.push_str("export ");
@@ -44,7 +63,8 @@ pub fn typescript() -> String {
     }
 
     // Arguments are camelCase, as Tauri converts them to the Rust parameters' snake_case.
-    let commands: [(&str, &str, String); 8] = [
+    let account = || AccountState::name(&cfg);
+    let commands: [(&str, &str, String); 26] = [
         (
             "list_boards",
             "{}",
@@ -69,6 +89,60 @@ pub fn typescript() -> String {
             "{ title: string; columns: number; tasks: number }",
             BoardSummary::name(&cfg),
         ),
+        ("get_account", "{}", account()),
+        ("set_server_url", "{ url: string }", account()),
+        ("sign_up", "{ email: string; password: string }", account()),
+        ("sign_in", "{ email: string; password: string }", account()),
+        ("sign_out", "{}", account()),
+        ("sync_status", "{}", SyncStatusEvent::name(&cfg)),
+        ("confirm_close", "{}", "null".to_owned()),
+        ("publish_board", "{ boardId: string }", Role::name(&cfg)),
+        (
+            "list_members",
+            "{ boardId: string }",
+            format!("Array<{}>", Member::name(&cfg)),
+        ),
+        (
+            "share_board",
+            "{ boardId: string; email: string; role: Role }",
+            Member::name(&cfg),
+        ),
+        (
+            "set_member_role",
+            "{ boardId: string; userId: string; role: Role }",
+            "null".to_owned(),
+        ),
+        (
+            "remove_member",
+            "{ boardId: string; userId: string }",
+            "null".to_owned(),
+        ),
+        (
+            "create_invite",
+            "{ boardId: string; role: Role }",
+            Invite::name(&cfg),
+        ),
+        (
+            "accept_invite",
+            "{ invite: string }",
+            RemoteBoard::name(&cfg),
+        ),
+        (
+            "list_remote_boards",
+            "{}",
+            format!("Array<{}>", RemoteBoard::name(&cfg)),
+        ),
+        (
+            "open_remote_board",
+            "{ boardId: string }",
+            BoardSummary::name(&cfg),
+        ),
+        ("leave_board", "{ boardId: string }", "null".to_owned()),
+        (
+            "set_selection",
+            "{ boardId: string; taskId: string | null }",
+            "null".to_owned(),
+        ),
     ];
     out.push_str(
         "/** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */\n\
@@ -80,11 +154,23 @@ pub fn typescript() -> String {
         ));
     }
     out.push_str("};\n\n");
-    out.push_str(&format!(
-        "/** Every event the app emits, and its payload. */\n\
-         export type Events = {{\n  \"{BOARD_PATCH_EVENT}\": {};\n}};\n\n\
-         export const BOARD_PATCH_EVENT = \"{BOARD_PATCH_EVENT}\";\n",
-        BoardPatchEvent::name(&cfg)
-    ));
+    let events = [
+        (BOARD_PATCH_EVENT, BoardPatchEvent::name(&cfg)),
+        (SYNC_STATUS_EVENT, SyncStatusEvent::name(&cfg)),
+        (PRESENCE_EVENT, PresenceEvent::name(&cfg)),
+        (BOARD_ACCESS_EVENT, BoardAccessEvent::name(&cfg)),
+        (BOARD_CLOSED_EVENT, BoardClosedEvent::name(&cfg)),
+        (CONFLICT_EVENT, ConflictNotice::name(&cfg)),
+        (CLOSE_REQUESTED_EVENT, CloseRequestedEvent::name(&cfg)),
+    ];
+    out.push_str("/** Every event the app emits, and its payload. */\nexport type Events = {\n");
+    for (name, payload) in &events {
+        out.push_str(&format!("  \"{name}\": {payload};\n"));
+    }
+    out.push_str("};\n\n");
+    for (name, _) in &events {
+        let constant = format!("{}_EVENT", name.replace('-', "_").to_uppercase());
+        out.push_str(&format!("export const {constant} = \"{name}\";\n"));
+    }
     out
 }

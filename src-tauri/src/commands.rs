@@ -1,22 +1,32 @@
-//! The `#[tauri::command]`s: each converts, calls the session (and so the crates), and emits
-//! the resulting patches. `async` ones run off the main thread so a big board never blocks paint.
+//! The `#[tauri::command]`s: each converts, calls the session (and so the crates) or the
+//! collaboration side, and emits the resulting patches. `async` ones run off the main thread so
+//! a big board (or a slow relay) never blocks paint.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::MutexGuard;
 
 use board_model::BoardView;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 
-use crate::ipc::{BoardOp, BoardPatchEvent, BoardSummary, IpcError, OpResult, BOARD_PATCH_EVENT};
+use crate::collab::{self, Collab, SharedSession};
+use crate::ipc::{
+    AccountState, BoardOp, BoardPatchEvent, BoardSummary, Invite, IpcError, Member, OpResult,
+    RemoteBoard, Role, SyncStatusEvent, BOARD_PATCH_EVENT,
+};
 use crate::session::Session;
 
-/// The app's one session, shared by all commands.
-pub struct AppState(pub Mutex<Session>);
+/// The app's one session, shared by all commands and the sync pump.
+pub struct AppState(pub SharedSession);
 
 impl AppState {
     fn lock(&self) -> MutexGuard<'_, Session> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        collab::lock(&self.0)
     }
 }
+
+/// Set once the user confirmed closing with changes not on the server yet.
+#[derive(Default)]
+pub struct CloseConfirmed(pub AtomicBool);
 
 /// Emits after the change is durable; a UI that missed it reopens the board for a snapshot.
 fn emit<T>(app: &AppHandle, (out, event): (T, BoardPatchEvent)) -> T {
@@ -84,4 +94,158 @@ pub fn generate_demo_board(
     tasks: u32,
 ) -> Result<BoardSummary, IpcError> {
     state.lock().generate_demo_board(&title, columns, tasks)
+}
+
+/// Runs a collaboration call (HTTP to the relay, waits for a download) on the blocking pool:
+/// never on the async runtime's workers, which the sync client needs.
+async fn off_runtime<T: Send + 'static>(
+    collab: &Collab,
+    call: impl FnOnce(Collab) -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    let collab = collab.clone();
+    tauri::async_runtime::spawn_blocking(move || call(collab))
+        .await
+        .map_err(|err| IpcError::invalid(format!("the call failed: {err}")))?
+}
+
+#[tauri::command]
+pub fn get_account(collab: State<'_, Collab>) -> AccountState {
+    collab.account_state()
+}
+
+#[tauri::command]
+pub async fn set_server_url(
+    collab: State<'_, Collab>,
+    url: String,
+) -> Result<AccountState, IpcError> {
+    off_runtime(&collab, move |c| c.set_server_url(&url)).await
+}
+
+#[tauri::command]
+pub async fn sign_up(
+    collab: State<'_, Collab>,
+    email: String,
+    password: String,
+) -> Result<AccountState, IpcError> {
+    off_runtime(&collab, move |c| c.sign_up(&email, &password)).await
+}
+
+#[tauri::command]
+pub async fn sign_in(
+    collab: State<'_, Collab>,
+    email: String,
+    password: String,
+) -> Result<AccountState, IpcError> {
+    off_runtime(&collab, move |c| c.sign_in(&email, &password)).await
+}
+
+#[tauri::command]
+pub async fn sign_out(collab: State<'_, Collab>) -> Result<AccountState, IpcError> {
+    off_runtime(&collab, |c| c.sign_out()).await
+}
+
+#[tauri::command]
+pub fn sync_status(collab: State<'_, Collab>) -> SyncStatusEvent {
+    collab.sync_status()
+}
+
+/// After `close-requested`: the user chose to close with changes pending.
+#[tauri::command]
+pub fn confirm_close(app: AppHandle, confirmed: State<'_, CloseConfirmed>) -> Result<(), IpcError> {
+    confirmed.0.store(true, Ordering::SeqCst);
+    for window in app.webview_windows().into_values() {
+        if let Err(err) = window.close() {
+            tracing::warn!(%err, "closing the window failed");
+        }
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn publish_board(collab: State<'_, Collab>, board_id: String) -> Result<Role, IpcError> {
+    off_runtime(&collab, move |c| c.publish_board(&board_id)).await
+}
+
+#[tauri::command]
+pub async fn list_members(
+    collab: State<'_, Collab>,
+    board_id: String,
+) -> Result<Vec<Member>, IpcError> {
+    off_runtime(&collab, move |c| c.list_members(&board_id)).await
+}
+
+#[tauri::command]
+pub async fn share_board(
+    collab: State<'_, Collab>,
+    board_id: String,
+    email: String,
+    role: Role,
+) -> Result<Member, IpcError> {
+    off_runtime(&collab, move |c| c.share_board(&board_id, &email, role)).await
+}
+
+#[tauri::command]
+pub async fn set_member_role(
+    collab: State<'_, Collab>,
+    board_id: String,
+    user_id: String,
+    role: Role,
+) -> Result<(), IpcError> {
+    off_runtime(&collab, move |c| {
+        c.set_member_role(&board_id, &user_id, role)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn remove_member(
+    collab: State<'_, Collab>,
+    board_id: String,
+    user_id: String,
+) -> Result<(), IpcError> {
+    off_runtime(&collab, move |c| c.remove_member(&board_id, &user_id)).await
+}
+
+#[tauri::command]
+pub async fn create_invite(
+    collab: State<'_, Collab>,
+    board_id: String,
+    role: Role,
+) -> Result<Invite, IpcError> {
+    off_runtime(&collab, move |c| c.create_invite(&board_id, role)).await
+}
+
+#[tauri::command]
+pub async fn accept_invite(
+    collab: State<'_, Collab>,
+    invite: String,
+) -> Result<RemoteBoard, IpcError> {
+    off_runtime(&collab, move |c| c.accept_invite(&invite)).await
+}
+
+#[tauri::command]
+pub async fn list_remote_boards(collab: State<'_, Collab>) -> Result<Vec<RemoteBoard>, IpcError> {
+    off_runtime(&collab, |c| c.list_remote_boards()).await
+}
+
+#[tauri::command]
+pub async fn open_remote_board(
+    collab: State<'_, Collab>,
+    board_id: String,
+) -> Result<BoardSummary, IpcError> {
+    off_runtime(&collab, move |c| c.open_remote_board(&board_id)).await
+}
+
+#[tauri::command]
+pub async fn leave_board(collab: State<'_, Collab>, board_id: String) -> Result<(), IpcError> {
+    off_runtime(&collab, move |c| c.leave_board(&board_id)).await
+}
+
+#[tauri::command]
+pub async fn set_selection(
+    collab: State<'_, Collab>,
+    board_id: String,
+    task_id: Option<String>,
+) -> Result<(), IpcError> {
+    off_runtime(&collab, move |c| c.set_selection(&board_id, task_id)).await
 }

@@ -9,6 +9,18 @@ use ts_rs::TS;
 
 /// Name of the event that carries [`BoardPatchEvent`]s.
 pub const BOARD_PATCH_EVENT: &str = "board-patch";
+/// [`SyncStatusEvent`], on every change.
+pub const SYNC_STATUS_EVENT: &str = "sync-status";
+/// [`PresenceEvent`]: who is on a board, the whole list each time.
+pub const PRESENCE_EVENT: &str = "presence";
+/// [`BoardAccessEvent`]: a board's role or read-only state changed.
+pub const BOARD_ACCESS_EVENT: &str = "board-access";
+/// [`BoardClosedEvent`]: access to an open board was removed.
+pub const BOARD_CLOSED_EVENT: &str = "board-closed";
+/// [`ConflictNotice`].
+pub const CONFLICT_EVENT: &str = "conflict";
+/// [`CloseRequestedEvent`]: the window was asked to close with changes not on the server.
+pub const CLOSE_REQUESTED_EVENT: &str = "close-requested";
 
 /// A board as listed in the sidebar.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -17,6 +29,206 @@ pub struct BoardSummary {
     pub id: String,
     pub title: String,
     pub created_at: i64,
+    /// My role on the relay; `null` for a board that is only on this computer.
+    pub role: Option<Role>,
+    /// A viewer's board, or one whose access was removed (the local copy stays, read-only).
+    pub read_only: bool,
+}
+
+/// A member's role on a shared board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Role {
+    Owner,
+    Editor,
+    Viewer,
+}
+
+impl From<tack_account::Role> for Role {
+    fn from(role: tack_account::Role) -> Self {
+        match role {
+            tack_account::Role::Owner => Self::Owner,
+            tack_account::Role::Editor => Self::Editor,
+            tack_account::Role::Viewer => Self::Viewer,
+        }
+    }
+}
+
+impl From<Role> for tack_account::Role {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Owner => Self::Owner,
+            Role::Editor => Self::Editor,
+            Role::Viewer => Self::Viewer,
+        }
+    }
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "owner" => Some(Role::Owner),
+            "editor" => Some(Role::Editor),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+}
+
+/// The relay this app uses and who is signed in to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountState {
+    /// `http(s)://…`; `null` until one is set.
+    pub server: Option<String>,
+    pub user: Option<SignedInUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedInUser {
+    pub user_id: String,
+    pub email: String,
+}
+
+/// Which sync indicator to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum SyncKind {
+    /// A board never published: nothing to sync.
+    Local,
+    SignedOut,
+    Connecting,
+    Offline,
+    Syncing,
+    Synced,
+    Error,
+}
+
+/// One sync indicator; `text` is exactly what to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncState {
+    pub kind: SyncKind,
+    /// Local changes not acknowledged by the relay (the outbox's count).
+    pub pending: u64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardSyncState {
+    pub board_id: String,
+    pub state: SyncState,
+    pub role: Option<Role>,
+    pub read_only: bool,
+}
+
+/// Payload of `sync-status`: the app's indicator and each shared board's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatusEvent {
+    pub overall: SyncState,
+    pub boards: Vec<BoardSyncState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub user_id: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// A board shared with me on the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteBoard {
+    pub board_id: String,
+    pub role: Role,
+    /// Known once it is on this computer.
+    pub title: Option<String>,
+    /// On this computer (so in `list_boards` too).
+    pub downloaded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Invite {
+    /// What the invited person pastes (`accept_invite` takes it or the whole link).
+    pub token: String,
+    pub link: String,
+    pub role: Role,
+    /// Milliseconds since the epoch.
+    pub expires_at: i64,
+}
+
+/// Someone on a board, from awareness (and me).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    pub user_id: String,
+    pub name: String,
+    pub initials: String,
+    /// `#rrggbb`, derived from the user id: the same on every screen.
+    pub color: String,
+    pub selected_task_id: Option<String>,
+    pub me: bool,
+}
+
+/// Payload of `presence`: everyone on the board, me first, then by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PresenceEvent {
+    pub board_id: String,
+    pub people: Vec<Person>,
+}
+
+/// Payload of `board-access`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardAccessEvent {
+    pub board_id: String,
+    pub role: Option<Role>,
+    pub read_only: bool,
+    /// Why editing is off, to show beside the disabled controls.
+    pub reason: Option<String>,
+}
+
+/// Payload of `board-closed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardClosedEvent {
+    pub board_id: String,
+    pub message: String,
+}
+
+/// Payload of `conflict`: a field I changed was changed concurrently and the other value won.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConflictNotice {
+    pub board_id: String,
+    pub task_id: String,
+    pub field: String,
+    /// A person's name, or "someone".
+    pub winner: String,
+    pub text: String,
+}
+
+/// Payload of `close-requested`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CloseRequestedEvent {
+    pub pending: u64,
+    pub text: String,
 }
 
 /// Where a task goes within its column, or a column within the board.
@@ -227,6 +439,16 @@ pub enum ErrorKind {
     Invalid,
     /// The local store could not be read or written; nothing was changed.
     Storage,
+    /// I may view this board but not edit it; nothing was changed.
+    ReadOnly,
+    /// Needs a signed-in account.
+    SignedOut,
+    /// I am no longer a member of this board.
+    AccessRemoved,
+    /// The relay refused (its message says why).
+    Server,
+    /// The relay could not be reached.
+    Network,
 }
 
 /// Every command's error: `{kind, message}`, the message fit to show to the user.
@@ -238,11 +460,35 @@ pub struct IpcError {
 }
 
 impl IpcError {
-    pub fn invalid(message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
-            kind: ErrorKind::Invalid,
+            kind,
             message: message.into(),
         }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Invalid, message)
+    }
+}
+
+impl From<tack_account::AccountError> for IpcError {
+    fn from(err: tack_account::AccountError) -> Self {
+        use tack_account::AccountError as E;
+        let kind = match &err {
+            E::BadServer(_) => ErrorKind::Invalid,
+            E::SignedOut | E::Server { status: 401, .. } => ErrorKind::SignedOut,
+            E::Server { status: 404, .. } => ErrorKind::NotFound,
+            E::Server { .. } => ErrorKind::Server,
+            E::Network { .. } => ErrorKind::Network,
+            E::NoKeychain(_) | E::Keychain(_) | E::File { .. } => ErrorKind::Storage,
+        };
+        let message = match err {
+            E::Server { message, .. } => message,
+            E::SignedOut => "Sign in first.".to_owned(),
+            other => other.to_string(),
+        };
+        Self { kind, message }
     }
 }
 

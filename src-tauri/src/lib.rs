@@ -3,19 +3,43 @@
 //! the UI hears of it as typed patches (`patches.rs`) on the `board-patch` event.
 
 pub mod bindings;
+pub mod collab;
 mod commands;
 pub mod ipc;
 pub mod patches;
 pub mod session;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use board_model::{ReplicaConfig, Sources};
+use tauri::{AppHandle, Emitter, Manager, WindowEvent};
 use tauri_plugin_window_state::StateFlags;
 
-use crate::commands::AppState;
+use crate::collab::{AppEvent, Collab, EventSink};
+use crate::commands::{AppState, CloseConfirmed};
+use crate::ipc::CloseRequestedEvent;
 use crate::session::Session;
+
+/// Emits the collaboration side's events to the window.
+struct WindowSink(AppHandle);
+
+impl EventSink for WindowSink {
+    fn emit(&self, event: AppEvent) {
+        let sent = match &event {
+            AppEvent::Patch(e) => self.0.emit(ipc::BOARD_PATCH_EVENT, e),
+            AppEvent::Status(e) => self.0.emit(ipc::SYNC_STATUS_EVENT, e),
+            AppEvent::Presence(e) => self.0.emit(ipc::PRESENCE_EVENT, e),
+            AppEvent::Access(e) => self.0.emit(ipc::BOARD_ACCESS_EVENT, e),
+            AppEvent::Closed(e) => self.0.emit(ipc::BOARD_CLOSED_EVENT, e),
+            AppEvent::Conflict(e) => self.0.emit(ipc::CONFLICT_EVENT, e),
+        };
+        if let Err(err) = sent {
+            tracing::warn!(?err, ?event, "could not emit");
+        }
+    }
+}
 
 /// Where the store lives: `TACK_DATA_DIR` if set (tests, several profiles), else the platform
 /// data directory `tackctl` uses too (`board_store::default_data_dir()`, which is Tauri's
@@ -62,6 +86,8 @@ pub fn run() {
         }
     };
     tracing::info!(dir = %dir.display(), "store opened");
+    let session = Arc::new(Mutex::new(session));
+    let collab_session = session.clone();
 
     let app = tauri::Builder::default()
         .plugin(
@@ -69,7 +95,35 @@ pub fn run() {
                 .with_state_flags(StateFlags::SIZE | StateFlags::MAXIMIZED)
                 .build(),
         )
-        .manage(AppState(Mutex::new(session)))
+        .manage(AppState(session))
+        .manage(CloseConfirmed::default())
+        .setup(move |app| {
+            // Sync starts with the app (when signed in), on Tauri's tokio runtime.
+            let runtime = tauri::async_runtime::handle().inner().clone();
+            let sink = Arc::new(WindowSink(app.handle().clone()));
+            app.manage(Collab::start(dir, collab_session, sink, runtime));
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            let WindowEvent::CloseRequested { api, .. } = event else {
+                return;
+            };
+            let app = window.app_handle();
+            if app.state::<CloseConfirmed>().0.load(Ordering::SeqCst) {
+                return;
+            }
+            let Some(collab) = app.try_state::<Collab>() else {
+                return;
+            };
+            let pending = collab.pending();
+            if let Some(text) = collab::close_text(pending) {
+                api.prevent_close();
+                let event = CloseRequestedEvent { pending, text };
+                if let Err(err) = window.emit(ipc::CLOSE_REQUESTED_EVENT, &event) {
+                    tracing::warn!(?err, "could not ask about closing");
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::list_boards,
             commands::create_board,
@@ -79,6 +133,24 @@ pub fn run() {
             commands::undo,
             commands::redo,
             commands::generate_demo_board,
+            commands::get_account,
+            commands::set_server_url,
+            commands::sign_up,
+            commands::sign_in,
+            commands::sign_out,
+            commands::sync_status,
+            commands::confirm_close,
+            commands::publish_board,
+            commands::list_members,
+            commands::share_board,
+            commands::set_member_role,
+            commands::remove_member,
+            commands::create_invite,
+            commands::accept_invite,
+            commands::list_remote_boards,
+            commands::open_remote_board,
+            commands::leave_board,
+            commands::set_selection,
         ])
         .build(tauri::generate_context!());
     match app {

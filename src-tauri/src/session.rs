@@ -1,14 +1,26 @@
 //! The app's state: the local store and the boards open in this window. Every change is saved
-//! durably (`replica::save_local_changes`) before its patches are handed back to be emitted.
+//! durably (`replica::save_local_changes`) before its patches are handed back to be emitted,
+//! and then the sync client (when signed in) is told to send it. The store is shared with the
+//! sync client (`Arc<Mutex<Store>>`); remote updates come back through [`Session::apply_remote`].
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use board_model::{Board, BoardView, NewTask, Place, ReplicaConfig};
-use board_store::{replica, Store};
+use board_store::{replica, BoardRecord, Store};
+use sync_client::{SharedStore, SyncHandle};
 
-use crate::ipc::{BoardOp, BoardPatchEvent, BoardSummary, IpcError, OpResult};
+use crate::ipc::{BoardOp, BoardPatchEvent, BoardSummary, ErrorKind, IpcError, OpResult, Role};
 use crate::patches::{self, ShownColumns};
+
+/// Why a viewer cannot edit (shown beside disabled controls, and as the `readOnly` error).
+pub const VIEWER_REASON: &str = "You can view this board but not edit it.";
+/// Why a board whose membership ended cannot be edited.
+pub const REMOVED_REASON: &str =
+    "You no longer have access to this board. Your copy stays on this computer, read-only.";
+/// The role recorded in the store for a board whose membership ended (or that I left).
+pub const REMOVED_ROLE: &str = "removed";
 
 /// Bounds on a generated demo board (20 × 500 is the size the app is tuned for).
 const DEMO_MAX_COLUMNS: u32 = 50;
@@ -21,36 +33,114 @@ struct OpenBoard {
 
 /// The store and the replicas of the boards opened so far.
 pub struct Session {
-    store: Store,
+    store: SharedStore,
     config: ReplicaConfig,
     open: HashMap<String, OpenBoard>,
+    /// The running sync client, when signed in.
+    sync: Option<SyncHandle>,
+}
+
+/// A board's access as the store records it: `(role, why it is read-only)`.
+pub fn access_of(record: &BoardRecord) -> (Option<Role>, Option<&'static str>) {
+    match record.role.as_deref() {
+        Some(REMOVED_ROLE) => (None, Some(REMOVED_REASON)),
+        Some(role) => {
+            let role = Role::parse(role);
+            let reason = (role == Some(Role::Viewer)).then_some(VIEWER_REASON);
+            (role, reason)
+        }
+        None => (None, None),
+    }
+}
+
+fn board_summary(record: BoardRecord) -> BoardSummary {
+    let (role, reason) = access_of(&record);
+    BoardSummary {
+        id: record.id,
+        title: record.title,
+        created_at: record.created_at_ms,
+        role,
+        read_only: reason.is_some(),
+    }
 }
 
 impl Session {
     pub fn open(data_dir: &Path, config: ReplicaConfig) -> Result<Self, IpcError> {
-        Ok(Self {
-            store: Store::open_in_dir(data_dir)?,
+        Ok(Self::with_store(
+            Arc::new(Mutex::new(Store::open_in_dir(data_dir)?)),
+            config,
+        ))
+    }
+
+    pub fn with_store(store: SharedStore, config: ReplicaConfig) -> Self {
+        Self {
+            store,
             config,
             open: HashMap::new(),
-        })
+            sync: None,
+        }
+    }
+
+    /// The store, shared with the sync client.
+    pub fn shared_store(&self) -> SharedStore {
+        self.store.clone()
+    }
+
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn replica_config(&self) -> &ReplicaConfig {
+        &self.config
+    }
+
+    pub fn sync(&self) -> Option<&SyncHandle> {
+        self.sync.as_ref()
+    }
+
+    /// Installs (or removes) the sync client; returns the previous one to shut down.
+    pub fn set_sync(&mut self, sync: Option<SyncHandle>) -> Option<SyncHandle> {
+        std::mem::replace(&mut self.sync, sync)
     }
 
     pub fn list_boards(&self) -> Result<Vec<BoardSummary>, IpcError> {
         Ok(self
-            .store
+            .store()
             .list_boards()?
             .into_iter()
-            .map(|record| BoardSummary {
-                id: record.id,
-                title: record.title,
-                created_at: record.created_at_ms,
-            })
+            .map(board_summary)
             .collect())
+    }
+
+    /// One board's summary, `NotFound` when it is not on this computer.
+    pub fn board_summary(&self, board_id: &str) -> Result<BoardSummary, IpcError> {
+        let record = self.store().board(board_id)?.ok_or_else(|| {
+            IpcError::new(ErrorKind::NotFound, "that board is not on this computer")
+        })?;
+        Ok(board_summary(record))
+    }
+
+    /// Why `board_id` cannot be edited here, if it cannot.
+    pub fn read_only_reason(&self, board_id: &str) -> Result<Option<&'static str>, IpcError> {
+        Ok(self
+            .store()
+            .board(board_id)?
+            .and_then(|record| access_of(&record).1))
+    }
+
+    /// Records the board's relay and my role on it (`REMOVED_ROLE` once access ended).
+    pub fn set_board_access(
+        &self,
+        board_id: &str,
+        server: Option<&str>,
+        role: Option<&str>,
+    ) -> Result<(), IpcError> {
+        Ok(self.store().set_board_server(board_id, server, role)?)
     }
 
     pub fn create_board(&mut self, title: &str) -> Result<BoardSummary, IpcError> {
         let id = self.config.sources.new_id();
-        let board = replica::create_board(&mut self.store, &id, title, self.config.clone())?;
+        let board = replica::create_board(&mut self.store(), &id, title, self.config.clone())?;
         let summary = summary(&board);
         self.open.insert(
             id,
@@ -63,7 +153,7 @@ impl Session {
     }
 
     pub fn delete_board(&mut self, board_id: &str) -> Result<(), IpcError> {
-        self.store.delete_board(board_id)?;
+        self.store().delete_board(board_id)?;
         self.open.remove(board_id);
         Ok(())
     }
@@ -108,7 +198,8 @@ impl Session {
             )));
         }
         let id = self.config.sources.new_id();
-        let mut board = replica::create_board(&mut self.store, &id, title, self.config.clone())?;
+        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut board = replica::create_board(&mut store, &id, title, self.config.clone())?;
         let column_ids = (0..columns)
             .map(|c| board.add_column(&demo_column_title(c), None, Place::Bottom))
             .collect::<Result<Vec<_>, _>>()?;
@@ -120,14 +211,14 @@ impl Session {
             };
             board.add_task(column, &format!("Task {}", n + 1), Place::Bottom, extra)?;
         }
-        replica::save_local_changes(&mut self.store, &mut board)?;
-        self.store.compact(&id)?;
+        replica::save_local_changes(&mut store, &mut board)?;
+        store.compact(&id)?;
         Ok(summary(&board))
     }
 
     fn replica(&mut self, board_id: &str) -> Result<&mut OpenBoard, IpcError> {
         if !self.open.contains_key(board_id) {
-            let board = replica::open_board(&self.store, board_id, self.config.clone())?;
+            let board = replica::open_board(&self.store(), board_id, self.config.clone())?;
             let shown = ShownColumns::from_view(&board.view());
             self.open
                 .insert(board_id.to_owned(), OpenBoard { board, shown });
@@ -137,23 +228,90 @@ impl Session {
             .ok_or_else(|| IpcError::invalid("board vanished while opening"))
     }
 
-    /// Runs one change, makes it durable, then describes it as patches.
+    /// The yrs client id of this app's replica of an open board (conflict winners are named
+    /// through it: it goes out in awareness).
+    pub fn client_id(&self, board_id: &str) -> Option<u64> {
+        self.open
+            .get(board_id)
+            .map(|open| open.board.doc().client_id().get())
+    }
+
+    /// A relay update the sync client has stored: applied to the open replica (if the board is
+    /// open here), described as patches for the UI.
+    pub fn apply_remote(
+        &mut self,
+        board_id: &str,
+        update: &[u8],
+    ) -> Result<Option<BoardPatchEvent>, IpcError> {
+        let Some(open) = self.open.get_mut(board_id) else {
+            return Ok(None);
+        };
+        if let Err(err) = open.board.apply_remote_update(update) {
+            // The replica lacks history the store has: reload it from the store, which holds
+            // every update the client published, and send the UI everything again.
+            tracing::warn!(%err, board = %board_id, "reloading a board behind its store");
+            self.open.remove(board_id);
+            let open = self.replica(board_id)?;
+            open.board.take_changes();
+            let view = open.board.view();
+            let mut patches = vec![crate::ipc::Patch::BoardMeta {
+                title: view.title.clone(),
+            }];
+            patches.push(crate::ipc::Patch::LabelsReplaced {
+                labels: view.labels.clone(),
+            });
+            for column in view.columns {
+                let mut header = column.clone();
+                header.tasks.clear();
+                patches.push(crate::ipc::Patch::ColumnUpserted { column: header });
+                for task in column.tasks {
+                    patches.push(crate::ipc::Patch::TaskUpserted {
+                        column_id: column.id.clone(),
+                        task,
+                    });
+                }
+            }
+            return Ok(Some(BoardPatchEvent {
+                board_id: board_id.to_owned(),
+                patches,
+            }));
+        }
+        let changes = open.board.take_changes();
+        let patches = patches::build(&open.board, &changes, &mut open.shown);
+        Ok((!patches.is_empty()).then(|| BoardPatchEvent {
+            board_id: board_id.to_owned(),
+            patches,
+        }))
+    }
+
+    /// Runs one change, makes it durable, then describes it as patches. A board I may only
+    /// view is refused before anything is touched.
     fn change<T>(
         &mut self,
         board_id: &str,
         f: impl FnOnce(&mut Board) -> Result<T, IpcError>,
     ) -> Result<(T, BoardPatchEvent), IpcError> {
+        if let Some(reason) = self.read_only_reason(board_id)? {
+            return Err(IpcError::new(ErrorKind::ReadOnly, reason));
+        }
         self.replica(board_id)?;
+        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(open) = self.open.get_mut(board_id) else {
             return Err(IpcError::invalid("board is not open"));
         };
         let out = f(&mut open.board)?;
-        if let Err(err) = replica::save_local_changes(&mut self.store, &mut open.board) {
+        if let Err(err) = replica::save_local_changes(&mut store, &mut open.board) {
             // The replica is now ahead of the disk: drop it so the next use reloads what is
             // actually stored, and tell the UI the change did not happen.
             tracing::error!(?err, board = %board_id, "saving a change failed");
             self.open.remove(board_id);
             return Err(err.into());
+        }
+        drop(store);
+        if let Some(sync) = &self.sync {
+            if let Err(err) = sync.notify_local_change(board_id) {
+                tracing::warn!(%err, board = %board_id, "the sync client has stopped");
+            }
         }
         let changes = open.board.take_changes();
         let patches = patches::build(&open.board, &changes, &mut open.shown);
@@ -172,6 +330,8 @@ fn summary(board: &Board) -> BoardSummary {
         id: board.id().to_owned(),
         title: board.title(),
         created_at: board.view_with(false).created_at,
+        role: None,
+        read_only: false,
     }
 }
 

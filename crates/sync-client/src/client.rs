@@ -842,7 +842,13 @@ impl Client {
                 *status = Status::Connecting;
             }
         }
-        let report = StatusReport::from_boards(boards, connected || self.connecting);
+        let mut report = StatusReport::from_boards(boards, connected || self.connecting);
+        report.readonly = self
+            .boards
+            .iter()
+            .filter(|(_, board)| board.readonly && board.phase == Phase::Live)
+            .map(|(id, _)| id.clone())
+            .collect();
         let newly_synced: Vec<String> = {
             let previous = self.status.borrow();
             report

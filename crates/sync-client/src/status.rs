@@ -1,6 +1,6 @@
 //! What a user is told about sync, per board and overall.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The sync state of one board (or of all of them together).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,9 @@ impl std::fmt::Display for Status {
 pub struct StatusReport {
     pub overall: Status,
     pub boards: BTreeMap<String, Status>,
+    /// Boards the relay granted read-only access on the current connection (viewers). It
+    /// follows live role changes: the relay re-sends `Authenticated` with the new scope.
+    pub readonly: BTreeSet<String>,
 }
 
 impl Default for StatusReport {
@@ -50,6 +53,7 @@ impl Default for StatusReport {
         Self {
             overall: Status::Offline { pending: 0 },
             boards: BTreeMap::new(),
+            readonly: BTreeSet::new(),
         }
     }
 }
@@ -71,7 +75,11 @@ impl StatusReport {
         } else {
             Status::Syncing { pending }
         };
-        Self { overall, boards }
+        Self {
+            overall,
+            boards,
+            readonly: BTreeSet::new(),
+        }
     }
 
     /// Every board synced or failed: a one-shot sync is over.

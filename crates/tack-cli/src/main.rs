@@ -59,6 +59,7 @@ fn account_command(cli: &Cli) -> Option<Result<()>> {
 struct Session {
     store: Store,
     config: ReplicaConfig,
+    dir: PathBuf,
 }
 
 impl Session {
@@ -80,7 +81,7 @@ impl Session {
             user,
             sources: Sources::system(),
         };
-        Ok(Self { store, config })
+        Ok(Self { store, config, dir })
     }
 
     fn board_id(&self, query: &str) -> Result<String> {
@@ -207,7 +208,13 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Sync(args) => {
+        Command::Sync(mut args) => {
+            // No --token / TACK_TOKEN: the signed-in account's, from the keychain.
+            if args.token.is_empty() {
+                if let Some(token) = account::token_for_sync(&session.dir, &args.server)? {
+                    args.token = token;
+                }
+            }
             let boards = sync_command::boards_to_sync(&session.store, &args.board)?;
             sync_command::sync(session.store, session.config, boards, &args)
         }

@@ -1,6 +1,7 @@
 //! Drives the real `tack` binary: a private Xvfb display and session bus, `tauri-driver` in
 //! front of Debian's `WebKitWebDriver`, and a fantoccini WebDriver client. One app at a time
-//! (the machine has two cores); every wait is bounded.
+//! (the machine has two cores), or one pair for the collaboration tests, each with its own
+//! display, bus, keychain (gnome-keyring) and data directory; every wait is bounded.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -62,13 +63,14 @@ impl Drop for Daemon {
 /// Xvfb, a session bus and tauri-driver, shared by the app launches of one test.
 pub struct Desktop {
     driver: Option<Daemon>,
+    _keyring: Option<Daemon>,
     _bus: Daemon,
     _display: Daemon,
     display: String,
     bus_address: String,
     port: u16,
     home: tempfile::TempDir,
-    _guard: MutexGuard<'static, ()>,
+    _guard: Option<MutexGuard<'static, ()>>,
 }
 
 fn free_port() -> Result<u16> {
@@ -117,6 +119,68 @@ impl Desktop {
         let guard = ONE_APP_AT_A_TIME
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        Self::start_guarded(Some(guard))
+    }
+
+    /// Two desktops side by side (two people), each with an unlocked keychain of its own.
+    pub fn start_two() -> Result<(Self, Self)> {
+        let guard = ONE_APP_AT_A_TIME
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut first = Self::start_guarded(Some(guard))?;
+        first.start_keyring()?;
+        let mut second = Self::start_guarded(None)?;
+        second.start_keyring()?;
+        Ok((first, second))
+    }
+
+    /// gnome-keyring's Secret Service on this desktop's bus, unlocked: the app's OS keychain.
+    fn start_keyring(&mut self) -> Result<()> {
+        let home = self.home.path();
+        let mut child = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env_remove("XDG_RUNTIME_DIR")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("gnome-keyring-daemon (scripts/setup.sh installs it)")?;
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            stdin.write_all(b"test-keyring-password")?;
+        }
+        self._keyring = Some(Daemon {
+            name: "gnome-keyring-daemon",
+            child,
+        });
+        // Bounded wait until the Secret Service answers on the bus.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let owned = Command::new("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
+                .output()?;
+            if String::from_utf8_lossy(&owned.stdout).contains("boolean true") {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("the Secret Service did not appear within 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn start_guarded(guard: Option<MutexGuard<'static, ()>>) -> Result<Self> {
         let missing = "the desktop test tools are missing: run `source scripts/setup.sh && \
                        ensure_desktop_deps` (Xvfb, dbus, WebKitWebDriver, tauri-driver)";
 
@@ -155,6 +219,7 @@ impl Desktop {
         let home = tempfile::tempdir()?;
         let mut desktop = Self {
             driver: None,
+            _keyring: None,
             _bus: bus_daemon,
             _display: display_daemon,
             display,
@@ -187,7 +252,11 @@ impl Desktop {
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("TACK_DATA_DIR", self.data_dir())
             .env("TACK_USER", "e2e")
-            .env("TACK_LOG", "warn")
+            // `TACK_E2E_LOG=sync_client=debug,tack=debug` shows the apps' logs when debugging.
+            .env(
+                "TACK_LOG",
+                std::env::var("TACK_E2E_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdout(Stdio::null())
             .spawn()?;
         self.driver = Some(Daemon {

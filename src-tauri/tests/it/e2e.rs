@@ -15,13 +15,13 @@ const ENTER: char = key::ENTER;
 const ESC: char = key::ESCAPE;
 
 /// Waits for a text field (an input with this aria-label) to have focus, types, commits.
-async fn answer(app: &App, label: &str, text: &str) -> Result<()> {
+pub(crate) async fn answer(app: &App, label: &str, text: &str) -> Result<()> {
     wait_field(app, label).await?;
     app.keys(&format!("{text}{ENTER}")).await
 }
 
 /// Waits until no dialog is open and no text field has focus: board keys go to the board.
-async fn settle(app: &App) -> Result<()> {
+pub(crate) async fn settle(app: &App) -> Result<()> {
     app.wait_for(
         "dialogs to close",
         "return !document.querySelector('[role=dialog]')\
@@ -32,7 +32,7 @@ async fn settle(app: &App) -> Result<()> {
     Ok(())
 }
 
-async fn wait_field(app: &App, label: &str) -> Result<()> {
+pub(crate) async fn wait_field(app: &App, label: &str) -> Result<()> {
     app.wait_for(
         &format!("the {label:?} prompt to take focus"),
         &format!(
@@ -63,7 +63,7 @@ async fn focused_card(app: &App) -> Result<Value> {
 }
 
 /// Waits until the focused card is `title` in column `column`.
-async fn wait_focus(app: &App, title: &str, column: &str) -> Result<Value> {
+pub(crate) async fn wait_focus(app: &App, title: &str, column: &str) -> Result<Value> {
     let script = format!(
         "const f = (() => {{ {FOCUSED_CARD} }})();\
          return f && f.title === {} && f.column === {} ? f : null;",
@@ -87,11 +87,11 @@ const BOARD_TEXT: &str = "[...document.querySelectorAll('section[role=group][dat
     .map(c => [c.getAttribute('aria-label'),\
       [...c.querySelectorAll('[role=option][data-task-id]')].map(t => t.getAttribute('aria-label'))])";
 
-async fn board_text(app: &App) -> Result<Value> {
+pub(crate) async fn board_text(app: &App) -> Result<Value> {
     app.js(&format!("return {BOARD_TEXT};"), vec![]).await
 }
 
-async fn wait_board_text(app: &App, expected: Value) -> Result<()> {
+pub(crate) async fn wait_board_text(app: &App, expected: Value) -> Result<()> {
     let script = format!(
         "const want = {expected};\
          const got = {BOARD_TEXT};\
@@ -109,7 +109,7 @@ async fn wait_board_text(app: &App, expected: Value) -> Result<()> {
 }
 
 /// Opens a board from the sidebar: focus its button, `Enter`.
-async fn open_board(app: &App, title: &str) -> Result<()> {
+pub(crate) async fn open_board(app: &App, title: &str) -> Result<()> {
     app.wait_for(
         &format!("{title:?} in the sidebar"),
         &format!(
@@ -125,7 +125,7 @@ async fn open_board(app: &App, title: &str) -> Result<()> {
     wait_board_open(app, title, 60).await
 }
 
-async fn wait_board_open(app: &App, title: &str, seconds: u64) -> Result<()> {
+pub(crate) async fn wait_board_open(app: &App, title: &str, seconds: u64) -> Result<()> {
     app.wait_for(
         &format!("board {title:?} to open"),
         &format!(

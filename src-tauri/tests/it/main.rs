@@ -3,5 +3,7 @@
 
 mod app;
 mod bindings;
+mod collab;
+mod collab_e2e;
 mod e2e;
 mod session;

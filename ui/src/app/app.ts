@@ -1,12 +1,27 @@
 // The application's state and every command's behaviour. Components render this state and
 // call these functions; key bindings, the palette and buttons all go through `run`.
 
-import { batch, createMemo, createRoot, createSignal, type Accessor } from "solid-js";
+import {
+  batch,
+  createEffect,
+  createMemo,
+  createRoot,
+  createSignal,
+  on,
+  type Accessor,
+} from "solid-js";
 import * as ipc from "../ipc";
-import type { BoardOp, BoardSummary, Place } from "../ipc";
+import type { BoardOp, BoardSummary, Invite, Person, Place } from "../ipc";
 import { createKeymap, type KeyInput } from "../commands/keymap";
-import { bindingsOf, COMMANDS, createRegistry, type CommandId } from "../commands/registry";
+import {
+  bindingsOf,
+  COMMANDS,
+  createRegistry,
+  editsBoard,
+  type CommandId,
+} from "../commands/registry";
 import { createBoardStore, type BoardStore } from "../model/store";
+import { createCollab } from "./collab";
 import { matchesQuery, parseQuery } from "./filter";
 
 export interface Cursor {
@@ -30,7 +45,7 @@ export interface Draft {
   place: Place;
 }
 
-export type Overlay = "none" | "palette" | "cheatsheet" | "prompt";
+export type Overlay = "none" | "palette" | "cheatsheet" | "prompt" | "settings" | "share";
 
 export const isMac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
 
@@ -94,6 +109,10 @@ function createApp() {
   const [focusTick, setFocusTick] = createSignal(0);
 
   const terms = createMemo(() => parseQuery(query()));
+  /** Set once the backend is connected: presence is not sent before. */
+  let started = false;
+  /** The invite link made last for the open board, shown in the share dialog. */
+  const [invite, setInvite] = createSignal<Invite | null>(null);
 
   /** Visible task ids of a column: the store's order, narrowed by the filter (one memo each). */
   const visibleCache = new WeakMap<BoardStore, Map<string, Accessor<readonly string[]>>>();
@@ -194,6 +213,55 @@ function createApp() {
     toastTimer = setTimeout(() => setToast(null), 5000);
   }
 
+  async function refreshBoards() {
+    const list = await ipc.listBoards();
+    collab.learnBoards(list);
+    setBoards(list);
+  }
+
+  const collab = createCollab({
+    currentBoardId: () => store()?.id ?? null,
+    refreshBoards,
+    reopenBoard: async (boardId) => {
+      setStore(undefined);
+      await refreshBoards();
+      await openBoard(boardId);
+    },
+    notify: (text) => notify(text),
+  });
+
+  /** Why the open board cannot be edited here, or null when it can. */
+  const readOnlyReason = createMemo(() => collab.readOnlyReason(store()?.id ?? null));
+
+  /** Who else has which card of the open board selected. */
+  const selectedBy = createMemo(() => {
+    const byTask = new Map<string, Person[]>();
+    for (const person of collab.peopleOn(store()?.id ?? null)) {
+      if (person.me || person.selectedTaskId === null) continue;
+      byTask.set(person.selectedTaskId, [...(byTask.get(person.selectedTaskId) ?? []), person]);
+    }
+    return byTask;
+  });
+
+  /** Why a command is unavailable now (a viewer's editing commands), or null. */
+  function disabledReason(id: CommandId): string | null {
+    return editsBoard(id) ? readOnlyReason() : null;
+  }
+
+  // Becoming a viewer while typing a new task: the composer goes (it could not be saved).
+  createEffect(
+    on(readOnlyReason, (reason) => {
+      if (reason !== null && draft() !== null) setDraft(null);
+    }),
+  );
+
+  // Tell the others which card I have selected (debounced inside; never blocks a key).
+  createEffect(
+    on([() => store()?.id ?? null, () => focus().taskId], ([boardId, taskId]) => {
+      if (started) collab.selectionChanged(boardId, taskId);
+    }),
+  );
+
   /** Runs an async action, showing its failure instead of dropping it. */
   function spawn(action: () => Promise<unknown>) {
     action().catch((error: unknown) => notify(ipc.errorMessage(error)));
@@ -210,11 +278,19 @@ function createApp() {
   async function applyOp(op: BoardOp): Promise<string | null> {
     const s = store();
     if (!s) return null;
+    // Drag and drop and the detail panel end here too: refuse before asking the shell.
+    const reason = readOnlyReason();
+    if (reason !== null) throw new Error(reason);
     inFlight += 1;
     if (inFlight === 1) slowTimer = setTimeout(() => setSaving(true), 250);
     try {
       const result = await ipc.apply(s.id, op);
       return result.createdId;
+    } catch (error) {
+      if (ipc.errorKind(error) === "readOnly") {
+        collab.refusedAsReadOnly(s.id, ipc.errorMessage(error));
+      }
+      throw error;
     } finally {
       inFlight -= 1;
       if (inFlight === 0) {
@@ -227,6 +303,9 @@ function createApp() {
   let unlisten: (() => void) | undefined;
   async function start() {
     await ipc.connect();
+    collab.stop();
+    unlisten?.();
+    started = true;
     unlisten = await ipc.onBoardPatch((event) => {
       // A mark per patch event, so a profile shows patch-to-paint time.
       performance.mark("tack:patch");
@@ -251,7 +330,9 @@ function createApp() {
         );
       }
     });
+    await collab.start();
     const list = await ipc.listBoards();
+    collab.learnBoards(list);
     setBoards(list);
     const last = rememberedBoard();
     const first = list.find((b) => b.id === last) ?? list[0];
@@ -261,6 +342,28 @@ function createApp() {
 
   function stop() {
     unlisten?.();
+    unlisten = undefined;
+    collab.stop();
+    started = false;
+  }
+
+  /** Opens a board shared with me, downloading it first if this computer has no copy. */
+  async function openShared(boardId: string) {
+    if (!boards().some((b) => b.id === boardId)) {
+      notify("Downloading the board…");
+      await ipc.openRemoteBoard(boardId);
+      await Promise.all([refreshBoards(), collab.refreshRemote()]);
+      setToast(null);
+    }
+    await openBoard(boardId);
+  }
+
+  /** The share dialog needs an account and a published board; say what is missing. */
+  function needsAccount(): boolean {
+    if (collab.account().user !== null) return false;
+    notify("Sign in to share boards.");
+    setOverlay("settings");
+    return true;
   }
 
   async function openBoard(boardId: string) {
@@ -268,6 +371,7 @@ function createApp() {
     rememberBoard(boardId);
     batch(() => {
       setStore(createBoardStore(view));
+      setInvite(null);
       setCursor({ columnId: null, columnIndex: 0, taskId: null, taskIndex: 0 });
       setDetailTaskId(null);
       setDraft(null);
@@ -419,6 +523,10 @@ function createApp() {
   }
 
   function back() {
+    if (collab.closeRequest() !== null) {
+      spawn(() => collab.answerClose(false));
+      return;
+    }
     if (overlay() !== "none") return closeOverlay();
     if (draft()) return cancelDraft();
     if (detailTaskId() !== null) {
@@ -433,6 +541,7 @@ function createApp() {
       return;
     }
     setToast(null);
+    collab.dismissNotice();
   }
 
   /** Back to the board with the filter kept; the cursor lands on a match if it is not on one. */
@@ -610,10 +719,71 @@ function createApp() {
     "view.palette": () => setOverlay(overlay() === "palette" ? "none" : "palette"),
     "view.cheatsheet": () => setOverlay(overlay() === "cheatsheet" ? "none" : "cheatsheet"),
     "view.back": () => back(),
+    "board.share": () => {
+      if (!store() || needsAccount()) return;
+      setOverlay("share");
+    },
+    "board.publish": () => {
+      const s = store();
+      if (!s || needsAccount()) return;
+      spawn(async () => {
+        await ipc.publishBoard(s.id);
+        await refreshBoards();
+        notify(`“${s.title()}” is on the server now; share it with S.`);
+      });
+    },
+    "board.invite_link": () => {
+      const s = store();
+      if (!s || needsAccount()) return;
+      spawn(async () => {
+        setInvite(await ipc.createInvite(s.id, "editor"));
+        setOverlay("share");
+      });
+    },
+    "board.accept_invite": () => {
+      if (needsAccount()) return;
+      ask({
+        title: "Join a board",
+        label: "Invite link or code",
+        initial: "",
+        submit: async (value) => {
+          const board = await ipc.acceptInvite(value);
+          await collab.refreshRemote();
+          await openShared(board.boardId);
+        },
+      });
+    },
+    "board.leave": () => {
+      const s = store();
+      if (!s || needsAccount()) return;
+      const title = s.title();
+      ask({
+        title: `Leave “${title}”? Your copy stays on this computer, read-only.`,
+        label: "Type the board title to confirm",
+        initial: "",
+        submit: async (typed) => {
+          if (typed !== title) throw new Error("The title does not match; you are still a member.");
+          await ipc.leaveBoard(s.id);
+          await Promise.all([refreshBoards(), collab.refreshRemote()]);
+        },
+      });
+    },
+    "account.settings": () => setOverlay(overlay() === "settings" ? "none" : "settings"),
+    "account.sign_out": () =>
+      spawn(async () => {
+        await collab.accountChanged(await ipc.signOut());
+        notify("Signed out. Your boards stay on this computer.");
+      }),
   };
 
   const registry = createRegistry(handlers);
   function run(id: CommandId, count = 1) {
+    const reason = disabledReason(id);
+    if (reason !== null) {
+      // A quiet notice instead of acting: the key did something visible, nothing changed.
+      notify(reason);
+      return;
+    }
     registry.run(id, count);
   }
 
@@ -627,6 +797,14 @@ function createApp() {
 
   function onKeyDown(event: KeyInput & { preventDefault(): void; defaultPrevented: boolean }) {
     if (event.defaultPrevented) return;
+    // The unsynced-changes question is modal: its own buttons answer it, Escape cancels.
+    if (collab.closeRequest() !== null) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        back();
+      }
+      return;
+    }
     // Enter and Space belong to a focused button, link or checkbox (the detail panel's, say).
     if ((event.key === "Enter" || event.key === " ") && isControl(event.target)) return;
     const result = keymap.handle(event);
@@ -637,7 +815,11 @@ function createApp() {
     }
     if (result.kind !== "command") return;
     if (overlay() !== "none" && !modalCommands.has(result.command)) return;
-    if (overlay() === "prompt" && result.command !== "view.back") return;
+    if (
+      (overlay() === "prompt" || overlay() === "settings" || overlay() === "share") &&
+      result.command !== "view.back"
+    )
+      return;
     event.preventDefault();
     performance.mark("tack:key", { detail: result.command });
     run(result.command, result.count);
@@ -678,6 +860,14 @@ function createApp() {
     run,
     onKeyDown,
     openBoard,
+    openShared,
+    refreshBoards,
+    readOnlyReason,
+    disabledReason,
+    selectedBy: (taskId: string): readonly Person[] => selectedBy().get(taskId) ?? [],
+    invite,
+    setInvite,
+    collab,
     start,
     stop,
   };

@@ -6,9 +6,11 @@ import type { Binding } from "./keymap";
 export interface CommandSpec {
   readonly id: string;
   readonly title: string;
-  readonly group: "Navigate" | "Tasks" | "Columns" | "Boards" | "Edit" | "View";
+  readonly group: "Navigate" | "Tasks" | "Columns" | "Boards" | "Sharing" | "Edit" | "View";
   /** Default key sequences; the first is the one shown. Empty: palette only. */
   readonly keys: readonly string[];
+  /** Changes the board: disabled, with the reason shown, where I can only view it. */
+  readonly edits?: true;
 }
 
 export const COMMANDS = [
@@ -21,7 +23,7 @@ export const COMMANDS = [
   { id: "board.next", title: "Next board", group: "Boards", keys: ["]"] },
   { id: "board.previous", title: "Previous board", group: "Boards", keys: ["["] },
   { id: "board.new", title: "New board", group: "Boards", keys: ["B"] },
-  { id: "board.rename", title: "Rename board", group: "Boards", keys: [] },
+  { id: "board.rename", title: "Rename board", group: "Boards", keys: [], edits: true },
   { id: "board.delete", title: "Delete board", group: "Boards", keys: [] },
   {
     id: "board.generate_demo",
@@ -29,24 +31,60 @@ export const COMMANDS = [
     group: "Boards",
     keys: [],
   },
-  { id: "board.new_task", title: "New task below", group: "Tasks", keys: ["o"] },
-  { id: "task.new_above", title: "New task above", group: "Tasks", keys: ["O"] },
+  { id: "board.new_task", title: "New task below", group: "Tasks", keys: ["o"], edits: true },
+  { id: "task.new_above", title: "New task above", group: "Tasks", keys: ["O"], edits: true },
   { id: "task.edit", title: "Open task details", group: "Tasks", keys: ["Enter", "i"] },
-  { id: "task.archive", title: "Archive task", group: "Tasks", keys: ["d d"] },
-  { id: "task.delete", title: "Delete task", group: "Tasks", keys: ["D"] },
-  { id: "task.move_left", title: "Move task to previous column", group: "Tasks", keys: ["H"] },
-  { id: "task.move_right", title: "Move task to next column", group: "Tasks", keys: ["L"] },
-  { id: "task.move_down", title: "Move task down", group: "Tasks", keys: ["J"] },
-  { id: "task.move_up", title: "Move task up", group: "Tasks", keys: ["K"] },
-  { id: "column.new", title: "New column", group: "Columns", keys: ["C"] },
-  { id: "column.rename", title: "Rename column", group: "Columns", keys: ["R"] },
-  { id: "column.set_wip", title: "Set WIP limit", group: "Columns", keys: ["W"] },
-  { id: "column.move_left", title: "Move column left", group: "Columns", keys: ["<"] },
-  { id: "column.move_right", title: "Move column right", group: "Columns", keys: [">"] },
-  { id: "column.archive", title: "Archive column", group: "Columns", keys: [] },
-  { id: "column.delete", title: "Delete column and its tasks", group: "Columns", keys: [] },
-  { id: "edit.undo", title: "Undo", group: "Edit", keys: ["u", "Mod+z"] },
-  { id: "edit.redo", title: "Redo", group: "Edit", keys: ["Ctrl+r", "Mod+Shift+z"] },
+  { id: "task.archive", title: "Archive task", group: "Tasks", keys: ["d d"], edits: true },
+  { id: "task.delete", title: "Delete task", group: "Tasks", keys: ["D"], edits: true },
+  {
+    id: "task.move_left",
+    title: "Move task to previous column",
+    group: "Tasks",
+    keys: ["H"],
+    edits: true,
+  },
+  {
+    id: "task.move_right",
+    title: "Move task to next column",
+    group: "Tasks",
+    keys: ["L"],
+    edits: true,
+  },
+  { id: "task.move_down", title: "Move task down", group: "Tasks", keys: ["J"], edits: true },
+  { id: "task.move_up", title: "Move task up", group: "Tasks", keys: ["K"], edits: true },
+  { id: "column.new", title: "New column", group: "Columns", keys: ["C"], edits: true },
+  { id: "column.rename", title: "Rename column", group: "Columns", keys: ["R"], edits: true },
+  { id: "column.set_wip", title: "Set WIP limit", group: "Columns", keys: ["W"], edits: true },
+  { id: "column.move_left", title: "Move column left", group: "Columns", keys: ["<"], edits: true },
+  {
+    id: "column.move_right",
+    title: "Move column right",
+    group: "Columns",
+    keys: [">"],
+    edits: true,
+  },
+  { id: "column.archive", title: "Archive column", group: "Columns", keys: [], edits: true },
+  {
+    id: "column.delete",
+    title: "Delete column and its tasks",
+    group: "Columns",
+    keys: [],
+    edits: true,
+  },
+  { id: "board.share", title: "Share board…", group: "Sharing", keys: ["S"] },
+  { id: "board.publish", title: "Publish board to the server", group: "Sharing", keys: [] },
+  { id: "board.invite_link", title: "Create an invite link", group: "Sharing", keys: [] },
+  {
+    id: "board.accept_invite",
+    title: "Join a board from an invite link",
+    group: "Sharing",
+    keys: [],
+  },
+  { id: "board.leave", title: "Leave board", group: "Sharing", keys: [] },
+  { id: "account.settings", title: "Account and server settings", group: "Sharing", keys: [","] },
+  { id: "account.sign_out", title: "Sign out", group: "Sharing", keys: [] },
+  { id: "edit.undo", title: "Undo", group: "Edit", keys: ["u", "Mod+z"], edits: true },
+  { id: "edit.redo", title: "Redo", group: "Edit", keys: ["Ctrl+r", "Mod+Shift+z"], edits: true },
   { id: "view.filter", title: "Filter tasks", group: "View", keys: ["/"] },
   { id: "view.palette", title: "Command palette", group: "View", keys: ["Mod+k", ":"] },
   { id: "view.cheatsheet", title: "Keyboard shortcuts", group: "View", keys: ["?"] },
@@ -66,6 +104,11 @@ export function commandById(id: CommandId): CommandSpec {
   const found = COMMANDS.find((c) => c.id === id);
   if (!found) throw new Error(`unknown command ${id}`);
   return found;
+}
+
+/** True for commands that change the board (disabled where I can only view it). */
+export function editsBoard(id: CommandId): boolean {
+  return commandById(id).edits === true;
 }
 
 /** A key sequence as people read it: "g g", "Ctrl K", "⌘K". */

@@ -4,12 +4,54 @@ import { createEffect, For, Match, on, onCleanup, onMount, Show, Switch, type JS
 import { app, isMac } from "../app/app";
 import { describeKeys } from "../commands/registry";
 import { errorMessage } from "../ipc";
+import type { BoardSummary } from "../ipc";
 import { Board } from "./Board";
+import {
+  CloseDialog,
+  NoticeBar,
+  PresenceList,
+  ReadOnlyBanner,
+  SettingsDialog,
+  ShareDialog,
+  SyncIndicator,
+} from "./Collab";
 import { CheatSheet, Palette, PromptDialog } from "./Dialogs";
 import { dragState } from "./drag";
 import { TaskDetail } from "./TaskDetail";
 
+function BoardLink(props: { board: BoardSummary }): JSX.Element {
+  const sync = () => app.collab.boardSync(props.board.id);
+  return (
+    <li>
+      <button
+        type="button"
+        class="board-link"
+        tabindex="-1"
+        aria-current={app.store()?.id === props.board.id ? "page" : undefined}
+        aria-describedby={`board-sync-${props.board.id}`}
+        data-board-id={props.board.id}
+        onClick={() => app.spawn(() => app.openBoard(props.board.id))}
+      >
+        {props.board.title}
+      </button>
+      <span
+        id={`board-sync-${props.board.id}`}
+        class="board-sync"
+        title={sync()?.text}
+        data-kind={sync()?.kind ?? "local"}
+        data-board-id={props.board.id}
+      >
+        {props.board.readOnly ? "Read-only · " : ""}
+        {sync()?.text ?? "On this computer only"}
+      </span>
+    </li>
+  );
+}
+
 function Sidebar(): JSX.Element {
+  // Shared with me: editor or viewer, or read-only with no role (my access was removed).
+  const shared = (b: BoardSummary) => b.role === "editor" || b.role === "viewer" || b.readOnly;
+  const notDownloaded = () => app.collab.remoteBoards().filter((r) => !r.downloaded);
   return (
     <nav class="sidebar" aria-label="Boards">
       <div class="brand">
@@ -18,28 +60,57 @@ function Sidebar(): JSX.Element {
         </span>
         Tack
       </div>
-      <ul class="board-list">
-        <For each={app.boards()}>
-          {(board) => (
-            <li>
-              <button
-                type="button"
-                class="board-link"
-                tabindex="-1"
-                aria-current={app.store()?.id === board.id ? "page" : undefined}
-                data-board-id={board.id}
-                onClick={() => app.spawn(() => app.openBoard(board.id))}
-              >
-                {board.title}
-              </button>
-            </li>
-          )}
-        </For>
-      </ul>
+      <div class="board-lists">
+        <h2 class="sidebar-heading" id="my-boards">
+          My boards
+        </h2>
+        <ul class="board-list" aria-labelledby="my-boards">
+          <For each={app.boards().filter((b) => !shared(b))}>
+            {(board) => <BoardLink board={board} />}
+          </For>
+        </ul>
+        <Show when={app.boards().some(shared) || notDownloaded().length > 0}>
+          <h2 class="sidebar-heading" id="shared-boards">
+            Shared with me
+          </h2>
+          <ul class="board-list" aria-labelledby="shared-boards">
+            <For each={app.boards().filter(shared)}>{(board) => <BoardLink board={board} />}</For>
+            <For each={notDownloaded()}>
+              {(remote) => (
+                <li>
+                  <button
+                    type="button"
+                    class="board-link remote"
+                    tabindex="-1"
+                    data-board-id={remote.boardId}
+                    title="Not on this computer yet: opening downloads it"
+                    onClick={() => app.spawn(() => app.openShared(remote.boardId))}
+                  >
+                    {remote.title ?? "Shared board"}
+                  </button>
+                  <span class="board-sync">Not downloaded yet · {remote.role}</span>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+      </div>
       <button type="button" class="new-board" tabindex="-1" onClick={() => app.run("board.new")}>
         + New board <kbd>B</kbd>
       </button>
       <div class="sidebar-foot">
+        <button
+          type="button"
+          class="link-button account"
+          tabindex="-1"
+          aria-label="Account and server settings"
+          onClick={() => app.run("account.settings")}
+        >
+          <Show when={app.collab.account().user} fallback={<span>Not signed in — sign in</span>}>
+            {(user) => <span class="signed-in">{user().email}</span>}
+          </Show>
+          <kbd>,</kbd>
+        </button>
         <button
           type="button"
           class="link-button"
@@ -130,11 +201,18 @@ export function App(): JSX.Element {
                     {app.pendingKeys()}
                   </span>
                 </Show>
-                <span class="sync" title="Every change is saved on this computer first">
-                  <span class="dot" classList={{ busy: app.saving() }} aria-hidden="true" />
-                  {app.saving() ? "Saving…" : "Saved locally"}
-                </span>
+                <PresenceList boardId={store().id} />
+                <button
+                  type="button"
+                  class="share-button"
+                  tabindex="-1"
+                  onClick={() => app.run("board.share")}
+                >
+                  Share <kbd>S</kbd>
+                </button>
               </header>
+              <ReadOnlyBanner />
+              <NoticeBar />
               <div class="workspace">
                 <Board store={store()} />
                 <Show when={app.detailTaskId()} keyed>
@@ -144,6 +222,7 @@ export function App(): JSX.Element {
             </>
           )}
         </Show>
+        <SyncIndicator />
       </main>
       <Switch>
         <Match when={app.overlay() === "palette"}>
@@ -155,7 +234,14 @@ export function App(): JSX.Element {
         <Match when={app.overlay() === "prompt"}>
           <PromptDialog />
         </Match>
+        <Match when={app.overlay() === "settings"}>
+          <SettingsDialog />
+        </Match>
+        <Match when={app.overlay() === "share"}>
+          <ShareDialog />
+        </Match>
       </Switch>
+      <CloseDialog />
       <Show when={dragState()}>
         {(drag) => (
           <div

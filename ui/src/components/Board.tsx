@@ -43,6 +43,10 @@ function Card(props: {
 }): JSX.Element {
   const task = createMemo(() => props.store.task(props.taskId)?.());
   const focused = () => app.focus().taskId === props.taskId;
+  /** Others who have this card selected: it is outlined in the first one's colour. */
+  const selectors = createMemo(() => app.selectedBy(props.taskId), undefined, {
+    equals: (a, b) => a.length === b.length && a.every((p, i) => p === b[i]),
+  });
   let element: HTMLDivElement | undefined;
 
   createEffect(
@@ -72,10 +76,30 @@ function Card(props: {
           aria-posinset={props.index + 1}
           aria-setsize={props.setSize}
           aria-label={t().title}
+          aria-description={
+            selectors().length === 0
+              ? undefined
+              : `Selected by ${selectors()
+                  .map((p) => p.name)
+                  .join(", ")}`
+          }
           data-task-id={props.taskId}
           data-column-id={props.columnId}
-          classList={{ dragging: dragState()?.id === props.taskId }}
-          style={{ transform: `translateY(${props.index * ROW_HEIGHT}px)` }}
+          data-selected-by={
+            selectors().length === 0
+              ? undefined
+              : selectors()
+                  .map((p) => p.userId)
+                  .join(" ")
+          }
+          classList={{
+            dragging: dragState()?.id === props.taskId,
+            "has-presence": selectors().length > 0,
+          }}
+          style={{
+            transform: `translateY(${props.index * ROW_HEIGHT}px)`,
+            "--presence": selectors()[0]?.color,
+          }}
           onClick={() => {
             app.focusTask(props.columnId, props.taskId);
             if (app.detailTaskId() !== null) app.setDetailTaskId(props.taskId);
@@ -84,6 +108,13 @@ function Card(props: {
           onPointerDown={(e) => startCardDrag(e, props.taskId, t().title)}
         >
           <div class="card-title">{t().title}</div>
+          <Show when={selectors()[0]}>
+            {(person) => (
+              <span class="presence-tag" aria-hidden="true" title={person().name}>
+                {person().initials}
+              </span>
+            )}
+          </Show>
           <div class="card-meta">
             <For each={t().labels}>
               {(labelId) => {
@@ -249,9 +280,14 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
               class="icon-button add-task"
               tabindex="-1"
               aria-label={`Add a task to ${c().title}`}
-              title="Add a task (o)"
+              aria-disabled={app.readOnlyReason() !== null ? "true" : undefined}
+              title={app.readOnlyReason() ?? "Add a task (o)"}
               onPointerDown={(e) => e.stopPropagation()}
-              onClick={() => app.openDraftAtEnd(props.columnId)}
+              onClick={() => {
+                const reason = app.readOnlyReason();
+                if (reason === null) app.openDraftAtEnd(props.columnId);
+                else app.notify(reason);
+              }}
             >
               +
             </button>
@@ -355,6 +391,7 @@ export function Board(props: { store: BoardStore }): JSX.Element {
       role="region"
       aria-label={`Board ${props.store.title()}`}
       aria-roledescription="board"
+      aria-readonly={app.readOnlyReason() !== null ? "true" : "false"}
       data-board-id={props.store.id}
       onScroll={(e) => setScrollLeft(e.currentTarget.scrollLeft)}
     >
@@ -371,6 +408,8 @@ export function Board(props: { store: BoardStore }): JSX.Element {
         type="button"
         class="add-column"
         tabindex="-1"
+        aria-disabled={app.readOnlyReason() !== null ? "true" : undefined}
+        title={app.readOnlyReason() ?? undefined}
         style={{ transform: `translateX(${columns().length * stride}px)` }}
         onClick={() => app.run("column.new")}
       >

@@ -16,7 +16,7 @@ function Keys(props: { keys: readonly string[] }): JSX.Element {
 
 type Entry =
   | { kind: "command"; id: CommandId; title: string; keys: readonly string[] }
-  | { kind: "board"; id: string; title: string; keys: readonly string[] };
+  | { kind: "board" | "remote"; id: string; title: string; keys: readonly string[] };
 
 export function Palette(): JSX.Element {
   const [query, setQuery] = createSignal("");
@@ -35,14 +35,25 @@ export function Palette(): JSX.Element {
       .boards()
       .filter((b) => b.id !== app.store()?.id && hit(`open board ${b.title}`))
       .map((b) => ({ kind: "board", id: b.id, title: `Open board: ${b.title}`, keys: [] }));
-    return [...commands, ...boards];
+    const remote: Entry[] = app.collab
+      .remoteBoards()
+      .filter((r) => !r.downloaded && hit(`open shared board ${r.title ?? ""}`))
+      .map((r) => ({
+        kind: "remote",
+        id: r.boardId,
+        title: `Open shared board: ${r.title ?? "Shared board"} (downloads it)`,
+        keys: [],
+      }));
+    return [...commands, ...boards, ...remote];
   });
 
   const runSelected = (entry?: Entry) => {
     const chosen = entry ?? matches()[selected()];
     if (chosen === undefined) return;
     app.closeOverlay();
+    // A disabled command still runs: it says why it cannot act instead.
     if (chosen.kind === "command") app.run(chosen.id);
+    else if (chosen.kind === "remote") app.spawn(() => app.openShared(chosen.id));
     else app.spawn(() => app.openBoard(chosen.id));
   };
 
@@ -77,20 +88,31 @@ export function Palette(): JSX.Element {
         />
         <ul id="palette-list" role="listbox" aria-label="Commands">
           <For each={matches()}>
-            {(entry, i) => (
-              <li
-                id={`palette-${i()}`}
-                role="option"
-                aria-selected={i() === selected()}
-                data-command-id={entry.kind === "command" ? entry.id : undefined}
-                data-board-id={entry.kind === "board" ? entry.id : undefined}
-                onMouseMove={() => setSelected(i())}
-                onClick={() => runSelected(entry)}
-              >
-                <span>{entry.title}</span>
-                <Keys keys={entry.keys} />
-              </li>
-            )}
+            {(entry, i) => {
+              const disabled = () =>
+                entry.kind === "command" ? app.disabledReason(entry.id) : null;
+              return (
+                <li
+                  id={`palette-${i()}`}
+                  role="option"
+                  aria-selected={i() === selected()}
+                  aria-disabled={disabled() !== null ? "true" : undefined}
+                  title={disabled() ?? undefined}
+                  data-command-id={entry.kind === "command" ? entry.id : undefined}
+                  data-board-id={entry.kind === "board" ? entry.id : undefined}
+                  onMouseMove={() => setSelected(i())}
+                  onClick={() => runSelected(entry)}
+                >
+                  <span>
+                    {entry.title}
+                    <Show when={disabled()}>
+                      {(reason) => <span class="disabled-reason"> — {reason()}</span>}
+                    </Show>
+                  </span>
+                  <Keys keys={entry.keys} />
+                </li>
+              );
+            }}
           </For>
           <Show when={matches().length === 0}>
             <li class="muted">No command matches.</li>
@@ -119,6 +141,13 @@ export function CheatSheet(): JSX.Element {
         <p class="muted small">
           A number before a motion or move repeats it (5j). Esc backs out of anything.
         </p>
+        <Show when={app.readOnlyReason()}>
+          {(reason) => (
+            <p class="disabled-reason" role="note">
+              Editing shortcuts are off here: {reason()}
+            </p>
+          )}
+        </Show>
         <div class="cheat-grid">
           <For each={groups}>
             {(group) => (
@@ -126,14 +155,23 @@ export function CheatSheet(): JSX.Element {
                 <h3>{group}</h3>
                 <dl>
                   <For each={COMMANDS.filter((c) => c.group === group && c.keys.length > 0)}>
-                    {(command) => (
-                      <>
-                        <dt>
-                          <Keys keys={command.keys} />
-                        </dt>
-                        <dd>{command.title}</dd>
-                      </>
-                    )}
+                    {(command) => {
+                      const disabled = () => app.disabledReason(command.id);
+                      return (
+                        <>
+                          <dt aria-disabled={disabled() !== null ? "true" : undefined}>
+                            <Keys keys={command.keys} />
+                          </dt>
+                          <dd
+                            aria-disabled={disabled() !== null ? "true" : undefined}
+                            title={disabled() ?? undefined}
+                            data-command-id={command.id}
+                          >
+                            {command.title}
+                          </dd>
+                        </>
+                      );
+                    }}
                   </For>
                 </dl>
               </section>

@@ -83,6 +83,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
               class="detail-title"
               aria-label="Title"
               value={t().title}
+              readOnly={app.readOnlyReason() !== null}
               onKeyDown={(e) => {
                 if (e.key === "Enter") {
                   // Enter keeps the title and goes on to the description.
@@ -103,227 +104,232 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
               ×
             </button>
           </header>
-
-          <section class="field">
-            <div class="field-label">
-              <span>Description</span>
-              <button
-                type="button"
-                class="link-button"
-                onClick={() => {
-                  if (editingDescription()) commitDescription(t());
-                  setEditingDescription(!editingDescription());
-                }}
-              >
-                {editingDescription() ? "Done" : "Edit"}
-              </button>
-            </div>
-            <Show
-              when={editingDescription()}
-              fallback={
-                <div
-                  class="description-view"
-                  tabindex="0"
-                  role="button"
-                  aria-label="Edit description"
-                  onClick={() => setEditingDescription(true)}
-                  onKeyDown={(e) => {
-                    if (e.key === "Enter") {
-                      e.preventDefault();
-                      setEditingDescription(true);
-                    }
+          <Show when={app.readOnlyReason()}>
+            {(reason) => <p class="muted small">{reason()}</p>}
+          </Show>
+          {/* A viewer sees every field; a disabled fieldset makes them all read-only at once. */}
+          <fieldset class="detail-fields" disabled={app.readOnlyReason() !== null}>
+            <section class="field">
+              <div class="field-label">
+                <span>Description</span>
+                <button
+                  type="button"
+                  class="link-button"
+                  onClick={() => {
+                    if (editingDescription()) commitDescription(t());
+                    setEditingDescription(!editingDescription());
                   }}
                 >
-                  <Show
-                    when={t().description.trim() !== ""}
-                    fallback={<p class="muted">Add a description…</p>}
+                  {editingDescription() ? "Done" : "Edit"}
+                </button>
+              </div>
+              <Show
+                when={editingDescription()}
+                fallback={
+                  <div
+                    class="description-view"
+                    tabindex="0"
+                    role="button"
+                    aria-label="Edit description"
+                    onClick={() => setEditingDescription(true)}
+                    onKeyDown={(e) => {
+                      if (e.key === "Enter") {
+                        e.preventDefault();
+                        setEditingDescription(true);
+                      }
+                    }}
                   >
-                    <Markdown source={t().description} />
-                  </Show>
-                </div>
-              }
-            >
-              <DescriptionEditor
-                initial={t().description}
-                ref={(el) => (descriptionInput = el)}
-                onCommit={() => commitDescription(t())}
-                onDone={() => {
-                  commitDescription(t());
-                  setEditingDescription(false);
-                }}
-              />
-            </Show>
-          </section>
+                    <Show
+                      when={t().description.trim() !== ""}
+                      fallback={<p class="muted">Add a description…</p>}
+                    >
+                      <Markdown source={t().description} />
+                    </Show>
+                  </div>
+                }
+              >
+                <DescriptionEditor
+                  initial={t().description}
+                  ref={(el) => (descriptionInput = el)}
+                  onCommit={() => commitDescription(t())}
+                  onDone={() => {
+                    commitDescription(t());
+                    setEditingDescription(false);
+                  }}
+                />
+              </Show>
+            </section>
 
-          <section class="field">
-            <div class="field-label">Labels</div>
-            <div class="chips">
-              <For each={t().labels}>
-                {(labelId) => {
-                  const label = () => props.store.labels().get(labelId);
-                  return (
-                    <span class="chip" style={{ "--chip": label()?.color ?? "#888" }}>
-                      {label()?.name ?? labelId}
+            <section class="field">
+              <div class="field-label">Labels</div>
+              <div class="chips">
+                <For each={t().labels}>
+                  {(labelId) => {
+                    const label = () => props.store.labels().get(labelId);
+                    return (
+                      <span class="chip" style={{ "--chip": label()?.color ?? "#888" }}>
+                        {label()?.name ?? labelId}
+                        <button
+                          type="button"
+                          aria-label={`Remove label ${label()?.name ?? labelId}`}
+                          onClick={() =>
+                            send({ type: "setTaskLabel", taskId: t().id, labelId, present: false })
+                          }
+                        >
+                          ×
+                        </button>
+                      </span>
+                    );
+                  }}
+                </For>
+              </div>
+              <AddField
+                label="Add label"
+                list="label-names"
+                onAdd={(name) => app.spawn(() => addLabel(t(), name))}
+              />
+              <datalist id="label-names">
+                <For each={[...props.store.labels().values()]}>
+                  {(l) => <option value={l.name} />}
+                </For>
+              </datalist>
+            </section>
+
+            <section class="field">
+              <div class="field-label">Assignees</div>
+              <div class="chips">
+                <For each={t().assignees}>
+                  {(user) => (
+                    <span class="chip plain">
+                      {user}
                       <button
                         type="button"
-                        aria-label={`Remove label ${label()?.name ?? labelId}`}
+                        aria-label={`Unassign ${user}`}
                         onClick={() =>
-                          send({ type: "setTaskLabel", taskId: t().id, labelId, present: false })
+                          send({
+                            type: "setTaskAssignee",
+                            taskId: t().id,
+                            userId: user,
+                            present: false,
+                          })
                         }
                       >
                         ×
                       </button>
                     </span>
-                  );
-                }}
-              </For>
-            </div>
-            <AddField
-              label="Add label"
-              list="label-names"
-              onAdd={(name) => app.spawn(() => addLabel(t(), name))}
-            />
-            <datalist id="label-names">
-              <For each={[...props.store.labels().values()]}>
-                {(l) => <option value={l.name} />}
-              </For>
-            </datalist>
-          </section>
-
-          <section class="field">
-            <div class="field-label">Assignees</div>
-            <div class="chips">
-              <For each={t().assignees}>
-                {(user) => (
-                  <span class="chip plain">
-                    {user}
-                    <button
-                      type="button"
-                      aria-label={`Unassign ${user}`}
-                      onClick={() =>
-                        send({
-                          type: "setTaskAssignee",
-                          taskId: t().id,
-                          userId: user,
-                          present: false,
-                        })
-                      }
-                    >
-                      ×
-                    </button>
-                  </span>
-                )}
-              </For>
-            </div>
-            <AddField
-              label="Assign someone"
-              onAdd={(user) =>
-                send({ type: "setTaskAssignee", taskId: t().id, userId: user, present: true })
-              }
-            />
-          </section>
-
-          <section class="field">
-            <label class="field-label" for="due-input">
-              Due date
-            </label>
-            <div class="row">
-              <input
-                id="due-input"
-                type="date"
-                value={t().due ?? ""}
-                onChange={(e) =>
-                  send({
-                    type: "setDue",
-                    taskId: t().id,
-                    due: e.currentTarget.value === "" ? null : e.currentTarget.value,
-                  })
+                  )}
+                </For>
+              </div>
+              <AddField
+                label="Assign someone"
+                onAdd={(user) =>
+                  send({ type: "setTaskAssignee", taskId: t().id, userId: user, present: true })
                 }
               />
-              <Show when={t().due !== null}>
-                <button
-                  type="button"
-                  class="link-button"
-                  onClick={() => send({ type: "setDue", taskId: t().id, due: null })}
-                >
-                  Clear
-                </button>
-              </Show>
-            </div>
-          </section>
+            </section>
 
-          <section class="field">
-            <div class="field-label">
-              Checklist
-              <Show when={t().checklist.length > 0}>
-                <span class="muted">
-                  {" "}
-                  {t().checklist.filter((i) => i.done).length}/{t().checklist.length}
-                </span>
-              </Show>
-            </div>
-            <ul class="checklist">
-              <For each={t().checklist}>
-                {(item, index) => (
-                  <li>
-                    <input
-                      type="checkbox"
-                      checked={item.done}
-                      aria-label={item.text}
-                      onChange={(e) =>
-                        send({
-                          type: "setChecklistItemDone",
-                          taskId: t().id,
-                          index: index(),
-                          done: e.currentTarget.checked,
-                        })
-                      }
-                    />
-                    <span classList={{ done: item.done }}>{item.text}</span>
-                    <button
-                      type="button"
-                      class="icon-button small"
-                      aria-label={`Remove ${item.text}`}
-                      onClick={() =>
-                        send({ type: "removeChecklistItem", taskId: t().id, index: index() })
-                      }
-                    >
-                      ×
-                    </button>
-                  </li>
-                )}
-              </For>
-            </ul>
-            <AddField
-              label="Add checklist item"
-              onAdd={(text) => send({ type: "addChecklistItem", taskId: t().id, text })}
-            />
-          </section>
+            <section class="field">
+              <label class="field-label" for="due-input">
+                Due date
+              </label>
+              <div class="row">
+                <input
+                  id="due-input"
+                  type="date"
+                  value={t().due ?? ""}
+                  onChange={(e) =>
+                    send({
+                      type: "setDue",
+                      taskId: t().id,
+                      due: e.currentTarget.value === "" ? null : e.currentTarget.value,
+                    })
+                  }
+                />
+                <Show when={t().due !== null}>
+                  <button
+                    type="button"
+                    class="link-button"
+                    onClick={() => send({ type: "setDue", taskId: t().id, due: null })}
+                  >
+                    Clear
+                  </button>
+                </Show>
+              </div>
+            </section>
 
-          <footer class="detail-footer">
-            <button
-              type="button"
-              onClick={() => {
-                send({ type: "setTaskArchived", taskId: t().id, archived: true });
-                app.setDetailTaskId(null);
-                app.notify("Task archived", true);
-              }}
-            >
-              Archive
-            </button>
-            <button
-              type="button"
-              class="danger"
-              onClick={() => {
-                send({ type: "deleteTask", taskId: t().id });
-                app.setDetailTaskId(null);
-                app.notify("Task deleted", true);
-              }}
-            >
-              Delete
-            </button>
-            <span class="muted small">Esc to close · u to undo</span>
-          </footer>
+            <section class="field">
+              <div class="field-label">
+                Checklist
+                <Show when={t().checklist.length > 0}>
+                  <span class="muted">
+                    {" "}
+                    {t().checklist.filter((i) => i.done).length}/{t().checklist.length}
+                  </span>
+                </Show>
+              </div>
+              <ul class="checklist">
+                <For each={t().checklist}>
+                  {(item, index) => (
+                    <li>
+                      <input
+                        type="checkbox"
+                        checked={item.done}
+                        aria-label={item.text}
+                        onChange={(e) =>
+                          send({
+                            type: "setChecklistItemDone",
+                            taskId: t().id,
+                            index: index(),
+                            done: e.currentTarget.checked,
+                          })
+                        }
+                      />
+                      <span classList={{ done: item.done }}>{item.text}</span>
+                      <button
+                        type="button"
+                        class="icon-button small"
+                        aria-label={`Remove ${item.text}`}
+                        onClick={() =>
+                          send({ type: "removeChecklistItem", taskId: t().id, index: index() })
+                        }
+                      >
+                        ×
+                      </button>
+                    </li>
+                  )}
+                </For>
+              </ul>
+              <AddField
+                label="Add checklist item"
+                onAdd={(text) => send({ type: "addChecklistItem", taskId: t().id, text })}
+              />
+            </section>
+
+            <footer class="detail-footer">
+              <button
+                type="button"
+                onClick={() => {
+                  send({ type: "setTaskArchived", taskId: t().id, archived: true });
+                  app.setDetailTaskId(null);
+                  app.notify("Task archived", true);
+                }}
+              >
+                Archive
+              </button>
+              <button
+                type="button"
+                class="danger"
+                onClick={() => {
+                  send({ type: "deleteTask", taskId: t().id });
+                  app.setDetailTaskId(null);
+                  app.notify("Task deleted", true);
+                }}
+              >
+                Delete
+              </button>
+              <span class="muted small">Esc to close · u to undo</span>
+            </footer>
+          </fieldset>
         </aside>
       )}
     </Show>

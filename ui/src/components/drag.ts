@@ -74,6 +74,8 @@ function track(
 }
 
 export function startCardDrag(event: PointerEvent, taskId: string, title: string) {
+  // A viewer's card does not lift: nothing could be dropped.
+  if (app.readOnlyReason() !== null) return;
   track(event, "task", taskId, title, (state) => {
     const columnId = state.overColumn;
     if (columnId === null) return;
@@ -92,6 +94,7 @@ export function startCardDrag(event: PointerEvent, taskId: string, title: string
 }
 
 export function startColumnDrag(event: PointerEvent, columnId: string, title: string) {
+  if (app.readOnlyReason() !== null) return;
   track(event, "column", columnId, title, (state) => {
     const target = state.overColumn;
     const store = app.store();

@@ -4,18 +4,36 @@
 
 import type { Backend } from "./backend";
 import type {
+  AccountState,
+  BoardAccessEvent,
   BoardOp,
   BoardSummary,
   BoardView,
   ColumnView,
   Commands,
+  Events,
   IpcError,
   LabelView,
+  Member,
   Patch,
+  Person,
   Place,
+  RemoteBoard,
+  Role,
+  SignedInUser,
+  SyncState,
+  SyncStatusEvent,
   TaskView,
 } from "./types";
 import { compareRanked } from "../model/order";
+import {
+  closeText,
+  conflictText,
+  overallState,
+  REMOVED_MESSAGE,
+  syncState,
+  VIEWER_REASON,
+} from "../app/sync";
 
 const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -283,11 +301,93 @@ function sampleBoard(): FakeBoard {
   return board;
 }
 
-export function createFakeBackend(params: URLSearchParams): Backend {
+/** What a person elsewhere looks like to the fake: a name and a colour. */
+export interface FakePerson {
+  userId: string;
+  name: string;
+  color: string;
+}
+
+export const ALICE: FakePerson = { userId: "u-alice", name: "alice@example.com", color: "#e5484d" };
+export const BOB: FakePerson = { userId: "u-bob", name: "bob@example.com", color: "#30a46c" };
+
+/**
+ * Drives the fake as the relay and other people would: tests and `vite` dev use it to show
+ * the UI every collaboration state without a server.
+ */
+export interface FakeSimulator {
+  /** The board the fake starts with (shared, me the owner). */
+  readonly firstBoardId: string;
+  /** Off: edits queue up as pending; on: they sync (and the status says so). */
+  setOnline(online: boolean): void;
+  /** Others on a board, each with the task they have selected. */
+  setPeople(boardId: string, people: readonly (FakePerson & { taskId: string | null })[]): void;
+  /** My role on a board changes (the owner downgraded me, say). */
+  setRole(boardId: string, role: Role): void;
+  /** Someone else's change to a task field won over mine. */
+  conflict(boardId: string, taskId: string, field: string, winner: string): void;
+  /** I was removed from a board while it is open. */
+  removeAccess(boardId: string): void;
+  /** The window's close button: asks the UI when changes are pending, else closes. */
+  requestClose(): void;
+  /** True once the window really closed. */
+  closed(): boolean;
+  /** Changes on this computer not yet on the server. */
+  pending(boardId: string): number;
+  /** Edits the backend had to refuse as read-only (the UI should not even send them). */
+  refusedEdits(): number;
+  /** The card I told the backend I have selected (undefined: never told). */
+  mySelection(boardId: string): string | null | undefined;
+  /** A teammate's edit arriving from the server. */
+  remoteEdit(boardId: string, op: BoardOp): void;
+}
+
+export type FakeBackend = Backend & { sim: FakeSimulator };
+
+/**
+ * URL parameters (dev): `big=20x10000` adds a big board; `signedOut`; `people` puts two
+ * others on the first board; `offline=3` starts offline with 3 pending changes; `viewer`
+ * makes me a viewer of the first board; `shared` adds a board shared with me, not downloaded.
+ */
+export function createFakeBackend(params: URLSearchParams): FakeBackend {
   const boards = new Map<string, FakeBoard>();
-  const handlers = new Set<(payload: { boardId: string; patches: Patch[] }) => void>();
+  const handlers = new Map<string, Set<(payload: never) => void>>();
   const first = sampleBoard();
   boards.set(first.id, first);
+
+  // Collaboration: the account, my role per board, what has not reached the "server" yet.
+  const accounts = new Map<string, { password: string; userId: string }>([
+    ["me@example.com", { password: "password123", userId: "u-me" }],
+    [ALICE.name, { password: "password123", userId: ALICE.userId }],
+    [BOB.name, { password: "password123", userId: BOB.userId }],
+  ]);
+  let server: string | null = "https://tack.example.com";
+  let user: SignedInUser | null = params.has("signedOut")
+    ? null
+    : { userId: "u-me", email: "me@example.com" };
+  let online = !params.has("offline");
+  let windowClosed = false;
+  const roles = new Map<string, Role>([[first.id, params.has("viewer") ? "viewer" : "owner"]]);
+  const removed = new Set<string>();
+  const pending = new Map<string, number>([[first.id, Number(params.get("offline") ?? 0) || 0]]);
+  const members = new Map<string, Member[]>([
+    [
+      first.id,
+      [
+        { userId: "u-me", email: "me@example.com", role: "owner" },
+        { userId: ALICE.userId, email: ALICE.name, role: "editor" },
+      ],
+    ],
+  ]);
+  const presence = new Map<string, Person[]>();
+  const selection = new Map<string, string | null>();
+  /** Boards shared with me that this computer has not downloaded. */
+  const remote = new Map<string, { board: FakeBoard; role: Role }>();
+  if (params.has("shared")) {
+    const shared = emptyBoard("Team roadmap");
+    remote.set(shared.id, { board: shared, role: "editor" });
+  }
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
   const big = params.get("big");
   if (big !== null) {
     const [columns, tasks] = big.split("x").map(Number);
@@ -299,17 +399,126 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     return boards.get(id) ?? fail("notFound", "No such board.");
   }
 
-  function emit(boardId: string, patches: Patch[]) {
-    if (patches.length === 0) return;
+  function send<E extends keyof Events>(event: E, payload: Events[E]) {
     // Copies, as over the real bridge: the UI must never share objects with the backend.
-    const payload = structuredClone({ boardId, patches });
+    const copy = structuredClone(payload);
     setTimeout(() => {
-      for (const handler of handlers) handler(payload);
+      for (const handler of handlers.get(event) ?? []) (handler as (p: Events[E]) => void)(copy);
     }, 0);
   }
 
+  function emit(boardId: string, patches: Patch[]) {
+    if (patches.length === 0) return;
+    send("board-patch", { boardId, patches });
+  }
+
+  function roleOf(boardId: string): Role | null {
+    return removed.has(boardId) ? null : (roles.get(boardId) ?? null);
+  }
+
+  function readOnly(boardId: string): boolean {
+    return removed.has(boardId) || roles.get(boardId) === "viewer";
+  }
+
   function summary(b: FakeBoard): BoardSummary {
-    return { id: b.id, title: b.title, createdAt: b.createdAt };
+    return {
+      id: b.id,
+      title: b.title,
+      createdAt: b.createdAt,
+      role: roleOf(b.id),
+      readOnly: readOnly(b.id),
+    };
+  }
+
+  function boardState(boardId: string): SyncState {
+    const n = pending.get(boardId) ?? 0;
+    if (removed.has(boardId)) return syncState("error", n, ACCESS_REMOVED);
+    if (!roles.has(boardId)) return syncState("local", 0);
+    if (user === null) return syncState("signedOut", n);
+    if (!online) return syncState("offline", n);
+    return n > 0 ? syncState("syncing", n) : syncState("synced", 0);
+  }
+
+  function status(): SyncStatusEvent {
+    const list = [...boards.keys()].map((boardId) => ({
+      boardId,
+      state: boardState(boardId),
+      role: roleOf(boardId),
+      readOnly: readOnly(boardId),
+    }));
+    return {
+      overall: overallState(
+        user !== null,
+        list.map((b) => b.state),
+      ),
+      boards: list,
+    };
+  }
+
+  /** Sends the status, and when online lets pending changes reach the "server" a tick later. */
+  function statusChanged() {
+    send("sync-status", status());
+    if (!online || user === null) return;
+    const waiting = [...pending.entries()].some(([id, n]) => n > 0 && roles.has(id));
+    if (!waiting) return;
+    clearTimeout(flushTimer);
+    flushTimer = setTimeout(() => {
+      for (const id of pending.keys()) if (roles.has(id) && !removed.has(id)) pending.set(id, 0);
+      send("sync-status", status());
+    }, 0);
+  }
+
+  function account(): AccountState {
+    return { server, user };
+  }
+
+  function signedIn(): SignedInUser {
+    return user ?? fail("signedOut", "Sign in to share boards.");
+  }
+
+  let refused = 0;
+  function writable(boardId: string) {
+    if (!readOnly(boardId)) return;
+    refused += 1;
+    fail("readOnly", VIEWER_REASON);
+  }
+
+  function changed(boardId: string) {
+    if (!roles.has(boardId)) return;
+    pending.set(boardId, (pending.get(boardId) ?? 0) + 1);
+    statusChanged();
+  }
+
+  function access(boardId: string, reason: string | null) {
+    const event: BoardAccessEvent = {
+      boardId,
+      role: roleOf(boardId),
+      readOnly: readOnly(boardId),
+      reason,
+    };
+    send("board-access", event);
+  }
+
+  function me(): Person | null {
+    if (user === null) return null;
+    return {
+      userId: user.userId,
+      name: user.email,
+      initials: initialsOf(user.email),
+      color: "#6e56cf",
+      selectedTaskId: null,
+      me: true,
+    };
+  }
+
+  function sendPresence(boardId: string) {
+    const self = me();
+    const others = presence.get(boardId) ?? [];
+    const people =
+      self === null
+        ? others
+        : [{ ...self, selectedTaskId: selection.get(boardId) ?? null }, ...others];
+    send("presence", { boardId, people });
   }
 
   function task(b: FakeBoard, id: string): TaskView {
@@ -444,6 +653,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
   }
 
   function step(boardId: string, from: "undo" | "redo"): boolean {
+    writable(boardId);
     const b = board(boardId);
     const saved = b[from].pop();
     if (saved === undefined) return false;
@@ -451,7 +661,12 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     b[from === "undo" ? "redo" : "undo"].push(before);
     restore(b, saved);
     emit(boardId, diff(b, before));
+    changed(boardId);
     return true;
+  }
+
+  function remoteSummary(id: string, entry: { board: FakeBoard; role: Role }): RemoteBoard {
+    return { boardId: id, role: entry.role, title: null, downloaded: false };
   }
 
   const commands: { [K in keyof Commands]: (args: Commands[K]["args"]) => Commands[K]["result"] } =
@@ -464,10 +679,14 @@ export function createFakeBackend(params: URLSearchParams): Backend {
       },
       delete_board: ({ boardId }) => {
         boards.delete(boardId);
+        roles.delete(boardId);
+        pending.delete(boardId);
+        statusChanged();
         return null;
       },
       open_board: ({ boardId }) => view(board(boardId)),
       apply: ({ boardId, op }) => {
+        writable(boardId);
         const b = board(boardId);
         const before = snapshot(b);
         try {
@@ -475,6 +694,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
           b.undo.push(before);
           b.redo = [];
           emit(boardId, diff(b, before));
+          changed(boardId);
           return { createdId };
         } catch (error) {
           restore(b, before);
@@ -488,7 +708,201 @@ export function createFakeBackend(params: URLSearchParams): Backend {
         boards.set(b.id, b);
         return summary(b);
       },
+      get_account: () => account(),
+      set_server_url: ({ url }) => {
+        const trimmed = url.trim().replace(/\/+$/, "");
+        if (!/^https?:\/\/./.test(trimmed)) {
+          fail("invalid", "The server URL must start with http:// or https://.");
+        }
+        if (trimmed !== server) user = null;
+        server = trimmed;
+        statusChanged();
+        return account();
+      },
+      sign_up: ({ email, password }) => {
+        if (server === null) fail("invalid", "Set the server URL first.");
+        if (password.length < 8) fail("invalid", "A password has at least 8 characters.");
+        if (accounts.has(email)) fail("server", "an account with this email exists");
+        const userId = `u-${newId()}`;
+        accounts.set(email, { password, userId });
+        user = { userId, email };
+        statusChanged();
+        return account();
+      },
+      sign_in: ({ email, password }) => {
+        if (server === null) fail("invalid", "Set the server URL first.");
+        const found = accounts.get(email);
+        if (found?.password !== password) fail("server", "wrong email or password");
+        user = { userId: found.userId, email };
+        statusChanged();
+        return account();
+      },
+      sign_out: () => {
+        user = null;
+        statusChanged();
+        return account();
+      },
+      sync_status: () => status(),
+      confirm_close: () => {
+        windowClosed = true;
+        return null;
+      },
+      publish_board: ({ boardId }) => {
+        const self = signedIn();
+        board(boardId);
+        roles.set(boardId, "owner");
+        members.set(boardId, [{ userId: self.userId, email: self.email, role: "owner" }]);
+        pending.set(boardId, 1);
+        statusChanged();
+        return "owner";
+      },
+      list_members: ({ boardId }) => {
+        signedIn();
+        if (!roles.has(boardId)) fail("invalid", "Publish the board first.");
+        return members.get(boardId) ?? [];
+      },
+      share_board: ({ boardId, email, role }) => {
+        signedIn();
+        const found = accounts.get(email.trim());
+        if (!found) fail("server", "no account with that email");
+        const list = (members.get(boardId) ?? []).filter((m) => m.userId !== found.userId);
+        const member = { userId: found.userId, email: email.trim(), role };
+        members.set(boardId, [...list, member]);
+        return member;
+      },
+      set_member_role: ({ boardId, userId, role }) => {
+        signedIn();
+        members.set(
+          boardId,
+          (members.get(boardId) ?? []).map((m) => (m.userId === userId ? { ...m, role } : m)),
+        );
+        return null;
+      },
+      remove_member: ({ boardId, userId }) => {
+        signedIn();
+        members.set(
+          boardId,
+          (members.get(boardId) ?? []).filter((m) => m.userId !== userId),
+        );
+        return null;
+      },
+      create_invite: ({ boardId, role }) => {
+        signedIn();
+        if (role === "owner") fail("invalid", "An invite is for an editor or a viewer.");
+        if (roles.get(boardId) !== "owner") fail("invalid", "Only the owner invites people.");
+        const token = `inv-${newId()}`;
+        return {
+          token,
+          link: `${server ?? ""}/invite/${token}`,
+          role,
+          expiresAt: Date.now() + 7 * 24 * 3600 * 1000,
+        };
+      },
+      accept_invite: ({ invite }) => {
+        signedIn();
+        const token = invite.trim().split("/").pop() ?? "";
+        if (!token.startsWith("inv-")) fail("invalid", "That is not an invite link or code.");
+        const shared = emptyBoard("Shared board");
+        const entry = { board: shared, role: "editor" as const };
+        remote.set(shared.id, entry);
+        return remoteSummary(shared.id, entry);
+      },
+      list_remote_boards: () => {
+        signedIn();
+        const downloaded: RemoteBoard[] = [...roles.entries()]
+          .filter(([id, role]) => boards.has(id) && role !== "owner")
+          .map(([id, role]) => ({
+            boardId: id,
+            role,
+            title: boards.get(id)?.title ?? null,
+            downloaded: true,
+          }));
+        return [...[...remote.entries()].map(([id, e]) => remoteSummary(id, e)), ...downloaded];
+      },
+      open_remote_board: ({ boardId }) => {
+        signedIn();
+        const entry = remote.get(boardId);
+        if (entry) {
+          boards.set(boardId, entry.board);
+          roles.set(boardId, entry.role);
+          remote.delete(boardId);
+          statusChanged();
+        }
+        return summary(board(boardId));
+      },
+      leave_board: ({ boardId }) => {
+        signedIn();
+        removed.add(boardId);
+        statusChanged();
+        return null;
+      },
+      set_selection: ({ boardId, taskId }) => {
+        selection.set(boardId, taskId);
+        // As the shell does: my awareness changed, so the board's list goes out again (which
+        // is also how a board just opened learns who is already there).
+        sendPresence(boardId);
+        return null;
+      },
     };
+
+  const sim: FakeSimulator = {
+    firstBoardId: first.id,
+    setOnline(value) {
+      online = value;
+      statusChanged();
+    },
+    setPeople(boardId, people) {
+      presence.set(
+        boardId,
+        people.map((p) => ({
+          userId: p.userId,
+          name: p.name,
+          initials: initialsOf(p.name),
+          color: p.color,
+          selectedTaskId: p.taskId,
+          me: false,
+        })),
+      );
+      sendPresence(boardId);
+    },
+    setRole(boardId, role) {
+      roles.set(boardId, role);
+      access(boardId, role === "viewer" ? VIEWER_REASON : null);
+      statusChanged();
+    },
+    conflict(boardId, taskId, field, winner) {
+      send("conflict", { boardId, taskId, field, winner, text: conflictText(winner, field) });
+    },
+    removeAccess(boardId) {
+      removed.add(boardId);
+      access(boardId, REMOVED_MESSAGE);
+      send("board-closed", { boardId, message: REMOVED_MESSAGE });
+      statusChanged();
+    },
+    requestClose() {
+      const n = [...pending.values()].reduce((a, b) => a + b, 0);
+      if (n === 0) windowClosed = true;
+      else send("close-requested", { pending: n, text: closeText(n) });
+    },
+    closed: () => windowClosed,
+    pending: (boardId) => pending.get(boardId) ?? 0,
+    mySelection: (boardId) => selection.get(boardId),
+    refusedEdits: () => refused,
+    remoteEdit(boardId, op) {
+      const b = board(boardId);
+      const before = snapshot(b);
+      applyOp(b, op);
+      emit(boardId, diff(b, before));
+    },
+  };
+
+  if (params.has("people")) {
+    const firstTask = [...first.tasks.values()].sort(compareRanked)[0]?.id ?? null;
+    sim.setPeople(first.id, [
+      { ...ALICE, taskId: firstTask },
+      { ...BOB, taskId: null },
+    ]);
+  }
 
   return {
     call(name, args) {
@@ -500,9 +914,26 @@ export function createFakeBackend(params: URLSearchParams): Backend {
         }
       });
     },
-    listen(_event, handler) {
-      handlers.add(handler);
-      return Promise.resolve(() => handlers.delete(handler));
+    listen(event, handler) {
+      let set = handlers.get(event);
+      if (!set) {
+        set = new Set();
+        handlers.set(event, set);
+      }
+      const added = handler as (payload: never) => void;
+      set.add(added);
+      return Promise.resolve(() => set.delete(added));
     },
+    sim,
   };
+}
+
+const ACCESS_REMOVED = "Access removed — your copy stays on this computer, read-only";
+
+function initialsOf(name: string): string {
+  return (name.split("@")[0] ?? name)
+    .split(/[\s._-]+/)
+    .map((part) => part.charAt(0).toUpperCase())
+    .join("")
+    .slice(0, 2);
 }

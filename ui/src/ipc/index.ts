@@ -3,12 +3,19 @@
 import type { Backend } from "./backend";
 import { tauriBackend } from "./tauri";
 import type {
+  AccountState,
   BoardOp,
   BoardPatchEvent,
   BoardSummary,
   BoardView,
+  Events,
+  Invite,
   IpcError,
+  Member,
   OpResult,
+  RemoteBoard,
+  Role,
+  SyncStatusEvent,
 } from "./types";
 import { BOARD_PATCH_EVENT } from "./types";
 
@@ -30,7 +37,10 @@ export async function connect(): Promise<void> {
     // Only `vite` dev (or a build made with VITE_FAKE_BACKEND=1 to try the bundle in a
     // browser) has this; the shipped build drops the branch and the module.
     const { createFakeBackend } = await import("./fake");
-    backend = createFakeBackend(new URLSearchParams(window.location.search));
+    const fake = createFakeBackend(new URLSearchParams(window.location.search));
+    // `tackFake.setOnline(false)`, `.setRole(…)`, `.conflict(…)`… from the dev console.
+    Object.assign(window, { tackFake: fake.sim });
+    backend = fake;
   } else {
     throw new Error("Tack's interface runs inside the Tack desktop app.");
   }
@@ -79,6 +89,95 @@ export function generateDemoBoard(
 
 export function onBoardPatch(handler: (event: BoardPatchEvent) => void): Promise<() => void> {
   return use().listen(BOARD_PATCH_EVENT, handler);
+}
+
+export function getAccount(): Promise<AccountState> {
+  return use().call("get_account", {});
+}
+
+export function setServerUrl(url: string): Promise<AccountState> {
+  return use().call("set_server_url", { url });
+}
+
+export function signUp(email: string, password: string): Promise<AccountState> {
+  return use().call("sign_up", { email, password });
+}
+
+export function signIn(email: string, password: string): Promise<AccountState> {
+  return use().call("sign_in", { email, password });
+}
+
+export function signOut(): Promise<AccountState> {
+  return use().call("sign_out", {});
+}
+
+export function syncStatus(): Promise<SyncStatusEvent> {
+  return use().call("sync_status", {});
+}
+
+export async function confirmClose(): Promise<void> {
+  await use().call("confirm_close", {});
+}
+
+export function publishBoard(boardId: string): Promise<Role> {
+  return use().call("publish_board", { boardId });
+}
+
+export function listMembers(boardId: string): Promise<Member[]> {
+  return use().call("list_members", { boardId });
+}
+
+export function shareBoard(boardId: string, email: string, role: Role): Promise<Member> {
+  return use().call("share_board", { boardId, email, role });
+}
+
+export async function setMemberRole(boardId: string, userId: string, role: Role): Promise<void> {
+  await use().call("set_member_role", { boardId, userId, role });
+}
+
+export async function removeMember(boardId: string, userId: string): Promise<void> {
+  await use().call("remove_member", { boardId, userId });
+}
+
+export function createInvite(boardId: string, role: Role): Promise<Invite> {
+  return use().call("create_invite", { boardId, role });
+}
+
+export function acceptInvite(invite: string): Promise<RemoteBoard> {
+  return use().call("accept_invite", { invite });
+}
+
+export function listRemoteBoards(): Promise<RemoteBoard[]> {
+  return use().call("list_remote_boards", {});
+}
+
+export function openRemoteBoard(boardId: string): Promise<BoardSummary> {
+  return use().call("open_remote_board", { boardId });
+}
+
+export async function leaveBoard(boardId: string): Promise<void> {
+  await use().call("leave_board", { boardId });
+}
+
+export async function setSelection(boardId: string, taskId: string | null): Promise<void> {
+  await use().call("set_selection", { boardId, taskId });
+}
+
+/** Listens to one of the app's events (sync status, presence, access, conflicts, closing). */
+export function on<E extends keyof Events>(
+  event: E,
+  handler: (payload: Events[E]) => void,
+): Promise<() => void> {
+  return use().listen(event, handler);
+}
+
+/** A rejected command's kind, when it has one. */
+export function errorKind(error: unknown): IpcError["kind"] | null {
+  if (typeof error === "object" && error !== null && "kind" in error) {
+    const kind = (error as Partial<IpcError>).kind;
+    if (typeof kind === "string") return kind;
+  }
+  return null;
 }
 
 /** A rejected command's message, fit to show. */

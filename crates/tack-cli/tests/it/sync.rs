@@ -148,3 +148,83 @@ fn sync_refuses_a_server_that_is_not_a_relay_and_names_it() {
         "{err}"
     );
 }
+
+/// A relay with accounts (sessions and memberships checked at every Auth), as production runs.
+fn start_account_relay(runtime: &tokio::runtime::Runtime, database_url: &str) -> SocketAddr {
+    let owner = database_url.to_owned();
+    runtime.block_on(async move {
+        Storage::migrate_postgres(&owner)
+            .await
+            .expect("migrate as owner");
+        let relay_url = format!("{owner}?options=-c%20role%3Dtack_relay");
+        let storage = Storage::connect_with(
+            Some(&relay_url),
+            std::path::Path::new("unused.sqlite3"),
+            false,
+        )
+        .await
+        .expect("connect as the relay's role");
+        let verifier = Arc::new(sync_server::accounts::AccountVerifier::new(storage.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let relay = Relay::new(storage, verifier, ServerConfig::default());
+        tokio::spawn(relay.serve(listener, std::future::pending()));
+        addr
+    })
+}
+
+#[test]
+fn sync_without_a_token_sends_the_signed_in_accounts_keychain_token() {
+    let database = TestDatabase::create();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let addr = start_account_relay(&runtime, &database.url);
+    let server = format!("http://{addr}");
+    let api = tack_account::Relay::new(&server).expect("server");
+    let session = api
+        .signup("ana@example.com", "correct horse battery")
+        .expect("sign up");
+    let ctl = Ctl::new();
+    let board = ctl.ok(&["board", "create", "Shared plan"]);
+    ctl.ok(&["column", "add", &board, "Todo"]);
+    api.clone()
+        .with_token(&session.token)
+        .publish(&board)
+        .expect("publish");
+    assert_eq!(pending(&ctl, &board), 2);
+
+    // Log in (token to a real Secret Service), then sync with no --token and no TACK_TOKEN:
+    // the relay admits only a member's session, so everything acknowledged proves the
+    // keychain token was sent.
+    let home = tempfile::tempdir().expect("home");
+    let script = r#"
+        set -e
+        printf 'test-keyring-password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+        printf 'correct horse battery\n' | "$TACKCTL" --data-dir "$DATA" login --server "$SERVER" --email ana@example.com --password-stdin
+        "$TACKCTL" --data-dir "$DATA" sync --server "$SYNC" --timeout 30
+    "#;
+    let output = Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", script])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join(".local/share"))
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("TACK_TOKEN")
+        .env("TACKCTL", env!("CARGO_BIN_EXE_tackctl"))
+        .env("DATA", ctl.dir.path())
+        .env("SERVER", &server)
+        .env("SYNC", format!("ws://{addr}"))
+        .output()
+        .expect("run dbus-run-session (scripts/setup.sh installs dbus and gnome-keyring)");
+    assert!(
+        output.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        pending(&ctl, &board),
+        0,
+        "the relay acknowledged everything"
+    );
+}

@@ -1,7 +1,15 @@
 // Generated from src-tauri/src/ipc.rs and board-model's view types by ts-rs.
 // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p tack --test it bindings`.
 
-export type BoardSummary = { id: string, title: string, createdAt: number, };
+export type BoardSummary = { id: string, title: string, createdAt: number, 
+/**
+ * My role on the relay; `null` for a board that is only on this computer.
+ */
+role: Role | null, 
+/**
+ * A viewer's board, or one whose access was removed (the local copy stays, read-only).
+ */
+readOnly: boolean, };
 
 export type BoardView = { id: string, title: string, createdAt: number, 
 /**
@@ -48,9 +56,77 @@ export type Patch = { "type": "boardMeta", title: string, } | { "type": "labelsR
 
 export type BoardPatchEvent = { boardId: string, patches: Array<Patch>, };
 
-export type ErrorKind = "notFound" | "invalid" | "storage";
+export type ErrorKind = "notFound" | "invalid" | "storage" | "readOnly" | "signedOut" | "accessRemoved" | "server" | "network";
 
 export type IpcError = { kind: ErrorKind, message: string, };
+
+export type Role = "owner" | "editor" | "viewer";
+
+export type AccountState = { 
+/**
+ * `http(s)://…`; `null` until one is set.
+ */
+server: string | null, user: SignedInUser | null, };
+
+export type SignedInUser = { userId: string, email: string, };
+
+export type SyncKind = "local" | "signedOut" | "connecting" | "offline" | "syncing" | "synced" | "error";
+
+export type SyncState = { kind: SyncKind, 
+/**
+ * Local changes not acknowledged by the relay (the outbox's count).
+ */
+pending: number, text: string, };
+
+export type BoardSyncState = { boardId: string, state: SyncState, role: Role | null, readOnly: boolean, };
+
+export type SyncStatusEvent = { overall: SyncState, boards: Array<BoardSyncState>, };
+
+export type Member = { userId: string, email: string, role: Role, };
+
+export type RemoteBoard = { boardId: string, role: Role, 
+/**
+ * Known once it is on this computer.
+ */
+title: string | null, 
+/**
+ * On this computer (so in `list_boards` too).
+ */
+downloaded: boolean, };
+
+export type Invite = { 
+/**
+ * What the invited person pastes (`accept_invite` takes it or the whole link).
+ */
+token: string, link: string, role: Role, 
+/**
+ * Milliseconds since the epoch.
+ */
+expiresAt: number, };
+
+export type Person = { userId: string, name: string, initials: string, 
+/**
+ * `#rrggbb`, derived from the user id: the same on every screen.
+ */
+color: string, selectedTaskId: string | null, me: boolean, };
+
+export type PresenceEvent = { boardId: string, people: Array<Person>, };
+
+export type BoardAccessEvent = { boardId: string, role: Role | null, readOnly: boolean, 
+/**
+ * Why editing is off, to show beside the disabled controls.
+ */
+reason: string | null, };
+
+export type BoardClosedEvent = { boardId: string, message: string, };
+
+export type ConflictNotice = { boardId: string, taskId: string, field: string, 
+/**
+ * A person's name, or "someone".
+ */
+winner: string, text: string, };
+
+export type CloseRequestedEvent = { pending: number, text: string, };
 
 /** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */
 export type Commands = {
@@ -62,11 +138,41 @@ export type Commands = {
   undo: { args: { boardId: string }; result: boolean };
   redo: { args: { boardId: string }; result: boolean };
   generate_demo_board: { args: { title: string; columns: number; tasks: number }; result: BoardSummary };
+  get_account: { args: {}; result: AccountState };
+  set_server_url: { args: { url: string }; result: AccountState };
+  sign_up: { args: { email: string; password: string }; result: AccountState };
+  sign_in: { args: { email: string; password: string }; result: AccountState };
+  sign_out: { args: {}; result: AccountState };
+  sync_status: { args: {}; result: SyncStatusEvent };
+  confirm_close: { args: {}; result: null };
+  publish_board: { args: { boardId: string }; result: Role };
+  list_members: { args: { boardId: string }; result: Array<Member> };
+  share_board: { args: { boardId: string; email: string; role: Role }; result: Member };
+  set_member_role: { args: { boardId: string; userId: string; role: Role }; result: null };
+  remove_member: { args: { boardId: string; userId: string }; result: null };
+  create_invite: { args: { boardId: string; role: Role }; result: Invite };
+  accept_invite: { args: { invite: string }; result: RemoteBoard };
+  list_remote_boards: { args: {}; result: Array<RemoteBoard> };
+  open_remote_board: { args: { boardId: string }; result: BoardSummary };
+  leave_board: { args: { boardId: string }; result: null };
+  set_selection: { args: { boardId: string; taskId: string | null }; result: null };
 };
 
 /** Every event the app emits, and its payload. */
 export type Events = {
   "board-patch": BoardPatchEvent;
+  "sync-status": SyncStatusEvent;
+  "presence": PresenceEvent;
+  "board-access": BoardAccessEvent;
+  "board-closed": BoardClosedEvent;
+  "conflict": ConflictNotice;
+  "close-requested": CloseRequestedEvent;
 };
 
 export const BOARD_PATCH_EVENT = "board-patch";
+export const SYNC_STATUS_EVENT = "sync-status";
+export const PRESENCE_EVENT = "presence";
+export const BOARD_ACCESS_EVENT = "board-access";
+export const BOARD_CLOSED_EVENT = "board-closed";
+export const CONFLICT_EVENT = "conflict";
+export const CLOSE_REQUESTED_EVENT = "close-requested";

@@ -1,0 +1,517 @@
+//! The collaboration wiring without a window: two app sessions (separate data directories,
+//! two accounts) against a real relay with accounts on 127.0.0.1 over a fresh PostgreSQL
+//! database. Remote edits reach the open board as patches, viewers are refused before the
+//! store is touched and still see updates, roles change live, presence lists both people,
+//! and signing in keeps the token in a real Secret Service (gnome-keyring).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use board_model::{ReplicaConfig, Sources};
+use sync_server::config::ServerConfig;
+use sync_server::server::Relay as RelayServer;
+use sync_server::storage::Storage;
+use tack::collab::{AppEvent, Collab, EventSink};
+use tack::ipc::{BoardOp, ErrorKind, Patch, Place, Role, SyncKind};
+use tack::session::Session;
+use test_support::postgres::TestDatabase;
+use tokio::sync::oneshot;
+
+/// How long a test waits for any one expected event.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// A relay with accounts (as production runs it) in a runtime of its own, so a test can kill
+/// it outright and start it again on the same port and database.
+pub struct TestRelay {
+    pub addr: SocketAddr,
+    running: Option<Running>,
+    database: TestDatabase,
+}
+
+struct Running {
+    runtime: tokio::runtime::Runtime,
+    /// Held: dropping it would shut the relay down gracefully.
+    _stop: oneshot::Sender<()>,
+}
+
+impl TestRelay {
+    pub fn start() -> TestRelay {
+        let database = TestDatabase::create();
+        let (addr, running) = serve(&database.url, 0);
+        TestRelay {
+            addr,
+            running: Some(running),
+            database,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Kills the relay outright (connections reset), keeping its database.
+    pub fn kill(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.runtime.shutdown_background();
+        }
+    }
+
+    /// Starts it again on the same port and database.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (_, running) = serve(&self.database.url, self.addr.port());
+        self.running = Some(running);
+    }
+
+    /// A new account on this relay; returns its session.
+    pub fn signup(&self, email: &str) -> tack_account::NewSession {
+        tack_account::Relay::new(&self.url())
+            .expect("relay url")
+            .signup(email, "correct horse battery")
+            .expect("sign up")
+    }
+}
+
+impl Drop for TestRelay {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Serves a relay on `port` (0: any; retried briefly while a previous socket lingers).
+fn serve(database_url: &str, port: u16) -> (SocketAddr, Running) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("relay runtime");
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let owner_url = database_url.to_owned();
+    runtime.spawn(async move {
+        Storage::migrate_postgres(&owner_url)
+            .await
+            .expect("migrate as owner");
+        let relay_url = format!("{owner_url}?options=-c%20role%3Dtack_relay");
+        let storage = Storage::connect_with(Some(&relay_url), Path::new("unused.sqlite3"), false)
+            .await
+            .expect("connect as the relay's role");
+        let verifier = Arc::new(sync_server::accounts::AccountVerifier::new(storage.clone()));
+        let mut listener = None;
+        for _ in 0..250 {
+            match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(bound) => {
+                    listener = Some(bound);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+        let listener = listener.expect("bind the relay port");
+        let _ = ready_tx.send(listener.local_addr().expect("relay address"));
+        let relay = RelayServer::new(storage, verifier, ServerConfig::default());
+        let _ = relay
+            .serve(listener, async move {
+                let _ = stop_rx.await;
+            })
+            .await;
+    });
+    let addr = ready_rx.recv_timeout(WAIT).expect("relay starts in time");
+    (
+        addr,
+        Running {
+            runtime,
+            _stop: stop_tx,
+        },
+    )
+}
+
+/// Records every event the collaboration side emits.
+#[derive(Default)]
+pub struct Recorder(Mutex<Vec<AppEvent>>);
+
+impl EventSink for Recorder {
+    fn emit(&self, event: AppEvent) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(event);
+    }
+}
+
+impl Recorder {
+    /// Waits (bounded) for an event `pick` recognises; events seen are consumed up to it.
+    pub fn wait<T>(&self, what: &str, mut pick: impl FnMut(&AppEvent) -> Option<T>) -> T {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            {
+                let mut events = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(at) = events.iter().position(|e| pick(e).is_some()) {
+                    let found = pick(&events[at]);
+                    events.drain(..=at);
+                    if let Some(found) = found {
+                        return found;
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                let events = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+                panic!("{what}: not seen in {WAIT:?}; events: {events:#?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// One computer running the app: its data directory, session, collaboration side, events.
+pub struct Desk {
+    pub session: Arc<Mutex<Session>>,
+    pub collab: Collab,
+    pub events: Arc<Recorder>,
+    pub runtime: tokio::runtime::Runtime,
+    pub dir: tempfile::TempDir,
+}
+
+impl Desk {
+    pub fn new(user: &str) -> Desk {
+        let dir = test_support::temp_data_dir();
+        let config = ReplicaConfig {
+            user: user.into(),
+            sources: Sources::system(),
+        };
+        let session = Arc::new(Mutex::new(
+            Session::open(dir.path(), config).expect("open the store"),
+        ));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let events = Arc::new(Recorder::default());
+        let collab = Collab::start(
+            dir.path().to_owned(),
+            session.clone(),
+            events.clone(),
+            runtime.handle().clone(),
+        );
+        Desk {
+            session,
+            collab,
+            events,
+            runtime,
+            dir,
+        }
+    }
+
+    /// Signs in with a fresh account on `relay` (token kept in memory: no keychain here).
+    pub fn sign_up(&self, relay: &TestRelay, email: &str) -> String {
+        self.collab
+            .set_server_url(&relay.url())
+            .expect("set the server");
+        let session = relay.signup(email);
+        let user_id = session.account.user_id.clone();
+        self.collab.use_session(session);
+        user_id
+    }
+
+    pub fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        tack::collab::lock(&self.session)
+    }
+
+    pub fn apply(&self, board: &str, op: BoardOp) -> Result<Option<String>, tack::ipc::IpcError> {
+        self.session()
+            .apply(board, op)
+            .map(|(result, _)| result.created_id)
+    }
+
+    /// Waits for the board's sync state to be `kind`.
+    pub fn wait_board(&self, board: &str, kind: SyncKind) {
+        self.events
+            .wait(&format!("board {board} {kind:?}"), |e| match e {
+                AppEvent::Status(s)
+                    if s.boards
+                        .iter()
+                        .any(|b| b.board_id == board && b.state.kind == kind) =>
+                {
+                    Some(())
+                }
+                _ => None,
+            });
+    }
+}
+
+fn add_task(title: &str, column: &str) -> BoardOp {
+    BoardOp::AddTask {
+        column_id: column.into(),
+        title: title.into(),
+        place: Place::Bottom,
+        description: None,
+    }
+}
+
+/// Ana's board "Launch" with a column, published, shared with Bob as `role`, downloaded and
+/// open on Bob's computer. Returns (board, column).
+fn shared_board(relay: &TestRelay, ana: &Desk, bob: &Desk, role: Role) -> (String, String) {
+    ana.sign_up(relay, "ana@example.com");
+    bob.sign_up(relay, "bob@example.com");
+    let board = ana.session().create_board("Launch").expect("create").id;
+    let column = ana
+        .apply(
+            &board,
+            BoardOp::AddColumn {
+                title: "To do".into(),
+                wip: None,
+                place: Place::Bottom,
+            },
+        )
+        .expect("column")
+        .expect("column id");
+    assert_eq!(
+        ana.collab.publish_board(&board).expect("publish"),
+        Role::Owner
+    );
+    ana.collab
+        .share_board(&board, "bob@example.com", role)
+        .expect("share");
+    ana.wait_board(&board, SyncKind::Synced);
+
+    let remote = bob
+        .collab
+        .list_remote_boards()
+        .expect("boards shared with bob");
+    assert_eq!(remote.len(), 1, "{remote:?}");
+    assert_eq!(remote[0].board_id, board);
+    assert_eq!(remote[0].role, role);
+    assert!(!remote[0].downloaded);
+    let summary = bob.collab.open_remote_board(&board).expect("download");
+    assert_eq!(summary.title, "Launch");
+    assert_eq!(summary.role, Some(role));
+    let view = bob.session().open_board(&board).expect("open");
+    assert_eq!(view.columns.len(), 1);
+    (board, column)
+}
+
+#[test]
+fn an_edit_on_one_computer_reaches_the_other_open_board_and_presence_lists_both() {
+    let relay = TestRelay::start();
+    let (ana, bob) = (Desk::new("ana"), Desk::new("bob"));
+    let (board, column) = shared_board(&relay, &ana, &bob, Role::Editor);
+    bob.wait_board(&board, SyncKind::Synced);
+
+    ana.apply(&board, add_task("Write the press release", &column))
+        .expect("ana adds a task");
+    let title = bob
+        .events
+        .wait("the task as a patch on bob's open board", |e| match e {
+            AppEvent::Patch(p) if p.board_id == board => {
+                p.patches.iter().find_map(|patch| match patch {
+                    Patch::TaskUpserted { task, column_id } if *column_id == column => {
+                        Some(task.title.clone())
+                    }
+                    _ => None,
+                })
+            }
+            _ => None,
+        });
+    assert_eq!(title, "Write the press release");
+
+    // Both announce themselves on the board; each then lists both, itself first.
+    let task = bob.session().open_board(&board).expect("view").columns[0].tasks[0]
+        .id
+        .clone();
+    ana.collab
+        .set_selection(&board, Some(task.clone()))
+        .expect("ana selects");
+    bob.collab.set_selection(&board, None).expect("bob is here");
+    let people = bob.events.wait("ana in bob's presence list", |e| match e {
+        AppEvent::Presence(p) if p.board_id == board && p.people.len() == 2 => {
+            Some(p.people.clone())
+        }
+        _ => None,
+    });
+    assert!(
+        people[0].me && people[0].name == "bob@example.com",
+        "{people:?}"
+    );
+    assert_eq!(people[1].name, "ana@example.com");
+    assert_eq!(people[1].selected_task_id.as_deref(), Some(task.as_str()));
+    assert_eq!(people[1].initials, "A");
+    let people = ana.events.wait("bob in ana's presence list", |e| match e {
+        AppEvent::Presence(p) if p.board_id == board && p.people.len() == 2 => {
+            Some(p.people.clone())
+        }
+        _ => None,
+    });
+    assert_eq!(people[1].name, "bob@example.com");
+
+    // Bob's edit goes the other way too.
+    bob.apply(&board, add_task("Book the venue", &column))
+        .expect("bob adds a task");
+    ana.events.wait("bob's task on ana's board", |e| match e {
+        AppEvent::Patch(p) if p.board_id == board => {
+            p.patches.iter().find_map(|patch| match patch {
+                Patch::TaskUpserted { task, .. } if task.title == "Book the venue" => Some(()),
+                _ => None,
+            })
+        }
+        _ => None,
+    });
+}
+
+#[test]
+fn a_viewer_is_refused_before_the_store_is_touched_and_roles_change_live() {
+    let relay = TestRelay::start();
+    let (ana, bob) = (Desk::new("ana"), Desk::new("bob"));
+    let (board, column) = shared_board(&relay, &ana, &bob, Role::Viewer);
+    bob.wait_board(&board, SyncKind::Synced);
+
+    let before = bob.session().open_board(&board).expect("view");
+    let refused = bob
+        .apply(&board, add_task("Sneaky", &column))
+        .expect_err("a viewer cannot add a task");
+    assert_eq!(refused.kind, ErrorKind::ReadOnly);
+    assert_eq!(refused.message, "You can view this board but not edit it.");
+    assert_eq!(bob.session().open_board(&board).expect("view"), before);
+    assert_eq!(
+        bob.session().store().pending_count(&board).expect("outbox"),
+        0,
+        "nothing reached the outbox"
+    );
+
+    // The board still updates live for the viewer.
+    ana.apply(&board, add_task("Visible to viewers", &column))
+        .expect("ana adds");
+    bob.events
+        .wait("ana's task on the viewer's board", |e| match e {
+            AppEvent::Patch(p) if p.board_id == board => {
+                p.patches.iter().find_map(|patch| match patch {
+                    Patch::TaskUpserted { task, .. } if task.title == "Visible to viewers" => {
+                        Some(())
+                    }
+                    _ => None,
+                })
+            }
+            _ => None,
+        });
+
+    // Upgraded to editor: Bob may edit at once; downgraded again: refused again.
+    let members = ana.collab.list_members(&board).expect("members");
+    let bob_id = members
+        .iter()
+        .find(|m| m.email == "bob@example.com")
+        .expect("bob is a member")
+        .user_id
+        .clone();
+    ana.collab
+        .set_member_role(&board, &bob_id, Role::Editor)
+        .expect("upgrade");
+    bob.events.wait("bob becomes an editor", |e| match e {
+        AppEvent::Access(a) if a.board_id == board && !a.read_only => Some(()),
+        _ => None,
+    });
+    bob.apply(&board, add_task("Now allowed", &column))
+        .expect("an editor adds a task");
+
+    ana.collab
+        .set_member_role(&board, &bob_id, Role::Viewer)
+        .expect("downgrade");
+    let access = bob.events.wait("bob is a viewer again", |e| match e {
+        AppEvent::Access(a) if a.board_id == board && a.read_only => Some(a.clone()),
+        _ => None,
+    });
+    assert_eq!(access.role, Some(Role::Viewer));
+    let refused = bob
+        .apply(&board, add_task("Refused again", &column))
+        .expect_err("a viewer again");
+    assert_eq!(refused.kind, ErrorKind::ReadOnly);
+
+    // Removed: the board closes with a message; the local copy stays, read-only.
+    ana.collab.remove_member(&board, &bob_id).expect("remove");
+    let closed = bob.events.wait("the board closes for bob", |e| match e {
+        AppEvent::Closed(c) if c.board_id == board => Some(c.message.clone()),
+        _ => None,
+    });
+    assert!(
+        closed.contains("Your copy stays on this computer"),
+        "{closed}"
+    );
+    let summary = bob.session().board_summary(&board).expect("still here");
+    assert!(summary.read_only);
+    let view = bob.session().open_board(&board).expect("still opens");
+    assert!(view.columns[0]
+        .tasks
+        .iter()
+        .any(|t| t.title == "Now allowed"));
+}
+
+/// The child half of the keychain test runs inside `dbus-run-session` with gnome-keyring.
+const IN_KEYRING_SESSION: &str = "TACK_TEST_IN_KEYRING_SESSION";
+
+#[test]
+fn signing_in_keeps_the_token_in_the_os_keychain_and_the_next_start_finds_it() {
+    if std::env::var_os(IN_KEYRING_SESSION).is_some() {
+        keychain_child();
+        return;
+    }
+    let home = tempfile::tempdir().expect("home");
+    let exe = std::env::current_exe().expect("test binary");
+    let script = r#"
+        set -e
+        printf 'test-keyring-password' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+        exec "$TEST_EXE" --exact collab::signing_in_keeps_the_token_in_the_os_keychain_and_the_next_start_finds_it --nocapture --test-threads 1
+    "#;
+    let output = std::process::Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", script])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join(".local/share"))
+        .env_remove("XDG_RUNTIME_DIR")
+        .env("TEST_EXE", exe)
+        .env(IN_KEYRING_SESSION, "1")
+        .output()
+        .expect("run dbus-run-session (scripts/setup.sh installs dbus and gnome-keyring)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn keychain_child() {
+    let relay = TestRelay::start();
+    let ana = Desk::new("ana");
+    ana.collab.set_server_url(&relay.url()).expect("server");
+    let state = ana
+        .collab
+        .sign_up("ana@example.com", "correct horse battery")
+        .expect("sign up through the app");
+    let user = state.user.expect("signed in");
+    assert_eq!(user.email, "ana@example.com");
+    let token = tack_account::load_token(&relay.url())
+        .expect("keychain")
+        .expect("the token is in the keychain");
+    let data_dir = ana.dir.path().to_owned();
+    for file in ["account.json", "settings.json"] {
+        let text = std::fs::read_to_string(data_dir.join(file)).expect(file);
+        assert!(!text.contains(&token), "{file} holds the token");
+    }
+    // A second start on the same data directory is signed in, from the keychain.
+    let again = Collab::start(
+        data_dir,
+        ana.session.clone(),
+        Arc::new(Recorder::default()),
+        ana.runtime.handle().clone(),
+    );
+    assert_eq!(
+        again.account_state().user.map(|u| u.email).as_deref(),
+        Some("ana@example.com")
+    );
+    again.sign_out().expect("sign out");
+    assert_eq!(
+        tack_account::load_token(&relay.url()).expect("keychain"),
+        None
+    );
+    assert!(again.account_state().user.is_none());
+}
