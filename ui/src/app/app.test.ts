@@ -113,6 +113,18 @@ describe("keyboard flows", () => {
     expect(screen()[0]).toMatch(/^Backlog: \*On top, Pricing page copy/);
   });
 
+  it("Esc pressed while a new task is still being saved closes the composer for good", async () => {
+    press("o");
+    const saving = app.submitDraft("Typed then Esc");
+    press("Escape");
+    await saving;
+    await settle();
+    expect(app.draft()).toBeNull();
+    expect(screen()[0]).toBe(
+      "Backlog: Pricing page copy, *Typed then Esc, Offline indicator in the sidebar, Import from Trello",
+    );
+  });
+
   it("archives with dd, moving the cursor to the next task; u brings it back under the cursor", async () => {
     press("d d");
     await settle();

@@ -504,10 +504,13 @@ function createApp() {
       place: d.place,
       description: null,
     });
-    if (id !== null) {
-      setDraft({ columnId: d.columnId, place: { kind: "after", id } });
-      focusTask(d.columnId, id);
-    }
+    if (id === null) return;
+    // Esc may have closed the composer while the save was in flight (a slow or offline save
+    // makes that window wide): then it stays closed, and the cursor lands on the new task.
+    const now = draft();
+    if (now !== d && now !== null) return;
+    if (now === d) setDraft({ columnId: d.columnId, place: { kind: "after", id } });
+    focusTask(d.columnId, id);
   }
 
   function cancelDraft() {
