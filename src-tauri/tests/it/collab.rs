@@ -515,3 +515,101 @@ fn keychain_child() {
     );
     assert!(again.account_state().user.is_none());
 }
+
+/// Looks through a desk's events (without consuming them) for a conflict notice.
+fn conflict_seen(desk: &Desk) -> Option<tack::ipc::ConflictNotice> {
+    let events = desk.events.0.lock().unwrap_or_else(PoisonError::into_inner);
+    events.iter().find_map(|e| match e {
+        AppEvent::Conflict(notice) => Some(notice.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_title_both_changed_offline_tells_the_one_whose_change_lost_who_won() {
+    let mut relay = TestRelay::start();
+    let (ana, bob) = (Desk::new("ana"), Desk::new("bob"));
+    let (board, column) = shared_board(&relay, &ana, &bob, Role::Editor);
+    bob.wait_board(&board, SyncKind::Synced);
+    let task = ana
+        .apply(&board, add_task("Draft", &column))
+        .expect("ana adds a task")
+        .expect("task id");
+    bob.events.wait("the task on bob's board", |e| match e {
+        AppEvent::Patch(p) if p.board_id == board => p.patches.iter().find_map(|patch| {
+            matches!(patch, Patch::TaskUpserted { task: t, .. } if t.id == task).then_some(())
+        }),
+        _ => None,
+    });
+
+    // The relay goes away; both retitle the same task; it comes back.
+    relay.kill();
+    ana.wait_board(&board, SyncKind::Offline);
+    bob.wait_board(&board, SyncKind::Offline);
+    let retitle = |title: &str| BoardOp::SetTaskTitle {
+        task_id: task.clone(),
+        title: title.into(),
+    };
+    ana.apply(&board, retitle("Ana's title"))
+        .expect("ana retitles");
+    bob.apply(&board, retitle("Bob's title"))
+        .expect("bob retitles");
+    relay.restart();
+
+    // Exactly one of them lost; that one is told, about the title of that task.
+    let deadline = Instant::now() + WAIT;
+    let (loser, notice) = loop {
+        if let Some(notice) = conflict_seen(&ana) {
+            break ("ana", notice);
+        }
+        if let Some(notice) = conflict_seen(&bob) {
+            break ("bob", notice);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no conflict notice on either computer"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(notice.board_id, board);
+    assert_eq!(notice.task_id, task);
+    assert_eq!(notice.field, "title");
+    let (winner_email, kept) = match loser {
+        "ana" => ("bob@example.com", "Bob's title"),
+        _ => ("ana@example.com", "Ana's title"),
+    };
+    // The winner is named when their presence arrived before the update, else "someone".
+    assert!(
+        notice.winner == winner_email || notice.winner == "someone",
+        "{notice:?}"
+    );
+    assert_eq!(
+        notice.text,
+        format!(
+            "{} changed the title at the same time; their version was kept.",
+            notice.winner
+        )
+    );
+    // Both converge on the winner's title, and the winner was not told of a conflict.
+    for desk in [&ana, &bob] {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let view = desk.session().open_board(&board).expect("view");
+            let title = view.columns[0]
+                .tasks
+                .iter()
+                .find(|t| t.id == task)
+                .map(|t| t.title.clone());
+            if title.as_deref() == Some(kept) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "did not converge: {title:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let winner = if loser == "ana" { &bob } else { &ana };
+    assert!(
+        conflict_seen(winner).is_none(),
+        "the winner was told of a conflict"
+    );
+}
