@@ -9,7 +9,8 @@
 //! - `otlp`: traces over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
 //! - `auth`: the pluggable verifier behind the protocol's Auth flow;
 //! - `accounts`, `api`, `revocation`: users, sessions, members and roles, the `/v1` JSON API,
-//!   and closing channels when a membership ends.
+//!   and closing channels when a membership ends;
+//! - `testing` (feature `testing`): a killable in-process relay for other crates' tests.
 
 pub mod accounts;
 pub mod api;
@@ -26,3 +27,5 @@ pub mod revocation;
 pub mod room;
 pub mod server;
 pub mod storage;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -10,38 +10,32 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use board_model::{ReplicaConfig, Sources};
-use sync_server::config::ServerConfig;
-use sync_server::server::Relay as RelayServer;
+use sync_server::auth::Verifier;
 use sync_server::storage::Storage;
+use sync_server::testing::KillableRelay;
 use tack::collab::{AppEvent, Collab, EventSink};
 use tack::ipc::{BoardOp, ErrorKind, Patch, Place, Role, SyncKind};
 use tack::session::Session;
 use test_support::postgres::TestDatabase;
-use tokio::sync::oneshot;
 
 /// How long a test waits for any one expected event.
 pub const WAIT: Duration = Duration::from_secs(30);
 
-/// A relay with accounts (as production runs it) in a runtime of its own, so a test can kill
-/// it outright and start it again on the same port and database.
+/// A relay with accounts (as production runs it) in a runtime of its own
+/// (`sync_server::testing`), so a test can kill it outright and start it again on the same port
+/// and database.
 pub struct TestRelay {
     pub addr: SocketAddr,
-    running: Option<Running>,
+    running: Option<KillableRelay>,
     database: TestDatabase,
-}
-
-struct Running {
-    runtime: tokio::runtime::Runtime,
-    /// Held: dropping it would shut the relay down gracefully.
-    _stop: oneshot::Sender<()>,
 }
 
 impl TestRelay {
     pub fn start() -> TestRelay {
         let database = TestDatabase::create();
-        let (addr, running) = serve(&database.url, 0);
+        let running = serve(&database.url, 0);
         TestRelay {
-            addr,
+            addr: running.addr,
             running: Some(running),
             database,
         }
@@ -54,15 +48,14 @@ impl TestRelay {
     /// Kills the relay outright (connections reset), keeping its database.
     pub fn kill(&mut self) {
         if let Some(running) = self.running.take() {
-            running.runtime.shutdown_background();
+            running.kill();
         }
     }
 
     /// Starts it again on the same port and database.
     pub fn restart(&mut self) {
         self.kill();
-        let (_, running) = serve(&self.database.url, self.addr.port());
-        self.running = Some(running);
+        self.running = Some(serve(&self.database.url, self.addr.port()));
     }
 
     /// A new account on this relay; returns its session.
@@ -74,23 +67,11 @@ impl TestRelay {
     }
 }
 
-impl Drop for TestRelay {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Serves a relay on `port` (0: any; retried briefly while a previous socket lingers).
-fn serve(database_url: &str, port: u16) -> (SocketAddr, Running) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("relay runtime");
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+/// Serves a relay on `port` (0: any), migrated by the database's owner and connected as the
+/// relay's own role, as production runs it.
+fn serve(database_url: &str, port: u16) -> KillableRelay {
     let owner_url = database_url.to_owned();
-    runtime.spawn(async move {
+    KillableRelay::start(port, move || async move {
         Storage::migrate_postgres(&owner_url)
             .await
             .expect("migrate as owner");
@@ -98,34 +79,10 @@ fn serve(database_url: &str, port: u16) -> (SocketAddr, Running) {
         let storage = Storage::connect_with(Some(&relay_url), Path::new("unused.sqlite3"), false)
             .await
             .expect("connect as the relay's role");
-        let verifier = Arc::new(sync_server::accounts::AccountVerifier::new(storage.clone()));
-        let mut listener = None;
-        for _ in 0..250 {
-            match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-                Ok(bound) => {
-                    listener = Some(bound);
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
-        let listener = listener.expect("bind the relay port");
-        let _ = ready_tx.send(listener.local_addr().expect("relay address"));
-        let relay = RelayServer::new(storage, verifier, ServerConfig::default());
-        let _ = relay
-            .serve(listener, async move {
-                let _ = stop_rx.await;
-            })
-            .await;
-    });
-    let addr = ready_rx.recv_timeout(WAIT).expect("relay starts in time");
-    (
-        addr,
-        Running {
-            runtime,
-            _stop: stop_tx,
-        },
-    )
+        let verifier: Arc<dyn Verifier> =
+            Arc::new(sync_server::accounts::AccountVerifier::new(storage.clone()));
+        (storage, verifier)
+    })
 }
 
 /// Records every event the collaboration side emits.

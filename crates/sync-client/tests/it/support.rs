@@ -12,10 +12,8 @@ use sync_client::{
     Keepalive, SharedStore, Status, StatusReport, SyncClient, SyncConfig, SyncHandle,
 };
 use sync_server::auth::{Access, AllowAnonymous, Denied, Verdict, Verifier};
-use sync_server::config::ServerConfig;
-use sync_server::server::Relay;
 use sync_server::storage::Storage;
-use tokio::sync::oneshot;
+use sync_server::testing::KillableRelay;
 
 /// How long a test waits for any one expected state.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -35,13 +33,12 @@ impl Verifier for Tokens {
     }
 }
 
-/// A relay in a runtime of its own: `kill` drops every task at once (connections reset,
-/// commits in flight abandoned and rolled back by PostgreSQL), as SIGKILL would.
+/// A relay in a runtime of its own (`sync_server::testing`): `kill` drops every task at once
+/// (connections reset, commits in flight abandoned and rolled back by PostgreSQL), as SIGKILL
+/// would.
 pub struct TestRelay {
     pub addr: SocketAddr,
-    runtime: Option<tokio::runtime::Runtime>,
-    /// Held: dropping it would shut the relay down gracefully.
-    _stop: oneshot::Sender<()>,
+    relay: KillableRelay,
 }
 
 impl TestRelay {
@@ -51,46 +48,20 @@ impl TestRelay {
 
     /// Starts on `port` (0: any free port); retries briefly while the old socket lingers.
     pub async fn start_on(database_url: &str, port: u16, verifier: Arc<dyn Verifier>) -> TestRelay {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("relay runtime");
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let url = database_url.to_owned();
-        runtime.spawn(async move {
-            let storage = Storage::connect(Some(&url), std::path::Path::new("unused.sqlite3"))
-                .await
-                .expect("relay storage");
-            let mut listener = None;
-            for _ in 0..250 {
-                match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-                    Ok(bound) => {
-                        listener = Some(bound);
-                        break;
-                    }
-                    Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-                }
-            }
-            let listener = listener.expect("bind the relay port");
-            let addr = listener.local_addr().expect("relay address");
-            let relay = Relay::new(storage, verifier, ServerConfig::default());
-            let _ = ready_tx.send(addr);
-            let _ = relay
-                .serve(listener, async move {
-                    let _ = stop_rx.await;
-                })
-                .await;
-        });
-        let addr = tokio::time::timeout(WAIT, ready_rx)
-            .await
-            .expect("relay starts in time")
-            .expect("relay started");
+        let relay = tokio::task::spawn_blocking(move || {
+            KillableRelay::start(port, move || async move {
+                let storage = Storage::connect(Some(&url), std::path::Path::new("unused.sqlite3"))
+                    .await
+                    .expect("relay storage");
+                (storage, verifier)
+            })
+        })
+        .await
+        .expect("relay started");
         TestRelay {
-            addr,
-            runtime: Some(runtime),
-            _stop: stop_tx,
+            addr: relay.addr,
+            relay,
         }
     }
 
@@ -99,18 +70,8 @@ impl TestRelay {
     }
 
     /// Kills the relay: nothing it was doing finishes.
-    pub fn kill(mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
-impl Drop for TestRelay {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
+    pub fn kill(self) {
+        self.relay.kill();
     }
 }
 
