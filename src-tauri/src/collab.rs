@@ -753,11 +753,11 @@ fn track_access(shared: &Shared, report: &StatusReport) {
             Some(REMOVED_ROLE)
         } else if live && stored.as_deref() != Some(REMOVED_ROLE) {
             if report.readonly.contains(board_id) {
-                Some("viewer")
+                Some(Role::Viewer.as_str())
             } else {
-                match stored.as_deref() {
-                    Some("owner") => Some("owner"),
-                    _ => Some("editor"),
+                match stored.as_deref().and_then(Role::parse) {
+                    Some(Role::Owner) => Some(Role::Owner.as_str()),
+                    _ => Some(Role::Editor.as_str()),
                 }
             }
         } else {

@@ -64,22 +64,14 @@ impl From<Role> for tack_account::Role {
     }
 }
 
+/// The relay's spelling of a role (what the local store keeps), from `tack-account`.
 impl Role {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Editor => "editor",
-            Role::Viewer => "viewer",
-        }
+        tack_account::Role::from(self).as_str()
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "owner" => Some(Role::Owner),
-            "editor" => Some(Role::Editor),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
+        tack_account::Role::parse(text).map(Self::from)
     }
 }
 

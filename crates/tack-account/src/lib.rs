@@ -67,6 +67,24 @@ impl Role {
     pub fn can_edit(self) -> bool {
         self != Role::Viewer
     }
+
+    /// The relay's spelling, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "owner" => Some(Role::Owner),
+            "editor" => Some(Role::Editor),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
 }
 
 /// A board the user is a member of.
