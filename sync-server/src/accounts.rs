@@ -21,40 +21,8 @@ use crate::storage::{on_pool, ActAs as _, BeginWrite as _, Pools, Storage, Stora
 /// Bytes of randomness in a session or invite token.
 const TOKEN_BYTES: usize = 32;
 
-/// A member's role on a board.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Owner,
-    Editor,
-    Viewer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Editor => "editor",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "owner" => Some(Role::Owner),
-            "editor" => Some(Role::Editor),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
-    }
-
-    pub fn access(self) -> Access {
-        match self {
-            Role::Owner | Role::Editor => Access::ReadWrite,
-            Role::Viewer => Access::ReadOnly,
-        }
-    }
-}
+/// A member's role on a board (one spelling for the relay and its clients).
+pub use sync_protocol::Role;
 
 /// Why an account operation failed. Each maps to one HTTP status; none carries internals
 /// except `Storage`, which is logged and never sent.
@@ -723,7 +691,7 @@ impl Verifier for AccountVerifier {
             };
             match self.storage.role_of(&user.user_id, board).await {
                 Ok(Some(role)) => Ok(Grant {
-                    access: role.access(),
+                    access: Access::from(role),
                     user: Some(user.user_id),
                 }),
                 Ok(None) => Err(Denied(NOT_ALLOWED.into())),

@@ -55,37 +55,7 @@ pub struct Account {
 }
 
 /// A member's role on a board, as the relay names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Owner,
-    Editor,
-    Viewer,
-}
-
-impl Role {
-    pub fn can_edit(self) -> bool {
-        self != Role::Viewer
-    }
-
-    /// The relay's spelling, as serde writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Editor => "editor",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "owner" => Some(Role::Owner),
-            "editor" => Some(Role::Editor),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
-    }
-}
+pub use sync_protocol::Role;
 
 /// A board the user is a member of.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
