@@ -34,8 +34,10 @@ pub struct ConnectionLimits {
     /// Open sockets one signed-in user may hold on this relay.
     pub max_connections_per_user: usize,
     /// tungstenite buffers: its default read buffer is 128 KiB per connection. The read buffer
-    /// is held for the connection's life and is also the most read per `read` call: 1 KiB
-    /// keeps an idle connection small, while a large message costs more reads. The write
+    /// is held for the connection's life and is also the most read per `read` call (and what
+    /// tungstenite zero-fills before every read attempt): 512 bytes keeps an idle connection
+    /// small (3.46 KB per socket against 3.97 KB with 1 KiB), while a large message costs more
+    /// reads. The write
     /// buffer gathers the frames the writer coalesces per wake-up (flushed at this size or
     /// when the queue is empty); it is empty, and allocates nothing, until a frame is sent.
     pub read_buffer_bytes: usize,
@@ -58,7 +60,7 @@ impl Default for ConnectionLimits {
             awareness_per_second: 100,
             rate_burst: 5_000,
             max_connections_per_user: 32,
-            read_buffer_bytes: 1024,
+            read_buffer_bytes: 512,
             write_buffer_bytes: 8 * 1024,
         }
     }

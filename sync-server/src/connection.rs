@@ -1,9 +1,12 @@
-//! One task per WebSocket: decode frames, enforce limits, talk to rooms, and acknowledge each
-//! update with SyncStatus only after it is committed.
+//! One task per WebSocket: decode frames, enforce limits, talk to rooms, write the frames
+//! queued for the client, and acknowledge each update with SyncStatus only after it is
+//! committed.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -12,9 +15,9 @@ use futures_util::{SinkExt, StreamExt};
 use sync_protocol::{
     AuthMessage, AuthScope, MuxFrame, MuxMessage, SyncMessage, YwsMessage, PONG_BYTE,
 };
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::{interval_at, sleep_until, Instant as TokioInstant, MissedTickBehavior};
+use tokio::time::{sleep_until, Instant as TokioInstant};
 
 use crate::auth::{Access, Grant};
 use crate::commit::CommitTicket;
@@ -74,7 +77,7 @@ enum Ack {
     },
 }
 
-/// A board this socket has joined.
+/// A board this socket has joined (its name is `room.board`).
 struct Channel {
     room: Arc<Room>,
     access: Access,
@@ -83,6 +86,58 @@ struct Channel {
     /// The token that opened the channel, checked again when its user's sessions change (a
     /// logout or a revoked session ends the channels it opened). Never logged.
     token: String,
+}
+
+/// The boards a socket has joined. A short vector searched by name rather than a hash map: a
+/// map's smallest table holds four entries (~370 bytes for one board), and most sockets hold
+/// one or two boards.
+#[derive(Default)]
+struct Channels(Vec<Channel>);
+
+impl Channels {
+    fn position(&self, board: &str) -> Option<usize> {
+        self.0
+            .iter()
+            .position(|channel| channel.room.board == board)
+    }
+
+    fn get(&self, board: &str) -> Option<&Channel> {
+        self.position(board).map(|index| &self.0[index])
+    }
+
+    fn get_mut(&mut self, board: &str) -> Option<&mut Channel> {
+        self.position(board).map(|index| &mut self.0[index])
+    }
+
+    fn contains_key(&self, board: &str) -> bool {
+        self.position(board).is_some()
+    }
+
+    fn remove(&mut self, board: &str) -> Option<Channel> {
+        self.position(board).map(|index| self.0.swap_remove(index))
+    }
+
+    /// Adds a channel (its board is not joined yet), growing one slot at a time.
+    fn insert(&mut self, channel: Channel) {
+        self.0.reserve_exact(1);
+        self.0.push(channel);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn first_board(&self) -> Option<String> {
+        self.0.first().map(|channel| channel.room.board.clone())
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&String, &Channel)> {
+        self.0.iter().map(|channel| (&channel.room.board, channel))
+    }
 }
 
 /// A token bucket: `rate` per second on average, bursts up to `burst`.
@@ -130,12 +185,10 @@ struct Session {
     conn: ConnId,
     framing: Framing,
     outbox: Outbox,
-    /// The close frame for the writer to send last (dropped unsent: the writer just ends).
-    close: oneshot::Sender<CloseFrame>,
     /// The acknowledgement queue and its task, started by the first update: a socket that
     /// only reads (most of them) never pays for either.
     acker: Option<Acker>,
-    channels: HashMap<String, Channel>,
+    channels: Channels,
     /// Frames for boards whose Auth has not succeeded yet.
     pending: HashMap<String, Vec<Bytes>>,
     pending_frames: usize,
@@ -148,8 +201,13 @@ struct Session {
 }
 
 /// Runs a multiplexed (`/sync`) connection until it closes.
-pub fn run_mux(socket: WebSocket, shared: Arc<Shared>) -> impl Future<Output = ()> + Send {
-    start(socket, shared, Framing::Mux, None)
+/// `span` gets the connection's id (its `conn` field) and covers everything it does.
+pub fn run_mux(
+    socket: WebSocket,
+    shared: Arc<Shared>,
+    span: tracing::Span,
+) -> impl Future<Output = ()> + Send {
+    start(socket, shared, span, Framing::Mux, None)
 }
 
 /// Runs a single-board y-websocket connection (already authorised at upgrade).
@@ -159,10 +217,12 @@ pub fn run_yws(
     board: String,
     grant: Grant,
     token: String,
+    span: tracing::Span,
 ) -> impl Future<Output = ()> + Send {
     start(
         socket,
         shared,
+        span,
         Framing::YWebsocket,
         Some(Box::new((board, grant, token))),
     )
@@ -171,38 +231,38 @@ pub fn run_yws(
 /// The board a y-websocket connection was opened for, and its grant and token.
 type SingleBoard = Box<(String, Grant, String)>;
 
-/// Sets a connection up synchronously (split the socket, start its writer) and returns the
-/// future that serves it. That future lives as long as the connection, so it holds only what
-/// the loop needs, not the WebSocket handed over at upgrade: an idle connection's memory is
-/// mostly this future.
+/// Sets a connection up synchronously and returns the future that serves it. That future
+/// lives as long as the connection and is the connection's only task: it reads the socket,
+/// writes what is queued for it, and handles timers and membership changes. An idle
+/// connection's memory is mostly this future, so it holds only what the loop needs.
 fn start(
     socket: WebSocket,
     shared: Arc<Shared>,
+    span: tracing::Span,
     framing: Framing,
     single: Option<SingleBoard>,
 ) -> impl Future<Output = ()> + Send {
     let conn = shared.next_connection_id();
-    let span = tracing::debug_span!("connection", conn, ?framing);
+    span.record("conn", conn);
     shared.metrics.connections.inc();
     shared.metrics.connections_total.inc();
     let limits = &shared.config.limits;
 
-    let (sink, stream) = socket.split();
-    let (outbox, data_rx) = Outbox::new(limits.send_queue_frames, shared.metrics.clone());
-    // Pings and the close frame reach the writer through a Notify and a oneshot rather than a
-    // channel: an mpsc channel allocates a block of 32 slots up front, per connection.
-    let ping = Arc::new(Notify::new());
-    let (close, close_rx) = oneshot::channel::<CloseFrame>();
-    let writer = tokio::spawn(write_loop(sink, data_rx, ping.clone(), close_rx));
-
+    let (outbox, queued) = Outbox::new(limits.send_queue_frames, shared.metrics.clone());
+    let io = Io {
+        socket,
+        queued,
+        ping_due: false,
+        unflushed: false,
+        failed: false,
+    };
     let session = Session {
         shared: shared.clone(),
         conn,
         framing,
-        outbox: outbox.clone(),
-        close,
+        outbox,
         acker: None,
-        channels: HashMap::new(),
+        channels: Channels::default(),
         pending: HashMap::new(),
         pending_frames: 0,
         pending_bytes: 0,
@@ -210,7 +270,8 @@ fn start(
         update_rate: Bucket::new(limits.updates_per_second, limits.rate_burst),
         awareness_rate: Bucket::new(limits.awareness_per_second, limits.rate_burst),
     };
-    let future = run_connection(session, stream, writer, outbox, ping, single);
+    let future = run_connection(session, io, single);
+    tracing::debug!(bytes = std::mem::size_of_val(&future), "connection future");
     tracing::Instrument::instrument(future, span)
 }
 
@@ -220,10 +281,7 @@ fn start(
 )]
 fn run_connection(
     mut session: Session,
-    mut stream: futures_util::stream::SplitStream<WebSocket>,
-    writer: JoinHandle<()>,
-    outbox: Outbox,
-    ping: Arc<Notify>,
+    mut io: Io,
     single: Option<SingleBoard>,
 ) -> impl Future<Output = ()> + Send {
     // An async block rather than an async fn: rustc lays an async fn's arguments out twice in
@@ -244,9 +302,11 @@ fn run_connection(
 
         if let Some(single) = single {
             let (board, grant, token) = *single;
-            if let Err(ending) = Box::pin(session.join(&board, grant, token)).await {
-                drop(outbox);
-                Box::pin(finish(session, stream, writer, Some(ending))).await;
+            let joined = io
+                .pump_while(Box::pin(session.join(&board, grant, token)))
+                .await;
+            if let Err(ending) = joined {
+                Box::pin(finish(session, io, Some(ending))).await;
                 return;
             }
             if let Some(channel) = session.channels.get(&board) {
@@ -258,22 +318,24 @@ fn run_connection(
         let mut shutdown = shared.shutdown.clone();
         let auth_deadline = TokioInstant::now() + auth_timeout;
         let mut last_heard = TokioInstant::now();
-        let mut pings = interval_at(TokioInstant::now() + ping_interval, ping_interval);
-        pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // One timer for the ping schedule and the authentication deadline.
+        let mut next_ping = TokioInstant::now() + ping_interval;
+        let mut timer = pin!(sleep_until(next_ping.min(auth_deadline)));
 
         let ending: Option<Ending> = loop {
             let waiting_for_auth = session.channels.is_empty() && framing == Framing::Mux;
+            let wake_at = if waiting_for_auth {
+                next_ping.min(auth_deadline)
+            } else {
+                next_ping
+            };
+            if timer.deadline() != wake_at {
+                timer.as_mut().reset(wake_at);
+            }
             tokio::select! {
                 biased;
                 _ = shutdown.changed() => {
                     break Some(Ending::new(close::SERVICE_RESTART, "relay restarting; reconnect"));
-                }
-                _ = outbox.wait_overflow() => {
-                    break Some(Ending::new(close::TRY_AGAIN_LATER, "too far behind; reconnect to resync"));
-                }
-                _ = sleep_until(auth_deadline), if waiting_for_auth => {
-                    shared.metrics.reject("auth_timeout");
-                    break Some(Ending::new(close::POLICY_VIOLATION, "no board authenticated in time"));
                 }
                 change = membership.recv() => {
                     let changes = match change {
@@ -284,7 +346,8 @@ fn run_connection(
                     };
                     let mut ended = None;
                     for change in changes {
-                        if let Err(ending) = Box::pin(session.on_membership_change(&change)).await {
+                        let changed = io.pump_while(Box::pin(session.on_membership_change(&change))).await;
+                        if let Err(ending) = changed {
                             ended = Some(ending);
                             break;
                         }
@@ -293,69 +356,79 @@ fn run_connection(
                         break ended;
                     }
                 }
-                _ = pings.tick() => {
-                    if last_heard.elapsed() > idle_timeout {
-                        break Some(Ending::new(close::GOING_AWAY, "idle timeout"));
+                () = &mut timer => {
+                    let now = TokioInstant::now();
+                    if waiting_for_auth && now >= auth_deadline {
+                        shared.metrics.reject("auth_timeout");
+                        break Some(Ending::new(close::POLICY_VIOLATION, "no board authenticated in time"));
                     }
-                    ping.notify_one();
-                }
-                message = stream.next() => {
-                    last_heard = TokioInstant::now();
-                    match message {
-                        None => break None,
-                        Some(Err(error)) => {
-                            let text = error.to_string();
-                            if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
-                                shared.metrics.reject("oversize");
-                                break Some(Ending::new(close::MESSAGE_TOO_BIG, "message too big"));
-                            }
-                            break None;
+                    if now >= next_ping {
+                        if last_heard.elapsed() > idle_timeout {
+                            break Some(Ending::new(close::GOING_AWAY, "idle timeout"));
                         }
-                        Some(Ok(Message::Binary(bytes))) => {
-                            if let Err(ending) = Box::pin(session.on_frame(bytes)).await {
-                                break Some(ending);
-                            }
-                        }
-                        Some(Ok(Message::Text(_))) => {
-                            shared.metrics.reject("text_frame");
-                            break Some(Ending::new(close::INVALID_DATA, "binary frames only"));
-                        }
-                        Some(Ok(Message::Close(_))) => break None,
-                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                        io.ping_due = true;
+                        next_ping = now + ping_interval;
                     }
                 }
+                event = poll_fn(|cx| io.poll_event(cx)) => match event {
+                    SocketEvent::Overflow => {
+                        break Some(Ending::new(close::TRY_AGAIN_LATER, "too far behind; reconnect to resync"));
+                    }
+                    SocketEvent::WriteFailed => break None,
+                    SocketEvent::Message(message) => {
+                        last_heard = TokioInstant::now();
+                        match message {
+                            None => break None,
+                            Some(Err(error)) => {
+                                let text = error.to_string();
+                                if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
+                                    shared.metrics.reject("oversize");
+                                    break Some(Ending::new(close::MESSAGE_TOO_BIG, "message too big"));
+                                }
+                                break None;
+                            }
+                            Some(Ok(Message::Binary(bytes))) => {
+                                // Boxed: an idle connection's resting future stays small instead of
+                                // reserving room for the largest handler (board loading, storage
+                                // queries). Queued frames keep going out meanwhile.
+                                let handled = io.pump_while(Box::pin(session.on_frame(bytes))).await;
+                                if let Err(ending) = handled {
+                                    break Some(ending);
+                                }
+                            }
+                            Some(Ok(Message::Text(_))) => {
+                                shared.metrics.reject("text_frame");
+                                break Some(Ending::new(close::INVALID_DATA, "binary frames only"));
+                            }
+                            Some(Ok(Message::Close(_))) => break None,
+                            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                        }
+                    }
+                },
             }
         };
-        // Our own handle on the queue goes now, so the writer ends as soon as the session's do.
-        drop(outbox);
-        // Boxed, like the frame handlers above: an idle connection's resting future stays small
-        // instead of reserving room for the largest handler (board loading, storage queries).
-        Box::pin(finish(session, stream, writer, ending)).await;
+        // Boxed, like the frame handlers above.
+        Box::pin(finish(session, io, ending)).await;
     }
 }
 
 /// Closes a connection: leave every room, deliver the acknowledgements still owed (their
 /// commits are in flight), then the close frame.
-async fn finish(
-    session: Session,
-    mut stream: futures_util::stream::SplitStream<WebSocket>,
-    writer: JoinHandle<()>,
-    ending: Option<Ending>,
-) {
+async fn finish(session: Session, mut io: Io, ending: Option<Ending>) {
     let server_closed = ending.is_some();
     let Session {
         shared,
         conn,
         channels,
         acker,
-        close,
         outbox,
         users,
         ..
     } = session;
-    for channel in channels.values() {
+    for (_, channel) in channels.iter() {
         shared.rooms.leave(&channel.room, conn);
     }
+    drop(channels);
     {
         let mut counts = shared
             .user_connections
@@ -373,24 +446,17 @@ async fn finish(
     let grace = shared.config.shutdown_grace;
     if let Some(Acker { queue, task }) = acker {
         drop(queue);
-        let _ = tokio::time::timeout(grace, task).await;
-    }
-    if let Some(ending) = ending {
-        let _ = close.send(CloseFrame {
-            code: ending.code,
-            reason: ending.reason.into(),
-        });
-    } else {
-        drop(close);
+        // Frames keep going out while the last acknowledgements arrive.
+        let _ = tokio::time::timeout(grace, io.pump_while(task)).await;
     }
     drop(outbox);
-    let _ = tokio::time::timeout(grace, writer).await;
+    let _ = tokio::time::timeout(grace, io.close(ending)).await;
     if server_closed {
         // Keep the socket open briefly so the client reads our close frame: closing TCP with
         // its unread bytes still buffered (say, the rest of an oversize message) would send a
         // reset instead, and the client would see 1006 rather than our code and reason.
         let linger = async {
-            while let Some(Ok(_)) = stream.next().await {}
+            while let Some(Ok(_)) = io.socket.next().await {}
             tokio::time::sleep(CLOSE_LINGER).await;
         };
         let _ = tokio::time::timeout(CLOSE_LINGER, linger).await;
@@ -398,55 +464,127 @@ async fn finish(
     shared.metrics.connections.dec();
 }
 
-/// Most frames the writer takes from the queue per wake-up before it flushes them: enough to
-/// turn a burst into one write, few enough that a hot board cannot starve the pings.
+/// Most frames fed to the socket per turn before they are flushed: enough to turn a burst into
+/// one write, few enough that a hot board cannot starve reading.
 const MAX_FRAMES_PER_WRITE: usize = 256;
 
-/// Owns the socket's sending half: pings go ahead of data; a close goes after everything
-/// already queued (acknowledgements must not be overtaken by the close). Every frame already
-/// queued when the writer wakes is fed to the socket's write buffer and flushed once: a burst
-/// of broadcasts costs one `write` instead of one per frame.
-async fn write_loop(
-    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
-    mut data: OutboxReceiver,
-    ping: Arc<Notify>,
-    mut close: oneshot::Receiver<CloseFrame>,
-) {
-    loop {
-        let message = tokio::select! {
-            biased;
-            close = &mut close => {
-                // Err: the session ended without a close frame of its own.
-                if let Ok(frame) = close {
-                    while let Some(bytes) = data.try_recv() {
-                        if sink.feed(Message::Binary(bytes)).await.is_err() {
-                            return;
-                        }
-                    }
-                    let _ = sink.send(Message::Close(Some(frame))).await;
-                }
-                break;
-            }
-            () = ping.notified() => Message::Ping(Bytes::new()),
-            d = data.recv() => match d {
-                Some(bytes) => Message::Binary(bytes),
-                None => break,
-            },
-        };
-        if sink.feed(message).await.is_err() {
-            return;
+/// The socket and the queue of frames towards it, both driven by the connection's one task (no
+/// split halves behind a lock, no writer task).
+struct Io {
+    socket: WebSocket,
+    queued: OutboxReceiver,
+    /// A ping is owed to the client (it goes ahead of queued frames).
+    ping_due: bool,
+    /// Frames were fed to tungstenite since its last completed flush.
+    unflushed: bool,
+    /// Writing failed: the socket is gone.
+    failed: bool,
+}
+
+/// What the socket side has for the connection loop.
+enum SocketEvent {
+    Message(Option<Result<Message, axum::Error>>),
+    /// A push found the queue full: the client is too far behind.
+    Overflow,
+    WriteFailed,
+}
+
+impl Io {
+    /// Writes what is queued, then reads: the next message, or why the connection must end.
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<SocketEvent> {
+        if self.poll_write(cx).is_ready() {
+            return Poll::Ready(SocketEvent::WriteFailed);
         }
-        for _ in 1..MAX_FRAMES_PER_WRITE {
-            let Some(bytes) = data.try_recv() else { break };
-            if sink.feed(Message::Binary(bytes)).await.is_err() {
-                return;
-            }
+        if self.queued.poll_overflow(cx).is_ready() {
+            return Poll::Ready(SocketEvent::Overflow);
         }
-        if sink.flush().await.is_err() {
-            return;
-        }
+        self.socket.poll_next_unpin(cx).map(SocketEvent::Message)
     }
-    let _ = sink.close().await;
+
+    /// Feeds every queued frame (a ping first) into tungstenite's write buffer and flushes them
+    /// once: a burst of broadcasts costs one `write`, not one per frame. `Ready` only once
+    /// writing has failed; otherwise `Pending`, with the task registered for what it waits on
+    /// (a queued frame, or the socket taking more bytes).
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.failed {
+            return Poll::Ready(());
+        }
+        let mut fed = 0;
+        while fed < MAX_FRAMES_PER_WRITE {
+            match self.socket.poll_ready_unpin(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(_)) => return self.fail(),
+                Poll::Pending => return Poll::Pending,
+            }
+            let message = if self.ping_due {
+                self.ping_due = false;
+                Message::Ping(Bytes::new())
+            } else {
+                match self.queued.poll_recv(cx) {
+                    Poll::Ready(bytes) => Message::Binary(bytes),
+                    Poll::Pending => break,
+                }
+            };
+            if self.socket.start_send_unpin(message).is_err() {
+                return self.fail();
+            }
+            self.unflushed = true;
+            fed += 1;
+        }
+        if self.unflushed {
+            match self.socket.poll_flush_unpin(cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(_)) => return self.fail(),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        if fed == MAX_FRAMES_PER_WRITE {
+            // More may be queued: come back after reading had its turn.
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
+    }
+
+    fn fail(&mut self) -> Poll<()> {
+        self.failed = true;
+        Poll::Ready(())
+    }
+
+    /// Runs `work` to completion while queued frames keep going out (the work may wait on
+    /// storage, or on the acknowledgement queue that this socket's writes drain).
+    async fn pump_while<F: Future>(&mut self, work: F) -> F::Output {
+        let mut work = pin!(work);
+        poll_fn(|cx| {
+            if let Poll::Ready(output) = work.as_mut().poll(cx) {
+                return Poll::Ready(output);
+            }
+            // A failed write is seen by the connection loop afterwards.
+            let _ = self.poll_write(cx);
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Ends the socket: when the relay closes it, what is queued (acknowledgements) goes out
+    /// first, then the close frame.
+    async fn close(&mut self, ending: Option<Ending>) {
+        if self.failed {
+            return;
+        }
+        if let Some(ending) = ending {
+            while let Some(bytes) = self.queued.try_recv() {
+                if self.socket.feed(Message::Binary(bytes)).await.is_err() {
+                    return;
+                }
+            }
+            let frame = CloseFrame {
+                code: ending.code,
+                reason: ending.reason.into(),
+            };
+            let _ = self.socket.send(Message::Close(Some(frame))).await;
+        }
+        let _ = self.socket.close().await;
+    }
 }
 
 /// Sends SyncStatus for each update in arrival order, each only once its fate is known.
@@ -555,7 +693,7 @@ impl Session {
                     user: grant.user,
                     token,
                 };
-                self.channels.insert(board.to_owned(), channel);
+                self.channels.insert(channel);
                 Ok(())
             }
             Err(error) => {
@@ -603,7 +741,7 @@ impl Session {
             metrics.reject("malformed_frame");
             Ending::new(close::INVALID_DATA, format!("malformed frame: {e}"))
         })?;
-        let Some(board) = self.channels.keys().next().cloned() else {
+        let Some(board) = self.channels.first_board() else {
             return Err(Ending::new(close::NORMAL, "board closed"));
         };
         match message {
@@ -955,7 +1093,7 @@ impl Session {
             self.shared.metrics.reject("membership_revoked");
             return self.revoke_channel(&change.board, "access to this board was revoked");
         };
-        self.set_access(&change.board, role.access());
+        self.set_access(&change.board, Access::from(role));
         Ok(())
     }
 

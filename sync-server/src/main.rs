@@ -62,6 +62,10 @@ struct Args {
     /// Seconds of silence after which a client is disconnected
     #[arg(long, env = "TACK_IDLE_TIMEOUT_SECS", default_value_t = 90)]
     idle_timeout_secs: u64,
+    /// Microseconds the group committer keeps gathering updates after the first one of a
+    /// transaction arrives (updates queued while the previous transaction ran join anyway)
+    #[arg(long, env = "TACK_COMMIT_DELAY_US", default_value_t = 2000)]
+    commit_delay_us: u64,
     /// Log rows after a board's snapshot that trigger compaction
     #[arg(long, env = "TACK_COMPACT_AFTER", default_value_t = 1000)]
     compact_after: u64,
@@ -106,6 +110,7 @@ fn config(args: &Args) -> ServerConfig {
     config.frame_limits.max_frame_bytes = args.max_message_bytes;
     config.update_limits.max_update_bytes = args.max_message_bytes;
     config.compact_after_updates = args.compact_after;
+    config.commit.max_delay = Duration::from_micros(args.commit_delay_us);
     config.limits.updates_per_second = args.updates_per_second;
     config.limits.max_connections_per_user = args.max_connections_per_user;
     config.accounts.session_lifetime = Duration::from_secs(args.session_days * 24 * 3600);
@@ -158,6 +163,23 @@ async fn run_command(args: &Args, command: &Command) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Connections the kernel queues for the relay before it accepts them (tokio's default is
+/// 1,024; a restart's reconnect storm brings thousands at once; the kernel caps it at
+/// `net.core.somaxconn`).
+const LISTEN_BACKLOG: u32 = 8192;
+
+fn bind(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind` does: a restarted relay can bind while old sockets linger.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 async fn shutdown_signal() {
@@ -227,6 +249,10 @@ async fn serve_or_run() -> Result<()> {
             .await
             .context("migrating with --migrate-database-url")?;
     }
+    // Bound before storage is connected (and migrated): meanwhile clients' connections wait in
+    // the accept backlog instead of being refused, so a restarted relay's clients do not back
+    // off and retry while it starts.
+    let listener = bind(args.listen).with_context(|| format!("binding {}", args.listen))?;
     let storage = match (&args.database_url, args.database_pooler) {
         (Some(url), true) => Storage::connect_pooled(url).await,
         (_, true) => anyhow::bail!("--database-pooler needs a PostgreSQL DATABASE_URL"),
@@ -251,9 +277,6 @@ async fn serve_or_run() -> Result<()> {
     } else {
         Arc::new(AccountVerifier::new(storage.clone()))
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
     tracing::info!(%address, storage = storage.backend(), "listening");
     // Machine-readable line for scripts and tests that start the relay on port 0.

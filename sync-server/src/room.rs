@@ -8,11 +8,13 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
 
 use axum::body::Bytes;
+use futures_util::task::AtomicWaker;
 use sync_protocol::lib0::{write_var_bytes, write_var_string, write_var_u64};
 use sync_protocol::{AwarenessEntry, UpdateLimits};
-use tokio::sync::{watch, Notify, OnceCell};
+use tokio::sync::{watch, OnceCell};
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
@@ -48,7 +50,10 @@ pub enum Framing {
 ///
 /// Hand-written rather than a tokio mpsc channel, which allocates a block of 32 slots for every
 /// connection up front: this queue allocates on its first frame and gives a burst's memory back
-/// once the writer has emptied it, so an idle connection holds a few hundred bytes at most.
+/// once the connection has emptied it, so an idle connection holds a few hundred bytes at most.
+/// The connection's one task drains it (reading and writing the socket in the same task), so a
+/// single waker suffices.
+#[derive(Clone)]
 pub struct Outbox {
     queue: Arc<Queue>,
     metrics: Arc<Metrics>,
@@ -57,27 +62,23 @@ pub struct Outbox {
 struct Queue {
     frames: Mutex<Frames>,
     capacity: usize,
-    /// Wakes the writer: a frame was queued, or the last `Outbox` went.
-    ready: Notify,
     overflowed: AtomicBool,
-    /// Wakes the connection when the queue overflows.
-    wake: Notify,
-    /// Live `Outbox` handles; the writer ends once none is left and the queue is empty.
-    senders: AtomicUsize,
+    /// Wakes the connection's task: a frame was queued, or the queue overflowed.
+    waker: AtomicWaker,
 }
 
 #[derive(Default)]
 struct Frames {
     queued: VecDeque<Bytes>,
-    /// The writer is gone: nothing more is accepted.
+    /// The connection is gone: nothing more is accepted.
     closed: bool,
 }
 
-/// Queue slots kept when the writer empties the queue (32 bytes each): freeing every time
+/// Queue slots kept when the connection empties the queue (32 bytes each): freeing every time
 /// would cost a malloc and a free per frame at ordinary rates.
 const KEPT_QUEUE_SLOTS: usize = 16;
 
-/// The writer's end of an [`Outbox`].
+/// The connection's end of an [`Outbox`].
 pub struct OutboxReceiver {
     queue: Arc<Queue>,
 }
@@ -88,33 +89,13 @@ impl std::fmt::Debug for Outbox {
     }
 }
 
-impl Clone for Outbox {
-    fn clone(&self) -> Self {
-        self.queue.senders.fetch_add(1, Ordering::SeqCst);
-        Self {
-            queue: self.queue.clone(),
-            metrics: self.metrics.clone(),
-        }
-    }
-}
-
-impl Drop for Outbox {
-    fn drop(&mut self) {
-        if self.queue.senders.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.queue.ready.notify_one();
-        }
-    }
-}
-
 impl Outbox {
     pub fn new(capacity: usize, metrics: Arc<Metrics>) -> (Self, OutboxReceiver) {
         let queue = Arc::new(Queue {
             frames: Mutex::new(Frames::default()),
             capacity: capacity.max(1),
-            ready: Notify::new(),
             overflowed: AtomicBool::new(false),
-            wake: Notify::new(),
-            senders: AtomicUsize::new(1),
+            waker: AtomicWaker::new(),
         });
         let receiver = OutboxReceiver {
             queue: queue.clone(),
@@ -135,12 +116,12 @@ impl Outbox {
                 if !self.queue.overflowed.swap(true, Ordering::SeqCst) {
                     self.metrics.slow_consumer_disconnects.inc();
                 }
-                self.queue.wake.notify_one();
+                self.queue.waker.wake();
                 return false;
             }
             frames.queued.push_back(frame);
         }
-        self.queue.ready.notify_one();
+        self.queue.waker.wake();
         self.metrics.frames_out.inc();
         self.metrics.bytes_out.inc_by(len as u64);
         true
@@ -149,28 +130,20 @@ impl Outbox {
     pub fn overflowed(&self) -> bool {
         self.queue.overflowed.load(Ordering::SeqCst)
     }
-
-    /// Resolves when the queue has overflowed.
-    pub async fn wait_overflow(&self) {
-        while !self.overflowed() {
-            self.queue.wake.notified().await;
-        }
-    }
 }
 
 impl OutboxReceiver {
-    /// The next frame; `None` once every `Outbox` is gone and the queue is empty.
-    pub async fn recv(&mut self) -> Option<Bytes> {
-        loop {
-            if let Some(frame) = self.try_recv() {
-                return Some(frame);
-            }
-            if self.queue.senders.load(Ordering::SeqCst) == 0 {
-                // A frame pushed just before the last handle went is still delivered.
-                return self.try_recv();
-            }
-            // A notification sent since the check above is kept as a permit: no lost wake-up.
-            self.queue.ready.notified().await;
+    /// The next frame, or `Pending` (the task is woken when one is queued or the queue
+    /// overflows).
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Bytes> {
+        if let Some(frame) = self.try_recv() {
+            return Poll::Ready(frame);
+        }
+        // Registered before the second look: a frame pushed in between is not missed.
+        self.queue.waker.register(cx.waker());
+        match self.try_recv() {
+            Some(frame) => Poll::Ready(frame),
+            None => Poll::Pending,
         }
     }
 
@@ -183,6 +156,17 @@ impl OutboxReceiver {
             frames.queued = VecDeque::new();
         }
         frame
+    }
+
+    /// Ready once a push has found the queue full (the client is too far behind); otherwise
+    /// the task is registered to hear of it.
+    pub fn poll_overflow(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.queue.waker.register(cx.waker());
+        if self.queue.overflowed.load(Ordering::SeqCst) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 }
 

@@ -259,10 +259,8 @@ async fn mux_upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) ->
     if shutting_down(&shared) {
         return (StatusCode::SERVICE_UNAVAILABLE, "relay shutting down\n").into_response();
     }
-    let span = tracing::info_span!("connection", framing = "mux");
-    configure(ws, &shared).on_upgrade(move |socket| {
-        tracing::Instrument::instrument(connection::run_mux(socket, shared), span)
-    })
+    let span = tracing::info_span!("connection", framing = "mux", conn = tracing::field::Empty);
+    configure(ws, &shared).on_upgrade(move |socket| connection::run_mux(socket, shared, span))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -314,13 +312,13 @@ async fn yws_upgrade(
     if let Some(protocol) = protocol {
         ws = ws.protocols([protocol.to_str().unwrap_or_default().to_owned()]);
     }
-    let span = tracing::info_span!("connection", framing = "y-websocket", board = %board);
-    ws.on_upgrade(move |socket| {
-        tracing::Instrument::instrument(
-            connection::run_yws(socket, shared, board, grant, token),
-            span,
-        )
-    })
+    let span = tracing::info_span!(
+        "connection",
+        framing = "y-websocket",
+        board = %board,
+        conn = tracing::field::Empty
+    );
+    ws.on_upgrade(move |socket| connection::run_yws(socket, shared, board, grant, token, span))
 }
 
 async fn readyz(State(shared): State<Arc<Shared>>) -> Response {

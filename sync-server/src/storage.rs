@@ -8,7 +8,7 @@
 //! metadata for both; instead every query runs in the integration tests against both backends
 //! (`tests/it/storage.rs`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -197,6 +197,22 @@ impl ActAs for Transaction<'static, sqlx::Sqlite> {
     async fn act_as(&mut self, _user: Option<&str>) -> Result<(), sqlx::Error> {
         Ok(())
     }
+}
+
+/// Sets the acting user unless it is already the one set in this transaction (`acting`:
+/// `None` until the first call).
+async fn act_as_once<'u>(
+    tx: &mut Transaction<'static, sqlx::Postgres>,
+    acting: &mut Option<Option<&'u str>>,
+    user: Option<&'u str>,
+) -> Result<(), StorageError> {
+    if *acting != Some(user) {
+        tx.act_as(user)
+            .await
+            .map_err(failed("setting the author"))?;
+        *acting = Some(user);
+    }
+    Ok(())
 }
 
 /// Starts a transaction that is going to write.
@@ -494,6 +510,9 @@ impl Storage {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
+        if let Pools::Postgres(pool) = &self.pools {
+            return self.append_authored_postgres(pool, batch).await;
+        }
         let mut items_by_board: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (index, (item, _)) in batch.iter().enumerate() {
             items_by_board.entry(item.board).or_default().push(index);
@@ -554,18 +573,14 @@ impl Storage {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(failed("allocating seqs"))?;
-                for (next_seq, &index) in (last_seq - count + 1..).zip(&allowed) {
-                    seqs[index] = Some(next_seq);
-                }
-                if let Some(instance) = &self.announce_as {
-                    let rows = allowed.iter().map(|&index| batch[index].0.bytes);
-                    announcements.extend(crate::cluster::commit_payloads(
-                        instance,
-                        board,
-                        last_seq - count + 1,
-                        rows,
-                    ));
-                }
+                self.number_rows(
+                    batch,
+                    board,
+                    &allowed,
+                    last_seq,
+                    &mut seqs,
+                    &mut announcements,
+                );
                 // Rows go in runs of one author (the acting user must be the row's author).
                 for run in allowed.chunk_by(|&a, &b| batch[a].1 == batch[b].1) {
                     tx.act_as(batch[run[0]].1)
@@ -598,6 +613,168 @@ impl Storage {
             .map_err(failed("announcing an append"))?;
             tx.commit().await.map_err(failed("committing an append"))?;
         });
+        Ok(seqs)
+    }
+
+    /// `append_authored` on PostgreSQL, in a number of round trips that does not grow with the
+    /// number of boards in the batch: one membership query per distinct author, one seq
+    /// allocation per run of boards (in id order) acting as the same user, one insert per
+    /// author, one announcement. One statement per board (the SQLite path) made a 50-board
+    /// batch ~200 round trips, and the commit latency followed.
+    /// Gives the `stored` items of one board the seqs that end at `last_seq`, in order, and
+    /// queues their commit announcement when this relay announces (cluster.rs).
+    fn number_rows(
+        &self,
+        batch: &[(NewUpdate<'_>, Option<&str>)],
+        board: &str,
+        stored: &[usize],
+        last_seq: i64,
+        seqs: &mut [Option<i64>],
+        announcements: &mut Vec<String>,
+    ) {
+        let count = i64::try_from(stored.len()).unwrap_or(i64::MAX);
+        let first_seq = last_seq - count + 1;
+        for (next_seq, &index) in (first_seq..).zip(stored) {
+            seqs[index] = Some(next_seq);
+        }
+        if let Some(instance) = &self.announce_as {
+            let rows = stored.iter().map(|&index| batch[index].0.bytes);
+            announcements.extend(crate::cluster::commit_payloads(
+                instance, board, first_seq, rows,
+            ));
+        }
+    }
+
+    async fn append_authored_postgres(
+        &self,
+        pool: &PgPool,
+        batch: &[(NewUpdate<'_>, Option<&str>)],
+    ) -> Result<Vec<Option<i64>>, StorageError> {
+        let mut items_by_board: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut boards_by_author: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (index, (item, author)) in batch.iter().enumerate() {
+            items_by_board.entry(item.board).or_default().push(index);
+            if let Some(user) = author {
+                boards_by_author.entry(user).or_default().push(item.board);
+            }
+        }
+        let mut tx = pool
+            .begin_write()
+            .await
+            .map_err(failed("starting an append"))?;
+        // The acting user set in this transaction (`None`: not set yet).
+        let mut acting: Option<Option<&str>> = None;
+        let mut may_write: BTreeSet<(&str, &str)> = BTreeSet::new();
+        for (&user, boards) in &mut boards_by_author {
+            boards.sort_unstable();
+            boards.dedup();
+            act_as_once(&mut tx, &mut acting, Some(user)).await?;
+            let writable: Vec<String> = sqlx::query_scalar(
+                "SELECT board_id FROM board_members WHERE user_id = $1 \
+                 AND board_id = ANY($2) AND role IN ('owner', 'editor')",
+            )
+            .bind(user)
+            .bind(&*boards)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(failed("checking an author"))?;
+            for board in writable {
+                if let Ok(position) = boards.binary_search(&board.as_str()) {
+                    may_write.insert((boards[position], user));
+                }
+            }
+        }
+        let allowed = |index: usize| {
+            let (item, author) = &batch[index];
+            author.is_none_or(|user| may_write.contains(&(item.board, user)))
+        };
+        // Each board with the items it stores, in board-id order.
+        let boards: Vec<(&str, Vec<usize>)> = items_by_board
+            .into_iter()
+            .filter_map(|(board, indices)| {
+                let stored: Vec<usize> = indices.into_iter().filter(|&i| allowed(i)).collect();
+                (!stored.is_empty()).then_some((board, stored))
+            })
+            .collect();
+        let mut seqs: Vec<Option<i64>> = vec![None; batch.len()];
+        let mut announcements = Vec::new();
+        // Seqs: each board's row is locked in board-id order (concurrent batches of other
+        // relays cannot deadlock), by a user who may write it (row-level security).
+        for run in boards.chunk_by(|a, b| batch[a.1[0]].1 == batch[b.1[0]].1) {
+            act_as_once(&mut tx, &mut acting, batch[run[0].1[0]].1).await?;
+            let ids: Vec<&str> = run.iter().map(|(board, _)| *board).collect();
+            let counts: Vec<i64> = run
+                .iter()
+                .map(|(_, stored)| i64::try_from(stored.len()).unwrap_or(i64::MAX))
+                .collect();
+            let allocated: Vec<(String, i64)> = sqlx::query_as(
+                "INSERT INTO boards (id, last_seq) \
+                 SELECT id, n FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS t(id, n, i) \
+                 ORDER BY i \
+                 ON CONFLICT (id) DO UPDATE SET last_seq = boards.last_seq + excluded.last_seq \
+                 RETURNING id, last_seq",
+            )
+            .bind(&ids)
+            .bind(&counts)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(failed("allocating seqs"))?;
+            if allocated.len() != ids.len() {
+                return Err(StorageError::Query {
+                    action: "allocating seqs",
+                    source: sqlx::Error::Protocol(format!(
+                        "{} boards allocated of {}",
+                        allocated.len(),
+                        ids.len()
+                    )),
+                });
+            }
+            let mut last_seqs = vec![0_i64; ids.len()];
+            for (id, last_seq) in allocated {
+                if let Ok(position) = ids.binary_search(&id.as_str()) {
+                    last_seqs[position] = last_seq;
+                }
+            }
+            for ((board, stored), &last_seq) in run.iter().zip(&last_seqs) {
+                self.number_rows(
+                    batch,
+                    board,
+                    stored,
+                    last_seq,
+                    &mut seqs,
+                    &mut announcements,
+                );
+            }
+        }
+        // Rows: one insert per author, acting as that author (the policy checks the row's
+        // author is the acting user).
+        let mut rows: Vec<usize> = boards
+            .iter()
+            .flat_map(|(_, stored)| stored.clone())
+            .collect();
+        rows.sort_by_key(|&index| batch[index].1);
+        for run in rows.chunk_by(|&a, &b| batch[a].1 == batch[b].1) {
+            act_as_once(&mut tx, &mut acting, batch[run[0]].1).await?;
+            let board_ids: Vec<&str> = run.iter().map(|&i| batch[i].0.board).collect();
+            let row_seqs: Vec<i64> = run.iter().map(|&i| seqs[i].unwrap_or(0)).collect();
+            let bytes: Vec<&[u8]> = run.iter().map(|&i| batch[i].0.bytes).collect();
+            let authors: Vec<Option<&str>> = run.iter().map(|&i| batch[i].1).collect();
+            sqlx::query(
+                "INSERT INTO board_updates (board_id, seq, bytes, author_id) \
+                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::text[])",
+            )
+            .bind(&board_ids)
+            .bind(&row_seqs)
+            .bind(&bytes)
+            .bind(&authors)
+            .execute(&mut *tx)
+            .await
+            .map_err(failed("inserting updates"))?;
+        }
+        tx.announce(crate::cluster::UPDATES_CHANNEL, announcements)
+            .await
+            .map_err(failed("announcing an append"))?;
+        tx.commit().await.map_err(failed("committing an append"))?;
         Ok(seqs)
     }
 
