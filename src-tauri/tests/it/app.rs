@@ -333,18 +333,41 @@ fn tracing_free_log(err: &dyn std::fmt::Display) {
     eprintln!("WebDriver session not ready yet: {err}");
 }
 
+/// The longest one WebDriver command may take. WebKitWebDriver has been seen to stop answering
+/// (once in ~15 runs, on a loaded machine, with the app idle): without a bound the test, and CI,
+/// would wait forever.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs one WebDriver command, failing (not hanging) if the driver stops answering.
+async fn bounded<T, E>(
+    what: &str,
+    command: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match tokio::time::timeout(COMMAND_TIMEOUT, command).await {
+        Ok(result) => Ok(result?),
+        Err(_) => bail!("WebDriver gave no answer to {what} within {COMMAND_TIMEOUT:?}"),
+    }
+}
+
 /// One running app under WebDriver.
 pub struct App {
-    pub client: Client,
+    client: Client,
 }
 
 impl App {
     /// Runs `script` (a function body; `arguments[i]` are `args`) in the page.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Result<Value> {
-        self.client
-            .execute(script, args)
+        bounded("running a script", self.client.execute(script, args))
             .await
             .with_context(|| format!("running {script}"))
+    }
+
+    /// Runs `script` asynchronously: it finishes by calling its last argument with the result.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        bounded("running a script", self.client.execute_async(script, args)).await
     }
 
     /// Polls `script` (a function body returning a truthy value when done) every 50 ms, for
@@ -386,8 +409,7 @@ impl App {
                     .then(KeyAction::Up { value: c });
             }
         }
-        self.client
-            .perform_actions(actions)
+        bounded("typing", self.client.perform_actions(actions))
             .await
             .with_context(|| format!("typing {keys:?}"))?;
         Ok(())
@@ -397,7 +419,7 @@ impl App {
     /// DOM change can be a frame stale).
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let png = self.client.screenshot().await.context("screenshot")?;
+        let png = bounded("a screenshot", self.client.screenshot()).await?;
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
@@ -408,8 +430,8 @@ impl App {
 
     /// Closes the window (the app quits with its last window) and ends the session.
     pub async fn quit(self) -> Result<()> {
-        let _ = self.client.close_window().await;
-        let _ = self.client.close().await;
+        let _ = bounded("closing the window", self.client.close_window()).await;
+        let _ = bounded("ending the session", self.client.close()).await;
         Ok(())
     }
 }

@@ -28,8 +28,7 @@ async fn invoke(app: &App, command: &str, args: Value) -> Result<Value> {
         window.__TAURI_INTERNALS__.invoke(command, args)\
           .then(ok => done({ ok: ok === undefined ? null : ok }), err => done({ err }));";
     let answer = app
-        .client
-        .execute_async(script, vec![json!(command), args])
+        .js_async(script, vec![json!(command), args])
         .await
         .with_context(|| format!("invoking {command}"))?;
     match answer.get("err") {

@@ -292,34 +292,90 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
     app.screenshot(&artifact("ten-thousand-tasks.png")).await?;
 
     // Keypress to repaint, measured in the page (printed for BENCHMARKS.md, not asserted).
-    app.js(
-        "window.__tackLatencies = [];\
-         document.addEventListener('keydown', () => { window.__tackKeyAt = performance.now(); }, true);\
-         new MutationObserver(() => {\
-           const t0 = window.__tackKeyAt; if (!t0) return; window.__tackKeyAt = 0;\
-           const mutated = performance.now() - t0;\
-           requestAnimationFrame(() => window.__tackLatencies.push([+mutated.toFixed(1), +(performance.now() - t0).toFixed(1)]));\
-         }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });\
-         return true;",
-        vec![],
-    )
-    .await?;
-    for round in 0..10 {
-        let (keys, column) = if round % 2 == 0 {
-            ("H", "Column 19")
-        } else {
-            ("L", "Column 20")
-        };
-        app.keys(keys).await?;
-        wait_focus(&app, "Task 10000", column).await?;
+    app.js(FRAME_PROBE, vec![]).await?;
+    let rounds = std::env::var("TACK_BENCH_MOVES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(10)
+        .next_multiple_of(2);
+    // The cursor alone (`k`/`j`: no IPC, no store change), then moves across columns
+    // (`H`/`L`) and within one (`K`/`J`), each followed until the page shows it.
+    let plans: [(&str, [KeyStep; 2]); 3] = [
+        (
+            "cursor (k/j)",
+            [
+                ("k", "Task 9980", "Column 20"),
+                ("j", "Task 10000", "Column 20"),
+            ],
+        ),
+        (
+            "move across (H/L)",
+            [
+                ("H", "Task 10000", "Column 19"),
+                ("L", "Task 10000", "Column 20"),
+            ],
+        ),
+        (
+            "move within (K/J)",
+            [
+                ("K", "Task 10000", "Column 20"),
+                ("J", "Task 10000", "Column 20"),
+            ],
+        ),
+    ];
+    for (name, steps) in plans {
+        app.js("window.__tackFrames = [];", vec![]).await?;
+        for round in 0..rounds {
+            let (keys, title, column) = steps[round % 2];
+            let before = app.js("return window.__tackFrames.length;", vec![]).await?;
+            app.keys(keys).await?;
+            wait_focus(&app, title, column).await?;
+            // The probe's last timestamp comes two frames after the change.
+            app.wait_for(
+                "the frames after the change",
+                &format!(
+                    "const f = window.__tackFrames; return f.length > {before} && f[f.length - 1][3] !== null;"
+                ),
+                10,
+            )
+            .await?;
+        }
+        let frames = app.js("return window.__tackFrames;", vec![]).await?;
+        // Each row: keydown → [first DOM mutation, end of that task, next frame, the frame after].
+        println!("{name} keypress to [mutation, task end, frame, frame after] ms: {frames}");
     }
-    let latencies = app.js("return window.__tackLatencies;", vec![]).await?;
-    // Each pair: keydown → first DOM mutation (IPC, durable save, patch, Solid update), and
-    // keydown → the next animation frame after it (adds waiting for the renderer).
-    println!("keypress (H/L move) to [DOM mutation, next frame], ms: {latencies}");
     app.quit().await?;
     Ok(())
 }
+
+/// A key, then the card title and column the focus lands on.
+type KeyStep<'a> = (&'a str, &'a str, &'a str);
+
+/// Installs a probe that times each keypress in the page: keydown → the first DOM mutation
+/// after it (for a move: IPC in, model, durable save, patch, Solid update), → the end of the
+/// task that made it, → the next animation frame (rendering starts), → the frame after (the
+/// first frame's work is done). Rows land in `window.__tackFrames`.
+const FRAME_PROBE: &str = "\
+    window.__tackFrames = [];\
+    let keyAt = 0;\
+    let armed = false;\
+    document.addEventListener('keydown', () => { keyAt = performance.now(); armed = true; }, true);\
+    const channel = new MessageChannel();\
+    let ending = null;\
+    channel.port1.onmessage = () => { if (ending) { ending(); ending = null; } };\
+    new MutationObserver(() => {\
+      if (!armed) return;\
+      armed = false;\
+      const t0 = keyAt;\
+      const row = [0, null, null, null];\
+      const stamp = (i) => { row[i] = +(performance.now() - t0).toFixed(1); };\
+      stamp(0);\
+      window.__tackFrames.push(row);\
+      ending = () => stamp(1);\
+      channel.port2.postMessage(0);\
+      requestAnimationFrame(() => { stamp(2); requestAnimationFrame(() => stamp(3)); });\
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });\
+    return true;";
 
 /// A seeded task: title, label ids, assignees, due date, checklist (text, done).
 type SeedTask<'a> = (

@@ -78,12 +78,25 @@ fn fake_relay(requests: usize) -> (String, Arc<Mutex<Vec<String>>>, std::thread:
     (url, seen, server)
 }
 
+/// `sh -c script` inside its own D-Bus session (where the script can start and unlock a
+/// gnome-keyring), with `home` as the home and data directories and `$TACKCTL` naming the
+/// binary under test.
+pub(crate) fn in_keyring_session(script: &str, home: &std::path::Path) -> Command {
+    let mut command = Command::new("dbus-run-session");
+    command
+        .args(["--", "sh", "-c", script])
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env_remove("XDG_RUNTIME_DIR")
+        .env("TACKCTL", env!("CARGO_BIN_EXE_tackctl"));
+    command
+}
+
 #[test]
 fn login_whoami_logout_keep_the_token_in_a_real_secret_service_only() {
     let home = tempfile::tempdir().expect("home");
     let data = tempfile::tempdir().expect("data");
     let (url, seen, server) = fake_relay(3);
-    let tackctl = env!("CARGO_BIN_EXE_tackctl");
     // One D-Bus session for all three commands, with an unlocked gnome-keyring in it.
     let script = r#"
         set -e
@@ -94,12 +107,7 @@ fn login_whoami_logout_keep_the_token_in_a_real_secret_service_only() {
         "$TACKCTL" --data-dir "$DATA" logout
         "$TACKCTL" --data-dir "$DATA" whoami || echo "after logout: not logged in"
     "#;
-    let output = Command::new("dbus-run-session")
-        .args(["--", "sh", "-c", script])
-        .env("HOME", home.path())
-        .env("XDG_DATA_HOME", home.path().join(".local/share"))
-        .env_remove("XDG_RUNTIME_DIR")
-        .env("TACKCTL", tackctl)
+    let output = in_keyring_session(script, home.path())
         .env("DATA", data.path())
         .env("SERVER", &url)
         .output()

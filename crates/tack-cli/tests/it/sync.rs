@@ -204,13 +204,8 @@ fn sync_without_a_token_sends_the_signed_in_accounts_keychain_token() {
         printf 'correct horse battery\n' | "$TACKCTL" --data-dir "$DATA" login --server "$SERVER" --email ana@example.com --password-stdin
         "$TACKCTL" --data-dir "$DATA" sync --server "$SYNC" --timeout 30
     "#;
-    let output = Command::new("dbus-run-session")
-        .args(["--", "sh", "-c", script])
-        .env("HOME", home.path())
-        .env("XDG_DATA_HOME", home.path().join(".local/share"))
-        .env_remove("XDG_RUNTIME_DIR")
+    let output = crate::account::in_keyring_session(script, home.path())
         .env_remove("TACK_TOKEN")
-        .env("TACKCTL", env!("CARGO_BIN_EXE_tackctl"))
         .env("DATA", ctl.dir.path())
         .env("SERVER", &server)
         .env("SYNC", format!("ws://{addr}"))
