@@ -3,6 +3,7 @@
 
 import { beforeEach, describe, expect, it } from "vitest";
 import { useBackend } from "../ipc";
+import type { Backend } from "../ipc/backend";
 import { createFakeBackend } from "../ipc/fake";
 import { app } from "./app";
 
@@ -197,5 +198,49 @@ describe("keyboard flows", () => {
     expect(app.overlay()).toBe("cheatsheet");
     press("Escape");
     expect(app.overlay()).toBe("none");
+  });
+
+  it("Enter on the open board's sidebar entry brings focus back and keeps the cursor", async () => {
+    const open = app.store()?.id ?? "";
+    press("j l");
+    const before = app.focus();
+    const tick = app.focusTick();
+    await app.openBoard(open);
+    expect(app.focus()).toEqual(before);
+    expect(app.focusTick()).toBe(tick + 1);
+    expect(screen()[1]).toBe("Todo: Keyboard cheat sheet, *Crash when a column is deleted twice");
+  });
+
+  it("a board that loads slowly does not replace one opened after it", async () => {
+    const fake = createFakeBackend(new URLSearchParams("big=2x4"));
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = new Set<string>();
+    const gated: Backend = {
+      listen: (event, handler) => fake.listen(event, handler),
+      async call(name, args) {
+        if (name === "open_board" && "boardId" in args && slow.has(args.boardId)) await gate;
+        return fake.call(name, args);
+      },
+    };
+    useBackend(gated);
+    await app.start();
+    await settle();
+    const first = app.store()?.id ?? "";
+    const other = app.boards().find((b) => b.id !== first);
+    expect(other?.title).toBeDefined();
+    slow.add(other?.id ?? "");
+    const loading = app.openBoard(other?.id ?? "");
+    await app.openBoard(first);
+    release();
+    await loading;
+    expect(app.store()?.id).toBe(first);
+
+    // Without a later open, the slow board does show.
+    slow.clear();
+    await app.openBoard(other?.id ?? "");
+    expect(app.store()?.id).toBe(other?.id);
   });
 });

@@ -366,8 +366,22 @@ function createApp() {
     return true;
   }
 
+  /** Bumped by every `openBoard`: an open that was overtaken by a later one shows nothing. */
+  let openTicket = 0;
+
+  /**
+   * Shows a board with the cursor on its first card. The board already shown keeps its cursor
+   * and only takes focus back (from the sidebar, say): reloading it would throw away keys typed
+   * while it loads.
+   */
   async function openBoard(boardId: string) {
+    const ticket = ++openTicket;
+    if (store()?.id === boardId) {
+      setFocusTick((n) => n + 1);
+      return;
+    }
     const view = await ipc.openBoard(boardId);
+    if (ticket !== openTicket) return;
     rememberBoard(boardId);
     batch(() => {
       setStore(createBoardStore(view));
