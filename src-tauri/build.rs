@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "create_board",
     "delete_board",
     "open_board",
+    "list_archived",
     "apply",
     "undo",
     "redo",

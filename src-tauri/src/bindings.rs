@@ -7,11 +7,12 @@ use board_model::{BoardView, ChecklistItem, ColumnView, LabelView, TaskView};
 use ts_rs::{Config, TS};
 
 use crate::ipc::{
-    AccountState, BoardAccessEvent, BoardClosedEvent, BoardOp, BoardPatchEvent, BoardSummary,
-    BoardSyncState, CloseRequestedEvent, ConflictNotice, ErrorKind, Invite, IpcError, Member,
-    OpResult, Patch, Person, Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind,
-    SyncState, SyncStatusEvent, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_PATCH_EVENT,
-    CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
+    AccountState, ArchivedColumn, ArchivedItems, ArchivedTask, BoardAccessEvent, BoardClosedEvent,
+    BoardOp, BoardPatchEvent, BoardSummary, BoardSyncState, CloseRequestedEvent, ConflictNotice,
+    ErrorKind, Invite, IpcError, Member, OpResult, Patch, Person, Place, PresenceEvent,
+    RemoteBoard, Role, SignedInUser, SyncKind, SyncState, SyncStatusEvent, BOARD_ACCESS_EVENT,
+    BOARD_CLOSED_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, PRESENCE_EVENT,
+    SYNC_STATUS_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -28,6 +29,9 @@ pub fn typescript() -> String {
     let declarations = [
         BoardSummary::decl(&cfg),
         BoardView::decl(&cfg),
+        ArchivedItems::decl(&cfg),
+        ArchivedColumn::decl(&cfg),
+        ArchivedTask::decl(&cfg),
         ColumnView::decl(&cfg),
         TaskView::decl(&cfg),
         ChecklistItem::decl(&cfg),
@@ -64,7 +68,7 @@ pub fn typescript() -> String {
 
     // Arguments are camelCase, as Tauri converts them to the Rust parameters' snake_case.
     let account = || AccountState::name(&cfg);
-    let commands: [(&str, &str, String); 26] = [
+    let commands: [(&str, &str, String); 27] = [
         (
             "list_boards",
             "{}",
@@ -77,6 +81,11 @@ pub fn typescript() -> String {
         ),
         ("delete_board", "{ boardId: string }", "null".to_owned()),
         ("open_board", "{ boardId: string }", BoardView::name(&cfg)),
+        (
+            "list_archived",
+            "{ boardId: string }",
+            ArchivedItems::name(&cfg),
+        ),
         (
             "apply",
             "{ boardId: string; op: BoardOp }",

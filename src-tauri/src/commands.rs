@@ -10,8 +10,8 @@ use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::collab::{self, Collab, SharedSession};
 use crate::ipc::{
-    AccountState, BoardOp, BoardPatchEvent, BoardSummary, Invite, IpcError, Member, OpResult,
-    RemoteBoard, Role, SyncStatusEvent, BOARD_PATCH_EVENT,
+    AccountState, ArchivedItems, BoardOp, BoardPatchEvent, BoardSummary, Invite, IpcError, Member,
+    OpResult, RemoteBoard, Role, SyncStatusEvent, BOARD_PATCH_EVENT,
 };
 use crate::session::Session;
 
@@ -56,6 +56,14 @@ pub fn delete_board(state: State<'_, AppState>, board_id: String) -> Result<(), 
 #[tauri::command(async)]
 pub fn open_board(state: State<'_, AppState>, board_id: String) -> Result<BoardView, IpcError> {
     state.lock().open_board(&board_id)
+}
+
+#[tauri::command(async)]
+pub fn list_archived(
+    state: State<'_, AppState>,
+    board_id: String,
+) -> Result<ArchivedItems, IpcError> {
+    state.lock().archived(&board_id)
 }
 
 #[tauri::command(async)]

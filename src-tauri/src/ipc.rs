@@ -35,6 +35,36 @@ pub struct BoardSummary {
     pub read_only: bool,
 }
 
+/// What a board keeps archived, for the archive view: archived columns, and tasks archived on
+/// their own in the columns that are shown. A task archived inside an archived column comes
+/// back with its column, so it is listed only once that column is restored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedItems {
+    pub columns: Vec<ArchivedColumn>,
+    pub tasks: Vec<ArchivedTask>,
+}
+
+/// An archived column, in board order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedColumn {
+    pub id: String,
+    pub title: String,
+    /// The tasks that come back with it (those not archived on their own).
+    pub tasks: u32,
+}
+
+/// An archived task of a shown column, in board order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedTask {
+    pub id: String,
+    pub title: String,
+    pub column_id: String,
+    pub column_title: String,
+}
+
 /// A member's role on a shared board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -129,6 +129,7 @@ pub fn run() {
             commands::create_board,
             commands::delete_board,
             commands::open_board,
+            commands::list_archived,
             commands::apply,
             commands::undo,
             commands::redo,

@@ -11,7 +11,10 @@ use board_model::{Board, BoardView, NewTask, Place, ReplicaConfig};
 use board_store::{replica, BoardRecord, Store};
 use sync_client::{SharedStore, SyncHandle};
 
-use crate::ipc::{BoardOp, BoardPatchEvent, BoardSummary, ErrorKind, IpcError, OpResult, Role};
+use crate::ipc::{
+    ArchivedColumn, ArchivedItems, ArchivedTask, BoardOp, BoardPatchEvent, BoardSummary, ErrorKind,
+    IpcError, OpResult, Role,
+};
 use crate::patches::{self, ShownColumns};
 
 /// Why a viewer cannot edit (shown beside disabled controls, and as the `readOnly` error).
@@ -165,6 +168,35 @@ impl Session {
         let view = open.board.view();
         open.shown = ShownColumns::from_view(&view);
         Ok(view)
+    }
+
+    /// What the board keeps archived (see [`ArchivedItems`]); restoring goes through `apply`.
+    pub fn archived(&mut self, board_id: &str) -> Result<ArchivedItems, IpcError> {
+        let view = self.replica(board_id)?.board.view_with(true);
+        let mut items = ArchivedItems {
+            columns: Vec::new(),
+            tasks: Vec::new(),
+        };
+        for column in view.columns {
+            if column.archived {
+                let coming_back = column.tasks.iter().filter(|t| !t.archived).count();
+                items.columns.push(ArchivedColumn {
+                    id: column.id,
+                    title: column.title,
+                    tasks: u32::try_from(coming_back).unwrap_or(u32::MAX),
+                });
+                continue;
+            }
+            for task in column.tasks.into_iter().filter(|t| t.archived) {
+                items.tasks.push(ArchivedTask {
+                    id: task.id,
+                    title: task.title,
+                    column_id: column.id.clone(),
+                    column_title: column.title.clone(),
+                });
+            }
+        }
+        Ok(items)
     }
 
     pub fn apply(

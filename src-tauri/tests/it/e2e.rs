@@ -108,12 +108,14 @@ pub(crate) async fn wait_board_text(app: &App, expected: Value) -> Result<()> {
     Ok(())
 }
 
-/// Opens a board from the sidebar: focus its button, `Enter`.
+/// Opens a board from the sidebar: focus its button, `Enter`. Waits for the app to have
+/// started first: the board it opens at start takes focus when it is shown.
 pub(crate) async fn open_board(app: &App, title: &str) -> Result<()> {
     app.wait_for(
         &format!("{title:?} in the sidebar"),
         &format!(
-            "const b = [...document.querySelectorAll('nav[aria-label=Boards] button[data-board-id]')]\
+            "if (document.querySelector('main[aria-busy=true]')) return false;\
+             const b = [...document.querySelectorAll('nav[aria-label=Boards] button[data-board-id]')]\
                .find(b => b.textContent.trim() === {});\
              if (!b) return false; b.focus(); return document.activeElement === b;",
             json!(title)
@@ -213,12 +215,51 @@ async fn keyboard_only_board_survives_a_restart() -> Result<()> {
     ]);
     wait_board_text(&app, expected.clone()).await?;
     app.screenshot(&artifact("keyboard-board.png")).await?;
+
+    // `G` to the last card, `dd` archives it.
+    app.keys("G").await?;
+    wait_focus(&app, "Send invites", "To do").await?;
+    app.keys("dd").await?;
+    wait_board_text(
+        &app,
+        json!([["To do", ["Book venue", "Write spec"]], ["Doing", []]]),
+    )
+    .await?;
     app.quit().await?;
 
-    // Same data directory, new process: everything is there.
+    // Same data directory, new process: everything is there, the archived card in the
+    // archive (`A`), from where Enter restores it under the cursor.
     let app = desktop.launch().await?;
     open_board(&app, "Launch plan").await?;
+    wait_board_text(
+        &app,
+        json!([["To do", ["Book venue", "Write spec"]], ["Doing", []]]),
+    )
+    .await?;
+    settle(&app).await?;
+    app.keys("A").await?;
+    app.wait_for(
+        "the archive to list the archived card",
+        "const list = document.querySelector('[role=listbox][aria-label=\"Archived items\"]');\
+         const rows = list ? [...list.querySelectorAll('[role=option]')] : [];\
+         return document.activeElement === list && rows.length === 1\
+           && rows[0].getAttribute('aria-selected') === 'true'\
+           && rows[0].textContent.includes('Send invites');",
+        15,
+    )
+    .await?;
+    app.screenshot(&artifact("archive.png")).await?;
+    app.keys(&ENTER.to_string()).await?;
+    app.wait_for(
+        "the archive to empty",
+        "return !!document.querySelector('[role=dialog]')\
+           && document.querySelector('[role=dialog]').textContent.includes('Nothing is archived');",
+        15,
+    )
+    .await?;
+    app.keys(&ESC.to_string()).await?;
     wait_board_text(&app, expected).await?;
+    wait_focus(&app, "Send invites", "To do").await?;
     app.keys("gg").await?;
     app.keys("j").await?;
     wait_focus(&app, "Write spec", "To do").await?;
@@ -344,9 +385,55 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
         // Each row: keydown → [first DOM mutation, end of that task, next frame, the frame after].
         println!("{name} keypress to [mutation, task end, frame, frame after] ms: {frames}");
     }
+
+    // Scrolling: the last column's 500 cards top to bottom, then the board across its 20
+    // columns, a step per frame; the page keeps the cards under the viewport mounted.
+    let scroll = app.js_async(SCROLL_PROBE, vec![]).await?;
+    println!("scroll frame gaps in ms (p50, p95, max, frames over 33 ms): {scroll}");
+    ensure!(
+        scroll["lastCardShown"] == json!(true),
+        "after scrolling to its end the column shows its last card: {scroll}"
+    );
     app.quit().await?;
     Ok(())
 }
+
+/// Scrolls the focused column to its end (80 frames of 500 px) and the board across all its
+/// columns (40 frames), timing the gaps between animation frames; answers their summaries
+/// and whether the column's last card is mounted and on screen at the end.
+const SCROLL_PROBE: &str = "\
+    const done = arguments[arguments.length - 1];\
+    const board = document.querySelector('.board[role=region]');\
+    const list = document.activeElement.closest('[role=listbox]');\
+    const summary = (gaps) => {\
+      const s = [...gaps].sort((a, b) => a - b);\
+      const at = (q) => +s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(1);\
+      return [at(0.5), at(0.95), +s[s.length - 1].toFixed(1), gaps.filter((g) => g > 33).length];\
+    };\
+    const run = (el, prop, step, frames, then) => {\
+      el[prop] = 0;\
+      const gaps = [];\
+      let last = null;\
+      let n = 0;\
+      const tick = (t) => {\
+        if (last !== null) gaps.push(t - last);\
+        last = t;\
+        if (n++ >= frames) return then(gaps);\
+        el[prop] += step;\
+        requestAnimationFrame(tick);\
+      };\
+      requestAnimationFrame(tick);\
+    };\
+    run(list, 'scrollTop', 500, 80, (vertical) => {\
+      const cards = [...list.querySelectorAll('[role=option]')];\
+      const box = list.getBoundingClientRect();\
+      const lastCard = cards.find((c) => c.getAttribute('aria-posinset') === c.getAttribute('aria-setsize'));\
+      const r = lastCard && lastCard.getBoundingClientRect();\
+      const lastCardShown = !!r && r.bottom <= box.bottom + 1 && r.top >= box.top;\
+      run(board, 'scrollLeft', 146, 40, (across) => done({\
+        column: summary(vertical), board: summary(across), lastCardShown,\
+      }));\
+    });";
 
 /// A key, then the card title and column the focus lands on.
 type KeyStep<'a> = (&'a str, &'a str, &'a str);

@@ -221,6 +221,90 @@ fn archived_tasks_leave_the_view_and_bad_requests_name_their_kind() {
 }
 
 #[test]
+fn the_archive_lists_what_was_archived_and_restoring_brings_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").unwrap().id;
+    let todo = add_column(&mut s, &board, "To do");
+    let later = add_column(&mut s, &board, "Later");
+    let old = add_task(&mut s, &board, &todo, "Old");
+    add_task(&mut s, &board, &todo, "Current");
+    add_task(&mut s, &board, &later, "Someday");
+    let hidden = add_task(&mut s, &board, &later, "Never");
+    let archive_task = |task_id: &str, archived| BoardOp::SetTaskArchived {
+        task_id: task_id.into(),
+        archived,
+    };
+    s.apply(&board, archive_task(&old, true)).unwrap();
+    s.apply(&board, archive_task(&hidden, true)).unwrap();
+    s.apply(
+        &board,
+        BoardOp::SetColumnArchived {
+            column_id: later.clone(),
+            archived: true,
+        },
+    )
+    .unwrap();
+
+    // "Never" is archived inside an archived column: it waits for its column.
+    let items = s.archived(&board).unwrap();
+    let columns: Vec<_> = items
+        .columns
+        .iter()
+        .map(|c| (c.title.as_str(), c.tasks))
+        .collect();
+    assert_eq!(columns, [("Later", 1)]);
+    let tasks: Vec<_> = items
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.title.as_str(),
+                t.column_title.as_str(),
+                t.column_id == todo,
+            )
+        })
+        .collect();
+    assert_eq!(tasks, [("Old", "To do", true)]);
+
+    // Restoring is an ordinary op: a patch for the view, on disk when it returns.
+    let (_, event) = s.apply(&board, archive_task(&old, false)).unwrap();
+    assert_eq!(
+        describe(&mut s, &board, &event.patches),
+        ["task+ Old in To do"]
+    );
+    let (_, event) = s
+        .apply(
+            &board,
+            BoardOp::SetColumnArchived {
+                column_id: later,
+                archived: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        describe(&mut s, &board, &event.patches),
+        ["column+ Later", "task+ Someday in Later"]
+    );
+    let items = s.archived(&board).unwrap();
+    assert!(items.columns.is_empty());
+    assert_eq!(
+        items
+            .tasks
+            .iter()
+            .map(|t| t.title.as_str())
+            .collect::<Vec<_>>(),
+        ["Never"]
+    );
+    let disk = reopened(dir.path(), &board);
+    assert!(disk.contains("Old") && disk.contains("Someday"), "{disk}");
+    assert_eq!(
+        s.archived("no-such-board").unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
 fn a_demo_board_spreads_its_tasks_over_its_columns() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = session(dir.path());

@@ -138,6 +138,67 @@ describe("keyboard flows", () => {
     );
   });
 
+  it("A lists what is archived; a task restored from there comes back under the cursor", async () => {
+    press("d d");
+    await settle();
+    press("j d d");
+    await settle();
+    expect(screen()[0]).toBe("Backlog: *Offline indicator in the sidebar");
+    press("l");
+    app.run("column.archive");
+    await settle();
+    press("A");
+    expect(app.overlay()).toBe("archive");
+    await settle();
+    const rows = () =>
+      (app.archive() ?? []).map((e) =>
+        e.kind === "task" ? `${e.title} in ${e.columnTitle}` : `column ${e.title} (${e.tasks})`,
+      );
+    expect(rows()).toEqual([
+      "column Todo (2)",
+      "Pricing page copy in Backlog",
+      "Import from Trello in Backlog",
+    ]);
+
+    const pricing = app.archive()?.[1];
+    if (pricing === undefined) throw new Error("no row");
+    await app.restoreArchived(pricing);
+    await settle();
+    expect(rows()).toEqual(["column Todo (2)", "Import from Trello in Backlog"]);
+    expect(app.toast()?.text).toBe("Restored “Pricing page copy” to Backlog");
+    press("Escape");
+    expect(app.overlay()).toBe("none");
+    expect(screen()[0]).toBe("Backlog: *Pricing page copy, Offline indicator in the sidebar");
+
+    // A restored column comes back with its tasks, the cursor in it.
+    press("A");
+    await settle();
+    const todo = app.archive()?.[0];
+    if (todo === undefined) throw new Error("no row");
+    await app.restoreArchived(todo);
+    await settle();
+    press("Escape");
+    expect(screen()[1]).toBe("Todo: *Keyboard cheat sheet, Crash when a column is deleted twice");
+  });
+
+  it("deletes an archived task for good from the archive; undo puts it back there", async () => {
+    press("d d");
+    await settle();
+    press("A");
+    await settle();
+    const row = app.archive()?.[0];
+    expect(row?.title).toBe("Pricing page copy");
+    if (row === undefined) throw new Error("no row");
+    await app.deleteArchived(row);
+    await settle();
+    expect(app.archive()).toEqual([]);
+    expect(app.toast()?.text).toBe("Deleted “Pricing page copy”");
+    app.run("edit.undo");
+    await settle();
+    expect(app.archive()?.map((e) => e.title)).toEqual(["Pricing page copy"]);
+    press("Escape");
+  });
+
   it("ignores single-key commands typed into a text field", async () => {
     const input = { tagName: "INPUT", type: "text" };
     press("j d d L", input);
@@ -228,6 +289,7 @@ describe("keyboard flows", () => {
     useBackend(gated);
     await app.start();
     await settle();
+    expect(app.ready()).toBe(true);
     const first = app.store()?.id ?? "";
     const other = app.boards().find((b) => b.id !== first);
     expect(other?.title).toBeDefined();
@@ -242,5 +304,25 @@ describe("keyboard flows", () => {
     slow.clear();
     await app.openBoard(other?.id ?? "");
     expect(app.store()?.id).toBe(other?.id);
+
+    // Starting again: busy until a board is shown, so nothing races the focus it takes.
+    let release2 = () => {};
+    const gate2 = new Promise<void>((resolve) => {
+      release2 = resolve;
+    });
+    useBackend({
+      listen: (event, handler) => fake.listen(event, handler),
+      async call(name, args) {
+        if (name === "open_board") await gate2;
+        return fake.call(name, args);
+      },
+    });
+    const starting = app.start();
+    await settle();
+    expect(app.ready()).toBe(false);
+    release2();
+    await starting;
+    expect(app.ready()).toBe(true);
+    expect(app.store()).toBeDefined();
   });
 });

@@ -11,7 +11,7 @@ import {
   type Accessor,
 } from "solid-js";
 import * as ipc from "../ipc";
-import type { BoardOp, BoardSummary, Invite, Person, Place } from "../ipc";
+import type { ArchivedItems, BoardOp, BoardSummary, Invite, Person, Place } from "../ipc";
 import { createKeymap, type KeyInput } from "../commands/keymap";
 import {
   bindingsOf,
@@ -45,7 +45,13 @@ export interface Draft {
   place: Place;
 }
 
-export type Overlay = "none" | "palette" | "cheatsheet" | "prompt" | "settings" | "share";
+export type Overlay =
+  "none" | "palette" | "cheatsheet" | "prompt" | "settings" | "share" | "archive";
+
+/** A row of the archive view: an archived column, or a task archived in a shown column. */
+export type ArchiveEntry =
+  | { kind: "column"; id: string; title: string; tasks: number }
+  | { kind: "task"; id: string; title: string; columnId: string; columnTitle: string };
 
 export const isMac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
 
@@ -105,8 +111,12 @@ function createApp() {
   const [pendingKeys, setPendingKeys] = createSignal("");
   /** Text for screen readers after a keyboard move (an aria-live region shows it). */
   const [announcement, setAnnouncement] = createSignal("");
+  /** False until the first board is shown at start (or there is none): the window says "busy". */
+  const [ready, setReady] = createSignal(false);
   /** Bumped when focus should return to the board (after a dialog closes, say). */
   const [focusTick, setFocusTick] = createSignal(0);
+  /** The archive view's rows for the open board: columns first, then tasks; null while loading. */
+  const [archive, setArchive] = createSignal<readonly ArchiveEntry[] | null>(null);
 
   const terms = createMemo(() => parseQuery(query()));
   /** Set once the backend is connected: presence is not sent before. */
@@ -300,8 +310,54 @@ function createApp() {
     }
   }
 
+  /** Reads what the open board keeps archived into `archive`. */
+  async function loadArchive() {
+    const s = store();
+    if (!s) return;
+    const items: ArchivedItems = await ipc.listArchived(s.id);
+    if (store()?.id !== s.id) return;
+    setArchive([
+      ...items.columns.map((c): ArchiveEntry => ({ kind: "column", ...c })),
+      ...items.tasks.map((t): ArchiveEntry => ({ kind: "task", ...t })),
+    ]);
+  }
+
+  /** Brings an archived task or column back; the cursor waits on it for when the view closes. */
+  async function restoreArchived(entry: ArchiveEntry) {
+    const s = store();
+    if (!s) return;
+    if (entry.kind === "task") {
+      await applyOp({ type: "setTaskArchived", taskId: entry.id, archived: false });
+      focusTask(entry.columnId, entry.id);
+      notify(`Restored “${entry.title}” to ${entry.columnTitle}`, true);
+    } else {
+      await applyOp({ type: "setColumnArchived", columnId: entry.id, archived: false });
+      setCursor({
+        columnId: entry.id,
+        columnIndex: Math.max(0, s.columnIds().indexOf(entry.id)),
+        taskId: null,
+        taskIndex: 0,
+      });
+      notify(`Restored column “${entry.title}”`, true);
+    }
+    await loadArchive();
+  }
+
+  /** Deletes an archived task or column (and its tasks) for good; undo still brings it back. */
+  async function deleteArchived(entry: ArchiveEntry) {
+    if (entry.kind === "task") {
+      await applyOp({ type: "deleteTask", taskId: entry.id });
+      notify(`Deleted “${entry.title}”`, true);
+    } else {
+      await applyOp({ type: "deleteColumn", columnId: entry.id });
+      notify(`Deleted column “${entry.title}” and its tasks`, true);
+    }
+    await loadArchive();
+  }
+
   let unlisten: (() => void) | undefined;
   async function start() {
+    setReady(false);
     await ipc.connect();
     collab.stop();
     unlisten?.();
@@ -321,6 +377,8 @@ function createApp() {
           announcePlace(s, moved);
         }
       }
+      // The archive view follows undo and teammates' edits while it is open.
+      if (s && s.id === event.boardId && overlay() === "archive") spawn(loadArchive);
       performance.measure("tack:apply", "tack:patch");
       afterPaint("tack:patch-painted");
       const meta = event.patches.find((p) => p.type === "boardMeta");
@@ -330,14 +388,18 @@ function createApp() {
         );
       }
     });
-    await collab.start();
-    const list = await ipc.listBoards();
-    collab.learnBoards(list);
-    setBoards(list);
-    const last = rememberedBoard();
-    const first = list.find((b) => b.id === last) ?? list[0];
-    if (first) await openBoard(first.id);
-    else setStore(undefined);
+    try {
+      await collab.start();
+      const list = await ipc.listBoards();
+      collab.learnBoards(list);
+      setBoards(list);
+      const last = rememberedBoard();
+      const first = list.find((b) => b.id === last) ?? list[0];
+      if (first) await openBoard(first.id);
+      else setStore(undefined);
+    } finally {
+      setReady(true);
+    }
   }
 
   function stop() {
@@ -537,6 +599,8 @@ function createApp() {
     if (!s) return;
     const done = which === "undo" ? await ipc.undo(s.id) : await ipc.redo(s.id);
     if (!done) notify(which === "undo" ? "Nothing to undo" : "Nothing to redo");
+    // Undoing a delete of an archived item changes nothing on the board, so no patch says so.
+    else if (overlay() === "archive") await loadArchive();
   }
 
   function back() {
@@ -735,6 +799,12 @@ function createApp() {
     },
     "view.palette": () => setOverlay(overlay() === "palette" ? "none" : "palette"),
     "view.cheatsheet": () => setOverlay(overlay() === "cheatsheet" ? "none" : "cheatsheet"),
+    "board.archived": () => {
+      if (!store()) return;
+      setArchive(null);
+      setOverlay("archive");
+      spawn(loadArchive);
+    },
     "view.back": () => back(),
     "board.share": () => {
       if (!store() || needsAccount()) return;
@@ -876,8 +946,12 @@ function createApp() {
     spawn,
     run,
     onKeyDown,
+    ready,
     openBoard,
     openShared,
+    archive,
+    restoreArchived,
+    deleteArchived,
     refreshBoards,
     readOnlyReason,
     disabledReason,

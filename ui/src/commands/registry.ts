@@ -26,6 +26,12 @@ export const COMMANDS = [
   { id: "board.rename", title: "Rename board", group: "Boards", keys: [], edits: true },
   { id: "board.delete", title: "Delete board", group: "Boards", keys: [] },
   {
+    id: "board.archived",
+    title: "Archived tasks and columns",
+    group: "Boards",
+    keys: ["A"],
+  },
+  {
     id: "board.generate_demo",
     title: "Generate a demo board (20 columns, 10,000 tasks)",
     group: "Boards",

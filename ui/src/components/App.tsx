@@ -15,7 +15,7 @@ import {
   ShareDialog,
   SyncIndicator,
 } from "./Collab";
-import { CheatSheet, Palette, PromptDialog } from "./Dialogs";
+import { ArchiveDialog, CheatSheet, Palette, PromptDialog } from "./Dialogs";
 import { dragState } from "./drag";
 import { TaskDetail } from "./TaskDetail";
 
@@ -178,16 +178,18 @@ export function App(): JSX.Element {
   return (
     <div class="app" classList={{ "is-dragging": dragState() !== null }}>
       <Sidebar />
-      <main class="main">
+      <main class="main" aria-busy={app.ready() ? undefined : "true"}>
         <Show
           when={app.store()}
           fallback={
-            <div class="welcome">
-              <h1>Tack</h1>
-              <p>
-                No board open. Press <kbd>B</kbd> to create one.
-              </p>
-            </div>
+            <Show when={app.ready()}>
+              <div class="welcome">
+                <h1>Tack</h1>
+                <p>
+                  No board open. Press <kbd>B</kbd> to create one.
+                </p>
+              </div>
+            </Show>
           }
         >
           {(store) => (
@@ -239,6 +241,9 @@ export function App(): JSX.Element {
         </Match>
         <Match when={app.overlay() === "share"}>
           <ShareDialog />
+        </Match>
+        <Match when={app.overlay() === "archive"}>
+          <ArchiveDialog />
         </Match>
       </Switch>
       <CloseDialog />

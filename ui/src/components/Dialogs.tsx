@@ -2,7 +2,7 @@
 // or driven by the command registry.
 
 import { createMemo, createSignal, For, onMount, Show, type JSX } from "solid-js";
-import { app, isMac } from "../app/app";
+import { app, isMac, type ArchiveEntry } from "../app/app";
 import { COMMANDS, describeKeys, type CommandId } from "../commands/registry";
 import { errorMessage } from "../ipc";
 
@@ -233,5 +233,119 @@ export function PromptDialog(): JSX.Element {
         </div>
       )}
     </Show>
+  );
+}
+
+/** What a row of the archive view says under its title. */
+function archiveDetail(entry: ArchiveEntry): string {
+  if (entry.kind === "task") return `Task in ${entry.columnTitle}`;
+  return entry.tasks === 1 ? "Column with 1 task" : `Column with ${entry.tasks} tasks`;
+}
+
+/**
+ * The board's archive: archived columns, then archived tasks. Arrows or j/k choose, Enter
+ * restores, Delete deletes for good (undo still brings it back), Esc closes.
+ */
+export function ArchiveDialog(): JSX.Element {
+  const [selected, setSelected] = createSignal(0);
+  let list: HTMLUListElement | undefined;
+  onMount(() => list?.focus());
+  const entries = () => app.archive() ?? [];
+  const chosen = () => entries()[Math.min(selected(), entries().length - 1)];
+  const act = (what: (entry: ArchiveEntry) => Promise<void>, entry = chosen()) => {
+    if (entry === undefined) return;
+    app.spawn(async () => {
+      await what(entry);
+      setSelected((i) => Math.max(0, Math.min(i, entries().length - 1)));
+      list?.focus();
+    });
+  };
+  const restore = (entry?: ArchiveEntry) => act((e) => app.restoreArchived(e), entry);
+  const remove = (entry?: ArchiveEntry) => act((e) => app.deleteArchived(e), entry);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const last = entries().length - 1;
+    const keys: Record<string, () => void> = {
+      ArrowDown: () => setSelected((i) => Math.min(i + 1, last)),
+      j: () => setSelected((i) => Math.min(i + 1, last)),
+      ArrowUp: () => setSelected((i) => Math.max(i - 1, 0)),
+      k: () => setSelected((i) => Math.max(i - 1, 0)),
+      Home: () => setSelected(0),
+      End: () => setSelected(Math.max(0, last)),
+      Enter: () => restore(),
+      Delete: () => remove(),
+      Backspace: () => remove(),
+    };
+    const action = e.ctrlKey || e.metaKey || e.altKey ? undefined : keys[e.key];
+    if (action === undefined) return;
+    e.preventDefault();
+    action();
+  };
+
+  return (
+    <div class="scrim" onClick={(e) => e.target === e.currentTarget && app.closeOverlay()}>
+      <div class="archive" role="dialog" aria-modal="true" aria-labelledby="archive-title">
+        <h2 id="archive-title">Archived on this board</h2>
+        <p class="muted small">
+          <kbd>Enter</kbd> restores, <kbd>Delete</kbd> deletes for good (<kbd>u</kbd> undoes),{" "}
+          <kbd>Esc</kbd> closes.
+        </p>
+        <Show when={app.readOnlyReason()}>
+          {(reason) => (
+            <p class="disabled-reason" role="note">
+              {reason()}
+            </p>
+          )}
+        </Show>
+        <ul
+          ref={list}
+          role="listbox"
+          aria-label="Archived items"
+          tabindex="0"
+          aria-activedescendant={chosen() ? `archive-${chosen()?.id ?? ""}` : undefined}
+          aria-busy={app.archive() === null ? "true" : undefined}
+          onKeyDown={onKeyDown}
+        >
+          <For each={entries()}>
+            {(entry, i) => (
+              <li
+                id={`archive-${entry.id}`}
+                role="option"
+                aria-selected={chosen() === entry}
+                data-kind={entry.kind}
+                onMouseMove={() => setSelected(i())}
+              >
+                <span class="archive-text">
+                  <span class="archive-title">{entry.title}</span>
+                  <span class="muted small">{archiveDetail(entry)}</span>
+                </span>
+                <span class="row">
+                  <button
+                    type="button"
+                    tabindex="-1"
+                    disabled={app.readOnlyReason() !== null}
+                    onClick={() => restore(entry)}
+                  >
+                    Restore
+                  </button>
+                  <button
+                    type="button"
+                    tabindex="-1"
+                    class="danger"
+                    disabled={app.readOnlyReason() !== null}
+                    onClick={() => remove(entry)}
+                  >
+                    Delete
+                  </button>
+                </span>
+              </li>
+            )}
+          </For>
+          <Show when={app.archive()?.length === 0}>
+            <li class="muted">Nothing is archived on this board.</li>
+          </Show>
+        </ul>
+      </div>
+    </div>
   );
 }

@@ -5,6 +5,7 @@
 import type { Backend } from "./backend";
 import type {
   AccountState,
+  ArchivedItems,
   BoardAccessEvent,
   BoardOp,
   BoardSummary,
@@ -134,6 +135,29 @@ function view(board: FakeBoard): BoardView {
     createdAt: board.createdAt,
     labels: [...board.labels.values()].sort((a, b) => a.name.localeCompare(b.name)),
     columns: liveColumns(board).map((c) => ({ ...c, tasks: tasksIn(board, c.id) })),
+  };
+}
+
+/** The archive view's list, as the shell builds it (see `Session::archived`). */
+function archivedItems(board: FakeBoard): ArchivedItems {
+  const columns = [...board.columns.values()].sort(compareRanked);
+  const tasksOf = (columnId: string) =>
+    [...board.tasks.values()].filter((t) => t.column === columnId).sort(compareRanked);
+  return {
+    columns: columns
+      .filter((c) => c.archived)
+      .map((c) => ({
+        id: c.id,
+        title: c.title,
+        tasks: tasksOf(c.id).filter((t) => !t.archived).length,
+      })),
+    tasks: columns
+      .filter((c) => !c.archived)
+      .flatMap((c) =>
+        tasksOf(c.id)
+          .filter((t) => t.archived)
+          .map((t) => ({ id: t.id, title: t.title, columnId: c.id, columnTitle: c.title })),
+      ),
   };
 }
 
@@ -685,6 +709,7 @@ export function createFakeBackend(params: URLSearchParams): FakeBackend {
         return null;
       },
       open_board: ({ boardId }) => view(board(boardId)),
+      list_archived: ({ boardId }) => archivedItems(board(boardId)),
       apply: ({ boardId, op }) => {
         writable(boardId);
         const b = board(boardId);

@@ -4,6 +4,7 @@ import type { Backend } from "./backend";
 import { tauriBackend } from "./tauri";
 import type {
   AccountState,
+  ArchivedItems,
   BoardOp,
   BoardPatchEvent,
   BoardSummary,
@@ -65,6 +66,11 @@ export async function deleteBoard(boardId: string): Promise<void> {
 
 export function openBoard(boardId: string): Promise<BoardView> {
   return use().call("open_board", { boardId });
+}
+
+/** What the board keeps archived, for the archive view. */
+export function listArchived(boardId: string): Promise<ArchivedItems> {
+  return use().call("list_archived", { boardId });
 }
 
 export function apply(boardId: string, op: BoardOp): Promise<OpResult> {

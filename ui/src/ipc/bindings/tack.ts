@@ -21,6 +21,16 @@ columns: Array<ColumnView>,
  */
 labels: Array<LabelView>, };
 
+export type ArchivedItems = { columns: Array<ArchivedColumn>, tasks: Array<ArchivedTask>, };
+
+export type ArchivedColumn = { id: string, title: string, 
+/**
+ * The tasks that come back with it (those not archived on their own).
+ */
+tasks: number, };
+
+export type ArchivedTask = { id: string, title: string, columnId: string, columnTitle: string, };
+
 export type ColumnView = { id: string, title: string, rank: string, wip: number | null, archived: boolean, 
 /**
  * Tasks in rank order (ties broken by id).
@@ -134,6 +144,7 @@ export type Commands = {
   create_board: { args: { title: string }; result: BoardSummary };
   delete_board: { args: { boardId: string }; result: null };
   open_board: { args: { boardId: string }; result: BoardView };
+  list_archived: { args: { boardId: string }; result: ArchivedItems };
   apply: { args: { boardId: string; op: BoardOp }; result: OpResult };
   undo: { args: { boardId: string }; result: boolean };
   redo: { args: { boardId: string }; result: boolean };

@@ -1,0 +1,89 @@
+// @vitest-environment happy-dom
+// The archive view through its keyboard: rows for what is archived, j/k to choose, Enter to
+// restore, Delete to delete for good.
+
+import { render } from "solid-js/web";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { app } from "../app/app";
+import { useBackend } from "../ipc";
+import { createFakeBackend } from "../ipc/fake";
+import { ArchiveDialog } from "./Dialogs";
+
+let dispose: (() => void) | undefined;
+
+/** Lets the backend's answers and patch events arrive. */
+async function settle() {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function key(target: Element, name: string) {
+  target.dispatchEvent(
+    new KeyboardEvent("keydown", { key: name, bubbles: true, cancelable: true }),
+  );
+}
+
+const rows = () =>
+  [...document.querySelectorAll("[role=listbox][aria-label='Archived items'] [role=option]")].map(
+    (li) => `${li.getAttribute("aria-selected") === "true" ? "*" : ""}${li.textContent}`,
+  );
+
+beforeEach(async () => {
+  useBackend(createFakeBackend(new URLSearchParams()));
+  await app.start();
+  await settle();
+});
+
+afterEach(() => {
+  dispose?.();
+  dispose = undefined;
+  app.closeOverlay();
+  document.body.innerHTML = "";
+});
+
+async function openArchive(): Promise<Element> {
+  app.run("board.archived");
+  const root = document.createElement("div");
+  document.body.append(root);
+  dispose = render(() => <ArchiveDialog />, root);
+  await settle();
+  const list = document.querySelector("[role=listbox][aria-label='Archived items']");
+  if (!list) throw new Error("no archive list");
+  return list;
+}
+
+describe("archive view", () => {
+  it("says when nothing is archived", async () => {
+    await openArchive();
+    expect(rows()).toEqual([]);
+    expect(document.body.textContent).toContain("Nothing is archived on this board.");
+  });
+
+  it("restores the chosen row with Enter and deletes one with Delete", async () => {
+    app.run("task.archive");
+    await settle();
+    app.run("task.archive");
+    await settle();
+    const list = await openArchive();
+    expect(document.activeElement).toBe(list);
+    expect(rows()).toEqual([
+      "*Pricing page copyTask in BacklogRestoreDelete",
+      "Offline indicator in the sidebarTask in BacklogRestoreDelete",
+    ]);
+
+    key(list, "j");
+    expect(rows()[1]?.startsWith("*Offline")).toBe(true);
+    key(list, "Enter");
+    await settle();
+    expect(rows()).toEqual(["*Pricing page copyTask in BacklogRestoreDelete"]);
+    expect(app.store()?.taskIds(app.focus().columnId ?? "")().length).toBe(2);
+    expect(app.focus().taskId).not.toBeNull();
+    expect(app.store()?.task(app.focus().taskId ?? "")?.().title).toBe(
+      "Offline indicator in the sidebar",
+    );
+
+    key(list, "Delete");
+    await settle();
+    expect(rows()).toEqual([]);
+    expect(app.toast()?.text).toBe("Deleted “Pricing page copy”");
+  });
+});
