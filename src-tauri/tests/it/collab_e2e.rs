@@ -140,10 +140,15 @@ async fn keypress_to_remote_repaint(ana: &App, bob: &App) -> Result<()> {
         vec![],
     )
     .await?;
+    // Bob's page stamps the frame after the first mutation that shows the wanted order; other
+    // mutations (presence, the sync indicator) must not count.
     bob.js(
         "window.__tackPaint = null;\
+         window.__tackWant = null;\
          new MutationObserver(() => {\
            if (window.__tackPaint !== 0) return;\
+           const cards = [...document.querySelectorAll('[role=option][data-task-id]')].map(t => t.getAttribute('aria-label'));\
+           if (JSON.stringify(cards) !== window.__tackWant) return;\
            window.__tackPaint = -1;\
            requestAnimationFrame(() => { window.__tackPaint = performance.timeOrigin + performance.now(); });\
          }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });\
@@ -162,17 +167,16 @@ async fn keypress_to_remote_repaint(ana: &App, bob: &App) -> Result<()> {
         } else {
             ("J", ["Kickoff", "Agenda"])
         };
-        bob.js("window.__tackPaint = 0; return true;", vec![])
-            .await?;
+        bob.js(
+            "window.__tackWant = arguments[0]; window.__tackPaint = 0; return true;",
+            vec![json!(json!(order).to_string())],
+        )
+        .await?;
         ana.keys(keys).await?;
         let painted = bob
             .wait_for(
                 "the move in Bob's window",
-                &format!(
-                    "const cards = [...document.querySelectorAll('[role=option][data-task-id]')].map(t => t.getAttribute('aria-label'));\
-                     return JSON.stringify(cards) === JSON.stringify({}) && window.__tackPaint > 0 ? window.__tackPaint : null;",
-                    json!(order)
-                ),
+                "return window.__tackPaint > 0 ? window.__tackPaint : null;",
                 30,
             )
             .await?
@@ -188,6 +192,10 @@ async fn keypress_to_remote_repaint(ana: &App, bob: &App) -> Result<()> {
             .context("key time")?;
         latencies.push(painted - pressed);
     }
+    println!(
+        "keypress in one window → repaint in the other, each edit in order (ms): {:?}",
+        latencies.iter().map(|l| l.round()).collect::<Vec<_>>()
+    );
     latencies.sort_by(f64::total_cmp);
     let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
     println!(
