@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 // The archive view through its keyboard: rows for what is archived, j/k to choose, Enter to
-// restore, Delete to delete for good.
+// restore, Delete to delete for good, / to filter.
 
 import { render } from "solid-js/web";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -27,13 +27,18 @@ const rows = () =>
     (li) => `${li.getAttribute("aria-selected") === "true" ? "*" : ""}${li.textContent}`,
   );
 
+/** The window's key handler, as the App component installs it. */
+const onKeyDown = (e: KeyboardEvent) => app.onKeyDown(e);
+
 beforeEach(async () => {
+  window.addEventListener("keydown", onKeyDown);
   useBackend(createFakeBackend(new URLSearchParams()));
   await app.start();
   await settle();
 });
 
 afterEach(() => {
+  window.removeEventListener("keydown", onKeyDown);
   dispose?.();
   dispose = undefined;
   app.closeOverlay();
@@ -85,5 +90,38 @@ describe("archive view", () => {
     await settle();
     expect(rows()).toEqual([]);
     expect(app.toast()?.text).toBe("Deleted “Pricing page copy”");
+  });
+
+  it("filters with / by title or column; Enter in the filter restores the match, Esc goes back", async () => {
+    app.run("task.archive");
+    await settle();
+    app.run("task.archive");
+    await settle();
+    const list = await openArchive();
+    key(list, "/");
+    const filter = document.activeElement;
+    if (!(filter instanceof HTMLInputElement)) throw new Error("the filter has no focus");
+    expect(filter.getAttribute("aria-label")).toBe("Filter archived items");
+
+    filter.value = "side";
+    filter.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(rows()).toEqual(["*Offline indicator in the sidebarTask in BacklogRestoreDelete"]);
+    filter.value = "nothing like it";
+    filter.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(rows()).toEqual([]);
+    expect(document.body.textContent).toContain("No archived item matches.");
+    filter.value = "backlog pricing";
+    filter.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(rows()).toEqual(["*Pricing page copyTask in BacklogRestoreDelete"]);
+
+    key(filter, "Enter");
+    await settle();
+    expect(app.toast()?.text).toBe("Restored “Pricing page copy” to Backlog");
+    expect(document.activeElement).toBe(filter);
+    key(filter, "Escape");
+    expect(document.activeElement).toBe(list);
+    expect(app.overlay()).toBe("archive");
+    key(list, "Escape");
+    expect(app.overlay()).toBe("none");
   });
 });

@@ -243,40 +243,67 @@ function archiveDetail(entry: ArchiveEntry): string {
 }
 
 /**
- * The board's archive: archived columns, then archived tasks. Arrows or j/k choose, Enter
- * restores, Delete deletes for good (undo still brings it back), Esc closes.
+ * The board's archive: archived columns, then archived tasks. Arrows or j/k choose, `/` filters
+ * by title or column, Enter restores, Delete deletes for good (undo still brings it back), Esc
+ * leaves the filter, then closes.
  */
 export function ArchiveDialog(): JSX.Element {
   const [selected, setSelected] = createSignal(0);
+  const [query, setQuery] = createSignal("");
   let list: HTMLUListElement | undefined;
+  let filter: HTMLInputElement | undefined;
   onMount(() => list?.focus());
-  const entries = () => app.archive() ?? [];
+  const entries = createMemo(() => {
+    const terms = query().toLowerCase().split(/\s+/).filter(Boolean);
+    const all = app.archive() ?? [];
+    if (terms.length === 0) return all;
+    return all.filter((entry) => {
+      const text = `${entry.title} ${archiveDetail(entry)}`.toLowerCase();
+      return terms.every((t) => text.includes(t));
+    });
+  });
   const chosen = () => entries()[Math.min(selected(), entries().length - 1)];
   const act = (what: (entry: ArchiveEntry) => Promise<void>, entry = chosen()) => {
     if (entry === undefined) return;
     app.spawn(async () => {
       await what(entry);
       setSelected((i) => Math.max(0, Math.min(i, entries().length - 1)));
-      list?.focus();
+      if (document.activeElement !== filter) list?.focus();
     });
   };
   const restore = (entry?: ArchiveEntry) => act((e) => app.restoreArchived(e), entry);
   const remove = (entry?: ArchiveEntry) => act((e) => app.deleteArchived(e), entry);
+  const down = () => setSelected((i) => Math.min(i + 1, entries().length - 1));
+  const up = () => setSelected((i) => Math.max(i - 1, 0));
 
-  const onKeyDown = (e: KeyboardEvent) => {
-    const last = entries().length - 1;
+  const onListKeyDown = (e: KeyboardEvent) => {
     const keys: Record<string, () => void> = {
-      ArrowDown: () => setSelected((i) => Math.min(i + 1, last)),
-      j: () => setSelected((i) => Math.min(i + 1, last)),
-      ArrowUp: () => setSelected((i) => Math.max(i - 1, 0)),
-      k: () => setSelected((i) => Math.max(i - 1, 0)),
+      ArrowDown: down,
+      j: down,
+      ArrowUp: up,
+      k: up,
       Home: () => setSelected(0),
-      End: () => setSelected(Math.max(0, last)),
+      End: () => setSelected(Math.max(0, entries().length - 1)),
       Enter: () => restore(),
       Delete: () => remove(),
       Backspace: () => remove(),
+      "/": () => filter?.focus(),
     };
     const action = e.ctrlKey || e.metaKey || e.altKey ? undefined : keys[e.key];
+    if (action === undefined) return;
+    e.preventDefault();
+    action();
+  };
+
+  // In the filter: arrows still choose and Enter restores; Esc goes back to the list.
+  const onFilterKeyDown = (e: KeyboardEvent) => {
+    const keys: Record<string, () => void> = {
+      ArrowDown: down,
+      ArrowUp: up,
+      Enter: () => restore(),
+      Escape: () => list?.focus(),
+    };
+    const action = keys[e.key];
     if (action === undefined) return;
     e.preventDefault();
     action();
@@ -288,7 +315,7 @@ export function ArchiveDialog(): JSX.Element {
         <h2 id="archive-title">Archived on this board</h2>
         <p class="muted small">
           <kbd>Enter</kbd> restores, <kbd>Delete</kbd> deletes for good (<kbd>u</kbd> undoes),{" "}
-          <kbd>Esc</kbd> closes.
+          <kbd>/</kbd> filters, <kbd>Esc</kbd> closes.
         </p>
         <Show when={app.readOnlyReason()}>
           {(reason) => (
@@ -297,14 +324,28 @@ export function ArchiveDialog(): JSX.Element {
             </p>
           )}
         </Show>
+        <input
+          ref={filter}
+          type="search"
+          aria-label="Filter archived items"
+          aria-controls="archive-list"
+          placeholder="Filter by title or column…"
+          value={query()}
+          onInput={(e) => {
+            setQuery(e.currentTarget.value);
+            setSelected(0);
+          }}
+          onKeyDown={onFilterKeyDown}
+        />
         <ul
           ref={list}
+          id="archive-list"
           role="listbox"
           aria-label="Archived items"
           tabindex="0"
           aria-activedescendant={chosen() ? `archive-${chosen()?.id ?? ""}` : undefined}
           aria-busy={app.archive() === null ? "true" : undefined}
-          onKeyDown={onKeyDown}
+          onKeyDown={onListKeyDown}
         >
           <For each={entries()}>
             {(entry, i) => (
@@ -343,6 +384,9 @@ export function ArchiveDialog(): JSX.Element {
           </For>
           <Show when={app.archive()?.length === 0}>
             <li class="muted">Nothing is archived on this board.</li>
+          </Show>
+          <Show when={(app.archive()?.length ?? 0) > 0 && entries().length === 0}>
+            <li class="muted">No archived item matches.</li>
           </Show>
         </ul>
       </div>
