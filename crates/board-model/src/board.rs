@@ -4,13 +4,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use sync_protocol::UpdateLimits;
 use yrs::types::{Event, PathSegment};
-use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{
     any::Number, Any, Array, ArrayPrelim, ArrayRef, DeepObservable, Doc, GetString, Map, MapPrelim,
     MapRef, Options, Origin, Out, ReadTxn, StateVector, Text, TextPrelim, TextRef, Transact,
-    TransactionMut, Update,
+    TransactionMut,
 };
 
 use crate::error::{ModelError, Result};
@@ -460,7 +460,9 @@ impl Board {
     /// `MissingHistory` and changes nothing: yrs 0.28.1 silently discards such updates instead
     /// of keeping them pending. The caller resyncs (Step1/Step2), which fills the gap.
     pub fn apply_remote_update(&mut self, bytes: &[u8]) -> Result<()> {
-        let update = Update::decode_v1(bytes).map_err(|e| ModelError::BadUpdate(e.to_string()))?;
+        // Bounded scan first: yrs's decoder recurses and panics on some hostile inputs.
+        let update = sync_protocol::decode_update_checked(bytes, &UpdateLimits::default())
+            .map_err(|e| ModelError::BadUpdate(e.to_string()))?;
         let mut txn = self.doc.transact_mut_with(REMOTE_ORIGIN);
         let have = txn.state_vector();
         for (client, first_clock) in update.state_vector_lower().iter() {
@@ -510,7 +512,7 @@ impl Board {
 
     /// What this replica has that a peer with `state_vector` lacks (a sync Step2).
     pub fn diff(&self, state_vector: &[u8]) -> Result<Vec<u8>> {
-        let sv = StateVector::decode_v1(state_vector)
+        let sv = sync_protocol::decode_state_vector_checked(state_vector, &UpdateLimits::default())
             .map_err(|e| ModelError::BadUpdate(e.to_string()))?;
         Ok(self.doc.transact().encode_diff_v1(&sv))
     }

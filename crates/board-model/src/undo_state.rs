@@ -5,11 +5,12 @@
 //! `varUint(count)` followed by `count` × (`varByteArray(deletions)`, `varByteArray(insertions)`),
 //! each an `IdSet` in Yjs v1 delete-set encoding.
 
+use sync_protocol::{decode_id_set_checked, UpdateLimits};
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 use yrs::undo::StackItem;
-use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
+#[cfg(test)]
 use yrs::IdSet;
 
 use crate::error::{ModelError, Result};
@@ -45,10 +46,16 @@ fn read_stack(cursor: &mut Cursor<'_>, doc: &yrs::Uuid) -> Result<Vec<StackItem<
             "{count} steps is more than {MAX_ITEMS}"
         )));
     }
+    // yrs's own id-set decoder panics on clock ranges that overflow (debug builds): the
+    // bounded scan in sync-protocol checks each set first.
+    let limits = UpdateLimits::default();
+    let id_set = |bytes: &[u8]| {
+        decode_id_set_checked(bytes, &limits).map_err(|e| ModelError::BadUndoState(e.to_string()))
+    };
     let mut items = Vec::with_capacity(count.min(256) as usize);
     for _ in 0..count {
-        let deletions = IdSet::decode_v1(cursor.read_buf().map_err(bad)?).map_err(bad)?;
-        let insertions = IdSet::decode_v1(cursor.read_buf().map_err(bad)?).map_err(bad)?;
+        let deletions = id_set(cursor.read_buf().map_err(bad)?)?;
+        let insertions = id_set(cursor.read_buf().map_err(bad)?)?;
         items.push(StackItem::new(doc.clone(), deletions, insertions));
     }
     Ok(items)
@@ -92,6 +99,20 @@ mod tests {
             blob[at] = value;
             let _ = decode(&blob, "d".into());
         }
+    }
+
+    /// Found by `decoding_arbitrary_bytes_never_panics`: a delete range whose clock + length
+    /// overflows u32 made yrs panic ("attempt to add with overflow").
+    #[test]
+    fn an_overflowing_range_is_an_error() {
+        let mut bytes = vec![1, 1, 29, 1, 0, 9];
+        bytes.extend([0; 16]);
+        bytes.extend([128, 128, 128, 128, 4, 128, 128, 128, 128, 44]);
+        bytes.extend([0; 16]);
+        assert!(matches!(
+            decode(&bytes, "doc".into()),
+            Err(ModelError::BadUndoState(_))
+        ));
     }
 
     #[test]

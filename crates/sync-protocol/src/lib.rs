@@ -20,8 +20,8 @@ pub use error::ProtocolError;
 pub use frame::{AuthMessage, AuthScope, MuxFrame, MuxMessage, YwsMessage, PING_BYTE, PONG_BYTE};
 pub use lib0::{Decoder, Limits};
 pub use prescan::{
-    decode_state_vector_checked, decode_update_checked, prescan_state_vector_v1, prescan_update_v1,
-    UpdateLimits, UpdateStats, MAX_CLIENT_ID,
+    decode_id_set_checked, decode_state_vector_checked, decode_update_checked, prescan_id_set_v1,
+    prescan_state_vector_v1, prescan_update_v1, UpdateLimits, UpdateStats, MAX_CLIENT_ID,
 };
 pub use role::Role;
 pub use sync::{decode_awareness_update, encode_awareness_update, AwarenessEntry, SyncMessage};

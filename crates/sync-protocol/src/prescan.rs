@@ -113,6 +113,28 @@ pub fn decode_state_vector_checked(
     })
 }
 
+/// Checks that `bytes` is a well-formed Yjs v1 id set (the delete-set encoding: what undo
+/// history is saved as) within `limits`.
+pub fn prescan_id_set_v1(bytes: &[u8], limits: &UpdateLimits) -> Result<UpdateStats> {
+    check_size(bytes, limits)?;
+    let mut scan = Scan {
+        decoder: Decoder::new(bytes, limits.max_string_bytes),
+        limits,
+        stats: UpdateStats::default(),
+    };
+    scan.delete_set()?;
+    scan.decoder.finish()?;
+    Ok(scan.stats)
+}
+
+/// [`prescan_id_set_v1`], then yrs's own decoder.
+pub fn decode_id_set_checked(bytes: &[u8], limits: &UpdateLimits) -> Result<yrs::IdSet> {
+    prescan_id_set_v1(bytes, limits)?;
+    yrs::IdSet::decode_v1(bytes).map_err(|error| ProtocolError::Yrs {
+        message: error.to_string(),
+    })
+}
+
 fn check_size(bytes: &[u8], limits: &UpdateLimits) -> Result<()> {
     if bytes.len() > limits.max_update_bytes {
         return Err(ProtocolError::LimitExceeded {

@@ -5,6 +5,7 @@
 mod changes;
 mod conflicts;
 mod convergence;
+mod hostile;
 mod pending;
 mod script;
 mod undo;

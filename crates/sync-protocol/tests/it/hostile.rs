@@ -2,8 +2,8 @@
 
 use sync_protocol::lib0::{write_var_string, write_var_u64};
 use sync_protocol::{
-    decode_state_vector_checked, decode_update_checked, prescan_state_vector_v1, prescan_update_v1,
-    ProtocolError, UpdateLimits,
+    decode_id_set_checked, decode_state_vector_checked, decode_update_checked, prescan_id_set_v1,
+    prescan_state_vector_v1, prescan_update_v1, ProtocolError, UpdateLimits,
 };
 
 /// One client, one item with no origins in root `root` (key `key` if given), given content
@@ -192,6 +192,28 @@ fn clock_overflows_are_refused() {
             reason: "struct clock overflows u32"
         })
     );
+}
+
+#[test]
+fn id_sets_are_scanned_like_delete_sets() {
+    let limits = UpdateLimits::default();
+    // One client (id 1), one range `clock..clock + len` overflowing u32: yrs's own id-set
+    // decoder panics on it in a debug build (saved undo history is such an id set).
+    let mut set = vec![1, 1, 1];
+    write_var_u64(&mut set, u64::from(u32::MAX));
+    write_var_u64(&mut set, 2);
+    assert_eq!(
+        prescan_id_set_v1(&set, &limits),
+        Err(ProtocolError::MalformedUpdate {
+            reason: "delete range overflows u32"
+        })
+    );
+    assert!(decode_id_set_checked(&set, &limits).is_err());
+    // A sane one decodes; trailing bytes do not.
+    let mut sane = vec![1, 1, 1, 5, 3];
+    assert!(decode_id_set_checked(&sane, &limits).is_ok());
+    sane.push(0);
+    assert!(prescan_id_set_v1(&sane, &limits).is_err());
 }
 
 #[test]
