@@ -302,6 +302,37 @@ fn the_archive_lists_what_was_archived_and_restoring_brings_it_back() {
         s.archived("no-such-board").unwrap_err().kind,
         ErrorKind::NotFound
     );
+
+    // Deleting from the archive: an archived column with its tasks goes and the board shows no
+    // change; undo brings it back to the archive (not to the board).
+    let spare = add_column(&mut s, &board, "Spare");
+    add_task(&mut s, &board, &spare, "Leftover");
+    s.apply(
+        &board,
+        BoardOp::SetColumnArchived {
+            column_id: spare.clone(),
+            archived: true,
+        },
+    )
+    .unwrap();
+    let shown_before = s.open_board(&board).unwrap();
+    let (_, event) = s
+        .apply(&board, BoardOp::DeleteColumn { column_id: spare })
+        .unwrap();
+    let described = describe(&mut s, &board, &event.patches);
+    assert!(
+        described.iter().all(|p| p == "column-" || p == "task-"),
+        "only removals (of things not shown): {described:?}"
+    );
+    assert_eq!(s.open_board(&board).unwrap(), shown_before);
+    let archived_columns = |s: &mut Session| -> Vec<String> {
+        let items = s.archived(&board).unwrap();
+        items.columns.into_iter().map(|c| c.title).collect()
+    };
+    assert!(archived_columns(&mut s).is_empty());
+    s.undo(&board).unwrap();
+    assert_eq!(archived_columns(&mut s), ["Spare"]);
+    assert_eq!(s.open_board(&board).unwrap(), shown_before);
 }
 
 #[test]
