@@ -6,7 +6,7 @@ import { render } from "solid-js/web";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../app/app";
 import { useBackend } from "../ipc";
-import { createFakeBackend } from "../ipc/fake";
+import { createFakeBackend, type FakeBackend } from "../ipc/fake";
 import { ArchiveDialog } from "./Dialogs";
 
 let dispose: (() => void) | undefined;
@@ -30,9 +30,12 @@ const rows = () =>
 /** The window's key handler, as the App component installs it. */
 const onKeyDown = (e: KeyboardEvent) => app.onKeyDown(e);
 
+let fake: FakeBackend;
+
 beforeEach(async () => {
   window.addEventListener("keydown", onKeyDown);
-  useBackend(createFakeBackend(new URLSearchParams()));
+  fake = createFakeBackend(new URLSearchParams());
+  useBackend(fake);
   await app.start();
   await settle();
 });
@@ -125,5 +128,27 @@ describe("archive view", () => {
     expect(app.overlay()).toBe("archive");
     key(list, "Escape");
     expect(app.overlay()).toBe("none");
+  });
+
+  it("shows a viewer the archive but restores and deletes nothing, saying why", async () => {
+    await archiveFirstTwo();
+    fake.sim.setRole(fake.sim.firstBoardId, "viewer");
+    await settle();
+    const list = await openArchive();
+    expect(rows()).toHaveLength(2);
+    const reason = app.readOnlyReason();
+    expect(reason).not.toBeNull();
+    expect(document.querySelector(".archive [role=note]")?.textContent).toBe(reason);
+    const buttons = [...document.querySelectorAll<HTMLButtonElement>(".archive li button")];
+    expect(buttons.length).toBe(4);
+    expect(buttons.every((b) => b.disabled)).toBe(true);
+
+    key(list, "Enter");
+    await settle();
+    key(list, "Delete");
+    await settle();
+    expect(rows()).toHaveLength(2);
+    expect(app.toast()?.text).toBe(reason);
+    expect(fake.sim.refusedEdits()).toBe(0);
   });
 });
