@@ -1,5 +1,6 @@
 // The task detail panel: title, Markdown description, labels, assignees, due date, checklist.
-// Every field change is one `apply` op (so one undo step).
+// Every field change is one `apply` op (so one undo step). The description saves itself while
+// it is typed, and a teammate's edit of it merges into what is being typed.
 
 import {
   createEffect,
@@ -10,11 +11,13 @@ import {
   onCleanup,
   onMount,
   Show,
+  untrack,
   type JSX,
 } from "solid-js";
 import { app } from "../app/app";
 import type { BoardOp, TaskView } from "../ipc";
 import type { BoardStore } from "../model/store";
+import { merge3 } from "../model/textmerge";
 import { Markdown } from "./Markdown";
 
 function send(op: BoardOp) {
@@ -149,7 +152,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
                 }
               >
                 <DescriptionEditor
-                  initial={t().description}
+                  current={t().description}
                   ref={(el) => (descriptionInput = el)}
                   onCommit={() => commitDescription(t())}
                   onDone={() => {
@@ -336,18 +339,75 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
   );
 }
 
+/** How long typing pauses before the description is saved (each save is durable). */
+export const DESCRIPTION_AUTOSAVE_MS = 400;
+
+/**
+ * The description's textarea. Its text belongs to the person typing: it is saved after each
+ * pause (and on blur and close), so a crash loses at most the last pause's worth, and a change
+ * that reaches it while typing (a teammate's edit, or the echo of a save) is merged into it
+ * instead of replacing it.
+ */
 function DescriptionEditor(props: {
-  initial: string;
+  /** The stored description, as the board shows it now. */
+  current: string;
   ref: (el: HTMLTextAreaElement) => void;
   onCommit: () => void;
   onDone: () => void;
 }): JSX.Element {
   let area: HTMLTextAreaElement | undefined;
+  /** The stored text my typing started from: the last one saved or seen. */
+  let base = untrack(() => props.current);
+  /** Texts saved and not yet seen coming back, oldest first. */
+  const sent: string[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const save = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!area || area.value === base) return;
+    base = area.value;
+    sent.push(area.value);
+    props.onCommit();
+  };
+  const saveSoon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(save, DESCRIPTION_AUTOSAVE_MS);
+  };
+  onCleanup(() => clearTimeout(timer));
+
   onMount(() => {
     if (!area) return;
+    area.value = base;
     area.focus();
     area.setSelectionRange(area.value.length, area.value.length);
   });
+
+  createEffect(
+    on(
+      () => props.current,
+      (current) => {
+        if (!area) return;
+        const echo = sent.indexOf(current);
+        if (echo >= 0) {
+          // One of my saves came back; an older one is not news once a newer is on its way.
+          sent.splice(0, echo + 1);
+          if (sent.length === 0) base = current;
+          return;
+        }
+        const [start, end] = [area.selectionStart, area.selectionEnd];
+        const merged = merge3(base, area.value, current);
+        base = current;
+        if (merged.text !== area.value) {
+          area.value = merged.text;
+          area.setSelectionRange(merged.map(start), merged.map(end));
+        }
+        if (merged.text !== current) saveSoon();
+      },
+      { defer: true },
+    ),
+  );
+
   return (
     <textarea
       ref={(el) => {
@@ -357,8 +417,8 @@ function DescriptionEditor(props: {
       class="description-input"
       aria-label="Description"
       rows={8}
-      value={props.initial}
-      onBlur={() => props.onCommit()}
+      onInput={saveSoon}
+      onBlur={save}
       onKeyDown={(e) => {
         if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
           e.preventDefault();
