@@ -66,12 +66,7 @@ const CONTENT_REF_UNUSED_BIT: u8 = 0b0001_0000;
 
 /// Checks that `bytes` is a well-formed Yjs v1 update within `limits`.
 pub fn prescan_update_v1(bytes: &[u8], limits: &UpdateLimits) -> Result<UpdateStats> {
-    check_size(bytes, limits)?;
-    let mut scan = Scan {
-        decoder: Decoder::new(bytes, limits.max_string_bytes),
-        limits,
-        stats: UpdateStats::default(),
-    };
+    let mut scan = Scan::new(bytes, limits)?;
     scan.structs()?;
     scan.delete_set()?;
     scan.decoder.finish()?;
@@ -116,12 +111,7 @@ pub fn decode_state_vector_checked(
 /// Checks that `bytes` is a well-formed Yjs v1 id set (the delete-set encoding: what undo
 /// history is saved as) within `limits`.
 pub fn prescan_id_set_v1(bytes: &[u8], limits: &UpdateLimits) -> Result<UpdateStats> {
-    check_size(bytes, limits)?;
-    let mut scan = Scan {
-        decoder: Decoder::new(bytes, limits.max_string_bytes),
-        limits,
-        stats: UpdateStats::default(),
-    };
+    let mut scan = Scan::new(bytes, limits)?;
     scan.delete_set()?;
     scan.decoder.finish()?;
     Ok(scan.stats)
@@ -186,7 +176,17 @@ struct OpenContainer {
     is_map: bool,
 }
 
-impl Scan<'_, '_> {
+impl<'a, 'l> Scan<'a, 'l> {
+    /// A scan of `bytes`, refused at once when they are over the size limit.
+    fn new(bytes: &'a [u8], limits: &'l UpdateLimits) -> Result<Self> {
+        check_size(bytes, limits)?;
+        Ok(Scan {
+            decoder: Decoder::new(bytes, limits.max_string_bytes),
+            limits,
+            stats: UpdateStats::default(),
+        })
+    }
+
     fn structs(&mut self) -> Result<()> {
         let clients = read_client_count(&mut self.decoder, self.limits, "update client")?;
         self.stats.clients = clients;
