@@ -3,6 +3,7 @@
 
 import { createMemo, createSignal, For, onMount, Show, type JSX } from "solid-js";
 import { app, isMac, type ArchiveEntry } from "../app/app";
+import { parseQuery } from "../app/filter";
 import { COMMANDS, describeKeys, type CommandId } from "../commands/registry";
 import { errorMessage } from "../ipc";
 
@@ -26,7 +27,7 @@ export function Palette(): JSX.Element {
 
   /** Commands, then "Open board" entries for the other boards. */
   const matches = createMemo((): Entry[] => {
-    const terms = query().toLowerCase().split(/\s+/).filter(Boolean);
+    const terms = parseQuery(query());
     const hit = (text: string) => terms.every((t) => text.toLowerCase().includes(t));
     const commands: Entry[] = COMMANDS.filter(
       (c) => c.id !== "view.palette" && hit(`${c.title} ${c.id} ${c.group}`),
@@ -254,7 +255,7 @@ export function ArchiveDialog(): JSX.Element {
   let filter: HTMLInputElement | undefined;
   onMount(() => list?.focus());
   const entries = createMemo(() => {
-    const terms = query().toLowerCase().split(/\s+/).filter(Boolean);
+    const terms = parseQuery(query());
     const all = app.archive() ?? [];
     if (terms.length === 0) return all;
     return all.filter((entry) => {
