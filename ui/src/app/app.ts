@@ -324,20 +324,15 @@ function createApp() {
 
   /** Brings an archived task or column back; the cursor waits on it for when the view closes. */
   async function restoreArchived(entry: ArchiveEntry) {
-    const s = store();
-    if (!s) return;
+    if (!store()) return;
     if (entry.kind === "task") {
       await applyOp({ type: "setTaskArchived", taskId: entry.id, archived: false });
       focusTask(entry.columnId, entry.id);
       notify(`Restored “${entry.title}” to ${entry.columnTitle}`, true);
     } else {
       await applyOp({ type: "setColumnArchived", columnId: entry.id, archived: false });
-      setCursor({
-        columnId: entry.id,
-        columnIndex: Math.max(0, s.columnIds().indexOf(entry.id)),
-        taskId: null,
-        taskIndex: 0,
-      });
+      // As after "New column": `focus` finds the column by id once its patch has arrived.
+      setCursor({ columnId: entry.id, columnIndex: 0, taskId: null, taskIndex: 0 });
       notify(`Restored column “${entry.title}”`, true);
     }
     await loadArchive();
