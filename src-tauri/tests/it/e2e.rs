@@ -220,22 +220,15 @@ async fn keyboard_only_board_survives_a_restart() -> Result<()> {
     app.keys("G").await?;
     wait_focus(&app, "Send invites", "To do").await?;
     app.keys("dd").await?;
-    wait_board_text(
-        &app,
-        json!([["To do", ["Book venue", "Write spec"]], ["Doing", []]]),
-    )
-    .await?;
+    let archived_one = json!([["To do", ["Book venue", "Write spec"]], ["Doing", []]]);
+    wait_board_text(&app, archived_one.clone()).await?;
     app.quit().await?;
 
     // Same data directory, new process: everything is there, the archived card in the
     // archive (`A`), from where Enter restores it under the cursor.
     let app = desktop.launch().await?;
     open_board(&app, "Launch plan").await?;
-    wait_board_text(
-        &app,
-        json!([["To do", ["Book venue", "Write spec"]], ["Doing", []]]),
-    )
-    .await?;
+    wait_board_text(&app, archived_one).await?;
     settle(&app).await?;
     app.keys("A").await?;
     app.wait_for(

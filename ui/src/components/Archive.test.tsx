@@ -8,13 +8,9 @@ import { app } from "../app/app";
 import { useBackend } from "../ipc";
 import { createFakeBackend, type FakeBackend } from "../ipc/fake";
 import { ArchiveDialog } from "./Dialogs";
+import { settle } from "../test/fixtures";
 
 let dispose: (() => void) | undefined;
-
-/** Lets the backend's answers and patch events arrive. */
-async function settle() {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 function key(target: Element, name: string) {
   target.dispatchEvent(

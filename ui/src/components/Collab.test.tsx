@@ -9,13 +9,10 @@ import { REMOVED_MESSAGE, VIEWER_REASON } from "../app/sync";
 import { listMembers, useBackend } from "../ipc";
 import { ALICE, BOB, createFakeBackend, type FakeBackend } from "../ipc/fake";
 import { App } from "./App";
+import { settle } from "../test/fixtures";
 
 let fake: FakeBackend;
 let dispose: (() => void) | undefined;
-
-async function settle() {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 /** Waits (boundedly) for something the app does after a short timer. */
 async function until(condition: () => boolean) {

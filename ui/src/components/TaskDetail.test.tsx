@@ -8,13 +8,10 @@ import { app } from "../app/app";
 import { useBackend } from "../ipc";
 import { createFakeBackend, type FakeBackend } from "../ipc/fake";
 import { DESCRIPTION_AUTOSAVE_MS, TaskDetail } from "./TaskDetail";
+import { settle } from "../test/fixtures";
 
 let fake: FakeBackend;
 let dispose: (() => void) | undefined;
-
-async function settle() {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, DESCRIPTION_AUTOSAVE_MS + 50));
 

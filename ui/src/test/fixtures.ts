@@ -2,6 +2,11 @@
 
 import type { TaskView } from "../ipc/types";
 
+/** Lets the fake backend's answers and patch events (each a `setTimeout(0)` away) arrive. */
+export async function settle() {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** A plain live task in `column` at `rank`, titled by its id unless told otherwise. */
 export function task(id: string, column: string, rank: string, title = id): TaskView {
   return {
