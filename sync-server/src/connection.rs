@@ -426,7 +426,9 @@ async fn finish(session: Session, mut io: Io, ending: Option<Ending>) {
         ..
     } = session;
     for (_, channel) in channels.iter() {
-        shared.rooms.leave(&channel.room, conn);
+        shared
+            .rooms
+            .leave(&channel.room, conn, channel.user.as_deref());
     }
     drop(channels);
     {
@@ -618,6 +620,15 @@ async fn ack_loop(
                     shared.after_commit(&room, author.as_deref());
                 } else if matches!(outcome, Err(crate::commit::CommitError::NotAllowed)) {
                     shared.metrics.reject("write_revoked");
+                    // Storage says the author may no longer write: every channel of theirs on
+                    // this board re-reads the role now rather than when the notification of the
+                    // change arrives (if it ever does).
+                    if let Some(user) = author {
+                        let _ = shared.membership.send(MembershipChange {
+                            board: room.board.clone(),
+                            user,
+                        });
+                    }
                 }
                 shared.rooms.commit_resolved(&room, number, committed);
                 (room, committed)
@@ -716,7 +727,9 @@ impl Session {
     /// Drops a board's channel with a reason (the socket and other boards carry on).
     fn close_channel(&mut self, board: &str, reason: &str) {
         if let Some(channel) = self.channels.remove(board) {
-            self.shared.rooms.leave(&channel.room, self.conn);
+            self.shared
+                .rooms
+                .leave(&channel.room, self.conn, channel.user.as_deref());
             if self.framing == Framing::Mux {
                 self.send_mux(
                     &channel.room.mux_prefix,
@@ -885,7 +898,9 @@ impl Session {
             MuxMessage::Close { .. } => {
                 metrics.frame_in("close", size);
                 if let Some(channel) = self.channels.remove(board) {
-                    self.shared.rooms.leave(&channel.room, self.conn);
+                    self.shared
+                        .rooms
+                        .leave(&channel.room, self.conn, channel.user.as_deref());
                 }
                 Ok(())
             }
@@ -960,24 +975,14 @@ impl Session {
                         return Ok(());
                     }
                 };
-                if !access.can_write() {
+                let outcome = if access.can_write() {
+                    room.apply_update(self.conn, &update, decoded)
+                } else {
                     // A viewer's Step2 that brings nothing new is fine; anything else is refused.
-                    let harmless = !room.adds_anything(&decoded);
-                    if !harmless {
-                        self.shared.metrics.reject("read_only");
-                    }
-                    self.ack_now(&room, harmless).await;
-                    return Ok(());
-                }
-                // An empty update (a Step2 that had nothing to add) is trivially durable.
-                let vacuous = decoded.is_empty();
-                match room.apply_update(self.conn, &update, decoded) {
-                    Ok(Applied::Nothing) => {
-                        let commits = if vacuous {
-                            Vec::new()
-                        } else {
-                            room.open_commits()
-                        };
+                    room.check_held(self.conn, &decoded)
+                };
+                match outcome {
+                    Ok(Applied::Held(commits)) => {
                         if commits.is_empty() {
                             self.ack_now(&room, true).await;
                         } else {
@@ -988,13 +993,12 @@ impl Session {
                             let _ = self.acks().send(ack).await;
                         }
                     }
-                    Ok(Applied::Changed) => {
+                    Ok(Applied::Accepted(number)) => {
                         self.shared
                             .metrics
                             .fanout_seconds
                             .observe(received.elapsed().as_secs_f64());
                         self.shared.metrics.observe_update(board, &update);
-                        let number = room.begin_commit();
                         // Queued here, in arrival order, so a client's updates commit in order.
                         let ticket = self
                             .shared
@@ -1031,11 +1035,22 @@ impl Session {
                             }
                         }
                     }
+                    Err(RoomError::ReadOnly) => {
+                        self.shared.metrics.reject("read_only");
+                        self.ack_now(&room, false).await;
+                    }
+                    Err(RoomError::Reloading) => {
+                        // Not stored; once reloaded the room asks for what it lacks.
+                        self.shared.metrics.reject("room_reloading");
+                        self.ack_now(&room, false).await;
+                    }
                     Err(RoomError::MissingHistory) => {
                         self.shared.metrics.reject("missing_history");
                         self.ack_now(&room, false).await;
-                        // Ask for everything the relay lacks; the client's Step2 fills the gap.
-                        room.send_step1(self.conn);
+                        if access.can_write() {
+                            // Ask for everything the relay lacks; the client's Step2 fills the gap.
+                            room.send_step1(self.conn);
+                        }
                     }
                     Err(error) => {
                         self.shared.metrics.reject("apply_failed");

@@ -207,6 +207,15 @@ pub fn sync_body(message_kind: u64, step: u64, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Whether `update` starts some client's history after what `have` holds (yrs would keep it
+/// pending, and storing it would store a hole).
+fn has_gap(update: &Update, have: &StateVector) -> bool {
+    update
+        .state_vector_lower()
+        .iter()
+        .any(|(client, first_clock)| *first_clock > have.get(client))
+}
+
 fn awareness_body(update: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(update.len() + 6);
     write_var_u64(&mut out, kind::AWARENESS);
@@ -231,6 +240,34 @@ struct RoomState {
     awareness: HashMap<u64, AwarenessState>,
     /// The board's log is in `doc` up to this seq (loaded, or announced by `crate::cluster`).
     seq: i64,
+    /// Updates in `doc` whose commits are open, or resolved but behind an open one, in the
+    /// order `doc` took them. Each is relayed to the other subscribers once committed, never
+    /// before: a write that storage refuses reaches no one.
+    accepted: VecDeque<Accepted>,
+    /// Signed-in users with a channel on this room and how many channels each holds: whom the
+    /// room reads the log as when it reloads.
+    users: HashMap<String, usize>,
+    /// A commit failed, so `doc` may hold what storage does not: nothing the room holds can be
+    /// called durable until it has reloaded from storage (see [`Rooms::retract`]).
+    stale: bool,
+    /// A reload is running; `again`: another commit failed meanwhile, reload once more.
+    reloading: bool,
+    reload_again: bool,
+    /// Committed updates relayed while a reload runs: the reload may have read the log before
+    /// their rows, so it applies them again (applying an update twice changes nothing).
+    committed_during_reload: Vec<Vec<u8>>,
+    /// Subscribers told `Reloading` (SyncStatus 0): once reloaded, the room sends each its
+    /// Step1 so they send again what it lacks.
+    resync: Vec<ConnId>,
+}
+
+/// An update this room's document took from a client, waiting for its commit.
+struct Accepted {
+    number: u64,
+    from: ConnId,
+    update: Vec<u8>,
+    /// `None` while the commit is open; then whether it committed.
+    committed: Option<bool>,
 }
 
 /// Stands for another relay instance where a room needs a sender: it is no subscriber, so
@@ -259,13 +296,23 @@ pub enum RoomError {
     ApplyFailed,
     #[error("state vector is malformed")]
     BadStateVector,
+    /// A commit of this room failed and the room is reloading from storage: what it holds is
+    /// not known to be stored. Not stored; the room asks every subscriber for what it lacks
+    /// once reloaded.
+    #[error("the board is reloading; resync")]
+    Reloading,
+    /// A read-only channel sent something the room does not hold.
+    #[error("read-only access")]
+    ReadOnly,
 }
 
 pub enum Applied {
-    /// Applied and broadcast; store it.
-    Changed,
-    /// Added nothing: no need to store it.
-    Nothing,
+    /// Applied to the room's document; store it under this commit number. It is relayed to
+    /// the other subscribers once [`Rooms::commit_resolved`] says it committed.
+    Accepted(CommitNumber),
+    /// The room holds all of it already: it is durable once these commits (open when it
+    /// arrived) have committed.
+    Held(Vec<CommitNumber>),
 }
 
 pub struct Room {
@@ -366,36 +413,68 @@ impl Room {
         self.push_to(sub, &sync_body(kind::SYNC, kind::SYNC_STEP1, &own));
     }
 
-    /// Whether `update` could add anything to the room (what a read-only client may "send":
-    /// an echo of what the room already has is acknowledged, anything else refused).
-    pub fn adds_anything(&self, update: &Update) -> bool {
-        let Some(state) = self.state() else {
-            return true;
+    /// What a read-only channel may "send": an update the room already holds entirely (an
+    /// echo, such as a viewer's Step2 after a reconnect) is durable once the commits open now
+    /// have committed; anything else is refused (`ReadOnly`), as is an update with a clock gap
+    /// (`MissingHistory`): neither is stored.
+    pub fn check_held(&self, conn: ConnId, update: &Update) -> Result<Applied, RoomError> {
+        if update.is_empty() {
+            // A Step2 with nothing in it is trivially durable.
+            return Ok(Applied::Held(Vec::new()));
+        }
+        let Some(mut state) = self.state() else {
+            return Err(RoomError::ApplyFailed);
         };
-        let have = state.doc.transact().state_vector();
-        update.extends(&have) || !update.delete_set().is_empty()
+        let txn = state.doc.transact();
+        let have = txn.state_vector();
+        if has_gap(update, &have) {
+            return Err(RoomError::MissingHistory);
+        }
+        if update.extends(&have) {
+            return Err(RoomError::ReadOnly);
+        }
+        if !update.delete_set().is_empty() {
+            // Deletions are held only if the document has deleted all of them already.
+            let deleted = txn.snapshot().delete_set;
+            if !update.delete_set().diff(&deleted).is_empty() {
+                return Err(RoomError::ReadOnly);
+            }
+        }
+        drop(txn);
+        if state.stale {
+            state.resync.push(conn);
+            return Err(RoomError::Reloading);
+        }
+        Ok(Applied::Held(self.open_commits()))
     }
 
-    /// Applies a client's update to the room and, if it changed anything, sends it at once to
-    /// every other subscriber. Refuses updates that build on history the room lacks (yrs would
-    /// silently drop them) and survives a yrs panic.
+    /// Applies a client's update to the room's document and counts it as accepted until its
+    /// commit resolves; it is relayed to the other subscribers only once committed (see
+    /// [`Rooms::commit_resolved`]). Refuses updates that build on history the room lacks (yrs
+    /// would silently drop them) and survives a yrs panic.
     pub fn apply_update(
         &self,
         from: ConnId,
         bytes: &[u8],
         update: Update,
     ) -> Result<Applied, RoomError> {
-        let Some(state) = self.state() else {
+        if update.is_empty() {
+            // A Step2 with nothing in it is trivially durable.
+            return Ok(Applied::Held(Vec::new()));
+        }
+        let Some(mut state) = self.state() else {
             return Err(RoomError::ApplyFailed);
         };
         let before = state.doc.transact().state_vector();
-        for (client, first_clock) in update.state_vector_lower().iter() {
-            if *first_clock > before.get(client) {
-                return Err(RoomError::MissingHistory);
-            }
+        if has_gap(&update, &before) {
+            return Err(RoomError::MissingHistory);
         }
         if !update.extends(&before) && update.delete_set().is_empty() {
-            return Ok(Applied::Nothing);
+            if state.stale {
+                state.resync.push(from);
+                return Err(RoomError::Reloading);
+            }
+            return Ok(Applied::Held(self.open_commits()));
         }
         let applied = catch_unwind(AssertUnwindSafe(|| {
             let mut txn = state.doc.transact_mut();
@@ -405,12 +484,61 @@ impl Room {
             Ok(Ok(())) => {}
             Ok(Err(_)) | Err(_) => return Err(RoomError::ApplyFailed),
         }
-        self.broadcast(
-            &state,
+        let number = self.begin_commit();
+        state.accepted.push_back(Accepted {
+            number: number.0,
             from,
-            &sync_body(kind::SYNC, kind::SYNC_UPDATE, bytes),
-        );
-        Ok(Applied::Changed)
+            update: bytes.to_vec(),
+            committed: None,
+        });
+        Ok(Applied::Accepted(number))
+    }
+
+    /// Records how an accepted update's commit ended, relays every committed update at the
+    /// head of the queue in the order the document took them, and drops refused ones. `true`
+    /// when this refusal makes the room stale (its document holds what storage does not) and
+    /// a reload must start.
+    fn resolve(&self, number: CommitNumber, committed: bool) -> bool {
+        let Some(mut state) = self.state() else {
+            self.finish_commit(number, committed);
+            return false;
+        };
+        if let Some(entry) = state.accepted.iter_mut().find(|a| a.number == number.0) {
+            entry.committed = Some(committed);
+        }
+        let mut start_reload = false;
+        if !committed {
+            state.stale = true;
+            if state.reloading {
+                state.reload_again = true;
+            } else {
+                state.reloading = true;
+                start_reload = true;
+            }
+        }
+        // Under the state lock, so no update is judged held between the refusal and the
+        // room turning stale.
+        self.finish_commit(number, committed);
+        while state
+            .accepted
+            .front()
+            .is_some_and(|a| a.committed.is_some())
+        {
+            let Some(entry) = state.accepted.pop_front() else {
+                break;
+            };
+            if entry.committed == Some(true) {
+                self.broadcast(
+                    &state,
+                    entry.from,
+                    &sync_body(kind::SYNC, kind::SYNC_UPDATE, &entry.update),
+                );
+                if state.reloading {
+                    state.committed_during_reload.push(entry.update);
+                }
+            }
+        }
+        start_reload
     }
 
     /// Records and relays a client's awareness update (already checked by the caller).
@@ -503,6 +631,8 @@ impl Room {
                 // Stored rows passed these checks when accepted; skip one that no longer
                 // does rather than stall the board.
                 tracing::warn!(board = %self.board, seq, "a committed row could not be applied");
+            } else if state.reloading {
+                state.committed_during_reload.push(bytes.to_vec());
             }
         }
         state.seq = seq;
@@ -524,6 +654,9 @@ impl Room {
         }));
         if !matches!(applied, Ok(Ok(()))) {
             return false;
+        }
+        if state.reloading {
+            state.committed_during_reload.push(bytes.to_vec());
         }
         // Subscribers get only what the snapshot added, not the whole board again.
         let diff = state.doc.transact().encode_diff_v1(&before);
@@ -615,6 +748,9 @@ impl Room {
 /// Names one accepted update's commit within its room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommitNumber(u64);
+
+/// How long a stale room waits before reading storage again after a failed read.
+const RELOAD_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Failed commits are rare (the database is down, or a writer was revoked); remembering the
 /// latest few is enough for the acknowledgements waiting on them.
@@ -720,6 +856,7 @@ impl Rooms {
                 .subscribers
                 .insert(conn, Subscriber { outbox, framing });
             if let Some(user) = user {
+                *state.users.entry(user.to_owned()).or_insert(0) += 1;
                 *lock(&room.reader) = Some(user.to_owned());
             }
         }
@@ -727,6 +864,24 @@ impl Rooms {
     }
 
     async fn load(&self, board: &str, user: Option<&str>) -> Result<Mutex<RoomState>, JoinError> {
+        let (doc, seq) = self.read_board(board, user).await?;
+        Ok(Mutex::new(RoomState {
+            doc,
+            subscribers: HashMap::new(),
+            awareness: HashMap::new(),
+            seq,
+            accepted: VecDeque::new(),
+            users: HashMap::new(),
+            stale: false,
+            reloading: false,
+            reload_again: false,
+            committed_during_reload: Vec::new(),
+            resync: Vec::new(),
+        }))
+    }
+
+    /// The board as storage holds it, read as `user`: a document and the seq it covers.
+    async fn read_board(&self, board: &str, user: Option<&str>) -> Result<(Doc, i64), JoinError> {
         let stored = self.storage.load_board_as(board, user).await?;
         let doc = Doc::new();
         let pieces = stored.snapshot.iter().chain(stored.updates.iter());
@@ -743,18 +898,122 @@ impl Rooms {
         if waiting > 0 {
             tracing::warn!(board, waiting, "stored updates wait for missing history");
         }
-        Ok(Mutex::new(RoomState {
-            doc,
-            subscribers: HashMap::new(),
-            awareness: HashMap::new(),
-            seq: stored.last_seq,
-        }))
+        Ok((doc, stored.last_seq))
     }
 
-    /// Removes a subscriber; its awareness states are withdrawn for everyone else.
-    pub fn leave(&self, room: &Arc<Room>, conn: ConnId) {
+    /// Makes a stale room (a commit failed: its document may hold what storage refused) hold
+    /// what storage holds again: reads the board, applies the updates still waiting for their
+    /// commits and those committed meanwhile, swaps the document, then asks every subscriber
+    /// for what the room lacks (their Step2 brings back anything legitimate that was lost with
+    /// the old document). Until then the room calls nothing it holds durable. Reads as a
+    /// member who still has a role (row-level security shows the board only to members).
+    async fn retract(self: Arc<Self>, room: Arc<Room>) {
+        loop {
+            if room.members.load(Ordering::SeqCst) == 0 && lock(&room.durability).open.is_empty() {
+                // Unloaded: the next join reads storage afresh.
+                return;
+            }
+            let reloaded = self.reload_once(&room).await;
+            let Some(mut state) = room.state() else {
+                return;
+            };
+            if !reloaded {
+                // Storage is unreachable: stay stale and try again shortly.
+                drop(state);
+                tokio::time::sleep(RELOAD_RETRY).await;
+                continue;
+            }
+            if state.reload_again {
+                state.reload_again = false;
+                continue;
+            }
+            state.reloading = false;
+            state.stale = false;
+            let own = state.doc.transact().state_vector().encode_v1();
+            let body = sync_body(kind::SYNC, kind::SYNC_STEP1, &own);
+            let mut resync = std::mem::take(&mut state.resync);
+            resync.sort_unstable();
+            resync.dedup();
+            for conn in resync {
+                if let Some(sub) = state.subscribers.get(&conn) {
+                    room.push_to(sub, &body);
+                }
+            }
+            self.metrics.reject("room_reloaded");
+            return;
+        }
+    }
+
+    /// One reload of a stale room; `false` when storage could not be read.
+    async fn reload_once(&self, room: &Arc<Room>) -> bool {
+        let candidates: Vec<String> = room
+            .state()
+            .map(|state| state.users.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut reader = None;
+        for user in candidates {
+            match self.storage.role_of(&user, &room.board).await {
+                Ok(Some(_)) => {
+                    reader = Some(user);
+                    break;
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(%error, board = %room.board, "reading a role for a reload failed");
+                    return false;
+                }
+            }
+        }
+        let (doc, seq) = match self.read_board(&room.board, reader.as_deref()).await {
+            Ok(read) => read,
+            Err(error) => {
+                tracing::error!(?error, board = %room.board, "reloading a board failed");
+                return false;
+            }
+        };
+        let Some(mut state) = room.state() else {
+            return false;
+        };
+        {
+            let mut txn = doc.transact_mut();
+            let again = state.committed_during_reload.iter().chain(
+                state
+                    .accepted
+                    .iter()
+                    .filter(|a| a.committed != Some(false))
+                    .map(|a| &a.update),
+            );
+            for bytes in again {
+                let Ok(update) = sync_protocol::decode_update_checked(bytes, &self.update_limits)
+                else {
+                    continue;
+                };
+                let applied = catch_unwind(AssertUnwindSafe(|| txn.apply_update(update)));
+                if !matches!(applied, Ok(Ok(()))) {
+                    tracing::warn!(board = %room.board, "an accepted update no longer applies");
+                }
+            }
+        }
+        state.committed_during_reload.clear();
+        state.doc = doc;
+        state.seq = state.seq.max(seq);
+        tracing::info!(board = %room.board, seq, "room reloaded after a refused commit");
+        true
+    }
+
+    /// Removes a subscriber (joined on behalf of `user`); its awareness states are withdrawn
+    /// for everyone else.
+    pub fn leave(&self, room: &Arc<Room>, conn: ConnId, user: Option<&str>) {
         if let Some(mut state) = room.state() {
             if state.subscribers.remove(&conn).is_some() {
+                if let Some(user) = user {
+                    if let Some(count) = state.users.get_mut(user) {
+                        *count -= 1;
+                        if *count == 0 {
+                            state.users.remove(user);
+                        }
+                    }
+                }
                 let gone: Vec<(u64, u64)> = state
                     .awareness
                     .iter()
@@ -788,9 +1047,17 @@ impl Rooms {
         self.unload_if_idle(&mut map, room);
     }
 
-    /// One accepted update has been committed (or failed to be).
-    pub fn commit_resolved(&self, room: &Arc<Room>, number: CommitNumber, committed: bool) {
-        room.finish_commit(number, committed);
+    /// One accepted update has been committed (or failed to be): committed ones are relayed
+    /// in order; a failed one makes the room reload from storage (see [`Rooms::retract`]).
+    pub fn commit_resolved(
+        self: &Arc<Self>,
+        room: &Arc<Room>,
+        number: CommitNumber,
+        committed: bool,
+    ) {
+        if room.resolve(number, committed) {
+            tokio::spawn(Arc::clone(self).retract(Arc::clone(room)));
+        }
         let mut map = lock(&self.map);
         self.unload_if_idle(&mut map, room);
     }

@@ -28,7 +28,7 @@ use crate::storage::{CompactionOutcome, Storage};
 /// State shared by every connection of one relay instance.
 pub struct Shared {
     pub config: ServerConfig,
-    pub rooms: Rooms,
+    pub rooms: Arc<Rooms>,
     pub committer: GroupCommitter,
     pub verifier: Arc<dyn Verifier>,
     pub metrics: Arc<Metrics>,
@@ -146,11 +146,11 @@ impl Relay {
         }));
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (membership, _) = broadcast::channel(1024);
-        let rooms = Rooms::new(
+        let rooms = Arc::new(Rooms::new(
             storage.clone(),
             metrics.clone(),
             config.update_limits.clone(),
-        );
+        ));
         if let Some(cluster) = crate::cluster::start(&storage, instance) {
             let _ = rooms.cluster.set(cluster);
         }
