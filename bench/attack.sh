@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/tack-ci-target}"
 STORE="${STORE:-postgres}"
 OUT="${OUT:-$(mktemp -d /tmp/tack-attack.XXXXXX)}"
+mkdir -p "$OUT"
 BINARIES=()
 while [[ $# -gt 0 && $1 != -- ]]; do BINARIES+=("$(realpath "$1")"); shift; done
 [[ ${1:-} == -- ]] && shift
