@@ -193,7 +193,18 @@ async fn run_on(args: &Args, database: &Database, scratch: &Path) -> Result<Stri
     let mut rows = Vec::new();
     for &attack in &args.attacks {
         eprintln!("tack-attack: {}", attack.title());
-        let row = measure(args, database, &log, &mut target, attack).await?;
+        // One attack that cannot be measured (say, the relay refuses the editor) leaves its
+        // row saying why; the others still run.
+        let row = measure(args, database, &log, &mut target, attack)
+            .await
+            .unwrap_or_else(|error| Row {
+                attack,
+                outcome: format!("not measured: {error:#}"),
+                baseline: Memory::default(),
+                peak_rss_kib: 0,
+                end: Memory::default(),
+                editor: Err(anyhow::anyhow!("not measured")),
+            });
         eprintln!("tack-attack: {}", row.outcome);
         rows.push(row);
     }
