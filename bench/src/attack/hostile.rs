@@ -449,3 +449,31 @@ fn counts(map: &BTreeMap<String, u32>) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_states_fill_the_message_without_exceeding_it() {
+        let max = 8 * 1024 * 1024;
+        let board = "attack-board";
+        let (update, states) = empty_states(max, board.len());
+        let frame = mux::frame(
+            board,
+            MuxMessage::Awareness {
+                update: update.clone(),
+            },
+        );
+        assert!(frame.len() <= max, "{} > {max}", frame.len());
+        assert!(frame.len() > max - 16, "{} leaves room", frame.len());
+        let limits = sync_protocol::Limits {
+            max_frame_bytes: max,
+            max_string_bytes: max,
+            ..sync_protocol::Limits::default()
+        };
+        let entries = sync_protocol::decode_awareness_update(&update, &limits).unwrap();
+        assert_eq!(entries.len() as u64, states);
+        assert!(entries.iter().all(|entry| entry.state_json == "{}"));
+    }
+}
