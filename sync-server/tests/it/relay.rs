@@ -273,7 +273,9 @@ async fn a_departed_client_is_released_at_once() {
 
 /// A client whose first connection dropped re-sends an update the room already holds while
 /// that update's commit is still running. The relay must not say "durable" before that commit
-/// is: the client would drop the update from its outbox, and a relay crash would lose it.
+/// is: the client would drop the update from its outbox, and a relay crash would lose it. Nor
+/// may it relay the update to anyone before it is durable: a refused commit would leave it in
+/// other members' replicas.
 #[tokio::test]
 async fn an_update_the_room_already_holds_is_acknowledged_only_once_its_commit_is_durable() {
     use sqlx::Connection;
@@ -297,10 +299,6 @@ async fn an_update_the_room_already_holds_is_acknowledged_only_once_its_commit_i
         .expect("lock");
 
     let update = alice.set(BOARD, "k", "typed once").await;
-    assert!(
-        bob.wait_keys(BOARD, &set_of(&["k"])).await,
-        "the room applied and fanned out the update"
-    );
     // The same update again, as a reconnected client re-sends its outbox.
     bob.send(
         BOARD,
@@ -315,6 +313,16 @@ async fn an_update_the_room_already_holds_is_acknowledged_only_once_its_commit_i
         early.is_err(),
         "acknowledged while its commit was still blocked: {early:?}"
     );
+    assert!(
+        !bob.log.iter().any(|seen| matches!(
+            seen,
+            Seen::Frame(MuxFrame::Board {
+                message: MuxMessage::Sync(SyncMessage::Update { .. }),
+                ..
+            })
+        )),
+        "relayed while its commit was still blocked"
+    );
 
     sqlx::query("COMMIT")
         .execute(&mut blocker)
@@ -322,6 +330,10 @@ async fn an_update_the_room_already_holds_is_acknowledged_only_once_its_commit_i
         .expect("release");
     assert_eq!(bob.status(BOARD).await, Some(true));
     assert_eq!(alice.status(BOARD).await, Some(true));
+    assert!(
+        bob.wait_keys(BOARD, &set_of(&["k"])).await,
+        "relayed once committed"
+    );
     let storage = relay.backend.storage().await;
     assert_eq!(stored_keys(&storage, BOARD).await, set_of(&["k"]));
     relay.stop().await;
