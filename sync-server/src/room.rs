@@ -749,6 +749,16 @@ impl Room {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommitNumber(u64);
 
+/// How one reload of a stale room went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reload {
+    Done,
+    /// Storage could not be read; try again.
+    Failed,
+    /// No subscriber still has a role on the board to read it as.
+    NoReader,
+}
+
 /// How long a stale room waits before reading storage again after a failed read.
 const RELOAD_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
 
@@ -914,10 +924,20 @@ impl Rooms {
                 return;
             }
             let reloaded = self.reload_once(&room).await;
+            if reloaded == Reload::NoReader {
+                // Nobody left on the room may read the board: let the next member who joins
+                // load it afresh, and keep this room stale (it calls nothing durable).
+                let mut map = lock(&self.map);
+                if map.get(&room.board).is_some_and(|r| Arc::ptr_eq(r, &room)) {
+                    map.remove(&room.board);
+                    self.metrics.rooms.dec();
+                }
+                return;
+            }
             let Some(mut state) = room.state() else {
                 return;
             };
-            if !reloaded {
+            if reloaded == Reload::Failed {
                 // Storage is unreachable: stay stale and try again shortly.
                 drop(state);
                 tokio::time::sleep(RELOAD_RETRY).await;
@@ -944,12 +964,13 @@ impl Rooms {
         }
     }
 
-    /// One reload of a stale room; `false` when storage could not be read.
-    async fn reload_once(&self, room: &Arc<Room>) -> bool {
+    /// One reload of a stale room.
+    async fn reload_once(&self, room: &Arc<Room>) -> Reload {
         let candidates: Vec<String> = room
             .state()
             .map(|state| state.users.keys().cloned().collect())
             .unwrap_or_default();
+        let signed_in = !candidates.is_empty();
         let mut reader = None;
         for user in candidates {
             match self.storage.role_of(&user, &room.board).await {
@@ -960,19 +981,23 @@ impl Rooms {
                 Ok(None) => {}
                 Err(error) => {
                     tracing::warn!(%error, board = %room.board, "reading a role for a reload failed");
-                    return false;
+                    return Reload::Failed;
                 }
             }
+        }
+        if signed_in && reader.is_none() {
+            // Read as no one, row-level security would show an empty board.
+            return Reload::NoReader;
         }
         let (doc, seq) = match self.read_board(&room.board, reader.as_deref()).await {
             Ok(read) => read,
             Err(error) => {
                 tracing::error!(?error, board = %room.board, "reloading a board failed");
-                return false;
+                return Reload::Failed;
             }
         };
         let Some(mut state) = room.state() else {
-            return false;
+            return Reload::Failed;
         };
         {
             let mut txn = doc.transact_mut();
@@ -998,7 +1023,7 @@ impl Rooms {
         state.doc = doc;
         state.seq = state.seq.max(seq);
         tracing::info!(board = %room.board, seq, "room reloaded after a refused commit");
-        true
+        Reload::Done
     }
 
     /// Removes a subscriber (joined on behalf of `user`); its awareness states are withdrawn
