@@ -1,6 +1,7 @@
 //! Integration tests of the relay: real sockets on 127.0.0.1, real PostgreSQL and SQLite.
 
 mod accounts;
+mod bounds;
 mod cluster;
 mod commit;
 mod durability;
