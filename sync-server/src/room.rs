@@ -135,7 +135,8 @@ impl Outbox {
         (Self { queue }, receiver)
     }
 
-    /// Queues a frame without waiting; false (and the connection flagged) if the queue is full.
+    /// Queues a frame without waiting; false if the connection is gone or too far behind (a
+    /// push that finds the queue full flags the connection and drops its unread frames).
     pub fn push(&self, frame: Bytes) -> bool {
         self.enqueue(frame, false)
     }
@@ -152,7 +153,7 @@ impl Outbox {
         let metrics = &self.queue.metrics;
         {
             let mut frames = lock(&self.queue.frames);
-            if frames.closed {
+            if frames.closed || self.queue.overflowed.load(Ordering::SeqCst) {
                 return false;
             }
             if unless_queued
@@ -165,7 +166,13 @@ impl Outbox {
                 return true;
             }
             if !self.fits(&frames, len) {
+                // The connection is closing and its client will resync: what it has not read
+                // is dropped now, not held (against the relay's budget too) until it is gone.
+                let unread = std::mem::take(&mut frames.queued);
+                metrics.send_queue_bytes.dec_by(gauge_bytes(frames.bytes));
+                frames.bytes = 0;
                 drop(frames);
+                drop(unread);
                 if !self.queue.overflowed.swap(true, Ordering::SeqCst) {
                     metrics.slow_consumer_disconnects.inc();
                 }

@@ -4,10 +4,12 @@
 //! metrics and frames, never by time.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sync_protocol::{AwarenessEntry, Limits, MuxFrame, MuxMessage};
+use sync_server::config::ServerConfig;
 
-use crate::support::{stored_keys, BackendKind, Client, Seen, TestRelay};
+use crate::support::{stored_keys, Backend, BackendKind, Client, Seen, TestRelay, Tokens};
 
 const BOARD: &str = "0190a000-0000-7000-8000-0000000000b0";
 
@@ -299,10 +301,10 @@ async fn query_awareness_from_a_socket_that_never_reads_does_not_copy_the_room_a
     relay.stop().await;
 }
 
-#[tokio::test]
-async fn a_client_that_never_reads_is_disconnected_by_bytes_queued_not_frames() {
-    // Default limits: 1,024 frames, 8 MiB per connection.
-    let relay = TestRelay::start(BackendKind::Sqlite).await;
+/// A sluggard that never reads while a writer sends 300 updates of 128 KiB: it must be
+/// disconnected (measured by `slow_consumer_disconnects`), while the writer keeps being
+/// acknowledged and everything acknowledged is stored.
+async fn sluggard_is_disconnected_and_writer_served(relay: &TestRelay) {
     let mut sluggard = relay.client().await;
     sluggard.open(BOARD, "editor").await.expect("open");
     let mut writer = relay.client().await;
@@ -319,12 +321,12 @@ async fn a_client_that_never_reads_is_disconnected_by_bytes_queued_not_frames() 
         if writer.status(BOARD).await == Some(true) {
             acknowledged += 1;
         }
-        if sample(&scrape(&relay).await, disconnected) >= 1.0 {
+        if sample(&scrape(relay).await, disconnected) >= 1.0 {
             break;
         }
     }
     assert_eq!(
-        sample(&scrape(&relay).await, disconnected),
+        sample(&scrape(relay).await, disconnected),
         1.0,
         "the sluggard was disconnected ({sent} updates of 128 KiB sent)"
     );
@@ -338,5 +340,26 @@ async fn a_client_that_never_reads_is_disconnected_by_bytes_queued_not_frames() 
     );
     let storage = relay.backend.storage().await;
     assert_eq!(stored_keys(&storage, BOARD).await.len(), acknowledged + 1);
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_disconnected_by_bytes_queued_not_frames() {
+    // Default limits: 1,024 frames, 8 MiB per connection.
+    let relay = TestRelay::start(BackendKind::Sqlite).await;
+    sluggard_is_disconnected_and_writer_served(&relay).await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn the_relay_wide_byte_budget_disconnects_the_connection_that_passes_it() {
+    let mut config = ServerConfig::default();
+    // No bound of its own: only the relay's budget can stop this queue.
+    config.limits.send_queue_bytes = usize::MAX;
+    config.limits.relay_send_queue_bytes = 2 * 1024 * 1024;
+    let relay =
+        TestRelay::start_with(Backend::new(BackendKind::Sqlite), Arc::new(Tokens), config).await;
+    sluggard_is_disconnected_and_writer_served(&relay).await;
+    let metrics = scrape(&relay).await;
+    assert_eq!(sample(&metrics, "tack_relay_send_queue_bytes"), 0.0);
     relay.stop().await;
 }
