@@ -377,10 +377,13 @@ fn on_awareness(shared: &Arc<Shared>, cluster: &Cluster, payload: &str) {
     let Ok(update) = BASE64.decode(&announcement.a) else {
         return;
     };
-    if let Ok(entries) =
-        sync_protocol::decode_awareness_update(&update, &shared.config.frame_limits)
-    {
-        room.awareness(REMOTE, &update, entries);
+    let bounds = &shared.config.limits.awareness;
+    if let Ok(checked) = sync_protocol::decode_awareness_update_checked(
+        &update,
+        &shared.config.frame_limits,
+        &bounds.message,
+    ) {
+        room.awareness(REMOTE, &update, checked, bounds);
     }
 }
 

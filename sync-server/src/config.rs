@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sync_protocol::{Limits, UpdateLimits};
+use sync_protocol::{AwarenessLimits, Limits, UpdateLimits};
 
 use crate::commit::GroupCommitConfig;
 
@@ -14,6 +14,14 @@ pub struct ConnectionLimits {
     /// Frames queued towards one client; a client that falls further behind is disconnected
     /// (it resyncs on reconnect) instead of growing the relay's memory.
     pub send_queue_frames: usize,
+    /// Bytes queued towards one client, past which it is disconnected the same way (one frame
+    /// larger than this still goes out when nothing else is queued: a board's whole Step2).
+    pub send_queue_bytes: usize,
+    /// Bytes queued towards every client of this relay together: the connection whose frame
+    /// would pass it is disconnected as slow.
+    pub relay_send_queue_bytes: usize,
+    /// What awareness one connection may make a room hold.
+    pub awareness: AwarenessBounds,
     /// Boards a socket may have waiting for authentication, and their queued frames and bytes.
     pub max_pending_boards: usize,
     pub max_pending_frames: usize,
@@ -49,6 +57,9 @@ impl Default for ConnectionLimits {
         Self {
             max_message_bytes: 8 * 1024 * 1024,
             send_queue_frames: 1024,
+            send_queue_bytes: 8 * 1024 * 1024,
+            relay_send_queue_bytes: 512 * 1024 * 1024,
+            awareness: AwarenessBounds::default(),
             max_pending_boards: 64,
             max_pending_frames: 256,
             max_pending_bytes: 2 * 1024 * 1024,
@@ -62,6 +73,37 @@ impl Default for ConnectionLimits {
             max_connections_per_user: 32,
             read_buffer_bytes: 512,
             write_buffer_bytes: 8 * 1024,
+        }
+    }
+}
+
+/// Bounds on awareness (presence), which the relay holds in memory and sends to every newcomer:
+/// a room's awareness, and so the answer to a QueryAwareness, is bounded by `states_per_room`
+/// and `bytes_per_room`.
+#[derive(Debug, Clone)]
+pub struct AwarenessBounds {
+    /// Entries per awareness message (more: the message is refused whole) and JSON bytes per
+    /// state (more: that entry is refused), checked as a message is decoded.
+    pub message: AwarenessLimits,
+    /// Client ids one connection may introduce in a room (it alone may then set or clear them,
+    /// until it leaves).
+    pub states_per_connection: usize,
+    /// Client ids, and bytes of state JSON, one room holds.
+    pub states_per_room: usize,
+    pub bytes_per_room: usize,
+    /// Awareness messages of one connection that may have something refused before its channel
+    /// (a y-websocket socket) is closed.
+    pub refusals_before_close: u32,
+}
+
+impl Default for AwarenessBounds {
+    fn default() -> Self {
+        Self {
+            message: AwarenessLimits::default(),
+            states_per_connection: 8,
+            states_per_room: 1_024,
+            bytes_per_room: 4 * 1024 * 1024,
+            refusals_before_close: 16,
         }
     }
 }

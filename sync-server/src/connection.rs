@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use sync_protocol::{
-    AuthMessage, AuthScope, MuxFrame, MuxMessage, SyncMessage, YwsMessage, PONG_BYTE,
+    AuthMessage, AuthScope, MuxFrame, MuxMessage, ProtocolError, SyncMessage, YwsMessage, PONG_BYTE,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -22,8 +22,8 @@ use tokio::time::{sleep_until, Instant as TokioInstant};
 use crate::auth::{Access, Grant};
 use crate::commit::CommitTicket;
 use crate::room::{
-    frame, mux_prefix, Applied, CommitNumber, ConnId, Framing, Outbox, OutboxReceiver, Room,
-    RoomError,
+    frame, mux_prefix, Applied, CommitNumber, ConnId, Framing, Outbox, OutboxLimits,
+    OutboxReceiver, Room, RoomError,
 };
 use crate::server::{MembershipChange, Shared};
 
@@ -248,7 +248,12 @@ fn start(
     shared.metrics.connections_total.inc();
     let limits = &shared.config.limits;
 
-    let (outbox, queued) = Outbox::new(limits.send_queue_frames, shared.metrics.clone());
+    let outbox_limits = OutboxLimits {
+        frames: limits.send_queue_frames,
+        bytes: limits.send_queue_bytes,
+        relay_bytes: limits.relay_send_queue_bytes,
+    };
+    let (outbox, queued) = Outbox::new(outbox_limits, shared.metrics.clone());
     let io = Io {
         socket,
         queued,
@@ -764,14 +769,11 @@ impl Session {
             }
             YwsMessage::Awareness { update } => {
                 metrics.frame_in("awareness", bytes.len());
-                self.on_awareness(&board, &update);
-                Ok(())
+                self.on_awareness(&board, &update)
             }
             YwsMessage::QueryAwareness => {
                 metrics.frame_in("query_awareness", bytes.len());
-                if let Some(channel) = self.channels.get(&board) {
-                    channel.room.send_awareness(self.conn);
-                }
+                self.on_query_awareness(&board);
                 Ok(())
             }
             YwsMessage::PermissionDenied { .. } => Ok(()),
@@ -885,14 +887,11 @@ impl Session {
             }
             MuxMessage::Awareness { update } => {
                 metrics.frame_in("awareness", size);
-                self.on_awareness(board, &update);
-                Ok(())
+                self.on_awareness(board, &update)
             }
             MuxMessage::QueryAwareness => {
                 metrics.frame_in("query_awareness", size);
-                if let Some(channel) = self.channels.get(board) {
-                    channel.room.send_awareness(self.conn);
-                }
+                self.on_query_awareness(board);
                 Ok(())
             }
             MuxMessage::Close { .. } => {
@@ -915,20 +914,64 @@ impl Session {
         }
     }
 
-    fn on_awareness(&mut self, board: &str, update: &[u8]) {
+    /// Takes a client's awareness update: each entry only within the bounds and only for client
+    /// ids this connection introduced. A client that keeps sending what is refused loses the
+    /// board's channel (a y-websocket socket closes).
+    fn on_awareness(&mut self, board: &str, update: &[u8]) -> Result<(), Ending> {
+        let shared = self.shared.clone();
+        let metrics = &shared.metrics;
+        if !self.awareness_rate.take() {
+            metrics.reject("awareness_rate");
+            return Ok(());
+        }
+        let Some(channel) = self.channels.get(board) else {
+            return Ok(());
+        };
+        let room = channel.room.clone();
+        let bounds = &shared.config.limits.awareness;
+        let decoded = sync_protocol::decode_awareness_update_checked(
+            update,
+            &shared.config.frame_limits,
+            &bounds.message,
+        );
+        let abusive = match decoded {
+            Ok(checked) => {
+                let outcome = room.awareness(self.conn, update, checked, bounds);
+                metrics.reject_many("awareness_limit", outcome.over_limit);
+                metrics.reject_many("awareness_spoof", outcome.spoofed);
+                if let Some(relayed) = &outcome.relayed {
+                    shared.rooms.publish_awareness(board, relayed);
+                }
+                outcome.abusive
+            }
+            Err(ProtocolError::LimitExceeded { .. }) => {
+                metrics.reject("awareness_limit");
+                room.refuse_awareness(self.conn, bounds)
+            }
+            Err(_) => {
+                metrics.reject("malformed_awareness");
+                room.refuse_awareness(self.conn, bounds)
+            }
+        };
+        if abusive {
+            metrics.reject("awareness_abuse");
+            let reason = "too many refused awareness updates";
+            if self.framing == Framing::YWebsocket {
+                return Err(Ending::new(close::POLICY_VIOLATION, reason));
+            }
+            self.close_channel(board, reason);
+        }
+        Ok(())
+    }
+
+    /// Answers QueryAwareness with the room's shared snapshot, within the awareness rate.
+    fn on_query_awareness(&mut self, board: &str) {
         if !self.awareness_rate.take() {
             self.shared.metrics.reject("awareness_rate");
             return;
         }
-        let Some(channel) = self.channels.get(board) else {
-            return;
-        };
-        match sync_protocol::decode_awareness_update(update, &self.shared.config.frame_limits) {
-            Ok(entries) => {
-                channel.room.awareness(self.conn, update, entries);
-                self.shared.rooms.publish_awareness(board, update);
-            }
-            Err(_) => self.shared.metrics.reject("malformed_awareness"),
+        if let Some(channel) = self.channels.get(board) {
+            channel.room.send_awareness(self.conn);
         }
     }
 

@@ -56,6 +56,27 @@ struct Args {
     /// Frames queued towards one client before it is disconnected as too slow
     #[arg(long, env = "TACK_SEND_QUEUE_FRAMES", default_value_t = 1024)]
     send_queue_frames: usize,
+    /// Bytes queued towards one client before it is disconnected as too slow (one larger
+    /// frame still goes out alone)
+    #[arg(long, env = "TACK_SEND_QUEUE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    send_queue_bytes: usize,
+    /// Bytes queued towards all clients together; the client whose frame would pass it is
+    /// disconnected as too slow
+    #[arg(long, env = "TACK_RELAY_SEND_QUEUE_BYTES", default_value_t = 512 * 1024 * 1024)]
+    relay_send_queue_bytes: usize,
+    /// Largest awareness (presence) state of one client, in bytes of JSON
+    #[arg(long, env = "TACK_AWARENESS_STATE_BYTES", default_value_t = 16 * 1024)]
+    awareness_state_bytes: usize,
+    /// Awareness states (client ids) one connection may hold per board
+    #[arg(
+        long,
+        env = "TACK_AWARENESS_STATES_PER_CONNECTION",
+        default_value_t = 8
+    )]
+    awareness_states_per_connection: usize,
+    /// Awareness states one board may hold
+    #[arg(long, env = "TACK_AWARENESS_STATES_PER_BOARD", default_value_t = 1024)]
+    awareness_states_per_board: usize,
     /// Seconds a socket may stay without an authenticated board
     #[arg(long, env = "TACK_AUTH_TIMEOUT_SECS", default_value_t = 10)]
     auth_timeout_secs: u64,
@@ -104,6 +125,11 @@ fn config(args: &Args) -> ServerConfig {
     let mut config = ServerConfig::default();
     config.limits.max_message_bytes = args.max_message_bytes;
     config.limits.send_queue_frames = args.send_queue_frames;
+    config.limits.send_queue_bytes = args.send_queue_bytes;
+    config.limits.relay_send_queue_bytes = args.relay_send_queue_bytes;
+    config.limits.awareness.message.max_state_bytes = args.awareness_state_bytes;
+    config.limits.awareness.states_per_connection = args.awareness_states_per_connection;
+    config.limits.awareness.states_per_room = args.awareness_states_per_board;
     config.limits.auth_timeout = Duration::from_secs(args.auth_timeout_secs);
     config.limits.idle_timeout = Duration::from_secs(args.idle_timeout_secs);
     config.limits.ping_interval = Duration::from_secs((args.idle_timeout_secs / 3).max(1));

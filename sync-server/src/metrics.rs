@@ -28,6 +28,9 @@ pub struct Metrics {
     pub bytes_out: Counter,
     pub rejected: Family<ReasonLabel, Counter>,
     pub slow_consumer_disconnects: Counter,
+    /// Bytes queued towards clients and not yet written, across the relay (the send queues'
+    /// shared budget counts on it).
+    pub send_queue_bytes: Gauge,
     /// From receiving an update to handing it to every other subscriber's queue.
     pub fanout_seconds: Histogram,
     /// From receiving an update to its COMMIT (what the sender waits for SyncStatus).
@@ -74,6 +77,7 @@ impl Default for Metrics {
             bytes_out: Counter::default(),
             rejected: Family::default(),
             slow_consumer_disconnects: Counter::default(),
+            send_queue_bytes: Gauge::default(),
             fanout_seconds: latency(),
             ack_seconds: latency(),
             commit_batch_updates: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
@@ -123,8 +127,13 @@ impl Default for Metrics {
         );
         registry.register(
             "slow_consumer_disconnects",
-            "Clients disconnected because their send queue was full",
+            "Clients disconnected because their send queue (or the relay's) was full",
             m.slow_consumer_disconnects.clone(),
+        );
+        registry.register(
+            "send_queue_bytes",
+            "Bytes queued towards clients, not yet written to their sockets",
+            m.send_queue_bytes.clone(),
         );
         registry.register(
             "fanout_seconds",
@@ -193,6 +202,15 @@ impl Default for Metrics {
 impl Metrics {
     pub fn reject(&self, reason: &'static str) {
         self.rejected.get_or_create(&ReasonLabel { reason }).inc();
+    }
+
+    /// Counts `count` refusals at once (entries of one message).
+    pub fn reject_many(&self, reason: &'static str, count: usize) {
+        if count > 0 {
+            self.rejected
+                .get_or_create(&ReasonLabel { reason })
+                .inc_by(count as u64);
+        }
     }
 
     pub fn frame_in(&self, kind: &'static str, bytes: usize) {

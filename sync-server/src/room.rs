@@ -4,6 +4,7 @@
 //! has left and every update it accepted has been committed. All room work is synchronous and
 //! short (apply an update, queue frames), done under the room's mutex.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -13,11 +14,12 @@ use std::task::{Context, Poll};
 use axum::body::Bytes;
 use futures_util::task::AtomicWaker;
 use sync_protocol::lib0::{write_var_bytes, write_var_string, write_var_u64};
-use sync_protocol::{AwarenessEntry, UpdateLimits};
+use sync_protocol::{AwarenessEntry, CheckedAwareness, UpdateLimits};
 use tokio::sync::{watch, OnceCell};
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
+use crate::config::AwarenessBounds;
 use crate::metrics::Metrics;
 use crate::storage::{Storage, StorageError};
 
@@ -45,8 +47,9 @@ pub enum Framing {
     YWebsocket,
 }
 
-/// The queue of frames towards one client. A full queue means the client cannot keep up: it is
-/// flagged, and its connection closes (the client resyncs on reconnect).
+/// The queue of frames towards one client. A client that cannot keep up (its queue full in
+/// frames or in bytes, or the relay's queues together full in bytes) is flagged, and its
+/// connection closes (the client resyncs on reconnect).
 ///
 /// Hand-written rather than a tokio mpsc channel, which allocates a block of 32 slots for every
 /// connection up front: this queue allocates on its first frame and gives a burst's memory back
@@ -56,22 +59,47 @@ pub enum Framing {
 #[derive(Clone)]
 pub struct Outbox {
     queue: Arc<Queue>,
-    metrics: Arc<Metrics>,
+}
+
+/// How much one connection's queue may hold, and all of the relay's queues together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxLimits {
+    pub frames: usize,
+    pub bytes: usize,
+    pub relay_bytes: usize,
 }
 
 struct Queue {
     frames: Mutex<Frames>,
-    capacity: usize,
+    limits: OutboxLimits,
     overflowed: AtomicBool,
     /// Wakes the connection's task: a frame was queued, or the queue overflowed.
     waker: AtomicWaker,
+    /// Also holds the relay-wide count of queued bytes (`send_queue_bytes`).
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Default)]
 struct Frames {
     queued: VecDeque<Bytes>,
+    /// Bytes in `queued` (their sum is also in `Metrics::send_queue_bytes`).
+    bytes: usize,
     /// The connection is gone: nothing more is accepted.
     closed: bool,
+}
+
+impl Frames {
+    /// Takes the first frame out of the relay's count too.
+    fn pop(&mut self, metrics: &Metrics) -> Option<Bytes> {
+        let frame = self.queued.pop_front()?;
+        self.bytes -= frame.len();
+        metrics.send_queue_bytes.dec_by(gauge_bytes(frame.len()));
+        Some(frame)
+    }
+}
+
+fn gauge_bytes(bytes: usize) -> i64 {
+    i64::try_from(bytes).unwrap_or(i64::MAX)
 }
 
 /// Queue slots kept when the connection empties the queue (32 bytes each): freeing every time
@@ -90,41 +118,90 @@ impl std::fmt::Debug for Outbox {
 }
 
 impl Outbox {
-    pub fn new(capacity: usize, metrics: Arc<Metrics>) -> (Self, OutboxReceiver) {
+    pub fn new(limits: OutboxLimits, metrics: Arc<Metrics>) -> (Self, OutboxReceiver) {
         let queue = Arc::new(Queue {
             frames: Mutex::new(Frames::default()),
-            capacity: capacity.max(1),
+            limits: OutboxLimits {
+                frames: limits.frames.max(1),
+                ..limits
+            },
             overflowed: AtomicBool::new(false),
             waker: AtomicWaker::new(),
+            metrics,
         });
         let receiver = OutboxReceiver {
             queue: queue.clone(),
         };
-        (Self { queue, metrics }, receiver)
+        (Self { queue }, receiver)
     }
 
-    /// Queues a frame without waiting; false (and the connection flagged) if the queue is full.
+    /// Queues a frame without waiting; false if the connection is gone or too far behind (a
+    /// push that finds the queue full flags the connection and drops its unread frames).
     pub fn push(&self, frame: Bytes) -> bool {
+        self.enqueue(frame, false)
+    }
+
+    /// Queues a shared frame (the same `Bytes` handed to many connections) unless it is still
+    /// queued here from an earlier push: a client asking again before reading the last answer
+    /// is not sent it twice.
+    pub fn push_unless_queued(&self, frame: Bytes) -> bool {
+        self.enqueue(frame, true)
+    }
+
+    fn enqueue(&self, frame: Bytes, unless_queued: bool) -> bool {
         let len = frame.len();
+        let metrics = &self.queue.metrics;
         {
             let mut frames = lock(&self.queue.frames);
-            if frames.closed {
+            if frames.closed || self.queue.overflowed.load(Ordering::SeqCst) {
                 return false;
             }
-            if frames.queued.len() >= self.queue.capacity {
+            if unless_queued
+                && len > 0
+                && frames
+                    .queued
+                    .iter()
+                    .any(|queued| queued.as_ptr() == frame.as_ptr() && queued.len() == len)
+            {
+                return true;
+            }
+            if !self.fits(&frames, len) {
+                // The connection is closing and its client will resync: what it has not read
+                // is dropped now, not held (against the relay's budget too) until it is gone.
+                let unread = std::mem::take(&mut frames.queued);
+                metrics.send_queue_bytes.dec_by(gauge_bytes(frames.bytes));
+                frames.bytes = 0;
                 drop(frames);
+                drop(unread);
                 if !self.queue.overflowed.swap(true, Ordering::SeqCst) {
-                    self.metrics.slow_consumer_disconnects.inc();
+                    metrics.slow_consumer_disconnects.inc();
                 }
                 self.queue.waker.wake();
                 return false;
             }
             frames.queued.push_back(frame);
+            frames.bytes += len;
+            metrics.send_queue_bytes.inc_by(gauge_bytes(len));
         }
         self.queue.waker.wake();
-        self.metrics.frames_out.inc();
-        self.metrics.bytes_out.inc_by(len as u64);
+        metrics.frames_out.inc();
+        metrics.bytes_out.inc_by(len as u64);
         true
+    }
+
+    /// Whether a frame of `len` bytes may join the queue. One frame larger than the byte budget
+    /// still may when nothing else is queued (a board's whole Step2 must get through), and
+    /// likewise for the relay's budget when no queue holds anything.
+    fn fits(&self, frames: &Frames, len: usize) -> bool {
+        let limits = &self.queue.limits;
+        if frames.queued.len() >= limits.frames {
+            return false;
+        }
+        if !frames.queued.is_empty() && frames.bytes.saturating_add(len) > limits.bytes {
+            return false;
+        }
+        let relay = usize::try_from(self.queue.metrics.send_queue_bytes.get()).unwrap_or(0);
+        relay == 0 || relay.saturating_add(len) <= limits.relay_bytes
     }
 
     pub fn overflowed(&self) -> bool {
@@ -150,7 +227,7 @@ impl OutboxReceiver {
     /// The next frame if one is queued.
     pub fn try_recv(&mut self) -> Option<Bytes> {
         let mut frames = lock(&self.queue.frames);
-        let frame = frames.queued.pop_front();
+        let frame = frames.pop(&self.queue.metrics);
         if frames.queued.is_empty() && frames.queued.capacity() > KEPT_QUEUE_SLOTS {
             // Give a burst's memory back: most connections are idle most of the time.
             frames.queued = VecDeque::new();
@@ -175,6 +252,11 @@ impl Drop for OutboxReceiver {
         let mut frames = lock(&self.queue.frames);
         frames.closed = true;
         frames.queued = VecDeque::new();
+        self.queue
+            .metrics
+            .send_queue_bytes
+            .dec_by(gauge_bytes(frames.bytes));
+        frames.bytes = 0;
     }
 }
 
@@ -230,14 +312,198 @@ struct Subscriber {
 
 struct AwarenessState {
     clock: u64,
-    state_json: String,
+    /// `None` once its owner cleared it: the client id stays its owner's until it leaves.
+    state_json: Option<String>,
+    /// The connection that introduced this client id, the only one that may set or clear it
+    /// ([`REMOTE`]: a client of another relay instance).
     conn: ConnId,
+}
+
+/// A local connection's share of a room's awareness.
+#[derive(Default)]
+struct AwarenessHolder {
+    /// Client ids it introduced (cleared ones included).
+    client_ids: usize,
+    /// Its awareness messages of which something was refused.
+    refusals: u32,
+}
+
+/// What a room's members have said about themselves (cursors, names), bounded by
+/// [`AwarenessBounds`].
+#[derive(Default)]
+struct Awareness {
+    states: HashMap<u64, AwarenessState>,
+    /// Bytes of state JSON held in `states`.
+    bytes: usize,
+    /// Only connections that sent awareness have an entry.
+    holders: HashMap<ConnId, AwarenessHolder>,
+    /// Every held state as one frame in each framing, encoded on the first QueryAwareness after
+    /// a change and shared by every answer until the next change.
+    snapshot_mux: Option<Bytes>,
+    snapshot_yws: Option<Bytes>,
+}
+
+/// What [`Awareness::take`] did with one entry.
+enum Taken {
+    /// Held (or cleared) and to be relayed.
+    Yes,
+    /// Older than what is held, or clearing a client id nobody holds: nothing to do.
+    Ignored,
+    /// Past a bound: state bytes or client ids of the room, client ids of the connection.
+    OverLimit,
+    /// The client id belongs to another connection.
+    Spoofed,
+}
+
+impl Awareness {
+    fn take(&mut self, from: ConnId, entry: &AwarenessEntry, bounds: &AwarenessBounds) -> Taken {
+        let cleared = entry.state_json == "null";
+        let new_bytes = if cleared { 0 } else { entry.state_json.len() };
+        let room_bytes = self.bytes;
+        if let Some(held) = self.states.get_mut(&entry.client_id) {
+            if held.conn != from {
+                return Taken::Spoofed;
+            }
+            if entry.clock < held.clock {
+                return Taken::Ignored;
+            }
+            let old_bytes = held.state_json.as_ref().map_or(0, String::len);
+            let bytes = room_bytes - old_bytes + new_bytes;
+            if bytes > bounds.bytes_per_room {
+                return Taken::OverLimit;
+            }
+            self.bytes = bytes;
+            if cleared && from == REMOTE {
+                // Another relay's client left: that relay tracks its ownership.
+                self.states.remove(&entry.client_id);
+            } else {
+                held.clock = entry.clock;
+                held.state_json = (!cleared).then(|| entry.state_json.clone());
+            }
+            return Taken::Yes;
+        }
+        if cleared {
+            return Taken::Ignored;
+        }
+        let holder_full = from != REMOTE
+            && self.holders.get(&from).map_or(0, |h| h.client_ids) >= bounds.states_per_connection;
+        if holder_full
+            || self.states.len() >= bounds.states_per_room
+            || room_bytes + new_bytes > bounds.bytes_per_room
+        {
+            return Taken::OverLimit;
+        }
+        self.states.insert(
+            entry.client_id,
+            AwarenessState {
+                clock: entry.clock,
+                state_json: Some(entry.state_json.clone()),
+                conn: from,
+            },
+        );
+        self.bytes += new_bytes;
+        if from != REMOTE {
+            self.holders.entry(from).or_default().client_ids += 1;
+        }
+        Taken::Yes
+    }
+
+    /// Counts a message of `conn` of which something was refused; true once it has had more
+    /// such messages than `bounds` allow.
+    fn refused(&mut self, conn: ConnId, bounds: &AwarenessBounds) -> bool {
+        if conn == REMOTE {
+            return false;
+        }
+        let holder = self.holders.entry(conn).or_default();
+        holder.refusals = holder.refusals.saturating_add(1);
+        holder.refusals > bounds.refusals_before_close
+    }
+
+    fn changed(&mut self) {
+        self.snapshot_mux = None;
+        self.snapshot_yws = None;
+    }
+
+    /// Every held state as a frame in `framing` (`None`: no one has a state).
+    fn snapshot(&mut self, mux_prefix: &[u8], framing: Framing) -> Option<Bytes> {
+        let cached = match framing {
+            Framing::Mux => &self.snapshot_mux,
+            Framing::YWebsocket => &self.snapshot_yws,
+        };
+        if let Some(snapshot) = cached {
+            return Some(snapshot.clone());
+        }
+        let held = || {
+            self.states.iter().filter_map(|(client_id, s)| {
+                s.state_json
+                    .as_deref()
+                    .map(|json| (*client_id, s.clock, json))
+            })
+        };
+        let count = held().count();
+        if count == 0 {
+            return None;
+        }
+        let mut update = Vec::with_capacity(self.bytes + count * 16 + 8);
+        write_var_u64(&mut update, count as u64);
+        for (client_id, clock, json) in held() {
+            write_var_u64(&mut update, client_id);
+            write_var_u64(&mut update, clock);
+            write_var_string(&mut update, json);
+        }
+        let snapshot = frame(mux_prefix, framing, &awareness_body(&update));
+        match framing {
+            Framing::Mux => self.snapshot_mux = Some(snapshot.clone()),
+            Framing::YWebsocket => self.snapshot_yws = Some(snapshot.clone()),
+        }
+        Some(snapshot)
+    }
+
+    /// Forgets everything `conn` held; the entries that clear its states for everyone else.
+    fn release(&mut self, conn: ConnId) -> Vec<AwarenessEntry> {
+        if self.holders.remove(&conn).is_none() {
+            return Vec::new();
+        }
+        let mut cleared = Vec::new();
+        let mut bytes = self.bytes;
+        self.states.retain(|client_id, held| {
+            if held.conn != conn {
+                return true;
+            }
+            if let Some(json) = &held.state_json {
+                bytes -= json.len();
+                cleared.push(AwarenessEntry {
+                    client_id: *client_id,
+                    clock: held.clock.saturating_add(1),
+                    state_json: "null".into(),
+                });
+            }
+            false
+        });
+        self.bytes = bytes;
+        self.changed();
+        cleared
+    }
+}
+
+/// What [`Room::awareness`] did with a client's awareness update.
+#[derive(Debug, Default)]
+pub struct AwarenessOutcome<'u> {
+    /// The entries the room took, as an update (already relayed to its other subscribers).
+    pub relayed: Option<Cow<'u, [u8]>>,
+    /// Entries refused for a bound: state size or shape, client ids per connection, states or
+    /// bytes per room.
+    pub over_limit: usize,
+    /// Entries for client ids another connection introduced.
+    pub spoofed: usize,
+    /// The sender has had more messages refused than allowed: close its channel.
+    pub abusive: bool,
 }
 
 struct RoomState {
     doc: Doc,
     subscribers: HashMap<ConnId, Subscriber>,
-    awareness: HashMap<u64, AwarenessState>,
+    awareness: Awareness,
     /// The board's log is in `doc` up to this seq (loaded, or announced by `crate::cluster`).
     seq: i64,
     /// Updates in `doc` whose commits are open, or resolved but behind an open one, in the
@@ -541,55 +807,71 @@ impl Room {
         start_reload
     }
 
-    /// Records and relays a client's awareness update (already checked by the caller).
-    pub fn awareness(&self, from: ConnId, update: &[u8], entries: Vec<AwarenessEntry>) {
-        let Some(mut state) = self.state() else {
-            return;
+    /// Records and relays a client's awareness update (decoded and checked by the caller):
+    /// each entry only if its client id is the sender's (or new, within the bounds); the rest
+    /// are refused and counted against the sender.
+    pub fn awareness<'u>(
+        &self,
+        from: ConnId,
+        update: &'u [u8],
+        checked: CheckedAwareness,
+        bounds: &AwarenessBounds,
+    ) -> AwarenessOutcome<'u> {
+        let mut outcome = AwarenessOutcome {
+            over_limit: checked.refused,
+            ..AwarenessOutcome::default()
         };
-        for entry in entries {
-            let newer = state
-                .awareness
-                .get(&entry.client_id)
-                .is_none_or(|s| entry.clock >= s.clock);
-            if !newer {
-                continue;
-            }
-            if entry.state_json == "null" {
-                state.awareness.remove(&entry.client_id);
-            } else {
-                state.awareness.insert(
-                    entry.client_id,
-                    AwarenessState {
-                        clock: entry.clock,
-                        state_json: entry.state_json,
-                        conn: from,
-                    },
-                );
+        let Some(mut state) = self.state() else {
+            return outcome;
+        };
+        let offered = checked.entries.len();
+        let mut taken = Vec::with_capacity(offered);
+        for entry in checked.entries {
+            match state.awareness.take(from, &entry, bounds) {
+                Taken::Yes => taken.push(entry),
+                Taken::Ignored => {}
+                Taken::OverLimit => outcome.over_limit += 1,
+                Taken::Spoofed => outcome.spoofed += 1,
             }
         }
-        self.broadcast(&state, from, &awareness_body(update));
+        if outcome.over_limit + outcome.spoofed > 0 {
+            outcome.abusive = state.awareness.refused(from, bounds);
+        }
+        if taken.is_empty() {
+            return outcome;
+        }
+        state.awareness.changed();
+        let relayed = if taken.len() == offered && checked.refused == 0 {
+            Cow::Borrowed(update)
+        } else {
+            Cow::Owned(sync_protocol::encode_awareness_update(&taken))
+        };
+        self.broadcast(&state, from, &awareness_body(&relayed));
+        outcome.relayed = Some(relayed);
+        outcome
     }
 
-    /// Sends everyone's awareness to one subscriber.
+    /// Counts an awareness message refused whole (malformed, too many entries) against its
+    /// sender; true once the sender has had more refused than `bounds` allow.
+    pub fn refuse_awareness(&self, from: ConnId, bounds: &AwarenessBounds) -> bool {
+        self.state()
+            .is_some_and(|mut state| state.awareness.refused(from, bounds))
+    }
+
+    /// Sends everyone's awareness to one subscriber: one frame, encoded once per change of the
+    /// room's awareness and shared by every subscriber that asks, and not queued again for a
+    /// subscriber that has not read the last one yet.
     pub fn send_awareness(&self, conn: ConnId) {
-        let Some(state) = self.state() else { return };
-        if state.awareness.is_empty() {
+        let Some(mut guard) = self.state() else {
             return;
-        }
+        };
+        let state = &mut *guard;
         let Some(sub) = state.subscribers.get(&conn) else {
             return;
         };
-        let entries: Vec<AwarenessEntry> = state
-            .awareness
-            .iter()
-            .map(|(client_id, s)| AwarenessEntry {
-                client_id: *client_id,
-                clock: s.clock,
-                state_json: s.state_json.clone(),
-            })
-            .collect();
-        let update = sync_protocol::encode_awareness_update(&entries);
-        self.push_to(sub, &awareness_body(&update));
+        if let Some(snapshot) = state.awareness.snapshot(&self.mux_prefix, sub.framing) {
+            sub.outbox.push_unless_queued(snapshot);
+        }
     }
 
     /// The room's whole document as one Yjs v1 update (`None` while loading).
@@ -878,7 +1160,7 @@ impl Rooms {
         Ok(Mutex::new(RoomState {
             doc,
             subscribers: HashMap::new(),
-            awareness: HashMap::new(),
+            awareness: Awareness::default(),
             seq,
             accepted: VecDeque::new(),
             users: HashMap::new(),
@@ -1039,25 +1321,9 @@ impl Rooms {
                         }
                     }
                 }
-                let gone: Vec<(u64, u64)> = state
-                    .awareness
-                    .iter()
-                    .filter(|(_, s)| s.conn == conn)
-                    .map(|(client, s)| (*client, s.clock))
-                    .collect();
-                if !gone.is_empty() {
-                    let entries: Vec<AwarenessEntry> = gone
-                        .iter()
-                        .map(|(client_id, clock)| {
-                            state.awareness.remove(client_id);
-                            AwarenessEntry {
-                                client_id: *client_id,
-                                clock: clock + 1,
-                                state_json: "null".into(),
-                            }
-                        })
-                        .collect();
-                    let update = sync_protocol::encode_awareness_update(&entries);
+                let cleared = state.awareness.release(conn);
+                if !cleared.is_empty() {
+                    let update = sync_protocol::encode_awareness_update(&cleared);
                     room.broadcast(&state, conn, &awareness_body(&update));
                     self.publish_awareness(&room.board, &update);
                 }

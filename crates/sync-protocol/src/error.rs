@@ -41,6 +41,10 @@ pub enum ProtocolError {
     #[error("unknown {what} tag {tag}")]
     UnknownTag { what: &'static str, tag: u64 },
 
+    /// Text that had to be a JSON object was not one (or not JSON at all).
+    #[error("{what} is not a JSON object")]
+    NotAJsonObject { what: &'static str },
+
     /// Bytes were left after a complete message.
     #[error("{count} trailing byte(s) after a complete message")]
     TrailingBytes { count: usize },

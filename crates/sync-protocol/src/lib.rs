@@ -24,4 +24,7 @@ pub use prescan::{
     prescan_state_vector_v1, prescan_update_v1, UpdateLimits, UpdateStats, MAX_CLIENT_ID,
 };
 pub use role::Role;
-pub use sync::{decode_awareness_update, encode_awareness_update, AwarenessEntry, SyncMessage};
+pub use sync::{
+    check_awareness_state, decode_awareness_update, decode_awareness_update_checked,
+    encode_awareness_update, AwarenessEntry, AwarenessLimits, CheckedAwareness, SyncMessage,
+};

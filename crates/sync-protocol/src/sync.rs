@@ -132,3 +132,130 @@ pub(crate) fn check_json_nesting(json: &str, max_nesting: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// Bounds on an awareness update a client sends (see [`decode_awareness_update_checked`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwarenessLimits {
+    /// Most entries one update may carry; an update with more is refused whole.
+    pub max_entries: usize,
+    /// Largest JSON text of one state; a larger state is refused.
+    pub max_state_bytes: usize,
+}
+
+impl Default for AwarenessLimits {
+    fn default() -> Self {
+        AwarenessLimits {
+            max_entries: 64,
+            max_state_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// A client's awareness update after [`decode_awareness_update_checked`]: the entries that
+/// may be held, and how many were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedAwareness {
+    pub entries: Vec<AwarenessEntry>,
+    /// Entries whose state was too big, too deep, not JSON or not a JSON object.
+    pub refused: usize,
+}
+
+/// Decodes a client's awareness update like [`decode_awareness_update`], but refuses an
+/// update with more than `awareness.max_entries` entries, and leaves out (uncopied) every
+/// entry whose state is neither `null` nor a JSON object of at most
+/// `awareness.max_state_bytes` bytes: what a relay may hold and pass on to others.
+pub fn decode_awareness_update_checked(
+    bytes: &[u8],
+    limits: &crate::Limits,
+    awareness: &AwarenessLimits,
+) -> Result<CheckedAwareness> {
+    check_frame_size(bytes, limits)?;
+    let mut decoder = Decoder::new(bytes, limits.max_string_bytes);
+    let count = decoder.read_var_u64()?;
+    decoder.check_count("awareness entry", count, 3)?;
+    if count > awareness.max_entries as u64 {
+        return Err(ProtocolError::LimitExceeded {
+            what: "awareness entries",
+            actual: count,
+            max: awareness.max_entries as u64,
+        });
+    }
+    let mut checked = CheckedAwareness {
+        entries: Vec::with_capacity(count as usize),
+        refused: 0,
+    };
+    for _ in 0..count {
+        let client_id = decoder.read_var_u64()?;
+        let clock = decoder.read_var_u64()?;
+        let state_json = decoder.read_var_string("awareness state")?;
+        if check_awareness_state(state_json, limits.max_nesting, awareness).is_err() {
+            checked.refused += 1;
+            continue;
+        }
+        checked.entries.push(AwarenessEntry {
+            client_id,
+            clock,
+            state_json: state_json.to_owned(),
+        });
+    }
+    decoder.finish()?;
+    Ok(checked)
+}
+
+/// Whether a state may be held: `null` (the client went away), or a JSON object within the
+/// size and nesting bounds (y-protocols states are objects; anything else is garbage).
+pub fn check_awareness_state(
+    state_json: &str,
+    max_nesting: usize,
+    awareness: &AwarenessLimits,
+) -> Result<()> {
+    if state_json == "null" {
+        return Ok(());
+    }
+    if state_json.len() > awareness.max_state_bytes {
+        return Err(ProtocolError::LimitExceeded {
+            what: "awareness state bytes",
+            actual: state_json.len() as u64,
+            max: awareness.max_state_bytes as u64,
+        });
+    }
+    // Bounded before serde_json recurses into it.
+    check_json_nesting(state_json, max_nesting)?;
+    serde_json::from_str::<JsonObject>(state_json)
+        .map(|_| ())
+        .map_err(|_| ProtocolError::NotAJsonObject {
+            what: "awareness state",
+        })
+}
+
+/// Deserializes from any JSON object (and from nothing else) without keeping anything.
+struct JsonObject;
+
+impl<'de> serde::Deserialize<'de> for JsonObject {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct ObjectVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = JsonObject;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<JsonObject, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(JsonObject)
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod acks;
+mod bounds;
 mod cluster;
 mod commit;
 mod durability;

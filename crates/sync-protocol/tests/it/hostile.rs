@@ -340,3 +340,51 @@ fn a_client_listed_twice_is_refused() {
         })
     );
 }
+
+fn awareness_of(states: &[&str]) -> Vec<u8> {
+    let entries: Vec<sync_protocol::AwarenessEntry> = states
+        .iter()
+        .enumerate()
+        .map(|(i, state)| sync_protocol::AwarenessEntry {
+            client_id: i as u64,
+            clock: 1,
+            state_json: (*state).to_owned(),
+        })
+        .collect();
+    sync_protocol::encode_awareness_update(&entries)
+}
+
+#[test]
+fn awareness_states_must_be_small_json_objects_or_null() {
+    let limits = sync_protocol::Limits::default();
+    let awareness = sync_protocol::AwarenessLimits {
+        max_entries: 8,
+        max_state_bytes: 64,
+    };
+    let big = format!(r#"{{"pad":"{}"}}"#, "x".repeat(64));
+    let update = awareness_of(&[
+        r#"{"user":{"name":"ada"}}"#,
+        "null",
+        "{}",
+        &big,
+        "[1]",
+        r#""text""#,
+        "12",
+        "{\"a\":",
+    ]);
+    let checked = sync_protocol::decode_awareness_update_checked(&update, &limits, &awareness)
+        .expect("a well-formed message");
+    let kept: Vec<u64> = checked.entries.iter().map(|e| e.client_id).collect();
+    assert_eq!(kept, vec![0, 1, 2]);
+    assert_eq!(checked.refused, 5);
+
+    // More entries than allowed: the whole message is refused before any state is copied.
+    let many = awareness_of(&["{}"; 9]);
+    assert!(matches!(
+        sync_protocol::decode_awareness_update_checked(&many, &limits, &awareness),
+        Err(ProtocolError::LimitExceeded {
+            what: "awareness entries",
+            ..
+        })
+    ));
+}
