@@ -275,7 +275,7 @@ fn provider_4_auth_is_provider_3_auth_plus_its_version() {
 
 #[test]
 fn golden_sync_update_carries_the_captured_edit() {
-    use yrs::{GetString, Map, ReadTxn, Transact};
+    use yrs::{GetString, Map, Transact};
     let frames = load_all();
     for name in ["hp_client_sync_update", "hp4_client_sync_update"] {
         let golden = bytes_of(&frames, name);
