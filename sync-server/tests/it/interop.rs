@@ -12,11 +12,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sync_protocol::{AuthScope, Limits, MuxFrame, MuxMessage, SyncMessage, YwsMessage};
+use sync_protocol::lib0::{write_var_string, write_var_u64};
+use sync_protocol::{
+    AuthMessage, AuthScope, Limits, MuxFrame, MuxMessage, SyncMessage, YwsMessage,
+};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-use crate::support::{set_of, stored_keys, TestRelay, BOTH};
+use crate::support::{set_of, stored_keys, Seen, TestRelay, BOTH};
 
 /// How long a test waits for any one expected event from a JavaScript client (Node start-up
 /// included).
@@ -617,5 +620,72 @@ async fn hocuspocus_denied_gets_authentication_failed(line: ProviderLine) {
     );
     js.assert_no_errors();
     js.finish().await;
+    relay.stop().await;
+}
+
+/// A client's Auth Token frame: `varString(board) • 2 • 0 • varString(token)`, then `tail`.
+fn auth_token_frame(board: &str, token: &str, tail: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_var_string(&mut out, board);
+    write_var_u64(&mut out, 2);
+    write_var_u64(&mut out, 0);
+    write_var_string(&mut out, token);
+    out.extend_from_slice(tail);
+    out
+}
+
+/// The relay reads the token of a 4.x-shaped Auth whatever later fields follow the version,
+/// and still closes the socket (1007) on a version that is not a well-formed string.
+#[tokio::test]
+async fn auth_with_a_version_and_later_fields_is_accepted_and_a_malformed_version_refused() {
+    const BOARD: &str = "0190a000-0000-7000-8000-0000000001a6";
+    let relay = TestRelay::start(crate::support::BackendKind::Sqlite).await;
+
+    let mut tail = Vec::new();
+    write_var_string(&mut tail, "4.9.0");
+    write_var_string(&mut tail, "a field a later provider adds");
+    tail.push(0xff);
+    let mut client = relay.client().await;
+    client
+        .send_raw(auth_token_frame(BOARD, "editor", &tail))
+        .await;
+    let authenticated = Seen::Frame(MuxFrame::Board {
+        board: BOARD.to_owned(),
+        message: MuxMessage::Auth(AuthMessage::Authenticated {
+            scope: AuthScope::ReadWrite,
+        }),
+    });
+    let answered = client
+        .until(|c| c.log.contains(&authenticated) || c.closed.is_some())
+        .await;
+    assert!(
+        answered && client.log.contains(&authenticated),
+        "no Authenticated(read-write): {:?}",
+        client.log
+    );
+
+    // A declared version length the frame cannot hold.
+    let mut refused = relay.client().await;
+    refused
+        .send_raw(auth_token_frame(BOARD, "editor", &[0x7f, b'4']))
+        .await;
+    let closed = refused.closed().await;
+    assert_eq!(
+        closed.map(|(code, _)| code),
+        Some(1007),
+        "a malformed version closes the socket as invalid data: {:?}",
+        refused.log
+    );
+    assert!(
+        !refused.log.iter().any(|seen| matches!(
+            seen,
+            Seen::Frame(MuxFrame::Board {
+                message: MuxMessage::Auth(AuthMessage::Authenticated { .. }),
+                ..
+            })
+        )),
+        "a malformed Auth was let in: {:?}",
+        refused.log
+    );
     relay.stop().await;
 }
