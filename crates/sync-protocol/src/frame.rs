@@ -47,7 +47,10 @@ pub enum MuxMessage {
 /// Hocuspocus auth sub-messages (`@hocuspocus/common` `AuthMessageType`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMessage {
-    /// 0 with `varString(token)`: client sends its token. No version string follows.
+    /// 0 with `varString(token)`: client sends its token. Provider 4.x appends
+    /// `varString(provider version)`; decoding checks that string and drops it, and ignores
+    /// whatever follows it (fields a later protocol adds), as Hocuspocus's own server does.
+    /// Encoding writes the token only (provider 3.x's form, which every server accepts).
     Token { token: String },
     /// 0 with no body: server asks the client to send its token again.
     TokenRequest,
@@ -192,9 +195,11 @@ impl AuthMessage {
     fn decode_from(decoder: &mut Decoder<'_>) -> Result<Self> {
         let message = match decoder.read_var_u64()? {
             0 if decoder.is_empty() => AuthMessage::TokenRequest,
-            0 => AuthMessage::Token {
-                token: decoder.read_var_string("token")?.to_owned(),
-            },
+            0 => {
+                let token = decoder.read_var_string("token")?.to_owned();
+                skip_token_extensions(decoder)?;
+                AuthMessage::Token { token }
+            }
             1 => AuthMessage::PermissionDenied {
                 reason: decoder
                     .read_var_string("permission denied reason")?
@@ -239,6 +244,18 @@ impl AuthMessage {
             }
         }
     }
+}
+
+/// Skips what follows the token in a client's Auth: provider 4.x's `varString(version)` (it
+/// must be a well-formed string within the string limit), then anything a later protocol
+/// appends. Tack does not negotiate by provider version, so none of it is kept. Bounded: the
+/// frame size limit already bounds the bytes skipped.
+fn skip_token_extensions(decoder: &mut Decoder<'_>) -> Result<()> {
+    if !decoder.is_empty() {
+        decoder.read_var_string("provider version")?;
+    }
+    decoder.read_rest();
+    Ok(())
 }
 
 /// One frame on a single-board y-websocket socket: `varUint(type) • body`.

@@ -73,6 +73,13 @@ impl<'a> Decoder<'a> {
         Ok(byte)
     }
 
+    /// Borrows every byte not read yet; the decoder is then empty.
+    pub fn read_rest(&mut self) -> &'a [u8] {
+        let rest = &self.input[self.position..];
+        self.position = self.input.len();
+        rest
+    }
+
     /// Borrows exactly `len` bytes.
     pub fn read_exact(&mut self, len: u64) -> Result<&'a [u8]> {
         let remaining = self.remaining();

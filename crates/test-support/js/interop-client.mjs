@@ -1,9 +1,11 @@
 // A stock JavaScript Yjs client driven by a Rust interop test.
 //
-//   node interop-client.mjs <yws|hocuspocus> <url> <board> <token>
+//   node interop-client.mjs <yws|hocuspocus-3|hocuspocus-4> <url> <board> <token>
 //
-// yws:        y-websocket's WebsocketProvider on `<url>/<board>?token=<token>`.
-// hocuspocus: @hocuspocus/provider's HocuspocusProvider on `<url>` (document name = board).
+// yws:          y-websocket's WebsocketProvider on `<url>/<board>?token=<token>`.
+// hocuspocus-3: @hocuspocus/provider 3.x's HocuspocusProvider on `<url>` (document name = board).
+// hocuspocus-4: the same with @hocuspocus/provider 4.x.
+// (package.json installs both provider lines side by side under npm aliases.)
 //
 // Both edit map "m" of a fresh Y.Doc. Commands arrive on stdin, one JSON object a line:
 //   {"set": ["k1", "k2"]}   set each key (value "js:<key>") in its own transaction
@@ -18,6 +20,9 @@
 //   {"event":"set-done","unsynced":n}               after a "set" command
 //   {"event":"close","code":c,"reason":r}           the socket closed
 //   {"event":"exception","message":...}             an uncaught exception in the library
+//   {"event":"console-error","message":...}         the library called console.error (provider
+//                                                   4.x logs there what 3.x throws, e.g. a
+//                                                   message type it cannot apply)
 // An uncaught exception is reported (as a browser console would show it) and the client
 // carries on, so the test can show what happened next.
 
@@ -25,11 +30,15 @@ import { createInterface } from 'node:readline'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
-import { HocuspocusProvider } from '@hocuspocus/provider'
+
+const HOCUSPOCUS_PACKAGES = {
+  'hocuspocus-3': 'hocuspocus-provider-3',
+  'hocuspocus-4': 'hocuspocus-provider-4'
+}
 
 const [kind, url, board, token] = process.argv.slice(2)
 if (!kind || !url || !board || token === undefined) {
-  process.stderr.write('usage: node interop-client.mjs <yws|hocuspocus> <url> <board> <token>\n')
+  process.stderr.write('usage: node interop-client.mjs <yws|hocuspocus-3|hocuspocus-4> <url> <board> <token>\n')
   process.exit(2)
 }
 
@@ -41,6 +50,9 @@ process.on('uncaughtException', (error) => {
 process.on('unhandledRejection', (error) => {
   emit({ event: 'exception', message: String((error && error.stack) || error) })
 })
+console.error = (...args) => {
+  emit({ event: 'console-error', message: args.map(String).join(' ') })
+}
 
 const hex = (data) => {
   if (typeof data === 'string') return Buffer.from(data, 'utf8').toString('hex')
@@ -93,7 +105,8 @@ if (kind === 'yws') {
       reportState()
     }
   })
-} else if (kind === 'hocuspocus') {
+} else if (HOCUSPOCUS_PACKAGES[kind]) {
+  const { HocuspocusProvider } = await import(HOCUSPOCUS_PACKAGES[kind])
   provider = new HocuspocusProvider({
     url,
     name: board,

@@ -1,6 +1,7 @@
 //! Interop with the stock JavaScript clients, run with Node against an in-process relay next to
 //! the Rust multiplexed client: y-websocket's `WebsocketProvider` on `/sync/{board}` and
-//! `@hocuspocus/provider`'s `HocuspocusProvider` on `/sync`
+//! `@hocuspocus/provider`'s `HocuspocusProvider` on `/sync`, each provider test once per
+//! provider line (3.x and 4.x, installed side by side under npm aliases)
 //! (`crates/test-support/js/interop-client.mjs` drives them and reports JSON lines).
 
 use std::collections::BTreeSet;
@@ -11,11 +12,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sync_protocol::{AuthScope, Limits, MuxFrame, MuxMessage, SyncMessage, YwsMessage};
+use sync_protocol::lib0::{write_var_string, write_var_u64};
+use sync_protocol::{
+    AuthMessage, AuthScope, Limits, MuxFrame, MuxMessage, SyncMessage, YwsMessage,
+};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-use crate::support::{set_of, stored_keys, TestRelay, BOTH};
+use crate::support::{set_of, stored_keys, Seen, TestRelay, BOTH};
 
 /// How long a test waits for any one expected event from a JavaScript client (Node start-up
 /// included).
@@ -26,7 +30,38 @@ enum JsKind {
     /// y-websocket's `WebsocketProvider` on `/sync/{board}?token=`.
     YWebsocket,
     /// `@hocuspocus/provider`'s `HocuspocusProvider` on `/sync`.
-    Hocuspocus,
+    Hocuspocus(ProviderLine),
+}
+
+/// The `@hocuspocus/provider` release lines Tack serves (versions pinned in
+/// `crates/test-support/js/package.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProviderLine {
+    /// 3.4.x: Auth is `0 • varString(token)`; throws on a message type it does not know.
+    V3,
+    /// 4.8.x: Auth adds `varString(provider version)`; logs (does not throw) a message type it
+    /// does not know, which `interop-client.mjs` reports as a `console-error` event.
+    V4,
+}
+
+impl JsKind {
+    /// The client kind `interop-client.mjs` takes as its first argument.
+    fn arg(self) -> &'static str {
+        match self {
+            JsKind::YWebsocket => "yws",
+            JsKind::Hocuspocus(ProviderLine::V3) => "hocuspocus-3",
+            JsKind::Hocuspocus(ProviderLine::V4) => "hocuspocus-4",
+        }
+    }
+
+    /// The npm package (an alias in package.json) that must be installed.
+    fn package(self) -> &'static str {
+        match self {
+            JsKind::YWebsocket => "y-websocket",
+            JsKind::Hocuspocus(ProviderLine::V3) => "hocuspocus-provider-3",
+            JsKind::Hocuspocus(ProviderLine::V4) => "hocuspocus-provider-4",
+        }
+    }
 }
 
 /// A stock JavaScript client in a Node child process, with everything it reported so far.
@@ -44,7 +79,7 @@ struct JsClient {
 impl JsClient {
     async fn spawn(kind: JsKind, addr: SocketAddr, board: &str, token: &str) -> Self {
         let dir = test_support::js_dir();
-        for package in ["y-websocket", "@hocuspocus/provider", "ws"] {
+        for package in [kind.package(), "ws"] {
             assert!(
                 dir.join("node_modules").join(package).join("package.json").exists(),
                 "{package} is not installed in {}: run `npm ci --prefix {}` (scripts/test does this)",
@@ -54,13 +89,9 @@ impl JsClient {
         }
         // y-websocket appends `/{board}?token=…` to its server URL.
         let url = format!("ws://{addr}/sync");
-        let arg = match kind {
-            JsKind::YWebsocket => "yws",
-            JsKind::Hocuspocus => "hocuspocus",
-        };
         let mut child = Command::new("node")
             .arg(dir.join("interop-client.mjs"))
-            .args([arg, url.as_str(), board, token])
+            .args([kind.arg(), url.as_str(), board, token])
             .current_dir(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -165,7 +196,7 @@ impl JsClient {
                 })
                 .await
             }
-            JsKind::Hocuspocus => {
+            JsKind::Hocuspocus(_) => {
                 self.wait("unsyncedChanges 0 after the handshake", |e| {
                     e["event"] == "unsynced" && e["number"] == 0
                 })
@@ -210,17 +241,19 @@ impl JsClient {
             .collect()
     }
 
-    fn exceptions(&self) -> Vec<String> {
+    /// What the library threw, or logged with `console.error` (provider 4.x logs there what
+    /// 3.x throws, e.g. a message type it cannot apply).
+    fn errors(&self) -> Vec<String> {
         self.events
             .iter()
-            .filter(|e| e["event"] == "exception")
+            .filter(|e| e["event"] == "exception" || e["event"] == "console-error")
             .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
             .collect()
     }
 
-    fn assert_no_exceptions(&self) {
-        if !self.exceptions().is_empty() {
-            self.fail("the stock client threw");
+    fn assert_no_errors(&self) {
+        if !self.errors().is_empty() {
+            self.fail("the stock client threw or logged an error");
         }
     }
 
@@ -235,7 +268,7 @@ impl JsClient {
             if name == "sent" || name == "recv" {
                 let bytes = hex_bytes(event);
                 let decoded = match self.kind {
-                    JsKind::Hocuspocus => {
+                    JsKind::Hocuspocus(_) => {
                         format!("{:?}", MuxFrame::decode(&bytes, &Limits::default()))
                     }
                     JsKind::YWebsocket => {
@@ -275,7 +308,7 @@ impl JsClient {
                 self.events.push(event);
             }
         }
-        self.assert_no_exceptions();
+        self.assert_no_errors();
     }
 }
 
@@ -340,7 +373,7 @@ async fn ywebsocket_client_and_rust_client_converge() {
         let four = set_of(&["rust-1", "rust-2", "js-1", "js-2"]);
         js.wait_keys(&four).await;
         assert_eq!(rust.keys(BOARD), four, "{kind:?}");
-        js.assert_no_exceptions();
+        js.assert_no_errors();
         js.finish().await;
 
         // y-websocket has no acknowledgements: a graceful stop flushes the commit queue.
@@ -351,7 +384,18 @@ async fn ywebsocket_client_and_rust_client_converge() {
 }
 
 #[tokio::test]
-async fn hocuspocus_provider_and_rust_client_converge() {
+async fn hocuspocus_3_provider_and_rust_client_converge() {
+    hocuspocus_provider_and_rust_client_converge(ProviderLine::V3).await;
+}
+
+/// Provider 4.x sends `varString(version)` after its token; before the relay accepted it, this
+/// closed the socket with 1007 "6 trailing byte(s) after a complete message".
+#[tokio::test]
+async fn hocuspocus_4_provider_and_rust_client_converge() {
+    hocuspocus_provider_and_rust_client_converge(ProviderLine::V4).await;
+}
+
+async fn hocuspocus_provider_and_rust_client_converge(line: ProviderLine) {
     const BOARD: &str = "0190a000-0000-7000-8000-0000000001a2";
     for kind in BOTH {
         let relay = TestRelay::start(kind).await;
@@ -360,7 +404,7 @@ async fn hocuspocus_provider_and_rust_client_converge() {
         rust.set(BOARD, "rust-1", "from rust").await;
         assert_eq!(rust.status(BOARD).await, Some(true), "{kind:?}");
 
-        let mut js = JsClient::spawn(JsKind::Hocuspocus, relay.addr, BOARD, "editor").await;
+        let mut js = JsClient::spawn(JsKind::Hocuspocus(line), relay.addr, BOARD, "editor").await;
         let authenticated = js.wait_event("authenticated").await;
         assert_eq!(
             js.events[authenticated]["scope"],
@@ -411,7 +455,7 @@ async fn hocuspocus_provider_and_rust_client_converge() {
             stored.contains("js-1") && stored.contains("js-2"),
             "{kind:?}: acknowledged JS edits are stored: {stored:?}"
         );
-        js.assert_no_exceptions();
+        js.assert_no_errors();
         js.finish().await;
         relay.stop().await;
     }
@@ -432,7 +476,11 @@ async fn late_javascript_client_receives_full_state() {
     }
     let all: BTreeSet<String> = names.iter().cloned().collect();
 
-    for kind in [JsKind::YWebsocket, JsKind::Hocuspocus] {
+    for kind in [
+        JsKind::YWebsocket,
+        JsKind::Hocuspocus(ProviderLine::V3),
+        JsKind::Hocuspocus(ProviderLine::V4),
+    ] {
         let mut js = JsClient::spawn(kind, relay.addr, BOARD, "editor").await;
         let synced = js.wait_event("synced").await;
         assert_eq!(
@@ -442,14 +490,23 @@ async fn late_javascript_client_receives_full_state() {
             js.report()
         );
         js.wait_handshake().await;
-        js.assert_no_exceptions();
+        js.assert_no_errors();
         js.finish().await;
     }
     relay.stop().await;
 }
 
 #[tokio::test]
-async fn hocuspocus_viewer_is_read_only() {
+async fn hocuspocus_3_viewer_is_read_only() {
+    hocuspocus_viewer_is_read_only(ProviderLine::V3).await;
+}
+
+#[tokio::test]
+async fn hocuspocus_4_viewer_is_read_only() {
+    hocuspocus_viewer_is_read_only(ProviderLine::V4).await;
+}
+
+async fn hocuspocus_viewer_is_read_only(line: ProviderLine) {
     const BOARD: &str = "0190a000-0000-7000-8000-0000000001a4";
     let relay = TestRelay::start(crate::support::BackendKind::Sqlite).await;
     let mut rust = relay.client().await;
@@ -457,7 +514,7 @@ async fn hocuspocus_viewer_is_read_only() {
     rust.set(BOARD, "editor-1", "from rust").await;
     assert_eq!(rust.status(BOARD).await, Some(true));
 
-    let mut js = JsClient::spawn(JsKind::Hocuspocus, relay.addr, BOARD, "viewer").await;
+    let mut js = JsClient::spawn(JsKind::Hocuspocus(line), relay.addr, BOARD, "viewer").await;
     let authenticated = js.wait_event("authenticated").await;
     assert_eq!(
         js.events[authenticated]["scope"],
@@ -528,16 +585,25 @@ async fn hocuspocus_viewer_is_read_only() {
         editor_keys,
         "the viewer's edit is not stored"
     );
-    js.assert_no_exceptions();
+    js.assert_no_errors();
     js.finish().await;
     relay.stop().await;
 }
 
 #[tokio::test]
-async fn hocuspocus_denied_gets_authentication_failed() {
+async fn hocuspocus_3_denied_gets_authentication_failed() {
+    hocuspocus_denied_gets_authentication_failed(ProviderLine::V3).await;
+}
+
+#[tokio::test]
+async fn hocuspocus_4_denied_gets_authentication_failed() {
+    hocuspocus_denied_gets_authentication_failed(ProviderLine::V4).await;
+}
+
+async fn hocuspocus_denied_gets_authentication_failed(line: ProviderLine) {
     const BOARD: &str = "0190a000-0000-7000-8000-0000000001a5";
     let relay = TestRelay::start(crate::support::BackendKind::Sqlite).await;
-    let mut js = JsClient::spawn(JsKind::Hocuspocus, relay.addr, BOARD, "intruder").await;
+    let mut js = JsClient::spawn(JsKind::Hocuspocus(line), relay.addr, BOARD, "intruder").await;
     let failed = js.wait_event("authenticationFailed").await;
     assert_eq!(
         js.events[failed]["reason"],
@@ -552,7 +618,74 @@ async fn hocuspocus_denied_gets_authentication_failed() {
         "a refused provider was let in\n{}",
         js.report()
     );
-    js.assert_no_exceptions();
+    js.assert_no_errors();
     js.finish().await;
+    relay.stop().await;
+}
+
+/// A client's Auth Token frame: `varString(board) • 2 • 0 • varString(token)`, then `tail`.
+fn auth_token_frame(board: &str, token: &str, tail: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_var_string(&mut out, board);
+    write_var_u64(&mut out, 2);
+    write_var_u64(&mut out, 0);
+    write_var_string(&mut out, token);
+    out.extend_from_slice(tail);
+    out
+}
+
+/// The relay reads the token of a 4.x-shaped Auth whatever later fields follow the version,
+/// and still closes the socket (1007) on a version that is not a well-formed string.
+#[tokio::test]
+async fn auth_with_a_version_and_later_fields_is_accepted_and_a_malformed_version_refused() {
+    const BOARD: &str = "0190a000-0000-7000-8000-0000000001a6";
+    let relay = TestRelay::start(crate::support::BackendKind::Sqlite).await;
+
+    let mut tail = Vec::new();
+    write_var_string(&mut tail, "4.9.0");
+    write_var_string(&mut tail, "a field a later provider adds");
+    tail.push(0xff);
+    let mut client = relay.client().await;
+    client
+        .send_raw(auth_token_frame(BOARD, "editor", &tail))
+        .await;
+    let authenticated = Seen::Frame(MuxFrame::Board {
+        board: BOARD.to_owned(),
+        message: MuxMessage::Auth(AuthMessage::Authenticated {
+            scope: AuthScope::ReadWrite,
+        }),
+    });
+    let answered = client
+        .until(|c| c.log.contains(&authenticated) || c.closed.is_some())
+        .await;
+    assert!(
+        answered && client.log.contains(&authenticated),
+        "no Authenticated(read-write): {:?}",
+        client.log
+    );
+
+    // A declared version length the frame cannot hold.
+    let mut refused = relay.client().await;
+    refused
+        .send_raw(auth_token_frame(BOARD, "editor", &[0x7f, b'4']))
+        .await;
+    let closed = refused.closed().await;
+    assert_eq!(
+        closed.map(|(code, _)| code),
+        Some(1007),
+        "a malformed version closes the socket as invalid data: {:?}",
+        refused.log
+    );
+    assert!(
+        !refused.log.iter().any(|seen| matches!(
+            seen,
+            Seen::Frame(MuxFrame::Board {
+                message: MuxMessage::Auth(AuthMessage::Authenticated { .. }),
+                ..
+            })
+        )),
+        "a malformed Auth was let in: {:?}",
+        refused.log
+    );
     relay.stop().await;
 }

@@ -1,5 +1,6 @@
 //! The one integration-test binary of sync-protocol.
 
+mod auth;
 mod fuzz_replay;
 mod golden;
 mod hostile;
