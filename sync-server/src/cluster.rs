@@ -440,15 +440,14 @@ async fn listen(shared: std::sync::Weak<Shared>, pool: PgPool, cluster: Cluster)
     loop {
         let attempt = async {
             // Nothing is verifiable without the keys: read them before listening.
-            let keys = cluster.announcer.keys(&pool).await.map_err(|error| {
-                let sqlx_error = match error {
-                    StorageError::Query { source, .. } => source,
-                    other => sqlx::Error::Protocol(other.to_string()),
-                };
-                sqlx_error
-            })?;
+            let keys = cluster
+                .announcer
+                .keys(&pool)
+                .await
+                .map_err(|error| error.to_string())?;
             connect_listener(&pool, listen_url.as_deref())
                 .await
+                .map_err(|error| error.to_string())
                 .map(|listener| (listener, keys))
         };
         let (mut listener, keys) = tokio::select! {

@@ -19,6 +19,7 @@
 //!   makes every channel re-check, once). The one way a hint ends a channel the database still
 //!   allows is a failed re-read (connections fail closed), which needs the database to be
 //!   failing anyway.
+//!
 //! So this channel is harmless when forged and shows only ids; it is tested by
 //! `tests/it/side_doors.rs` (a forged revocation leaves the member writing).
 
