@@ -470,7 +470,7 @@ async fn listen(shared: std::sync::Weak<Shared>, pool: PgPool, cluster: Cluster)
                 shared.metrics.cluster_listen_reconnects.inc();
             }
             for room in shared.rooms.all() {
-                catch_up(&shared, &room).await;
+                catch_up(&shared, &room, None).await;
             }
         }
         connected_before = true;
@@ -549,7 +549,7 @@ async fn on_commit(
         // Another relay's rows: read from the log as one of the board's members. One read
         // covers every announcement that arrived meanwhile; those then find nothing to do.
         if room.committed_seq().is_none_or(|held| held < last) {
-            catch_up(shared, &room).await;
+            catch_up(shared, &room, Some(last)).await;
         }
         return Ok(());
     }
@@ -559,7 +559,7 @@ async fn on_commit(
         match room.apply_committed(seq, None, limits) {
             Committed::Advanced | Committed::Known => {}
             Committed::Gap => {
-                catch_up(shared, &room).await;
+                catch_up(shared, &room, Some(last)).await;
                 break;
             }
             Committed::NotLoaded => {
@@ -606,7 +606,7 @@ fn catch_up_when_loaded(shared: &Arc<Shared>, room: Arc<Room>) {
         for _ in 0..1_000 {
             if room.committed_seq().is_some() {
                 if let Some(shared) = shared.upgrade() {
-                    catch_up(&shared, &room).await;
+                    catch_up(&shared, &room, None).await;
                 }
                 return;
             }
@@ -615,27 +615,47 @@ fn catch_up_when_loaded(shared: &Arc<Shared>, room: Arc<Room>) {
     });
 }
 
-/// Reads the board's log after what the room holds (as the room's latest member: row-level
-/// security shows the rows only to members) and applies it; after a compaction folded those
-/// rows away, the snapshot and the rows after it. A row this instance accepted itself is
-/// already in the room and costs at most a redundant broadcast.
-async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>) {
-    let Some(after) = room.committed_seq() else {
+/// Reads the board's log after what the room holds and applies it; after a compaction folded
+/// those rows away, the snapshot and the rows after it. A row this instance accepted itself is
+/// already in the room and costs at most a redundant broadcast. Reads as the room's latest
+/// member (row-level security shows the rows only to members); when that one no longer sees
+/// up to `announced` (revoked since it joined), as the members who joined before.
+async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>, announced: Option<i64>) {
+    if room.committed_seq().is_none() {
         catch_up_when_loaded(shared, room.clone());
+        return;
+    }
+    let readers: Vec<String> = room
+        .readers
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .rev()
+        .cloned()
+        .collect();
+    // A development relay without accounts has no members: it reads as nobody.
+    let readers: Vec<Option<String>> = if readers.is_empty() {
+        vec![None]
+    } else {
+        readers.into_iter().map(Some).collect()
+    };
+    for reader in readers {
+        read_log_as(shared, room, reader.as_deref()).await;
+        let held = room.committed_seq();
+        if announced.is_none_or(|last| held.is_some_and(|held| held >= last)) {
+            return;
+        }
+    }
+}
+
+async fn read_log_as(shared: &Arc<Shared>, room: &Arc<Room>, reader: Option<&str>) {
+    let Some(after) = room.committed_seq() else {
         return;
     };
     shared.metrics.cluster_catch_ups.inc();
-    let reader = room
-        .reader
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
     let limits = &shared.config.update_limits;
     let storage = &shared.storage;
-    match storage
-        .updates_after_as(&room.board, after, reader.as_deref())
-        .await
-    {
+    match storage.updates_after_as(&room.board, after, reader).await {
         Ok(UpdatesAfter::Rows(rows)) => {
             for row in rows {
                 match room.apply_committed(row.seq, Some(&row.bytes), limits) {
@@ -645,19 +665,17 @@ async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>) {
                 }
             }
         }
-        Ok(UpdatesAfter::Compacted) => {
-            match storage.load_board_as(&room.board, reader.as_deref()).await {
-                Ok(stored) => {
-                    if let Some(snapshot) = &stored.snapshot {
-                        room.apply_snapshot(stored.snapshot_up_to_seq, snapshot, limits);
-                    }
-                    for (seq, row) in (stored.snapshot_up_to_seq + 1..).zip(&stored.updates) {
-                        room.apply_committed(seq, Some(row), limits);
-                    }
+        Ok(UpdatesAfter::Compacted) => match storage.load_board_as(&room.board, reader).await {
+            Ok(stored) => {
+                if let Some(snapshot) = &stored.snapshot {
+                    room.apply_snapshot(stored.snapshot_up_to_seq, snapshot, limits);
                 }
-                Err(error) => tracing::error!(?error, board = %room.board, "catch-up failed"),
+                for (seq, row) in (stored.snapshot_up_to_seq + 1..).zip(&stored.updates) {
+                    room.apply_committed(seq, Some(row), limits);
+                }
             }
-        }
+            Err(error) => tracing::error!(?error, board = %room.board, "catch-up failed"),
+        },
         Err(error) => tracing::error!(?error, board = %room.board, "catch-up failed"),
     }
 }

@@ -476,3 +476,55 @@ async fn only_the_relays_roles_may_connect_and_none_makes_temporary_tables() {
     relay.close().await;
     owner.close().await;
 }
+
+/// Rows now always come from the log, read as a member the room remembers: when the latest
+/// member to join is removed from the board, the relay reads as one who joined before, so the
+/// members still there keep receiving other relays' commits.
+#[tokio::test]
+async fn a_relay_reads_other_relays_rows_as_a_remaining_member_after_the_latest_is_removed() {
+    let backend = Backend::new(BackendKind::Postgres);
+    let other = backend.sharing();
+    let relay_a = TestRelay::start_accounts_with(backend, ServerConfig::default()).await;
+    let relay_b = TestRelay::start_accounts_with(other, ServerConfig::default()).await;
+    let (_, owner_token) = relay_a.signup("ada@example.com").await;
+    let (editor_id, editor_token) = relay_a.signup("grace@example.com").await;
+    relay_a.publish(&owner_token, BOARD).await;
+    relay_a
+        .add_member(&owner_token, BOARD, "grace@example.com", "editor")
+        .await;
+    let mut owner_on_a = relay_a.client().await;
+    owner_on_a
+        .open(BOARD, &owner_token)
+        .await
+        .expect("owner on A");
+    // Joins last: the member A reads the log as, until removed.
+    let mut editor_on_a = relay_a.client().await;
+    editor_on_a
+        .open(BOARD, &editor_token)
+        .await
+        .expect("editor on A");
+    let mut owner_on_b = relay_b.client().await;
+    owner_on_b
+        .open(BOARD, &owner_token)
+        .await
+        .expect("owner on B");
+
+    let (status, body) = relay_a
+        .api(
+            "DELETE",
+            &format!("/v1/boards/{BOARD}/members/{editor_id}"),
+            Some(&owner_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "remove the editor: {body}");
+
+    owner_on_b.set(BOARD, "from B", "v").await;
+    assert_eq!(owner_on_b.status(BOARD).await, Some(true));
+    assert!(
+        owner_on_a.wait_keys(BOARD, &set_of(&["from B"])).await,
+        "the owner on A received B's commit although the latest member to join was removed"
+    );
+    relay_b.stop().await;
+    relay_a.stop().await;
+}
