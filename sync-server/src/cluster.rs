@@ -1,35 +1,70 @@
 //! Several relay instances on one PostgreSQL (DESIGN §4). Each instance has an id. The commit
-//! transaction itself `NOTIFY`s `tack_updates` with `(board, seqs, instance)` and, when they fit,
-//! the update bytes, so an announcement is delivered exactly when the rows are durable and in
-//! commit order. Every instance LISTENs; one with the board's room open applies the rows to the
-//! room and relays them to its own subscribers (no re-commit). Rows that did not fit, or that
-//! a room missed (it was loading, or the LISTEN connection dropped), are read from the log:
-//! each room knows the seq its document holds. Awareness crosses on `tack_awareness` and is
-//! never stored. On SQLite the relay is one process and none of this runs.
+//! transaction itself `NOTIFY`s `tack_updates` with `(board, first seq, count, instance)`, so an
+//! announcement is delivered exactly when the rows are durable and in commit order. Every
+//! instance LISTENs; one with the board's room open reads the rows from the log as one of the
+//! board's members (row-level security decides) and applies them to the room, which relays them
+//! to its own subscribers (no re-commit). Each room knows the seq its document holds, so a room
+//! that was loading, or missed announcements while the LISTEN connection was down, reads what
+//! it lacks. Awareness crosses on `tack_awareness` and is never stored. On SQLite the relay is
+//! one process and none of this runs.
+//!
+//! **Trust boundary.** Every role that may connect to the database can LISTEN and NOTIFY on any
+//! channel, and row-level security does not apply to either. So an announcement carries no
+//! board content and no presence, and a relay acts only on what it can verify:
+//! * a commit announcement holds ids and seqs only, in clear, followed by an HMAC-SHA256 made
+//!   with a key derived from the cluster secret (`tack_cluster_secret`, readable by the relay's
+//!   role only). A relay drops (and counts, `cluster_announcements_rejected`) one whose MAC is
+//!   missing or wrong; a replayed one only makes a relay read the log again, where it finds
+//!   rows it holds. The rows themselves come from the log under row-level security.
+//! * presence is sealed (XChaCha20-Poly1305, random 192-bit nonce, key derived from the same
+//!   secret): a listener sees its size and timing, not its board or content; a forged or
+//!   tampered one fails to open and is dropped; a replayed one older than
+//!   `AWARENESS_MAX_AGE` is dropped, and a younger one repeats a state awareness clocks
+//!   already order.
+//!
+//! Presence is sealed rather than stored in a table under row-level security because it is the
+//! most frequent message between relays (cursor moves): a row per update, read back by every
+//! relay and then deleted, would cost three statements and a vacuum where sealing costs
+//! microseconds of CPU. Secrets and keys never leave this module.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
+use chacha20poly1305::aead::{Aead as _, KeyInit as _, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use rand::{RngCore as _, TryRngCore as _};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use sqlx::postgres::{PgListener, PgPool};
 use tokio::sync::mpsc;
 
 use crate::room::{Committed, Room, REMOTE};
 use crate::server::Shared;
-use crate::storage::{Pools, Storage, UpdatesAfter};
+use crate::storage::{Pools, Storage, StorageError, UpdatesAfter};
 
 /// The channel of committed rows.
 pub const UPDATES_CHANNEL: &str = "tack_updates";
 /// The channel of awareness updates.
 pub const AWARENESS_CHANNEL: &str = "tack_awareness";
-/// PostgreSQL refuses payloads of 8000 bytes or more; bigger rows are read from the log.
+/// PostgreSQL refuses payloads of 8000 bytes or more; bigger awareness updates stay local.
 pub const MAX_PAYLOAD_BYTES: usize = 7000;
 /// Awareness announcements waiting to be sent; more are dropped (awareness is best effort).
 const AWARENESS_QUEUE: usize = 1024;
+/// A sealed awareness announcement older (or further in the future) than this is a replay or a
+/// relay whose clock is wrong: dropped.
+const AWARENESS_MAX_AGE: Duration = Duration::from_secs(30);
+/// Key derivation labels (HKDF-Expand, one block: HMAC(secret, label || 0x01)).
+const ANNOUNCE_KEY_LABEL: &[u8] = b"tack cluster v1: commit announcements";
+const AWARENESS_KEY_LABEL: &[u8] = b"tack cluster v1: awareness";
+const SECRET_BYTES: usize = 32;
+const NONCE_BYTES: usize = 24;
 
-/// One commit's rows of one board, as announced.
+type HmacSha256 = Hmac<Sha256>;
+
+/// One commit's rows of one board, as announced: ids and seqs, never the rows.
 #[derive(Debug, Serialize, Deserialize)]
 struct Announcement {
     /// The committing instance.
@@ -41,18 +76,14 @@ struct Announcement {
     n: i64,
     /// When the announcement was made (microseconds since the Unix epoch), for the lag metric.
     t: u64,
-    /// The rows' bytes (base64) when they fit in a payload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    u: Option<Vec<String>>,
 }
 
+/// The clear header of a sealed awareness announcement; the update's bytes follow it.
 #[derive(Debug, Serialize, Deserialize)]
-struct AwarenessAnnouncement {
+struct AwarenessHeader {
     i: String,
     b: String,
     t: u64,
-    /// The awareness update (base64).
-    a: String,
 }
 
 fn now_micros() -> u64 {
@@ -63,92 +94,218 @@ fn now_micros() -> u64 {
         })
 }
 
-/// The `tack_updates` payloads for rows `first_seq..` of `board` committed by `instance`: as
-/// few announcements as fit under `MAX_PAYLOAD_BYTES` with the rows inside, in seq order. A row
-/// too big for any payload is announced without its bytes (readers fetch it from the log).
-pub fn commit_payloads<'a>(
-    instance: &str,
-    board: &str,
-    first_seq: i64,
-    rows: impl Iterator<Item = &'a [u8]>,
-) -> Vec<String> {
-    let t = now_micros();
-    let announce = |s: i64, n: i64, u: Option<Vec<String>>| {
-        let announcement = Announcement {
-            i: instance.to_owned(),
-            b: board.to_owned(),
-            s,
-            n,
-            t,
-            u,
-        };
-        serde_json::to_string(&announcement).unwrap_or_default()
-    };
-    // JSON around the rows: ids, seqs, time, quotes and escapes of the board id.
-    let overhead = 96 + instance.len() + 2 * board.len();
-    let mut payloads = Vec::new();
-    let mut chunk: Vec<String> = Vec::new();
-    let mut chunk_first = first_seq;
-    let mut chunk_bytes = overhead;
-    for (seq, row) in (first_seq..).zip(rows) {
-        let encoded = BASE64.encode(row);
-        let cost = encoded.len() + 3;
-        if !chunk.is_empty() && chunk_bytes + cost >= MAX_PAYLOAD_BYTES {
-            let n = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
-            payloads.push(announce(chunk_first, n, Some(std::mem::take(&mut chunk))));
-            chunk_bytes = overhead;
-        }
-        if chunk.is_empty() {
-            chunk_first = seq;
-        }
-        if overhead + cost >= MAX_PAYLOAD_BYTES {
-            payloads.push(announce(seq, 1, None));
-            continue;
-        }
-        chunk_bytes += cost;
-        chunk.push(encoded);
-    }
-    if !chunk.is_empty() {
-        let n = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
-        payloads.push(announce(chunk_first, n, Some(chunk)));
-    }
-    payloads
-        .into_iter()
-        .map(|payload| {
-            if payload.len() < MAX_PAYLOAD_BYTES {
-                payload
-            } else {
-                // Only an absurdly long board id gets here; readers fetch from the log.
-                let announcement: Option<Announcement> = serde_json::from_str(&payload).ok();
-                announcement.map_or_else(String::new, |a| announce(a.s, a.n, None))
-            }
-        })
-        .filter(|payload| !payload.is_empty())
-        .collect()
+/// The keys derived from the cluster secret.
+struct ClusterKeys {
+    /// HMAC-SHA256 keyed for commit announcements, cloned per message.
+    announce: HmacSha256,
+    awareness: XChaCha20Poly1305,
 }
 
-/// This instance's side of the cluster: its id and the awareness sender.
+impl ClusterKeys {
+    fn derive(secret: &[u8]) -> Option<ClusterKeys> {
+        let expand = |label: &[u8]| -> Option<[u8; 32]> {
+            let mut mac = <HmacSha256 as Mac>::new_from_slice(secret).ok()?;
+            mac.update(label);
+            mac.update(&[1]);
+            Some(mac.finalize().into_bytes().into())
+        };
+        Some(ClusterKeys {
+            announce: <HmacSha256 as Mac>::new_from_slice(&expand(ANNOUNCE_KEY_LABEL)?).ok()?,
+            awareness: XChaCha20Poly1305::new_from_slice(&expand(AWARENESS_KEY_LABEL)?).ok()?,
+        })
+    }
+
+    /// `base64(HMAC(body)) "." body`: base64 has no `.`, so the first one ends the MAC.
+    fn sign(&self, body: &str) -> String {
+        let mut mac = self.announce.clone();
+        mac.update(body.as_bytes());
+        let tag = BASE64.encode(mac.finalize().into_bytes());
+        format!("{tag}.{body}")
+    }
+
+    /// The body of a signed payload, when its MAC is right (compared in constant time).
+    fn verify<'a>(&self, payload: &'a str) -> Option<&'a str> {
+        let (tag, body) = payload.split_once('.')?;
+        let tag = BASE64.decode(tag).ok()?;
+        let mut mac = self.announce.clone();
+        mac.update(body.as_bytes());
+        mac.verify_slice(&tag).ok()?;
+        Some(body)
+    }
+
+    /// `base64(nonce || XChaCha20-Poly1305(header "\n" update))`, the channel as associated
+    /// data.
+    fn seal(&self, header: &AwarenessHeader, update: &[u8]) -> Option<String> {
+        let mut plaintext = serde_json::to_vec(header).ok()?;
+        plaintext.push(b'\n');
+        plaintext.extend_from_slice(update);
+        let mut nonce = [0u8; NONCE_BYTES];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = self
+            .awareness
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: &plaintext,
+                    aad: AWARENESS_CHANNEL.as_bytes(),
+                },
+            )
+            .ok()?;
+        let mut out = Vec::with_capacity(NONCE_BYTES + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Some(BASE64.encode(out))
+    }
+
+    fn open(&self, payload: &str) -> Option<(AwarenessHeader, Vec<u8>)> {
+        let bytes = BASE64.decode(payload).ok()?;
+        if bytes.len() < NONCE_BYTES {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_BYTES);
+        let nonce = XNonce::from(<[u8; NONCE_BYTES]>::try_from(nonce).ok()?);
+        let plaintext = self
+            .awareness
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: sealed,
+                    aad: AWARENESS_CHANNEL.as_bytes(),
+                },
+            )
+            .ok()?;
+        let split = plaintext.iter().position(|&byte| byte == b'\n')?;
+        let header = serde_json::from_slice(&plaintext[..split]).ok()?;
+        Some((header, plaintext[split + 1..].to_vec()))
+    }
+}
+
+/// This instance's identity towards the others: its id and, once read, the cluster's keys.
+pub(crate) struct Announcer {
+    pub(crate) instance: Arc<str>,
+    keys: tokio::sync::OnceCell<ClusterKeys>,
+}
+
+impl std::fmt::Debug for Announcer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Announcer")
+            .field("instance", &self.instance)
+            .field("keys_loaded", &self.keys.initialized())
+            .finish()
+    }
+}
+
+impl Announcer {
+    /// The cluster's keys, reading (on the first call, creating) the secret.
+    async fn keys(&self, pool: &PgPool) -> Result<&ClusterKeys, StorageError> {
+        self.keys.get_or_try_init(|| read_secret(pool)).await
+    }
+
+    /// The signed `tack_updates` payload for rows `first_seq..first_seq + count` of `board`,
+    /// or `None` before the keys were read (`Storage::load_cluster_keys`).
+    pub(crate) fn commit_announcement(
+        &self,
+        board: &str,
+        first_seq: i64,
+        count: i64,
+    ) -> Option<String> {
+        let keys = self.keys.get()?;
+        let body = serde_json::to_string(&Announcement {
+            i: self.instance.to_string(),
+            b: board.to_owned(),
+            s: first_seq,
+            n: count,
+            t: now_micros(),
+        })
+        .ok()?;
+        let payload = keys.sign(&body);
+        // Only an absurdly long board id is too big; other relays read it at their next
+        // announcement or catch-up.
+        (payload.len() < MAX_PAYLOAD_BYTES).then_some(payload)
+    }
+}
+
+fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> StorageError {
+    move |source| StorageError::Query { action, source }
+}
+
+/// Reads the cluster secret, first storing a fresh one from the operating system's random
+/// source if no relay has yet (a concurrent first start keeps the row that committed first).
+async fn read_secret(pool: &PgPool) -> Result<ClusterKeys, StorageError> {
+    let mut fresh = [0u8; SECRET_BYTES];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut fresh)
+        .map_err(|error| {
+            failed("drawing the cluster secret")(sqlx::Error::Io(std::io::Error::other(error)))
+        })?;
+    let now_secs = i64::try_from(now_micros() / 1_000_000).unwrap_or(i64::MAX);
+    // In a transaction, so it also runs through a transaction-mode pooler.
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(failed("reading the cluster secret"))?;
+    sqlx::query(
+        "INSERT INTO tack_cluster_secret (id, secret, created_at) VALUES (true, $1, $2) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&fresh[..])
+    .bind(now_secs)
+    .execute(&mut *tx)
+    .await
+    .map_err(failed("storing the cluster secret"))?;
+    let secret: Vec<u8> = sqlx::query_scalar("SELECT secret FROM tack_cluster_secret WHERE id")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(failed("reading the cluster secret"))?;
+    tx.commit()
+        .await
+        .map_err(failed("reading the cluster secret"))?;
+    ClusterKeys::derive(&secret).ok_or(StorageError::Query {
+        action: "deriving the cluster keys",
+        source: sqlx::Error::Protocol("unusable cluster secret".into()),
+    })
+}
+
+/// An awareness update a local client sent, waiting to be sealed and sent.
+struct OutgoingAwareness {
+    board: String,
+    update: Vec<u8>,
+    t: u64,
+}
+
+/// This instance's side of the cluster: its id, keys and the awareness sender.
 #[derive(Debug, Clone)]
 pub struct Cluster {
-    pub instance: Arc<str>,
-    awareness: mpsc::Sender<String>,
+    announcer: Arc<Announcer>,
+    awareness: mpsc::Sender<OutgoingAwareness>,
+}
+
+impl std::fmt::Debug for OutgoingAwareness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingAwareness")
+            .field("board", &self.board)
+            .field("bytes", &self.update.len())
+            .finish()
+    }
 }
 
 impl Cluster {
-    /// Tells the other instances about an awareness update a local client sent.
+    /// Tells the other instances about an awareness update a local client sent (sealed by the
+    /// sender task, which holds the keys).
     pub fn publish_awareness(&self, board: &str, update: &[u8]) {
-        let announcement = AwarenessAnnouncement {
-            i: self.instance.to_string(),
-            b: board.to_owned(),
-            t: now_micros(),
-            a: BASE64.encode(update),
-        };
-        let Ok(payload) = serde_json::to_string(&announcement) else {
+        // Sealing adds a header, the nonce, the tag and base64's third: too big to fit anyway.
+        if update.len() >= MAX_PAYLOAD_BYTES * 3 / 4 {
             return;
-        };
-        if payload.len() < MAX_PAYLOAD_BYTES {
-            let _ = self.awareness.try_send(payload);
         }
+        let _ = self.awareness.try_send(OutgoingAwareness {
+            board: board.to_owned(),
+            update: update.to_vec(),
+            t: now_micros(),
+        });
+    }
+
+    fn instance(&self) -> &str {
+        &self.announcer.instance
     }
 }
 
@@ -157,13 +314,25 @@ impl Storage {
     /// the only instance).
     pub fn announcing_as(mut self, instance: &Arc<str>) -> Storage {
         if matches!(self.pools, Pools::Postgres(_)) {
-            self.announce_as = Some(instance.clone());
+            self.announce_as = Some(Arc::new(Announcer {
+                instance: instance.clone(),
+                keys: tokio::sync::OnceCell::new(),
+            }));
         }
         self
     }
 
     pub fn is_postgres(&self) -> bool {
         matches!(self.pools, Pools::Postgres(_))
+    }
+
+    /// Reads the cluster's keys before a commit that will be announced (once per relay; a
+    /// no-op when this storage does not announce).
+    pub(crate) async fn load_cluster_keys(&self, pool: &PgPool) -> Result<(), StorageError> {
+        if let Some(announcer) = &self.announce_as {
+            announcer.keys(pool).await?;
+        }
+        Ok(())
     }
 }
 
@@ -173,20 +342,49 @@ pub fn new_instance_id() -> Arc<str> {
 }
 
 /// Starts the awareness sender (PostgreSQL only) and returns this instance's `Cluster`.
+/// `storage` must come from `Storage::announcing_as(instance)`.
 pub fn start(storage: &Storage, instance: Arc<str>) -> Option<Cluster> {
     let Pools::Postgres(pool) = &storage.pools else {
         return None;
     };
+    let announcer = storage.announce_as.clone().unwrap_or_else(|| {
+        Arc::new(Announcer {
+            instance,
+            keys: tokio::sync::OnceCell::new(),
+        })
+    });
     let (awareness, queue) = mpsc::channel(AWARENESS_QUEUE);
-    tokio::spawn(send_awareness(pool.clone(), queue));
+    tokio::spawn(send_awareness(pool.clone(), announcer.clone(), queue));
     Some(Cluster {
-        instance,
+        announcer,
         awareness,
     })
 }
 
-async fn send_awareness(pool: PgPool, mut queue: mpsc::Receiver<String>) {
-    while let Some(payload) = queue.recv().await {
+async fn send_awareness(
+    pool: PgPool,
+    announcer: Arc<Announcer>,
+    mut queue: mpsc::Receiver<OutgoingAwareness>,
+) {
+    while let Some(outgoing) = queue.recv().await {
+        let keys = match announcer.keys(&pool).await {
+            Ok(keys) => keys,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the cluster secret; awareness stays local");
+                continue;
+            }
+        };
+        let header = AwarenessHeader {
+            i: announcer.instance.to_string(),
+            b: outgoing.board,
+            t: outgoing.t,
+        };
+        let Some(payload) = keys.seal(&header, &outgoing.update) else {
+            continue;
+        };
+        if payload.len() >= MAX_PAYLOAD_BYTES {
+            continue;
+        }
         // In a transaction, so it also runs through a transaction-mode pooler.
         let sent = async {
             let mut tx = pool.begin().await?;
@@ -240,11 +438,22 @@ async fn listen(shared: std::sync::Weak<Shared>, pool: PgPool, cluster: Cluster)
     drop(strong);
     let mut connected_before = false;
     loop {
-        let attempt = connect_listener(&pool, listen_url.as_deref());
-        let mut listener = tokio::select! {
+        let attempt = async {
+            // Nothing is verifiable without the keys: read them before listening.
+            let keys = cluster
+                .announcer
+                .keys(&pool)
+                .await
+                .map_err(|error| error.to_string())?;
+            connect_listener(&pool, listen_url.as_deref())
+                .await
+                .map_err(|error| error.to_string())
+                .map(|listener| (listener, keys))
+        };
+        let (mut listener, keys) = tokio::select! {
             _ = shutdown.changed() => return,
             connected = attempt => match connected {
-                Ok(listener) => listener,
+                Ok(connected) => connected,
                 Err(error) => {
                     tracing::error!(%error, "cannot LISTEN for other relays' commits; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -285,14 +494,20 @@ async fn listen(shared: std::sync::Weak<Shared>, pool: PgPool, cluster: Cluster)
             let Some(shared) = shared.upgrade() else {
                 return;
             };
-            match notification.channel() {
-                UPDATES_CHANNEL => on_commit(&shared, &cluster, notification.payload()).await,
-                AWARENESS_CHANNEL => on_awareness(&shared, &cluster, notification.payload()),
-                _ => {}
+            let acted = match notification.channel() {
+                UPDATES_CHANNEL => on_commit(&shared, &cluster, keys, notification.payload()).await,
+                AWARENESS_CHANNEL => on_awareness(&shared, &cluster, keys, notification.payload()),
+                _ => Ok(()),
+            };
+            if let Err(Rejected) = acted {
+                shared.metrics.cluster_announcements_rejected.inc();
             }
         }
     }
 }
+
+/// An announcement that failed authentication (or, for awareness, is stale): dropped.
+struct Rejected;
 
 fn observe_lag(shared: &Shared, sent_micros: u64) {
     let lag = now_micros().saturating_sub(sent_micros);
@@ -302,12 +517,24 @@ fn observe_lag(shared: &Shared, sent_micros: u64) {
         .observe(lag as f64 / 1e6);
 }
 
-async fn on_commit(shared: &Arc<Shared>, cluster: &Cluster, payload: &str) {
-    let Ok(announcement) = serde_json::from_str::<Announcement>(payload) else {
-        tracing::warn!("unreadable commit announcement");
-        return;
+async fn on_commit(
+    shared: &Arc<Shared>,
+    cluster: &Cluster,
+    keys: &ClusterKeys,
+    payload: &str,
+) -> Result<(), Rejected> {
+    let announcement = keys
+        .verify(payload)
+        .and_then(|body| serde_json::from_str::<Announcement>(body).ok())
+        .ok_or(Rejected)?;
+    // Authenticated, so made by a relay; still never trusted to be well-formed arithmetic.
+    let Some(last) = (announcement.n >= 1)
+        .then(|| announcement.s.checked_add(announcement.n - 1))
+        .flatten()
+    else {
+        return Ok(());
     };
-    let own = *cluster.instance == *announcement.i;
+    let own = cluster.instance() == announcement.i;
     if !own {
         observe_lag(shared, announcement.t);
         shared
@@ -316,66 +543,52 @@ async fn on_commit(shared: &Arc<Shared>, cluster: &Cluster, payload: &str) {
             .inc_by(u64::try_from(announcement.n).unwrap_or(0));
     }
     let Some(room) = shared.rooms.get(&announcement.b) else {
-        return;
+        return Ok(());
     };
-    let limits = &shared.config.update_limits;
-    let last = announcement.s + announcement.n - 1;
-    let rows: Option<Vec<Vec<u8>>> = if own {
-        None
-    } else {
-        match &announcement.u {
-            Some(encoded) => encoded
-                .iter()
-                .map(|row| BASE64.decode(row).ok())
-                .collect::<Option<Vec<_>>>(),
-            // Too big for the payload: read from the log.
-            None => {
-                catch_up(shared, &room, Some(last)).await;
-                return;
-            }
+    if !own {
+        // Another relay's rows: read from the log as one of the board's members. One read
+        // covers every announcement that arrived meanwhile; those then find nothing to do.
+        if room.committed_seq().is_none_or(|held| held < last) {
+            catch_up(shared, &room, Some(last)).await;
         }
-    };
-    for offset in 0..announcement.n {
-        let seq = announcement.s + offset;
-        let bytes = match &rows {
-            None => None,
-            Some(rows) => match usize::try_from(offset).ok().and_then(|i| rows.get(i)) {
-                Some(bytes) => Some(bytes.as_slice()),
-                None => break,
-            },
-        };
-        match room.apply_committed(seq, bytes, limits) {
-            Committed::Advanced => {
-                if let Some(bytes) = bytes {
-                    shared.metrics.observe_update(&room.board, bytes);
-                }
-            }
-            Committed::Known => {}
+        return Ok(());
+    }
+    // This relay's own rows are in the room already: only the seq moves.
+    let limits = &shared.config.update_limits;
+    for seq in announcement.s..=last {
+        match room.apply_committed(seq, None, limits) {
+            Committed::Advanced | Committed::Known => {}
             Committed::Gap => {
                 catch_up(shared, &room, Some(last)).await;
-                return;
+                break;
             }
             Committed::NotLoaded => {
                 catch_up_when_loaded(shared, room.clone());
-                return;
+                break;
             }
         }
     }
+    Ok(())
 }
 
-fn on_awareness(shared: &Arc<Shared>, cluster: &Cluster, payload: &str) {
-    let Ok(announcement) = serde_json::from_str::<AwarenessAnnouncement>(payload) else {
-        return;
-    };
-    if *cluster.instance == *announcement.i {
-        return;
+fn on_awareness(
+    shared: &Arc<Shared>,
+    cluster: &Cluster,
+    keys: &ClusterKeys,
+    payload: &str,
+) -> Result<(), Rejected> {
+    let (header, update) = keys.open(payload).ok_or(Rejected)?;
+    if cluster.instance() == header.i {
+        return Ok(());
     }
-    observe_lag(shared, announcement.t);
-    let Some(room) = shared.rooms.get(&announcement.b) else {
-        return;
-    };
-    let Ok(update) = BASE64.decode(&announcement.a) else {
-        return;
+    let now = now_micros();
+    let max_age = u64::try_from(AWARENESS_MAX_AGE.as_micros()).unwrap_or(u64::MAX);
+    if now.abs_diff(header.t) > max_age {
+        return Err(Rejected);
+    }
+    observe_lag(shared, header.t);
+    let Some(room) = shared.rooms.get(&header.b) else {
+        return Ok(());
     };
     let bounds = &shared.config.limits.awareness;
     if let Ok(checked) = sync_protocol::decode_awareness_update_checked(
@@ -385,6 +598,7 @@ fn on_awareness(shared: &Arc<Shared>, cluster: &Cluster, payload: &str) {
     ) {
         room.awareness(REMOTE, &update, checked, bounds);
     }
+    Ok(())
 }
 
 /// A room announced to while still loading may have read the board just before that commit:
@@ -404,32 +618,49 @@ fn catch_up_when_loaded(shared: &Arc<Shared>, room: Arc<Room>) {
     });
 }
 
-/// Reads the board's log after what the room holds (as the room's latest member) and applies
-/// it, up to seq `upto` (the rest will be announced; a row this instance accepted itself is
-/// already in the room and only costs a redundant broadcast); after a compaction folded those
-/// rows away, the snapshot and the rows after it.
-async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>, upto: Option<i64>) {
-    let Some(after) = room.committed_seq() else {
+/// Reads the board's log after what the room holds and applies it; after a compaction folded
+/// those rows away, the snapshot and the rows after it. A row this instance accepted itself is
+/// already in the room and costs at most a redundant broadcast. Reads as the room's latest
+/// member (row-level security shows the rows only to members); when that one no longer sees
+/// up to `announced` (revoked since it joined), as the members who joined before.
+async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>, announced: Option<i64>) {
+    if room.committed_seq().is_none() {
         catch_up_when_loaded(shared, room.clone());
+        return;
+    }
+    let readers: Vec<String> = room
+        .readers
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .rev()
+        .cloned()
+        .collect();
+    // A development relay without accounts has no members: it reads as nobody.
+    let readers: Vec<Option<String>> = if readers.is_empty() {
+        vec![None]
+    } else {
+        readers.into_iter().map(Some).collect()
+    };
+    for reader in readers {
+        read_log_as(shared, room, reader.as_deref()).await;
+        let held = room.committed_seq();
+        if announced.is_none_or(|last| held.is_some_and(|held| held >= last)) {
+            return;
+        }
+    }
+}
+
+async fn read_log_as(shared: &Arc<Shared>, room: &Arc<Room>, reader: Option<&str>) {
+    let Some(after) = room.committed_seq() else {
         return;
     };
     shared.metrics.cluster_catch_ups.inc();
-    let reader = room
-        .reader
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
     let limits = &shared.config.update_limits;
     let storage = &shared.storage;
-    match storage
-        .updates_after_as(&room.board, after, reader.as_deref())
-        .await
-    {
+    match storage.updates_after_as(&room.board, after, reader).await {
         Ok(UpdatesAfter::Rows(rows)) => {
             for row in rows {
-                if upto.is_some_and(|upto| row.seq > upto) {
-                    break;
-                }
                 match room.apply_committed(row.seq, Some(&row.bytes), limits) {
                     Committed::Advanced => shared.metrics.observe_update(&room.board, &row.bytes),
                     Committed::Gap => break,
@@ -437,19 +668,17 @@ async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>, upto: Option<i64>) {
                 }
             }
         }
-        Ok(UpdatesAfter::Compacted) => {
-            match storage.load_board_as(&room.board, reader.as_deref()).await {
-                Ok(stored) => {
-                    if let Some(snapshot) = &stored.snapshot {
-                        room.apply_snapshot(stored.snapshot_up_to_seq, snapshot, limits);
-                    }
-                    for (seq, row) in (stored.snapshot_up_to_seq + 1..).zip(&stored.updates) {
-                        room.apply_committed(seq, Some(row), limits);
-                    }
+        Ok(UpdatesAfter::Compacted) => match storage.load_board_as(&room.board, reader).await {
+            Ok(stored) => {
+                if let Some(snapshot) = &stored.snapshot {
+                    room.apply_snapshot(stored.snapshot_up_to_seq, snapshot, limits);
                 }
-                Err(error) => tracing::error!(?error, board = %room.board, "catch-up failed"),
+                for (seq, row) in (stored.snapshot_up_to_seq + 1..).zip(&stored.updates) {
+                    room.apply_committed(seq, Some(row), limits);
+                }
             }
-        }
+            Err(error) => tracing::error!(?error, board = %room.board, "catch-up failed"),
+        },
         Err(error) => tracing::error!(?error, board = %room.board, "catch-up failed"),
     }
 }

@@ -41,8 +41,11 @@ pub struct Metrics {
     pub cluster_notify_lag_seconds: Histogram,
     /// Log rows other instances committed, as announced to this one.
     pub cluster_rows_received: Counter,
-    /// Reads of the log after a missed or too-big announcement.
+    /// Reads of the log for other instances' commits (announced, or missed).
     pub cluster_catch_ups: Counter,
+    /// Announcements on the cluster channels dropped: missing or wrong authentication, or a
+    /// stale (replayed) awareness announcement. Anyone who may connect can NOTIFY.
+    pub cluster_announcements_rejected: Counter,
     /// Times the LISTEN connection was re-established.
     pub cluster_listen_reconnects: Counter,
     /// Group-commit transaction time.
@@ -85,6 +88,7 @@ impl Default for Metrics {
             cluster_notify_lag_seconds: latency(),
             cluster_rows_received: Counter::default(),
             cluster_catch_ups: Counter::default(),
+            cluster_announcements_rejected: Counter::default(),
             cluster_listen_reconnects: Counter::default(),
             commit_seconds: latency(),
             reconnects: Counter::default(),
@@ -167,8 +171,13 @@ impl Default for Metrics {
         );
         registry.register(
             "cluster_catch_ups",
-            "Log reads after missed or oversized announcements",
+            "Log reads for other instances' commits",
             m.cluster_catch_ups.clone(),
+        );
+        registry.register(
+            "cluster_announcements_rejected",
+            "Cluster announcements dropped: unauthenticated or stale",
+            m.cluster_announcements_rejected.clone(),
         );
         registry.register(
             "cluster_listen_reconnects",

@@ -3,6 +3,25 @@
 //! each relay LISTENs here and hands `(board, user)` to its connections, which re-read that
 //! user's role and close or downgrade the channel. The embedded-SQLite relay is one process:
 //! its API announces changes in-process (`Shared::membership_changed`).
+//!
+//! **Trust boundary.** Unlike the cluster channels (`crate::cluster`), `tack_membership` is not
+//! authenticated: its NOTIFYs come from triggers inside PostgreSQL, which hold no secret.
+//! * What it shows a listener: on each change or removal of a membership, that board's id and
+//!   that user's id; on each ended session (logout, revocation, expiry sweep), `*` and the
+//!   user's id. Opaque ids and timing only: no email, role, token or board content. Only roles
+//!   that may connect can LISTEN, and the documented setup (and migration 20261204180000, when
+//!   it runs as the database's owner) leaves that to the owner and `tack_relay`.
+//! * What a forged one can do: nothing to access. A notification is only a hint to look
+//!   again; each connection holding a channel of that user re-reads the role from the database
+//!   (`Storage::role_of`) or re-verifies the token (`Verifier::verify`), and the database
+//!   decides. A forged hint cannot grant, keep or take away access the database does not say;
+//!   it costs one read per matching open channel (a flood that overruns the broadcast queue
+//!   makes every channel re-check, once). The one way a hint ends a channel the database still
+//!   allows is a failed re-read (connections fail closed), which needs the database to be
+//!   failing anyway.
+//!
+//! So this channel is harmless when forged and shows only ids; it is tested by
+//! `tests/it/side_doors.rs` (a forged revocation leaves the member writing).
 
 use std::sync::Arc;
 

@@ -25,6 +25,9 @@ use crate::storage::{Storage, StorageError};
 
 pub type ConnId = u64;
 
+/// Members remembered per room to read the log as (`Room::readers`).
+const READERS: usize = 8;
+
 /// Message type numbers shared by both framings (Hocuspocus and y-websocket agree on these).
 pub mod kind {
     pub const SYNC: u64 = 0;
@@ -596,9 +599,10 @@ pub struct Room {
     /// Log rows committed since the last compaction, and whether one is running.
     pub committed_since_compaction: AtomicUsize,
     pub compacting: AtomicBool,
-    /// The latest member who joined: `crate::cluster` reads the log as them (row-level
-    /// security shows a board only to its members).
-    pub reader: Mutex<Option<String>>,
+    /// Members who joined, the latest last (at most `READERS`): `crate::cluster` reads the
+    /// log as the latest (row-level security shows a board only to its members), and as the
+    /// ones before when that one sees less than was announced (revoked since it joined).
+    pub readers: Mutex<VecDeque<String>>,
 }
 
 impl std::fmt::Debug for Room {
@@ -620,7 +624,7 @@ impl Room {
             resolutions: watch::Sender::new(0),
             committed_since_compaction: AtomicUsize::new(0),
             compacting: AtomicBool::new(false),
-            reader: Mutex::new(None),
+            readers: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -1149,7 +1153,12 @@ impl Rooms {
                 .insert(conn, Subscriber { outbox, framing });
             if let Some(user) = user {
                 *state.users.entry(user.to_owned()).or_insert(0) += 1;
-                *lock(&room.reader) = Some(user.to_owned());
+                let mut readers = lock(&room.readers);
+                readers.retain(|reader| reader != user);
+                if readers.len() >= READERS {
+                    readers.pop_front();
+                }
+                readers.push_back(user.to_owned());
             }
         }
         Ok(room)

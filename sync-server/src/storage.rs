@@ -149,9 +149,9 @@ pub enum CompactionOutcome {
 #[derive(Clone)]
 pub struct Storage {
     pub(crate) pools: Pools,
-    /// This relay instance's id when it announces its commits to other instances
-    /// (`crate::cluster`; PostgreSQL only).
-    pub(crate) announce_as: Option<std::sync::Arc<str>>,
+    /// This relay instance's id and the cluster's keys when it announces its commits to other
+    /// instances (`crate::cluster`; PostgreSQL only).
+    pub(crate) announce_as: Option<std::sync::Arc<crate::cluster::Announcer>>,
 }
 
 #[derive(Clone)]
@@ -573,14 +573,7 @@ impl Storage {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(failed("allocating seqs"))?;
-                self.number_rows(
-                    batch,
-                    board,
-                    &allowed,
-                    last_seq,
-                    &mut seqs,
-                    &mut announcements,
-                );
+                self.number_rows(board, &allowed, last_seq, &mut seqs, &mut announcements);
                 // Rows go in runs of one author (the acting user must be the row's author).
                 for run in allowed.chunk_by(|&a, &b| batch[a].1 == batch[b].1) {
                     tx.act_as(batch[run[0]].1)
@@ -625,7 +618,6 @@ impl Storage {
     /// queues their commit announcement when this relay announces (cluster.rs).
     fn number_rows(
         &self,
-        batch: &[(NewUpdate<'_>, Option<&str>)],
         board: &str,
         stored: &[usize],
         last_seq: i64,
@@ -637,11 +629,9 @@ impl Storage {
         for (next_seq, &index) in (first_seq..).zip(stored) {
             seqs[index] = Some(next_seq);
         }
-        if let Some(instance) = &self.announce_as {
-            let rows = stored.iter().map(|&index| batch[index].0.bytes);
-            announcements.extend(crate::cluster::commit_payloads(
-                instance, board, first_seq, rows,
-            ));
+        if let Some(announcer) = &self.announce_as {
+            // Ids and seqs only: other relays read the rows under row-level security.
+            announcements.extend(announcer.commit_announcement(board, first_seq, count));
         }
     }
 
@@ -650,6 +640,8 @@ impl Storage {
         pool: &PgPool,
         batch: &[(NewUpdate<'_>, Option<&str>)],
     ) -> Result<Vec<Option<i64>>, StorageError> {
+        // Announcements are signed with the cluster's keys (read once, before the first).
+        self.load_cluster_keys(pool).await?;
         let mut items_by_board: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         let mut boards_by_author: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (index, (item, author)) in batch.iter().enumerate() {
@@ -736,14 +728,7 @@ impl Storage {
                 }
             }
             for ((board, stored), &last_seq) in run.iter().zip(&last_seqs) {
-                self.number_rows(
-                    batch,
-                    board,
-                    stored,
-                    last_seq,
-                    &mut seqs,
-                    &mut announcements,
-                );
+                self.number_rows(board, stored, last_seq, &mut seqs, &mut announcements);
             }
         }
         // Rows: one insert per author, acting as that author (the policy checks the row's

@@ -1,6 +1,6 @@
 //! Several real `tack-server` processes on one PostgreSQL database: clients spread over them
-//! converge (small updates ride in the NOTIFY, big ones are read from the log), awareness
-//! crosses instances, and when one relay is SIGKILLed its clients reconnect to another and
+//! converge (announcements carry seqs, the rows are read from the log), awareness crosses
+//! instances (sealed), and when one relay is SIGKILLed its clients reconnect to another and
 //! nothing acknowledged is lost.
 
 use std::collections::BTreeSet;
@@ -54,7 +54,7 @@ async fn three_relays_on_one_database_converge_and_lose_nothing_acknowledged_whe
 
     // Edits on every relay reach every client, whichever relay it is connected to.
     let mut acked = edit_rounds(&mut clients, 0..5).await;
-    // Too big to ride in a NOTIFY: the other relays read it from the log.
+    // Bigger than a NOTIFY payload: like every row, the other relays read it from the log.
     let big = "x".repeat(12_000);
     clients[0].set(BOARD, "big", &big).await;
     assert_eq!(clients[0].status(BOARD).await, Some(true));
@@ -257,33 +257,4 @@ async fn a_relay_that_lost_its_listen_connection_catches_up_from_the_log() {
     let (_, metrics) = relay_b.http_get("/metrics").await;
     // The announcement could not reach B: what B relayed it read from the log.
     assert!(metric(&metrics, "tack_relay_cluster_catch_ups_total") >= 1.0);
-}
-
-#[test]
-fn commit_announcements_fit_notify_payloads_and_cover_every_seq_in_order() {
-    let small = vec![7u8; 900];
-    let big = vec![9u8; 10_000];
-    let mut rows: Vec<&[u8]> = vec![small.as_slice(); 20];
-    rows.insert(5, big.as_slice());
-    let payloads = sync_server::cluster::commit_payloads("instance", BOARD, 41, rows.into_iter());
-    assert!(
-        payloads.len() > 2,
-        "several announcements: {}",
-        payloads.len()
-    );
-    let mut next = 41;
-    for payload in &payloads {
-        assert!(payload.len() < sync_server::cluster::MAX_PAYLOAD_BYTES);
-        let json: serde_json::Value = serde_json::from_str(payload).expect("JSON");
-        assert_eq!(json["b"], BOARD);
-        assert_eq!(json["s"], next, "announcements follow each other");
-        let n = json["n"].as_i64().expect("n");
-        match json["u"].as_array() {
-            Some(rows) => assert_eq!(rows.len() as i64, n),
-            // Only the oversized row travels without its bytes.
-            None => assert_eq!((next, n), (46, 1)),
-        }
-        next += n;
-    }
-    assert_eq!(next, 41 + 21, "every row announced once");
 }

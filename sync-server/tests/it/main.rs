@@ -11,6 +11,7 @@ mod interop;
 mod metrics;
 mod pooler;
 mod relay;
+mod side_doors;
 mod storage;
 mod support;
 mod traces;
