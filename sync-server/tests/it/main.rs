@@ -4,6 +4,7 @@ mod accounts;
 mod cluster;
 mod commit;
 mod durability;
+mod edge;
 mod hostile;
 mod interop;
 mod metrics;
