@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -358,15 +358,7 @@ async fn hash_password(shared: &Shared, password: String) -> Result<String, ApiE
     let hashed = shared
         .admission
         .hashing
-        .run(move || {
-            let mut salt = [0_u8; 16];
-            rand::rng().fill_bytes(&mut salt);
-            let salt = SaltString::encode_b64(&salt).map_err(|_| ())?;
-            Argon2::default()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
-                .map_err(|_| ())
-        })
+        .run(move |memory| new_hash(memory, password.as_bytes()).ok_or(()))
         .await;
     let hashed = match hashed {
         Ok(hashed) => hashed,
@@ -390,14 +382,69 @@ async fn password_matches(shared: &Shared, password: String, stored: String) -> 
     shared
         .admission
         .hashing
-        .run(move || {
-            PasswordHash::new(&stored).is_ok_and(|hash| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &hash)
-                    .is_ok()
-            })
-        })
+        .run(move |memory| hash_matches(memory, password.as_bytes(), &stored))
         .await
+}
+
+/// Largest argon2 memory a stored hash may ask for (blocks of 1 KiB): ours use 19 MiB.
+const MAX_HASH_BLOCKS: usize = 64 * 1024;
+
+/// `memory` with at least `blocks` blocks (grown once per hashing thread, then reused).
+fn blocks(memory: &mut Vec<Block>, blocks: usize) -> Option<&mut [Block]> {
+    if blocks > MAX_HASH_BLOCKS {
+        return None;
+    }
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    memory.get_mut(..blocks)
+}
+
+/// The PHC string of a new argon2id hash (default parameters, a random salt), computed in
+/// `memory`: what `Argon2::default().hash_password` makes, without allocating its memory.
+fn new_hash(memory: &mut Vec<Block>, password: &[u8]) -> Option<String> {
+    let mut salt = [0_u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt_text = SaltString::encode_b64(&salt).ok()?;
+    let params = Params::default();
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut output = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    let memory = blocks(memory, params.block_count())?;
+    argon2
+        .hash_password_into_with_memory(password, &salt, &mut output, memory)
+        .ok()?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).ok()?,
+        salt: Some(salt_text.as_salt()),
+        hash: Some(Output::new(&output).ok()?),
+    };
+    Some(hash.to_string())
+}
+
+/// Whether `password` matches the stored PHC string, computed in `memory` (as argon2's
+/// `verify_password`, whose output comparison is constant-time).
+fn hash_matches(memory: &mut Vec<Block>, password: &[u8], stored: &str) -> bool {
+    let mut check = || -> Option<bool> {
+        let hash = PasswordHash::new(stored).ok()?;
+        let (salt, expected) = (hash.salt?, hash.hash?);
+        let algorithm = Algorithm::try_from(hash.algorithm).ok()?;
+        let version = match hash.version {
+            Some(version) => Version::try_from(version).ok()?,
+            None => Version::default(),
+        };
+        let params = Params::try_from(&hash).ok()?;
+        let mut salt_bytes = [0_u8; 64];
+        let salt = salt.decode_b64(&mut salt_bytes).ok()?;
+        let mut output = vec![0_u8; expected.len()];
+        let memory = blocks(memory, params.block_count())?;
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(password, salt, &mut output, memory)
+            .ok()?;
+        Some(Output::new(&output).ok()? == expected)
+    };
+    check().unwrap_or(false)
 }
 
 /// Takes one attempt from the client address's bucket (`buckets`: logins or signups); 429
@@ -764,4 +811,46 @@ async fn openapi() -> Response {
         crate::openapi::DOCUMENT,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+
+    use super::*;
+
+    #[test]
+    fn hashes_made_in_reused_memory_are_argon2_s_own() {
+        let mut memory = Vec::new();
+        let Some(made) = new_hash(&mut memory, b"correct horse") else {
+            panic!("hashing failed");
+        };
+        assert!(hash_matches(&mut memory, b"correct horse", &made));
+        assert!(!hash_matches(&mut memory, b"correct horsf", &made));
+        // argon2's own verifier accepts ours, and ours accepts argon2's own hashes.
+        let parsed = PasswordHash::new(&made).map_err(|e| e.to_string());
+        assert_eq!(
+            parsed.and_then(|hash| {
+                Argon2::default()
+                    .verify_password(b"correct horse", &hash)
+                    .map_err(|e| e.to_string())
+            }),
+            Ok(())
+        );
+        let salt = SaltString::encode_b64(b"0123456789abcdef").map_err(|e| e.to_string());
+        let theirs = salt.and_then(|salt| {
+            Argon2::default()
+                .hash_password(b"battery staple", &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| e.to_string())
+        });
+        let Ok(theirs) = theirs else {
+            panic!("argon2 hashing failed: {theirs:?}");
+        };
+        assert!(hash_matches(&mut memory, b"battery staple", &theirs));
+        assert!(!hash_matches(&mut memory, b"battery stapler", &theirs));
+        assert!(!hash_matches(&mut memory, b"anything", DUMMY_HASH));
+        assert!(!hash_matches(&mut memory, b"anything", "not a hash"));
+        assert_eq!(memory.len(), Params::default().block_count());
+    }
 }
