@@ -1,26 +1,33 @@
 //! The JSON API under `/v1`: sign up, log in and out, sessions, `me`; publishing boards,
 //! members and roles, invite links. Errors are `{"error": code, "message": text}` with the
 //! matching status; internal errors are logged and answered with a generic text.
+//!
+//! Every string a request carries (JSON fields, path segments) is checked here, before it
+//! reaches a database: a NUL byte or a control character is refused with 400 naming the field,
+//! never passed on (PostgreSQL rejects NUL in text, SQLite would store it).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::Argon2;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use rand::RngCore as _;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::accounts::{new_token, token_digest, AccountError, Role, SessionUser};
+use crate::accounts::{is_board_id, new_token, token_digest, AccountError, Role, SessionUser};
+use crate::admission::{AddressBuckets, Busy};
 use crate::server::Shared;
 
 /// Settings of the account API.
@@ -28,7 +35,8 @@ use crate::server::Shared;
 pub struct AccountsConfig {
     /// How long a session token stays valid.
     pub session_lifetime: Duration,
-    /// Failed logins per email allowed within `login_window` before further attempts get 429.
+    /// Login attempts per email evaluated within `login_window` (a success clears the count);
+    /// further attempts get 429 until the window ends (see `LoginThrottle`).
     pub login_failures: u32,
     pub login_window: Duration,
     /// Longest invite link lifetime a caller may ask for.
@@ -46,41 +54,52 @@ impl Default for AccountsConfig {
     }
 }
 
-/// Failed logins per email, forgotten after the window (bounded: cleared when it grows large).
+/// Login attempts per email not yet cleared by a success, forgotten after the window
+/// (bounded: expired entries are dropped when it grows large).
+///
+/// The rule: within `login_window` of an email's first uncleared attempt, at most
+/// `login_failures` attempts are evaluated; later ones, the right password included, get 429
+/// until the window ends. An attempt is counted when it starts, before its password is hashed,
+/// under the same lock as the check, so parallel attempts cannot all pass the check; a
+/// success clears the count.
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    attempts: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
 const THROTTLE_MAX_ENTRIES: usize = 100_000;
 
 impl LoginThrottle {
-    /// `Some(seconds to wait)` when this email is locked out now.
-    fn locked(&self, email: &str, config: &AccountsConfig) -> Option<u64> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let (count, since) = failures.get(email)?;
-        let elapsed = since.elapsed();
-        (*count >= config.login_failures && elapsed < config.login_window)
-            .then(|| (config.login_window - elapsed).as_secs().max(1))
-    }
-
-    fn failed(&self, email: &str, config: &AccountsConfig) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() >= THROTTLE_MAX_ENTRIES {
-            failures.retain(|_, (_, since)| since.elapsed() < config.login_window);
+    /// Counts an attempt for `email`, or `Err(seconds to wait)` when it is locked out now.
+    fn begin(&self, email: &str, config: &AccountsConfig) -> Result<(), u64> {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        if attempts.len() >= THROTTLE_MAX_ENTRIES && !attempts.contains_key(email) {
+            attempts.retain(|_, (_, since)| since.elapsed() < config.login_window);
         }
-        let entry = failures
+        let entry = attempts
             .entry(email.to_owned())
             .or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= config.login_window {
+        let elapsed = entry.1.elapsed();
+        if elapsed >= config.login_window {
             *entry = (0, Instant::now());
+        } else if entry.0 >= config.login_failures {
+            return Err((config.login_window - elapsed).as_secs().max(1));
         }
         entry.0 += 1;
+        Ok(())
+    }
+
+    /// Takes back an attempt that was never evaluated (the hashing pool was busy).
+    fn not_evaluated(&self, email: &str) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = attempts.get_mut(email) {
+            entry.0 = entry.0.saturating_sub(1);
+        }
     }
 
     fn succeeded(&self, email: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.remove(email);
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        attempts.remove(email);
     }
 }
 
@@ -105,6 +124,24 @@ impl ApiError {
 
     fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// 429 with `Retry-After`: this client (address or account) is over a limit.
+    pub fn too_many(code: &'static str, message: impl Into<String>, retry_after: u64) -> Self {
+        let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, code, message);
+        error.retry_after = Some(retry_after);
+        error
+    }
+
+    /// 503 with `Retry-After`: every password-hashing permit is taken and the queue is full.
+    fn busy(busy: Busy) -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the server is checking too many passwords now; try again shortly",
+        );
+        error.retry_after = Some(busy.retry_after_secs);
+        error
     }
 
     fn unauthorized() -> Self {
@@ -195,6 +232,53 @@ pub fn routes() -> Router<Arc<Shared>> {
         })
 }
 
+/// Reads a `/v1` request's body whole before its handler runs: at most
+/// `max_request_body_bytes` (413), within `request_body_timeout` (408), so a client dripping
+/// a body cannot hold a request open.
+pub async fn read_body_in_time(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let limits = &shared.config.admission;
+    let max = limits.max_request_body_bytes;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("request body: at most {max} bytes"),
+        )
+        .into_response()
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max as u64) {
+        return too_large();
+    }
+    let (parts, body) = request.into_parts();
+    let read =
+        tokio::time::timeout(limits.request_body_timeout, axum::body::to_bytes(body, max)).await;
+    match read {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Ok(Err(_)) => too_large(),
+        Err(_) => {
+            shared.metrics.reject("request_body_timeout");
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request body did not arrive in time",
+            )
+            .into_response()
+        }
+    }
+}
+
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
@@ -216,7 +300,38 @@ async fn session(shared: &Shared, headers: &HeaderMap) -> Result<SessionUser, Ap
         .ok_or_else(ApiError::unauthorized)
 }
 
+/// Refuses text with a control character (NUL included) or more than `max_chars`
+/// characters, naming `field`.
+fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), ApiError> {
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!(
+            "{field}: must not contain control characters"
+        )));
+    }
+    if value.chars().count() > max_chars {
+        return Err(ApiError::bad_request(format!(
+            "{field}: at most {max_chars} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a path segment that cannot be an id the relay made (users, sessions: UUIDs).
+fn check_id(field: &str, value: &str) -> Result<(), ApiError> {
+    match uuid::Uuid::try_parse(value) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ApiError::bad_request(format!("{field}: not a valid id"))),
+    }
+}
+
+fn check_password(password: &str) -> Result<(), ApiError> {
+    check_text("password", password, MAX_PASSWORD_CHARS)
+}
+
+const MAX_PASSWORD_CHARS: usize = 1024;
+
 fn normalise_email(email: &str) -> Result<String, ApiError> {
+    check_text("email", email, 254)?;
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
         && email
@@ -230,12 +345,7 @@ fn normalise_email(email: &str) -> Result<String, ApiError> {
 }
 
 fn check_board_id(board: &str) -> Result<(), ApiError> {
-    let valid = !board.is_empty()
-        && board.len() <= 128
-        && board
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if !valid {
+    if !is_board_id(board) {
         return Err(ApiError::bad_request(
             "board id: 1 to 128 characters of A-Z a-z 0-9 - _ .",
         ));
@@ -243,20 +353,21 @@ fn check_board_id(board: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let mut salt = [0_u8; 16];
-        rand::rng().fill_bytes(&mut salt);
-        let salt = SaltString::encode_b64(&salt).map_err(|_| ())?;
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|_| ())
-    })
-    .await
-    .ok()
-    .and_then(Result::ok)
-    .ok_or_else(|| {
+/// Hashes a new password in the bounded hashing pool (argon2id's default: 19 MiB, 2 passes).
+async fn hash_password(shared: &Shared, password: String) -> Result<String, ApiError> {
+    let hashed = shared
+        .admission
+        .hashing
+        .run(move |memory| new_hash(memory, password.as_bytes()).ok_or(()))
+        .await;
+    let hashed = match hashed {
+        Ok(hashed) => hashed,
+        Err(busy) => {
+            shared.metrics.reject("hashing_busy");
+            return Err(ApiError::busy(busy));
+        }
+    };
+    hashed.map_err(|()| {
         tracing::error!("hashing a password failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -266,16 +377,94 @@ async fn hash_password(password: String) -> Result<String, ApiError> {
     })
 }
 
-async fn password_matches(password: String, stored: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored).is_ok_and(|hash| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &hash)
-                .is_ok()
-        })
+/// Checks a password against its stored hash in the bounded hashing pool.
+async fn password_matches(shared: &Shared, password: String, stored: String) -> Result<bool, Busy> {
+    shared
+        .admission
+        .hashing
+        .run(move |memory| hash_matches(memory, password.as_bytes(), &stored))
+        .await
+}
+
+/// Largest argon2 memory a stored hash may ask for (blocks of 1 KiB): ours use 19 MiB.
+const MAX_HASH_BLOCKS: usize = 64 * 1024;
+
+/// `memory` with at least `blocks` blocks (grown once per hashing thread, then reused).
+fn blocks(memory: &mut Vec<Block>, blocks: usize) -> Option<&mut [Block]> {
+    if blocks > MAX_HASH_BLOCKS {
+        return None;
+    }
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    memory.get_mut(..blocks)
+}
+
+/// The PHC string of a new argon2id hash (default parameters, a random salt), computed in
+/// `memory`: what `Argon2::default().hash_password` makes, without allocating its memory.
+fn new_hash(memory: &mut Vec<Block>, password: &[u8]) -> Option<String> {
+    let mut salt = [0_u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt_text = SaltString::encode_b64(&salt).ok()?;
+    let params = Params::default();
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut output = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    let memory = blocks(memory, params.block_count())?;
+    argon2
+        .hash_password_into_with_memory(password, &salt, &mut output, memory)
+        .ok()?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).ok()?,
+        salt: Some(salt_text.as_salt()),
+        hash: Some(Output::new(&output).ok()?),
+    };
+    Some(hash.to_string())
+}
+
+/// Whether `password` matches the stored PHC string, computed in `memory` (as argon2's
+/// `verify_password`, whose output comparison is constant-time).
+fn hash_matches(memory: &mut Vec<Block>, password: &[u8], stored: &str) -> bool {
+    let mut check = || -> Option<bool> {
+        let hash = PasswordHash::new(stored).ok()?;
+        let (salt, expected) = (hash.salt?, hash.hash?);
+        let algorithm = Algorithm::try_from(hash.algorithm).ok()?;
+        let version = match hash.version {
+            Some(version) => Version::try_from(version).ok()?,
+            None => Version::default(),
+        };
+        let params = Params::try_from(&hash).ok()?;
+        let mut salt_bytes = [0_u8; 64];
+        let salt = salt.decode_b64(&mut salt_bytes).ok()?;
+        let mut output = vec![0_u8; expected.len()];
+        let memory = blocks(memory, params.block_count())?;
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(password, salt, &mut output, memory)
+            .ok()?;
+        Some(Output::new(&output).ok()? == expected)
+    };
+    check().unwrap_or(false)
+}
+
+/// Takes one attempt from the client address's bucket (`buckets`: logins or signups); 429
+/// when it is empty. Without a known address (a router served without `ConnectInfo`), none.
+fn take_from_address(
+    shared: &Shared,
+    buckets: &AddressBuckets,
+    peer: Option<&Extension<ConnectInfo<SocketAddr>>>,
+) -> Result<(), ApiError> {
+    let Some(Extension(ConnectInfo(peer))) = peer else {
+        return Ok(());
+    };
+    buckets.take(peer.ip()).map_err(|seconds| {
+        shared.metrics.reject("address_rate");
+        ApiError::too_many(
+            "too_many_requests",
+            "too many attempts from this address; wait and try again",
+            seconds,
+        )
     })
-    .await
-    .unwrap_or(false)
 }
 
 #[derive(Deserialize)]
@@ -307,42 +496,65 @@ async fn start_session(
     Ok((status, Json(body)).into_response())
 }
 
-async fn signup(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult {
+async fn signup(
+    State(shared): State<Arc<Shared>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Bytes,
+) -> ApiResult {
     let credentials: Credentials = parse(&body)?;
     let email = normalise_email(&credentials.email)?;
-    if !(8..=1024).contains(&credentials.password.chars().count()) {
+    check_password(&credentials.password)?;
+    if credentials.password.chars().count() < 8 {
         return Err(ApiError::bad_request(
             "password: 8 to 1024 characters, please",
         ));
     }
-    let hash = hash_password(credentials.password).await?;
+    take_from_address(&shared, &shared.admission.signups, peer.as_ref())?;
+    let hash = hash_password(&shared, credentials.password).await?;
     let user_id = shared.storage.create_user(&email, &hash).await?;
     tracing::info!(user = %user_id, "account created");
     start_session(&shared, user_id, email, StatusCode::CREATED).await
 }
 
-async fn login(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult {
+async fn login(
+    State(shared): State<Arc<Shared>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Bytes,
+) -> ApiResult {
     let credentials: Credentials = parse(&body)?;
     let email = normalise_email(&credentials.email)?;
+    check_password(&credentials.password)?;
+    take_from_address(&shared, &shared.admission.logins, peer.as_ref())?;
     let config = &shared.config.accounts;
-    if let Some(seconds) = shared.login_throttle.locked(&email, config) {
+    if let Err(seconds) = shared.login_throttle.begin(&email, config) {
         shared.metrics.reject("login_throttled");
-        let mut error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Err(ApiError::too_many(
             "too_many_attempts",
             "too many failed logins for this account; wait and try again",
-        );
-        error.retry_after = Some(seconds);
-        return Err(error);
+            seconds,
+        ));
     }
-    let user = shared.storage.user_by_email(&email).await?;
+    let user = match shared.storage.user_by_email(&email).await {
+        Ok(user) => user,
+        Err(error) => {
+            shared.login_throttle.not_evaluated(&email);
+            return Err(error.into());
+        }
+    };
     // Unknown emails cost a hash too, so timing does not reveal which accounts exist.
     let (user_id, stored) = match user {
         Some(user) => user,
         None => (String::new(), DUMMY_HASH.to_owned()),
     };
-    if !password_matches(credentials.password, stored).await || user_id.is_empty() {
-        shared.login_throttle.failed(&email, config);
+    let matches = match password_matches(&shared, credentials.password, stored).await {
+        Ok(matches) => matches,
+        Err(busy) => {
+            shared.login_throttle.not_evaluated(&email);
+            shared.metrics.reject("hashing_busy");
+            return Err(ApiError::busy(busy));
+        }
+    };
+    if !matches || user_id.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
@@ -400,6 +612,7 @@ async fn revoke_session(
     headers: HeaderMap,
     Path(session_id): Path<String>,
 ) -> ApiResult {
+    check_id("session id", &session_id)?;
     let user = session(&shared, &headers).await?;
     shared
         .storage
@@ -421,8 +634,8 @@ async fn publish(
     headers: HeaderMap,
     Path(board): Path<String>,
 ) -> ApiResult {
-    let user = session(&shared, &headers).await?;
     check_board_id(&board)?;
+    let user = session(&shared, &headers).await?;
     let role = shared.storage.publish_board(&user.user_id, &board).await?;
     tracing::info!(user = %user.user_id, %board, "board published");
     Ok(Json(json!({"board_id": board, "role": role})).into_response())
@@ -433,6 +646,7 @@ async fn members(
     headers: HeaderMap,
     Path(board): Path<String>,
 ) -> ApiResult {
+    check_board_id(&board)?;
     let user = session(&shared, &headers).await?;
     let members = shared.storage.members(&user.user_id, &board).await?;
     Ok(Json(json!({ "members": members })).into_response())
@@ -450,6 +664,7 @@ async fn add_member(
     Path(board): Path<String>,
     body: Bytes,
 ) -> ApiResult {
+    check_board_id(&board)?;
     let user = session(&shared, &headers).await?;
     let request: NewMember = parse(&body)?;
     let email = normalise_email(&request.email)?;
@@ -473,6 +688,8 @@ async fn set_role(
     Path((board, member)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
+    check_board_id(&board)?;
+    check_id("user id", &member)?;
     let user = session(&shared, &headers).await?;
     let request: RoleChange = parse(&body)?;
     // Only existing members' roles change here (adding goes by email).
@@ -494,6 +711,8 @@ async fn remove_member(
     headers: HeaderMap,
     Path((board, member)): Path<(String, String)>,
 ) -> ApiResult {
+    check_board_id(&board)?;
+    check_id("user id", &member)?;
     let user = session(&shared, &headers).await?;
     shared
         .storage
@@ -509,6 +728,7 @@ async fn leave(
     headers: HeaderMap,
     Path(board): Path<String>,
 ) -> ApiResult {
+    check_board_id(&board)?;
     let user = session(&shared, &headers).await?;
     shared
         .storage
@@ -533,6 +753,7 @@ async fn create_invite(
     Path(board): Path<String>,
     body: Bytes,
 ) -> ApiResult {
+    check_board_id(&board)?;
     let user = session(&shared, &headers).await?;
     let request: NewInvite = parse(&body)?;
     let limit = shared.config.accounts.max_invite_lifetime;
@@ -572,6 +793,9 @@ async fn accept_invite(
 ) -> ApiResult {
     let user = session(&shared, &headers).await?;
     let request: Accept = parse(&body)?;
+    if token_digest(&request.token).is_none() {
+        return Err(ApiError::bad_request("token: not an invite token"));
+    }
     let joined = shared
         .storage
         .accept_invite(&user.user_id, &request.token)
@@ -587,4 +811,46 @@ async fn openapi() -> Response {
         crate::openapi::DOCUMENT,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+
+    use super::*;
+
+    #[test]
+    fn hashes_made_in_reused_memory_are_argon2_s_own() {
+        let mut memory = Vec::new();
+        let Some(made) = new_hash(&mut memory, b"correct horse") else {
+            panic!("hashing failed");
+        };
+        assert!(hash_matches(&mut memory, b"correct horse", &made));
+        assert!(!hash_matches(&mut memory, b"correct horsf", &made));
+        // argon2's own verifier accepts ours, and ours accepts argon2's own hashes.
+        let parsed = PasswordHash::new(&made).map_err(|e| e.to_string());
+        assert_eq!(
+            parsed.and_then(|hash| {
+                Argon2::default()
+                    .verify_password(b"correct horse", &hash)
+                    .map_err(|e| e.to_string())
+            }),
+            Ok(())
+        );
+        let salt = SaltString::encode_b64(b"0123456789abcdef").map_err(|e| e.to_string());
+        let theirs = salt.and_then(|salt| {
+            Argon2::default()
+                .hash_password(b"battery staple", &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| e.to_string())
+        });
+        let Ok(theirs) = theirs else {
+            panic!("argon2 hashing failed: {theirs:?}");
+        };
+        assert!(hash_matches(&mut memory, b"battery staple", &theirs));
+        assert!(!hash_matches(&mut memory, b"battery stapler", &theirs));
+        assert!(!hash_matches(&mut memory, b"anything", DUMMY_HASH));
+        assert!(!hash_matches(&mut memory, b"anything", "not a hash"));
+        assert_eq!(memory.len(), Params::default().block_count());
+    }
 }

@@ -119,6 +119,9 @@ pub struct ServerConfig {
     /// How long shutdown waits for clients to be told and commits to be flushed.
     pub shutdown_grace: Duration,
     pub accounts: crate::api::AccountsConfig,
+    /// Bounds at the edge, before a client has authenticated (hashing, per-address limits,
+    /// header and body timeouts, failed Auths per socket).
+    pub admission: crate::admission::AdmissionConfig,
     /// A direct PostgreSQL URL for LISTEN when the relay's DATABASE_URL goes through a
     /// transaction-mode pooler (which cannot hold a LISTEN session). `None`: the relay's pool.
     pub listen_database_url: Option<String>,
@@ -141,6 +144,7 @@ impl Default for ServerConfig {
             compact_after_updates: 1_000,
             shutdown_grace: Duration::from_secs(8),
             accounts: crate::api::AccountsConfig::default(),
+            admission: crate::admission::AdmissionConfig::default(),
             listen_database_url: None,
         }
     }

@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, Instant as TokioInstant};
 
+use crate::admission::UnauthenticatedSlot;
 use crate::auth::{Access, Grant};
 use crate::commit::CommitTicket;
 use crate::room::{
@@ -198,16 +199,23 @@ struct Session {
     users: HashSet<String>,
     update_rate: Bucket,
     awareness_rate: Bucket,
+    /// This socket's place under its address's cap on unauthenticated connections, freed at
+    /// its first successful Auth.
+    unauthenticated: Option<UnauthenticatedSlot>,
+    /// Auths refused so far (each costs database lookups); beyond the budget the socket closes.
+    failed_auths: u32,
 }
 
 /// Runs a multiplexed (`/sync`) connection until it closes.
 /// `span` gets the connection's id (its `conn` field) and covers everything it does.
+/// `slot` is the socket's place under its address's cap until it authenticates a board.
 pub fn run_mux(
     socket: WebSocket,
     shared: Arc<Shared>,
     span: tracing::Span,
+    slot: Option<UnauthenticatedSlot>,
 ) -> impl Future<Output = ()> + Send {
-    start(socket, shared, span, Framing::Mux, None)
+    start(socket, shared, span, Framing::Mux, None, slot)
 }
 
 /// Runs a single-board y-websocket connection (already authorised at upgrade).
@@ -225,6 +233,7 @@ pub fn run_yws(
         span,
         Framing::YWebsocket,
         Some(Box::new((board, grant, token))),
+        None,
     )
 }
 
@@ -241,6 +250,7 @@ fn start(
     span: tracing::Span,
     framing: Framing,
     single: Option<SingleBoard>,
+    unauthenticated: Option<UnauthenticatedSlot>,
 ) -> impl Future<Output = ()> + Send {
     let conn = shared.next_connection_id();
     span.record("conn", conn);
@@ -274,6 +284,8 @@ fn start(
         users: HashSet::new(),
         update_rate: Bucket::new(limits.updates_per_second, limits.rate_burst),
         awareness_rate: Bucket::new(limits.awareness_per_second, limits.rate_burst),
+        unauthenticated,
+        failed_auths: 0,
     };
     let future = run_connection(session, io, single);
     tracing::debug!(bytes = std::mem::size_of_val(&future), "connection future");
@@ -852,11 +864,20 @@ impl Session {
                     &prefix,
                     &MuxMessage::Auth(AuthMessage::PermissionDenied { reason: denied.0 }),
                 );
+                self.failed_auths += 1;
+                if self.failed_auths >= self.shared.config.admission.max_failed_auths_per_socket {
+                    self.shared.metrics.reject("auth_budget");
+                    return Err(Ending::new(
+                        close::POLICY_VIOLATION,
+                        "too many refused Auth attempts on this socket",
+                    ));
+                }
                 Ok(())
             }
             Ok(grant) => {
                 let access = grant.access;
                 self.join(board, grant, token.to_owned()).await?;
+                self.unauthenticated = None;
                 let scope = match access {
                     Access::ReadOnly => AuthScope::ReadOnly,
                     Access::ReadWrite => AuthScope::ReadWrite,

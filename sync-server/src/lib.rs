@@ -8,11 +8,13 @@
 //! - `cluster`: several relay instances on one PostgreSQL (commits and awareness by NOTIFY);
 //! - `otlp`: traces over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
 //! - `auth`: the pluggable verifier behind the protocol's Auth flow;
+//! - `admission`: bounds at the edge before authentication (hashing, per-address limits);
 //! - `accounts`, `api`, `revocation`: users, sessions, members and roles, the `/v1` JSON API,
 //!   and closing channels when a membership ends;
 //! - `testing` (feature `testing`): a killable in-process relay for other crates' tests.
 
 pub mod accounts;
+pub mod admission;
 pub mod api;
 pub mod auth;
 pub mod cluster;

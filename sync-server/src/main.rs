@@ -99,6 +99,36 @@ struct Args {
     /// instances and membership changes (default: DATABASE_URL)
     #[arg(long, env = "TACK_LISTEN_DATABASE_URL")]
     listen_database_url: Option<String>,
+    /// Password hashes computed at once (each holds ~19 MiB; default: the CPUs available)
+    #[arg(long, env = "TACK_HASH_PERMITS")]
+    hash_permits: Option<usize>,
+    /// Logins that may wait for a hashing permit (up to 2 s) before getting 503 (default: 4 x
+    /// the permits)
+    #[arg(long, env = "TACK_HASH_QUEUE")]
+    hash_queue: Option<usize>,
+    /// Login attempts per minute from one client address (after a burst of as many)
+    #[arg(long, env = "TACK_LOGINS_PER_MINUTE", default_value_t = 30)]
+    logins_per_minute: u32,
+    /// Signups per minute from one client address (after a burst of 20)
+    #[arg(long, env = "TACK_SIGNUPS_PER_MINUTE", default_value_t = 5)]
+    signups_per_minute: u32,
+    /// Connections one client address may hold before authenticating a board (HTTP requests
+    /// in flight, and sockets before their first successful Auth)
+    #[arg(
+        long,
+        env = "TACK_MAX_UNAUTHENTICATED_PER_ADDRESS",
+        default_value_t = 512
+    )]
+    max_unauthenticated_per_address: usize,
+    /// Refused Auths one socket may receive; the last one also closes it
+    #[arg(long, env = "TACK_MAX_FAILED_AUTHS", default_value_t = 8)]
+    max_failed_auths: u32,
+    /// Seconds a client has to send a request's headers (and to start its next request)
+    #[arg(long, env = "TACK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    header_timeout_secs: u64,
+    /// Seconds a client has to send a /v1 request's body
+    #[arg(long, env = "TACK_BODY_TIMEOUT_SECS", default_value_t = 10)]
+    body_timeout_secs: u64,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -141,6 +171,21 @@ fn config(args: &Args) -> ServerConfig {
     config.limits.max_connections_per_user = args.max_connections_per_user;
     config.accounts.session_lifetime = Duration::from_secs(args.session_days * 24 * 3600);
     config.listen_database_url = args.listen_database_url.clone();
+    let admission = &mut config.admission;
+    if let Some(permits) = args.hash_permits {
+        admission.hash_permits = permits.max(1);
+        admission.hash_queue = permits.max(1) * 4;
+    }
+    if let Some(queue) = args.hash_queue {
+        admission.hash_queue = queue;
+    }
+    admission.logins_per_address.per_minute = args.logins_per_minute;
+    admission.logins_per_address.burst = args.logins_per_minute.max(1);
+    admission.signups_per_address.per_minute = args.signups_per_minute;
+    admission.max_unauthenticated_per_address = args.max_unauthenticated_per_address;
+    admission.max_failed_auths_per_socket = args.max_failed_auths.max(1);
+    admission.header_read_timeout = Duration::from_secs(args.header_timeout_secs.max(1));
+    admission.request_body_timeout = Duration::from_secs(args.body_timeout_secs.max(1));
     config
 }
 

@@ -2,21 +2,28 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, Request};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
-use axum::Router;
+use axum::{Extension, Router};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+use crate::admission::HeldSlot;
+use crate::api::ApiError;
 use crate::auth::Verifier;
 use crate::commit::GroupCommitter;
 use crate::config::ServerConfig;
@@ -39,6 +46,8 @@ pub struct Shared {
     /// re-check the role of that user on that board.
     pub membership: broadcast::Sender<MembershipChange>,
     pub login_throttle: crate::api::LoginThrottle,
+    /// Hashing permits, per-address buckets and unauthenticated-connection slots.
+    pub admission: crate::admission::Admission,
     /// Open connections per signed-in user (the per-user connection cap).
     pub user_connections: std::sync::Mutex<std::collections::HashMap<String, usize>>,
     next_connection: AtomicU64,
@@ -154,6 +163,7 @@ impl Relay {
         if let Some(cluster) = crate::cluster::start(&storage, instance) {
             let _ = rooms.cluster.set(cluster);
         }
+        let admission = crate::admission::Admission::new(&config.admission);
         let shared = Arc::new(Shared {
             config,
             rooms,
@@ -164,6 +174,7 @@ impl Relay {
             shutdown,
             membership,
             login_throttle: crate::api::LoginThrottle::default(),
+            admission,
             user_connections: std::sync::Mutex::new(std::collections::HashMap::new()),
             next_connection: AtomicU64::new(1),
         });
@@ -205,19 +216,13 @@ impl Relay {
             let _ = shutdown_tx.send(true);
         };
         let router = app(shared.clone());
-        // Without TCP_NODELAY, Nagle's algorithm meeting the client's delayed ACKs holds 1-2%
-        // of broadcast frames for ~25-40 ms (fan-out p99 26 ms; 2.2 ms with it).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(?error, "cannot set TCP_NODELAY");
-            }
-        });
-        axum::serve(
+        serve_http(
             listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            router,
+            shared.config.admission.header_read_timeout,
+            signal,
         )
-        .with_graceful_shutdown(signal)
-        .await?;
+        .await;
         let deadline = tokio::time::Instant::now() + grace;
         while Arc::strong_count(&shared) > 1 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -230,17 +235,135 @@ impl Relay {
     }
 }
 
+/// Accepts connections until `signal` resolves and serves each over HTTP/1 (WebSocket
+/// upgrades included), closing one whose request headers take longer than
+/// `header_read_timeout` (a slowloris holds a task and buffers for as long as it may drip);
+/// then lets requests in flight finish. The client's address reaches handlers as
+/// `ConnectInfo<SocketAddr>`.
+async fn serve_http(
+    listener: TcpListener,
+    router: Router,
+    header_read_timeout: Duration,
+    signal: impl Future<Output = ()> + Send + 'static,
+) {
+    // Dropped when the signal comes: every `stopping.closed()` then resolves.
+    let (stopping, stop) = watch::channel(());
+    tokio::spawn(async move {
+        signal.await;
+        drop(stop);
+    });
+    // Each connection task holds a receiver; `closed()` resolves when all have ended.
+    let (connections, connection) = watch::channel(());
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors or a connection reset before accept: try again
+                    // shortly instead of spinning.
+                    tracing::debug!(?error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = stopping.closed() => break,
+        };
+        // Without TCP_NODELAY, Nagle's algorithm meeting the client's delayed ACKs holds 1-2%
+        // of broadcast frames for ~25-40 ms (fan-out p99 26 ms; 2.2 ms with it).
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(?error, "cannot set TCP_NODELAY");
+        }
+        let router = TowerToHyperService::new(router.clone());
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            hyper::service::Service::call(&router, request)
+        });
+        let stopping = stopping.clone();
+        let connection = connection.clone();
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout);
+            let mut served = pin!(builder
+                .serve_connection(TokioIo::new(tcp), service)
+                .with_upgrades());
+            let mut stop = pin!(stopping.closed());
+            let mut stop_sent = false;
+            loop {
+                tokio::select! {
+                    outcome = served.as_mut() => {
+                        if let Err(error) = outcome {
+                            tracing::debug!(%error, "HTTP connection ended");
+                        }
+                        break;
+                    }
+                    () = &mut stop, if !stop_sent => {
+                        stop_sent = true;
+                        served.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            drop(connection);
+        });
+    }
+    drop(connection);
+    drop(listener);
+    connections.closed().await;
+}
+
 /// The router: `/sync`, `/sync/{board}`, `/healthz`, `/readyz`, `/metrics`, and the JSON API
-/// under `/v1`.
+/// under `/v1`. Requests to `/sync` and `/v1` count against their address's cap on
+/// unauthenticated connections; `/v1` bodies are bounded in size and time.
 pub fn app(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let api = crate::api::routes().layer(middleware::from_fn_with_state(
+        shared.clone(),
+        crate::api::read_body_in_time,
+    ));
+    let edge = Router::new()
         .route("/sync", get(mux_upgrade))
         .route("/sync/{board}", get(yws_upgrade))
+        .nest("/v1", api)
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            admit_unauthenticated,
+        ));
+    Router::new()
+        .merge(edge)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .nest("/v1", crate::api::routes())
         .with_state(shared)
+}
+
+/// Takes a slot under the client address's cap on unauthenticated connections for the
+/// request; `/sync` moves it into its socket, which frees it at its first successful Auth.
+async fn admit_unauthenticated(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip());
+    if let Some(peer) = peer {
+        match shared.admission.unauthenticated.admit(peer) {
+            Some(slot) => {
+                request.extensions_mut().insert(HeldSlot::new(slot));
+            }
+            None => {
+                shared.metrics.reject("address_cap");
+                return ApiError::too_many(
+                    "too_many_connections",
+                    "too many unauthenticated connections from this address; try again later",
+                    1,
+                )
+                .into_response();
+            }
+        }
+    }
+    next.run(request).await
 }
 
 fn configure(ws: WebSocketUpgrade, shared: &Shared) -> WebSocketUpgrade {
@@ -255,12 +378,17 @@ fn shutting_down(shared: &Shared) -> bool {
     *shared.shutdown.borrow()
 }
 
-async fn mux_upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+async fn mux_upgrade(
+    State(shared): State<Arc<Shared>>,
+    slot: Option<Extension<HeldSlot>>,
+    ws: WebSocketUpgrade,
+) -> Response {
     if shutting_down(&shared) {
         return (StatusCode::SERVICE_UNAVAILABLE, "relay shutting down\n").into_response();
     }
     let span = tracing::info_span!("connection", framing = "mux", conn = tracing::field::Empty);
-    configure(ws, &shared).on_upgrade(move |socket| connection::run_mux(socket, shared, span))
+    let slot = slot.and_then(|Extension(slot)| slot.take());
+    configure(ws, &shared).on_upgrade(move |socket| connection::run_mux(socket, shared, span, slot))
 }
 
 #[derive(Debug, serde::Deserialize)]

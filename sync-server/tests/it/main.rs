@@ -6,6 +6,7 @@ mod bounds;
 mod cluster;
 mod commit;
 mod durability;
+mod edge;
 mod hostile;
 mod interop;
 mod metrics;
