@@ -6,7 +6,7 @@ use sqlx::postgres::PgPoolOptions;
 use sync_protocol::{AuthScope, MuxMessage, SyncMessage};
 use yrs::{Doc, Map, ReadTxn, Transact};
 
-use crate::support::{set_of, stored_keys, BackendKind, TestRelay, BOTH};
+use crate::support::{metric, set_of, stored_keys, BackendKind, TestRelay, BOTH};
 
 /// An update by a client the relay has never heard of that starts at clock 1: its clock 0 is
 /// missing (a gap), so nothing of it can be applied or stored.
@@ -21,14 +21,12 @@ fn update_with_a_clock_gap() -> Vec<u8> {
 }
 
 /// How often the relay counted `reason` among refused frames (0 before the first).
-async fn rejected(relay: &TestRelay, reason: &str) -> u64 {
+async fn rejected(relay: &TestRelay, reason: &str) -> f64 {
     let (_, metrics) = relay.http_get("/metrics").await;
-    let prefix = format!("tack_relay_rejected_frames_total{{reason=\"{reason}\"}} ");
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(&prefix))
-        .and_then(|count| count.trim().parse().ok())
-        .unwrap_or(0)
+    metric(
+        &metrics,
+        &format!("tack_relay_rejected_frames_total{{reason=\"{reason}\"}}"),
+    )
 }
 
 #[tokio::test]
@@ -184,12 +182,12 @@ async fn a_write_refused_at_commit_is_answered_0_relayed_to_no_one_and_retracted
 
     // The room reloads from storage; until and after that, the refused write is not "held".
     for _ in 0..200 {
-        if rejected(&relay, "room_reloaded").await > 0 {
+        if rejected(&relay, "room_reloaded").await > 0.0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    assert_eq!(rejected(&relay, "room_reloaded").await, 1);
+    assert_eq!(rejected(&relay, "room_reloaded").await, 1.0);
     late.send(
         "race",
         MuxMessage::Sync(SyncMessage::Update { update: refused }),

@@ -200,12 +200,7 @@ impl Cut {
     }
 }
 
-fn metric(exposition: &str, name: &str) -> f64 {
-    exposition
-        .lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(0.0)
-}
+use crate::support::metric;
 
 #[tokio::test]
 async fn a_relay_that_lost_its_listen_connection_catches_up_from_the_log() {

@@ -113,12 +113,7 @@ fn saw_awareness_of(client: &Client, client_id: u64) -> bool {
     })
 }
 
-fn metric(exposition: &str, name: &str) -> f64 {
-    exposition
-        .lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(0.0)
-}
+use crate::support::metric;
 
 /// (a) A role that is not the relay's, even one allowed to connect, LISTENs on the cluster
 /// channels while a member edits and moves: it sees announcements, but neither the board's

@@ -279,9 +279,21 @@ pub async fn http(
     token: Option<&str>,
     body: Option<serde_json::Value>,
 ) -> (u16, String) {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let (status, _, body) = http_raw(addr, method, path, token, &body).await;
+    (status, body)
+}
+
+/// A raw HTTP/1.1 exchange with any body text: `(status, head in lower case, body)`.
+pub async fn http_raw(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (u16, String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
@@ -302,11 +314,16 @@ pub async fn http(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .expect("status code");
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text.as_str(), ""));
+    (status, head.to_lowercase(), body.to_owned())
+}
+
+/// A metric's value in a Prometheus exposition (0 when absent). `name` includes any labels.
+pub fn metric(exposition: &str, name: &str) -> f64 {
+    exposition
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// A plain GET (no token, no body).
