@@ -229,7 +229,7 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
         let pending = store.pending_count(&board.id)?;
         // Served read-only when last synced (or removed): what waits cannot be saved.
         let read_only = matches!(board.role.as_deref(), Some(VIEWER | REMOVED));
-        let unsaved = (read_only && pending > 0).then(|| Status::ReadOnly { unsaved: pending });
+        let unsaved = (read_only && pending > 0).then_some(Status::ReadOnly { unsaved: pending });
         rows.push(serde_json::json!({
             "id": board.id,
             "title": board.title,
