@@ -745,9 +745,11 @@ fn track_access(shared: &Shared, report: &StatusReport) {
         };
         let stored = record.role.clone();
         // A viewer whose last edits raced the downgrade is live too: the relay refused them and
-        // the client reports them as stuck ("read-only access: …").
-        let live = matches!(status, Status::Synced | Status::Syncing { .. })
-            || matches!(status, Status::Error { reason } if reason.starts_with("read-only access"));
+        // the client keeps them (`ReadOnly`).
+        let live = matches!(
+            status,
+            Status::Synced | Status::Syncing { .. } | Status::ReadOnly { .. }
+        );
         let revoked = matches!(status, Status::Error { reason } if is_revocation(reason));
         let new_role: Option<&str> = if revoked {
             Some(REMOVED_ROLE)
@@ -846,6 +848,19 @@ fn status_event(shared: &Shared, report: Option<&StatusReport>) -> SyncStatusEve
     let pending: u64 = report.boards.values().map(Status::pending).sum();
     if matches!(overall.kind, SyncKind::Offline | SyncKind::Syncing) {
         overall = state(overall.kind, pending, kind_text(overall.kind, pending));
+    } else if overall.kind == SyncKind::ReadOnly {
+        // The sentence counts what every read-only board could not save.
+        let unsaved = report
+            .boards
+            .values()
+            .filter(|s| matches!(s, Status::ReadOnly { .. }))
+            .map(Status::pending)
+            .sum();
+        overall = state(
+            SyncKind::ReadOnly,
+            pending,
+            kind_text(SyncKind::ReadOnly, unsaved),
+        );
     }
     SyncStatusEvent { overall, boards }
 }
@@ -863,8 +878,9 @@ fn state(kind: SyncKind, pending: u64, text: String) -> SyncState {
 
 fn rank(kind: SyncKind) -> u8 {
     match kind {
-        SyncKind::Error => 6,
-        SyncKind::SignedOut => 5,
+        SyncKind::Error => 7,
+        SyncKind::SignedOut => 6,
+        SyncKind::ReadOnly => 5,
         SyncKind::Offline => 4,
         SyncKind::Connecting => 3,
         SyncKind::Syncing => 2,
@@ -897,6 +913,8 @@ fn kind_text(kind: SyncKind, pending: u64) -> String {
         SyncKind::Connecting => "Connecting…".to_owned(),
         SyncKind::SignedOut => "Signed out — sign in to sync".to_owned(),
         SyncKind::Local => "On this computer only".to_owned(),
+        // The sentence is sync-client's, shared with `tackctl`.
+        SyncKind::ReadOnly => Status::ReadOnly { unsaved: pending }.to_string(),
         SyncKind::Error => "Sync error".to_owned(),
     }
 }
@@ -916,6 +934,11 @@ pub fn board_state(status: &Status) -> SyncState {
             kind_text(SyncKind::Syncing, *pending),
         ),
         Status::Synced => state(SyncKind::Synced, 0, "Synced".to_owned()),
+        Status::ReadOnly { unsaved } => state(
+            SyncKind::ReadOnly,
+            *unsaved,
+            kind_text(SyncKind::ReadOnly, *unsaved),
+        ),
         Status::Error { reason } => state(SyncKind::Error, status.pending(), error_text(reason)),
     }
 }
@@ -1024,6 +1047,11 @@ mod tests {
             })
             .text,
             REMOVED_STATUS
+        );
+        assert_eq!(
+            board_state(&Status::ReadOnly { unsaved: 2 }).text,
+            "Read-only access: 2 local changes could not be saved to the server and are kept \
+             on this computer"
         );
         assert_eq!(close_text(0), None);
         assert!(close_text(2).is_some_and(|t| t.starts_with("2 changes have not")));

@@ -132,6 +132,9 @@ pub enum SyncKind {
     Offline,
     Syncing,
     Synced,
+    /// Served read-only: `pending` local changes could not be saved to the relay and are kept
+    /// on this computer (`text` says so).
+    ReadOnly,
     Error,
 }
 

@@ -101,13 +101,12 @@ impl BoardSync {
             Phase::Live if !(self.server_state_received && self.answered_server) => {
                 Status::Connecting
             }
+            // Every answer is in and the relay serves us read-only: what is left in the outbox
+            // was refused (or would be), so it is kept here, not "syncing".
             Phase::Live if self.readonly && pending > 0 && self.in_flight.is_empty() => {
-                Status::Error {
-                    reason: format!(
-                        "read-only access: {pending} local changes cannot be sent to the server"
-                    ),
-                }
+                Status::ReadOnly { unsaved: pending }
             }
+            // Synced only when the outbox is empty and nothing sent awaits its answer.
             Phase::Live if pending == 0 && self.in_flight.is_empty() => Status::Synced,
             Phase::Live => Status::Syncing { pending },
         }

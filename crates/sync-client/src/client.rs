@@ -661,8 +661,18 @@ impl Client {
         };
         match auth {
             AuthMessage::Authenticated { scope } => {
+                let readonly = scope == AuthScope::ReadOnly;
+                // The relay re-sends the scope when a role changes on a live channel.
+                let write_regained = board.phase == Phase::Live && board.readonly && !readonly;
                 board.phase = Phase::Live;
-                board.readonly = scope == AuthScope::ReadOnly;
+                board.readonly = readonly;
+                if write_regained && !board.unacked.is_empty() {
+                    // What the relay refused while we were read-only is still in the outbox
+                    // (and the replica): a fresh Step1 makes the relay answer with its own,
+                    // and our Step2 to that carries all of it, acknowledged as one.
+                    tracing::info!(board = %id, pending = board.pending(), "write access is back; sending the kept changes");
+                    return vec![board.step1()];
+                }
                 Vec::new()
             }
             AuthMessage::PermissionDenied { reason } => {
@@ -801,8 +811,12 @@ impl Client {
             return;
         };
         if !applied {
-            if !board.readonly {
-                tracing::warn!(board = %id, entries = covered.len(), "relay refused an update; it stays in the outbox");
+            // Refused: nothing leaves the outbox. No immediate re-send (a read-only channel
+            // would refuse it again): the entries go out with the Step2 of the next handshake,
+            // after a reconnect, write access coming back, or the relay asking with its Step1
+            // (an update it could not place).
+            if !covered.is_empty() {
+                tracing::info!(board = %id, entries = covered.len(), readonly = board.readonly, "relay refused local changes; they stay in the outbox");
             }
             return;
         }

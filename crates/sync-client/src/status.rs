@@ -11,19 +11,35 @@ pub enum Status {
     Connecting,
     /// Connected; `pending` local changes are not acknowledged (durable on the relay) yet.
     Syncing { pending: u64 },
-    /// Connected, handshake done, every local change acknowledged.
+    /// Connected, handshake done, the outbox empty: every local change acknowledged.
     Synced,
-    /// Needs a person: access denied, read-only with local changes, incompatible server, ...
+    /// The relay serves this board read-only to us, so `unsaved` local changes could not be
+    /// saved to it (it answered SyncStatus 0); they stay in the outbox on this computer and
+    /// are sent if write access comes back.
+    ReadOnly { unsaved: u64 },
+    /// Needs a person: access denied, channel closed, incompatible server, ...
     Error { reason: String },
 }
 
 impl Status {
+    /// Local changes in the outbox, not acknowledged by the relay.
     pub fn pending(&self) -> u64 {
         match self {
             Status::Offline { pending } | Status::Syncing { pending } => *pending,
+            Status::ReadOnly { unsaved } => *unsaved,
             _ => 0,
         }
     }
+}
+
+/// The one sentence every client shows for [`Status::ReadOnly`].
+pub fn read_only_text(unsaved: u64) -> String {
+    let changes = if unsaved == 1 {
+        "1 local change could not be saved to the server and is".to_owned()
+    } else {
+        format!("{unsaved} local changes could not be saved to the server and are")
+    };
+    format!("Read-only access: {changes} kept on this computer")
 }
 
 impl std::fmt::Display for Status {
@@ -33,6 +49,7 @@ impl std::fmt::Display for Status {
             Status::Connecting => write!(f, "connecting"),
             Status::Syncing { pending } => write!(f, "syncing ({pending} pending)"),
             Status::Synced => write!(f, "synced"),
+            Status::ReadOnly { unsaved } => f.write_str(&read_only_text(*unsaved)),
             Status::Error { reason } => write!(f, "error: {reason}"),
         }
     }
@@ -61,11 +78,20 @@ impl Default for StatusReport {
 impl StatusReport {
     pub fn from_boards(boards: BTreeMap<String, Status>, connected: bool) -> Self {
         let pending: u64 = boards.values().map(Status::pending).sum();
+        let unsaved: u64 = boards
+            .values()
+            .filter_map(|s| match s {
+                Status::ReadOnly { unsaved } => Some(*unsaved),
+                _ => None,
+            })
+            .sum();
         let overall = if let Some(reason) = boards.values().find_map(|s| match s {
             Status::Error { reason } => Some(reason.clone()),
             _ => None,
         }) {
             Status::Error { reason }
+        } else if unsaved > 0 {
+            Status::ReadOnly { unsaved }
         } else if !connected {
             Status::Offline { pending }
         } else if boards.values().any(|s| *s == Status::Connecting) {
@@ -82,10 +108,42 @@ impl StatusReport {
         }
     }
 
-    /// Every board synced or failed: a one-shot sync is over.
+    /// Every board synced, read-only with unsaved changes, or failed: a one-shot sync is over.
     pub fn settled(&self) -> bool {
-        self.boards
-            .values()
-            .all(|s| matches!(s, Status::Synced | Status::Error { .. }))
+        self.boards.values().all(|s| {
+            matches!(
+                s,
+                Status::Synced | Status::ReadOnly { .. } | Status::Error { .. }
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_kept_read_only_outrank_everything_but_an_error_and_end_a_one_shot_sync() {
+        let boards = BTreeMap::from([
+            ("a".to_owned(), Status::ReadOnly { unsaved: 2 }),
+            ("b".to_owned(), Status::Syncing { pending: 1 }),
+            ("c".to_owned(), Status::ReadOnly { unsaved: 1 }),
+        ]);
+        let report = StatusReport::from_boards(boards, true);
+        assert_eq!(report.overall, Status::ReadOnly { unsaved: 3 });
+        assert_eq!(
+            report.overall.to_string(),
+            "Read-only access: 3 local changes could not be saved to the server and are kept \
+             on this computer"
+        );
+        assert_eq!(report.overall.pending(), 3);
+        assert!(!report.settled(), "b still waits for its answer");
+
+        let boards = BTreeMap::from([
+            ("a".to_owned(), Status::ReadOnly { unsaved: 1 }),
+            ("b".to_owned(), Status::Synced),
+        ]);
+        assert!(StatusReport::from_boards(boards, true).settled());
     }
 }

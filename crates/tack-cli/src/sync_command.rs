@@ -12,6 +12,11 @@ use sync_client::{Status, StatusReport, SyncClient, SyncConfig};
 
 use crate::resolve::resolve;
 
+/// The roles a board's record holds when the relay serves it read-only (`removed`: the
+/// desktop's mark for a revoked board).
+const VIEWER: &str = "viewer";
+const REMOVED: &str = "removed";
+
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// The relay, e.g. ws://127.0.0.1:8080 or wss://tack.example.com
@@ -113,24 +118,59 @@ async fn run_sync(
     if args.watch {
         config.local_poll = Some(Duration::from_millis(args.poll_ms.max(10)));
     }
-    let handle = SyncClient::spawn(config, Arc::new(Mutex::new(store)))?;
+    let store = Arc::new(Mutex::new(store));
+    let handle = SyncClient::spawn(config, store.clone())?;
     let mut status = handle.status();
     for board in &boards {
         handle.subscribe(board)?;
     }
     let outcome = if args.watch {
-        watch(&mut status).await
+        watch(&mut status, &store).await
     } else {
         one_shot(&mut status, boards.len(), Duration::from_secs(args.timeout)).await
     };
+    // Before shutting down: a closed connection grants no scope.
+    record_access(&store, &status.borrow());
     handle.shutdown().await;
     outcome
 }
 
-async fn watch(status: &mut tokio::sync::watch::Receiver<StatusReport>) -> Result<()> {
+/// Remembers which boards the relay serves read-only (role `viewer`), so `tackctl status` can
+/// say why their changes wait; a board served read-write again is an editor's.
+fn record_access(store: &Mutex<Store>, report: &StatusReport) {
+    let mut store = store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (board, state) in &report.boards {
+        let Ok(Some(record)) = store.board(board) else {
+            continue;
+        };
+        let role = if report.readonly.contains(board) {
+            Some(VIEWER)
+        } else if matches!(state, Status::Synced | Status::Syncing { .. })
+            && record.role.as_deref() == Some(VIEWER)
+        {
+            Some("editor")
+        } else {
+            continue;
+        };
+        if record.role.as_deref() == role {
+            continue;
+        }
+        if let Err(error) = store.set_board_server(board, record.server.as_deref(), role) {
+            eprintln!("tackctl: could not record the access to board {board}: {error}");
+        }
+    }
+}
+
+async fn watch(
+    status: &mut tokio::sync::watch::Receiver<StatusReport>,
+    store: &Mutex<Store>,
+) -> Result<()> {
     let mut shown: BTreeMap<String, Status> = BTreeMap::new();
     loop {
         let report = status.borrow_and_update().clone();
+        record_access(store, &report);
         for (board, state) in &report.boards {
             if shown.get(board) != Some(state) {
                 println!("{board}  {state}");
@@ -168,6 +208,15 @@ async fn one_shot(
     if let Status::Error { reason } = &report.overall {
         bail!("{reason}");
     }
+    let refused: Vec<String> = report
+        .boards
+        .iter()
+        .filter(|(_, state)| matches!(state, Status::ReadOnly { .. }))
+        .map(|(board, state)| format!("board {board}: {state}"))
+        .collect();
+    if !refused.is_empty() {
+        bail!("{}", refused.join("; "));
+    }
     for (board, state) in &report.boards {
         println!("{board}  {state}");
     }
@@ -178,11 +227,15 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
     let mut rows = Vec::new();
     for board in store.list_boards()? {
         let pending = store.pending_count(&board.id)?;
+        // Served read-only when last synced (or removed): what waits cannot be saved.
+        let read_only = matches!(board.role.as_deref(), Some(VIEWER | REMOVED));
+        let unsaved = (read_only && pending > 0).then_some(Status::ReadOnly { unsaved: pending });
         rows.push(serde_json::json!({
             "id": board.id,
             "title": board.title,
             "server": board.server,
             "pending": pending,
+            "readOnly": read_only,
             "lastSyncedAt": board.last_synced_at_ms.map(format_utc),
         }));
         if !json {
@@ -190,7 +243,10 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
                 || "never synced".to_owned(),
                 |ms| format!("synced {}", format_utc(ms)),
             );
-            println!("{}  {}  {pending} pending  {synced}", board.id, board.title);
+            match unsaved {
+                Some(unsaved) => println!("{}  {}  {unsaved}  {synced}", board.id, board.title),
+                None => println!("{}  {}  {pending} pending  {synced}", board.id, board.title),
+            }
         }
     }
     if json {

@@ -403,6 +403,85 @@ fn a_viewer_is_refused_before_the_store_is_touched_and_roles_change_live() {
         .any(|t| t.title == "Now allowed"));
 }
 
+#[test]
+fn an_edit_the_relay_refuses_read_only_is_kept_and_the_status_says_it_could_not_be_saved() {
+    let mut relay = TestRelay::start();
+    let (ana, bob) = (Desk::new("ana"), Desk::new("bob"));
+    let (board, column) = shared_board(&relay, &ana, &bob, Role::Editor);
+    bob.wait_board(&board, SyncKind::Synced);
+
+    // Bob edits offline as an editor; meanwhile (through a second relay on the same database)
+    // Ana makes him a viewer, so the relay refuses the edit when Bob comes back.
+    relay.kill();
+    bob.apply(&board, add_task("Written offline", &column))
+        .expect("still an editor on this computer");
+    let second = serve(&relay.database.url, 0);
+    let api = tack_account::Relay::new(&format!("http://{}", second.addr)).expect("url");
+    let ana_session = api
+        .login("ana@example.com", "correct horse battery")
+        .expect("ana logs in");
+    let api = api.with_token(&ana_session.token);
+    let bob_id = api
+        .members(&board)
+        .expect("members")
+        .into_iter()
+        .find(|m| m.email == "bob@example.com")
+        .expect("bob is a member")
+        .user_id;
+    api.set_role(&board, &bob_id, tack_account::Role::Viewer)
+        .expect("downgrade");
+    second.kill();
+    relay.restart();
+
+    let sentence = "Read-only access: 1 local change could not be saved to the server and is \
+                    kept on this computer";
+    let status = bob.events.wait("bob's refused edit, said so", |e| match e {
+        AppEvent::Status(s)
+            if s.boards
+                .iter()
+                .any(|b| b.board_id == board && b.state.kind == SyncKind::ReadOnly) =>
+        {
+            Some(s.clone())
+        }
+        _ => None,
+    });
+    let state = &status
+        .boards
+        .iter()
+        .find(|b| b.board_id == board)
+        .expect("the board")
+        .state;
+    assert_eq!(state.text, sentence);
+    assert_eq!(state.pending, 1);
+    assert_eq!(status.overall.kind, SyncKind::ReadOnly);
+    assert_eq!(status.overall.text, sentence);
+    assert_eq!(
+        bob.session().store().pending_count(&board).expect("outbox"),
+        1,
+        "the refused edit is kept"
+    );
+
+    // An editor again: the kept edit is saved and reaches Ana.
+    ana.collab
+        .set_member_role(&board, &bob_id, Role::Editor)
+        .expect("upgrade");
+    bob.wait_board(&board, SyncKind::Synced);
+    assert_eq!(
+        bob.session().store().pending_count(&board).expect("outbox"),
+        0
+    );
+    ana.events
+        .wait("bob's kept task on ana's board", |e| match e {
+            AppEvent::Patch(p) if p.board_id == board => {
+                p.patches.iter().find_map(|patch| match patch {
+                    Patch::TaskUpserted { task, .. } if task.title == "Written offline" => Some(()),
+                    _ => None,
+                })
+            }
+            _ => None,
+        });
+}
+
 /// The child half of the keychain test runs inside `dbus-run-session` with gnome-keyring.
 const IN_KEYRING_SESSION: &str = "TACK_TEST_IN_KEYRING_SESSION";
 

@@ -26,6 +26,8 @@ describe("sync status text", () => {
     expect(overallState(false, boards).text).toBe("Signed out — sign in to sync");
     const removed = syncState("error", 0, "Access removed — your copy stays on this computer");
     expect(overallState(true, [...boards, removed]).text).toBe(removed.text);
+    const refused = syncState("readOnly", 2, "the shell's read-only sentence");
+    expect(overallState(true, [...boards, refused]).text).toBe(refused.text);
   });
 
   it("names the field and the person in a conflict, and counts changes when closing", () => {

@@ -8,7 +8,10 @@ function changes(n: number): string {
   return n === 1 ? "1 change" : `${n} changes`;
 }
 
-/** The indicator text for a state; `detail` is the error's reason (kind "error" only). */
+/**
+ * The indicator text for a state; `detail` is the shell's sentence for kinds "error" (the
+ * reason) and "readOnly" (changes the relay refused, made in Rust only).
+ */
 export function syncText(kind: SyncKind, pending: number, detail = ""): string {
   switch (kind) {
     case "synced":
@@ -25,6 +28,8 @@ export function syncText(kind: SyncKind, pending: number, detail = ""): string {
       return "Signed out — sign in to sync";
     case "local":
       return "On this computer only";
+    case "readOnly":
+      return detail;
     case "error":
       return detail === "" ? "Sync error" : detail;
   }
@@ -40,8 +45,9 @@ const SEVERITY: Record<SyncKind, number> = {
   syncing: 2,
   connecting: 3,
   offline: 4,
-  signedOut: 5,
-  error: 6,
+  readOnly: 5,
+  signedOut: 6,
+  error: 7,
 };
 
 /** The app's state: the worst board's, with the pending counts of all boards added up. */
@@ -53,7 +59,7 @@ export function overallState(signedIn: boolean, boards: readonly SyncState[]): S
     undefined,
   );
   if (worst === undefined) return syncState("synced", 0);
-  if (worst.kind === "error") return worst;
+  if (worst.kind === "error" || worst.kind === "readOnly") return worst;
   const pending = shared.reduce((sum, s) => sum + s.pending, 0);
   return syncState(worst.kind, pending);
 }

@@ -228,12 +228,13 @@ async fn a_denied_board_and_a_read_only_board_say_so() {
     let viewer = sync_client::SyncClient::spawn(config, alice.store.clone()).expect("spawn");
     viewer.subscribe(&board).expect("subscribe");
     alice.add_task(&board, &todo, "Plans");
-    let report = wait_for(&viewer, "read-only error", |r| {
-        matches!(r.overall, Status::Error { .. })
+    let report = wait_for(&viewer, "read-only, changes kept", |r| {
+        matches!(r.overall, Status::ReadOnly { .. })
     })
     .await;
-    assert!(
-        matches!(&report.overall, Status::Error { reason } if reason.contains("read-only")),
+    assert_eq!(
+        report.overall,
+        Status::ReadOnly { unsaved: 3 },
         "{report:?}"
     );
     assert_eq!(alice.pending(&board), 3);

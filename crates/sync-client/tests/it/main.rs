@@ -4,4 +4,5 @@ mod backoff;
 mod chaos;
 mod convergence;
 mod network;
+mod read_only;
 mod support;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use sync_server::auth::AllowAnonymous;
+use sync_server::auth::{Access, AllowAnonymous, Verdict, Verifier};
 use sync_server::config::ServerConfig;
 use sync_server::server::Relay;
 use sync_server::storage::Storage;
@@ -18,6 +18,23 @@ use crate::Ctl;
 
 /// A relay serving `database_url` on 127.0.0.1 for as long as `runtime` lives.
 fn start_relay(runtime: &tokio::runtime::Runtime, database_url: &str) -> SocketAddr {
+    start_relay_with(runtime, database_url, Arc::new(AllowAnonymous))
+}
+
+/// Serves every token read-only: the relay refuses every write (SyncStatus 0).
+struct EveryoneViews;
+
+impl Verifier for EveryoneViews {
+    fn verify<'a>(&'a self, _token: &'a str, _board: &'a str) -> Verdict<'a> {
+        Box::pin(async { Ok(Access::ReadOnly.into()) })
+    }
+}
+
+fn start_relay_with(
+    runtime: &tokio::runtime::Runtime,
+    database_url: &str,
+    verifier: Arc<dyn Verifier>,
+) -> SocketAddr {
     let url = database_url.to_owned();
     runtime.block_on(async move {
         let storage = Storage::connect(Some(&url), std::path::Path::new("unused.sqlite3"))
@@ -27,7 +44,7 @@ fn start_relay(runtime: &tokio::runtime::Runtime, database_url: &str) -> SocketA
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let relay = Relay::new(storage, Arc::new(AllowAnonymous), ServerConfig::default());
+        let relay = Relay::new(storage, verifier, ServerConfig::default());
         tokio::spawn(relay.serve(listener, std::future::pending()));
         addr
     })
@@ -117,6 +134,28 @@ fn a_killed_watch_resends_its_unacknowledged_edits_on_restart() {
         assert_eq!(count, 1, "task {n} once in\n{shown}");
     }
     assert_eq!(shown, ctl.ok(&["board", "show", &board]));
+}
+
+#[test]
+fn sync_fails_when_the_relay_serves_a_board_read_only_and_status_says_why() {
+    let database = TestDatabase::create();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let addr = start_relay_with(&runtime, &database.url, Arc::new(EveryoneViews));
+    let url = format!("ws://{addr}");
+    let ctl = Ctl::new();
+    let board = ctl.ok(&["board", "create", "Not mine"]);
+    ctl.ok(&["column", "add", &board, "Todo"]);
+
+    let sentence =
+        "Read-only access: 2 local changes could not be saved to the server and are kept on \
+         this computer";
+    let err = ctl.fails(&["sync", "--server", &url, "--timeout", "60"]);
+    assert!(err.contains(&format!("board {board}: {sentence}")), "{err}");
+    assert_eq!(pending(&ctl, &board), 2, "the refused changes are kept");
+    let status = ctl.ok(&["status"]);
+    assert!(status.contains(sentence), "{status}");
+    let rows: Value = ctl.json(&["status", "--json"]);
+    assert_eq!(rows[0]["readOnly"], true, "{rows}");
 }
 
 #[test]

@@ -80,7 +80,7 @@ server: string | null, user: SignedInUser | null, };
 
 export type SignedInUser = { userId: string, email: string, };
 
-export type SyncKind = "local" | "signedOut" | "connecting" | "offline" | "syncing" | "synced" | "error";
+export type SyncKind = "local" | "signedOut" | "connecting" | "offline" | "syncing" | "synced" | "readOnly" | "error";
 
 export type SyncState = { kind: SyncKind, 
 /**
