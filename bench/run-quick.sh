@@ -5,6 +5,8 @@
 # saves the relay's /metrics after each scenario, and stops the relay with SIGTERM.
 #
 #   bash bench/run-quick.sh            # DURATION=20 by default; OUT=dir keeps the results
+#   TACK_SERVER=/path/to/tack-server ONLY=fanout bash bench/run-quick.sh
+#                                      # another relay binary; only scenarios whose name matches
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -18,6 +20,8 @@ ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 
 cargo build --release -p sync-server -p tack-bench
 BIN="$CARGO_TARGET_DIR/release"
+SERVER="${TACK_SERVER:-$BIN/tack-server}"
+ONLY="${ONLY:-}"
 
 RELAY_PID=""
 stop_relay() {
@@ -43,10 +47,10 @@ start_relay() {
     local log="$OUT/$name.relay"
     if [[ $storage == postgres ]]; then
         DATABASE_URL="postgres://postgres@$PGHOST_ADDR:5432/$DB" TACK_LOG=warn \
-            "$BIN/tack-server" --listen 127.0.0.1:0 --insecure-allow-anonymous --updates-per-second 0 \
+            "$SERVER" --listen 127.0.0.1:0 --insecure-allow-anonymous --updates-per-second 0 \
             >"$log.out" 2>"$log.err" &
     else
-        TACK_LOG=warn "$BIN/tack-server" --listen 127.0.0.1:0 --insecure-allow-anonymous --updates-per-second 0 \
+        TACK_LOG=warn "$SERVER" --listen 127.0.0.1:0 --insecure-allow-anonymous --updates-per-second 0 \
             --sqlite-path "$OUT/$name.sqlite3" >"$log.out" 2>"$log.err" &
     fi
     RELAY_PID=$!
@@ -63,6 +67,7 @@ start_relay() {
 scenario() {
     local name=$1 storage=$2
     shift 2
+    [[ -z "$ONLY" || "$name" == *"$ONLY"* ]] || return 0
     start_relay "$name" "$storage"
     echo "== $name ($storage, relay $ADDR): tack-loadgen $*"
     local status=0
@@ -98,6 +103,7 @@ PY
 }
 
 scenario fanout-100c-50eps postgres --scenario fanout --clients 100 --writers 5 --rate 50
+scenario fanout-1000c-50eps postgres --scenario fanout --clients 1000 --writers 5 --rate 50
 scenario ack-1000ups postgres --scenario ack --writers 20 --boards 20 --rate 1000
 scenario throughput-postgres postgres --scenario throughput --writers 20 --boards 20 --window 64
 scenario throughput-sqlite sqlite --scenario throughput --writers 20 --boards 20 --window 64

@@ -525,8 +525,8 @@ struct RoomState {
     /// Committed updates relayed while a reload runs: the reload may have read the log before
     /// their rows, so it applies them again (applying an update twice changes nothing).
     committed_during_reload: Vec<Vec<u8>>,
-    /// Subscribers told `Reloading` (SyncStatus 0): once reloaded, the room sends each its
-    /// Step1 so they send again what it lacks.
+    /// Subscribers told `Reloading` (SyncStatus 0), and authors of failed commits: once
+    /// reloaded, the room sends each its Step1 so they send again what it lacks.
     resync: Vec<ConnId>,
 }
 
@@ -773,11 +773,17 @@ impl Room {
             self.finish_commit(number, committed);
             return false;
         };
+        let mut author = None;
         if let Some(entry) = state.accepted.iter_mut().find(|a| a.number == number.0) {
             entry.committed = Some(committed);
+            author = Some(entry.from);
         }
         let mut start_reload = false;
         if !committed {
+            // Once reloaded, the author is asked for what the room lacks: a write that failed
+            // for the database's sake is sent again (one refused by row-level security is
+            // refused again, by then as a read-only channel's).
+            state.resync.extend(author);
             state.stale = true;
             if state.reloading {
                 state.reload_again = true;
@@ -1225,24 +1231,35 @@ impl Rooms {
                 }
                 return;
             }
-            let Some(mut state) = room.state() else {
-                return;
-            };
             if reloaded == Reload::Failed {
                 // Storage is unreachable: stay stale and try again shortly.
-                drop(state);
                 tokio::time::sleep(RELOAD_RETRY).await;
                 continue;
             }
-            if state.reload_again {
-                state.reload_again = false;
-                continue;
+            let mut resync = {
+                let Some(mut state) = room.state() else {
+                    return;
+                };
+                if state.reload_again {
+                    state.reload_again = false;
+                    continue;
+                }
+                state.reloading = false;
+                state.stale = false;
+                std::mem::take(&mut state.resync)
+            };
+            self.metrics.reject("room_reloaded");
+            if resync.is_empty() {
+                return;
             }
-            state.reloading = false;
-            state.stale = false;
+            // Paced: while the database refuses every write, a client answering at once would
+            // otherwise go round refusal, reload and Step1 as fast as they run.
+            tokio::time::sleep(RELOAD_RETRY).await;
+            let Some(state) = room.state() else {
+                return;
+            };
             let own = state.doc.transact().state_vector().encode_v1();
             let body = sync_body(kind::SYNC, kind::SYNC_STEP1, &own);
-            let mut resync = std::mem::take(&mut state.resync);
             resync.sort_unstable();
             resync.dedup();
             for conn in resync {
@@ -1250,7 +1267,6 @@ impl Rooms {
                     room.push_to(sub, &body);
                 }
             }
-            self.metrics.reject("room_reloaded");
             return;
         }
     }

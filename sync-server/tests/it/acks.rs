@@ -269,3 +269,62 @@ async fn an_editor_lowered_to_viewer_mid_stream_is_acknowledged_only_what_was_st
         relay.stop().await;
     }
 }
+
+/// A write the database fails to commit (not a refusal: the database itself errs) is answered
+/// 0, relayed to no one, and asked for again once the room has reloaded: when the database
+/// works again it is stored and relayed without the client reconnecting.
+#[tokio::test]
+async fn a_write_the_database_failed_to_commit_is_asked_for_again_and_then_stored() {
+    let relay = TestRelay::start_accounts(BackendKind::Postgres).await;
+    let (_, owner) = relay.signup("owner@example.com").await;
+    let (_, editor) = relay.signup("editor@example.com").await;
+    relay.publish(&owner, "flaky").await;
+    relay
+        .add_member(&owner, "flaky", "editor@example.com", "editor")
+        .await;
+    let mut watcher = relay.client().await;
+    watcher.open("flaky", &owner).await.expect("owner opens");
+    let mut writer = relay.client().await;
+    assert_eq!(
+        writer.open("flaky", &editor).await,
+        Ok(AuthScope::ReadWrite)
+    );
+
+    let database = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(relay.backend.database_url.as_deref().expect("PostgreSQL"))
+        .await
+        .expect("owner connects");
+    for statement in [
+        "CREATE FUNCTION test_fail_insert() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$",
+        "CREATE TRIGGER test_fail_insert BEFORE INSERT ON board_updates \
+         FOR EACH ROW EXECUTE FUNCTION test_fail_insert()",
+    ] {
+        sqlx::query(statement)
+            .execute(&database)
+            .await
+            .expect("make inserts fail");
+    }
+    writer.set("flaky", "typed", "during the outage").await;
+    assert_eq!(writer.status("flaky").await, Some(false));
+    sqlx::query("DROP TRIGGER test_fail_insert ON board_updates")
+        .execute(&database)
+        .await
+        .expect("end the outage");
+
+    // The relay asks again (Step1); the client's Step2 carries the write; it is stored.
+    assert!(
+        writer
+            .until(|c| c.statuses.get("flaky").is_some_and(|q| q.contains(&true)))
+            .await,
+        "the write was asked for again and acknowledged"
+    );
+    assert!(
+        watcher.until(|c| c.keys("flaky").contains("typed")).await,
+        "relayed once stored"
+    );
+    let storage = relay.backend.storage().await;
+    assert_eq!(stored_keys(&storage, "flaky").await, set_of(&["typed"]));
+    relay.stop().await;
+}

@@ -343,7 +343,7 @@ pub struct Client {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     docs: HashMap<String, Doc>,
     /// SyncStatus results not yet consumed, per board.
-    statuses: HashMap<String, VecDeque<bool>>,
+    pub statuses: HashMap<String, VecDeque<bool>>,
     /// Everything received, in order (for assertions).
     pub log: Vec<Seen>,
     pub closed: Option<(u16, String)>,
