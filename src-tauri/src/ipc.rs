@@ -541,6 +541,10 @@ impl From<StoreError> for IpcError {
                 kind: ErrorKind::NotFound,
                 message: err.to_string(),
             },
+            StoreError::ReadOnly { .. } => Self {
+                kind: ErrorKind::ReadOnly,
+                message: err.to_string(),
+            },
             other => {
                 tracing::error!(err = %other, "store failure");
                 Self {

@@ -29,6 +29,14 @@ pub enum StoreError {
     #[error("no board with id {0:?} in this store")]
     UnknownBoard(String),
 
+    /// A local edit of a board I may not write (viewer, or membership ended): refused before
+    /// anything was stored, so it can never sit unsendable in the outbox.
+    #[error("{}", read_only_text(board, *access))]
+    ReadOnly {
+        board: String,
+        access: crate::LocalAccess,
+    },
+
     #[error("a board with id {0:?} already exists in this store")]
     BoardExists(String),
 
@@ -58,4 +66,17 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+fn read_only_text(board: &str, access: crate::LocalAccess) -> String {
+    if access == crate::LocalAccess::Removed {
+        format!(
+            "board {board:?} is read-only: your access to it ended (your copy stays on this \
+             computer); nothing was changed"
+        )
+    } else {
+        format!(
+            "board {board:?} is read-only: you can view it but not edit it; nothing was changed"
+        )
+    }
 }

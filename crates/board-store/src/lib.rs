@@ -43,6 +43,55 @@ pub struct BoardRecord {
     pub last_synced_at_ms: Option<i64>,
 }
 
+impl BoardRecord {
+    /// My access to the board as its relay last granted it; `None` for a board that was
+    /// never shared (mine alone: full access). An unknown spelling counts as `Removed`: a
+    /// store written by a newer Tack must not widen what this one lets me do.
+    pub fn access(&self) -> Option<LocalAccess> {
+        self.role
+            .as_deref()
+            .map(|role| LocalAccess::parse(role).unwrap_or(LocalAccess::Removed))
+    }
+}
+
+/// My access to a shared board, recorded in the store (`boards.role`) from what the relay
+/// granted: the one place every client (the desktop app, `tackctl`) asks whether a local edit
+/// may be saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalAccess {
+    Owner,
+    Editor,
+    Viewer,
+    /// My membership ended (or I left): my copy stays, read-only.
+    Removed,
+}
+
+impl LocalAccess {
+    pub fn parse(role: &str) -> Option<Self> {
+        match role {
+            "owner" => Some(Self::Owner),
+            "editor" => Some(Self::Editor),
+            "viewer" => Some(Self::Viewer),
+            "removed" => Some(Self::Removed),
+            _ => None,
+        }
+    }
+
+    /// The spelling stored in `boards.role`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Editor => "editor",
+            Self::Viewer => "viewer",
+            Self::Removed => "removed",
+        }
+    }
+
+    pub fn can_write(self) -> bool {
+        matches!(self, Self::Owner | Self::Editor)
+    }
+}
+
 /// Where an update came from: local ones also go to the outbox until acknowledged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateOrigin {

@@ -55,9 +55,25 @@ pub fn open_board(store: &Store, id: &str, config: ReplicaConfig) -> Result<Boar
     Ok(board)
 }
 
+/// Refuses with [`StoreError::ReadOnly`] when my recorded access to the board does not let me
+/// edit it (a board never shared is mine to edit). Clients call it before an edit; saving
+/// checks it again.
+pub fn ensure_writable(store: &Store, board_id: &str) -> Result<(), StoreError> {
+    match store.board(board_id)?.and_then(|record| record.access()) {
+        Some(access) if !access.can_write() => Err(StoreError::ReadOnly {
+            board: board_id.to_owned(),
+            access,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Makes everything the replica did since the last save durable (updates, undo history, title
-/// cache) in one transaction; returns how many updates were written.
+/// cache) in one transaction; returns how many updates were written. A board I may not edit
+/// gets [`StoreError::ReadOnly`] and nothing is written: the caller's replica is then ahead of
+/// the store and must be dropped (reopened from the store).
 pub fn save_local_changes(store: &mut Store, board: &mut Board) -> Result<usize, StoreError> {
+    ensure_writable(store, board.id())?;
     let updates = board.take_local_updates();
     if updates.is_empty() {
         return Ok(0);

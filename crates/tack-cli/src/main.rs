@@ -101,7 +101,9 @@ impl Session {
 
     /// Runs one change on a board and makes it durable before returning.
     fn change<T>(&mut self, query: &str, f: impl FnOnce(&mut Board) -> Result<T>) -> Result<T> {
-        let mut board = self.open_board(query)?;
+        let id = self.board_id(query)?;
+        replica::ensure_writable(&self.store, &id)?;
+        let mut board = self.open_board(&id)?;
         let out = f(&mut board)?;
         replica::save_local_changes(&mut self.store, &mut board).context("saving the change")?;
         Ok(out)

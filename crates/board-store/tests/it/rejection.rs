@@ -163,3 +163,58 @@ fn empty_file_and_missing_directories_are_initialised() {
     // Reopening an up-to-date store runs no migration and succeeds.
     Store::open_in_dir(&nested).expect("reopen");
 }
+
+/// A board the relay serves me read-only refuses local saves before anything is written: the
+/// log and the outbox stay as they were, with an error that says why.
+#[test]
+fn a_read_only_board_refuses_a_local_save_and_stores_nothing() {
+    use board_model::{Place, ReplicaConfig, Sources};
+    use board_store::{replica, LocalAccess};
+
+    let (_dir, _path, mut store) = crate::support::temp_store();
+    let config = ReplicaConfig {
+        user: "me".into(),
+        sources: Sources::seeded(1, 1_700_000_000_000),
+    };
+    let mut board =
+        replica::create_board(&mut store, "b1", "Shared", config.clone()).expect("create");
+    store
+        .set_board_server("b1", Some("http://127.0.0.1:8787"), Some("viewer"))
+        .expect("record the role");
+    let outbox_before = store.outbox("b1").expect("outbox").len();
+
+    board
+        .add_column("Refused", None, Place::Bottom)
+        .expect("the model itself allows it");
+    let error = replica::save_local_changes(&mut store, &mut board).expect_err("read-only");
+    assert!(
+        matches!(
+            error,
+            StoreError::ReadOnly {
+                access: LocalAccess::Viewer,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("read-only"), "{error}");
+    assert_eq!(store.outbox("b1").expect("outbox").len(), outbox_before);
+    let reopened = replica::open_board(&store, "b1", config).expect("reopen");
+    assert!(reopened.view().columns.is_empty(), "nothing was stored");
+
+    // An unknown role from a newer Tack counts as no access, never as more.
+    store
+        .set_board_server("b1", Some("http://127.0.0.1:8787"), Some("auditor"))
+        .expect("record the role");
+    assert!(matches!(
+        replica::ensure_writable(&store, "b1"),
+        Err(StoreError::ReadOnly {
+            access: LocalAccess::Removed,
+            ..
+        })
+    ));
+    store
+        .set_board_server("b1", Some("http://127.0.0.1:8787"), Some("editor"))
+        .expect("record the role");
+    assert!(replica::ensure_writable(&store, "b1").is_ok());
+}

@@ -370,3 +370,44 @@ fn boards_live_in_the_data_dir_and_list_with_pending_counts() {
         1
     );
 }
+
+/// A shared board on which the relay made me a viewer (or ended my membership) is read-only
+/// in `tackctl` too: the edit is refused before anything is stored, so it can never wait in
+/// the outbox for a relay that will refuse it.
+#[test]
+fn a_viewer_s_edit_is_refused_before_it_is_stored() {
+    let ctl = Ctl::new();
+    let board = ctl.ok(&["board", "create", "Shared"]);
+    ctl.ok(&["column", "add", "shared", "To do"]);
+    let set_role = |role: &str| {
+        let mut store = board_store::Store::open_in_dir(ctl.dir.path()).expect("open the store");
+        store
+            .set_board_server(&board, Some("http://127.0.0.1:8787"), Some(role))
+            .expect("record the role");
+    };
+    let pending = || ctl.json(&["board", "list", "--json"])[0]["pendingChanges"].clone();
+    assert_eq!(pending(), 2);
+
+    set_role("viewer");
+    let err = ctl.fails(&["task", "add", "shared", "to do", "Sneaky"]);
+    assert!(
+        err.contains("read-only") && err.contains("view it but not edit it"),
+        "{err}"
+    );
+    assert_eq!(pending(), 2, "nothing was stored");
+    let err = ctl.fails(&["undo", "shared"]);
+    assert!(err.contains("read-only"), "{err}");
+
+    set_role("removed");
+    let err = ctl.fails(&["column", "add", "shared", "Doing"]);
+    assert!(err.contains("your access to it ended"), "{err}");
+
+    set_role("editor");
+    ctl.ok(&["task", "add", "shared", "to do", "Allowed"]);
+    assert_eq!(pending(), 3);
+    let shown = ctl.ok(&["board", "show", "shared"]);
+    assert!(
+        shown.contains("Allowed") && !shown.contains("Sneaky"),
+        "{shown}"
+    );
+}
