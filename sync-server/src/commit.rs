@@ -34,7 +34,9 @@ impl Default for GroupCommitConfig {
         GroupCommitConfig {
             max_batch_updates: 1024,
             max_batch_bytes: 8 * 1024 * 1024,
-            max_delay: Duration::from_millis(2),
+            // Batches form on their own from what queues while a transaction runs; a gathering
+            // delay only adds latency to every delivery (BENCHMARKS.md, "Gathering delay").
+            max_delay: Duration::ZERO,
             queue_capacity: 65536,
         }
     }

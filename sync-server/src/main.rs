@@ -84,8 +84,9 @@ struct Args {
     #[arg(long, env = "TACK_IDLE_TIMEOUT_SECS", default_value_t = 90)]
     idle_timeout_secs: u64,
     /// Microseconds the group committer keeps gathering updates after the first one of a
-    /// transaction arrives (updates queued while the previous transaction ran join anyway)
-    #[arg(long, env = "TACK_COMMIT_DELAY_US", default_value_t = 2000)]
+    /// transaction arrives (updates queued while the previous transaction ran join anyway, so
+    /// batches form under load without it; every delivery waits for its commit)
+    #[arg(long, env = "TACK_COMMIT_DELAY_US", default_value_t = 0)]
     commit_delay_us: u64,
     /// Log rows after a board's snapshot that trigger compaction
     #[arg(long, env = "TACK_COMPACT_AFTER", default_value_t = 1000)]
