@@ -5,10 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use sync_protocol::{AwarenessEntry, Limits, MuxFrame, MuxMessage};
+use sync_protocol::{AwarenessEntry, MuxMessage};
 
 use crate::durability::{start_server, Server};
-use crate::support::{stored_keys, Backend, BackendKind, Client, Seen};
+use crate::support::{stored_keys, Backend, BackendKind, Client};
 
 const BOARD: &str = "0190a000-0000-7000-8000-0000000000c1";
 
@@ -30,16 +30,7 @@ async fn edit_rounds(clients: &mut [Client], rounds: std::ops::Range<usize>) -> 
     acked
 }
 
-fn saw_awareness_of(client: &Client, client_id: u64) -> bool {
-    client.log.iter().any(|seen| match seen {
-        Seen::Frame(MuxFrame::Board {
-            message: MuxMessage::Awareness { update },
-            ..
-        }) => sync_protocol::decode_awareness_update(update, &Limits::default())
-            .is_ok_and(|entries| entries.iter().any(|e| e.client_id == client_id)),
-        _ => false,
-    })
-}
+use crate::support::saw_awareness_of;
 
 #[tokio::test]
 async fn three_relays_on_one_database_converge_and_lose_nothing_acknowledged_when_one_dies() {

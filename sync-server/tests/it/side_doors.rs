@@ -10,11 +10,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection as _};
-use sync_protocol::{AwarenessEntry, Limits, MuxFrame, MuxMessage};
+use sync_protocol::{AwarenessEntry, MuxMessage};
 use sync_server::config::ServerConfig;
 use yrs::{Doc, Map, ReadTxn as _, Transact};
 
-use crate::support::{set_of, Backend, BackendKind, Client, Seen, TestRelay, WAIT};
+use crate::support::{set_of, Backend, BackendKind, TestRelay, WAIT};
 
 const BOARD: &str = "0190a000-0000-7000-8000-00000000d001";
 
@@ -102,16 +102,7 @@ fn awareness_of(client_id: u64, state_json: &str) -> Vec<u8> {
     }])
 }
 
-fn saw_awareness_of(client: &Client, client_id: u64) -> bool {
-    client.log.iter().any(|seen| match seen {
-        Seen::Frame(MuxFrame::Board {
-            message: MuxMessage::Awareness { update },
-            ..
-        }) => sync_protocol::decode_awareness_update(update, &Limits::default())
-            .is_ok_and(|entries| entries.iter().any(|e| e.client_id == client_id)),
-        _ => false,
-    })
-}
+use crate::support::saw_awareness_of;
 
 use crate::support::metric;
 

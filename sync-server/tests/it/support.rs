@@ -587,3 +587,15 @@ pub async fn stored_keys(storage: &Storage, board: &str) -> BTreeSet<String> {
 pub fn set_of(keys: &[&str]) -> BTreeSet<String> {
     keys.iter().map(|k| (*k).to_owned()).collect()
 }
+
+/// Did the client receive an awareness update naming `client_id`?
+pub fn saw_awareness_of(client: &Client, client_id: u64) -> bool {
+    client.log.iter().any(|seen| match seen {
+        Seen::Frame(MuxFrame::Board {
+            message: MuxMessage::Awareness { update },
+            ..
+        }) => sync_protocol::decode_awareness_update(update, &Limits::default())
+            .is_ok_and(|entries| entries.iter().any(|e| e.client_id == client_id)),
+        _ => false,
+    })
+}
