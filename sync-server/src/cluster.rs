@@ -622,20 +622,14 @@ fn catch_up_when_loaded(shared: &Arc<Shared>, room: Arc<Room>) {
 /// those rows away, the snapshot and the rows after it. A row this instance accepted itself is
 /// already in the room and costs at most a redundant broadcast. Reads as the room's latest
 /// member (row-level security shows the rows only to members); when that one no longer sees
-/// up to `announced` (revoked since it joined), as the members who joined before.
+/// up to `announced` (revoked since it joined), as the members who joined before
+/// ([`Room::readers`]).
 async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>, announced: Option<i64>) {
     if room.committed_seq().is_none() {
         catch_up_when_loaded(shared, room.clone());
         return;
     }
-    let readers: Vec<String> = room
-        .readers
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .iter()
-        .rev()
-        .cloned()
-        .collect();
+    let readers = room.readers(crate::room::READERS);
     // A development relay without accounts has no members: it reads as nobody.
     let readers: Vec<Option<String>> = if readers.is_empty() {
         vec![None]

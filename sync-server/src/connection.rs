@@ -1040,7 +1040,7 @@ impl Session {
                     }
                 };
                 let outcome = if access.can_write() {
-                    room.apply_update(self.conn, &update, decoded)
+                    room.apply_update(self.conn, &update, decoded, received)
                 } else {
                     // A viewer's Step2 that brings nothing new is fine; anything else is refused.
                     room.check_held(self.conn, &decoded)
@@ -1058,10 +1058,6 @@ impl Session {
                         }
                     }
                     Ok(Applied::Accepted(number)) => {
-                        self.shared
-                            .metrics
-                            .fanout_seconds
-                            .observe(received.elapsed().as_secs_f64());
                         self.shared.metrics.observe_update(board, &update);
                         // Queued here, in arrival order, so a client's updates commit in order.
                         let ticket = self

@@ -31,7 +31,8 @@ pub struct Metrics {
     /// Bytes queued towards clients and not yet written, across the relay (the send queues'
     /// shared budget counts on it).
     pub send_queue_bytes: Gauge,
-    /// From receiving an update to handing it to every other subscriber's queue.
+    /// From receiving an update to handing it to every other subscriber's queue (once its
+    /// commit has committed: it includes the commit).
     pub fanout_seconds: Histogram,
     /// From receiving an update to its COMMIT (what the sender waits for SyncStatus).
     pub ack_seconds: Histogram,
@@ -141,7 +142,7 @@ impl Default for Metrics {
         );
         registry.register(
             "fanout_seconds",
-            "Receive-to-enqueue time of a broadcast update",
+            "Receive-to-enqueue time of a broadcast update (after its commit)",
             m.fanout_seconds.clone(),
         );
         registry.register(

@@ -25,8 +25,8 @@ use crate::storage::{Storage, StorageError};
 
 pub type ConnId = u64;
 
-/// Members remembered per room to read the log as (`Room::readers`).
-const READERS: usize = 8;
+/// Members a catch-up tries to read the log as (`Room::readers`).
+pub const READERS: usize = 8;
 
 /// Message type numbers shared by both framings (Hocuspocus and y-websocket agree on these).
 pub mod kind {
@@ -436,24 +436,19 @@ impl Awareness {
         if let Some(snapshot) = cached {
             return Some(snapshot.clone());
         }
-        let held = || {
-            self.states.iter().filter_map(|(client_id, s)| {
+        let held: Vec<(u64, u64, &str)> = self
+            .states
+            .iter()
+            .filter_map(|(client_id, s)| {
                 s.state_json
                     .as_deref()
                     .map(|json| (*client_id, s.clock, json))
             })
-        };
-        let count = held().count();
-        if count == 0 {
+            .collect();
+        if held.is_empty() {
             return None;
         }
-        let mut update = Vec::with_capacity(self.bytes + count * 16 + 8);
-        write_var_u64(&mut update, count as u64);
-        for (client_id, clock, json) in held() {
-            write_var_u64(&mut update, client_id);
-            write_var_u64(&mut update, clock);
-            write_var_string(&mut update, json);
-        }
+        let update = sync_protocol::encode_awareness_states(held.into_iter());
         let snapshot = frame(mux_prefix, framing, &awareness_body(&update));
         match framing {
             Framing::Mux => self.snapshot_mux = Some(snapshot.clone()),
@@ -513,9 +508,11 @@ struct RoomState {
     /// order `doc` took them. Each is relayed to the other subscribers once committed, never
     /// before: a write that storage refuses reaches no one.
     accepted: VecDeque<Accepted>,
-    /// Signed-in users with a channel on this room and how many channels each holds: whom the
-    /// room reads the log as when it reloads.
-    users: HashMap<String, usize>,
+    /// Signed-in users with a channel on this room: whom the room reads the log as (row-level
+    /// security shows a board only to its members), see [`Room::readers`].
+    users: HashMap<String, RoomUser>,
+    /// Joins so far, to order `users` by their latest join.
+    joins: u64,
     /// A commit failed, so `doc` may hold what storage does not: nothing the room holds can be
     /// called durable until it has reloaded from storage (see [`Rooms::retract`]).
     stale: bool,
@@ -530,11 +527,19 @@ struct RoomState {
     resync: Vec<ConnId>,
 }
 
+/// A signed-in user on a room: how many channels they hold and when they last joined.
+struct RoomUser {
+    channels: usize,
+    joined: u64,
+}
+
 /// An update this room's document took from a client, waiting for its commit.
 struct Accepted {
     number: u64,
     from: ConnId,
     update: Vec<u8>,
+    /// When the relay received it (its fan-out latency runs until it is relayed).
+    received: std::time::Instant,
     /// `None` while the commit is open; then whether it committed.
     committed: Option<bool>,
 }
@@ -599,10 +604,6 @@ pub struct Room {
     /// Log rows committed since the last compaction, and whether one is running.
     pub committed_since_compaction: AtomicUsize,
     pub compacting: AtomicBool,
-    /// Members who joined, the latest last (at most `READERS`): `crate::cluster` reads the
-    /// log as the latest (row-level security shows a board only to its members), and as the
-    /// ones before when that one sees less than was announced (revoked since it joined).
-    pub readers: Mutex<VecDeque<String>>,
 }
 
 impl std::fmt::Debug for Room {
@@ -624,12 +625,32 @@ impl Room {
             resolutions: watch::Sender::new(0),
             committed_since_compaction: AtomicUsize::new(0),
             compacting: AtomicBool::new(false),
-            readers: Mutex::new(VecDeque::new()),
         }
     }
 
     fn state(&self) -> Option<MutexGuard<'_, RoomState>> {
         self.state.get().map(lock)
+    }
+
+    /// The signed-in users on this room, the latest to join first, at most `limit`: whom to
+    /// read the board's log as (`crate::cluster` tries them in turn when the first sees less
+    /// than was announced, a reload takes the first who still has a role). Empty on a
+    /// development relay without accounts, which reads as no one.
+    pub fn readers(&self, limit: usize) -> Vec<String> {
+        let Some(state) = self.state() else {
+            return Vec::new();
+        };
+        let mut users: Vec<(&String, u64)> = state
+            .users
+            .iter()
+            .map(|(user, on_room)| (user, on_room.joined))
+            .collect();
+        users.sort_unstable_by_key(|(_, joined)| std::cmp::Reverse(*joined));
+        users
+            .into_iter()
+            .take(limit)
+            .map(|(user, _)| user.clone())
+            .collect()
     }
 
     fn push_to(&self, sub: &Subscriber, body: &[u8]) {
@@ -727,6 +748,7 @@ impl Room {
         from: ConnId,
         bytes: &[u8],
         update: Update,
+        received: std::time::Instant,
     ) -> Result<Applied, RoomError> {
         if update.is_empty() {
             // A Step2 with nothing in it is trivially durable.
@@ -759,6 +781,7 @@ impl Room {
             number: number.0,
             from,
             update: bytes.to_vec(),
+            received,
             committed: None,
         });
         Ok(Applied::Accepted(number))
@@ -768,7 +791,7 @@ impl Room {
     /// head of the queue in the order the document took them, and drops refused ones. `true`
     /// when this refusal makes the room stale (its document holds what storage does not) and
     /// a reload must start.
-    fn resolve(&self, number: CommitNumber, committed: bool) -> bool {
+    fn resolve(&self, number: CommitNumber, committed: bool, metrics: &Metrics) -> bool {
         let Some(mut state) = self.state() else {
             self.finish_commit(number, committed);
             return false;
@@ -809,6 +832,9 @@ impl Room {
                     entry.from,
                     &sync_body(kind::SYNC, kind::SYNC_UPDATE, &entry.update),
                 );
+                metrics
+                    .fanout_seconds
+                    .observe(entry.received.elapsed().as_secs_f64());
                 if state.reloading {
                     state.committed_during_reload.push(entry.update);
                 }
@@ -1158,13 +1184,14 @@ impl Rooms {
                 .subscribers
                 .insert(conn, Subscriber { outbox, framing });
             if let Some(user) = user {
-                *state.users.entry(user.to_owned()).or_insert(0) += 1;
-                let mut readers = lock(&room.readers);
-                readers.retain(|reader| reader != user);
-                if readers.len() >= READERS {
-                    readers.pop_front();
-                }
-                readers.push_back(user.to_owned());
+                state.joins += 1;
+                let joined = state.joins;
+                let on_room = state.users.entry(user.to_owned()).or_insert(RoomUser {
+                    channels: 0,
+                    joined,
+                });
+                on_room.channels += 1;
+                on_room.joined = joined;
             }
         }
         Ok(room)
@@ -1179,6 +1206,7 @@ impl Rooms {
             seq,
             accepted: VecDeque::new(),
             users: HashMap::new(),
+            joins: 0,
             stale: false,
             reloading: false,
             reload_again: false,
@@ -1273,10 +1301,7 @@ impl Rooms {
 
     /// One reload of a stale room.
     async fn reload_once(&self, room: &Arc<Room>) -> Reload {
-        let candidates: Vec<String> = room
-            .state()
-            .map(|state| state.users.keys().cloned().collect())
-            .unwrap_or_default();
+        let candidates = room.readers(usize::MAX);
         let signed_in = !candidates.is_empty();
         let mut reader = None;
         for user in candidates {
@@ -1339,9 +1364,9 @@ impl Rooms {
         if let Some(mut state) = room.state() {
             if state.subscribers.remove(&conn).is_some() {
                 if let Some(user) = user {
-                    if let Some(count) = state.users.get_mut(user) {
-                        *count -= 1;
-                        if *count == 0 {
+                    if let Some(on_room) = state.users.get_mut(user) {
+                        on_room.channels -= 1;
+                        if on_room.channels == 0 {
                             state.users.remove(user);
                         }
                     }
@@ -1371,7 +1396,7 @@ impl Rooms {
         number: CommitNumber,
         committed: bool,
     ) {
-        if room.resolve(number, committed) {
+        if room.resolve(number, committed, &self.metrics) {
             tokio::spawn(Arc::clone(self).retract(Arc::clone(room)));
         }
         let mut map = lock(&self.map);

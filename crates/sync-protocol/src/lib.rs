@@ -26,5 +26,6 @@ pub use prescan::{
 pub use role::Role;
 pub use sync::{
     check_awareness_state, decode_awareness_update, decode_awareness_update_checked,
-    encode_awareness_update, AwarenessEntry, AwarenessLimits, CheckedAwareness, SyncMessage,
+    encode_awareness_states, encode_awareness_update, AwarenessEntry, AwarenessLimits,
+    CheckedAwareness, SyncMessage,
 };

@@ -81,12 +81,24 @@ pub fn decode_awareness_update(
 
 /// Encodes an awareness update body (the inverse of [`decode_awareness_update`]).
 pub fn encode_awareness_update(entries: &[AwarenessEntry]) -> Vec<u8> {
+    encode_awareness_states(
+        entries
+            .iter()
+            .map(|entry| (entry.client_id, entry.clock, entry.state_json.as_str())),
+    )
+}
+
+/// Encodes an awareness update body from borrowed `(client id, clock, state JSON)` triples,
+/// so a holder of many states encodes them without copying each into an [`AwarenessEntry`].
+pub fn encode_awareness_states<'a>(
+    states: impl ExactSizeIterator<Item = (u64, u64, &'a str)>,
+) -> Vec<u8> {
     let mut out = Vec::new();
-    write_var_u64(&mut out, entries.len() as u64);
-    for entry in entries {
-        write_var_u64(&mut out, entry.client_id);
-        write_var_u64(&mut out, entry.clock);
-        write_var_string(&mut out, &entry.state_json);
+    write_var_u64(&mut out, states.len() as u64);
+    for (client_id, clock, state_json) in states {
+        write_var_u64(&mut out, client_id);
+        write_var_u64(&mut out, clock);
+        write_var_string(&mut out, state_json);
     }
     out
 }
