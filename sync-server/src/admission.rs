@@ -204,6 +204,42 @@ impl Drop for Waiting<'_> {
     }
 }
 
+/// A token bucket's level: refilled at `per_second` up to `burst`, one token per action. The
+/// rate and burst are the owner's (a setting), passed in, so a bucket is 16 bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenBucket {
+    tokens: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    pub fn full(burst: f64, now: Instant) -> Self {
+        Self {
+            tokens: burst,
+            last: now,
+        }
+    }
+
+    /// The tokens there are at `now`.
+    fn level(&self, now: Instant, per_second: f64, burst: f64) -> f64 {
+        (self.tokens + now.saturating_duration_since(self.last).as_secs_f64() * per_second)
+            .min(burst)
+    }
+
+    /// Takes one token at `now`; `Err(seconds until there is one)` (infinite at a rate of 0)
+    /// when the bucket is empty.
+    pub fn take(&mut self, now: Instant, per_second: f64, burst: f64) -> Result<(), f64> {
+        let tokens = self.level(now, per_second, burst);
+        self.last = now;
+        if tokens < 1.0 {
+            self.tokens = tokens;
+            return Err((1.0 - tokens) / per_second);
+        }
+        self.tokens = tokens - 1.0;
+        Ok(())
+    }
+}
+
 /// Addresses tracked per bucket map; beyond, full (forgotten) buckets are dropped first, then
 /// the longest-untouched one.
 const MAX_TRACKED_ADDRESSES: usize = 10_000;
@@ -212,7 +248,7 @@ const MAX_TRACKED_ADDRESSES: usize = 10_000;
 #[derive(Debug)]
 pub struct AddressBuckets {
     rate: AddressRate,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    buckets: Mutex<HashMap<IpAddr, TokenBucket>>,
 }
 
 impl AddressBuckets {
@@ -231,36 +267,27 @@ impl AddressBuckets {
     fn take_at(&self, address: IpAddr, now: Instant) -> Result<(), u64> {
         let burst = f64::from(self.rate.burst.max(1));
         let per_second = f64::from(self.rate.per_minute) / 60.0;
-        let refilled = |(tokens, at): (f64, Instant)| {
-            (tokens + now.saturating_duration_since(at).as_secs_f64() * per_second).min(burst)
-        };
         let key = host_of(address);
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         if buckets.len() >= MAX_TRACKED_ADDRESSES && !buckets.contains_key(&key) {
-            buckets.retain(|_, bucket| refilled(*bucket) < burst);
+            buckets.retain(|_, bucket| bucket.level(now, per_second, burst) < burst);
             if buckets.len() >= MAX_TRACKED_ADDRESSES {
                 let oldest = buckets
                     .iter()
-                    .min_by_key(|(_, (_, at))| *at)
+                    .min_by_key(|(_, bucket)| bucket.last)
                     .map(|(a, _)| *a);
                 if let Some(oldest) = oldest {
                     buckets.remove(&oldest);
                 }
             }
         }
-        let bucket = buckets.entry(key).or_insert((burst, now));
-        let tokens = refilled(*bucket);
-        if tokens < 1.0 {
-            *bucket = (tokens, now);
-            let wait = if per_second > 0.0 {
-                ((1.0 - tokens) / per_second).ceil()
-            } else {
-                60.0
-            };
-            return Err((wait as u64).max(1));
-        }
-        *bucket = (tokens - 1.0, now);
-        Ok(())
+        let bucket = buckets
+            .entry(key)
+            .or_insert_with(|| TokenBucket::full(burst, now));
+        bucket.take(now, per_second, burst).map_err(|wait| {
+            let wait = if wait.is_finite() { wait.ceil() } else { 60.0 };
+            (wait as u64).max(1)
+        })
     }
 }
 

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, Instant as TokioInstant};
 
-use crate::admission::UnauthenticatedSlot;
+use crate::admission::{TokenBucket, UnauthenticatedSlot};
 use crate::auth::{Access, Grant};
 use crate::commit::CommitTicket;
 use crate::room::{
@@ -143,36 +143,27 @@ impl Channels {
 
 /// A token bucket: `rate` per second on average, bursts up to `burst`.
 struct Bucket {
-    tokens: f64,
+    level: TokenBucket,
     rate: f64,
     burst: f64,
-    last: TokioInstant,
 }
 
 impl Bucket {
     fn new(rate: u32, burst: u32) -> Self {
         Self {
-            tokens: f64::from(burst),
+            level: TokenBucket::full(f64::from(burst), TokioInstant::now()),
             rate: f64::from(rate),
             burst: f64::from(burst),
-            last: TokioInstant::now(),
         }
     }
 
     /// Takes one token; `false` when the bucket is empty. A rate of 0 means no limit.
     fn take(&mut self) -> bool {
-        if self.rate == 0.0 {
-            return true;
-        }
-        let now = TokioInstant::now();
-        let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + refill).min(self.burst);
-        self.last = now;
-        if self.tokens < 1.0 {
-            return false;
-        }
-        self.tokens -= 1.0;
-        true
+        self.rate == 0.0
+            || self
+                .level
+                .take(TokioInstant::now(), self.rate, self.burst)
+                .is_ok()
     }
 }
 
