@@ -6,16 +6,11 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use board_model::ReplicaConfig;
-use board_store::Store;
+use board_store::{LocalAccess, Store};
 use clap::Args;
 use sync_client::{Status, StatusReport, SyncClient, SyncConfig};
 
 use crate::resolve::resolve;
-
-/// The roles a board's record holds when the relay serves it read-only (`removed`: the
-/// desktop's mark for a revoked board).
-const VIEWER: &str = "viewer";
-const REMOVED: &str = "removed";
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -145,18 +140,19 @@ fn record_access(store: &Mutex<Store>, report: &StatusReport) {
         let Ok(Some(record)) = store.board(board) else {
             continue;
         };
-        let role = if report.readonly.contains(board) {
-            Some(VIEWER)
+        let access = if report.readonly.contains(board) {
+            LocalAccess::Viewer
         } else if matches!(state, Status::Synced | Status::Syncing { .. })
-            && record.role.as_deref() == Some(VIEWER)
+            && record.access() == Some(LocalAccess::Viewer)
         {
-            Some("editor")
+            LocalAccess::Editor
         } else {
             continue;
         };
-        if record.role.as_deref() == role {
+        if record.access() == Some(access) {
             continue;
         }
+        let role = Some(access.as_str());
         if let Err(error) = store.set_board_server(board, record.server.as_deref(), role) {
             eprintln!("tackctl: could not record the access to board {board}: {error}");
         }
@@ -228,7 +224,7 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
     for board in store.list_boards()? {
         let pending = store.pending_count(&board.id)?;
         // Served read-only when last synced (or removed): what waits cannot be saved.
-        let read_only = matches!(board.role.as_deref(), Some(VIEWER | REMOVED));
+        let read_only = board.access().is_some_and(|access| !access.can_write());
         let unsaved = (read_only && pending > 0).then_some(Status::ReadOnly { unsaved: pending });
         rows.push(serde_json::json!({
             "id": board.id,
