@@ -58,17 +58,43 @@ pub fn decode_awareness_update(
     bytes: &[u8],
     limits: &crate::Limits,
 ) -> Result<Vec<AwarenessEntry>> {
+    let (entries, _) = decode_awareness_entries(bytes, limits, None, |state_json| {
+        check_json_nesting(state_json, limits.max_nesting).map(|()| true)
+    })?;
+    Ok(entries)
+}
+
+/// The one reader of awareness updates: at most `max_entries` entries (more refuses the
+/// update whole), each state shown to `keep` before it is copied (`Ok(false)`: left out and
+/// counted, `Err`: the update is refused). Returns the kept entries and how many were left out.
+fn decode_awareness_entries(
+    bytes: &[u8],
+    limits: &crate::Limits,
+    max_entries: Option<usize>,
+    mut keep: impl FnMut(&str) -> Result<bool>,
+) -> Result<(Vec<AwarenessEntry>, usize)> {
     check_frame_size(bytes, limits)?;
     let mut decoder = Decoder::new(bytes, limits.max_string_bytes);
     let count = decoder.read_var_u64()?;
     // Each entry is at least 3 bytes: client, clock, empty string length.
     decoder.check_count("awareness entry", count, 3)?;
+    if let Some(max) = max_entries.filter(|&max| count > max as u64) {
+        return Err(ProtocolError::LimitExceeded {
+            what: "awareness entries",
+            actual: count,
+            max: max as u64,
+        });
+    }
     let mut entries = Vec::with_capacity(count as usize);
+    let mut left_out = 0;
     for _ in 0..count {
         let client_id = decoder.read_var_u64()?;
         let clock = decoder.read_var_u64()?;
         let state_json = decoder.read_var_string("awareness state")?;
-        check_json_nesting(state_json, limits.max_nesting)?;
+        if !keep(state_json)? {
+            left_out += 1;
+            continue;
+        }
         entries.push(AwarenessEntry {
             client_id,
             clock,
@@ -76,7 +102,7 @@ pub fn decode_awareness_update(
         });
     }
     decoder.finish()?;
-    Ok(entries)
+    Ok((entries, left_out))
 }
 
 /// Encodes an awareness update body (the inverse of [`decode_awareness_update`]).
@@ -181,37 +207,11 @@ pub fn decode_awareness_update_checked(
     limits: &crate::Limits,
     awareness: &AwarenessLimits,
 ) -> Result<CheckedAwareness> {
-    check_frame_size(bytes, limits)?;
-    let mut decoder = Decoder::new(bytes, limits.max_string_bytes);
-    let count = decoder.read_var_u64()?;
-    decoder.check_count("awareness entry", count, 3)?;
-    if count > awareness.max_entries as u64 {
-        return Err(ProtocolError::LimitExceeded {
-            what: "awareness entries",
-            actual: count,
-            max: awareness.max_entries as u64,
-        });
-    }
-    let mut checked = CheckedAwareness {
-        entries: Vec::with_capacity(count as usize),
-        refused: 0,
-    };
-    for _ in 0..count {
-        let client_id = decoder.read_var_u64()?;
-        let clock = decoder.read_var_u64()?;
-        let state_json = decoder.read_var_string("awareness state")?;
-        if check_awareness_state(state_json, limits.max_nesting, awareness).is_err() {
-            checked.refused += 1;
-            continue;
-        }
-        checked.entries.push(AwarenessEntry {
-            client_id,
-            clock,
-            state_json: state_json.to_owned(),
-        });
-    }
-    decoder.finish()?;
-    Ok(checked)
+    let (entries, refused) =
+        decode_awareness_entries(bytes, limits, Some(awareness.max_entries), |state_json| {
+            Ok(check_awareness_state(state_json, limits.max_nesting, awareness).is_ok())
+        })?;
+    Ok(CheckedAwareness { entries, refused })
 }
 
 /// Whether a state may be held: `null` (the client went away), or a JSON object within the
