@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sync_protocol::lib0::{write_var_string, write_var_u64};
+use sync_protocol::lib0::write_var_string;
 use sync_protocol::{
     AuthMessage, AuthScope, Limits, MuxFrame, MuxMessage, SyncMessage, YwsMessage,
 };
@@ -623,13 +623,15 @@ async fn hocuspocus_denied_gets_authentication_failed(line: ProviderLine) {
     relay.stop().await;
 }
 
-/// A client's Auth Token frame: `varString(board) • 2 • 0 • varString(token)`, then `tail`.
+/// A client's Auth Token frame as provider 3.x sends it (the token only), then `tail`.
 fn auth_token_frame(board: &str, token: &str, tail: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_var_string(&mut out, board);
-    write_var_u64(&mut out, 2);
-    write_var_u64(&mut out, 0);
-    write_var_string(&mut out, token);
+    let mut out = MuxFrame::Board {
+        board: board.to_owned(),
+        message: MuxMessage::Auth(AuthMessage::Token {
+            token: token.to_owned(),
+        }),
+    }
+    .encode();
     out.extend_from_slice(tail);
     out
 }

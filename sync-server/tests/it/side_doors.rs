@@ -89,6 +89,15 @@ async fn owner_pool(backend: &Backend) -> PgPool {
         .expect("connect as the owner")
 }
 
+/// The test database, migrated by its owner: its URL and a pool connected as the owner.
+async fn migrated(backend: &Backend) -> (String, PgPool) {
+    let database_url = backend.database_url.clone().expect("PostgreSQL");
+    sync_server::storage::Storage::migrate_postgres(&database_url)
+        .await
+        .expect("migrate as owner");
+    (database_url, owner_pool(backend).await)
+}
+
 fn grant_connect(database_url: &str) -> String {
     let database = database_url.rsplit('/').next().expect("database name");
     format!("GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {{role}}")
@@ -320,11 +329,7 @@ async fn forged_announcements_are_neither_applied_nor_relayed_to_members() {
 #[tokio::test]
 async fn security_definer_functions_are_not_callable_by_public_nor_fooled_by_temp_tables() {
     let backend = Backend::new(BackendKind::Postgres);
-    let database_url = backend.database_url.clone().expect("PostgreSQL");
-    sync_server::storage::Storage::migrate_postgres(&database_url)
-        .await
-        .expect("migrate as owner");
-    let owner = owner_pool(&backend).await;
+    let (database_url, owner) = migrated(&backend).await;
     // The victim's board, written as the owner (a superuser here: row-level security aside).
     for statement in [
         "INSERT INTO users (id, email, password_hash, created_at) VALUES \
@@ -434,11 +439,7 @@ async fn security_definer_functions_are_not_callable_by_public_nor_fooled_by_tem
 #[tokio::test]
 async fn only_the_relays_roles_may_connect_and_none_makes_temporary_tables() {
     let backend = Backend::new(BackendKind::Postgres);
-    let database_url = backend.database_url.clone().expect("PostgreSQL");
-    sync_server::storage::Storage::migrate_postgres(&database_url)
-        .await
-        .expect("migrate as owner");
-    let owner = owner_pool(&backend).await;
+    let (database_url, owner) = migrated(&backend).await;
     let stranger = LoginRole::create(&owner, &database_url, &[]).await;
     let refused = stranger
         .connect()
