@@ -204,41 +204,8 @@ impl Drop for Waiting<'_> {
     }
 }
 
-/// A token bucket's level: refilled at `per_second` up to `burst`, one token per action. The
-/// rate and burst are the owner's (a setting), passed in, so a bucket is 16 bytes.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenBucket {
-    tokens: f64,
-    last: Instant,
-}
-
-impl TokenBucket {
-    pub fn full(burst: f64, now: Instant) -> Self {
-        Self {
-            tokens: burst,
-            last: now,
-        }
-    }
-
-    /// The tokens there are at `now`.
-    fn level(&self, now: Instant, per_second: f64, burst: f64) -> f64 {
-        (self.tokens + now.saturating_duration_since(self.last).as_secs_f64() * per_second)
-            .min(burst)
-    }
-
-    /// Takes one token at `now`; `Err(seconds until there is one)` (infinite at a rate of 0)
-    /// when the bucket is empty.
-    pub fn take(&mut self, now: Instant, per_second: f64, burst: f64) -> Result<(), f64> {
-        let tokens = self.level(now, per_second, burst);
-        self.last = now;
-        if tokens < 1.0 {
-            self.tokens = tokens;
-            return Err((1.0 - tokens) / per_second);
-        }
-        self.tokens = tokens - 1.0;
-        Ok(())
-    }
-}
+/// Token buckets are the protocol core's (`relay_core::rate`), with the time passed in.
+pub use relay_core::TokenBucket;
 
 /// Addresses tracked per bucket map; beyond, full (forgotten) buckets are dropped first, then
 /// the longest-untouched one.
@@ -265,6 +232,7 @@ impl AddressBuckets {
     }
 
     fn take_at(&self, address: IpAddr, now: Instant) -> Result<(), u64> {
+        let now = now.into_std();
         let burst = f64::from(self.rate.burst.max(1));
         let per_second = f64::from(self.rate.per_minute) / 60.0;
         let key = host_of(address);
@@ -274,7 +242,7 @@ impl AddressBuckets {
             if buckets.len() >= MAX_TRACKED_ADDRESSES {
                 let oldest = buckets
                     .iter()
-                    .min_by_key(|(_, bucket)| bucket.last)
+                    .min_by_key(|(_, bucket)| bucket.last())
                     .map(|(a, _)| *a);
                 if let Some(oldest) = oldest {
                     buckets.remove(&oldest);

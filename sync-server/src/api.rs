@@ -28,7 +28,7 @@ use tokio::time::Instant;
 
 use crate::accounts::{is_board_id, new_token, token_digest, AccountError, Role, SessionUser};
 use crate::admission::{AddressBuckets, Busy};
-use crate::server::Shared;
+use crate::server::RelayState;
 
 /// Settings of the account API.
 #[derive(Debug, Clone)]
@@ -201,7 +201,7 @@ impl IntoResponse for ApiError {
 type ApiResult = Result<Response, ApiError>;
 
 /// The `/v1` routes (nested by `server::app`).
-pub fn routes() -> Router<Arc<Shared>> {
+pub fn routes() -> Router<Arc<RelayState>> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/signup", post(signup))
@@ -236,7 +236,7 @@ pub fn routes() -> Router<Arc<Shared>> {
 /// `max_request_body_bytes` (413), within `request_body_timeout` (408), so a client dripping
 /// a body cannot hold a request open.
 pub async fn read_body_in_time(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -285,7 +285,7 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
 }
 
 /// The session behind `Authorization: Bearer <token>`.
-async fn session(shared: &Shared, headers: &HeaderMap) -> Result<SessionUser, ApiError> {
+async fn session(shared: &RelayState, headers: &HeaderMap) -> Result<SessionUser, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -354,7 +354,7 @@ fn check_board_id(board: &str) -> Result<(), ApiError> {
 }
 
 /// Hashes a new password in the bounded hashing pool (argon2id's default: 19 MiB, 2 passes).
-async fn hash_password(shared: &Shared, password: String) -> Result<String, ApiError> {
+async fn hash_password(shared: &RelayState, password: String) -> Result<String, ApiError> {
     let hashed = shared
         .admission
         .hashing
@@ -378,7 +378,11 @@ async fn hash_password(shared: &Shared, password: String) -> Result<String, ApiE
 }
 
 /// Checks a password against its stored hash in the bounded hashing pool.
-async fn password_matches(shared: &Shared, password: String, stored: String) -> Result<bool, Busy> {
+async fn password_matches(
+    shared: &RelayState,
+    password: String,
+    stored: String,
+) -> Result<bool, Busy> {
     shared
         .admission
         .hashing
@@ -450,7 +454,7 @@ fn hash_matches(memory: &mut Vec<Block>, password: &[u8], stored: &str) -> bool 
 /// Takes one attempt from the client address's bucket (`buckets`: logins or signups); 429
 /// when it is empty. Without a known address (a router served without `ConnectInfo`), none.
 fn take_from_address(
-    shared: &Shared,
+    shared: &RelayState,
     buckets: &AddressBuckets,
     peer: Option<&Extension<ConnectInfo<SocketAddr>>>,
 ) -> Result<(), ApiError> {
@@ -474,7 +478,7 @@ struct Credentials {
 }
 
 async fn start_session(
-    shared: &Shared,
+    shared: &RelayState,
     user_id: String,
     email: String,
     status: StatusCode,
@@ -497,7 +501,7 @@ async fn start_session(
 }
 
 async fn signup(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Bytes,
 ) -> ApiResult {
@@ -517,7 +521,7 @@ async fn signup(
 }
 
 async fn login(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Bytes,
 ) -> ApiResult {
@@ -569,7 +573,7 @@ async fn login(
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Jj2IhgNV+Yb2cqqtJVyl0zY0u3vH6Ju0GUcuF4VX2rg";
 
-async fn logout(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiResult {
+async fn logout(State(shared): State<Arc<RelayState>>, headers: HeaderMap) -> ApiResult {
     let user = session(&shared, &headers).await?;
     shared
         .storage
@@ -580,7 +584,7 @@ async fn logout(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiRes
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn me(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiResult {
+async fn me(State(shared): State<Arc<RelayState>>, headers: HeaderMap) -> ApiResult {
     let user = session(&shared, &headers).await?;
     Ok(Json(json!({
         "user_id": user.user_id,
@@ -590,7 +594,7 @@ async fn me(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiResult 
     .into_response())
 }
 
-async fn sessions(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiResult {
+async fn sessions(State(shared): State<Arc<RelayState>>, headers: HeaderMap) -> ApiResult {
     let user = session(&shared, &headers).await?;
     let sessions = shared.storage.sessions_of(&user.user_id).await?;
     let sessions: Vec<_> = sessions
@@ -608,7 +612,7 @@ async fn sessions(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiR
 }
 
 async fn revoke_session(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     headers: HeaderMap,
     Path(session_id): Path<String>,
 ) -> ApiResult {
@@ -623,14 +627,14 @@ async fn revoke_session(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn my_boards(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiResult {
+async fn my_boards(State(shared): State<Arc<RelayState>>, headers: HeaderMap) -> ApiResult {
     let user = session(&shared, &headers).await?;
     let boards = shared.storage.boards_of(&user.user_id).await?;
     Ok(Json(json!({ "boards": boards })).into_response())
 }
 
 async fn publish(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     headers: HeaderMap,
     Path(board): Path<String>,
 ) -> ApiResult {
@@ -642,7 +646,7 @@ async fn publish(
 }
 
 async fn members(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     headers: HeaderMap,
     Path(board): Path<String>,
 ) -> ApiResult {
@@ -659,7 +663,7 @@ struct NewMember {
 }
 
 async fn add_member(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     headers: HeaderMap,
     Path(board): Path<String>,
     body: Bytes,
@@ -683,7 +687,7 @@ struct RoleChange {
 }
 
 async fn set_role(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     headers: HeaderMap,
     Path((board, member)): Path<(String, String)>,
     body: Bytes,
@@ -707,7 +711,7 @@ async fn set_role(
 }
 
 async fn remove_member(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     headers: HeaderMap,
     Path((board, member)): Path<(String, String)>,
 ) -> ApiResult {
@@ -724,7 +728,7 @@ async fn remove_member(
 }
 
 async fn leave(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     headers: HeaderMap,
     Path(board): Path<String>,
 ) -> ApiResult {
@@ -748,7 +752,7 @@ struct NewInvite {
 }
 
 async fn create_invite(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     headers: HeaderMap,
     Path(board): Path<String>,
     body: Bytes,
@@ -787,7 +791,7 @@ struct Accept {
 }
 
 async fn accept_invite(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {

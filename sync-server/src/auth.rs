@@ -3,43 +3,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-/// What an authenticated channel may do on one board.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    ReadOnly,
-    ReadWrite,
-}
-
-impl Access {
-    pub fn can_write(self) -> bool {
-        self == Access::ReadWrite
-    }
-}
-
-/// Owners and editors write; viewers only read.
-impl From<sync_protocol::Role> for Access {
-    fn from(role: sync_protocol::Role) -> Self {
-        if role.can_edit() {
-            Access::ReadWrite
-        } else {
-            Access::ReadOnly
-        }
-    }
-}
-
-/// A successful verification: what the channel may do, and on whose behalf (`None` for an
-/// anonymous development relay or a test verifier).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grant {
-    pub access: Access,
-    pub user: Option<String>,
-}
-
-impl From<Access> for Grant {
-    fn from(access: Access) -> Self {
-        Grant { access, user: None }
-    }
-}
+/// What a channel may do, and on whose behalf: the protocol session's types
+/// (`relay_core::session`).
+pub use relay_core::{Access, Grant};
 
 /// Why a token was refused for a board; the text is sent to the client, so it must be safe.
 #[derive(Debug, Clone, PartialEq, Eq)]

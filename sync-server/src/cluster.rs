@@ -42,7 +42,7 @@ use sqlx::postgres::{PgListener, PgPool};
 use tokio::sync::mpsc;
 
 use crate::room::{Committed, Room, REMOTE};
-use crate::server::Shared;
+use crate::server::RelayState;
 use crate::storage::{Pools, Storage, StorageError, UpdatesAfter};
 
 /// The channel of committed rows.
@@ -403,7 +403,7 @@ async fn send_awareness(
 }
 
 /// Starts the LISTEN task (PostgreSQL only). It ends when the relay shuts down.
-pub fn spawn_listener(shared: &Arc<Shared>) -> Option<tokio::task::JoinHandle<()>> {
+pub fn spawn_listener(shared: &Arc<RelayState>) -> Option<tokio::task::JoinHandle<()>> {
     let cluster = shared.rooms.cluster.get()?.clone();
     let Pools::Postgres(pool) = &shared.storage.pools else {
         return None;
@@ -429,7 +429,7 @@ async fn connect_listener(
     Ok(listener)
 }
 
-async fn listen(shared: std::sync::Weak<Shared>, pool: PgPool, cluster: Cluster) {
+async fn listen(shared: std::sync::Weak<RelayState>, pool: PgPool, cluster: Cluster) {
     let Some(strong) = shared.upgrade() else {
         return;
     };
@@ -509,7 +509,7 @@ async fn listen(shared: std::sync::Weak<Shared>, pool: PgPool, cluster: Cluster)
 /// An announcement that failed authentication (or, for awareness, is stale): dropped.
 struct Rejected;
 
-fn observe_lag(shared: &Shared, sent_micros: u64) {
+fn observe_lag(shared: &RelayState, sent_micros: u64) {
     let lag = now_micros().saturating_sub(sent_micros);
     shared
         .metrics
@@ -518,7 +518,7 @@ fn observe_lag(shared: &Shared, sent_micros: u64) {
 }
 
 async fn on_commit(
-    shared: &Arc<Shared>,
+    shared: &Arc<RelayState>,
     cluster: &Cluster,
     keys: &ClusterKeys,
     payload: &str,
@@ -557,7 +557,7 @@ async fn on_commit(
     let limits = &shared.config.update_limits;
     for seq in announcement.s..=last {
         match room.apply_committed(seq, None, limits) {
-            Committed::Advanced | Committed::Known => {}
+            Committed::Advanced | Committed::Skipped | Committed::Known => {}
             Committed::Gap => {
                 catch_up(shared, &room, Some(last)).await;
                 break;
@@ -572,7 +572,7 @@ async fn on_commit(
 }
 
 fn on_awareness(
-    shared: &Arc<Shared>,
+    shared: &Arc<RelayState>,
     cluster: &Cluster,
     keys: &ClusterKeys,
     payload: &str,
@@ -603,7 +603,7 @@ fn on_awareness(
 
 /// A room announced to while still loading may have read the board just before that commit:
 /// once it has loaded, read what it lacks.
-fn catch_up_when_loaded(shared: &Arc<Shared>, room: Arc<Room>) {
+fn catch_up_when_loaded(shared: &Arc<RelayState>, room: Arc<Room>) {
     let shared = Arc::downgrade(shared);
     tokio::spawn(async move {
         for _ in 0..1_000 {
@@ -624,7 +624,7 @@ fn catch_up_when_loaded(shared: &Arc<Shared>, room: Arc<Room>) {
 /// member (row-level security shows the rows only to members); when that one no longer sees
 /// up to `announced` (revoked since it joined), as the members who joined before
 /// ([`Room::readers`]).
-async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>, announced: Option<i64>) {
+async fn catch_up(shared: &Arc<RelayState>, room: &Arc<Room>, announced: Option<i64>) {
     if room.committed_seq().is_none() {
         catch_up_when_loaded(shared, room.clone());
         return;
@@ -645,7 +645,7 @@ async fn catch_up(shared: &Arc<Shared>, room: &Arc<Room>, announced: Option<i64>
     }
 }
 
-async fn read_log_as(shared: &Arc<Shared>, room: &Arc<Room>, reader: Option<&str>) {
+async fn read_log_as(shared: &Arc<RelayState>, room: &Arc<Room>, reader: Option<&str>) {
     let Some(after) = room.committed_seq() else {
         return;
     };
@@ -656,7 +656,9 @@ async fn read_log_as(shared: &Arc<Shared>, room: &Arc<Room>, reader: Option<&str
         Ok(UpdatesAfter::Rows(rows)) => {
             for row in rows {
                 match room.apply_committed(row.seq, Some(&row.bytes), limits) {
-                    Committed::Advanced => shared.metrics.observe_update(&room.board, &row.bytes),
+                    Committed::Advanced | Committed::Skipped => {
+                        shared.metrics.observe_update(&room.board, &row.bytes)
+                    }
                     Committed::Gap => break,
                     Committed::Known | Committed::NotLoaded => {}
                 }

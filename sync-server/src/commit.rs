@@ -2,11 +2,16 @@
 //! takes the first queued update, gathers more until a batch limit or `max_delay`, appends the
 //! whole batch in one transaction and only then answers each waiter with its seq. While a
 //! transaction runs, new updates queue up and form the next batch.
+//!
+//! The writer also decides compaction: it counts each board's committed rows and, past
+//! [`Compaction::after_updates`], folds that board's log in a task of its own, acting as the
+//! author of the row that crossed the line.
 
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -14,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::storage::{NewUpdate, Storage};
+use crate::storage::{CompactionOutcome, NewUpdate, Storage};
 
 /// Batch limits of the writer.
 #[derive(Debug, Clone)]
@@ -83,16 +88,92 @@ pub struct BatchReport {
 /// Called by the writer after each transaction; must be cheap (it delays the next batch).
 pub type BatchObserver = Arc<dyn Fn(BatchReport) + Send + Sync>;
 
+/// When the writer compacts a board, and what it tells when it has.
+#[derive(Clone)]
+pub struct Compaction {
+    /// Log rows committed for a board (since this writer started or last compacted it) that
+    /// make the writer compact it.
+    pub after_updates: u64,
+    /// Called after each compaction that folded something.
+    pub on_compacted: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl std::fmt::Debug for Compaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compaction")
+            .field("after_updates", &self.after_updates)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Boards too many for the writer to keep counting: it forgets the counts (they only delay
+/// a compaction).
+const MAX_COUNTED_BOARDS: usize = 65_536;
+
+/// The writer's compaction bookkeeping.
+struct Compactor {
+    policy: Compaction,
+    storage: Storage,
+    /// Rows committed per board since its last compaction.
+    committed: HashMap<String, u64>,
+    /// Boards with a compaction running (shared with the compaction tasks).
+    running: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Compactor {
+    /// Counts a committed row of `board` by `author`; compacts the board once it has enough.
+    fn committed(&mut self, board: &str, author: Option<&str>) {
+        if self.committed.len() >= MAX_COUNTED_BOARDS && !self.committed.contains_key(board) {
+            self.committed.clear();
+        }
+        let count = self.committed.entry(board.to_owned()).or_insert(0);
+        *count += 1;
+        if *count < self.policy.after_updates {
+            return;
+        }
+        {
+            let mut running = self
+                .running
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !running.insert(board.to_owned()) {
+                return;
+            }
+        }
+        self.committed.remove(board);
+        let storage = self.storage.clone();
+        let running = Arc::clone(&self.running);
+        let on_compacted = Arc::clone(&self.policy.on_compacted);
+        let board = board.to_owned();
+        let author = author.map(str::to_owned);
+        tokio::spawn(async move {
+            match storage.compact_as(&board, author.as_deref()).await {
+                Ok(CompactionOutcome::Compacted { .. }) => on_compacted(),
+                Ok(CompactionOutcome::Incomplete(detail)) => {
+                    tracing::warn!(%board, %detail, "compaction postponed");
+                }
+                Ok(CompactionOutcome::NothingToDo) => {}
+                Err(error) => tracing::error!(?error, %board, "compaction failed"),
+            }
+            running
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(&board);
+        });
+    }
+}
+
 /// A handle to the writer; clone freely. When every clone is dropped, the writer commits
 /// whatever is queued, answers it, and its task ends.
 #[derive(Clone)]
 pub struct GroupCommitter {
     requests: mpsc::Sender<CommitRequest>,
-    shared: Arc<Shared>,
+    counters: Arc<WriterCounters>,
 }
 
+/// What the writer counts, read through [`GroupCommitter::stats`].
 #[derive(Default)]
-struct Shared {
+struct WriterCounters {
     transactions: AtomicU64,
     updates: AtomicU64,
     largest_batch: AtomicU64,
@@ -111,10 +192,39 @@ struct CommitRequest {
 impl GroupCommitter {
     /// Starts the writer task on the current tokio runtime.
     pub fn spawn(storage: Storage, config: GroupCommitConfig) -> (GroupCommitter, JoinHandle<()>) {
+        Self::start(storage, config, None)
+    }
+
+    /// Starts the writer task, which also compacts boards by `compaction`.
+    pub fn spawn_compacting(
+        storage: Storage,
+        config: GroupCommitConfig,
+        compaction: Compaction,
+    ) -> (GroupCommitter, JoinHandle<()>) {
+        Self::start(storage, config, Some(compaction))
+    }
+
+    fn start(
+        storage: Storage,
+        config: GroupCommitConfig,
+        compaction: Option<Compaction>,
+    ) -> (GroupCommitter, JoinHandle<()>) {
         let (requests, queue) = mpsc::channel(config.queue_capacity.max(1));
-        let shared = Arc::new(Shared::default());
-        let writer = tokio::spawn(run_writer(storage, config, queue, Arc::clone(&shared)));
-        (GroupCommitter { requests, shared }, writer)
+        let counters = Arc::new(WriterCounters::default());
+        let compactor = compaction.map(|policy| Compactor {
+            policy,
+            storage: storage.clone(),
+            committed: HashMap::new(),
+            running: Arc::default(),
+        });
+        let writer = tokio::spawn(run_writer(
+            storage,
+            config,
+            queue,
+            Arc::clone(&counters),
+            compactor,
+        ));
+        (GroupCommitter { requests, counters }, writer)
     }
 
     /// Queues `update` for `board` and resolves with its seq once the transaction holding it
@@ -154,17 +264,17 @@ impl GroupCommitter {
 
     pub fn stats(&self) -> CommitStats {
         CommitStats {
-            transactions: self.shared.transactions.load(Ordering::Relaxed),
-            updates: self.shared.updates.load(Ordering::Relaxed),
-            largest_batch: self.shared.largest_batch.load(Ordering::Relaxed),
-            failed_transactions: self.shared.failed_transactions.load(Ordering::Relaxed),
+            transactions: self.counters.transactions.load(Ordering::Relaxed),
+            updates: self.counters.updates.load(Ordering::Relaxed),
+            largest_batch: self.counters.largest_batch.load(Ordering::Relaxed),
+            failed_transactions: self.counters.failed_transactions.load(Ordering::Relaxed),
         }
     }
 
     /// Replaces the observer called after every transaction.
     pub fn set_observer(&self, observer: BatchObserver) {
         let mut slot = self
-            .shared
+            .counters
             .observer
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -214,7 +324,8 @@ async fn run_writer(
     storage: Storage,
     config: GroupCommitConfig,
     mut queue: mpsc::Receiver<CommitRequest>,
-    shared: Arc<Shared>,
+    shared: Arc<WriterCounters>,
+    mut compactor: Option<Compactor>,
 ) {
     let max_updates = config.max_batch_updates.max(1);
     // An update that would have pushed the last batch over `max_batch_bytes` starts the next.
@@ -249,11 +360,17 @@ async fn run_writer(
             bytes += next.update.len();
             batch.push(next);
         }
-        commit_batch(&storage, &shared, batch, bytes).await;
+        commit_batch(&storage, &shared, batch, bytes, compactor.as_mut()).await;
     }
 }
 
-async fn commit_batch(storage: &Storage, shared: &Shared, batch: Vec<CommitRequest>, bytes: usize) {
+async fn commit_batch(
+    storage: &Storage,
+    shared: &WriterCounters,
+    batch: Vec<CommitRequest>,
+    bytes: usize,
+    mut compactor: Option<&mut Compactor>,
+) {
     let items: Vec<(NewUpdate<'_>, Option<&str>)> = batch
         .iter()
         .map(|request| {
@@ -293,6 +410,9 @@ async fn commit_batch(storage: &Storage, shared: &Shared, batch: Vec<CommitReque
             shared.transactions.fetch_add(1, Ordering::Relaxed);
             shared.updates.fetch_add(updates as u64, Ordering::Relaxed);
             for (request, seq) in batch.into_iter().zip(seqs) {
+                if let (Some(compactor), Some(_)) = (compactor.as_deref_mut(), seq) {
+                    compactor.committed(&request.board, request.author.as_deref());
+                }
                 // The caller may have given up waiting; the row is committed regardless.
                 let _ = request.reply.send(seq.ok_or(CommitError::NotAllowed));
             }

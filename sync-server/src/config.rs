@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use sync_protocol::{AwarenessLimits, Limits, UpdateLimits};
+use relay_core::SessionLimits;
+use sync_protocol::{Limits, UpdateLimits};
 
 use crate::commit::GroupCommitConfig;
 
@@ -77,36 +78,8 @@ impl Default for ConnectionLimits {
     }
 }
 
-/// Bounds on awareness (presence), which the relay holds in memory and sends to every newcomer:
-/// a room's awareness, and so the answer to a QueryAwareness, is bounded by `states_per_room`
-/// and `bytes_per_room`.
-#[derive(Debug, Clone)]
-pub struct AwarenessBounds {
-    /// Entries per awareness message (more: the message is refused whole) and JSON bytes per
-    /// state (more: that entry is refused), checked as a message is decoded.
-    pub message: AwarenessLimits,
-    /// Client ids one connection may introduce in a room (it alone may then set or clear them,
-    /// until it leaves).
-    pub states_per_connection: usize,
-    /// Client ids, and bytes of state JSON, one room holds.
-    pub states_per_room: usize,
-    pub bytes_per_room: usize,
-    /// Awareness messages of one connection that may have something refused before its channel
-    /// (a y-websocket socket) is closed.
-    pub refusals_before_close: u32,
-}
-
-impl Default for AwarenessBounds {
-    fn default() -> Self {
-        Self {
-            message: AwarenessLimits::default(),
-            states_per_connection: 8,
-            states_per_room: 1_024,
-            bytes_per_room: 4 * 1024 * 1024,
-            refusals_before_close: 16,
-        }
-    }
-}
+/// Bounds on awareness (presence): the room's rules, `relay_core::awareness`.
+pub use relay_core::AwarenessBounds;
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -125,6 +98,26 @@ pub struct ServerConfig {
     /// A direct PostgreSQL URL for LISTEN when the relay's DATABASE_URL goes through a
     /// transaction-mode pooler (which cannot hold a LISTEN session). `None`: the relay's pool.
     pub listen_database_url: Option<String>,
+}
+
+impl ServerConfig {
+    /// What each connection's protocol session works within.
+    pub fn session_limits(&self) -> SessionLimits {
+        let limits = &self.limits;
+        SessionLimits {
+            frame_limits: self.frame_limits.clone(),
+            update_limits: self.update_limits.clone(),
+            awareness: limits.awareness.clone(),
+            max_pending_boards: limits.max_pending_boards,
+            max_pending_frames: limits.max_pending_frames,
+            max_pending_bytes: limits.max_pending_bytes,
+            max_boards_per_socket: limits.max_boards_per_socket,
+            max_failed_auths: self.admission.max_failed_auths_per_socket,
+            updates_per_second: limits.updates_per_second,
+            awareness_per_second: limits.awareness_per_second,
+            rate_burst: limits.rate_burst,
+        }
+    }
 }
 
 impl Default for ServerConfig {

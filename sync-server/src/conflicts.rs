@@ -12,7 +12,7 @@ use std::sync::Arc;
 use board_model::conflicts::ConflictTracker;
 use tokio::sync::mpsc;
 
-use crate::server::Shared;
+use crate::server::RelayState;
 
 const QUEUE: usize = 4096;
 const MAX_BOARDS: usize = 1024;
@@ -33,7 +33,7 @@ impl ConflictFeed {
 
 /// Starts the counting task; it ends when every `ConflictFeed` is dropped (the one in
 /// `Metrics` goes with the relay: the task holds no strong reference to it).
-pub fn spawn(shared: std::sync::Weak<Shared>) -> ConflictFeed {
+pub fn spawn(shared: std::sync::Weak<RelayState>) -> ConflictFeed {
     let (tx, mut rx) = mpsc::channel::<(Arc<str>, Vec<u8>)>(QUEUE);
     tokio::spawn(async move {
         let mut trackers: HashMap<Arc<str>, (ConflictTracker, usize)> = HashMap::new();

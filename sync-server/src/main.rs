@@ -10,7 +10,7 @@ use clap::Parser;
 use sync_server::accounts::AccountVerifier;
 use sync_server::auth::{AllowAnonymous, Verifier};
 use sync_server::config::ServerConfig;
-use sync_server::server::Relay;
+use sync_server::server::RelayServer;
 use sync_server::storage::Storage;
 
 #[derive(Debug, Parser)]
@@ -353,7 +353,7 @@ async fn serve_or_run() -> Result<()> {
     tracing::info!(%address, storage = storage.backend(), "listening");
     // Machine-readable line for scripts and tests that start the relay on port 0.
     println!("listening on {address}");
-    let relay = Relay::new(storage, verifier, config(&args));
+    let relay = RelayServer::new(storage, verifier, config(&args));
     relay
         .serve(listener, shutdown_signal())
         .await

@@ -25,16 +25,22 @@ use tokio::task::JoinHandle;
 use crate::admission::HeldSlot;
 use crate::api::ApiError;
 use crate::auth::Verifier;
-use crate::commit::GroupCommitter;
+use crate::commit::{Compaction, GroupCommitter};
 use crate::config::ServerConfig;
 use crate::connection;
 use crate::metrics::Metrics;
-use crate::room::{Room, Rooms};
-use crate::storage::{CompactionOutcome, Storage};
+use crate::room::Rooms;
+use crate::storage::Storage;
+use relay_core::SessionLimits;
+use tokio_util::task::TaskTracker;
+
+pub use relay_core::MembershipChange;
 
 /// State shared by every connection of one relay instance.
-pub struct Shared {
+pub struct RelayState {
     pub config: ServerConfig,
+    /// What each connection's protocol session works within (from `config`).
+    pub session_limits: SessionLimits,
     pub rooms: Arc<Rooms>,
     pub committer: GroupCommitter,
     pub verifier: Arc<dyn Verifier>,
@@ -50,28 +56,18 @@ pub struct Shared {
     pub admission: crate::admission::Admission,
     /// Open connections per signed-in user (the per-user connection cap).
     pub user_connections: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    /// Every connection task: shutdown waits for them to finish.
+    pub connections: TaskTracker,
     next_connection: AtomicU64,
 }
 
-/// A user's role on a board changed or ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MembershipChange {
-    pub board: String,
-    pub user: String,
-}
-
-impl MembershipChange {
-    /// In place of a board id (never a valid one): the user's sessions changed.
-    pub const EVERY_BOARD: &'static str = "*";
-}
-
-impl std::fmt::Debug for Shared {
+impl std::fmt::Debug for RelayState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").finish_non_exhaustive()
+        f.debug_struct("RelayState").finish_non_exhaustive()
     }
 }
 
-impl Shared {
+impl RelayState {
     pub fn next_connection_id(&self) -> u64 {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
     }
@@ -90,60 +86,35 @@ impl Shared {
             user: user.to_owned(),
         });
     }
-
-    /// Called once per committed update (by `author`): compacts a board whose log has grown
-    /// long, acting as that author.
-    pub fn after_commit(&self, room: &Arc<Room>, author: Option<&str>) {
-        let committed = room
-            .committed_since_compaction
-            .fetch_add(1, Ordering::SeqCst)
-            + 1;
-        if (committed as u64) < self.config.compact_after_updates
-            || room.compacting.swap(true, Ordering::SeqCst)
-        {
-            return;
-        }
-        room.committed_since_compaction.store(0, Ordering::SeqCst);
-        let storage = self.storage.clone();
-        let metrics = self.metrics.clone();
-        let room = room.clone();
-        let author = author.map(str::to_owned);
-        tokio::spawn(async move {
-            match storage.compact_as(&room.board, author.as_deref()).await {
-                Ok(CompactionOutcome::Compacted { .. }) => {
-                    metrics.compactions.inc();
-                }
-                Ok(CompactionOutcome::Incomplete(detail)) => {
-                    tracing::warn!(board = %room.board, %detail, "compaction postponed");
-                }
-                Ok(CompactionOutcome::NothingToDo) => {}
-                Err(error) => tracing::error!(?error, board = %room.board, "compaction failed"),
-            }
-            room.compacting.store(false, Ordering::SeqCst);
-        });
-    }
 }
 
 /// A relay instance: its state and its commit writer.
-pub struct Relay {
-    shared: Arc<Shared>,
+pub struct RelayServer {
+    shared: Arc<RelayState>,
     commit_writer: JoinHandle<()>,
     shutdown_tx: watch::Sender<bool>,
 }
 
-impl std::fmt::Debug for Relay {
+impl std::fmt::Debug for RelayServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Relay").finish_non_exhaustive()
+        f.debug_struct("RelayServer").finish_non_exhaustive()
     }
 }
 
-impl Relay {
+impl RelayServer {
     pub fn new(storage: Storage, verifier: Arc<dyn Verifier>, config: ServerConfig) -> Self {
         let instance = crate::cluster::new_instance_id();
         let storage = storage.announcing_as(&instance);
         let metrics = Arc::new(Metrics::default());
+        let compacted = metrics.compactions.clone();
+        let compaction = Compaction {
+            after_updates: config.compact_after_updates,
+            on_compacted: Arc::new(move || {
+                compacted.inc();
+            }),
+        };
         let (committer, commit_writer) =
-            GroupCommitter::spawn(storage.clone(), config.commit.clone());
+            GroupCommitter::spawn_compacting(storage.clone(), config.commit.clone(), compaction);
         let batch_metrics = metrics.clone();
         committer.set_observer(Arc::new(move |report: crate::commit::BatchReport| {
             batch_metrics
@@ -164,7 +135,9 @@ impl Relay {
             let _ = rooms.cluster.set(cluster);
         }
         let admission = crate::admission::Admission::new(&config.admission);
-        let shared = Arc::new(Shared {
+        let session_limits = config.session_limits();
+        let shared = Arc::new(RelayState {
+            session_limits,
             config,
             rooms,
             committer,
@@ -176,6 +149,7 @@ impl Relay {
             login_throttle: crate::api::LoginThrottle::default(),
             admission,
             user_connections: std::sync::Mutex::new(std::collections::HashMap::new()),
+            connections: TaskTracker::new(),
             next_connection: AtomicU64::new(1),
         });
         if let Some(listener) = crate::revocation::spawn_listener(&shared) {
@@ -193,7 +167,7 @@ impl Relay {
         }
     }
 
-    pub fn shared(&self) -> &Arc<Shared> {
+    pub fn shared(&self) -> &Arc<RelayState> {
         &self.shared
     }
 
@@ -205,7 +179,7 @@ impl Relay {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Relay {
+        let RelayServer {
             shared,
             commit_writer,
             shutdown_tx,
@@ -223,9 +197,14 @@ impl Relay {
             signal,
         )
         .await;
-        let deadline = tokio::time::Instant::now() + grace;
-        while Arc::strong_count(&shared) > 1 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        // Every connection has been told to close (1012): wait for them to deliver the
+        // acknowledgements they owe, within the grace period.
+        shared.connections.close();
+        if tokio::time::timeout(grace, shared.connections.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("connections did not finish in time");
         }
         drop(shared);
         if tokio::time::timeout(grace, commit_writer).await.is_err() {
@@ -315,7 +294,7 @@ async fn serve_http(
 /// The router: `/sync`, `/sync/{board}`, `/healthz`, `/readyz`, `/metrics`, and the JSON API
 /// under `/v1`. Requests to `/sync` and `/v1` count against their address's cap on
 /// unauthenticated connections; `/v1` bodies are bounded in size and time.
-pub fn app(shared: Arc<Shared>) -> Router {
+pub fn app(shared: Arc<RelayState>) -> Router {
     let api = crate::api::routes().layer(middleware::from_fn_with_state(
         shared.clone(),
         crate::api::read_body_in_time,
@@ -339,7 +318,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
 /// Takes a slot under the client address's cap on unauthenticated connections for the
 /// request; `/sync` moves it into its socket, which frees it at its first successful Auth.
 async fn admit_unauthenticated(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -366,7 +345,7 @@ async fn admit_unauthenticated(
     next.run(request).await
 }
 
-fn configure(ws: WebSocketUpgrade, shared: &Shared) -> WebSocketUpgrade {
+fn configure(ws: WebSocketUpgrade, shared: &RelayState) -> WebSocketUpgrade {
     let limits = &shared.config.limits;
     ws.read_buffer_size(limits.read_buffer_bytes)
         .write_buffer_size(limits.write_buffer_bytes)
@@ -374,12 +353,12 @@ fn configure(ws: WebSocketUpgrade, shared: &Shared) -> WebSocketUpgrade {
         .max_frame_size(limits.max_message_bytes)
 }
 
-fn shutting_down(shared: &Shared) -> bool {
+fn shutting_down(shared: &RelayState) -> bool {
     *shared.shutdown.borrow()
 }
 
 async fn mux_upgrade(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     slot: Option<Extension<HeldSlot>>,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -388,7 +367,10 @@ async fn mux_upgrade(
     }
     let span = tracing::info_span!("connection", framing = "mux", conn = tracing::field::Empty);
     let slot = slot.and_then(|Extension(slot)| slot.take());
-    configure(ws, &shared).on_upgrade(move |socket| connection::run_mux(socket, shared, span, slot))
+    let connections = shared.connections.clone();
+    configure(ws, &shared).on_upgrade(move |socket| {
+        connections.track_future(connection::run_mux(socket, shared, span, slot))
+    })
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -397,7 +379,7 @@ struct TokenQuery {
 }
 
 async fn yws_upgrade(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<RelayState>>,
     Path(board): Path<String>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
@@ -446,10 +428,15 @@ async fn yws_upgrade(
         board = %board,
         conn = tracing::field::Empty
     );
-    ws.on_upgrade(move |socket| connection::run_yws(socket, shared, board, grant, token, span))
+    let connections = shared.connections.clone();
+    ws.on_upgrade(move |socket| {
+        connections.track_future(connection::run_yws(
+            socket, shared, board, grant, token, span,
+        ))
+    })
 }
 
-async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
+async fn readyz(State(shared): State<Arc<RelayState>>) -> Response {
     if shutting_down(&shared) {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
     }
@@ -462,7 +449,7 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
-async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+async fn metrics(State(shared): State<Arc<RelayState>>) -> Response {
     shared.metrics.rooms.set(shared.rooms.open_rooms() as i64);
     (
         [(

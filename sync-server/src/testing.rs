@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 
 use crate::auth::Verifier;
 use crate::config::ServerConfig;
-use crate::server::Relay;
+use crate::server::RelayServer;
 use crate::storage::Storage;
 
 /// How long starting may take (connecting, migrating, binding a lingering port).
@@ -56,7 +56,7 @@ impl KillableRelay {
             }
             let listener = listener.expect("bind the relay port");
             let _ = ready_tx.send(listener.local_addr().expect("relay address"));
-            let relay = Relay::new(storage, verifier, ServerConfig::default());
+            let relay = RelayServer::new(storage, verifier, ServerConfig::default());
             let _ = relay
                 .serve(listener, async move {
                     let _ = stop_rx.await;

@@ -11,7 +11,7 @@ use futures_util::{SinkExt, StreamExt};
 use sync_protocol::{AuthMessage, AuthScope, Limits, MuxFrame, MuxMessage, SyncMessage};
 use sync_server::auth::{Access, Denied, Verdict, Verifier};
 use sync_server::config::ServerConfig;
-use sync_server::server::Relay;
+use sync_server::server::RelayServer;
 use sync_server::storage::Storage;
 use test_support::postgres::TestDatabase;
 use tokio::net::TcpStream;
@@ -163,7 +163,7 @@ impl TestRelay {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let relay = Relay::new(storage, verifier, config);
+        let relay = RelayServer::new(storage, verifier, config);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(relay.serve(listener, async move {
             let _ = stopped.await;

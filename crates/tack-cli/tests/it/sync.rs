@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 use sync_server::auth::{Access, AllowAnonymous, Verdict, Verifier};
 use sync_server::config::ServerConfig;
-use sync_server::server::Relay;
+use sync_server::server::RelayServer;
 use sync_server::storage::Storage;
 use test_support::postgres::TestDatabase;
 
@@ -44,7 +44,7 @@ fn start_relay_with(
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let relay = Relay::new(storage, verifier, ServerConfig::default());
+        let relay = RelayServer::new(storage, verifier, ServerConfig::default());
         tokio::spawn(relay.serve(listener, std::future::pending()));
         addr
     })
@@ -208,7 +208,7 @@ fn start_account_relay(runtime: &tokio::runtime::Runtime, database_url: &str) ->
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let relay = Relay::new(storage, verifier, ServerConfig::default());
+        let relay = RelayServer::new(storage, verifier, ServerConfig::default());
         tokio::spawn(relay.serve(listener, std::future::pending()));
         addr
     })
