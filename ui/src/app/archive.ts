@@ -84,5 +84,3 @@ export function createArchive(deps: ArchiveDeps) {
 
   return { archive, load, restoreArchived, deleteArchived, commands };
 }
-
-export type Archive = ReturnType<typeof createArchive>;

@@ -198,5 +198,3 @@ export function createBoards(deps: BoardsDeps) {
     commands,
   };
 }
-
-export type Boards = ReturnType<typeof createBoards>;

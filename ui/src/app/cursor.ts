@@ -181,5 +181,3 @@ export function createCursor(deps: CursorDeps) {
     commands,
   };
 }
-
-export type CursorState = ReturnType<typeof createCursor>;

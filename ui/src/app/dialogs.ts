@@ -44,5 +44,3 @@ export function createDialogs() {
 
   return { overlay, setOverlay, toggle, prompt, ask, closeOverlay, focusTick, refocus };
 }
-
-export type Dialogs = ReturnType<typeof createDialogs>;

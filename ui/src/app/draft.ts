@@ -113,5 +113,3 @@ export function createDraft(deps: DraftDeps) {
     commands,
   };
 }
-
-export type DraftState = ReturnType<typeof createDraft>;

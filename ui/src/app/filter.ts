@@ -48,5 +48,3 @@ export function createFilter() {
     },
   };
 }
-
-export type Filter = ReturnType<typeof createFilter>;

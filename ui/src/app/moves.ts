@@ -102,5 +102,3 @@ export function createMoves(deps: MovesDeps) {
 
   return { announcement, patchesApplied, commands };
 }
-
-export type Moves = ReturnType<typeof createMoves>;

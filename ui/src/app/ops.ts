@@ -51,5 +51,3 @@ export function createOps(deps: OpsDeps) {
 
   return { applyOp, saving };
 }
-
-export type Ops = ReturnType<typeof createOps>;

@@ -109,5 +109,3 @@ export function createSharing(deps: SharingDeps) {
 
   return { invite, setInvite, openShared, commands };
 }
-
-export type Sharing = ReturnType<typeof createSharing>;

@@ -34,5 +34,3 @@ export function createToasts() {
     dismiss: () => setToast(null),
   };
 }
-
-export type Toasts = ReturnType<typeof createToasts>;
