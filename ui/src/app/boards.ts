@@ -141,6 +141,8 @@ export function createBoards(deps: BoardsDeps) {
     if (next && next.id !== current) deps.spawn(() => openBoard(next.id));
   }
 
+  // `board.new`, `board.delete` and `board.generate_demo` read the list without `refresh`'s
+  // listeners: a board made or deleted here changes no one's access to another.
   const commands = {
     "board.next": (n) => switchBoard(n),
     "board.previous": (n) => switchBoard(-n),
