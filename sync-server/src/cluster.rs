@@ -404,7 +404,7 @@ async fn send_awareness(
 
 /// Starts the LISTEN task (PostgreSQL only). It ends when the relay shuts down.
 pub fn spawn_listener(shared: &Arc<RelayState>) -> Option<tokio::task::JoinHandle<()>> {
-    let cluster = shared.rooms.cluster.get()?.clone();
+    let cluster = shared.rooms.cluster.clone()?;
     let Pools::Postgres(pool) = &shared.storage.pools else {
         return None;
     };
@@ -657,7 +657,7 @@ async fn read_log_as(shared: &Arc<RelayState>, room: &Arc<Room>, reader: Option<
             for row in rows {
                 match room.apply_committed(row.seq, Some(&row.bytes), limits) {
                     Committed::Advanced | Committed::Skipped => {
-                        shared.metrics.observe_update(&room.board, &row.bytes)
+                        shared.rooms.observe_update(&room.board, &row.bytes)
                     }
                     Committed::Gap => break,
                     Committed::Known | Committed::NotLoaded => {}

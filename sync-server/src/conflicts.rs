@@ -12,7 +12,8 @@ use std::sync::Arc;
 use board_model::conflicts::ConflictTracker;
 use tokio::sync::mpsc;
 
-use crate::server::RelayState;
+use crate::metrics::Metrics;
+use crate::room::Rooms;
 
 const QUEUE: usize = 4096;
 const MAX_BOARDS: usize = 1024;
@@ -32,8 +33,8 @@ impl ConflictFeed {
 }
 
 /// Starts the counting task; it ends when every `ConflictFeed` is dropped (the one in
-/// `Metrics` goes with the relay: the task holds no strong reference to it).
-pub fn spawn(shared: std::sync::Weak<RelayState>) -> ConflictFeed {
+/// `Rooms` goes with the relay: the task holds no strong reference to the rooms).
+pub fn spawn(rooms: std::sync::Weak<Rooms>, metrics: Arc<Metrics>) -> ConflictFeed {
     let (tx, mut rx) = mpsc::channel::<(Arc<str>, Vec<u8>)>(QUEUE);
     tokio::spawn(async move {
         let mut trackers: HashMap<Arc<str>, (ConflictTracker, usize)> = HashMap::new();
@@ -44,9 +45,9 @@ pub fn spawn(shared: std::sync::Weak<RelayState>) -> ConflictFeed {
                 }
                 let mut tracker = ConflictTracker::new();
                 // The room's state indexes the tasks made before this tracker existed.
-                if let Some(state) = shared
+                if let Some(state) = rooms
                     .upgrade()
-                    .and_then(|shared| shared.rooms.get(&board))
+                    .and_then(|rooms| rooms.get(&board))
                     .and_then(|room| room.encode_state())
                 {
                     tracker.observe(&state);
@@ -58,9 +59,7 @@ pub fn spawn(shared: std::sync::Weak<RelayState>) -> ConflictFeed {
             };
             let found = tracker.observe(&update).len();
             if found > 0 {
-                if let Some(shared) = shared.upgrade() {
-                    shared.metrics.concurrent_field_writes.inc_by(found as u64);
-                }
+                metrics.concurrent_field_writes.inc_by(found as u64);
             }
             *seen += 1;
             if *seen >= MAX_UPDATES_PER_BOARD {

@@ -59,7 +59,7 @@ struct Acker {
 }
 
 /// One socket's shell state around its protocol session.
-struct Connection {
+struct ConnectionShell {
     shared: Arc<RelayState>,
     outbox: SendQueue,
     /// The acknowledgement queue and its task, started by the first update: a socket that
@@ -140,7 +140,7 @@ fn start(
         failed: false,
     };
     let session = ConnectionSession::new(conn, framing, &shared.session_limits, Instant::now());
-    let connection = Connection {
+    let connection = ConnectionShell {
         shared: shared.clone(),
         outbox,
         acker: None,
@@ -158,7 +158,7 @@ fn start(
     reason = "an async fn would store its arguments twice in this long-lived future"
 )]
 fn run_connection(
-    mut session: Connection,
+    mut session: ConnectionShell,
     mut io: Io,
     single: Option<SingleBoard>,
 ) -> impl Future<Output = ()> + Send {
@@ -287,9 +287,9 @@ fn run_connection(
 
 /// Closes a connection: leave every room, deliver the acknowledgements still owed (their
 /// commits are in flight), then the close frame.
-async fn finish(connection: Connection, mut io: Io, ending: Option<Ending>) {
+async fn finish(connection: ConnectionShell, mut io: Io, ending: Option<Ending>) {
     let server_closed = ending.is_some();
-    let Connection {
+    let ConnectionShell {
         shared,
         acker,
         outbox,
@@ -513,7 +513,7 @@ async fn ack_loop(
     }
 }
 
-impl Connection {
+impl ConnectionShell {
     fn limits(&self) -> &crate::config::ConnectionLimits {
         &self.shared.config.limits
     }
@@ -582,7 +582,7 @@ impl Connection {
                 author,
                 received,
             } => {
-                shared.metrics.observe_update(&room.board, &update);
+                shared.rooms.observe_update(&room.board, &update);
                 // Queued here, in arrival order, so a client's updates commit in order.
                 let ticket = shared
                     .committer

@@ -57,8 +57,6 @@ pub struct Metrics {
     pub concurrent_field_writes: Counter,
     /// Bytes received, by frame kind.
     pub bytes_in_by_kind: Family<KindLabel, Counter>,
-    /// Where `observe_update` sends updates (set once at start).
-    pub conflict_feed: std::sync::OnceLock<crate::conflicts::ConflictFeed>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -95,7 +93,6 @@ impl Default for Metrics {
             reconnects: Counter::default(),
             concurrent_field_writes: Counter::default(),
             bytes_in_by_kind: Family::default(),
-            conflict_feed: std::sync::OnceLock::new(),
             registry: Registry::default(),
         };
         registry.register(
@@ -229,14 +226,6 @@ impl Metrics {
             .get_or_create(&KindLabel { kind })
             .inc_by(bytes as u64);
         self.bytes_in.inc_by(bytes as u64);
-    }
-
-    /// Hands an update a room integrated to the conflict counter (cheap: a copy and a
-    /// `try_send`).
-    pub fn observe_update(&self, board: &str, update: &[u8]) {
-        if let Some(feed) = self.conflict_feed.get() {
-            feed.observe(board, update);
-        }
     }
 
     /// The Prometheus text exposition.

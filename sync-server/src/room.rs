@@ -23,6 +23,7 @@ use sync_protocol::{CheckedAwareness, UpdateLimits};
 use tokio::sync::{watch, OnceCell};
 use yrs::{Doc, StateVector, Update};
 
+use crate::conflicts::ConflictFeed;
 use crate::metrics::Metrics;
 use crate::storage::{Storage, StorageError};
 
@@ -496,8 +497,10 @@ const RELOAD_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
 /// Every room of this relay instance.
 pub struct Rooms {
     map: Mutex<HashMap<String, Arc<Room>>>,
-    /// Other relay instances on the same PostgreSQL (set once at start; unset on SQLite).
-    pub cluster: std::sync::OnceLock<crate::cluster::Cluster>,
+    /// Other relay instances on the same PostgreSQL (`None` on SQLite).
+    pub cluster: Option<crate::cluster::Cluster>,
+    /// The conflict counter's queue (`crate::conflicts`).
+    conflict_feed: ConflictFeed,
     storage: Storage,
     metrics: Arc<Metrics>,
     update_limits: UpdateLimits,
@@ -518,14 +521,28 @@ pub enum JoinError {
 }
 
 impl Rooms {
-    pub fn new(storage: Storage, metrics: Arc<Metrics>, update_limits: UpdateLimits) -> Self {
-        Self {
+    /// Every room of a relay instance, with its cluster (if any) and its conflict counter
+    /// (a task reading rooms through a weak reference, so it ends with them).
+    pub fn new(
+        storage: Storage,
+        metrics: Arc<Metrics>,
+        update_limits: UpdateLimits,
+        cluster: Option<crate::cluster::Cluster>,
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|rooms| Self {
             map: Mutex::new(HashMap::new()),
-            cluster: std::sync::OnceLock::new(),
+            cluster,
+            conflict_feed: crate::conflicts::spawn(rooms.clone(), metrics.clone()),
             storage,
             metrics,
             update_limits,
-        }
+        })
+    }
+
+    /// Hands an update a room integrated to the conflict counter (cheap: a copy and a
+    /// `try_send`).
+    pub fn observe_update(&self, board: &str, update: &[u8]) {
+        self.conflict_feed.observe(board, update);
     }
 
     pub fn open_rooms(&self) -> usize {
@@ -534,7 +551,7 @@ impl Rooms {
 
     /// Tells other relay instances about a local client's awareness update.
     pub fn publish_awareness(&self, board: &str, update: &[u8]) {
-        if let Some(cluster) = self.cluster.get() {
+        if let Some(cluster) = &self.cluster {
             cluster.publish_awareness(board, update);
         }
     }

@@ -126,14 +126,13 @@ impl RelayServer {
         }));
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (membership, _) = broadcast::channel(1024);
-        let rooms = Arc::new(Rooms::new(
+        let cluster = crate::cluster::start(&storage, instance);
+        let rooms = Rooms::new(
             storage.clone(),
             metrics.clone(),
             config.update_limits.clone(),
-        ));
-        if let Some(cluster) = crate::cluster::start(&storage, instance) {
-            let _ = rooms.cluster.set(cluster);
-        }
+            cluster,
+        );
         let admission = crate::admission::Admission::new(&config.admission);
         let session_limits = config.session_limits();
         let shared = Arc::new(RelayState {
@@ -155,8 +154,6 @@ impl RelayServer {
         if let Some(listener) = crate::revocation::spawn_listener(&shared) {
             tracing::debug!(?listener, "listening for membership changes");
         }
-        let feed = crate::conflicts::spawn(Arc::downgrade(&shared));
-        let _ = shared.metrics.conflict_feed.set(feed);
         if let Some(listener) = crate::cluster::spawn_listener(&shared) {
             tracing::debug!(?listener, "listening for other instances' commits");
         }
