@@ -14,6 +14,7 @@ use base64::Engine as _;
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 use sqlx::Row as _;
+use sync_protocol::Cause;
 
 use crate::auth::{Access, Denied, Grant, Verdict, Verifier};
 use crate::storage::{on_pool, ActAs as _, BeginWrite as _, Pools, Storage, StorageError};
@@ -682,23 +683,48 @@ impl AccountVerifier {
     }
 }
 
-/// One refusal text for "no such board", "not a member" and "bad token" alike, so a
-/// stranger learns nothing about which boards exist.
-const NOT_ALLOWED: &str = "not allowed: sign in with an account that is a member of this board";
+/// One refusal for "no such board" and "not a member" alike, so a stranger learns nothing
+/// about which boards exist.
+fn not_allowed() -> Denied {
+    Denied::because(
+        Cause::Forbidden,
+        "not allowed: sign in with an account that is a member of this board",
+    )
+}
+
+/// A token that names no live session (logged out, expired, malformed, none). Checked before
+/// the board is looked at, so saying so reveals nothing about the board (`/v1/me` answers 401
+/// for the same token anyway).
+fn session_ended() -> Denied {
+    Denied::because(
+        Cause::SessionEnded,
+        "not allowed: your session ended or is not valid; sign in again",
+    )
+}
+
+fn unavailable() -> Denied {
+    Denied::because(
+        Cause::Unavailable,
+        "the relay cannot check accounts now; retry",
+    )
+}
 
 impl Verifier for AccountVerifier {
     fn verify<'a>(&'a self, token: &'a str, board: &'a str) -> Verdict<'a> {
         Box::pin(async move {
             // A board that cannot have been published has no members: no lookup needed.
-            let Some(digest) = token_digest(token).filter(|_| is_board_id(board)) else {
-                return Err(Denied(NOT_ALLOWED.into()));
+            if !is_board_id(board) {
+                return Err(not_allowed());
+            }
+            let Some(digest) = token_digest(token) else {
+                return Err(session_ended());
             };
             let user = match self.storage.session_user(&digest).await {
                 Ok(Some(user)) => user,
-                Ok(None) => return Err(Denied(NOT_ALLOWED.into())),
+                Ok(None) => return Err(session_ended()),
                 Err(error) => {
                     tracing::error!(%error, "verifying a session failed");
-                    return Err(Denied("the relay cannot check accounts now; retry".into()));
+                    return Err(unavailable());
                 }
             };
             match self.storage.role_of(&user.user_id, board).await {
@@ -706,10 +732,10 @@ impl Verifier for AccountVerifier {
                     access: Access::from(role),
                     user: Some(user.user_id),
                 }),
-                Ok(None) => Err(Denied(NOT_ALLOWED.into())),
+                Ok(None) => Err(not_allowed()),
                 Err(error) => {
                     tracing::error!(%error, "reading a role failed");
-                    Err(Denied("the relay cannot check accounts now; retry".into()))
+                    Err(unavailable())
                 }
             }
         })

@@ -3,13 +3,23 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use sync_protocol::Cause;
+
 /// What a channel may do, and on whose behalf: the protocol session's types
 /// (`relay_core::session`).
 pub use relay_core::{Access, Grant};
 
 /// Why a token was refused for a board; the text is sent to the client, so it must be safe.
+/// The relay's own refusals start with a [`Cause`] code ([`Denied::because`], DESIGN §3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denied(pub String);
+
+impl Denied {
+    /// A refusal with its machine code in front of the readable text.
+    pub fn because(cause: Cause, text: &str) -> Self {
+        Self(cause.reason(text))
+    }
+}
 
 pub type Verdict<'a> = Pin<Box<dyn Future<Output = Result<Grant, Denied>> + Send + 'a>>;
 
@@ -35,10 +45,10 @@ pub struct DenyAll;
 impl Verifier for DenyAll {
     fn verify<'a>(&'a self, _token: &'a str, _board: &'a str) -> Verdict<'a> {
         Box::pin(async {
-            Err(Denied(
+            Err(Denied::because(
+                Cause::NoAccounts,
                 "this relay has no accounts configured; it was started without \
-                 --insecure-allow-anonymous"
-                    .into(),
+                 --insecure-allow-anonymous",
             ))
         })
     }

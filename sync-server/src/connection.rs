@@ -14,7 +14,7 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use relay_core::session::{Cause, Recheck};
+use relay_core::session::{EndCause, Recheck};
 use relay_core::{AckWhen, ConnectionSession, Effect, Ending};
 use sync_protocol::MuxMessage;
 use tokio::sync::mpsc;
@@ -208,7 +208,7 @@ fn run_connection(
             tokio::select! {
                 biased;
                 _ = shutdown.changed() => {
-                    break Some(Ending::new(Cause::Restart, close::SERVICE_RESTART, "relay restarting; reconnect"));
+                    break Some(Ending::new(EndCause::Restart, close::SERVICE_RESTART, "relay restarting; reconnect"));
                 }
                 change = membership.recv() => {
                     let changes = match change {
@@ -233,11 +233,11 @@ fn run_connection(
                     let now = TokioInstant::now();
                     if waiting_for_auth && now >= auth_deadline {
                         shared.metrics.reject("auth_timeout");
-                        break Some(Ending::new(Cause::AuthTimeout, close::POLICY_VIOLATION, "no board authenticated in time"));
+                        break Some(Ending::new(EndCause::AuthTimeout, close::POLICY_VIOLATION, "no board authenticated in time"));
                     }
                     if now >= next_ping {
                         if last_heard.elapsed() > idle_timeout {
-                            break Some(Ending::new(Cause::IdleTimeout, close::GOING_AWAY, "idle timeout"));
+                            break Some(Ending::new(EndCause::IdleTimeout, close::GOING_AWAY, "idle timeout"));
                         }
                         io.ping_due = true;
                         next_ping = now + ping_interval;
@@ -245,7 +245,7 @@ fn run_connection(
                 }
                 event = poll_fn(|cx| io.poll_event(cx)) => match event {
                     SocketEvent::Overflow => {
-                        break Some(Ending::new(Cause::TooFarBehind, close::TRY_AGAIN_LATER, "too far behind; reconnect to resync"));
+                        break Some(Ending::new(EndCause::TooFarBehind, close::TRY_AGAIN_LATER, "too far behind; reconnect to resync"));
                     }
                     SocketEvent::WriteFailed => break None,
                     SocketEvent::Message(message) => {
@@ -256,7 +256,7 @@ fn run_connection(
                                 let text = error.to_string();
                                 if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
                                     shared.metrics.reject("oversize");
-                                    break Some(Ending::new(Cause::Oversize, close::MESSAGE_TOO_BIG, "message too big"));
+                                    break Some(Ending::new(EndCause::Oversize, close::MESSAGE_TOO_BIG, "message too big"));
                                 }
                                 break None;
                             }
@@ -271,7 +271,7 @@ fn run_connection(
                             }
                             Some(Ok(Message::Text(_))) => {
                                 shared.metrics.reject("text_frame");
-                                break Some(Ending::new(Cause::TextFrame, close::INVALID_DATA, "binary frames only"));
+                                break Some(Ending::new(EndCause::TextFrame, close::INVALID_DATA, "binary frames only"));
                             }
                             Some(Ok(Message::Close(_))) => break None,
                             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
@@ -670,8 +670,7 @@ impl ConnectionShell {
         if let Some(user) = &grant.user {
             if !self.admit_user(user) {
                 self.shared.metrics.reject("user_connection_cap");
-                return Err(Ending::new(
-                    Cause::TooManyConnections,
+                return Err(Ending::new(EndCause::TooManyConnections,
                     close::TRY_AGAIN_LATER,
                     "too many connections for this account",
                 ));
@@ -696,8 +695,7 @@ impl ConnectionShell {
             }
             Err(error) => {
                 tracing::error!(?error, board, "loading board failed");
-                Err(Ending::new(
-                    Cause::BoardUnavailable,
+                Err(Ending::new(EndCause::BoardUnavailable,
                     close::TRY_AGAIN_LATER,
                     "board unavailable; try again",
                 ))

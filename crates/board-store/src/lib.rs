@@ -90,7 +90,41 @@ impl LocalAccess {
     pub fn can_write(self) -> bool {
         matches!(self, Self::Owner | Self::Editor)
     }
+
+    /// The access a member with `role` on the relay has here.
+    pub fn from_role(role: sync_protocol::Role) -> Self {
+        match role {
+            sync_protocol::Role::Owner => Self::Owner,
+            sync_protocol::Role::Editor => Self::Editor,
+            sync_protocol::Role::Viewer => Self::Viewer,
+        }
+    }
+
+    /// My role on the relay; `None` once my membership ended.
+    pub fn role(self) -> Option<sync_protocol::Role> {
+        match self {
+            Self::Owner => Some(sync_protocol::Role::Owner),
+            Self::Editor => Some(sync_protocol::Role::Editor),
+            Self::Viewer => Some(sync_protocol::Role::Viewer),
+            Self::Removed => None,
+        }
+    }
+
+    /// Why the board cannot be edited here (shown beside disabled controls); `None` when it can.
+    pub fn read_only_reason(self) -> Option<&'static str> {
+        match self {
+            Self::Owner | Self::Editor => None,
+            Self::Viewer => Some(VIEWER_REASON),
+            Self::Removed => Some(REMOVED_REASON),
+        }
+    }
 }
+
+/// Why a viewer cannot edit.
+pub const VIEWER_REASON: &str = "You can view this board but not edit it.";
+/// Why a board whose membership ended cannot be edited.
+pub const REMOVED_REASON: &str =
+    "You no longer have access to this board. Your copy stays on this computer, read-only.";
 
 /// Where an update came from: local ones also go to the outbox until acknowledged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,6 +346,16 @@ impl Store {
             id,
             params![id, server, role],
         )
+    }
+
+    /// Records the board's relay and my access to it there (`None`: never shared, full access).
+    pub fn set_board_access(
+        &mut self,
+        id: &str,
+        server: Option<&str>,
+        access: Option<LocalAccess>,
+    ) -> Result<(), StoreError> {
+        self.set_board_server(id, server, access.map(LocalAccess::as_str))
     }
 
     pub fn mark_synced(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError> {

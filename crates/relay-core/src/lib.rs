@@ -23,7 +23,7 @@ pub use room::{
     Applied, CommitLedger, CommitNumber, Committed, OpenCommits, Resolution, RoomCore, RoomError,
 };
 pub use session::{
-    Access, AckWhen, Cause, ConnectionSession, Effect, Ending, Grant, MembershipChange, Recheck,
+    Access, AckWhen, ConnectionSession, Effect, EndCause, Ending, Grant, MembershipChange, Recheck,
     RoomPort, SessionLimits,
 };
 pub use wire::{ConnId, FrameSink, Framing, REMOTE};

@@ -7,7 +7,7 @@
 //! everything that waits or leaves the process to the shell as an [`Effect`]: send a frame,
 //! verify a token, join a room, commit an update and acknowledge it after its commit,
 //! acknowledge now or after the room's open commits, leave a room, close the connection with a
-//! typed [`Cause`]. The shell runs the effects in order; an answer it waited for comes back
+//! typed [`EndCause`]. The shell runs the effects in order; an answer it waited for comes back
 //! through [`ConnectionSession::on_verdict`], [`ConnectionSession::joined`],
 //! [`ConnectionSession::on_role`] or [`ConnectionSession::on_token_checked`].
 //!
@@ -26,7 +26,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use sync_protocol::{
-    AuthMessage, AuthScope, CheckedAwareness, Limits, MuxFrame, MuxMessage, ProtocolError,
+    AuthMessage, AuthScope, Cause, CheckedAwareness, Limits, MuxFrame, MuxMessage, ProtocolError,
     SyncMessage, UpdateLimits, YwsMessage, PONG_BYTE,
 };
 use yrs::{StateVector, Update};
@@ -105,10 +105,10 @@ impl MembershipChange {
     pub const EVERY_BOARD: &'static str = "*";
 }
 
-/// Why the relay closes a connection or one of its channels (the machine-readable half of a
-/// close; the reason text is for people).
+/// Why the relay ends a connection (for its logs, metrics and tests; what a client reads is
+/// the close code and the reason, where per-board refusals carry a `sync_protocol::Cause`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cause {
+pub enum EndCause {
     /// A frame that does not decode.
     MalformedFrame,
     /// A text frame (the protocol is binary).
@@ -154,11 +154,11 @@ pub enum Cause {
 pub struct Ending {
     pub code: u16,
     pub reason: String,
-    pub cause: Cause,
+    pub cause: EndCause,
 }
 
 impl Ending {
-    pub fn new(cause: Cause, code: u16, reason: impl Into<String>) -> Self {
+    pub fn new(cause: EndCause, code: u16, reason: impl Into<String>) -> Self {
         Self {
             code,
             reason: reason.into(),
@@ -457,7 +457,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
             Err(e) => {
                 reject(out, "malformed_frame");
                 out.push(Effect::Close(Ending::new(
-                    Cause::MalformedFrame,
+                    EndCause::MalformedFrame,
                     close::INVALID_DATA,
                     format!("malformed frame: {e}"),
                 )));
@@ -466,7 +466,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
         };
         let Some(board) = self.channels.first().map(|c| c.room.board().to_owned()) else {
             out.push(Effect::Close(Ending::new(
-                Cause::BoardClosed,
+                EndCause::BoardClosed,
                 close::NORMAL,
                 "board closed",
             )));
@@ -510,7 +510,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
             Err(e) => {
                 reject(out, "malformed_frame");
                 out.push(Effect::Close(Ending::new(
-                    Cause::MalformedFrame,
+                    EndCause::MalformedFrame,
                     close::INVALID_DATA,
                     format!("malformed frame: {e}"),
                 )));
@@ -532,7 +532,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
         if board.is_empty() {
             reject(out, "empty_board_name");
             out.push(Effect::Close(Ending::new(
-                Cause::NoBoard,
+                EndCause::NoBoard,
                 close::PROTOCOL_ERROR,
                 "frame names no board",
             )));
@@ -570,7 +570,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
         {
             reject(out, "unauthenticated_flood");
             out.push(Effect::Close(Ending::new(
-                Cause::UnauthenticatedFlood,
+                EndCause::UnauthenticatedFlood,
                 close::POLICY_VIOLATION,
                 "too much traffic for boards that are not authenticated",
             )));
@@ -604,7 +604,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
                 if self.failed_auths >= limits.max_failed_auths {
                     reject(&mut out, "auth_budget");
                     out.push(Effect::Close(Ending::new(
-                        Cause::AuthBudget,
+                        EndCause::AuthBudget,
                         close::POLICY_VIOLATION,
                         "too many refused Auth attempts on this socket",
                     )));
@@ -640,7 +640,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
     ) {
         if self.channels.len() >= limits.max_boards_per_socket {
             out.push(Effect::Close(Ending::new(
-                Cause::TooManyBoards,
+                EndCause::TooManyBoards,
                 close::POLICY_VIOLATION,
                 "too many boards on one socket",
             )));
@@ -774,7 +774,8 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
                     }
                     Err(e) => {
                         reject(out, "malformed_state_vector");
-                        self.close_channel(board, &format!("malformed state vector: {e}"), out);
+                        let text = format!("malformed state vector: {e}");
+                        self.close_channel(board, &Cause::Malformed.reason(&text), out);
                     }
                 }
             }
@@ -789,7 +790,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
                     reject(out, "update_rate");
                     ack(out, false);
                     out.push(Effect::Close(Ending::new(
-                        Cause::UpdateRate,
+                        EndCause::UpdateRate,
                         close::POLICY_VIOLATION,
                         "too many updates; slow down and reconnect",
                     )));
@@ -801,7 +802,8 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
                         Err(e) => {
                             reject(out, "malformed_update");
                             ack(out, false);
-                            self.close_channel(board, &format!("malformed update: {e}"), out);
+                            let text = format!("malformed update: {e}");
+                            self.close_channel(board, &Cause::Malformed.reason(&text), out);
                             return;
                         }
                     };
@@ -850,7 +852,8 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
                     Err(error @ (RoomError::ApplyFailed | RoomError::BadStateVector)) => {
                         reject(out, "apply_failed");
                         ack(out, false);
-                        self.close_channel(board, &error.to_string(), out);
+                        let text = error.to_string();
+                        self.close_channel(board, &Cause::Malformed.reason(&text), out);
                     }
                 }
             }
@@ -919,13 +922,13 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
             let reason = "too many refused awareness updates";
             if self.framing == Framing::YWebsocket {
                 out.push(Effect::Close(Ending::new(
-                    Cause::AwarenessAbuse,
+                    EndCause::AwarenessAbuse,
                     close::POLICY_VIOLATION,
                     reason,
                 )));
                 return;
             }
-            self.close_channel(board, reason, out);
+            self.close_channel(board, &Cause::Limit.reason(reason), out);
         }
     }
 
@@ -1011,6 +1014,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
                 self.revoke_channel(
                     board,
                     Cause::Revoked,
+                    EndCause::Revoked,
                     "access to this board was revoked",
                     &mut out,
                 );
@@ -1030,6 +1034,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
                 self.revoke_channel(
                     board,
                     Cause::SessionEnded,
+                    EndCause::SessionEnded,
                     "your session ended; sign in again",
                     &mut out,
                 );
@@ -1039,23 +1044,30 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
         out
     }
 
-    /// Closes a channel whose access is gone, telling the client why.
-    fn revoke_channel(&mut self, board: &str, cause: Cause, reason: &str, out: &mut Effects<R>) {
+    /// Closes a channel whose access is gone, telling the client why (DESIGN §3, "Refusals":
+    /// the cause's code before the text; a y-websocket socket ends with the cause's close code).
+    fn revoke_channel(
+        &mut self,
+        board: &str,
+        cause: Cause,
+        ending: EndCause,
+        text: &str,
+        out: &mut Effects<R>,
+    ) {
+        let reason = cause.reason(text);
         if self.framing == Framing::YWebsocket {
             out.push(Effect::Close(Ending::new(
-                cause,
-                close::POLICY_VIOLATION,
+                ending,
+                cause.close_code(),
                 reason,
             )));
             return;
         }
         let prefix = crate::wire::mux_prefix(board);
-        self.close_channel(board, reason, out);
+        self.close_channel(board, &reason, out);
         out.push(Effect::Send(mux_frame(
             &prefix,
-            &MuxMessage::Auth(AuthMessage::PermissionDenied {
-                reason: reason.into(),
-            }),
+            &MuxMessage::Auth(AuthMessage::PermissionDenied { reason }),
         )));
     }
 

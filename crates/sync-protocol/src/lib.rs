@@ -5,9 +5,11 @@
 //! - [`YwsMessage`]: single-board y-websocket framing.
 //! - [`prescan_update_v1`] and friends: refuse hostile Yjs updates before yrs decodes them.
 //! - [`Role`]: a member's role on a board, as the relay's accounts API and its clients name it.
+//! - [`Cause`]: why the relay refused or closed a board, as a machine code on the wire.
 //!
 //! This crate does no I/O: no sockets, no async runtime, no storage.
 
+mod cause;
 mod error;
 pub mod fold;
 mod frame;
@@ -16,6 +18,7 @@ mod prescan;
 mod role;
 mod sync;
 
+pub use cause::Cause;
 pub use error::ProtocolError;
 pub use frame::{AuthMessage, AuthScope, MuxFrame, MuxMessage, YwsMessage, PING_BYTE, PONG_BYTE};
 pub use lib0::{Decoder, Limits};

@@ -81,14 +81,39 @@ pub struct Invite {
     pub expires_at: i64,
 }
 
-/// `https://relay.example.com/` → `https://relay.example.com`; refuses anything but http(s).
+/// The one canonical form of a relay's address, from whatever a person typed or a store
+/// recorded: `http(s)://host[:port][/path]`, scheme in lower case, no trailing slash, no
+/// `/sync` endpoint. The WebSocket forms are accepted and mean the same relay (`ws://` is
+/// `http://`, `wss://` is `https://`), so every form of one relay compares equal once
+/// normalised. Anything else (no scheme, another scheme, no host, spaces) is refused.
 pub fn normalise_server(url: &str) -> Result<String, AccountError> {
-    let url = url.trim().trim_end_matches('/');
-    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-    if !scheme_ok || url.len() <= "http://".len() {
-        return Err(AccountError::BadServer(url.to_owned()));
+    let trimmed = url.trim();
+    let bad = || AccountError::BadServer(trimmed.to_owned());
+    let (scheme, rest) = trimmed.split_once("://").ok_or_else(bad)?;
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "http" | "ws" => "http",
+        "https" | "wss" => "https",
+        _ => return Err(bad()),
+    };
+    let mut rest = rest.trim_end_matches('/');
+    if let Some(base) = rest.strip_suffix("/sync") {
+        rest = base.trim_end_matches('/');
     }
-    Ok(url.to_owned())
+    let host = rest.split('/').next().unwrap_or_default();
+    let unusable = |c: char| c.is_whitespace() || matches!(c, '?' | '#' | '@' | '\\');
+    if host.is_empty() || host.starts_with(':') || rest.contains(unusable) {
+        return Err(bad());
+    }
+    Ok(format!("{scheme}://{rest}"))
+}
+
+/// Whether two addresses name the same relay (see [`normalise_server`]); an unusable one
+/// names none.
+pub fn same_server(a: &str, b: &str) -> bool {
+    match (normalise_server(a), normalise_server(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// The relay's WebSocket base for an account server: `http(s)://` → `ws(s)://`.
@@ -447,6 +472,59 @@ mod tests {
             sync_url("https://tack.example.com"),
             "wss://tack.example.com"
         );
+    }
+
+    #[test]
+    fn every_form_of_one_relay_normalises_to_one_address() {
+        for typed in [
+            "https://tack.example.com",
+            "https://tack.example.com/",
+            "  https://tack.example.com//  ",
+            "HTTPS://tack.example.com",
+            "wss://tack.example.com",
+            "wss://tack.example.com/sync",
+            "wss://tack.example.com/sync/",
+            "https://tack.example.com/sync",
+        ] {
+            assert_eq!(
+                normalise_server(typed).expect(typed),
+                "https://tack.example.com",
+                "{typed:?}"
+            );
+        }
+        assert_eq!(
+            normalise_server("ws://127.0.0.1:8787/").expect("ws"),
+            "http://127.0.0.1:8787"
+        );
+        assert_eq!(
+            normalise_server("http://example.com/tack/sync").expect("a path"),
+            "http://example.com/tack"
+        );
+        for refused in [
+            "",
+            "   ",
+            "relay.example.com",
+            "127.0.0.1:8787",
+            "ftp://x",
+            "http://",
+            "http:///",
+            "https://:8080",
+            "http://exa mple.com",
+            "http://example.com/?token=x",
+            "http://user@example.com",
+            "mailto:someone@example.com",
+        ] {
+            assert!(
+                normalise_server(refused).is_err(),
+                "{refused:?} was accepted"
+            );
+        }
+        assert!(same_server("ws://127.0.0.1:8787", "http://127.0.0.1:8787/"));
+        assert!(!same_server(
+            "ws://127.0.0.1:8787",
+            "https://127.0.0.1:8787"
+        ));
+        assert!(!same_server("nonsense", "nonsense"));
     }
 
     #[test]

@@ -60,14 +60,12 @@ fn signed_in(data_dir: &Path) -> Result<(tack_account::Account, String)> {
 }
 
 /// The token of the signed-in account, if this data directory is signed in to `sync_server`
-/// (a `ws(s)://` URL, the relay's WebSocket side of the account's `http(s)://` server).
+/// (any form of the account's relay: `ws(s)://`, `http(s)://`, with or without `/sync`).
 pub fn token_for_sync(data_dir: &Path, sync_server: &str) -> Result<Option<String>> {
     let Some(account) = read_account(data_dir)? else {
         return Ok(None);
     };
-    let wanted = sync_server.trim().trim_end_matches('/');
-    let wanted = wanted.strip_suffix("/sync").unwrap_or(wanted);
-    if tack_account::sync_url(&account.server) != wanted {
+    if !tack_account::same_server(&account.server, sync_server) {
         return Ok(None);
     }
     Ok(load_token(&account.server)?)

@@ -394,6 +394,14 @@ fn a_viewer_is_refused_before_the_store_is_touched_and_roles_change_live() {
         closed.contains("Your copy stays on this computer"),
         "{closed}"
     );
+    // It stops syncing (the relay is told to drop the channel): the indicator lists it no more.
+    let status = bob
+        .events
+        .wait("the removed board leaves the sync status", |e| match e {
+            AppEvent::Status(s) if !s.boards.iter().any(|b| b.board_id == board) => Some(s.clone()),
+            _ => None,
+        });
+    assert_ne!(status.overall.kind, SyncKind::Error, "{status:?}");
     let summary = bob.session().board_summary(&board).expect("still here");
     assert!(summary.read_only);
     let view = bob.session().open_board(&board).expect("still opens");

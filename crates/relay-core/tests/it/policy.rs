@@ -322,8 +322,8 @@ fn a_refused_commit_is_answered_0_relayed_to_no_one_and_retracted() {
               a <- b1 SyncStatus(0)
               a: refused membership_revoked
               a: left b1
-              a <- b1 Close("access to this board was revoked")
-              a <- b1 PermissionDenied("access to this board was revoked")
+              a <- b1 Close("revoked: access to this board was revoked")
+              a <- b1 PermissionDenied("revoked: access to this board was revoked")
             > reload b1
               b1: reloaded; Step1 to [a]
             > b step1 b1
@@ -740,8 +740,8 @@ fn a_removed_member_loses_the_channel_but_keeps_the_socket() {
             > role b1 ann none
               a: refused membership_revoked
               a: left b1
-              a <- b1 Close("access to this board was revoked")
-              a <- b1 PermissionDenied("access to this board was revoked")
+              a <- b1 Close("revoked: access to this board was revoked")
+              a <- b1 PermissionDenied("revoked: access to this board was revoked")
             > a edit b1 title hello
             > a edit b2 title hello
               a: commit b2#0 by ann
@@ -761,7 +761,7 @@ fn a_removed_y_websocket_member_loses_the_socket() {
               y <- Step1 {}
             > role b1 ann none
               y: refused membership_revoked
-              y: closed 1008 Revoked "access to this board was revoked"
+              y: closed 4410 Revoked "revoked: access to this board was revoked"
         "#]],
     );
 }
@@ -810,10 +810,10 @@ fn a_logout_closes_the_channels_its_session_opened() {
               a: left b1
               a: refused session_revoked
               a: left b2
-              a <- b1 Close("your session ended; sign in again")
-              a <- b1 PermissionDenied("your session ended; sign in again")
-              a <- b2 Close("your session ended; sign in again")
-              a <- b2 PermissionDenied("your session ended; sign in again")
+              a <- b1 Close("session-ended: your session ended; sign in again")
+              a <- b1 PermissionDenied("session-ended: your session ended; sign in again")
+              a <- b2 Close("session-ended: your session ended; sign in again")
+              a <- b2 PermissionDenied("session-ended: your session ended; sign in again")
         "#]],
     );
 }
@@ -983,7 +983,7 @@ fn too_many_refused_awareness_messages_close_the_channel() {
               a: refused malformed_awareness
               a: refused awareness_abuse
               a: left b1
-              a <- b1 Close("too many refused awareness updates")
+              a <- b1 Close("limit: too many refused awareness updates")
         "#]],
     );
 }
@@ -1166,7 +1166,7 @@ fn a_malformed_update_is_answered_0_and_closes_only_its_channel() {
             > a bad-update b1
               a: refused malformed_update
               a: left b1
-              a <- b1 Close("malformed update: unexpected end of input: needed 1 more byte(s), 0 left")
+              a <- b1 Close("malformed: malformed update: unexpected end of input: needed 1 more byte(s), 0 left")
               a <- b1 SyncStatus(0)
             > a ping
               a <- pong
@@ -1189,7 +1189,7 @@ fn a_malformed_state_vector_closes_the_channel() {
             > a bad-step1 b1
               a: refused malformed_state_vector
               a: left b1
-              a <- b1 Close("malformed state vector: declared state vector client count 5 exceeds what 1 remaining byte(s) can hold")
+              a <- b1 Close("malformed: malformed state vector: declared state vector client count 5 exceeds what 1 remaining byte(s) can hold")
         "#]],
     );
 }
