@@ -670,7 +670,8 @@ impl ConnectionShell {
         if let Some(user) = &grant.user {
             if !self.admit_user(user) {
                 self.shared.metrics.reject("user_connection_cap");
-                return Err(Ending::new(EndCause::TooManyConnections,
+                return Err(Ending::new(
+                    EndCause::TooManyConnections,
                     close::TRY_AGAIN_LATER,
                     "too many connections for this account",
                 ));
@@ -695,7 +696,8 @@ impl ConnectionShell {
             }
             Err(error) => {
                 tracing::error!(?error, board, "loading board failed");
-                Err(Ending::new(EndCause::BoardUnavailable,
+                Err(Ending::new(
+                    EndCause::BoardUnavailable,
                     close::TRY_AGAIN_LATER,
                     "board unavailable; try again",
                 ))
