@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, FromRef, Request};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use crate::admission::HeldSlot;
+use crate::admission::{Admission, HeldSlot};
 use crate::api::ApiError;
 use crate::auth::Verifier;
 use crate::commit::{Compaction, GroupCommitter};
@@ -53,7 +53,7 @@ pub struct RelayState {
     pub membership: broadcast::Sender<MembershipChange>,
     pub login_throttle: crate::api::LoginThrottle,
     /// Hashing permits, per-address buckets and unauthenticated-connection slots.
-    pub admission: crate::admission::Admission,
+    pub admission: Arc<Admission>,
     /// Open connections per signed-in user (the per-user connection cap).
     pub user_connections: std::sync::Mutex<std::collections::HashMap<String, usize>>,
     /// Every connection task: shutdown waits for them to finish.
@@ -133,7 +133,7 @@ impl RelayServer {
             config.update_limits.clone(),
             cluster,
         );
-        let admission = crate::admission::Admission::new(&config.admission);
+        let admission = Arc::new(Admission::new(&config.admission));
         let session_limits = config.session_limits();
         let shared = Arc::new(RelayState {
             session_limits,
@@ -288,9 +288,59 @@ async fn serve_http(
     connections.closed().await;
 }
 
+/// What the edge's admission layer needs: the per-address slots, and where to count refusals.
+#[derive(Clone)]
+pub struct EdgeState {
+    admission: Arc<Admission>,
+    metrics: Arc<Metrics>,
+}
+
+impl FromRef<Arc<RelayState>> for EdgeState {
+    fn from_ref(state: &Arc<RelayState>) -> Self {
+        Self {
+            admission: Arc::clone(&state.admission),
+            metrics: Arc::clone(&state.metrics),
+        }
+    }
+}
+
+/// What `/readyz` needs: storage to ping, and whether the relay is shutting down.
+#[derive(Clone)]
+pub struct ReadinessState {
+    storage: Storage,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl FromRef<Arc<RelayState>> for ReadinessState {
+    fn from_ref(state: &Arc<RelayState>) -> Self {
+        Self {
+            storage: state.storage.clone(),
+            shutdown: state.shutdown.clone(),
+        }
+    }
+}
+
+/// What `/metrics` needs: the counters, and the rooms to count.
+#[derive(Clone)]
+pub struct MetricsState {
+    metrics: Arc<Metrics>,
+    rooms: Arc<Rooms>,
+}
+
+impl FromRef<Arc<RelayState>> for MetricsState {
+    fn from_ref(state: &Arc<RelayState>) -> Self {
+        Self {
+            metrics: Arc::clone(&state.metrics),
+            rooms: Arc::clone(&state.rooms),
+        }
+    }
+}
+
 /// The router: `/sync`, `/sync/{board}`, `/healthz`, `/readyz`, `/metrics`, and the JSON API
 /// under `/v1`. Requests to `/sync` and `/v1` count against their address's cap on
-/// unauthenticated connections; `/v1` bodies are bounded in size and time.
+/// unauthenticated connections; `/v1` bodies are bounded in size and time. Each handler takes
+/// only the state it needs (`EdgeState`, `ReadinessState`, `MetricsState`, by `FromRef`); the
+/// sockets and `/v1` take the relay's whole state.
 pub fn app(shared: Arc<RelayState>) -> Router {
     let api = crate::api::routes().layer(middleware::from_fn_with_state(
         shared.clone(),
@@ -301,7 +351,7 @@ pub fn app(shared: Arc<RelayState>) -> Router {
         .route("/sync/{board}", get(yws_upgrade))
         .nest("/v1", api)
         .layer(middleware::from_fn_with_state(
-            shared.clone(),
+            EdgeState::from_ref(&shared),
             admit_unauthenticated,
         ));
     Router::new()
@@ -315,7 +365,7 @@ pub fn app(shared: Arc<RelayState>) -> Router {
 /// Takes a slot under the client address's cap on unauthenticated connections for the
 /// request; `/sync` moves it into its socket, which frees it at its first successful Auth.
 async fn admit_unauthenticated(
-    State(shared): State<Arc<RelayState>>,
+    State(edge): State<EdgeState>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -324,12 +374,12 @@ async fn admit_unauthenticated(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| peer.ip());
     if let Some(peer) = peer {
-        match shared.admission.unauthenticated.admit(peer) {
+        match edge.admission.unauthenticated.admit(peer) {
             Some(slot) => {
                 request.extensions_mut().insert(HeldSlot::new(slot));
             }
             None => {
-                shared.metrics.reject("address_cap");
+                edge.metrics.reject("address_cap");
                 return ApiError::too_many(
                     "too_many_connections",
                     "too many unauthenticated connections from this address; try again later",
@@ -433,11 +483,11 @@ async fn yws_upgrade(
     })
 }
 
-async fn readyz(State(shared): State<Arc<RelayState>>) -> Response {
-    if shutting_down(&shared) {
+async fn readyz(State(ready): State<ReadinessState>) -> Response {
+    if *ready.shutdown.borrow() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
     }
-    match shared.storage.ping().await {
+    match ready.storage.ping().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
         Err(error) => {
             tracing::warn!(?error, "storage not ready");
@@ -446,14 +496,14 @@ async fn readyz(State(shared): State<Arc<RelayState>>) -> Response {
     }
 }
 
-async fn metrics(State(shared): State<Arc<RelayState>>) -> Response {
-    shared.metrics.rooms.set(shared.rooms.open_rooms() as i64);
+async fn metrics(State(state): State<MetricsState>) -> Response {
+    state.metrics.rooms.set(state.rooms.open_rooms() as i64);
     (
         [(
             "content-type",
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        shared.metrics.render(),
+        state.metrics.render(),
     )
         .into_response()
 }
