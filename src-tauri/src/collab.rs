@@ -345,17 +345,10 @@ impl Collab {
     }
 
     /// Local changes of shared boards not acknowledged by the relay (the outboxes').
-    pub fn pending(&self) -> u64 {
+    pub fn pending(&self) -> Unsent {
         let session = lock(&self.shared.session);
         let store = session.store();
-        let Ok(boards) = store.list_boards() else {
-            return 0;
-        };
-        boards
-            .iter()
-            .filter(|record| record.server.is_some())
-            .map(|record| store.pending_count(&record.id).unwrap_or(0))
-            .sum()
+        unsent(&store)
     }
 
     pub fn publish_board(&self, board_id: &str) -> Result<Role, IpcError> {
@@ -841,6 +834,7 @@ fn status_event(shared: &Shared, report: Option<&StatusReport>) -> SyncStatusEve
             state: sync_state,
             role,
             read_only: reason.is_some(),
+            read_only_reason: reason.map(str::to_owned),
         });
     }
     let mut overall = worst.unwrap_or_else(|| state(SyncKind::Synced, 0, "Synced".into()));
@@ -901,7 +895,8 @@ fn changes(n: u64) -> String {
     }
 }
 
-fn kind_text(kind: SyncKind, pending: u64) -> String {
+/// The indicator's sentence for a kind of state and its pending count.
+pub fn kind_text(kind: SyncKind, pending: u64) -> String {
     match kind {
         SyncKind::Offline if pending == 0 => {
             "Offline — all changes saved on this computer".to_owned()
@@ -955,18 +950,81 @@ fn error_text(reason: &str) -> String {
     }
 }
 
-/// Text of the close confirmation, `None` when nothing is pending.
-pub fn close_text(pending: u64) -> Option<String> {
-    match pending {
-        0 => None,
-        1 => Some(
+/// Local changes of shared boards the relay has not acknowledged, as the window closes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unsent {
+    /// On boards I may edit: they sync next time.
+    pub sendable: u64,
+    /// On boards I may no longer edit (a viewer's, or one whose access ended): they never will.
+    pub stuck: u64,
+}
+
+impl Unsent {
+    pub fn total(self) -> u64 {
+        self.sendable + self.stuck
+    }
+}
+
+/// What the store's outboxes hold, split by whether the board's access still lets them go.
+pub fn unsent(store: &board_store::Store) -> Unsent {
+    let Ok(boards) = store.list_boards() else {
+        return Unsent::default();
+    };
+    let mut unsent = Unsent::default();
+    for record in boards.iter().filter(|record| record.server.is_some()) {
+        let count = store.pending_count(&record.id).unwrap_or(0);
+        if record
+            .access()
+            .is_none_or(board_store::LocalAccess::can_write)
+        {
+            unsent.sendable += count;
+        } else {
+            unsent.stuck += count;
+        }
+    }
+    unsent
+}
+
+/// Text of the close confirmation, `None` when nothing is pending. Changes on a board I may no
+/// longer edit are said never to reach the server: they cannot.
+pub fn close_text(unsent: Unsent) -> Option<String> {
+    let Unsent { sendable, stuck } = unsent;
+    let stuck_text = |n: u64| {
+        if n == 1 {
+            "1 change can never reach the server: you no longer have edit access to its board."
+                .to_owned()
+        } else {
+            format!("{n} changes can never reach the server: you no longer have edit access to their board.")
+        }
+    };
+    match (sendable, stuck) {
+        (0, 0) => None,
+        (1, 0) => Some(
             "1 change has not reached the server yet. Close anyway? It is saved on this \
              computer and will sync next time."
                 .to_owned(),
         ),
-        n => Some(format!(
+        (n, 0) => Some(format!(
             "{n} changes have not reached the server yet. Close anyway? They are saved on this \
              computer and will sync next time."
+        )),
+        (0, 1) => Some(format!(
+            "{} Close anyway? It stays on this computer only.",
+            stuck_text(1)
+        )),
+        (0, n) => Some(format!(
+            "{} Close anyway? They stay on this computer only.",
+            stuck_text(n)
+        )),
+        (n, k) => Some(format!(
+            "{} not reached the server yet and will sync next time. {} Close anyway? All are \
+             saved on this computer.",
+            if n == 1 {
+                "1 change has".to_owned()
+            } else {
+                format!("{n} changes have")
+            },
+            stuck_text(k)
         )),
     }
 }
@@ -1053,8 +1111,58 @@ mod tests {
             "Read-only access: 2 local changes could not be saved to the server and are kept \
              on this computer"
         );
-        assert_eq!(close_text(0), None);
-        assert!(close_text(2).is_some_and(|t| t.starts_with("2 changes have not")));
+        let unsent = |sendable, stuck| Unsent { sendable, stuck };
+        assert_eq!(close_text(unsent(0, 0)), None);
+        assert_eq!(
+            close_text(unsent(1, 0)).as_deref(),
+            Some(
+                "1 change has not reached the server yet. Close anyway? It is saved on this \
+                 computer and will sync next time."
+            )
+        );
+        assert!(close_text(unsent(5, 0)).is_some_and(|t| t.starts_with(
+            "5 changes have not reached the server yet. Close anyway? They are saved on this \
+             computer and will sync next time."
+        )));
+        // A viewer's (or removed member's) changes will not sync: the dialog does not say so.
+        let stuck = close_text(unsent(0, 2)).unwrap_or_default();
+        assert!(stuck.starts_with("2 changes can never reach the server"));
+        assert!(!stuck.contains("will sync"));
+        let both = close_text(unsent(1, 1)).unwrap_or_default();
+        assert!(both.starts_with(
+            "1 change has not reached the server yet and will sync next time. 1 change can never"
+        ));
+    }
+
+    /// The words of the indicator and the conflict notice (the UI shows them as given).
+    #[test]
+    fn indicator_and_notice_sentences() {
+        assert_eq!(kind_text(SyncKind::Syncing, 0), "Syncing changes");
+        assert_eq!(kind_text(SyncKind::Syncing, 12), "Syncing 12 changes");
+        assert_eq!(
+            kind_text(SyncKind::Offline, 1),
+            "Offline — 1 change saved on this computer"
+        );
+        assert_eq!(
+            kind_text(SyncKind::Offline, 0),
+            "Offline — all changes saved on this computer"
+        );
+        assert_eq!(
+            kind_text(SyncKind::SignedOut, 4),
+            "Signed out — sign in to sync"
+        );
+        assert_eq!(kind_text(SyncKind::Local, 0), "On this computer only");
+        assert_eq!(
+            board_state(&Status::Error {
+                reason: "incompatible server: protocol 3".into()
+            })
+            .text,
+            "Server incompatible: protocol 3"
+        );
+        assert_eq!(
+            conflict_text("alice@example.com", "title"),
+            "alice@example.com changed the title at the same time; their version was kept."
+        );
     }
 
     #[test]
