@@ -305,6 +305,20 @@ describe("closing the window", () => {
     expect(closed()).toBe(true);
   });
 
+  it("says truthfully that a read-only board's unsent changes will never reach the server", async () => {
+    await start("collab-close-read-only");
+    replay?.push("offline");
+    press("L");
+    await settle();
+    replay?.push("the owner makes me a viewer");
+    await settle();
+    replay?.push("the close button");
+    await settle();
+    const text = $('[role=alertdialog][aria-label="Unsynced changes"]')?.textContent ?? "";
+    expect(text).toContain("1 change can never reach the server");
+    expect(text).not.toContain("will sync");
+  });
+
   it("closes without asking when everything is synced", async () => {
     await start("collab-close-synced");
     expect(replay?.push("the close button").windowCloses).toBe(true);
