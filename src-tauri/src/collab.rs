@@ -14,7 +14,7 @@ use sync_client::backoff::BackoffConfig;
 use sync_client::{
     AwarenessEvent, ConflictEvent, RemoteUpdate, Status, StatusReport, SyncClient, SyncConfig,
 };
-use tack_account::{Account, Relay};
+use tack_account::{Account, RelayClient};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::ipc::{
@@ -196,12 +196,12 @@ impl Collab {
     }
 
     pub fn sign_up(&self, email: &str, password: &str) -> Result<AccountState, IpcError> {
-        let session = Relay::new(&self.server()?)?.signup(email, password)?;
+        let session = RelayClient::new(&self.server()?)?.signup(email, password)?;
         self.signed_in(session)
     }
 
     pub fn sign_in(&self, email: &str, password: &str) -> Result<AccountState, IpcError> {
-        let session = Relay::new(&self.server()?)?.login(email, password)?;
+        let session = RelayClient::new(&self.server()?)?.login(email, password)?;
         self.signed_in(session)
     }
 
@@ -233,7 +233,10 @@ impl Collab {
         };
         if let Some(account) = account {
             if let Some(token) = token {
-                if let Err(err) = Relay::new(&account.server)?.with_token(&token).logout() {
+                if let Err(err) = RelayClient::new(&account.server)?
+                    .with_token(&token)
+                    .logout()
+                {
                     tracing::warn!(%err, "could not revoke the session on the relay");
                 }
             }
@@ -245,11 +248,11 @@ impl Collab {
     }
 
     /// The relay as the signed-in user.
-    fn relay(&self) -> Result<(Relay, Account), IpcError> {
+    fn relay(&self) -> Result<(RelayClient, Account), IpcError> {
         let state = self.shared.state();
         match (&state.account, &state.token) {
             (Some(account), Some(token)) => Ok((
-                Relay::new(&account.server)?.with_token(token),
+                RelayClient::new(&account.server)?.with_token(token),
                 account.clone(),
             )),
             _ => Err(IpcError::new(ErrorKind::SignedOut, "Sign in first.")),
@@ -361,7 +364,7 @@ impl Collab {
     pub fn publish_board(&self, board_id: &str) -> Result<Role, IpcError> {
         let (relay, account) = self.relay()?;
         lock(&self.shared.session).board_summary(board_id)?;
-        let role: Role = relay.publish(board_id)?.into();
+        let role = relay.publish(board_id)?;
         lock(&self.shared.session).set_board_access(
             board_id,
             Some(&account.server),
@@ -376,22 +379,13 @@ impl Collab {
         Ok(relay
             .members(board_id)?
             .into_iter()
-            .map(|m| Member {
-                user_id: m.user_id,
-                email: m.email,
-                role: m.role.into(),
-            })
+            .map(Member::from)
             .collect())
     }
 
     pub fn share_board(&self, board_id: &str, email: &str, role: Role) -> Result<Member, IpcError> {
         let (relay, _) = self.relay()?;
-        let m = relay.add_member(board_id, email, role.into())?;
-        Ok(Member {
-            user_id: m.user_id,
-            email: m.email,
-            role: m.role.into(),
-        })
+        Ok(relay.add_member(board_id, email, role)?.into())
     }
 
     pub fn set_member_role(
@@ -401,7 +395,7 @@ impl Collab {
         role: Role,
     ) -> Result<(), IpcError> {
         let (relay, _) = self.relay()?;
-        Ok(relay.set_role(board_id, user_id, role.into())?)
+        Ok(relay.set_role(board_id, user_id, role)?)
     }
 
     pub fn remove_member(&self, board_id: &str, user_id: &str) -> Result<(), IpcError> {
@@ -411,13 +405,8 @@ impl Collab {
 
     pub fn create_invite(&self, board_id: &str, role: Role) -> Result<Invite, IpcError> {
         let (relay, account) = self.relay()?;
-        let invite = relay.create_invite(board_id, role.into())?;
-        Ok(Invite {
-            link: format!("{}/invite/{}", account.server, invite.token),
-            token: invite.token,
-            role: invite.role.into(),
-            expires_at: invite.expires_at.saturating_mul(1000),
-        })
+        let invite = relay.create_invite(board_id, role)?;
+        Ok(Invite::new(invite, &account.server))
     }
 
     pub fn accept_invite(&self, invite: &str) -> Result<RemoteBoard, IpcError> {
@@ -429,7 +418,7 @@ impl Collab {
             .unwrap_or_default()
             .to_owned();
         let joined = relay.accept_invite(&token)?;
-        Ok(self.remote_board(joined.board_id, joined.role.into()))
+        Ok(self.remote_board(joined.board_id, joined.role))
     }
 
     fn remote_board(&self, board_id: String, role: Role) -> RemoteBoard {
@@ -447,7 +436,7 @@ impl Collab {
         Ok(relay
             .my_boards()?
             .into_iter()
-            .map(|b| self.remote_board(b.board_id, b.role.into()))
+            .map(|b| self.remote_board(b.board_id, b.role))
             .collect())
     }
 
@@ -458,7 +447,7 @@ impl Collab {
             .my_boards()?
             .into_iter()
             .find(|b| b.board_id == board_id)
-            .map(|b| b.role.into())
+            .map(|b| b.role)
             .ok_or_else(|| {
                 IpcError::new(
                     ErrorKind::AccessRemoved,
