@@ -13,7 +13,7 @@ use sync_client::{SharedStore, SyncHandle};
 
 use crate::ipc::{
     ArchivedColumn, ArchivedItems, ArchivedTask, BoardOp, BoardPatchEvent, BoardSummary, ErrorKind,
-    IpcError, OpResult, Role,
+    IpcError, OpResult,
 };
 use crate::patches::{self, ShownColumns};
 
@@ -41,7 +41,7 @@ fn board_summary(record: BoardRecord) -> BoardSummary {
         id: record.id,
         title: record.title,
         created_at: record.created_at_ms,
-        role: access.and_then(LocalAccess::role).map(Role::from),
+        role: access.and_then(LocalAccess::role),
         read_only: access.is_some_and(|access| !access.can_write()),
     }
 }

@@ -19,8 +19,8 @@ impl Access {
 }
 
 /// Owners and editors write; viewers only read.
-impl From<sync_protocol::Role> for Access {
-    fn from(role: sync_protocol::Role) -> Self {
+impl From<tack_api::Role> for Access {
+    fn from(role: tack_api::Role) -> Self {
         if role.can_edit() {
             Access::ReadWrite
         } else {

@@ -92,20 +92,20 @@ impl LocalAccess {
     }
 
     /// The access a member with `role` on the relay has here.
-    pub fn from_role(role: sync_protocol::Role) -> Self {
+    pub fn from_role(role: tack_api::Role) -> Self {
         match role {
-            sync_protocol::Role::Owner => Self::Owner,
-            sync_protocol::Role::Editor => Self::Editor,
-            sync_protocol::Role::Viewer => Self::Viewer,
+            tack_api::Role::Owner => Self::Owner,
+            tack_api::Role::Editor => Self::Editor,
+            tack_api::Role::Viewer => Self::Viewer,
         }
     }
 
     /// My role on the relay; `None` once my membership ended.
-    pub fn role(self) -> Option<sync_protocol::Role> {
+    pub fn role(self) -> Option<tack_api::Role> {
         match self {
-            Self::Owner => Some(sync_protocol::Role::Owner),
-            Self::Editor => Some(sync_protocol::Role::Editor),
-            Self::Viewer => Some(sync_protocol::Role::Viewer),
+            Self::Owner => Some(tack_api::Role::Owner),
+            Self::Editor => Some(tack_api::Role::Editor),
+            Self::Viewer => Some(tack_api::Role::Viewer),
             Self::Removed => None,
         }
     }

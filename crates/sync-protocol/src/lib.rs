@@ -4,7 +4,6 @@
 //! - [`MuxFrame`]: the multiplexed `/sync` framing, compatible with Hocuspocus 3.x/4.x.
 //! - [`YwsMessage`]: single-board y-websocket framing.
 //! - [`prescan_update_v1`] and friends: refuse hostile Yjs updates before yrs decodes them.
-//! - [`Role`]: a member's role on a board, as the relay's accounts API and its clients name it.
 //! - [`Cause`]: why the relay refused or closed a board, as a machine code on the wire.
 //!
 //! This crate does no I/O: no sockets, no async runtime, no storage.
@@ -15,7 +14,6 @@ pub mod fold;
 mod frame;
 pub mod lib0;
 mod prescan;
-mod role;
 mod sync;
 
 pub use cause::Cause;
@@ -26,7 +24,6 @@ pub use prescan::{
     decode_id_set_checked, decode_state_vector_checked, decode_update_checked, prescan_id_set_v1,
     prescan_state_vector_v1, prescan_update_v1, UpdateLimits, UpdateStats, MAX_CLIENT_ID,
 };
-pub use role::Role;
 pub use sync::{
     check_awareness_state, decode_awareness_update, decode_awareness_update_checked,
     encode_awareness_states, encode_awareness_update, AwarenessEntry, AwarenessLimits,

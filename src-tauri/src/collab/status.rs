@@ -121,7 +121,7 @@ fn status_event(context: &CollabContext, report: Option<&StatusReport>) -> SyncS
         boards.push(BoardSyncState {
             board_id: board_id.clone(),
             state: sync_state,
-            role: access.and_then(LocalAccess::role).map(Into::into),
+            role: access.and_then(LocalAccess::role),
             read_only: access.is_some_and(|access| !access.can_write()),
         });
     }
