@@ -4,6 +4,8 @@
 //! - [`MuxFrame`]: the multiplexed `/sync` framing, compatible with Hocuspocus 3.x/4.x.
 //! - [`YwsMessage`]: single-board y-websocket framing.
 //! - [`prescan_update_v1`] and friends: refuse hostile Yjs updates before yrs decodes them.
+//! - [`guard`]: every rule kept around yrs (bounded decode, gaps, novelty, panic-safe apply,
+//!   safe encoding); no other crate hands bytes to yrs by itself.
 //! - [`Role`]: a member's role on a board, as the relay's accounts API and its clients name it.
 //!
 //! This crate does no I/O: no sockets, no async runtime, no storage.
@@ -11,6 +13,7 @@
 mod error;
 pub mod fold;
 mod frame;
+pub mod guard;
 pub mod lib0;
 mod prescan;
 mod role;
@@ -18,10 +21,11 @@ mod sync;
 
 pub use error::ProtocolError;
 pub use frame::{AuthMessage, AuthScope, MuxFrame, MuxMessage, YwsMessage, PING_BYTE, PONG_BYTE};
+pub use guard::{decode_id_set_checked, decode_state_vector_checked, decode_update_checked};
 pub use lib0::{Decoder, Limits};
 pub use prescan::{
-    decode_id_set_checked, decode_state_vector_checked, decode_update_checked, prescan_id_set_v1,
-    prescan_state_vector_v1, prescan_update_v1, UpdateLimits, UpdateStats, MAX_CLIENT_ID,
+    prescan_id_set_v1, prescan_state_vector_v1, prescan_update_v1, UpdateLimits, UpdateStats,
+    MAX_CLIENT_ID,
 };
 pub use role::Role;
 pub use sync::{
