@@ -2,7 +2,8 @@
 //! compacted into snapshots, with an outbox of local updates the server has not acknowledged.
 //!
 //! `board-store` knows nothing of `board-model`, tokio or Tauri: it stores bytes. The only
-//! place it interprets them is [`Store::compact`], which folds them with `yrs`.
+//! place it interprets them is [`Store::compact`], which folds them with `sync_protocol::fold`
+//! (yrs behind the rules of `sync_protocol::guard`).
 //!
 //! One file per profile ([`DB_FILE_NAME`] in [`default_data_dir`]) is shared by the desktop
 //! app and `tackctl`, possibly at the same time: WAL mode, `synchronous=FULL`, a busy timeout,
