@@ -30,6 +30,16 @@ export interface Notice {
   text: string;
 }
 
+/** Who else has which card selected (my own selection and people with none left out). */
+export function selectionsByTask(people: readonly Person[]): Map<string, Person[]> {
+  const byTask = new Map<string, Person[]>();
+  for (const person of people) {
+    if (person.me || person.selectedTaskId === null) continue;
+    byTask.set(person.selectedTaskId, [...(byTask.get(person.selectedTaskId) ?? []), person]);
+  }
+  return byTask;
+}
+
 /** How long the selected card waits before the shell hears of it (keys never wait). */
 export const SELECTION_DEBOUNCE_MS = 60;
 

@@ -1,6 +1,7 @@
 // Filter and search (`/`): every whitespace-separated term must appear in the title, a label
 // name or the description, case-insensitively.
 
+import { createMemo, createSignal } from "solid-js";
 import type { LabelView, TaskView } from "../ipc/types";
 
 export function parseQuery(query: string): string[] {
@@ -25,4 +26,25 @@ export function matchesQuery(
     .join("\n")
     .toLowerCase();
   return terms.every((term) => haystack.includes(term.replace(/^#/, "")));
+}
+
+/** The filter bar's state: whether it is open and what it narrows the board to. */
+export function createFilter() {
+  const [filterOpen, setFilterOpen] = createSignal(false);
+  const [query, setQuery] = createSignal("");
+  const terms = createMemo(() => parseQuery(query()));
+
+  return {
+    filterOpen,
+    setFilterOpen,
+    query,
+    setQuery,
+    terms,
+    /** Whether the filter is open or still narrows the board (Esc clears it then). */
+    active: () => filterOpen() || query() !== "",
+    clear() {
+      setFilterOpen(false);
+      setQuery("");
+    },
+  };
 }

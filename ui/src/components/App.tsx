@@ -1,7 +1,8 @@
 // The window: sidebar of boards, the board with its toolbar, the detail panel and dialogs.
 
 import { createEffect, For, Match, on, onCleanup, onMount, Show, Switch, type JSX } from "solid-js";
-import { app, isMac } from "../app/app";
+import { app } from "../app/app";
+import { isMac } from "../app/keys";
 import { describeKeys } from "../commands/registry";
 import { errorMessage } from "../ipc";
 import type { BoardSummary } from "../ipc";

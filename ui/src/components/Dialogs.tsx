@@ -2,7 +2,9 @@
 // or driven by the command registry.
 
 import { createMemo, createSignal, For, onMount, Show, type JSX } from "solid-js";
-import { app, isMac, type ArchiveEntry } from "../app/app";
+import { app } from "../app/app";
+import type { ArchiveEntry } from "../app/archive";
+import { isMac } from "../app/keys";
 import { parseQuery } from "../app/filter";
 import { COMMANDS, describeKeys, type CommandId } from "../commands/registry";
 import { errorMessage } from "../ipc";

@@ -1,0 +1,105 @@
+// The board list and the open board on their own: which board shows at start, switching
+// around the list, what hears of a new list or a newly shown board, and renames followed.
+
+import { createRoot } from "solid-js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { useBackend } from "../ipc";
+import type { BoardSummary, BoardView } from "../ipc";
+import { boardAfter, boardToShow, createBoards } from "./boards";
+
+function summary(id: string): BoardSummary {
+  return { id, title: id.toUpperCase(), createdAt: 0, role: null, readOnly: false };
+}
+
+const list = ["a", "b", "c"].map(summary);
+
+/** A backend with boards a, b and c, none with columns. */
+function backend() {
+  const opened: string[] = [];
+  useBackend({
+    listen: () => Promise.resolve(() => undefined),
+    call(name, args) {
+      if (name === "list_boards") return Promise.resolve(list as never);
+      if (name === "open_board" && "boardId" in args) {
+        opened.push(args.boardId);
+        const view: BoardView = {
+          id: args.boardId,
+          title: args.boardId.toUpperCase(),
+          createdAt: 0,
+          labels: [],
+          columns: [],
+        };
+        return Promise.resolve(view as never);
+      }
+      return Promise.reject(new Error(`unexpected ${name}`));
+    },
+  });
+  return { opened };
+}
+
+function boards() {
+  const events: string[] = [];
+  const made = createRoot(() =>
+    createBoards({
+      ask: () => events.push("ask"),
+      spawn: (action) => void action(),
+      notify: (text) => events.push(`notify ${text}`),
+      dismissToast: () => events.push("dismiss"),
+      refocus: () => events.push("refocus"),
+    }),
+  );
+  made.onListed((boards) => events.push(`listed ${boards.map((b) => b.id).join(",")}`));
+  made.onOpened(() => events.push(`opened ${made.store()?.id ?? "none"}`));
+  return { ...made, events };
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("boardToShow and boardAfter", () => {
+  it("shows the board open last time if it is still here, else the first", () => {
+    expect(boardToShow(list, "b")?.id).toBe("b");
+    expect(boardToShow(list, "gone")?.id).toBe("a");
+    expect(boardToShow(list, null)?.id).toBe("a");
+    expect(boardToShow([], "b")).toBeUndefined();
+  });
+
+  it("switches around the list, both ways, wrapping", () => {
+    expect(boardAfter(list, "a", 1)?.id).toBe("b");
+    expect(boardAfter(list, "c", 1)?.id).toBe("a");
+    expect(boardAfter(list, "a", -1)?.id).toBe("c");
+    expect(boardAfter(list, "b", 4)?.id).toBe("c");
+    expect(boardAfter([], undefined, 1)).toBeUndefined();
+  });
+});
+
+describe("boards", () => {
+  it("tells its listeners of each list read and of each board shown, remembered for next time", async () => {
+    const stored = new Map<string, string>([["tack.lastBoard", "b"]]);
+    vi.stubGlobal("localStorage", {
+      getItem: (key: string) => stored.get(key) ?? null,
+      setItem: (key: string, value: string) => stored.set(key, value),
+    });
+    const { opened } = backend();
+    const b = boards();
+    await b.refresh();
+    await b.showFirst();
+    expect(b.list().map((x) => x.id)).toEqual(["a", "b", "c"]);
+    expect(b.store()?.id).toBe("b");
+    b.commands["board.next"](1);
+    await vi.waitFor(() => expect(b.store()?.id).toBe("c"));
+    expect(stored.get("tack.lastBoard")).toBe("c");
+    // The board shown already only takes focus back.
+    await b.openBoard("c");
+    expect(opened).toEqual(["b", "c"]);
+    expect(b.events).toEqual(["listed a,b,c", "opened b", "opened c", "refocus"]);
+  });
+
+  it("follows a rename of any board in the list", async () => {
+    backend();
+    const b = boards();
+    await b.refresh();
+    b.followTitle({ boardId: "c", patches: [{ type: "boardMeta", title: "Renamed" }] });
+    expect(b.list().map((x) => x.title)).toEqual(["A", "B", "Renamed"]);
+    expect(b.applyToOpenBoard({ boardId: "c", patches: [] })).toBeNull();
+  });
+});

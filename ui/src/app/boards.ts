@@ -1,0 +1,202 @@
+// The board list and the open board: which boards this computer has, which one is shown (its
+// store), opening one (an open overtaken by a later one shows nothing), switching between them
+// and remembering the last one across runs.
+
+import { batch, createSignal } from "solid-js";
+import * as ipc from "../ipc";
+import type { BoardPatchEvent, BoardSummary } from "../ipc";
+import type { CommandHandler, CommandId } from "../commands/registry";
+import { createBoardStore, type BoardStore } from "../model/store";
+import type { PromptRequest } from "./dialogs";
+import { afterPaint } from "./perf";
+
+const LAST_BOARD_KEY = "tack.lastBoard";
+
+/** The board open when the app last ran (webview storage; losing it only means opening the first). */
+function rememberedBoard(): string | null {
+  try {
+    return globalThis.localStorage.getItem(LAST_BOARD_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function rememberBoard(boardId: string) {
+  try {
+    globalThis.localStorage.setItem(LAST_BOARD_KEY, boardId);
+  } catch {
+    // Storage may be unavailable (tests, private mode): the app still works.
+  }
+}
+
+/** The board to show at start: the one open last time if it is still here, else the first. */
+export function boardToShow(
+  list: readonly BoardSummary[],
+  remembered: string | null,
+): BoardSummary | undefined {
+  return list.find((b) => b.id === remembered) ?? list[0];
+}
+
+/** The board `delta` places from `current` in the list, wrapping around. */
+export function boardAfter(
+  list: readonly BoardSummary[],
+  current: string | undefined,
+  delta: number,
+): BoardSummary | undefined {
+  const at = list.findIndex((b) => b.id === current);
+  return list[(at + delta + list.length) % Math.max(1, list.length)];
+}
+
+export interface BoardsDeps {
+  ask: (request: PromptRequest) => void;
+  spawn: (action: () => Promise<unknown>) => void;
+  notify: (text: string) => void;
+  dismissToast: () => void;
+  /** The board shown already was asked for again: focus goes back to it. */
+  refocus: () => void;
+}
+
+export function createBoards(deps: BoardsDeps) {
+  const [list, setList] = createSignal<BoardSummary[]>([]);
+  const [store, setStore] = createSignal<BoardStore | undefined>();
+  const listedListeners: ((list: readonly BoardSummary[]) => void)[] = [];
+  const openedListeners: (() => void)[] = [];
+
+  /** Called with the list each time `refresh` reads it (collaboration learns roles from it). */
+  function onListed(listener: (list: readonly BoardSummary[]) => void) {
+    listedListeners.push(listener);
+  }
+
+  /**
+   * Called when a different board is shown, inside the batch that shows it: what belonged to
+   * the board before (cursor, composer, filter, invite) resets with it.
+   */
+  function onOpened(listener: () => void) {
+    openedListeners.push(listener);
+  }
+
+  async function refresh() {
+    const boards = await ipc.listBoards();
+    for (const listener of listedListeners) listener(boards);
+    setList(boards);
+  }
+
+  /** Bumped by every `openBoard`: an open that was overtaken by a later one shows nothing. */
+  let openTicket = 0;
+
+  /**
+   * Shows a board with the cursor on its first card. The board already shown keeps its cursor
+   * and only takes focus back (from the sidebar, say): reloading it would throw away keys typed
+   * while it loads.
+   */
+  async function openBoard(boardId: string) {
+    const ticket = ++openTicket;
+    if (store()?.id === boardId) {
+      deps.refocus();
+      return;
+    }
+    const view = await ipc.openBoard(boardId);
+    if (ticket !== openTicket) return;
+    rememberBoard(boardId);
+    batch(() => {
+      setStore(createBoardStore(view));
+      for (const listener of openedListeners) listener();
+    });
+    afterPaint("tack:board-painted");
+  }
+
+  /** Shows the board open last time, or the first; none when there is none. */
+  async function showFirst() {
+    const first = boardToShow(list(), rememberedBoard());
+    if (first) await openBoard(first.id);
+    else setStore(undefined);
+  }
+
+  /** Shows no board (until the next `openBoard`). */
+  function close() {
+    setStore(undefined);
+  }
+
+  /** Applies a patch event to the open board; returns that board when it was the one patched. */
+  function applyToOpenBoard(event: BoardPatchEvent): BoardStore | null {
+    const s = store();
+    if (!s || s.id !== event.boardId) return null;
+    s.apply(event.patches);
+    return s;
+  }
+
+  /** A renamed board (by undo, or a teammate) gets its new title in the list too. */
+  function followTitle(event: BoardPatchEvent) {
+    const meta = event.patches.find((p) => p.type === "boardMeta");
+    if (meta?.type === "boardMeta") {
+      setList((boards) =>
+        boards.map((b) => (b.id === event.boardId ? { ...b, title: meta.title } : b)),
+      );
+    }
+  }
+
+  function switchBoard(delta: number) {
+    const current = store()?.id;
+    const next = boardAfter(list(), current, delta);
+    if (next && next.id !== current) deps.spawn(() => openBoard(next.id));
+  }
+
+  // `board.new`, `board.delete` and `board.generate_demo` read the list without `refresh`'s
+  // listeners: a board made or deleted here changes no one's access to another.
+  const commands = {
+    "board.next": (n) => switchBoard(n),
+    "board.previous": (n) => switchBoard(-n),
+    "board.new": () =>
+      deps.ask({
+        title: "New board",
+        label: "Board title",
+        initial: "",
+        submit: async (title) => {
+          const board = await ipc.createBoard(title);
+          setList(await ipc.listBoards());
+          await openBoard(board.id);
+        },
+      }),
+    "board.delete": () => {
+      const s = store();
+      if (!s) return;
+      const title = s.title();
+      deps.ask({
+        title: `Delete board “${title}”? This cannot be undone.`,
+        label: "Type the board title to confirm",
+        initial: "",
+        submit: async (typed) => {
+          if (typed !== title) throw new Error("The title does not match; nothing was deleted.");
+          await ipc.deleteBoard(s.id);
+          const boards = await ipc.listBoards();
+          setList(boards);
+          const next = boards[0];
+          if (next) await openBoard(next.id);
+          else setStore(undefined);
+        },
+      });
+    },
+    "board.generate_demo": () =>
+      deps.spawn(async () => {
+        deps.notify("Generating a demo board…");
+        const board = await ipc.generateDemoBoard("Demo 20 × 500", 20, 10000);
+        setList(await ipc.listBoards());
+        await openBoard(board.id);
+        deps.dismissToast();
+      }),
+  } satisfies Partial<Record<CommandId, CommandHandler>>;
+
+  return {
+    list,
+    store,
+    refresh,
+    onListed,
+    onOpened,
+    openBoard,
+    showFirst,
+    close,
+    applyToOpenBoard,
+    followTitle,
+    commands,
+  };
+}

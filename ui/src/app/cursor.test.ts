@@ -1,0 +1,124 @@
+// The cursor on its own: resolved against what is shown, moved by keys, following its task,
+// narrowed by the filter, and the detail panel going with it.
+
+import { createRoot, createSignal } from "solid-js";
+import { describe, expect, it } from "vitest";
+import type { BoardStore } from "../model/store";
+import { boardOf } from "../test/board";
+import { createCursor, resolveCursor, startCursor } from "./cursor";
+
+function cursorOn(board: BoardStore) {
+  const [store, setStore] = createSignal<BoardStore | undefined>(board);
+  const [terms, setTerms] = createSignal<readonly string[]>([]);
+  const cursor = createRoot(() => createCursor({ store, terms }));
+  /** The focused task's id, or `-` with the column when none. */
+  const at = () => cursor.focus().taskId ?? `- in ${cursor.focus().columnId ?? "no column"}`;
+  return { ...cursor, setStore, setTerms, at };
+}
+
+const shown = (s: BoardStore) => (columnId: string) => s.taskIds(columnId)();
+
+describe("resolveCursor", () => {
+  const board = boardOf({ Todo: ["a", "b", "c"], Doing: ["d"], Done: [] });
+
+  it("clamps a position past the end to the last column and row", () => {
+    expect(
+      resolveCursor(
+        board,
+        { columnId: null, columnIndex: 9, taskId: null, taskIndex: 0 },
+        shown(board),
+      ),
+    ).toEqual({ columnId: "c-Done", columnIndex: 2, taskId: null, taskIndex: 0 });
+    expect(
+      resolveCursor(
+        board,
+        { columnId: "c-Todo", columnIndex: 0, taskId: null, taskIndex: 7 },
+        shown(board),
+      ),
+    ).toEqual({ columnId: "c-Todo", columnIndex: 0, taskId: "c", taskIndex: 2 });
+  });
+
+  it("follows its task into another column, and keeps its row when the task is gone", () => {
+    const s = boardOf({ Todo: ["a", "b", "c"], Doing: ["d"] });
+    const onB = { columnId: "c-Todo", columnIndex: 0, taskId: "b", taskIndex: 1 };
+    const b = s.task("b")?.();
+    if (!b) throw new Error("no task b");
+    s.apply([
+      { type: "taskUpserted", columnId: "c-Doing", task: { ...b, column: "c-Doing", rank: "b0" } },
+    ]);
+    expect(resolveCursor(s, onB, shown(s))).toEqual({
+      columnId: "c-Doing",
+      columnIndex: 1,
+      taskId: "b",
+      taskIndex: 1,
+    });
+    s.apply([{ type: "taskRemoved", taskId: "b" }]);
+    expect(resolveCursor(s, onB, shown(s))).toEqual({
+      columnId: "c-Todo",
+      columnIndex: 0,
+      taskId: "c",
+      taskIndex: 1,
+    });
+  });
+
+  it("on a board without columns focuses nothing", () => {
+    const empty = boardOf({});
+    expect(resolveCursor(empty, startCursor(), shown(empty))).toEqual(startCursor());
+  });
+});
+
+describe("cursor", () => {
+  it("keeps the wanted row through a shorter column (l l h h comes back)", () => {
+    const c = cursorOn(boardOf({ A: ["a1", "a2", "a3"], B: ["b1"], C: ["c1", "c2", "c3"] }));
+    c.commands["cursor.last"]();
+    expect(c.at()).toBe("a3");
+    c.commands["cursor.right"](1);
+    expect(c.at()).toBe("b1");
+    c.commands["cursor.right"](1);
+    expect(c.at()).toBe("c3");
+    c.commands["cursor.left"](2);
+    expect(c.at()).toBe("a3");
+    c.commands["cursor.up"](5);
+    expect(c.at()).toBe("a1");
+  });
+
+  it("walks only the cards the filter shows, and lands on one when the filter hid the cursor", () => {
+    const c = cursorOn(boardOf({ A: ["apple", "pear", "apricot"], B: ["banana", "grape"] }));
+    c.setTerms(["ap"]);
+    expect(c.visibleTasks("c-A")).toEqual(["apple", "apricot"]);
+    c.commands["cursor.down"](1);
+    expect(c.at()).toBe("apricot");
+    c.setTerms(["grape"]);
+    expect(c.at()).toBe("- in c-A");
+    c.landOnVisible();
+    expect(c.at()).toBe("grape");
+  });
+
+  it("an open detail panel follows the cursor; a new board closes it and starts over", () => {
+    const c = cursorOn(boardOf({ A: ["a1", "a2"] }));
+    c.commands["task.edit"]();
+    expect(c.detailTaskId()).toBe("a1");
+    c.commands["cursor.down"](1);
+    expect(c.detailTaskId()).toBe("a2");
+    c.setStore(boardOf({ X: ["x1", "x2"] }, "b2"));
+    c.reset();
+    expect(c.detailTaskId()).toBeNull();
+    expect(c.at()).toBe("x1");
+  });
+
+  it("focuses a task or a column by id, the column found once it exists", () => {
+    const s = boardOf({ A: ["a1"], B: ["b1", "b2"] });
+    const c = cursorOn(s);
+    c.focusTask("c-B", "b2");
+    expect(c.focus()).toEqual({ columnId: "c-B", columnIndex: 1, taskId: "b2", taskIndex: 1 });
+    c.focusColumn("c-New");
+    expect(c.focus().columnId).toBe("c-A");
+    s.apply([
+      {
+        type: "columnUpserted",
+        column: { id: "c-New", title: "New", rank: "a9", wip: null, archived: false, tasks: [] },
+      },
+    ]);
+    expect(c.focus()).toEqual({ columnId: "c-New", columnIndex: 2, taskId: null, taskIndex: 0 });
+  });
+});

@@ -1,0 +1,95 @@
+// Keyboard moves on their own: the op each sends, the cursor going along, and the new place
+// said to screen readers only once the patch for it has arrived.
+
+import { createRoot, createSignal } from "solid-js";
+import { describe, expect, it } from "vitest";
+import type { BoardOp } from "../ipc";
+import { boardOf } from "../test/board";
+import { startCursor, type Cursor } from "./cursor";
+import { createMoves, placeText } from "./moves";
+
+function moves(focus: Cursor) {
+  const store = boardOf({ Todo: ["a", "b", "c"], Doing: ["d", "e"] });
+  const [cursor, setCursor] = createSignal<Cursor>(focus);
+  const sent: BoardOp[] = [];
+  const made = createRoot(() =>
+    createMoves({
+      store: () => store,
+      focus: cursor,
+      cursor,
+      setCursor,
+      applyOp: (op) => {
+        sent.push(op);
+        return Promise.resolve(null);
+      },
+      spawn: (action) => void action(),
+    }),
+  );
+  return { ...made, store, cursor, sent };
+}
+
+const onB: Cursor = { columnId: "c-Todo", columnIndex: 0, taskId: "b", taskIndex: 1 };
+
+describe("moves", () => {
+  it("moves a task sideways to the same row, the cursor with it, and announces it on its patch", () => {
+    const m = moves(onB);
+    m.commands["task.move_right"](1);
+    expect(m.sent).toEqual([
+      { type: "moveTask", taskId: "b", columnId: "c-Doing", place: { kind: "before", id: "e" } },
+    ]);
+    expect(m.cursor()).toEqual({ columnId: "c-Doing", columnIndex: 1, taskId: "b", taskIndex: 1 });
+    expect(m.announcement()).toBe("");
+    // Another task's patch says nothing; the moved task's does.
+    const s = m.store;
+    const task = (id: string) => {
+      const t = s.task(id)?.();
+      if (!t) throw new Error(`no task ${id}`);
+      return t;
+    };
+    const other = [{ type: "taskUpserted" as const, columnId: "c-Doing", task: task("d") }];
+    m.patchesApplied(s, other);
+    expect(m.announcement()).toBe("");
+    const moved = { ...task("b"), column: "c-Doing", rank: "a0V" };
+    const patch = [{ type: "taskUpserted" as const, columnId: "c-Doing", task: moved }];
+    s.apply(patch);
+    m.patchesApplied(s, patch);
+    expect(m.announcement()).toBe("b: Doing, 2 of 3");
+    // Later changes to it (a teammate's, say) are not announced as the move.
+    const later = [
+      { type: "taskUpserted" as const, columnId: "c-Todo", task: { ...moved, column: "c-Todo" } },
+    ];
+    s.apply(later);
+    m.patchesApplied(s, later);
+    expect(m.announcement()).toBe("b: Doing, 2 of 3");
+  });
+
+  it("moves within a column by the count, stopping at the ends", () => {
+    const m = moves(onB);
+    m.commands["task.move_down"](9);
+    m.commands["task.move_up"](1);
+    expect(m.sent.map((op) => (op.type === "moveTask" ? op.place : op.type))).toEqual([
+      { kind: "after", id: "c" },
+      { kind: "before", id: "a" },
+    ]);
+  });
+
+  it("moves a column, and does nothing where there is nowhere to go", () => {
+    const m = moves(onB);
+    m.commands["column.move_left"](1);
+    m.commands["task.move_left"](1);
+    expect(m.sent).toEqual([]);
+    m.commands["column.move_right"](3);
+    expect(m.sent).toEqual([
+      { type: "moveColumn", columnId: "c-Todo", place: { kind: "after", id: "c-Doing" } },
+    ]);
+    const none = moves(startCursor());
+    none.commands["task.move_down"](1);
+    expect(none.sent).toEqual([]);
+  });
+
+  it("says where a task is, and nothing for one that is gone", () => {
+    const { store } = moves(onB);
+    expect(placeText(store, "e")).toBe("e: Doing, 2 of 2");
+    expect(placeText(store, "zzz")).toBeNull();
+  });
+});

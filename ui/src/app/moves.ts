@@ -1,0 +1,104 @@
+// Moving the focused task (H J K L) and column (< >) by keys, the cursor going with the task,
+// and the task's new place said to screen readers once its patch has arrived.
+
+import { createSignal, type Accessor } from "solid-js";
+import type { BoardOp, Patch, Place } from "../ipc";
+import type { CommandHandler, CommandId } from "../commands/registry";
+import type { BoardStore } from "../model/store";
+import type { Cursor } from "./cursor";
+
+/** Where a task is now, as a screen reader says it: "Title: Column, 2 of 4". */
+export function placeText(s: BoardStore, taskId: string): string | null {
+  const columnId = s.columnOf(taskId);
+  if (columnId === undefined) return null;
+  const title = s.task(taskId)?.().title ?? "Task";
+  const column = s.column(columnId)?.().title ?? "";
+  const ids = s.taskIds(columnId)();
+  return `${title}: ${column}, ${ids.indexOf(taskId) + 1} of ${ids.length}`;
+}
+
+export interface MovesDeps {
+  store: Accessor<BoardStore | undefined>;
+  focus: Accessor<Cursor>;
+  cursor: Accessor<Cursor>;
+  setCursor: (cursor: Cursor) => void;
+  applyOp: (op: BoardOp) => Promise<string | null>;
+  spawn: (action: () => Promise<unknown>) => void;
+}
+
+export function createMoves(deps: MovesDeps) {
+  const { store, focus, setCursor, spawn } = deps;
+  /** Text for screen readers after a keyboard move (an aria-live region shows it). */
+  const [announcement, setAnnouncement] = createSignal("");
+  /** The task whose new place is announced when its patch arrives (patches may trail `apply`). */
+  let announceTask: string | null = null;
+
+  function moveAndAnnounce(taskId: string, columnId: string, place: Place) {
+    announceTask = taskId;
+    return deps.applyOp({ type: "moveTask", taskId, columnId, place });
+  }
+
+  /** Called with each patch applied to the open board: announces a moved task's place. */
+  function patchesApplied(s: BoardStore, patches: readonly Patch[]) {
+    const moved = announceTask;
+    if (moved !== null && patches.some((p) => p.type === "taskUpserted" && p.task.id === moved)) {
+      announceTask = null;
+      const text = placeText(s, moved);
+      if (text !== null) setAnnouncement(text);
+    }
+  }
+
+  function moveTaskBy(columnDelta: number, taskDelta: number, count: number) {
+    const s = store();
+    const f = focus();
+    if (!s || f.taskId === null || f.columnId === null) return;
+    const taskId = f.taskId;
+    if (columnDelta !== 0) {
+      const columns = s.columnIds();
+      const target = Math.max(0, Math.min(f.columnIndex + columnDelta * count, columns.length - 1));
+      const columnId = columns[target];
+      if (columnId === undefined || target === f.columnIndex) return;
+      const others = s.taskIds(columnId)();
+      const before = others[f.taskIndex];
+      const place: Place =
+        before === undefined ? { kind: "bottom" } : { kind: "before", id: before };
+      setCursor({ columnId, columnIndex: target, taskId, taskIndex: f.taskIndex });
+      spawn(() => moveAndAnnounce(taskId, columnId, place));
+      return;
+    }
+    const ids = s.taskIds(f.columnId)();
+    const at = ids.indexOf(taskId);
+    const target = Math.max(0, Math.min(at + taskDelta * count, ids.length - 1));
+    const anchor = ids[target];
+    if (anchor === undefined || target === at) return;
+    const place: Place =
+      taskDelta > 0 ? { kind: "after", id: anchor } : { kind: "before", id: anchor };
+    setCursor({ ...deps.cursor(), taskId });
+    const columnId = f.columnId;
+    spawn(() => moveAndAnnounce(taskId, columnId, place));
+  }
+
+  function moveColumnBy(delta: number, count: number) {
+    const s = store();
+    const f = focus();
+    if (!s || f.columnId === null) return;
+    const columns = s.columnIds();
+    const target = Math.max(0, Math.min(f.columnIndex + delta * count, columns.length - 1));
+    const anchor = columns[target];
+    if (anchor === undefined || target === f.columnIndex) return;
+    const columnId = f.columnId;
+    const place: Place = delta > 0 ? { kind: "after", id: anchor } : { kind: "before", id: anchor };
+    spawn(() => deps.applyOp({ type: "moveColumn", columnId, place }));
+  }
+
+  const commands = {
+    "task.move_left": (n) => moveTaskBy(-1, 0, n),
+    "task.move_right": (n) => moveTaskBy(1, 0, n),
+    "task.move_down": (n) => moveTaskBy(0, 1, n),
+    "task.move_up": (n) => moveTaskBy(0, -1, n),
+    "column.move_left": (n) => moveColumnBy(-1, n),
+    "column.move_right": (n) => moveColumnBy(1, n),
+  } satisfies Partial<Record<CommandId, CommandHandler>>;
+
+  return { announcement, patchesApplied, commands };
+}
