@@ -32,29 +32,29 @@ const OBSERVER_KEY: &str = "tack-board-model";
 pub const SCHEMA_VERSION: i64 = 1;
 
 mod key {
-    pub const META: &str = "meta";
-    pub const COLUMNS: &str = "columns";
-    pub const TASKS: &str = "tasks";
-    pub const LABELS: &str = "labels";
+    pub(super) const META: &str = "meta";
+    pub(super) const COLUMNS: &str = "columns";
+    pub(super) const TASKS: &str = "tasks";
+    pub(super) const LABELS: &str = "labels";
 
-    pub const TITLE: &str = "title";
-    pub const CREATED_AT: &str = "createdAt";
-    pub const SCHEMA: &str = "schema";
-    pub const RANK: &str = "rank";
-    pub const WIP: &str = "wip";
-    pub const ARCHIVED: &str = "archived";
-    pub const COLUMN: &str = "column";
-    pub const DESCRIPTION: &str = "description";
-    pub const LABEL_SET: &str = "labels";
-    pub const ASSIGNEES: &str = "assignees";
-    pub const DUE: &str = "due";
-    pub const CHECKLIST: &str = "checklist";
-    pub const UPDATED_AT: &str = "updatedAt";
-    pub const CREATED_BY: &str = "createdBy";
-    pub const NAME: &str = "name";
-    pub const COLOR: &str = "color";
-    pub const TEXT: &str = "text";
-    pub const DONE: &str = "done";
+    pub(super) const TITLE: &str = "title";
+    pub(super) const CREATED_AT: &str = "createdAt";
+    pub(super) const SCHEMA: &str = "schema";
+    pub(super) const RANK: &str = "rank";
+    pub(super) const WIP: &str = "wip";
+    pub(super) const ARCHIVED: &str = "archived";
+    pub(super) const COLUMN: &str = "column";
+    pub(super) const DESCRIPTION: &str = "description";
+    pub(super) const LABEL_SET: &str = "labels";
+    pub(super) const ASSIGNEES: &str = "assignees";
+    pub(super) const DUE: &str = "due";
+    pub(super) const CHECKLIST: &str = "checklist";
+    pub(super) const UPDATED_AT: &str = "updatedAt";
+    pub(super) const CREATED_BY: &str = "createdBy";
+    pub(super) const NAME: &str = "name";
+    pub(super) const COLOR: &str = "color";
+    pub(super) const TEXT: &str = "text";
+    pub(super) const DONE: &str = "done";
 }
 
 /// Where to put a task within its column, or a column within the board.

@@ -9,6 +9,10 @@
 //! app and `tackctl`, possibly at the same time: WAL mode, `synchronous=FULL`, a busy timeout,
 //! and every write in a `BEGIN IMMEDIATE` transaction.
 
+// Set here, not in [workspace.lints]: cargo cannot add a lint to an inherited table, and
+// the workspace-wide lint would fire in crates other work is reshaping.
+#![warn(unreachable_pub)]
+
 mod error;
 mod open;
 pub mod replica;

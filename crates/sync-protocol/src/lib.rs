@@ -10,6 +10,10 @@
 //!
 //! This crate does no I/O: no sockets, no async runtime, no storage.
 
+// Set here, not in [workspace.lints]: cargo cannot add a lint to an inherited table, and
+// the workspace-wide lint would fire in crates other work is reshaping.
+#![warn(unreachable_pub)]
+
 mod error;
 pub mod fold;
 mod frame;
