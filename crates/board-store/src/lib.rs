@@ -2,11 +2,16 @@
 //! compacted into snapshots, with an outbox of local updates the server has not acknowledged.
 //!
 //! `board-store` knows nothing of `board-model`, tokio or Tauri: it stores bytes. The only
-//! place it interprets them is [`Store::compact`], which folds them with `yrs`.
+//! place it interprets them is [`Store::compact`], which folds them with `sync_protocol::fold`
+//! (yrs behind the rules of `sync_protocol::guard`).
 //!
 //! One file per profile ([`DB_FILE_NAME`] in [`default_data_dir`]) is shared by the desktop
 //! app and `tackctl`, possibly at the same time: WAL mode, `synchronous=FULL`, a busy timeout,
 //! and every write in a `BEGIN IMMEDIATE` transaction.
+
+// Set here, not in [workspace.lints]: cargo cannot add a lint to an inherited table, and
+// the workspace-wide lint would fire in crates other work is reshaping.
+#![warn(unreachable_pub)]
 
 mod error;
 mod open;
