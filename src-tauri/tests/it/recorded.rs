@@ -14,17 +14,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use board_model::{ReplicaConfig, Sources};
-use board_store::{replica, Store, UpdateOrigin};
+use board_store::{replica, LocalAccess, Store, UpdateOrigin};
 use serde_json::{json, Value};
-use sync_client::Status;
+use sync_client::{Status, SyncProblem};
 use tack::collab;
 use tack::ipc::{
     BoardAccessEvent, BoardClosedEvent, BoardOp, BoardPatchEvent, BoardSyncState,
-    CloseRequestedEvent, ConflictNotice, IpcError, PresenceEvent, Role, SyncKind, SyncState,
+    CloseRequestedEvent, ConflictNotice, IpcError, PresenceEvent, SyncKind, SyncState,
     SyncStatusEvent, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_PATCH_EVENT,
     CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
-use tack::session::{Session, REMOVED_REASON, REMOVED_ROLE, VIEWER_REASON};
+use tack::session::Session;
 
 /// The relay the recorded boards are shared on.
 const SERVER: &str = "https://tack.example.com";
@@ -400,18 +400,13 @@ impl Recorder {
     fn access(&mut self, access: &Value) -> Vec<Value> {
         let board_id = access["boardId"].as_str().expect("boardId").to_owned();
         let role = access["role"].as_str().expect("role");
+        let granted = LocalAccess::parse(role).unwrap_or(LocalAccess::Removed);
         self.session()
-            .set_board_access(&board_id, Some(SERVER), Some(role))
+            .set_board_access(&board_id, Some(SERVER), Some(granted))
             .expect("record the role");
-        let removed = role == REMOVED_ROLE;
-        let parsed = Role::parse(role);
-        let reason = if removed {
-            Some(REMOVED_REASON)
-        } else if parsed == Some(Role::Viewer) {
-            Some(VIEWER_REASON)
-        } else {
-            None
-        };
+        let removed = granted == LocalAccess::Removed;
+        let parsed = granted.role();
+        let reason = granted.read_only_reason();
         let mut events = vec![event_json(
             BOARD_ACCESS_EVENT,
             &BoardAccessEvent {
@@ -426,7 +421,7 @@ impl Recorder {
                 BOARD_CLOSED_EVENT,
                 &BoardClosedEvent {
                     board_id,
-                    message: REMOVED_REASON.to_owned(),
+                    message: reason.unwrap_or_default().to_owned(),
                 },
             ));
         }
@@ -467,13 +462,11 @@ impl Recorder {
                 store.acknowledge(&board_id, &seqs).expect("acknowledge");
             }
             let record = self.store().board(&board_id).expect("read").expect("board");
-            let (role, reason) = tack::session::access_of(&record);
-            let state = if record.role.as_deref() == Some(REMOVED_ROLE) {
-                SyncState {
-                    kind: SyncKind::Error,
-                    pending: 0,
-                    text: collab::REMOVED_STATUS.to_owned(),
-                }
+            let access = record.access();
+            let role = access.and_then(LocalAccess::role);
+            let reason = access.and_then(LocalAccess::read_only_reason);
+            let state = if access == Some(LocalAccess::Removed) {
+                collab::board_state(&Status::Problem(SyncProblem::AccessRevoked))
             } else {
                 collab::board_state(&client)
             };
