@@ -33,6 +33,8 @@ pub struct BoardSummary {
     pub role: Option<Role>,
     /// A viewer's board, or one whose access was removed (the local copy stays, read-only).
     pub read_only: bool,
+    /// Why it is read-only, to show beside the disabled controls (`null` when it is not).
+    pub read_only_reason: Option<String>,
 }
 
 /// What a board keeps archived, for the archive view: archived columns, and tasks archived on
@@ -65,45 +67,9 @@ pub struct ArchivedTask {
     pub column_title: String,
 }
 
-/// A member's role on a shared board.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub enum Role {
-    Owner,
-    Editor,
-    Viewer,
-}
-
-impl From<tack_account::Role> for Role {
-    fn from(role: tack_account::Role) -> Self {
-        match role {
-            tack_account::Role::Owner => Self::Owner,
-            tack_account::Role::Editor => Self::Editor,
-            tack_account::Role::Viewer => Self::Viewer,
-        }
-    }
-}
-
-impl From<Role> for tack_account::Role {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::Owner => Self::Owner,
-            Role::Editor => Self::Editor,
-            Role::Viewer => Self::Viewer,
-        }
-    }
-}
-
-/// The relay's spelling of a role (what the local store keeps), from `tack-account`.
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        tack_account::Role::from(self).as_str()
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        tack_account::Role::parse(text).map(Self::from)
-    }
-}
+/// A member's role on a shared board: the relay's own type (`tack-api`), which the UI sees
+/// spelled as on the wire.
+pub use tack_api::Role;
 
 /// The relay this app uses and who is signed in to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -155,6 +121,8 @@ pub struct BoardSyncState {
     pub state: SyncState,
     pub role: Option<Role>,
     pub read_only: bool,
+    /// Why it is read-only, to show beside the disabled controls (`null` when it is not).
+    pub read_only_reason: Option<String>,
 }
 
 /// Payload of `sync-status`: the app's indicator and each shared board's.
@@ -171,6 +139,17 @@ pub struct Member {
     pub user_id: String,
     pub email: String,
     pub role: Role,
+}
+
+/// The relay's member, in the UI's spelling.
+impl From<tack_api::Member> for Member {
+    fn from(member: tack_api::Member) -> Self {
+        Self {
+            user_id: member.user_id,
+            email: member.email,
+            role: member.role,
+        }
+    }
 }
 
 /// A board shared with me on the relay.
@@ -194,6 +173,18 @@ pub struct Invite {
     pub role: Role,
     /// Milliseconds since the epoch.
     pub expires_at: i64,
+}
+
+impl Invite {
+    /// The relay's new invite, with the link to it on `server`.
+    pub fn new(invite: tack_api::Invite, server: &str) -> Self {
+        Self {
+            link: format!("{server}/invite/{}", invite.token),
+            token: invite.token,
+            role: invite.role,
+            expires_at: invite.expires_at.saturating_mul(1000),
+        }
+    }
 }
 
 /// Someone on a board, from awareness (and me).
@@ -345,6 +336,18 @@ pub enum BoardOp {
         delete: u32,
         insert: String,
     },
+    /// The description editor's save: one splice of `base`, the stored text the editor's text
+    /// started from, with `at` and `delete` in UTF-16 code units (as the UI counts). The shell
+    /// moves it past whatever changed since `base` (a teammate's edit that landed while the
+    /// save was on its way is kept, not overwritten); a splice overlapping such a change is
+    /// refused with `conflict`, and the editor merges and saves again.
+    SpliceDescription {
+        task_id: String,
+        base: String,
+        at: u32,
+        delete: u32,
+        insert: String,
+    },
     MoveTask {
         task_id: String,
         column_id: String,
@@ -474,6 +477,8 @@ pub enum ErrorKind {
     Server,
     /// The relay could not be reached.
     Network,
+    /// The text changed where the edit applies since the editor read it; nothing was changed.
+    Conflict,
 }
 
 /// Every command's error: `{kind, message}`, the message fit to show to the user.
@@ -504,7 +509,7 @@ impl From<tack_account::AccountError> for IpcError {
             E::BadServer(_) => ErrorKind::Invalid,
             E::SignedOut | E::Server { status: 401, .. } => ErrorKind::SignedOut,
             E::Server { status: 404, .. } => ErrorKind::NotFound,
-            E::Server { .. } => ErrorKind::Server,
+            E::Server { .. } | E::BadAnswer { .. } => ErrorKind::Server,
             E::Network { .. } => ErrorKind::Network,
             E::NoKeychain(_) | E::Keychain(_) | E::File { .. } => ErrorKind::Storage,
         };

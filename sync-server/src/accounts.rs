@@ -16,14 +16,15 @@ use sha2::{Digest as _, Sha256};
 use sqlx::Row as _;
 use sync_protocol::Cause;
 
-use crate::auth::{Access, Denied, Grant, Verdict, Verifier};
+use crate::auth::{Denied, Grant, Verdict, Verifier};
 use crate::storage::{on_pool, ActAs as _, BeginWrite as _, Pools, Storage, StorageError};
 
 /// Bytes of randomness in a session or invite token.
 const TOKEN_BYTES: usize = 32;
 
 /// A member's role on a board (one spelling for the relay and its clients).
-pub use sync_protocol::Role;
+pub use tack_api::Role;
+use tack_api::{Member, MyBoard, SessionInfo};
 
 /// Why an account operation failed. Each maps to one HTTP status; none carries internals
 /// except `Storage`, which is logged and never sent.
@@ -125,26 +126,6 @@ pub struct SessionUser {
     pub user_id: String,
     pub email: String,
     pub session_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct SessionInfo {
-    pub id: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Member {
-    pub user_id: String,
-    pub email: String,
-    pub role: Role,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct MyBoard {
-    pub board_id: String,
-    pub role: Role,
 }
 
 impl Storage {
@@ -255,8 +236,12 @@ impl Storage {
         })
     }
 
-    /// The user's unexpired sessions, oldest first.
-    pub async fn sessions_of(&self, user: &str) -> Result<Vec<SessionInfo>, AccountError> {
+    /// The user's unexpired sessions, oldest first (`current`: the one whose id is given).
+    pub async fn sessions_of(
+        &self,
+        user: &str,
+        current: &str,
+    ) -> Result<Vec<SessionInfo>, AccountError> {
         let rows: Vec<(String, i64, i64)> = on_pool!(self, reader, |pool| {
             let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
             let rows = sqlx::query_as(
@@ -274,6 +259,7 @@ impl Storage {
         Ok(rows
             .into_iter()
             .map(|(id, created_at, expires_at)| SessionInfo {
+                current: id == current,
                 id,
                 created_at,
                 expires_at,
@@ -729,7 +715,7 @@ impl Verifier for AccountVerifier {
             };
             match self.storage.role_of(&user.user_id, board).await {
                 Ok(Some(role)) => Ok(Grant {
-                    access: Access::from(role),
+                    access: crate::auth::access_of(role),
                     user: Some(user.user_id),
                 }),
                 Ok(None) => Err(not_allowed()),

@@ -9,6 +9,15 @@ use sync_protocol::Cause;
 /// (`relay_core::session`).
 pub use relay_core::{Access, Grant};
 
+/// Owners and editors write; viewers only read.
+pub fn access_of(role: tack_api::Role) -> Access {
+    if role.can_edit() {
+        Access::ReadWrite
+    } else {
+        Access::ReadOnly
+    }
+}
+
 /// Why a token was refused for a board; the text is sent to the client, so it must be safe.
 /// The relay's own refusals start with a [`Cause`] code ([`Denied::because`], DESIGN §3).
 #[derive(Debug, Clone, PartialEq, Eq)]

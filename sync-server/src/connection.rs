@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, Instant as TokioInstant};
 
 use crate::admission::UnauthenticatedSlot;
-use crate::auth::{Access, Grant};
+use crate::auth::Grant;
 use crate::commit::CommitTicket;
 use crate::room::{CommitNumber, Framing, Room, SendQueue, SendQueueLimits, SendQueueReceiver};
 use crate::server::{MembershipChange, RelayState};
@@ -723,7 +723,8 @@ impl ConnectionShell {
                     if role.is_none() {
                         tracing::info!(%board, %user, "membership ended; closing channel");
                     }
-                    self.session.on_role(&board, role.map(Access::from))
+                    self.session
+                        .on_role(&board, role.map(crate::auth::access_of))
                 }
                 Recheck::Token { board, token } => {
                     let verdict = self.shared.verifier.verify(&token, &board).await;

@@ -357,7 +357,7 @@ impl Room {
 
     /// The room's whole document as one Yjs v1 update (`None` while loading).
     pub fn encode_state(&self) -> Option<Vec<u8>> {
-        self.state().map(|state| state.encode_state())
+        self.state().and_then(|state| state.encode_state())
     }
 
     /// The seq up to which the board's log is in the room (`None` while loading).

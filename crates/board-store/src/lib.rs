@@ -2,11 +2,16 @@
 //! compacted into snapshots, with an outbox of local updates the server has not acknowledged.
 //!
 //! `board-store` knows nothing of `board-model`, tokio or Tauri: it stores bytes. The only
-//! place it interprets them is [`Store::compact`], which folds them with `yrs`.
+//! place it interprets them is [`Store::compact`], which folds them with `sync_protocol::fold`
+//! (yrs behind the rules of `sync_protocol::guard`).
 //!
 //! One file per profile ([`DB_FILE_NAME`] in [`default_data_dir`]) is shared by the desktop
 //! app and `tackctl`, possibly at the same time: WAL mode, `synchronous=FULL`, a busy timeout,
 //! and every write in a `BEGIN IMMEDIATE` transaction.
+
+// Set here, not in [workspace.lints]: cargo cannot add a lint to an inherited table, and
+// the workspace-wide lint would fire in crates other work is reshaping.
+#![warn(unreachable_pub)]
 
 mod error;
 mod open;
@@ -92,20 +97,20 @@ impl LocalAccess {
     }
 
     /// The access a member with `role` on the relay has here.
-    pub fn from_role(role: sync_protocol::Role) -> Self {
+    pub fn from_role(role: tack_api::Role) -> Self {
         match role {
-            sync_protocol::Role::Owner => Self::Owner,
-            sync_protocol::Role::Editor => Self::Editor,
-            sync_protocol::Role::Viewer => Self::Viewer,
+            tack_api::Role::Owner => Self::Owner,
+            tack_api::Role::Editor => Self::Editor,
+            tack_api::Role::Viewer => Self::Viewer,
         }
     }
 
     /// My role on the relay; `None` once my membership ended.
-    pub fn role(self) -> Option<sync_protocol::Role> {
+    pub fn role(self) -> Option<tack_api::Role> {
         match self {
-            Self::Owner => Some(sync_protocol::Role::Owner),
-            Self::Editor => Some(sync_protocol::Role::Editor),
-            Self::Viewer => Some(sync_protocol::Role::Viewer),
+            Self::Owner => Some(tack_api::Role::Owner),
+            Self::Editor => Some(tack_api::Role::Editor),
+            Self::Viewer => Some(tack_api::Role::Viewer),
             Self::Removed => None,
         }
     }

@@ -7,7 +7,8 @@
 //!   subscribers only once its commit resolves as committed, in the order the document took
 //!   the updates ([`RoomCore::resolve`]); a refused one reaches no one;
 //! - an update with a clock gap (yrs would keep it pending, and storing it would store a hole)
-//!   is refused with [`RoomError::MissingHistory`];
+//!   is refused with [`RoomError::MissingHistory`]; every yrs call goes through
+//!   `sync_protocol::guard` (checked decoding, panics turned into errors);
 //! - a read-only channel's update is "held" only if the document holds all of it, deletions
 //!   included ([`RoomCore::check_held`]);
 //! - after a failed commit the room is *stale*: it calls nothing it holds durable
@@ -16,10 +17,10 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use sync_protocol::guard::{self, Novelty};
 use sync_protocol::{CheckedAwareness, UpdateLimits};
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
@@ -180,21 +181,6 @@ struct Accepted {
     received: Instant,
     /// `None` while the commit is open; then whether it committed.
     committed: Option<bool>,
-}
-
-/// Whether `update` starts some client's history after what `have` holds (yrs would keep it
-/// pending, and storing it would store a hole).
-fn has_gap(update: &Update, have: &StateVector) -> bool {
-    update
-        .state_vector_lower()
-        .iter()
-        .any(|(client, first_clock)| *first_clock > have.get(client))
-}
-
-/// Applies an update, surviving a yrs panic (yrs can still panic on a semantically bad one).
-fn apply_guarded(doc: &Doc, update: Update) -> bool {
-    let applied = catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(update)));
-    matches!(applied, Ok(Ok(())))
 }
 
 /// A stored board that cannot be read back.
@@ -415,22 +401,12 @@ impl<S: FrameSink> RoomCore<S> {
             // A Step2 with nothing in it is trivially durable.
             return Ok(Applied::Held(Vec::new()));
         }
-        let txn = self.doc.transact();
-        let have = txn.state_vector();
-        if has_gap(update, &have) {
-            return Err(RoomError::MissingHistory);
+        // Deletions are held only if the document has deleted all of them already.
+        match guard::novelty_exact(update, &self.doc.transact()) {
+            Novelty::MissingHistory(_) => return Err(RoomError::MissingHistory),
+            Novelty::New => return Err(RoomError::ReadOnly),
+            Novelty::Nothing => {}
         }
-        if update.extends(&have) {
-            return Err(RoomError::ReadOnly);
-        }
-        if !update.delete_set().is_empty() {
-            // Deletions are held only if the document has deleted all of them already.
-            let deleted = txn.snapshot().delete_set;
-            if !update.delete_set().diff(&deleted).is_empty() {
-                return Err(RoomError::ReadOnly);
-            }
-        }
-        drop(txn);
         if self.stale {
             self.resync.push(conn);
             return Err(RoomError::Reloading);
@@ -455,17 +431,18 @@ impl<S: FrameSink> RoomCore<S> {
             return Ok(Applied::Held(Vec::new()));
         }
         let before = self.doc.transact().state_vector();
-        if has_gap(&update, &before) {
-            return Err(RoomError::MissingHistory);
-        }
-        if !update.extends(&before) && update.delete_set().is_empty() {
-            if self.stale {
-                self.resync.push(from);
-                return Err(RoomError::Reloading);
+        match guard::novelty(&update, &before) {
+            Novelty::MissingHistory(_) => return Err(RoomError::MissingHistory),
+            Novelty::Nothing => {
+                if self.stale {
+                    self.resync.push(from);
+                    return Err(RoomError::Reloading);
+                }
+                return Ok(Applied::Held(ledger.open_commits()));
             }
-            return Ok(Applied::Held(ledger.open_commits()));
+            Novelty::New => {}
         }
-        if !apply_guarded(&self.doc, update) {
+        if guard::apply_to(&self.doc, None, update).is_err() {
             return Err(RoomError::ApplyFailed);
         }
         let number = ledger.begin_commit();
@@ -537,6 +514,7 @@ impl<S: FrameSink> RoomCore<S> {
     pub fn replace_document(&mut self, doc: Doc, seq: i64, limits: &UpdateLimits) -> usize {
         let mut failed = 0;
         {
+            let mut txn = doc.transact_mut();
             let again = self.committed_during_reload.iter().chain(
                 self.accepted
                     .iter()
@@ -547,7 +525,7 @@ impl<S: FrameSink> RoomCore<S> {
                 let Ok(update) = sync_protocol::decode_update_checked(bytes, limits) else {
                     continue;
                 };
-                if !apply_guarded(&doc, update) {
+                if guard::apply_in(&mut txn, update).is_err() {
                     failed += 1;
                 }
             }
@@ -632,11 +610,9 @@ impl<S: FrameSink> RoomCore<S> {
         }
     }
 
-    /// The room's whole document as one Yjs v1 update.
-    pub fn encode_state(&self) -> Vec<u8> {
-        self.doc
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default())
+    /// The room's whole document as one Yjs v1 update (`None` if yrs panicked encoding it).
+    pub fn encode_state(&self) -> Option<Vec<u8>> {
+        guard::encode_state_of(&self.doc).ok()
     }
 
     /// The seq up to which the board's log is in the room.
@@ -681,7 +657,7 @@ impl<S: FrameSink> RoomCore<S> {
             return false;
         };
         let before = self.doc.transact().state_vector();
-        if !apply_guarded(&self.doc, update) {
+        if guard::apply_to(&self.doc, None, update).is_err() {
             return false;
         }
         if self.reloading {
@@ -700,10 +676,10 @@ impl<S: FrameSink> RoomCore<S> {
             return false;
         };
         let before = self.doc.transact().state_vector();
-        if !update.extends(&before) && update.delete_set().is_empty() {
+        if guard::novelty(&update, &before) == Novelty::Nothing {
             return true;
         }
-        if !apply_guarded(&self.doc, update) {
+        if guard::apply_to(&self.doc, None, update).is_err() {
             return false;
         }
         self.broadcast(REMOTE, &sync_body(kind::SYNC, kind::SYNC_UPDATE, bytes));

@@ -68,17 +68,6 @@ impl Access {
     }
 }
 
-/// Owners and editors write; viewers only read.
-impl From<sync_protocol::Role> for Access {
-    fn from(role: sync_protocol::Role) -> Self {
-        if role.can_edit() {
-            Access::ReadWrite
-        } else {
-            Access::ReadOnly
-        }
-    }
-}
-
 /// A successful verification: what the channel may do, and on whose behalf (`None` for an
 /// anonymous development relay or a test verifier).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -777,7 +777,7 @@ impl Client {
             }
         }
         // An empty update (no structs, no deletions) changes nothing worth storing.
-        if update.as_slice() == [0, 0] {
+        if sync_protocol::guard::is_empty_update_v1(&update) {
             return Vec::new();
         }
         self.track_conflicts(id, &update);

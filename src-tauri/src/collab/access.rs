@@ -39,7 +39,7 @@ pub(super) fn track_access(context: &CollabContext, report: &StatusReport) {
         if revoked {
             lifetime::unsubscribe(&context.session, board_id);
         }
-        let role = granted.role().map(Role::from);
+        let role = granted.role();
         let reason = granted.read_only_reason();
         let reported = (role, reason.is_some());
         let previous = context.state().roles.insert(board_id.clone(), reported);

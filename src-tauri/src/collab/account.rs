@@ -1,7 +1,7 @@
 //! The account: which relay (`settings.json`), who is signed in (`account.json`, the token in
 //! the OS keychain via `tack-account`), signing up, in and out.
 
-use tack_account::{Account, Relay};
+use tack_account::{Account, RelayClient};
 
 use super::Collab;
 use crate::ipc::{AccountState, ErrorKind, IpcError, SignedInUser};
@@ -74,12 +74,12 @@ impl Collab {
     }
 
     pub fn sign_up(&self, email: &str, password: &str) -> Result<AccountState, IpcError> {
-        let session = Relay::new(&self.server()?)?.signup(email, password)?;
+        let session = RelayClient::new(&self.server()?)?.signup(email, password)?;
         self.signed_in(session)
     }
 
     pub fn sign_in(&self, email: &str, password: &str) -> Result<AccountState, IpcError> {
-        let session = Relay::new(&self.server()?)?.login(email, password)?;
+        let session = RelayClient::new(&self.server()?)?.login(email, password)?;
         self.signed_in(session)
     }
 
@@ -111,7 +111,10 @@ impl Collab {
         };
         if let Some(account) = account {
             if let Some(token) = token {
-                if let Err(err) = Relay::new(&account.server)?.with_token(&token).logout() {
+                if let Err(err) = RelayClient::new(&account.server)?
+                    .with_token(&token)
+                    .logout()
+                {
                     tracing::warn!(%err, "could not revoke the session on the relay");
                 }
             }
@@ -123,11 +126,11 @@ impl Collab {
     }
 
     /// The relay as the signed-in user.
-    pub(super) fn relay(&self) -> Result<(Relay, Account), IpcError> {
+    pub(super) fn relay(&self) -> Result<(RelayClient, Account), IpcError> {
         let state = self.context.state();
         match (&state.account, &state.token) {
             (Some(account), Some(token)) => Ok((
-                Relay::new(&account.server)?.with_token(token),
+                RelayClient::new(&account.server)?.with_token(token),
                 account.clone(),
             )),
             _ => Err(IpcError::new(ErrorKind::SignedOut, "Sign in first.")),

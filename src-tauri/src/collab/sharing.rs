@@ -15,14 +15,14 @@ const DOWNLOAD_WAIT: Duration = Duration::from_secs(30);
 
 /// The access a member with `role` has on this computer.
 fn local_access(role: Role) -> LocalAccess {
-    LocalAccess::from_role(role.into())
+    LocalAccess::from_role(role)
 }
 
 impl Collab {
     pub fn publish_board(&self, board_id: &str) -> Result<Role, IpcError> {
         let (relay, account) = self.relay()?;
         lock(&self.context.session).board_summary(board_id)?;
-        let role: Role = relay.publish(board_id)?.into();
+        let role = relay.publish(board_id)?;
         lock(&self.context.session).set_board_access(
             board_id,
             Some(&account.server),
@@ -37,22 +37,13 @@ impl Collab {
         Ok(relay
             .members(board_id)?
             .into_iter()
-            .map(|m| Member {
-                user_id: m.user_id,
-                email: m.email,
-                role: m.role.into(),
-            })
+            .map(Member::from)
             .collect())
     }
 
     pub fn share_board(&self, board_id: &str, email: &str, role: Role) -> Result<Member, IpcError> {
         let (relay, _) = self.relay()?;
-        let m = relay.add_member(board_id, email, role.into())?;
-        Ok(Member {
-            user_id: m.user_id,
-            email: m.email,
-            role: m.role.into(),
-        })
+        Ok(relay.add_member(board_id, email, role)?.into())
     }
 
     pub fn set_member_role(
@@ -62,7 +53,7 @@ impl Collab {
         role: Role,
     ) -> Result<(), IpcError> {
         let (relay, _) = self.relay()?;
-        Ok(relay.set_role(board_id, user_id, role.into())?)
+        Ok(relay.set_role(board_id, user_id, role)?)
     }
 
     pub fn remove_member(&self, board_id: &str, user_id: &str) -> Result<(), IpcError> {
@@ -72,13 +63,8 @@ impl Collab {
 
     pub fn create_invite(&self, board_id: &str, role: Role) -> Result<Invite, IpcError> {
         let (relay, account) = self.relay()?;
-        let invite = relay.create_invite(board_id, role.into())?;
-        Ok(Invite {
-            link: format!("{}/invite/{}", account.server, invite.token),
-            token: invite.token,
-            role: invite.role.into(),
-            expires_at: invite.expires_at.saturating_mul(1000),
-        })
+        let invite = relay.create_invite(board_id, role)?;
+        Ok(Invite::new(invite, &account.server))
     }
 
     pub fn accept_invite(&self, invite: &str) -> Result<RemoteBoard, IpcError> {
@@ -90,7 +76,7 @@ impl Collab {
             .unwrap_or_default()
             .to_owned();
         let joined = relay.accept_invite(&token)?;
-        Ok(self.remote_board(joined.board_id, joined.role.into()))
+        Ok(self.remote_board(joined.board_id, joined.role))
     }
 
     fn remote_board(&self, board_id: String, role: Role) -> RemoteBoard {
@@ -108,7 +94,7 @@ impl Collab {
         Ok(relay
             .my_boards()?
             .into_iter()
-            .map(|b| self.remote_board(b.board_id, b.role.into()))
+            .map(|b| self.remote_board(b.board_id, b.role))
             .collect())
     }
 
@@ -119,7 +105,7 @@ impl Collab {
             .my_boards()?
             .into_iter()
             .find(|b| b.board_id == board_id)
-            .map(|b| b.role.into())
+            .map(|b| b.role)
             .ok_or_else(|| {
                 IpcError::new(
                     ErrorKind::AccessRemoved,

@@ -60,7 +60,7 @@ impl TestRelay {
 
     /// A new account on this relay; returns its session.
     pub fn signup(&self, email: &str) -> tack_account::NewSession {
-        tack_account::Relay::new(&self.url())
+        tack_account::RelayClient::new(&self.url())
             .expect("relay url")
             .signup(email, "correct horse battery")
             .expect("sign up")
@@ -424,7 +424,7 @@ fn an_edit_the_relay_refuses_read_only_is_kept_and_the_status_says_it_could_not_
     bob.apply(&board, add_task("Written offline", &column))
         .expect("still an editor on this computer");
     let second = serve(&relay.database.url, 0);
-    let api = tack_account::Relay::new(&format!("http://{}", second.addr)).expect("url");
+    let api = tack_account::RelayClient::new(&format!("http://{}", second.addr)).expect("url");
     let ana_session = api
         .login("ana@example.com", "correct horse battery")
         .expect("ana logs in");

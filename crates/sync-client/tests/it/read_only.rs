@@ -60,9 +60,12 @@ impl AccountsRelay {
     async fn api<T: Send + 'static>(
         &self,
         token: Option<&str>,
-        call: impl FnOnce(tack_account::Relay) -> Result<T, tack_account::AccountError> + Send + 'static,
+        call: impl FnOnce(tack_account::RelayClient) -> Result<T, tack_account::AccountError>
+            + Send
+            + 'static,
     ) -> T {
-        let mut relay = tack_account::Relay::new(&format!("http://{}", self.addr)).expect("url");
+        let mut relay =
+            tack_account::RelayClient::new(&format!("http://{}", self.addr)).expect("url");
         if let Some(token) = token {
             relay = relay.with_token(token);
         }
