@@ -146,6 +146,8 @@ pub struct Board {
     changes: Arc<Mutex<ChangeSet>>,
     task_index: Mutex<TaskIndex>,
     task_index_dirty: Arc<Mutex<Dirty>>,
+    comment_index: Mutex<comments::CommentIndex>,
+    comment_dirty: Arc<Mutex<comments::CommentDirty>>,
 }
 
 impl std::fmt::Debug for Board {
@@ -427,8 +429,10 @@ impl Board {
             });
         }
         // A comment's change is its task's change too (the card shows the count).
+        let comment_dirty = Arc::new(Mutex::new(comments::CommentDirty::default()));
         {
             let changes = changes.clone();
+            let dirty = comment_dirty.clone();
             let root = comments.clone();
             comments.observe_deep(OBSERVER_KEY, move |txn, events| {
                 let mut set = lock(&changes);
@@ -447,6 +451,7 @@ impl Board {
                         if let Some(task) = comments::comment_task(txn, &root, &id) {
                             set.tasks.insert(task);
                         }
+                        lock(&dirty).touch(id.clone());
                         set.comments.insert(id);
                     }
                 }
@@ -467,6 +472,8 @@ impl Board {
             changes,
             task_index: Mutex::new(TaskIndex::default()),
             task_index_dirty,
+            comment_index: Mutex::new(comments::CommentIndex::default()),
+            comment_dirty,
         })
     }
 
@@ -1340,7 +1347,7 @@ impl Board {
         let txn = self.doc.transact();
         let m = read_map(&self.tasks, &txn, id)?;
         let mut task = Self::read_task(&txn, id, &m);
-        task.comment_count = self.comment_counts(&txn).remove(id).unwrap_or(0);
+        task.comment_count = self.comment_count(&txn, id);
         Some(task)
     }
 

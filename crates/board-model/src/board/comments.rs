@@ -7,6 +7,8 @@
 //! A deleted task's comments stay in the document (hidden), so undoing the delete brings the
 //! conversation back with the task.
 
+use std::collections::{HashMap, HashSet};
+
 use yrs::{Any, Map, MapPrelim, MapRef, Out, ReadTxn, Transact};
 
 use super::{key, ms_to_any, read_bool, read_map, read_num, read_str, Board};
@@ -79,6 +81,87 @@ pub(super) fn read_comment<T: ReadTxn>(txn: &T, id: &str, m: &MapRef) -> Option<
         created_at: read_num(m, txn, key::CREATED_AT).unwrap_or(0.0) as i64,
         edited_at: read_num(m, txn, key::EDITED_AT).map(|n| n as i64),
     })
+}
+
+/// Comment ids touched since the index was last refreshed (fed by the document observer).
+#[derive(Debug)]
+pub(crate) struct CommentDirty {
+    all: bool,
+    ids: HashSet<String>,
+}
+
+impl Default for CommentDirty {
+    fn default() -> Self {
+        Self {
+            all: true,
+            ids: HashSet::new(),
+        }
+    }
+}
+
+impl CommentDirty {
+    pub(crate) fn touch(&mut self, id: String) {
+        if !self.all {
+            self.ids.insert(id);
+        }
+    }
+}
+
+/// Shown comments per task, kept current from change observation: reading one task's
+/// conversation costs O(its comments), not O(every comment on the board).
+#[derive(Debug, Default)]
+pub(crate) struct CommentIndex {
+    by_task: HashMap<String, HashSet<String>>,
+    task_of: HashMap<String, String>,
+}
+
+impl CommentIndex {
+    fn unfile(&mut self, id: &str) {
+        if let Some(task) = self.task_of.remove(id) {
+            if let Some(set) = self.by_task.get_mut(&task) {
+                set.remove(id);
+                if set.is_empty() {
+                    self.by_task.remove(&task);
+                }
+            }
+        }
+    }
+
+    fn file<T: ReadTxn>(&mut self, txn: &T, id: &str, value: Option<Out>) {
+        let Some(Out::YMap(m)) = value else { return };
+        if read_bool(&m, txn, key::DELETED) || read_str(&m, txn, key::BODY).is_none() {
+            return;
+        }
+        let Some(task) = read_str(&m, txn, key::TASK) else {
+            return;
+        };
+        self.by_task
+            .entry(task.clone())
+            .or_default()
+            .insert(id.to_owned());
+        self.task_of.insert(id.to_owned(), task);
+    }
+
+    pub(crate) fn refresh<T: ReadTxn>(
+        &mut self,
+        txn: &T,
+        comments: &MapRef,
+        dirty: &mut CommentDirty,
+    ) {
+        if dirty.all {
+            *self = Self::default();
+            for (id, value) in comments.iter(txn) {
+                self.file(txn, id, Some(value));
+            }
+        } else {
+            for id in dirty.ids.drain() {
+                self.unfile(&id);
+                self.file(txn, &id, comments.get(txn, &id));
+            }
+        }
+        dirty.all = false;
+        dirty.ids.clear();
+    }
 }
 
 /// The task a comment entry belongs to, deleted or not (for change tracking).
@@ -154,34 +237,45 @@ impl Board {
     /// A task's live comments, oldest first (ties by id).
     pub fn comments(&self, task_id: &str) -> Vec<CommentView> {
         let txn = self.doc.transact();
-        let mut out: Vec<CommentView> = self
-            .comments
-            .iter(&txn)
-            .filter_map(|(id, value)| match value {
-                Out::YMap(m) => read_comment(&txn, id, &m),
-                _ => None,
+        let mut index = self.indexed_comments(&txn);
+        let ids = index.by_task.remove(task_id).unwrap_or_default();
+        let mut out: Vec<CommentView> = ids
+            .iter()
+            .filter_map(|id| {
+                let m = read_map(&self.comments, &txn, id)?;
+                read_comment(&txn, id, &m)
             })
             .filter(|c| c.task == task_id)
             .collect();
+        if !ids.is_empty() {
+            index.by_task.insert(task_id.to_owned(), ids);
+        }
         out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         out
     }
 
-    /// Live comment counts by task id, in one pass.
-    pub(super) fn comment_counts<T: ReadTxn>(
-        &self,
-        txn: &T,
-    ) -> std::collections::HashMap<String, u32> {
-        let mut counts = std::collections::HashMap::new();
-        for (_, value) in self.comments.iter(txn) {
-            let Out::YMap(m) = value else { continue };
-            // Counted exactly when `read_comment` would show it, without building it.
-            let shown = !read_bool(&m, txn, key::DELETED) && read_str(&m, txn, key::BODY).is_some();
-            if let Some(task) = read_str(&m, txn, key::TASK).filter(|_| shown) {
-                *counts.entry(task).or_insert(0u32) += 1;
-            }
-        }
-        counts
+    /// The comment index, brought up to date.
+    fn indexed_comments<T: ReadTxn>(&self, txn: &T) -> std::sync::MutexGuard<'_, CommentIndex> {
+        let mut index = super::lock(&self.comment_index);
+        index.refresh(txn, &self.comments, &mut super::lock(&self.comment_dirty));
+        index
+    }
+
+    /// Shown comment counts by task id (from the index).
+    pub(super) fn comment_counts<T: ReadTxn>(&self, txn: &T) -> HashMap<String, u32> {
+        self.indexed_comments(txn)
+            .by_task
+            .iter()
+            .map(|(task, ids)| (task.clone(), u32::try_from(ids.len()).unwrap_or(u32::MAX)))
+            .collect()
+    }
+
+    /// Shown comments on one task (from the index).
+    pub(super) fn comment_count<T: ReadTxn>(&self, txn: &T, task_id: &str) -> u32 {
+        self.indexed_comments(txn)
+            .by_task
+            .get(task_id)
+            .map_or(0, |ids| u32::try_from(ids.len()).unwrap_or(u32::MAX))
     }
 }
 

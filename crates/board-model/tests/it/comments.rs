@@ -259,3 +259,70 @@ fn foreign_or_malformed_comment_entries_are_ignored_not_fatal() {
         "the count is of what is shown"
     );
 }
+
+/// The incremental comment index answers exactly what a replica built from scratch answers,
+/// through random posts, edits, deletes, remote merges and junk entries.
+#[test]
+fn the_comment_index_agrees_with_a_fresh_replica_through_random_edits() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    let (mut ana, first_task) = board_with_task();
+    let column = ana.view().columns[0].id.clone();
+    let mut tasks = vec![first_task];
+    for i in 0..3 {
+        tasks.push(
+            ana.add_task(
+                &column,
+                &format!("Task {i}"),
+                Place::Bottom,
+                NewTask::default(),
+            )
+            .unwrap(),
+        );
+    }
+    let mut bo = copy_of(&mut ana, 2);
+    let mut rng = StdRng::seed_from_u64(18);
+    let mut posted: Vec<(String, &str)> = Vec::new();
+    for step in 0..300 {
+        let (who, author) = if rng.random_bool(0.5) {
+            (&mut ana, ANA)
+        } else {
+            (&mut bo, BO)
+        };
+        let task = &tasks[rng.random_range(0..tasks.len())];
+        match rng.random_range(0..10) {
+            0..=4 => posted.push((
+                who.add_comment(task, author, &format!("c{step}")).unwrap(),
+                author,
+            )),
+            5 | 6 if !posted.is_empty() => {
+                let (id, by) = &posted[rng.random_range(0..posted.len())];
+                let _ = who.edit_comment(id, by, &format!("edited {step}"));
+            }
+            7 if !posted.is_empty() => {
+                let (id, by) = posted[rng.random_range(0..posted.len())].clone();
+                let _ = who.delete_comment(&id, by);
+            }
+            _ => exchange(&mut ana, &mut bo),
+        }
+        if step % 25 == 0 {
+            let mut fresh = copy_of(&mut ana, 3);
+            for task in &tasks {
+                assert_eq!(ana.comments(task), fresh.comments(task), "step {step}");
+                assert_eq!(
+                    ana.task(task).unwrap().comment_count,
+                    fresh.task(task).unwrap().comment_count
+                );
+            }
+            fresh.take_changes();
+        }
+    }
+    exchange(&mut ana, &mut bo);
+    for task in &tasks {
+        assert_eq!(ana.comments(task), bo.comments(task));
+    }
+    let view_counts: u32 = ana.view().tasks().map(|t| t.comment_count).sum();
+    let listed: usize = tasks.iter().map(|t| ana.comments(t).len()).sum();
+    assert_eq!(view_counts as usize, listed);
+}
