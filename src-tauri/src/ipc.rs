@@ -65,45 +65,9 @@ pub struct ArchivedTask {
     pub column_title: String,
 }
 
-/// A member's role on a shared board.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub enum Role {
-    Owner,
-    Editor,
-    Viewer,
-}
-
-impl From<tack_account::Role> for Role {
-    fn from(role: tack_account::Role) -> Self {
-        match role {
-            tack_account::Role::Owner => Self::Owner,
-            tack_account::Role::Editor => Self::Editor,
-            tack_account::Role::Viewer => Self::Viewer,
-        }
-    }
-}
-
-impl From<Role> for tack_account::Role {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::Owner => Self::Owner,
-            Role::Editor => Self::Editor,
-            Role::Viewer => Self::Viewer,
-        }
-    }
-}
-
-/// The relay's spelling of a role (what the local store keeps), from `tack-account`.
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        tack_account::Role::from(self).as_str()
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        tack_account::Role::parse(text).map(Self::from)
-    }
-}
+/// A member's role on a shared board: the relay's own type (`tack-api`), which the UI sees
+/// spelled as on the wire.
+pub use tack_api::Role;
 
 /// The relay this app uses and who is signed in to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -173,6 +137,17 @@ pub struct Member {
     pub role: Role,
 }
 
+/// The relay's member, in the UI's spelling.
+impl From<tack_api::Member> for Member {
+    fn from(member: tack_api::Member) -> Self {
+        Self {
+            user_id: member.user_id,
+            email: member.email,
+            role: member.role,
+        }
+    }
+}
+
 /// A board shared with me on the relay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -194,6 +169,18 @@ pub struct Invite {
     pub role: Role,
     /// Milliseconds since the epoch.
     pub expires_at: i64,
+}
+
+impl Invite {
+    /// The relay's new invite, with the link to it on `server`.
+    pub fn new(invite: tack_api::Invite, server: &str) -> Self {
+        Self {
+            link: format!("{server}/invite/{}", invite.token),
+            token: invite.token,
+            role: invite.role,
+            expires_at: invite.expires_at.saturating_mul(1000),
+        }
+    }
 }
 
 /// Someone on a board, from awareness (and me).
@@ -504,7 +491,7 @@ impl From<tack_account::AccountError> for IpcError {
             E::BadServer(_) => ErrorKind::Invalid,
             E::SignedOut | E::Server { status: 401, .. } => ErrorKind::SignedOut,
             E::Server { status: 404, .. } => ErrorKind::NotFound,
-            E::Server { .. } => ErrorKind::Server,
+            E::Server { .. } | E::BadAnswer { .. } => ErrorKind::Server,
             E::Network { .. } => ErrorKind::Network,
             E::NoKeychain(_) | E::Keychain(_) | E::File { .. } => ErrorKind::Storage,
         };

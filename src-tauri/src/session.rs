@@ -8,22 +8,14 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use board_model::{Board, BoardView, NewTask, Place, ReplicaConfig};
-use board_store::{replica, BoardRecord, Store};
+use board_store::{replica, BoardRecord, LocalAccess, Store};
 use sync_client::{SharedStore, SyncHandle};
 
 use crate::ipc::{
     ArchivedColumn, ArchivedItems, ArchivedTask, BoardOp, BoardPatchEvent, BoardSummary, ErrorKind,
-    IpcError, OpResult, Role,
+    IpcError, OpResult,
 };
 use crate::patches::{self, ShownColumns};
-
-/// Why a viewer cannot edit (shown beside disabled controls, and as the `readOnly` error).
-pub const VIEWER_REASON: &str = "You can view this board but not edit it.";
-/// Why a board whose membership ended cannot be edited.
-pub const REMOVED_REASON: &str =
-    "You no longer have access to this board. Your copy stays on this computer, read-only.";
-/// The role recorded in the store for a board whose membership ended (or that I left).
-pub const REMOVED_ROLE: &str = "removed";
 
 /// Bounds on a generated demo board (20 × 500 is the size the app is tuned for).
 const DEMO_MAX_COLUMNS: u32 = 50;
@@ -43,27 +35,14 @@ pub struct Session {
     sync: Option<SyncHandle>,
 }
 
-/// A board's access as the store records it: `(role, why it is read-only)`.
-pub fn access_of(record: &BoardRecord) -> (Option<Role>, Option<&'static str>) {
-    match record.role.as_deref() {
-        Some(REMOVED_ROLE) => (None, Some(REMOVED_REASON)),
-        Some(role) => {
-            let role = Role::parse(role);
-            let reason = (role == Some(Role::Viewer)).then_some(VIEWER_REASON);
-            (role, reason)
-        }
-        None => (None, None),
-    }
-}
-
 fn board_summary(record: BoardRecord) -> BoardSummary {
-    let (role, reason) = access_of(&record);
+    let access = record.access();
     BoardSummary {
         id: record.id,
         title: record.title,
         created_at: record.created_at_ms,
-        role,
-        read_only: reason.is_some(),
+        role: access.and_then(LocalAccess::role),
+        read_only: access.is_some_and(|access| !access.can_write()),
     }
 }
 
@@ -128,17 +107,17 @@ impl Session {
         Ok(self
             .store()
             .board(board_id)?
-            .and_then(|record| access_of(&record).1))
+            .and_then(|record| record.access()?.read_only_reason()))
     }
 
-    /// Records the board's relay and my role on it (`REMOVED_ROLE` once access ended).
+    /// Records the board's relay and my access to it (`Removed` once my membership ended).
     pub fn set_board_access(
         &self,
         board_id: &str,
         server: Option<&str>,
-        role: Option<&str>,
+        access: Option<LocalAccess>,
     ) -> Result<(), IpcError> {
-        Ok(self.store().set_board_server(board_id, server, role)?)
+        Ok(self.store().set_board_access(board_id, server, access)?)
     }
 
     pub fn create_board(&mut self, title: &str) -> Result<BoardSummary, IpcError> {
@@ -158,6 +137,12 @@ impl Session {
     pub fn delete_board(&mut self, board_id: &str) -> Result<(), IpcError> {
         self.store().delete_board(board_id)?;
         self.open.remove(board_id);
+        if let Some(sync) = &self.sync {
+            // Nothing of it is left here to sync.
+            if let Err(err) = sync.unsubscribe(board_id) {
+                tracing::warn!(%err, board = %board_id, "the sync client has stopped");
+            }
+        }
         Ok(())
     }
 

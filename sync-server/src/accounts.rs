@@ -14,6 +14,7 @@ use base64::Engine as _;
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 use sqlx::Row as _;
+use sync_protocol::Cause;
 
 use crate::auth::{Access, Denied, Grant, Verdict, Verifier};
 use crate::storage::{on_pool, ActAs as _, BeginWrite as _, Pools, Storage, StorageError};
@@ -22,7 +23,8 @@ use crate::storage::{on_pool, ActAs as _, BeginWrite as _, Pools, Storage, Stora
 const TOKEN_BYTES: usize = 32;
 
 /// A member's role on a board (one spelling for the relay and its clients).
-pub use sync_protocol::Role;
+pub use tack_api::Role;
+use tack_api::{Member, MyBoard, SessionInfo};
 
 /// Why an account operation failed. Each maps to one HTTP status; none carries internals
 /// except `Storage`, which is logged and never sent.
@@ -124,26 +126,6 @@ pub struct SessionUser {
     pub user_id: String,
     pub email: String,
     pub session_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct SessionInfo {
-    pub id: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Member {
-    pub user_id: String,
-    pub email: String,
-    pub role: Role,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct MyBoard {
-    pub board_id: String,
-    pub role: Role,
 }
 
 impl Storage {
@@ -254,8 +236,12 @@ impl Storage {
         })
     }
 
-    /// The user's unexpired sessions, oldest first.
-    pub async fn sessions_of(&self, user: &str) -> Result<Vec<SessionInfo>, AccountError> {
+    /// The user's unexpired sessions, oldest first (`current`: the one whose id is given).
+    pub async fn sessions_of(
+        &self,
+        user: &str,
+        current: &str,
+    ) -> Result<Vec<SessionInfo>, AccountError> {
         let rows: Vec<(String, i64, i64)> = on_pool!(self, reader, |pool| {
             let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
             let rows = sqlx::query_as(
@@ -273,6 +259,7 @@ impl Storage {
         Ok(rows
             .into_iter()
             .map(|(id, created_at, expires_at)| SessionInfo {
+                current: id == current,
                 id,
                 created_at,
                 expires_at,
@@ -682,23 +669,48 @@ impl AccountVerifier {
     }
 }
 
-/// One refusal text for "no such board", "not a member" and "bad token" alike, so a
-/// stranger learns nothing about which boards exist.
-const NOT_ALLOWED: &str = "not allowed: sign in with an account that is a member of this board";
+/// One refusal for "no such board" and "not a member" alike, so a stranger learns nothing
+/// about which boards exist.
+fn not_allowed() -> Denied {
+    Denied::because(
+        Cause::Forbidden,
+        "not allowed: sign in with an account that is a member of this board",
+    )
+}
+
+/// A token that names no live session (logged out, expired, malformed, none). Checked before
+/// the board is looked at, so saying so reveals nothing about the board (`/v1/me` answers 401
+/// for the same token anyway).
+fn session_ended() -> Denied {
+    Denied::because(
+        Cause::SessionEnded,
+        "not allowed: your session ended or is not valid; sign in again",
+    )
+}
+
+fn unavailable() -> Denied {
+    Denied::because(
+        Cause::Unavailable,
+        "the relay cannot check accounts now; retry",
+    )
+}
 
 impl Verifier for AccountVerifier {
     fn verify<'a>(&'a self, token: &'a str, board: &'a str) -> Verdict<'a> {
         Box::pin(async move {
             // A board that cannot have been published has no members: no lookup needed.
-            let Some(digest) = token_digest(token).filter(|_| is_board_id(board)) else {
-                return Err(Denied(NOT_ALLOWED.into()));
+            if !is_board_id(board) {
+                return Err(not_allowed());
+            }
+            let Some(digest) = token_digest(token) else {
+                return Err(session_ended());
             };
             let user = match self.storage.session_user(&digest).await {
                 Ok(Some(user)) => user,
-                Ok(None) => return Err(Denied(NOT_ALLOWED.into())),
+                Ok(None) => return Err(session_ended()),
                 Err(error) => {
                     tracing::error!(%error, "verifying a session failed");
-                    return Err(Denied("the relay cannot check accounts now; retry".into()));
+                    return Err(unavailable());
                 }
             };
             match self.storage.role_of(&user.user_id, board).await {
@@ -706,10 +718,10 @@ impl Verifier for AccountVerifier {
                     access: Access::from(role),
                     user: Some(user.user_id),
                 }),
-                Ok(None) => Err(Denied(NOT_ALLOWED.into())),
+                Ok(None) => Err(not_allowed()),
                 Err(error) => {
                     tracing::error!(%error, "reading a role failed");
-                    Err(Denied("the relay cannot check accounts now; retry".into()))
+                    Err(unavailable())
                 }
             }
         })

@@ -1,5 +1,6 @@
 //! The JSON API under `/v1`: sign up, log in and out, sessions, `me`; publishing boards,
-//! members and roles, invite links. Errors are `{"error": code, "message": text}` with the
+//! members and roles, invite links. Request and response bodies are `tack-api`'s types, shared
+//! with the clients. Errors are `{"error": code, "message": text}` ([`ErrorBody`]) with the
 //! matching status; internal errors are logged and answered with a generic text.
 //!
 //! Every string a request carries (JSON fields, path segments) is checked here, before it
@@ -22,8 +23,11 @@ use axum::routing::{delete, get, post, put};
 use axum::{Extension, Json, Router};
 use rand::RngCore as _;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::json;
+use serde::Serialize;
+use tack_api::{
+    AcceptInvite, BoardList, Credentials, ErrorBody, ErrorCode, Invite, Me, MemberList, MyBoard,
+    NewInvite, NewMember, RoleChange, SessionList, SessionStarted,
+};
 use tokio::time::Instant;
 
 use crate::accounts::{is_board_id, new_token, token_digest, AccountError, Role, SessionUser};
@@ -107,13 +111,13 @@ impl LoginThrottle {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     retry_after: Option<u64>,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -123,11 +127,11 @@ impl ApiError {
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     }
 
     /// 429 with `Retry-After`: this client (address or account) is over a limit.
-    pub fn too_many(code: &'static str, message: impl Into<String>, retry_after: u64) -> Self {
+    pub fn too_many(code: ErrorCode, message: impl Into<String>, retry_after: u64) -> Self {
         let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, code, message);
         error.retry_after = Some(retry_after);
         error
@@ -137,7 +141,7 @@ impl ApiError {
     fn busy(busy: Busy) -> Self {
         let mut error = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
+            ErrorCode::Busy,
             "the server is checking too many passwords now; try again shortly",
         );
         error.retry_after = Some(busy.retry_after_secs);
@@ -147,7 +151,7 @@ impl ApiError {
     fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "a valid session token is required (Authorization: Bearer <token>)",
         )
     }
@@ -156,26 +160,34 @@ impl ApiError {
 impl From<AccountError> for ApiError {
     fn from(error: AccountError) -> Self {
         match error {
-            AccountError::EmailTaken => {
-                Self::new(StatusCode::CONFLICT, "email_taken", error.to_string())
+            AccountError::EmailTaken => Self::new(
+                StatusCode::CONFLICT,
+                ErrorCode::EmailTaken,
+                error.to_string(),
+            ),
+            AccountError::NotFound => {
+                Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "not found")
             }
-            AccountError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", "not found"),
             AccountError::Forbidden => Self::new(
                 StatusCode::FORBIDDEN,
-                "forbidden",
+                ErrorCode::Forbidden,
                 "your role on this board does not allow this",
             ),
-            AccountError::BoardTaken => {
-                Self::new(StatusCode::CONFLICT, "board_taken", error.to_string())
-            }
-            AccountError::LastOwner => {
-                Self::new(StatusCode::CONFLICT, "last_owner", error.to_string())
-            }
+            AccountError::BoardTaken => Self::new(
+                StatusCode::CONFLICT,
+                ErrorCode::BoardTaken,
+                error.to_string(),
+            ),
+            AccountError::LastOwner => Self::new(
+                StatusCode::CONFLICT,
+                ErrorCode::LastOwner,
+                error.to_string(),
+            ),
             AccountError::Storage(error) => {
                 tracing::error!(%error, "account storage failed");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
+                    ErrorCode::Unavailable,
                     "the server cannot complete this now; try again",
                 )
             }
@@ -185,7 +197,10 @@ impl From<AccountError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({"error": self.code, "message": self.message}));
+        let body = Json(ErrorBody {
+            error: self.code,
+            message: self.message,
+        });
         match self.retry_after {
             Some(seconds) => (
                 self.status,
@@ -200,33 +215,58 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Response, ApiError>;
 
+/// A success answer: `body` as JSON with `status`.
+fn answer(status: StatusCode, body: impl Serialize) -> ApiResult {
+    Ok((status, Json(body)).into_response())
+}
+
+/// Declares every endpoint once: the router is built from this list, and [`ENDPOINTS`] names
+/// the same endpoints for the tests that hold `openapi.json` to them.
+macro_rules! endpoints {
+    ($($method:ident $path:literal => $handler:ident,)*) => {
+        /// `(method, path under /v1)` of every endpoint the router serves, the method in lower
+        /// case as OpenAPI spells it.
+        pub const ENDPOINTS: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        fn endpoint_routes() -> Router<Arc<Shared>> {
+            Router::new()$(.route($path, $method($handler)))*
+        }
+    };
+}
+
+endpoints! {
+    get "/openapi.json" => openapi,
+    post "/signup" => signup,
+    post "/login" => login,
+    post "/logout" => logout,
+    get "/me" => me,
+    get "/sessions" => sessions,
+    delete "/sessions/{session}" => revoke_session,
+    get "/boards" => my_boards,
+    put "/boards/{board}" => publish,
+    get "/boards/{board}/members" => members,
+    put "/boards/{board}/members" => add_member,
+    put "/boards/{board}/members/{user}" => set_role,
+    delete "/boards/{board}/members/{user}" => remove_member,
+    post "/boards/{board}/leave" => leave,
+    post "/boards/{board}/invites" => create_invite,
+    post "/invites/accept" => accept_invite,
+}
+
 /// The `/v1` routes (nested by `server::app`).
 pub fn routes() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/signup", post(signup))
-        .route("/login", post(login))
-        .route("/logout", post(logout))
-        .route("/me", get(me))
-        .route("/sessions", get(sessions))
-        .route("/sessions/{session}", delete(revoke_session))
-        .route("/boards", get(my_boards))
-        .route("/boards/{board}", put(publish))
-        .route("/boards/{board}/members", get(members).put(add_member))
-        .route(
-            "/boards/{board}/members/{user}",
-            put(set_role).delete(remove_member),
-        )
-        .route("/boards/{board}/leave", post(leave))
-        .route("/boards/{board}/invites", post(create_invite))
-        .route("/invites/accept", post(accept_invite))
+    endpoint_routes()
         .fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                "no such endpoint",
+            )
         })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 "this endpoint does not take that method",
             )
         })
@@ -245,7 +285,7 @@ pub async fn read_body_in_time(
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            ErrorCode::TooLarge,
             format!("request body: at most {max} bytes"),
         )
         .into_response()
@@ -271,7 +311,7 @@ pub async fn read_body_in_time(
             shared.metrics.reject("request_body_timeout");
             ApiError::new(
                 StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
+                ErrorCode::RequestTimeout,
                 "the request body did not arrive in time",
             )
             .into_response()
@@ -371,7 +411,7 @@ async fn hash_password(shared: &Shared, password: String) -> Result<String, ApiE
         tracing::error!("hashing a password failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "internal error",
         )
     })
@@ -460,17 +500,11 @@ fn take_from_address(
     buckets.take(peer.ip()).map_err(|seconds| {
         shared.metrics.reject("address_rate");
         ApiError::too_many(
-            "too_many_requests",
+            ErrorCode::TooManyRequests,
             "too many attempts from this address; wait and try again",
             seconds,
         )
     })
-}
-
-#[derive(Deserialize)]
-struct Credentials {
-    email: String,
-    password: String,
 }
 
 async fn start_session(
@@ -486,14 +520,16 @@ async fn start_session(
         .create_session(&user_id, &digest, lifetime)
         .await?;
     tracing::info!(user = %user_id, session = %session_id, "session started");
-    let body = json!({
-        "user_id": user_id,
-        "email": email,
-        "session_id": session_id,
-        "token": token,
-        "expires_in": lifetime.as_secs(),
-    });
-    Ok((status, Json(body)).into_response())
+    answer(
+        status,
+        SessionStarted {
+            email,
+            expires_in: lifetime.as_secs(),
+            session_id,
+            token,
+            user_id,
+        },
+    )
 }
 
 async fn signup(
@@ -529,7 +565,7 @@ async fn login(
     if let Err(seconds) = shared.login_throttle.begin(&email, config) {
         shared.metrics.reject("login_throttled");
         return Err(ApiError::too_many(
-            "too_many_attempts",
+            ErrorCode::TooManyAttempts,
             "too many failed logins for this account; wait and try again",
             seconds,
         ));
@@ -557,7 +593,7 @@ async fn login(
     if !matches || user_id.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
             "wrong email or password",
         ));
     }
@@ -582,29 +618,23 @@ async fn logout(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiRes
 
 async fn me(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiResult {
     let user = session(&shared, &headers).await?;
-    Ok(Json(json!({
-        "user_id": user.user_id,
-        "email": user.email,
-        "session_id": user.session_id,
-    }))
-    .into_response())
+    answer(
+        StatusCode::OK,
+        Me {
+            email: user.email,
+            session_id: user.session_id,
+            user_id: user.user_id,
+        },
+    )
 }
 
 async fn sessions(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiResult {
     let user = session(&shared, &headers).await?;
-    let sessions = shared.storage.sessions_of(&user.user_id).await?;
-    let sessions: Vec<_> = sessions
-        .into_iter()
-        .map(|s| {
-            json!({
-                "id": s.id,
-                "created_at": s.created_at,
-                "expires_at": s.expires_at,
-                "current": s.id == user.session_id,
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "sessions": sessions })).into_response())
+    let sessions = shared
+        .storage
+        .sessions_of(&user.user_id, &user.session_id)
+        .await?;
+    answer(StatusCode::OK, SessionList { sessions })
 }
 
 async fn revoke_session(
@@ -626,7 +656,7 @@ async fn revoke_session(
 async fn my_boards(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> ApiResult {
     let user = session(&shared, &headers).await?;
     let boards = shared.storage.boards_of(&user.user_id).await?;
-    Ok(Json(json!({ "boards": boards })).into_response())
+    answer(StatusCode::OK, BoardList { boards })
 }
 
 async fn publish(
@@ -638,7 +668,13 @@ async fn publish(
     let user = session(&shared, &headers).await?;
     let role = shared.storage.publish_board(&user.user_id, &board).await?;
     tracing::info!(user = %user.user_id, %board, "board published");
-    Ok(Json(json!({"board_id": board, "role": role})).into_response())
+    answer(
+        StatusCode::OK,
+        MyBoard {
+            board_id: board,
+            role,
+        },
+    )
 }
 
 async fn members(
@@ -649,13 +685,7 @@ async fn members(
     check_board_id(&board)?;
     let user = session(&shared, &headers).await?;
     let members = shared.storage.members(&user.user_id, &board).await?;
-    Ok(Json(json!({ "members": members })).into_response())
-}
-
-#[derive(Deserialize)]
-struct NewMember {
-    email: String,
-    role: Role,
+    answer(StatusCode::OK, MemberList { members })
 }
 
 async fn add_member(
@@ -674,12 +704,7 @@ async fn add_member(
         .await?;
     shared.membership_changed(&board, &member.user_id);
     tracing::info!(user = %user.user_id, %board, member = %member.user_id, role = request.role.as_str(), "member set");
-    Ok(Json(member).into_response())
-}
-
-#[derive(Deserialize)]
-struct RoleChange {
-    role: Role,
+    answer(StatusCode::OK, member)
 }
 
 async fn set_role(
@@ -738,15 +763,6 @@ async fn leave(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
-struct NewInvite {
-    role: Role,
-    #[serde(default)]
-    expires_in: Option<u64>,
-    #[serde(default)]
-    max_uses: Option<i64>,
-}
-
 async fn create_invite(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -774,16 +790,16 @@ async fn create_invite(
         .storage
         .create_invite(&user.user_id, &board, request.role, lifetime, max_uses)
         .await?;
-    Ok((
+    answer(
         StatusCode::CREATED,
-        Json(json!({"token": token, "board_id": board, "role": request.role, "expires_at": expires_at, "max_uses": max_uses})),
+        Invite {
+            board_id: board,
+            expires_at,
+            max_uses,
+            role: request.role,
+            token,
+        },
     )
-        .into_response())
-}
-
-#[derive(Deserialize)]
-struct Accept {
-    token: String,
 }
 
 async fn accept_invite(
@@ -792,7 +808,7 @@ async fn accept_invite(
     body: Bytes,
 ) -> ApiResult {
     let user = session(&shared, &headers).await?;
-    let request: Accept = parse(&body)?;
+    let request: AcceptInvite = parse(&body)?;
     if token_digest(&request.token).is_none() {
         return Err(ApiError::bad_request("token: not an invite token"));
     }
@@ -802,7 +818,7 @@ async fn accept_invite(
         .await?;
     shared.membership_changed(&joined.board_id, &user.user_id);
     tracing::info!(user = %user.user_id, board = %joined.board_id, "invite accepted");
-    Ok(Json(joined).into_response())
+    answer(StatusCode::OK, joined)
 }
 
 async fn openapi() -> Response {

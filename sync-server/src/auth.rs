@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use sync_protocol::Cause;
+
 /// What an authenticated channel may do on one board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -17,8 +19,8 @@ impl Access {
 }
 
 /// Owners and editors write; viewers only read.
-impl From<sync_protocol::Role> for Access {
-    fn from(role: sync_protocol::Role) -> Self {
+impl From<tack_api::Role> for Access {
+    fn from(role: tack_api::Role) -> Self {
         if role.can_edit() {
             Access::ReadWrite
         } else {
@@ -42,8 +44,16 @@ impl From<Access> for Grant {
 }
 
 /// Why a token was refused for a board; the text is sent to the client, so it must be safe.
+/// The relay's own refusals start with a [`Cause`] code ([`Denied::because`], DESIGN §3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denied(pub String);
+
+impl Denied {
+    /// A refusal with its machine code in front of the readable text.
+    pub fn because(cause: Cause, text: &str) -> Self {
+        Self(cause.reason(text))
+    }
+}
 
 pub type Verdict<'a> = Pin<Box<dyn Future<Output = Result<Grant, Denied>> + Send + 'a>>;
 
@@ -69,10 +79,10 @@ pub struct DenyAll;
 impl Verifier for DenyAll {
     fn verify<'a>(&'a self, _token: &'a str, _board: &'a str) -> Verdict<'a> {
         Box::pin(async {
-            Err(Denied(
+            Err(Denied::because(
+                Cause::NoAccounts,
                 "this relay has no accounts configured; it was started without \
-                 --insecure-allow-anonymous"
-                    .into(),
+                 --insecure-allow-anonymous",
             ))
         })
     }

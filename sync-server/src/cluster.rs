@@ -680,7 +680,7 @@ async fn read_log_as(shared: &Arc<Shared>, room: &Arc<Room>, reader: Option<&str
 /// A stored board (snapshot and log) folded into one Yjs v1 update: what
 /// `tack-server export-board` writes. Stored bytes are checked before yrs sees them.
 pub fn fold_board(stored: &crate::storage::StoredBoard) -> Result<Vec<u8>, String> {
-    use yrs::{ReadTxn, StateVector, Transact};
+    use yrs::Transact;
     let doc = yrs::Doc::new();
     let pieces = stored.snapshot.iter().chain(stored.updates.iter());
     let limits = sync_protocol::UpdateLimits::default();
@@ -695,8 +695,5 @@ pub fn fold_board(stored: &crate::storage::StoredBoard) -> Result<Vec<u8>, Strin
     if waiting > 0 {
         return Err(format!("{waiting} stored updates wait for missing history"));
     }
-    let update = doc
-        .transact()
-        .encode_state_as_update_v1(&StateVector::default());
-    Ok(update)
+    sync_protocol::guard::encode_state_of(&doc).map_err(|e| e.to_string())
 }

@@ -971,7 +971,7 @@ impl Session {
             if self.framing == Framing::YWebsocket {
                 return Err(Ending::new(close::POLICY_VIOLATION, reason));
             }
-            self.close_channel(board, reason);
+            self.close_channel(board, &sync_protocol::Cause::Limit.reason(reason));
         }
         Ok(())
     }
@@ -1006,7 +1006,11 @@ impl Session {
                     }
                     Err(e) => {
                         self.shared.metrics.reject("malformed_state_vector");
-                        self.close_channel(board, &format!("malformed state vector: {e}"));
+                        self.close_channel(
+                            board,
+                            &sync_protocol::Cause::Malformed
+                                .reason(&format!("malformed state vector: {e}")),
+                        );
                     }
                 }
                 Ok(())
@@ -1026,7 +1030,11 @@ impl Session {
                     Err(e) => {
                         self.shared.metrics.reject("malformed_update");
                         self.ack_now(&room, false).await;
-                        self.close_channel(board, &format!("malformed update: {e}"));
+                        self.close_channel(
+                            board,
+                            &sync_protocol::Cause::Malformed
+                                .reason(&format!("malformed update: {e}")),
+                        );
                         return Ok(());
                     }
                 };
@@ -1106,7 +1114,10 @@ impl Session {
                     Err(error) => {
                         self.shared.metrics.reject("apply_failed");
                         self.ack_now(&room, false).await;
-                        self.close_channel(board, &error.to_string());
+                        self.close_channel(
+                            board,
+                            &sync_protocol::Cause::Malformed.reason(&error.to_string()),
+                        );
                     }
                 }
                 Ok(())
@@ -1157,7 +1168,11 @@ impl Session {
         let Some(role) = role else {
             tracing::info!(board = %change.board, user = %change.user, "membership ended; closing channel");
             self.shared.metrics.reject("membership_revoked");
-            return self.revoke_channel(&change.board, "access to this board was revoked");
+            return self.revoke_channel(
+                &change.board,
+                sync_protocol::Cause::Revoked,
+                "access to this board was revoked",
+            );
         };
         self.set_access(&change.board, Access::from(role));
         Ok(())
@@ -1178,18 +1193,30 @@ impl Session {
                 Err(_) => {
                     tracing::info!(%board, %user, "session ended; closing channel");
                     self.shared.metrics.reject("session_revoked");
-                    self.revoke_channel(&board, "your session ended; sign in again")?;
+                    self.revoke_channel(
+                        &board,
+                        sync_protocol::Cause::SessionEnded,
+                        "your session ended; sign in again",
+                    )?;
                 }
             }
         }
         Ok(())
     }
 
-    /// Closes a channel whose access is gone, telling the client why.
-    fn revoke_channel(&mut self, board: &str, reason: &str) -> Result<(), Ending> {
+    /// Closes a channel whose access is gone, telling the client why (DESIGN §3, "Refusals":
+    /// the cause's code before the text; a y-websocket socket ends with the cause's close code).
+    fn revoke_channel(
+        &mut self,
+        board: &str,
+        cause: sync_protocol::Cause,
+        text: &str,
+    ) -> Result<(), Ending> {
+        let reason = cause.reason(text);
         if self.framing == Framing::YWebsocket {
-            return Err(Ending::new(close::POLICY_VIOLATION, reason));
+            return Err(Ending::new(cause.close_code(), reason));
         }
+        let reason = reason.as_str();
         let prefix = mux_prefix(board);
         self.close_channel(board, reason);
         self.send_mux(

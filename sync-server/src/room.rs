@@ -6,13 +6,13 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
 use axum::body::Bytes;
 use futures_util::task::AtomicWaker;
+use sync_protocol::guard::{self, Novelty};
 use sync_protocol::lib0::{write_var_bytes, write_var_string, write_var_u64};
 use sync_protocol::{AwarenessEntry, CheckedAwareness, UpdateLimits};
 use tokio::sync::{watch, OnceCell};
@@ -290,15 +290,6 @@ pub fn sync_body(message_kind: u64, step: u64, payload: &[u8]) -> Vec<u8> {
     write_var_u64(&mut out, step);
     write_var_bytes(&mut out, payload);
     out
-}
-
-/// Whether `update` starts some client's history after what `have` holds (yrs would keep it
-/// pending, and storing it would store a hole).
-fn has_gap(update: &Update, have: &StateVector) -> bool {
-    update
-        .state_vector_lower()
-        .iter()
-        .any(|(client, first_clock)| *first_clock > have.get(client))
 }
 
 fn awareness_body(update: &[u8]) -> Vec<u8> {
@@ -716,22 +707,12 @@ impl Room {
         let Some(mut state) = self.state() else {
             return Err(RoomError::ApplyFailed);
         };
-        let txn = state.doc.transact();
-        let have = txn.state_vector();
-        if has_gap(update, &have) {
-            return Err(RoomError::MissingHistory);
+        // Deletions are held only if the document has deleted all of them already.
+        match guard::novelty_exact(update, &state.doc.transact()) {
+            Novelty::MissingHistory(_) => return Err(RoomError::MissingHistory),
+            Novelty::New => return Err(RoomError::ReadOnly),
+            Novelty::Nothing => {}
         }
-        if update.extends(&have) {
-            return Err(RoomError::ReadOnly);
-        }
-        if !update.delete_set().is_empty() {
-            // Deletions are held only if the document has deleted all of them already.
-            let deleted = txn.snapshot().delete_set;
-            if !update.delete_set().diff(&deleted).is_empty() {
-                return Err(RoomError::ReadOnly);
-            }
-        }
-        drop(txn);
         if state.stale {
             state.resync.push(conn);
             return Err(RoomError::Reloading);
@@ -758,23 +739,19 @@ impl Room {
             return Err(RoomError::ApplyFailed);
         };
         let before = state.doc.transact().state_vector();
-        if has_gap(&update, &before) {
-            return Err(RoomError::MissingHistory);
-        }
-        if !update.extends(&before) && update.delete_set().is_empty() {
-            if state.stale {
-                state.resync.push(from);
-                return Err(RoomError::Reloading);
+        match guard::novelty(&update, &before) {
+            Novelty::MissingHistory(_) => return Err(RoomError::MissingHistory),
+            Novelty::Nothing => {
+                if state.stale {
+                    state.resync.push(from);
+                    return Err(RoomError::Reloading);
+                }
+                return Ok(Applied::Held(self.open_commits()));
             }
-            return Ok(Applied::Held(self.open_commits()));
+            Novelty::New => {}
         }
-        let applied = catch_unwind(AssertUnwindSafe(|| {
-            let mut txn = state.doc.transact_mut();
-            txn.apply_update(update)
-        }));
-        match applied {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) | Err(_) => return Err(RoomError::ApplyFailed),
+        if guard::apply_to(&state.doc, None, update).is_err() {
+            return Err(RoomError::ApplyFailed);
         }
         let number = self.begin_commit();
         state.accepted.push_back(Accepted {
@@ -912,12 +889,8 @@ impl Room {
 
     /// The room's whole document as one Yjs v1 update (`None` while loading).
     pub fn encode_state(&self) -> Option<Vec<u8>> {
-        self.state().map(|state| {
-            state
-                .doc
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default())
-        })
+        self.state()
+            .and_then(|state| guard::encode_state_of(&state.doc).ok())
     }
 
     /// The seq up to which the board's log is in the room (`None` while loading).
@@ -967,10 +940,7 @@ impl Room {
             return false;
         };
         let before = state.doc.transact().state_vector();
-        let applied = catch_unwind(AssertUnwindSafe(|| {
-            state.doc.transact_mut().apply_update(update)
-        }));
-        if !matches!(applied, Ok(Ok(()))) {
+        if guard::apply_to(&state.doc, None, update).is_err() {
             return false;
         }
         if state.reloading {
@@ -993,13 +963,10 @@ impl Room {
             return false;
         };
         let before = state.doc.transact().state_vector();
-        if !update.extends(&before) && update.delete_set().is_empty() {
+        if guard::novelty(&update, &before) == Novelty::Nothing {
             return true;
         }
-        let applied = catch_unwind(AssertUnwindSafe(|| {
-            state.doc.transact_mut().apply_update(update)
-        }));
-        if !matches!(applied, Ok(Ok(()))) {
+        if guard::apply_to(&state.doc, None, update).is_err() {
             return false;
         }
         self.broadcast(
@@ -1345,8 +1312,7 @@ impl Rooms {
                 else {
                     continue;
                 };
-                let applied = catch_unwind(AssertUnwindSafe(|| txn.apply_update(update)));
-                if !matches!(applied, Ok(Ok(()))) {
+                if guard::apply_in(&mut txn, update).is_err() {
                     tracing::warn!(board = %room.board, "an accepted update no longer applies");
                 }
             }

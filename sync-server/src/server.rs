@@ -355,7 +355,7 @@ async fn admit_unauthenticated(
             None => {
                 shared.metrics.reject("address_cap");
                 return ApiError::too_many(
-                    "too_many_connections",
+                    tack_api::ErrorCode::TooManyConnections,
                     "too many unauthenticated connections from this address; try again later",
                     1,
                 )

@@ -4,13 +4,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use sync_protocol::guard::{self, GuardError};
 use sync_protocol::UpdateLimits;
 use yrs::types::{Event, PathSegment};
 use yrs::updates::encoder::Encode;
 use yrs::{
     any::Number, Any, Array, ArrayPrelim, ArrayRef, DeepObservable, Doc, GetString, Map, MapPrelim,
-    MapRef, Options, Origin, Out, ReadTxn, StateVector, Text, TextPrelim, TextRef, Transact,
-    TransactionMut,
+    MapRef, Options, Origin, Out, ReadTxn, Text, TextPrelim, TextRef, Transact, TransactionMut,
 };
 
 use crate::error::{ModelError, Result};
@@ -41,35 +41,35 @@ const OBSERVER_KEY: &str = "tack-board-model";
 pub const SCHEMA_VERSION: i64 = 1;
 
 mod key {
-    pub const META: &str = "meta";
-    pub const COLUMNS: &str = "columns";
-    pub const TASKS: &str = "tasks";
-    pub const LABELS: &str = "labels";
-    pub const COMMENTS: &str = "comments";
+    pub(super) const META: &str = "meta";
+    pub(super) const COLUMNS: &str = "columns";
+    pub(super) const TASKS: &str = "tasks";
+    pub(super) const LABELS: &str = "labels";
+    pub(super) const COMMENTS: &str = "comments";
 
-    pub const TITLE: &str = "title";
-    pub const CREATED_AT: &str = "createdAt";
-    pub const SCHEMA: &str = "schema";
-    pub const RANK: &str = "rank";
-    pub const WIP: &str = "wip";
-    pub const ARCHIVED: &str = "archived";
-    pub const COLUMN: &str = "column";
-    pub const DESCRIPTION: &str = "description";
-    pub const LABEL_SET: &str = "labels";
-    pub const ASSIGNEES: &str = "assignees";
-    pub const DUE: &str = "due";
-    pub const CHECKLIST: &str = "checklist";
-    pub const UPDATED_AT: &str = "updatedAt";
-    pub const CREATED_BY: &str = "createdBy";
-    pub const NAME: &str = "name";
-    pub const COLOR: &str = "color";
-    pub const TEXT: &str = "text";
-    pub const DONE: &str = "done";
-    pub const TASK: &str = "task";
-    pub const AUTHOR: &str = "author";
-    pub const BODY: &str = "body";
-    pub const EDITED_AT: &str = "editedAt";
-    pub const DELETED: &str = "deleted";
+    pub(super) const TITLE: &str = "title";
+    pub(super) const CREATED_AT: &str = "createdAt";
+    pub(super) const SCHEMA: &str = "schema";
+    pub(super) const RANK: &str = "rank";
+    pub(super) const WIP: &str = "wip";
+    pub(super) const ARCHIVED: &str = "archived";
+    pub(super) const COLUMN: &str = "column";
+    pub(super) const DESCRIPTION: &str = "description";
+    pub(super) const LABEL_SET: &str = "labels";
+    pub(super) const ASSIGNEES: &str = "assignees";
+    pub(super) const DUE: &str = "due";
+    pub(super) const CHECKLIST: &str = "checklist";
+    pub(super) const UPDATED_AT: &str = "updatedAt";
+    pub(super) const CREATED_BY: &str = "createdBy";
+    pub(super) const NAME: &str = "name";
+    pub(super) const COLOR: &str = "color";
+    pub(super) const TEXT: &str = "text";
+    pub(super) const DONE: &str = "done";
+    pub(super) const TASK: &str = "task";
+    pub(super) const AUTHOR: &str = "author";
+    pub(super) const BODY: &str = "body";
+    pub(super) const EDITED_AT: &str = "editedAt";
+    pub(super) const DELETED: &str = "deleted";
 }
 
 mod comments;
@@ -539,20 +539,16 @@ impl Board {
         // Bounded scan first: yrs's decoder recurses and panics on some hostile inputs.
         let update = sync_protocol::decode_update_checked(bytes, &UpdateLimits::default())
             .map_err(|e| ModelError::BadUpdate(e.to_string()))?;
-        let mut txn = self.doc.transact_mut_with(REMOTE_ORIGIN);
-        let have = txn.state_vector();
-        for (client, first_clock) in update.state_vector_lower().iter() {
-            let known = have.get(client);
-            if *first_clock > known {
-                return Err(ModelError::MissingHistory {
-                    client: client.get(),
-                    have: known,
-                    starts_at: *first_clock,
-                });
-            }
-        }
-        txn.apply_update(update)
-            .map_err(|e| ModelError::BadUpdate(e.to_string()))
+        // A yrs panic while applying is an error too (the guard catches it).
+        let origin = Some(REMOTE_ORIGIN.into());
+        guard::apply_if_complete(&self.doc, origin, update).map_err(|error| match error {
+            GuardError::MissingHistory(gap) => ModelError::MissingHistory {
+                client: gap.client,
+                have: gap.have,
+                starts_at: gap.starts_at,
+            },
+            other => ModelError::BadUpdate(other.to_string()),
+        })
     }
 
     /// Updates made by this replica since the last call, in order. Persist them, then send them.
@@ -565,20 +561,15 @@ impl Board {
         std::mem::take(&mut *lock(&self.changes))
     }
 
-    /// The whole integrated document as one Yjs v1 update.
-    ///
-    /// Not `encode_state_as_update_v1`: in yrs 0.28.1 that merges pending (causally incomplete)
-    /// structs into the output, and when a client has a clock gap the merge drops that client's
-    /// already-integrated blocks, so the encoding silently loses data. Pending structs stay out;
-    /// they are still in the update log and arrive again from the server.
+    /// The whole integrated document as one Yjs v1 update (pending structs stay out: they are
+    /// still in the update log and arrive again from the server; see [`guard::encode_state`]).
     pub fn encode_state(&self) -> Vec<u8> {
-        self.doc.transact().encode_diff_v1(&StateVector::default())
+        guard::encode_state(&self.doc.transact())
     }
 
     /// Whether updates are waiting for missing earlier ones.
     pub fn has_pending_updates(&self) -> bool {
-        let txn = self.doc.transact();
-        txn.store().pending_update().is_some() || txn.store().pending_ds().is_some()
+        guard::has_pending(&self.doc.transact())
     }
 
     /// What this replica has, for a sync Step1.
@@ -590,7 +581,7 @@ impl Board {
     pub fn diff(&self, state_vector: &[u8]) -> Result<Vec<u8>> {
         let sv = sync_protocol::decode_state_vector_checked(state_vector, &UpdateLimits::default())
             .map_err(|e| ModelError::BadUpdate(e.to_string()))?;
-        Ok(self.doc.transact().encode_diff_v1(&sv))
+        Ok(guard::encode_diff(&self.doc.transact(), &sv))
     }
 
     /// The undo and redo history, to be given back to `load` by a later process.

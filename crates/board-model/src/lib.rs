@@ -3,6 +3,10 @@
 //!
 //! `board-model` knows nothing of SQLite, tokio, sockets or Tauri: bytes in, bytes out.
 
+// Set here, not in [workspace.lints]: cargo cannot add a lint to an inherited table, and
+// the workspace-wide lint would fire in crates other work is reshaping.
+#![warn(unreachable_pub)]
+
 mod board;
 pub mod conflicts;
 mod error;

@@ -62,7 +62,7 @@ impl TaskIndex {
     }
 
     /// Brings the index up to date with what changed since the last refresh.
-    pub fn refresh<T: ReadTxn>(&mut self, txn: &T, tasks: &MapRef, dirty: &mut Dirty) {
+    pub(crate) fn refresh<T: ReadTxn>(&mut self, txn: &T, tasks: &MapRef, dirty: &mut Dirty) {
         if dirty.all {
             self.by_column.clear();
             self.filed.clear();
@@ -88,7 +88,7 @@ impl TaskIndex {
     }
 
     /// `(task id, rank)` of a column's live tasks in display order.
-    pub fn ordered(&self, column: &str) -> Vec<(String, String)> {
+    pub(crate) fn ordered(&self, column: &str) -> Vec<(String, String)> {
         self.by_column
             .get(column)
             .map(|set| {

@@ -17,7 +17,7 @@ use crate::error::{ModelError, Result};
 
 const VERSION: u32 = 1;
 /// Older steps are dropped when saving: nobody undoes 200 steps, and the blob stays small.
-pub const MAX_SAVED_STEPS: usize = 200;
+pub(crate) const MAX_SAVED_STEPS: usize = 200;
 /// A bound on what a stored blob may claim, checked before allocating.
 const MAX_ITEMS: u32 = 10_000;
 
@@ -30,7 +30,7 @@ fn write_stack(out: &mut Vec<u8>, stack: &[StackItem<()>]) {
     }
 }
 
-pub fn encode(undo: &[StackItem<()>], redo: &[StackItem<()>]) -> Vec<u8> {
+pub(crate) fn encode(undo: &[StackItem<()>], redo: &[StackItem<()>]) -> Vec<u8> {
     let mut out = Vec::new();
     out.write_var(VERSION);
     write_stack(&mut out, undo);
@@ -62,9 +62,9 @@ fn read_stack(cursor: &mut Cursor<'_>, doc: &yrs::Uuid) -> Result<Vec<StackItem<
 }
 
 /// Undo and redo stacks, oldest first.
-pub type Stacks = (Vec<StackItem<()>>, Vec<StackItem<()>>);
+pub(crate) type Stacks = (Vec<StackItem<()>>, Vec<StackItem<()>>);
 
-pub fn decode(blob: &[u8], doc: yrs::Uuid) -> Result<Stacks> {
+pub(crate) fn decode(blob: &[u8], doc: yrs::Uuid) -> Result<Stacks> {
     let mut cursor = Cursor::new(blob);
     let version: u32 = cursor
         .read_var()

@@ -2,11 +2,16 @@
 //! compacted into snapshots, with an outbox of local updates the server has not acknowledged.
 //!
 //! `board-store` knows nothing of `board-model`, tokio or Tauri: it stores bytes. The only
-//! place it interprets them is [`Store::compact`], which folds them with `yrs`.
+//! place it interprets them is [`Store::compact`], which folds them with `sync_protocol::fold`
+//! (yrs behind the rules of `sync_protocol::guard`).
 //!
 //! One file per profile ([`DB_FILE_NAME`] in [`default_data_dir`]) is shared by the desktop
 //! app and `tackctl`, possibly at the same time: WAL mode, `synchronous=FULL`, a busy timeout,
 //! and every write in a `BEGIN IMMEDIATE` transaction.
+
+// Set here, not in [workspace.lints]: cargo cannot add a lint to an inherited table, and
+// the workspace-wide lint would fire in crates other work is reshaping.
+#![warn(unreachable_pub)]
 
 mod error;
 mod open;
@@ -92,7 +97,41 @@ impl LocalAccess {
     pub fn can_write(self) -> bool {
         matches!(self, Self::Owner | Self::Editor)
     }
+
+    /// The access a member with `role` on the relay has here.
+    pub fn from_role(role: tack_api::Role) -> Self {
+        match role {
+            tack_api::Role::Owner => Self::Owner,
+            tack_api::Role::Editor => Self::Editor,
+            tack_api::Role::Viewer => Self::Viewer,
+        }
+    }
+
+    /// My role on the relay; `None` once my membership ended.
+    pub fn role(self) -> Option<tack_api::Role> {
+        match self {
+            Self::Owner => Some(tack_api::Role::Owner),
+            Self::Editor => Some(tack_api::Role::Editor),
+            Self::Viewer => Some(tack_api::Role::Viewer),
+            Self::Removed => None,
+        }
+    }
+
+    /// Why the board cannot be edited here (shown beside disabled controls); `None` when it can.
+    pub fn read_only_reason(self) -> Option<&'static str> {
+        match self {
+            Self::Owner | Self::Editor => None,
+            Self::Viewer => Some(VIEWER_REASON),
+            Self::Removed => Some(REMOVED_REASON),
+        }
+    }
 }
+
+/// Why a viewer cannot edit.
+pub const VIEWER_REASON: &str = "You can view this board but not edit it.";
+/// Why a board whose membership ended cannot be edited.
+pub const REMOVED_REASON: &str =
+    "You no longer have access to this board. Your copy stays on this computer, read-only.";
 
 /// Where an update came from: local ones also go to the outbox until acknowledged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,6 +353,16 @@ impl Store {
             id,
             params![id, server, role],
         )
+    }
+
+    /// Records the board's relay and my access to it there (`None`: never shared, full access).
+    pub fn set_board_access(
+        &mut self,
+        id: &str,
+        server: Option<&str>,
+        access: Option<LocalAccess>,
+    ) -> Result<(), StoreError> {
+        self.set_board_server(id, server, access.map(LocalAccess::as_str))
     }
 
     pub fn mark_synced(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError> {

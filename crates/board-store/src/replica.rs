@@ -16,7 +16,7 @@ pub fn create_board(
     config: ReplicaConfig,
 ) -> Result<Board, StoreError> {
     let mut board = Board::create(id, title, config)?;
-    let first = single_update(board.take_local_updates());
+    let first = single_update(board.take_local_updates())?;
     let record = BoardRecord {
         id: id.to_owned(),
         title: board.title(),
@@ -91,13 +91,10 @@ pub fn save_local_changes(store: &mut Store, board: &mut Board) -> Result<usize,
 }
 
 /// A fresh board's creation is one transaction, so one update; merge defensively anyway.
-fn single_update(mut updates: Vec<Vec<u8>>) -> Vec<u8> {
+fn single_update(mut updates: Vec<Vec<u8>>) -> Result<Vec<u8>, StoreError> {
     if updates.len() == 1 {
-        return updates.remove(0);
+        return Ok(updates.remove(0));
     }
-    let decoded: Vec<yrs::Update> = updates
-        .iter()
-        .filter_map(|u| yrs::updates::decoder::Decode::decode_v1(u).ok())
-        .collect();
-    yrs::updates::encoder::Encode::encode_v1(&yrs::Update::merge_updates(decoded))
+    sync_protocol::guard::merge_updates(updates.iter().map(Vec::as_slice))
+        .map_err(|e| board_model::ModelError::BadUpdate(e.to_string()).into())
 }

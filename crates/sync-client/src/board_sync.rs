@@ -7,6 +7,7 @@ use board_model::{Board, ConflictTracker};
 use board_store::Seq;
 use sync_protocol::{AuthMessage, MuxFrame, MuxMessage, SyncMessage};
 
+use crate::problem::SyncProblem;
 use crate::status::Status;
 
 /// Where a board stands on the current connection.
@@ -42,9 +43,9 @@ pub(crate) struct BoardSync {
     /// We answered the relay's Step1 with our Step2 on this connection.
     pub answered_server: bool,
     /// Refused for good (access denied): not retried until subscribed again.
-    pub denied: Option<String>,
+    pub denied: Option<SyncProblem>,
     /// The relay closed this board's channel (or it has no such board) on this connection.
-    pub closed: Option<String>,
+    pub closed: Option<SyncProblem>,
     /// Our awareness state (JSON) and its clock, re-sent after every reconnect.
     pub awareness: Option<(u64, String)>,
     /// Sees every update the replica integrates; reports concurrent writes to a task field.
@@ -86,10 +87,8 @@ impl BoardSync {
     }
 
     pub fn status(&self, connected: bool) -> Status {
-        if let Some(reason) = self.denied.as_ref().or(self.closed.as_ref()) {
-            return Status::Error {
-                reason: reason.clone(),
-            };
+        if let Some(problem) = self.denied.as_ref().or(self.closed.as_ref()) {
+            return Status::Problem(problem.clone());
         }
         let pending = self.pending();
         if !connected {
@@ -104,7 +103,7 @@ impl BoardSync {
             // Every answer is in and the relay serves us read-only: what is left in the outbox
             // was refused (or would be), so it is kept here, not "syncing".
             Phase::Live if self.readonly && pending > 0 && self.in_flight.is_empty() => {
-                Status::ReadOnly { unsaved: pending }
+                Status::Problem(SyncProblem::ReadOnly { unsaved: pending })
             }
             // Synced only when the outbox is empty and nothing sent awaits its answer.
             Phase::Live if pending == 0 && self.in_flight.is_empty() => Status::Synced,

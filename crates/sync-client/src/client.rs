@@ -26,6 +26,7 @@ use crate::backoff::Backoff;
 use crate::board_sync::{BoardSync, Phase};
 use crate::config::SyncConfig;
 use crate::error::SyncError;
+use crate::problem::SyncProblem;
 use crate::status::{Status, StatusReport};
 
 /// The store shared by the client and the application. `rusqlite::Connection` is `Send` but
@@ -63,6 +64,7 @@ pub struct ConflictEvent {
 
 enum Command {
     Subscribe(String),
+    Unsubscribe(String),
     LocalChange(String),
     SetAwareness { board: String, state_json: String },
 }
@@ -144,6 +146,13 @@ impl SyncHandle {
         self.send(Command::Subscribe(board.to_owned()))
     }
 
+    /// Stops syncing this board (left, removed, deleted here): the relay is told to drop its
+    /// channel (DESIGN §3, "Unsubscribing"), nothing more of it arrives or is sent, and it
+    /// leaves the status. Its store and outbox stay as they are; subscribing again resumes.
+    pub fn unsubscribe(&self, board: &str) -> Result<(), SyncError> {
+        self.send(Command::Unsubscribe(board.to_owned()))
+    }
+
     /// Local changes to `board` were saved to the store: send them.
     pub fn notify_local_change(&self, board: &str) -> Result<(), SyncError> {
         self.send(Command::LocalChange(board.to_owned()))
@@ -195,6 +204,8 @@ impl SyncHandle {
 /// Why a connection ended.
 enum Ended {
     Shutdown,
+    /// Every board was unsubscribed: the socket is closed until one is subscribed again.
+    Idle,
     Lost(String),
 }
 
@@ -207,7 +218,7 @@ struct Client {
     /// A connection attempt is under way.
     connecting: bool,
     /// The server refused the WebSocket upgrade itself (not a Tack relay, wrong path, ...).
-    server_error: Option<String>,
+    server_error: Option<SyncProblem>,
     backoff: Backoff,
     commands: mpsc::UnboundedReceiver<Command>,
     shutdown: watch::Receiver<bool>,
@@ -302,11 +313,14 @@ impl Client {
                 }
                 Ok(Err(error)) => {
                     if let tungstenite::Error::Http(response) = &error {
-                        self.server_error = Some(format!(
-                            "incompatible server: {} answered HTTP {} to the sync upgrade",
-                            self.url,
-                            response.status()
-                        ));
+                        self.server_error = Some(SyncProblem::IncompatibleServer {
+                            detail: format!(
+                                "{} answered HTTP {} to the sync upgrade: not a Tack relay, \
+                                 or an incompatible server",
+                                self.url,
+                                response.status()
+                            ),
+                        });
                     }
                     Ended::Lost(format!("connect failed: {error}"))
                 }
@@ -320,6 +334,7 @@ impl Client {
             self.publish().await;
             let reason = match ended {
                 Ended::Shutdown => return,
+                Ended::Idle => continue,
                 Ended::Lost(reason) => reason,
             };
             let delay = self.backoff.next_delay();
@@ -332,7 +347,10 @@ impl Client {
                     _ = poll_tick(&mut poll) => self.refresh_all().await,
                     command = self.commands.recv() => match command {
                         // Offline, a command only updates state; it produces no frames.
-                        Some(command) => drop(self.command(command).await),
+                        Some(command) => {
+                            drop(self.command(command).await);
+                            self.publish().await;
+                        }
                         None => return,
                     },
                 }
@@ -396,6 +414,11 @@ impl Client {
                 return ended;
             }
             self.publish().await;
+            if self.boards.is_empty() {
+                let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+                tracing::debug!("every board unsubscribed; disconnected");
+                return Ended::Idle;
+            }
         }
     }
 
@@ -448,6 +471,20 @@ impl Client {
                         tracing::error!(?error, board = %id, "cannot open the board to sync it");
                         Vec::new()
                     }
+                }
+            }
+            Command::Unsubscribe(id) => {
+                let Some(board) = self.boards.remove(&id) else {
+                    return Vec::new();
+                };
+                tracing::info!(board = %id, "unsubscribed");
+                // Only a channel the relay opened (or is opening: the Close follows the Auth)
+                // has anything to drop; a frame for a board it refused would wait for an Auth.
+                let open = board.phase != Phase::Disconnected && board.denied.is_none();
+                if self.connected && open {
+                    vec![board.frame(MuxMessage::Close { reason: None })]
+                } else {
+                    Vec::new()
                 }
             }
             Command::LocalChange(id) => self.refresh_and_send(&id).await,
@@ -644,10 +681,9 @@ impl Client {
                 .collect(),
             MuxMessage::Close { reason } => {
                 if let Some(board) = self.boards.get_mut(&id) {
-                    let reason = reason.unwrap_or_else(|| "closed by the relay".into());
-                    tracing::warn!(board = %id, %reason, "relay closed the board's channel");
+                    tracing::warn!(board = %id, ?reason, "relay closed the board's channel");
                     board.reset_connection(Phase::Disconnected);
-                    board.closed = Some(format!("relay closed the board: {reason}"));
+                    board.closed = Some(SyncProblem::from_close(reason.as_deref()));
                 }
                 Vec::new()
             }
@@ -678,7 +714,7 @@ impl Client {
             AuthMessage::PermissionDenied { reason } => {
                 tracing::warn!(board = %id, %reason, "access denied");
                 board.reset_connection(Phase::Disconnected);
-                board.denied = Some(format!("access denied: {reason}"));
+                board.denied = Some(SyncProblem::from_denial(&reason));
                 Vec::new()
             }
             AuthMessage::TokenRequest => vec![board.frame(MuxMessage::Auth(AuthMessage::Token {
@@ -715,7 +751,7 @@ impl Client {
                 if let Some(board) = self.boards.get_mut(id) {
                     board.server_state_received = true;
                     if !board.in_store && board.closed.is_none() {
-                        board.closed = Some("the server has no such board".into());
+                        board.closed = Some(SyncProblem::BoardMissing);
                     }
                 }
                 frames
@@ -741,7 +777,7 @@ impl Client {
             }
         }
         // An empty update (no structs, no deletions) changes nothing worth storing.
-        if update.as_slice() == [0, 0] {
+        if sync_protocol::guard::is_empty_update_v1(&update) {
             return Vec::new();
         }
         self.track_conflicts(id, &update);
@@ -848,10 +884,8 @@ impl Client {
             if !matches!(status, Status::Offline { .. }) {
                 continue;
             }
-            if let Some(reason) = &self.server_error {
-                *status = Status::Error {
-                    reason: reason.clone(),
-                };
+            if let Some(problem) = &self.server_error {
+                *status = Status::Problem(problem.clone());
             } else if self.connecting {
                 *status = Status::Connecting;
             }

@@ -10,6 +10,8 @@
 //!
 //! - [`backoff`]: the reconnect delay (pure, seeded);
 //! - [`status`]: what users see (`Offline { pending }`, `Syncing { pending }`, `Synced`, ...);
+//! - [`SyncProblem`]: why a board does not sync (revoked, session ended, read-only, ...), read
+//!   from the relay's machine codes, with the one sentence every client shows;
 //! - `client`: the task that owns the socket and the per-board mirrors.
 
 pub mod backoff;
@@ -17,6 +19,7 @@ mod board_sync;
 mod client;
 mod config;
 mod error;
+mod problem;
 pub mod status;
 
 pub use client::{
@@ -24,5 +27,6 @@ pub use client::{
 };
 pub use config::{Keepalive, SyncConfig};
 pub use error::SyncError;
+pub use problem::SyncProblem;
 pub use status::{Status, StatusReport};
 pub use sync_protocol::AwarenessEntry;

@@ -2,11 +2,10 @@
 //! refusing to produce a snapshot that would lose anything stored. Used by the client store and
 //! the relay alike.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
-use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{Doc, IdSet, ReadTxn, StateVector, Transact, Update};
+use yrs::{Doc, IdSet, ReadTxn, Transact, Update};
+
+use crate::guard;
 
 /// Position of a piece in its log (a sequence number), reported back on failure.
 pub type Seq = i64;
@@ -66,13 +65,13 @@ pub fn fold_updates<'a>(
             });
         }
     }
-    if txn.store().pending_update().is_some() || txn.store().pending_ds().is_some() {
+    if guard::has_pending(&txn) {
         return Err(FoldFailure::Incomplete {
             detail: "updates are waiting for missing predecessors".into(),
         });
     }
     Ok(Folded {
-        state: txn.encode_diff_v1(&StateVector::default()),
+        state: guard::encode_state(&txn),
         state_vector: have.encode_v1(),
     })
 }
@@ -95,17 +94,10 @@ pub fn apply_in_causal_order<'a>(
 
 /// Decodes one stored piece; a decoder panic (a yrs bug) becomes an error, not a crash.
 fn decode_guarded(seq: Seq, bytes: &[u8]) -> Result<Update, FoldError> {
-    match catch_unwind(AssertUnwindSafe(|| Update::decode_v1(bytes))) {
-        Ok(Ok(update)) => Ok(update),
-        Ok(Err(e)) => Err(FoldError {
-            seq,
-            detail: e.to_string(),
-        }),
-        Err(_) => Err(FoldError {
-            seq,
-            detail: "the Yjs decoder panicked".into(),
-        }),
-    }
+    guard::decode_update_stored(bytes).map_err(|e| FoldError {
+        seq,
+        detail: e.to_string(),
+    })
 }
 
 /// Applies each update once everything it builds on is present; returns how many are still
@@ -119,28 +111,15 @@ fn apply_causally(
         waiting.push(piece);
         loop {
             let have = txn.state_vector();
-            let ready = waiting.iter().position(|(_, u)| {
-                u.state_vector_lower()
-                    .iter()
-                    .all(|(client, clock)| *clock <= have.get(client))
-            });
+            let ready = waiting
+                .iter()
+                .position(|(_, u)| guard::first_gap(u, &have).is_none());
             let Some(at) = ready else { break };
             let (seq, update) = waiting.swap_remove(at);
-            match catch_unwind(AssertUnwindSafe(|| txn.apply_update(update))) {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    return Err(FoldError {
-                        seq,
-                        detail: e.to_string(),
-                    })
-                }
-                Err(_) => {
-                    return Err(FoldError {
-                        seq,
-                        detail: "yrs panicked applying it".into(),
-                    })
-                }
-            }
+            guard::apply_in(txn, update).map_err(|e| FoldError {
+                seq,
+                detail: e.to_string(),
+            })?;
         }
     }
     Ok(waiting.len())

@@ -7,8 +7,6 @@
 //! stack, and refuses anything yrs could choke on or misread. It allocates nothing but a stack
 //! of at most `max_any_depth` entries.
 
-use yrs::updates::decoder::Decode;
-
 use crate::error::{ProtocolError, Result};
 use crate::lib0::Decoder;
 use crate::sync::check_json_nesting;
@@ -89,25 +87,6 @@ pub fn prescan_state_vector_v1(bytes: &[u8], limits: &UpdateLimits) -> Result<Up
     })
 }
 
-/// [`prescan_update_v1`], then yrs's own decoder.
-pub fn decode_update_checked(bytes: &[u8], limits: &UpdateLimits) -> Result<yrs::Update> {
-    prescan_update_v1(bytes, limits)?;
-    yrs::Update::decode_v1(bytes).map_err(|error| ProtocolError::Yrs {
-        message: error.to_string(),
-    })
-}
-
-/// [`prescan_state_vector_v1`], then yrs's own decoder.
-pub fn decode_state_vector_checked(
-    bytes: &[u8],
-    limits: &UpdateLimits,
-) -> Result<yrs::StateVector> {
-    prescan_state_vector_v1(bytes, limits)?;
-    yrs::StateVector::decode_v1(bytes).map_err(|error| ProtocolError::Yrs {
-        message: error.to_string(),
-    })
-}
-
 /// Checks that `bytes` is a well-formed Yjs v1 id set (the delete-set encoding: what undo
 /// history is saved as) within `limits`.
 pub fn prescan_id_set_v1(bytes: &[u8], limits: &UpdateLimits) -> Result<UpdateStats> {
@@ -115,14 +94,6 @@ pub fn prescan_id_set_v1(bytes: &[u8], limits: &UpdateLimits) -> Result<UpdateSt
     scan.delete_set()?;
     scan.decoder.finish()?;
     Ok(scan.stats)
-}
-
-/// [`prescan_id_set_v1`], then yrs's own decoder.
-pub fn decode_id_set_checked(bytes: &[u8], limits: &UpdateLimits) -> Result<yrs::IdSet> {
-    prescan_id_set_v1(bytes, limits)?;
-    yrs::IdSet::decode_v1(bytes).map_err(|error| ProtocolError::Yrs {
-        message: error.to_string(),
-    })
 }
 
 fn check_size(bytes: &[u8], limits: &UpdateLimits) -> Result<()> {

@@ -4,14 +4,19 @@
 //! keeps just which server and user (`account.json`) and the chosen server (`settings.json`),
 //! never the token. With no keychain signing in fails and says so: no plaintext fallback.
 //!
-//! [`Relay`] speaks the relay's `/v1` API (sync-server/openapi.json): accounts, publishing,
-//! members, invites.
+//! [`RelayClient`] speaks the relay's `/v1` API (sync-server/src/openapi.json): accounts,
+//! publishing, members, invites, with `tack-api`'s request and response types, the relay's own.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use tack_api::{
+    AcceptInvite, BoardList, Credentials, ErrorBody, MemberList, NewInvite, NewMember, RoleChange,
+    SessionStarted,
+};
+pub use tack_api::{ErrorCode, Invite, Me, Member, MyBoard, Role};
 
 /// The keychain service every Tack token is stored under; the entry's user is the server URL.
 pub const KEYCHAIN_SERVICE: &str = "tack";
@@ -39,9 +44,12 @@ pub enum AccountError {
     #[error("the server answered {status}: {message}")]
     Server {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message: String,
     },
+    /// The relay answered success with a body that is not what its API says.
+    #[error("an answer Tack does not understand from {server}: {detail}")]
+    BadAnswer { server: String, detail: String },
     #[error("{path}: {detail}")]
     File { path: PathBuf, detail: String },
 }
@@ -54,41 +62,39 @@ pub struct Account {
     pub user_id: String,
 }
 
-/// A member's role on a board, as the relay names it.
-pub use sync_protocol::Role;
-
-/// A board the user is a member of.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct MyBoard {
-    pub board_id: String,
-    pub role: Role,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Member {
-    pub user_id: String,
-    pub email: String,
-    pub role: Role,
-}
-
-/// A fresh invite: `token` is what the invited person accepts.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Invite {
-    pub token: String,
-    pub board_id: String,
-    pub role: Role,
-    /// Seconds since the epoch.
-    pub expires_at: i64,
-}
-
-/// `https://relay.example.com/` → `https://relay.example.com`; refuses anything but http(s).
+/// The one canonical form of a relay's address, from whatever a person typed or a store
+/// recorded: `http(s)://host[:port][/path]`, scheme in lower case, no trailing slash, no
+/// `/sync` endpoint. The WebSocket forms are accepted and mean the same relay (`ws://` is
+/// `http://`, `wss://` is `https://`), so every form of one relay compares equal once
+/// normalised. Anything else (no scheme, another scheme, no host, spaces) is refused.
 pub fn normalise_server(url: &str) -> Result<String, AccountError> {
-    let url = url.trim().trim_end_matches('/');
-    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-    if !scheme_ok || url.len() <= "http://".len() {
-        return Err(AccountError::BadServer(url.to_owned()));
+    let trimmed = url.trim();
+    let bad = || AccountError::BadServer(trimmed.to_owned());
+    let (scheme, rest) = trimmed.split_once("://").ok_or_else(bad)?;
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "http" | "ws" => "http",
+        "https" | "wss" => "https",
+        _ => return Err(bad()),
+    };
+    let mut rest = rest.trim_end_matches('/');
+    if let Some(base) = rest.strip_suffix("/sync") {
+        rest = base.trim_end_matches('/');
     }
-    Ok(url.to_owned())
+    let host = rest.split('/').next().unwrap_or_default();
+    let unusable = |c: char| c.is_whitespace() || matches!(c, '?' | '#' | '@' | '\\');
+    if host.is_empty() || host.starts_with(':') || rest.contains(unusable) {
+        return Err(bad());
+    }
+    Ok(format!("{scheme}://{rest}"))
+}
+
+/// Whether two addresses name the same relay (see [`normalise_server`]); an unusable one
+/// names none.
+pub fn same_server(a: &str, b: &str) -> bool {
+    match (normalise_server(a), normalise_server(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// The relay's WebSocket base for an account server: `http(s)://` → `ws(s)://`.
@@ -221,15 +227,24 @@ impl NewSession {
     }
 }
 
-/// The relay's `/v1` API, as one user (or anonymously for sign-up and login).
+/// A client of the relay's `/v1` API, as one user (or anonymously for sign-up and login).
 #[derive(Debug, Clone)]
-pub struct Relay {
+pub struct RelayClient {
     server: String,
     token: Option<String>,
     agent: ureq::Agent,
 }
 
-impl Relay {
+/// An HTTP method of the `/v1` API.
+#[derive(Debug, Clone, Copy)]
+enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+}
+
+impl RelayClient {
     pub fn new(server: &str) -> Result<Self, AccountError> {
         Ok(Self {
             server: normalise_server(server)?,
@@ -262,27 +277,38 @@ impl Relay {
         }
     }
 
-    /// Sends one request; a 2xx answer's JSON body (null when empty), else the relay's error.
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, AccountError> {
+    fn bad_answer(&self, detail: impl std::fmt::Display) -> AccountError {
+        AccountError::BadAnswer {
+            server: self.server.clone(),
+            detail: detail.to_string(),
+        }
+    }
+
+    /// Sends one request with an optional JSON body; a 2xx answer's body text, else the
+    /// relay's error.
+    fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<String, AccountError> {
         let url = self.url(path);
         let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
         let response = match method {
-            "GET" | "DELETE" => {
-                let mut request = if method == "GET" {
-                    self.agent.get(&url)
-                } else {
-                    self.agent.delete(&url)
+            Method::Get | Method::Delete => {
+                let mut request = match method {
+                    Method::Get => self.agent.get(&url),
+                    _ => self.agent.delete(&url),
                 };
                 if let Some(auth) = &auth {
                     request = request.header("Authorization", auth);
                 }
                 request.call()
             }
-            _ => {
-                let mut request = if method == "PUT" {
-                    self.agent.put(&url)
-                } else {
-                    self.agent.post(&url)
+            Method::Put | Method::Post => {
+                let mut request = match method {
+                    Method::Put => self.agent.put(&url),
+                    _ => self.agent.post(&url),
                 };
                 if let Some(auth) = &auth {
                     request = request.header("Authorization", auth);
@@ -295,134 +321,146 @@ impl Relay {
         };
         let mut response = response.map_err(|e| self.network(e))?;
         let status = response.status().as_u16();
-        let body: Value = response.body_mut().read_json().unwrap_or(Value::Null);
+        let text = response.body_mut().read_to_string().unwrap_or_default();
         if !(200..300).contains(&status) {
+            let error = serde_json::from_str::<ErrorBody>(&text).ok();
             return Err(AccountError::Server {
                 status,
-                code: body["error"].as_str().unwrap_or("unknown").to_owned(),
-                message: body["message"].as_str().unwrap_or("no details").to_owned(),
+                code: error.as_ref().map_or(ErrorCode::Unknown, |e| e.error),
+                message: error.map_or_else(|| "no details".to_owned(), |e| e.message),
             });
         }
-        Ok(body)
+        Ok(text)
     }
 
-    fn parse<T: serde::de::DeserializeOwned>(&self, value: Value) -> Result<T, AccountError> {
-        serde_json::from_value(value).map_err(|e| AccountError::Server {
-            status: 200,
-            code: "bad_answer".into(),
-            message: format!("an answer Tack does not understand: {e}"),
-        })
+    /// A request whose success answer is a `T`.
+    fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, AccountError> {
+        let text = self.send(method, path, body)?;
+        serde_json::from_str(&text).map_err(|e| self.bad_answer(e))
     }
 
-    fn session(&self, body: &Value, email: &str) -> Result<NewSession, AccountError> {
-        let token = body["token"]
-            .as_str()
-            .ok_or_else(|| AccountError::Server {
-                status: 200,
-                code: "bad_answer".into(),
-                message: "the server's answer holds no token".into(),
-            })?
-            .to_owned();
-        Ok(NewSession {
+    /// A request whose success answer has no body.
+    fn call_empty(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<(), AccountError> {
+        self.send(method, path, body).map(drop)
+    }
+
+    fn session(&self, started: SessionStarted) -> NewSession {
+        NewSession {
             account: Account {
                 server: self.server.clone(),
-                email: body["email"].as_str().unwrap_or(email).to_owned(),
-                user_id: body["user_id"].as_str().unwrap_or_default().to_owned(),
+                email: started.email,
+                user_id: started.user_id,
             },
-            token,
-        })
+            token: started.token,
+        }
+    }
+
+    fn credentials(email: &str, password: &str) -> Credentials {
+        Credentials {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        }
     }
 
     pub fn signup(&self, email: &str, password: &str) -> Result<NewSession, AccountError> {
-        let body = self.call(
-            "POST",
-            "/signup",
-            Some(json!({"email": email, "password": password})),
-        )?;
-        self.session(&body, email)
+        let body = Self::credentials(email, password);
+        let started = self.call(Method::Post, "/signup", Some(&body))?;
+        Ok(self.session(started))
     }
 
     pub fn login(&self, email: &str, password: &str) -> Result<NewSession, AccountError> {
-        let body = self.call(
-            "POST",
-            "/login",
-            Some(json!({"email": email, "password": password})),
-        )?;
-        self.session(&body, email)
+        let body = Self::credentials(email, password);
+        let started = self.call(Method::Post, "/login", Some(&body))?;
+        Ok(self.session(started))
     }
 
-    /// Who the token belongs to: `(user_id, email)`.
-    pub fn me(&self) -> Result<(String, String), AccountError> {
-        let body = self.call("GET", "/me", None)?;
-        Ok((
-            body["user_id"].as_str().unwrap_or_default().to_owned(),
-            body["email"].as_str().unwrap_or_default().to_owned(),
-        ))
+    /// Who the token belongs to.
+    pub fn me(&self) -> Result<Me, AccountError> {
+        self.call(Method::Get, "/me", NO_BODY)
     }
 
     /// Revokes this session on the relay.
     pub fn logout(&self) -> Result<(), AccountError> {
-        self.call("POST", "/logout", None).map(drop)
+        self.call_empty(Method::Post, "/logout", NO_BODY)
     }
 
     pub fn my_boards(&self) -> Result<Vec<MyBoard>, AccountError> {
-        let body = self.call("GET", "/boards", None)?;
-        self.parse(body["boards"].clone())
+        let list: BoardList = self.call(Method::Get, "/boards", NO_BODY)?;
+        Ok(list.boards)
     }
 
     /// Publishes a board under its existing id; returns the caller's role on it.
     pub fn publish(&self, board: &str) -> Result<Role, AccountError> {
-        let body = self.call("PUT", &format!("/boards/{board}"), None)?;
-        self.parse(body["role"].clone())
+        let published: MyBoard = self.call(Method::Put, &format!("/boards/{board}"), NO_BODY)?;
+        Ok(published.role)
     }
 
     pub fn members(&self, board: &str) -> Result<Vec<Member>, AccountError> {
-        let body = self.call("GET", &format!("/boards/{board}/members"), None)?;
-        self.parse(body["members"].clone())
+        let path = format!("/boards/{board}/members");
+        let list: MemberList = self.call(Method::Get, &path, NO_BODY)?;
+        Ok(list.members)
     }
 
     pub fn add_member(&self, board: &str, email: &str, role: Role) -> Result<Member, AccountError> {
-        let body = self.call(
-            "PUT",
+        let body = NewMember {
+            email: email.to_owned(),
+            role,
+        };
+        self.call(
+            Method::Put,
             &format!("/boards/{board}/members"),
-            Some(json!({"email": email, "role": role})),
-        )?;
-        self.parse(body)
+            Some(&body),
+        )
     }
 
     pub fn set_role(&self, board: &str, user: &str, role: Role) -> Result<(), AccountError> {
-        self.call(
-            "PUT",
-            &format!("/boards/{board}/members/{user}"),
-            Some(json!({ "role": role })),
-        )
-        .map(drop)
+        let path = format!("/boards/{board}/members/{user}");
+        self.call_empty(Method::Put, &path, Some(&RoleChange { role }))
     }
 
     pub fn remove_member(&self, board: &str, user: &str) -> Result<(), AccountError> {
-        self.call("DELETE", &format!("/boards/{board}/members/{user}"), None)
-            .map(drop)
+        let path = format!("/boards/{board}/members/{user}");
+        self.call_empty(Method::Delete, &path, NO_BODY)
     }
 
     pub fn leave(&self, board: &str) -> Result<(), AccountError> {
-        self.call("POST", &format!("/boards/{board}/leave"), None)
-            .map(drop)
+        self.call_empty(Method::Post, &format!("/boards/{board}/leave"), NO_BODY)
     }
 
+    /// A new invite link to `board` with the relay's default lifetime and one use.
     pub fn create_invite(&self, board: &str, role: Role) -> Result<Invite, AccountError> {
-        let body = self.call(
-            "POST",
+        let body = NewInvite {
+            expires_in: None,
+            max_uses: None,
+            role,
+        };
+        self.call(
+            Method::Post,
             &format!("/boards/{board}/invites"),
-            Some(json!({ "role": role })),
-        )?;
-        self.parse(body)
+            Some(&body),
+        )
     }
 
     pub fn accept_invite(&self, token: &str) -> Result<MyBoard, AccountError> {
-        let body = self.call("POST", "/invites/accept", Some(json!({ "token": token })))?;
-        self.parse(body)
+        let body = AcceptInvite {
+            token: token.to_owned(),
+        };
+        self.call(Method::Post, "/invites/accept", Some(&body))
     }
 }
+
+/// The body of a request that sends none.
+const NO_BODY: Option<&()> = None;
 
 #[cfg(test)]
 mod tests {
@@ -447,6 +485,59 @@ mod tests {
             sync_url("https://tack.example.com"),
             "wss://tack.example.com"
         );
+    }
+
+    #[test]
+    fn every_form_of_one_relay_normalises_to_one_address() {
+        for typed in [
+            "https://tack.example.com",
+            "https://tack.example.com/",
+            "  https://tack.example.com//  ",
+            "HTTPS://tack.example.com",
+            "wss://tack.example.com",
+            "wss://tack.example.com/sync",
+            "wss://tack.example.com/sync/",
+            "https://tack.example.com/sync",
+        ] {
+            assert_eq!(
+                normalise_server(typed).expect(typed),
+                "https://tack.example.com",
+                "{typed:?}"
+            );
+        }
+        assert_eq!(
+            normalise_server("ws://127.0.0.1:8787/").expect("ws"),
+            "http://127.0.0.1:8787"
+        );
+        assert_eq!(
+            normalise_server("http://example.com/tack/sync").expect("a path"),
+            "http://example.com/tack"
+        );
+        for refused in [
+            "",
+            "   ",
+            "relay.example.com",
+            "127.0.0.1:8787",
+            "ftp://x",
+            "http://",
+            "http:///",
+            "https://:8080",
+            "http://exa mple.com",
+            "http://example.com/?token=x",
+            "http://user@example.com",
+            "mailto:someone@example.com",
+        ] {
+            assert!(
+                normalise_server(refused).is_err(),
+                "{refused:?} was accepted"
+            );
+        }
+        assert!(same_server("ws://127.0.0.1:8787", "http://127.0.0.1:8787/"));
+        assert!(!same_server(
+            "ws://127.0.0.1:8787",
+            "https://127.0.0.1:8787"
+        ));
+        assert!(!same_server("nonsense", "nonsense"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use tack_account::{AccountError, Relay};
+use tack_account::{AccountError, RelayClient};
 
 use tack_account::{delete_token, load_token, read_account};
 
@@ -31,7 +31,7 @@ fn read_password(password_stdin: bool) -> Result<String> {
 
 /// `tackctl login`: logs in, keeps the token in the keychain and the account in the data dir.
 pub fn login(data_dir: &Path, server: &str, email: &str, password_stdin: bool) -> Result<()> {
-    let relay = Relay::new(server).map_err(server_flag)?;
+    let relay = RelayClient::new(server).map_err(server_flag)?;
     let password = read_password(password_stdin)?;
     let session = relay.login(email, &password)?;
     session.store(data_dir)?;
@@ -60,14 +60,12 @@ fn signed_in(data_dir: &Path) -> Result<(tack_account::Account, String)> {
 }
 
 /// The token of the signed-in account, if this data directory is signed in to `sync_server`
-/// (a `ws(s)://` URL, the relay's WebSocket side of the account's `http(s)://` server).
+/// (any form of the account's relay: `ws(s)://`, `http(s)://`, with or without `/sync`).
 pub fn token_for_sync(data_dir: &Path, sync_server: &str) -> Result<Option<String>> {
     let Some(account) = read_account(data_dir)? else {
         return Ok(None);
     };
-    let wanted = sync_server.trim().trim_end_matches('/');
-    let wanted = wanted.strip_suffix("/sync").unwrap_or(wanted);
-    if tack_account::sync_url(&account.server) != wanted {
+    if !tack_account::same_server(&account.server, sync_server) {
         return Ok(None);
     }
     Ok(load_token(&account.server)?)
@@ -76,12 +74,10 @@ pub fn token_for_sync(data_dir: &Path, sync_server: &str) -> Result<Option<Strin
 /// `tackctl whoami`: asks the server who the stored token belongs to.
 pub fn whoami(data_dir: &Path) -> Result<()> {
     let (account, token) = signed_in(data_dir)?;
-    let (_, email) = Relay::new(&account.server)?.with_token(&token).me()?;
-    let email = if email.is_empty() {
-        account.email.clone()
-    } else {
-        email
-    };
+    let email = RelayClient::new(&account.server)?
+        .with_token(&token)
+        .me()?
+        .email;
     println!("{email} on {}", account.server);
     Ok(())
 }
@@ -94,7 +90,9 @@ pub fn logout(data_dir: &Path) -> Result<()> {
         return Ok(());
     };
     let revoked = match load_token(&account.server)? {
-        Some(token) => Relay::new(&account.server)?.with_token(&token).logout(),
+        Some(token) => RelayClient::new(&account.server)?
+            .with_token(&token)
+            .logout(),
         None => Ok(()),
     };
     delete_token(&account.server)?;

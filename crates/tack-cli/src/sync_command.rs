@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use board_model::ReplicaConfig;
-use board_store::{LocalAccess, Store};
+use board_store::Store;
 use clap::Args;
-use sync_client::{Status, StatusReport, SyncClient, SyncConfig};
+use sync_client::{Status, StatusReport, SyncClient, SyncConfig, SyncProblem};
 
 use crate::resolve::resolve;
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// The relay, e.g. ws://127.0.0.1:8080 or wss://tack.example.com
+    /// The relay, e.g. ws://127.0.0.1:8080, wss://tack.example.com or https://tack.example.com
     #[arg(long, env = "TACK_SERVER", value_name = "URL")]
     pub server: String,
     /// Session token sent for every board (empty for a relay run with
@@ -103,7 +103,13 @@ async fn run_sync(
     boards: Vec<String>,
     args: &SyncArgs,
 ) -> Result<()> {
-    let mut config = SyncConfig::new(args.server.clone(), args.token.clone());
+    let server = tack_account::normalise_server(&args.server).map_err(|_| {
+        anyhow::anyhow!(
+            "--server must be a ws://, wss://, http:// or https:// URL, got {:?}",
+            args.server.trim()
+        )
+    })?;
+    let mut config = SyncConfig::new(tack_account::sync_url(&server), args.token.clone());
     config.replica = replica;
     let interval = Duration::from_millis(args.keepalive_ms.max(10));
     config.keepalive = sync_client::Keepalive {
@@ -130,30 +136,26 @@ async fn run_sync(
     outcome
 }
 
-/// Remembers which boards the relay serves read-only (role `viewer`), so `tackctl status` can
-/// say why their changes wait; a board served read-write again is an editor's.
+/// Records the access the relay granted on each board (sync-client reads it from the
+/// connection): `viewer` when served read-only, `editor` again when served read-write,
+/// `removed` when the membership ended — so `tackctl status` can say why changes wait, and
+/// the store refuses edits this account may no longer make.
 fn record_access(store: &Mutex<Store>, report: &StatusReport) {
     let mut store = store
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    for (board, state) in &report.boards {
+    for board in report.boards.keys() {
         let Ok(Some(record)) = store.board(board) else {
             continue;
         };
-        let access = if report.readonly.contains(board) {
-            LocalAccess::Viewer
-        } else if matches!(state, Status::Synced | Status::Syncing { .. })
-            && record.access() == Some(LocalAccess::Viewer)
-        {
-            LocalAccess::Editor
-        } else {
+        let recorded = record.access();
+        let Some(granted) = report.granted_access(board, recorded) else {
             continue;
         };
-        if record.access() == Some(access) {
+        if recorded == Some(granted) {
             continue;
         }
-        let role = Some(access.as_str());
-        if let Err(error) = store.set_board_server(board, record.server.as_deref(), role) {
+        if let Err(error) = store.set_board_access(board, record.server.as_deref(), Some(granted)) {
             eprintln!("tackctl: could not record the access to board {board}: {error}");
         }
     }
@@ -201,13 +203,13 @@ async fn one_shot(
             report.overall
         ),
     }
-    if let Status::Error { reason } = &report.overall {
-        bail!("{reason}");
+    if report.overall.is_error() {
+        bail!("{}", report.overall);
     }
     let refused: Vec<String> = report
         .boards
         .iter()
-        .filter(|(_, state)| matches!(state, Status::ReadOnly { .. }))
+        .filter(|(_, state)| matches!(state, Status::Problem(SyncProblem::ReadOnly { .. })))
         .map(|(board, state)| format!("board {board}: {state}"))
         .collect();
     if !refused.is_empty() {
@@ -225,7 +227,8 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
         let pending = store.pending_count(&board.id)?;
         // Served read-only when last synced (or removed): what waits cannot be saved.
         let read_only = board.access().is_some_and(|access| !access.can_write());
-        let unsaved = (read_only && pending > 0).then_some(Status::ReadOnly { unsaved: pending });
+        let unsaved =
+            (read_only && pending > 0).then_some(SyncProblem::ReadOnly { unsaved: pending });
         rows.push(serde_json::json!({
             "id": board.id,
             "title": board.title,

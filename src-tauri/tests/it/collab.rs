@@ -60,7 +60,7 @@ impl TestRelay {
 
     /// A new account on this relay; returns its session.
     pub fn signup(&self, email: &str) -> tack_account::NewSession {
-        tack_account::Relay::new(&self.url())
+        tack_account::RelayClient::new(&self.url())
             .expect("relay url")
             .signup(email, "correct horse battery")
             .expect("sign up")
@@ -394,6 +394,14 @@ fn a_viewer_is_refused_before_the_store_is_touched_and_roles_change_live() {
         closed.contains("Your copy stays on this computer"),
         "{closed}"
     );
+    // It stops syncing (the relay is told to drop the channel): the indicator lists it no more.
+    let status = bob
+        .events
+        .wait("the removed board leaves the sync status", |e| match e {
+            AppEvent::Status(s) if !s.boards.iter().any(|b| b.board_id == board) => Some(s.clone()),
+            _ => None,
+        });
+    assert_ne!(status.overall.kind, SyncKind::Error, "{status:?}");
     let summary = bob.session().board_summary(&board).expect("still here");
     assert!(summary.read_only);
     let view = bob.session().open_board(&board).expect("still opens");
@@ -416,7 +424,7 @@ fn an_edit_the_relay_refuses_read_only_is_kept_and_the_status_says_it_could_not_
     bob.apply(&board, add_task("Written offline", &column))
         .expect("still an editor on this computer");
     let second = serve(&relay.database.url, 0);
-    let api = tack_account::Relay::new(&format!("http://{}", second.addr)).expect("url");
+    let api = tack_account::RelayClient::new(&format!("http://{}", second.addr)).expect("url");
     let ana_session = api
         .login("ana@example.com", "correct horse battery")
         .expect("ana logs in");

@@ -249,10 +249,10 @@ async fn two_people_edit_one_board_live_offline_and_as_viewer() -> Result<()> {
                 description: None,
             },
         )?;
-        let relay_api = tack_account::Relay::new(&server)?.with_token(&ana_account.token);
+        let relay_api = tack_account::RelayClient::new(&server)?.with_token(&ana_account.token);
         relay_api.publish(&board)?;
         relay_api.add_member(&board, "bob@example.com", tack_account::Role::Editor)?;
-        session.set_board_access(&board, Some(&server), Some("owner"))?;
+        session.set_board_access(&board, Some(&server), Some(board_store::LocalAccess::Owner))?;
         board
     };
 

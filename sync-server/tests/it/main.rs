@@ -10,6 +10,7 @@ mod edge;
 mod hostile;
 mod interop;
 mod metrics;
+mod openapi;
 mod pooler;
 mod relay;
 mod side_doors;

@@ -39,3 +39,26 @@ fn a_state_vector_with_an_oversized_client_id_is_refused() {
     // A well-formed one still works.
     assert!(b.diff(&[0]).is_ok());
 }
+
+#[test]
+fn an_update_yrs_panics_on_while_applying_is_refused_before_yrs_sees_it() {
+    // Fuzz crasher 3 of sync-protocol: well-formed, passes the pre-scan, and panics yrs while
+    // it integrates (with debug assertions on). It starts after a clock gap, so the replica
+    // refuses it for missing history and changes nothing; a panic inside yrs would be a
+    // `BadUpdate` (sync_protocol::guard), never an unwind.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sync-protocol/fuzz/artifacts/prescan_then_yrs")
+        .join("crash-58dd6a5b1246800fb8cdde854936cdd00b982a17");
+    let bytes = std::fs::read(path).expect("read artifact");
+    let mut b = board();
+    let before = b.view_with(true);
+    assert!(matches!(
+        b.apply_remote_update(&bytes),
+        Err(ModelError::MissingHistory {
+            client: 1,
+            have: 0,
+            ..
+        })
+    ));
+    assert_eq!(b.view_with(true), before);
+}

@@ -185,3 +185,37 @@ fn two_handles_on_one_file_both_write() {
     assert_eq!((loaded.updates.len(), loaded.last_seq), (101, 101));
     assert_eq!(render(&loaded).len(), 101);
 }
+
+#[test]
+fn a_board_s_access_is_recorded_typed_and_read_back_alike() {
+    use board_store::LocalAccess;
+    let (_dir, _path, mut store) = temp_store();
+    store
+        .create_board(&record("b", "B", 1), &Editor::new(1).set("t", "b"))
+        .expect("create");
+    for access in [
+        LocalAccess::Owner,
+        LocalAccess::Editor,
+        LocalAccess::Viewer,
+        LocalAccess::Removed,
+    ] {
+        store
+            .set_board_access("b", Some("https://relay.example"), Some(access))
+            .expect("record");
+        let record = store.board("b").expect("get").expect("exists");
+        assert_eq!(record.access(), Some(access));
+        assert_eq!(record.role.as_deref(), Some(access.as_str()));
+        assert_eq!(access.read_only_reason().is_none(), access.can_write());
+        match access.role() {
+            Some(role) => assert_eq!(LocalAccess::from_role(role), access),
+            None => assert_eq!(access, LocalAccess::Removed),
+        }
+    }
+    store
+        .set_board_access("b", None, None)
+        .expect("never shared");
+    assert_eq!(
+        store.board("b").expect("get").expect("exists").access(),
+        None
+    );
+}

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use board_model::{NewTask, Place};
-use sync_client::Status;
+use sync_client::{Status, SyncProblem};
 use test_support::postgres::TestDatabase;
 
 use crate::support::{board_id, wait_for, wait_synced, Replica, TestRelay};
@@ -208,12 +208,9 @@ async fn a_denied_board_and_a_read_only_board_say_so() {
     config.token = "nobody".into();
     let denied = sync_client::SyncClient::spawn(config, alice.store.clone()).expect("spawn");
     denied.subscribe(&board).expect("subscribe");
-    let report = wait_for(&denied, "denied", |r| {
-        matches!(r.overall, Status::Error { .. })
-    })
-    .await;
+    let report = wait_for(&denied, "denied", |r| r.overall.is_error()).await;
     assert!(
-        matches!(&report.overall, Status::Error { reason } if reason.contains("denied")),
+        matches!(&report.overall, Status::Problem(SyncProblem::Other { detail }) if detail.contains("denied")),
         "{report:?}"
     );
     assert_eq!(
@@ -229,12 +226,12 @@ async fn a_denied_board_and_a_read_only_board_say_so() {
     viewer.subscribe(&board).expect("subscribe");
     alice.add_task(&board, &todo, "Plans");
     let report = wait_for(&viewer, "read-only, changes kept", |r| {
-        matches!(r.overall, Status::ReadOnly { .. })
+        matches!(r.overall, Status::Problem(SyncProblem::ReadOnly { .. }))
     })
     .await;
     assert_eq!(
         report.overall,
-        Status::ReadOnly { unsaved: 3 },
+        Status::Problem(SyncProblem::ReadOnly { unsaved: 3 }),
         "{report:?}"
     );
     assert_eq!(alice.pending(&board), 3);

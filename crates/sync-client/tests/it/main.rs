@@ -6,3 +6,4 @@ mod convergence;
 mod network;
 mod read_only;
 mod support;
+mod unsubscribe;

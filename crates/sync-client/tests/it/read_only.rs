@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use sync_client::{Status, StatusReport, SyncClient, SyncHandle};
+use sync_client::{Status, StatusReport, SyncClient, SyncHandle, SyncProblem};
 use sync_server::auth::Verifier;
 use sync_server::storage::Storage;
 use sync_server::testing::KillableRelay;
@@ -60,9 +60,12 @@ impl AccountsRelay {
     async fn api<T: Send + 'static>(
         &self,
         token: Option<&str>,
-        call: impl FnOnce(tack_account::Relay) -> Result<T, tack_account::AccountError> + Send + 'static,
+        call: impl FnOnce(tack_account::RelayClient) -> Result<T, tack_account::AccountError>
+            + Send
+            + 'static,
     ) -> T {
-        let mut relay = tack_account::Relay::new(&format!("http://{}", self.addr)).expect("url");
+        let mut relay =
+            tack_account::RelayClient::new(&format!("http://{}", self.addr)).expect("url");
         if let Some(token) = token {
             relay = relay.with_token(token);
         }
@@ -72,24 +75,9 @@ impl AccountsRelay {
             .expect("api call")
     }
 
-    /// A counter from `/metrics` (0 when absent), read over a plain HTTP/1.0 request.
+    /// A counter from `/metrics` (0 when absent).
     async fn metric(&self, name: &str) -> f64 {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut socket = tokio::net::TcpStream::connect(self.addr)
-            .await
-            .expect("connect");
-        socket
-            .write_all(b"GET /metrics HTTP/1.0\r\nHost: relay\r\n\r\n")
-            .await
-            .expect("request");
-        let mut text = String::new();
-        tokio::time::timeout(WAIT, socket.read_to_string(&mut text))
-            .await
-            .expect("metrics in time")
-            .expect("metrics");
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-            .unwrap_or(0.0)
+        crate::support::relay_metric(self.addr, name).await
     }
 }
 
@@ -228,7 +216,7 @@ async fn an_editor_downgraded_while_writing_keeps_its_edits_and_sends_them_when_
         &bob_client,
         board,
         "bob's edits kept, read-only",
-        |s| matches!(s, Status::ReadOnly { unsaved } if *unsaved == bob.pending(board)),
+        |s| matches!(s, Status::Problem(SyncProblem::ReadOnly { unsaved }) if *unsaved == bob.pending(board)),
     )
     .await;
     assert!(report.boards[board.as_str()].pending() >= 1, "{report:?}");
@@ -273,14 +261,17 @@ async fn a_viewers_refused_edit_is_kept_and_said_so_without_retrying() {
     let bob_client = client(bob, &relay, &shared.bob_token);
     bob_client.subscribe(board).expect("subscribe");
     let report = wait_board(&bob_client, board, "bob's edit kept, read-only", |s| {
-        matches!(s, Status::ReadOnly { .. })
+        matches!(s, Status::Problem(SyncProblem::ReadOnly { .. }))
     })
     .await;
     assert_eq!(
         report.boards[board.as_str()],
-        Status::ReadOnly { unsaved: 1 }
+        Status::Problem(SyncProblem::ReadOnly { unsaved: 1 })
     );
-    assert_eq!(report.overall, Status::ReadOnly { unsaved: 1 });
+    assert_eq!(
+        report.overall,
+        Status::Problem(SyncProblem::ReadOnly { unsaved: 1 })
+    );
     assert_eq!(
         report.overall.to_string(),
         "Read-only access: 1 local change could not be saved to the server and is kept on this \
@@ -292,7 +283,7 @@ async fn a_viewers_refused_edit_is_kept_and_said_so_without_retrying() {
     bob.add_task(board, column, "Sneakier");
     bob_client.notify_local_change(board).expect("notify");
     wait_board(&bob_client, board, "both edits kept", |s| {
-        *s == Status::ReadOnly { unsaved: 2 }
+        *s == Status::Problem(SyncProblem::ReadOnly { unsaved: 2 })
     })
     .await;
 
@@ -317,7 +308,7 @@ async fn a_viewers_refused_edit_is_kept_and_said_so_without_retrying() {
     assert_eq!(bob.pending(board), 2, "nothing left the outbox");
     assert_eq!(
         bob_client.status().borrow().boards[board.as_str()],
-        Status::ReadOnly { unsaved: 2 }
+        Status::Problem(SyncProblem::ReadOnly { unsaved: 2 })
     );
     assert_eq!(
         last_synced(),
@@ -325,5 +316,77 @@ async fn a_viewers_refused_edit_is_kept_and_said_so_without_retrying() {
         "never reported synced since the edit"
     );
     bob_client.shutdown().await;
+    shared.ana_client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_removed_while_syncing_is_told_access_was_revoked() {
+    let relay = AccountsRelay::start().await;
+    let shared = share_with_bob(&relay, Role::Editor).await;
+    let (board, bob) = (&shared.board, &shared.bob);
+    let bob_client = client(bob, &relay, &shared.bob_token);
+    bob_client.subscribe(board).expect("subscribe");
+    wait_board(&bob_client, board, "bob synced", |s| *s == Status::Synced).await;
+
+    let (removed, bob_id) = (board.clone(), shared.bob_id.clone());
+    relay
+        .api(Some(&shared.ana_token), move |r| {
+            r.remove_member(&removed, &bob_id)
+        })
+        .await;
+    let report = wait_board(&bob_client, board, "bob's access revoked", |s| s.is_error()).await;
+    assert_eq!(
+        report.boards[board.as_str()],
+        Status::Problem(SyncProblem::AccessRevoked),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.overall.to_string(),
+        "Access removed — your copy stays on this computer, read-only"
+    );
+    assert!(report.settled());
+    assert!(bob.has_board(board), "the copy stays");
+
+    // Reconnecting does not bring it back: the relay refuses the board at Auth, same cause.
+    bob_client.shutdown().await;
+    let again = client(bob, &relay, &shared.bob_token);
+    again.subscribe(board).expect("subscribe");
+    let report = wait_board(&again, board, "refused at auth", |s| s.is_error()).await;
+    assert_eq!(
+        report.boards[board.as_str()],
+        Status::Problem(SyncProblem::AccessRevoked)
+    );
+    again.shutdown().await;
+    shared.ana_client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_ends_while_syncing_says_sign_in_again_not_access_removed() {
+    let relay = AccountsRelay::start().await;
+    let shared = share_with_bob(&relay, Role::Editor).await;
+    let (board, bob) = (&shared.board, &shared.bob);
+    let bob_client = client(bob, &relay, &shared.bob_token);
+    bob_client.subscribe(board).expect("subscribe");
+    wait_board(&bob_client, board, "bob synced", |s| *s == Status::Synced).await;
+
+    relay.api(Some(&shared.bob_token), |r| r.logout()).await;
+    let report = wait_board(&bob_client, board, "bob's session ended", |s| s.is_error()).await;
+    assert_eq!(
+        report.boards[board.as_str()],
+        Status::Problem(SyncProblem::SessionEnded),
+        "{report:?}"
+    );
+    assert_eq!(report.overall.to_string(), "Session ended — sign in again");
+    bob_client.shutdown().await;
+
+    // The dead token at the next start: the same cause, at Auth this time.
+    let again = client(bob, &relay, &shared.bob_token);
+    again.subscribe(board).expect("subscribe");
+    let report = wait_board(&again, board, "refused at auth", |s| s.is_error()).await;
+    assert_eq!(
+        report.boards[board.as_str()],
+        Status::Problem(SyncProblem::SessionEnded)
+    );
+    again.shutdown().await;
     shared.ana_client.shutdown().await;
 }

@@ -203,3 +203,21 @@ pub async fn wait_synced(handle: &SyncHandle, boards: usize) -> StatusReport {
 pub fn board_id(n: u32) -> String {
     format!("0190b000-0000-7000-8000-{n:012}")
 }
+
+/// A counter or gauge from the relay's `/metrics` (0 when absent), read over plain HTTP/1.0.
+pub async fn relay_metric(addr: SocketAddr, name: &str) -> f64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    socket
+        .write_all(b"GET /metrics HTTP/1.0\r\nHost: relay\r\n\r\n")
+        .await
+        .expect("request");
+    let mut text = String::new();
+    tokio::time::timeout(WAIT, socket.read_to_string(&mut text))
+        .await
+        .expect("metrics in time")
+        .expect("metrics");
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}

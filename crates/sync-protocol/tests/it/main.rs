@@ -3,6 +3,7 @@
 mod auth;
 mod fuzz_replay;
 mod golden;
+mod guard;
 mod hostile;
 mod lib0;
 mod properties;

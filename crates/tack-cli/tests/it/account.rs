@@ -10,6 +10,10 @@ use std::sync::{Arc, Mutex};
 
 const TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
+fn json(body: &impl serde::Serialize) -> String {
+    serde_json::to_string(body).expect("serialise")
+}
+
 /// Serves `requests` HTTP requests, recording `method path authorization` of each.
 fn fake_relay(requests: usize) -> (String, Arc<Mutex<Vec<String>>>, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -50,21 +54,33 @@ fn fake_relay(requests: usize) -> (String, Arc<Mutex<Vec<String>>>, std::thread:
                 .lock()
                 .expect("record")
                 .push(format!("{method} {path} {authorization}"));
+            // The relay's own answer types, so this stand-in cannot drift from the wire.
             let (status, reply) = match (method.as_str(), path.as_str()) {
                 ("POST", "/v1/login") => (
                     "200 OK",
-                    format!(
-                        r#"{{"token":"{TOKEN}","user_id":"u1","email":"me@example.com","session_id":"s1"}}"#
-                    ),
+                    json(&tack_api::SessionStarted {
+                        email: "me@example.com".into(),
+                        expires_in: 3600,
+                        session_id: "s1".into(),
+                        token: TOKEN.into(),
+                        user_id: "u1".into(),
+                    }),
                 ),
                 ("GET", "/v1/me") => (
                     "200 OK",
-                    r#"{"user_id":"u1","email":"me@example.com","session_id":"s1"}"#.to_owned(),
+                    json(&tack_api::Me {
+                        email: "me@example.com".into(),
+                        session_id: "s1".into(),
+                        user_id: "u1".into(),
+                    }),
                 ),
                 ("POST", "/v1/logout") => ("204 No Content", String::new()),
                 _ => (
                     "404 Not Found",
-                    r#"{"error":"not_found","message":"no"}"#.to_owned(),
+                    json(&tack_api::ErrorBody {
+                        error: tack_api::ErrorCode::NotFound,
+                        message: "no".into(),
+                    }),
                 ),
             };
             let mut stream = stream;

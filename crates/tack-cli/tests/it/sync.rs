@@ -220,7 +220,7 @@ fn sync_without_a_token_sends_the_signed_in_accounts_keychain_token() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let addr = start_account_relay(&runtime, &database.url);
     let server = format!("http://{addr}");
-    let api = tack_account::Relay::new(&server).expect("server");
+    let api = tack_account::RelayClient::new(&server).expect("server");
     let session = api
         .signup("ana@example.com", "correct horse battery")
         .expect("sign up");

@@ -1,0 +1,154 @@
+//! Sharing on the relay: publishing a board, its members and invites, the boards shared with
+//! me (downloaded on first open), and leaving one.
+
+use std::time::{Duration, Instant};
+
+use board_store::LocalAccess;
+
+use super::{lock, AppEvent, Collab};
+use crate::ipc::{
+    BoardAccessEvent, BoardSummary, ErrorKind, Invite, IpcError, Member, RemoteBoard, Role,
+};
+
+/// How long `open_remote_board` waits for a board's first download.
+const DOWNLOAD_WAIT: Duration = Duration::from_secs(30);
+
+/// The access a member with `role` has on this computer.
+fn local_access(role: Role) -> LocalAccess {
+    LocalAccess::from_role(role)
+}
+
+impl Collab {
+    pub fn publish_board(&self, board_id: &str) -> Result<Role, IpcError> {
+        let (relay, account) = self.relay()?;
+        lock(&self.context.session).board_summary(board_id)?;
+        let role = relay.publish(board_id)?;
+        lock(&self.context.session).set_board_access(
+            board_id,
+            Some(&account.server),
+            Some(local_access(role)),
+        )?;
+        self.subscribe(board_id)?;
+        Ok(role)
+    }
+
+    pub fn list_members(&self, board_id: &str) -> Result<Vec<Member>, IpcError> {
+        let (relay, _) = self.relay()?;
+        Ok(relay
+            .members(board_id)?
+            .into_iter()
+            .map(Member::from)
+            .collect())
+    }
+
+    pub fn share_board(&self, board_id: &str, email: &str, role: Role) -> Result<Member, IpcError> {
+        let (relay, _) = self.relay()?;
+        Ok(relay.add_member(board_id, email, role)?.into())
+    }
+
+    pub fn set_member_role(
+        &self,
+        board_id: &str,
+        user_id: &str,
+        role: Role,
+    ) -> Result<(), IpcError> {
+        let (relay, _) = self.relay()?;
+        Ok(relay.set_role(board_id, user_id, role)?)
+    }
+
+    pub fn remove_member(&self, board_id: &str, user_id: &str) -> Result<(), IpcError> {
+        let (relay, _) = self.relay()?;
+        Ok(relay.remove_member(board_id, user_id)?)
+    }
+
+    pub fn create_invite(&self, board_id: &str, role: Role) -> Result<Invite, IpcError> {
+        let (relay, account) = self.relay()?;
+        let invite = relay.create_invite(board_id, role)?;
+        Ok(Invite::new(invite, &account.server))
+    }
+
+    pub fn accept_invite(&self, invite: &str) -> Result<RemoteBoard, IpcError> {
+        let (relay, _) = self.relay()?;
+        let token = invite
+            .trim()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let joined = relay.accept_invite(&token)?;
+        Ok(self.remote_board(joined.board_id, joined.role))
+    }
+
+    fn remote_board(&self, board_id: String, role: Role) -> RemoteBoard {
+        let local = lock(&self.context.session).board_summary(&board_id).ok();
+        RemoteBoard {
+            board_id,
+            role,
+            title: local.as_ref().map(|b| b.title.clone()),
+            downloaded: local.is_some(),
+        }
+    }
+
+    pub fn list_remote_boards(&self) -> Result<Vec<RemoteBoard>, IpcError> {
+        let (relay, _) = self.relay()?;
+        Ok(relay
+            .my_boards()?
+            .into_iter()
+            .map(|b| self.remote_board(b.board_id, b.role))
+            .collect())
+    }
+
+    /// Downloads a board shared with me (first open), then it is a board of this computer.
+    pub fn open_remote_board(&self, board_id: &str) -> Result<BoardSummary, IpcError> {
+        let (relay, account) = self.relay()?;
+        let role: Role = relay
+            .my_boards()?
+            .into_iter()
+            .find(|b| b.board_id == board_id)
+            .map(|b| b.role)
+            .ok_or_else(|| {
+                IpcError::new(
+                    ErrorKind::AccessRemoved,
+                    "That board is not shared with you.",
+                )
+            })?;
+        self.subscribe(board_id)?;
+        let deadline = Instant::now() + DOWNLOAD_WAIT;
+        loop {
+            let found = lock(&self.context.session).board_summary(board_id).is_ok();
+            if found {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(IpcError::new(
+                    ErrorKind::Network,
+                    "The board did not download in time; it will appear once it has.",
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let session = lock(&self.context.session);
+        session.set_board_access(board_id, Some(&account.server), Some(local_access(role)))?;
+        session.board_summary(board_id)
+    }
+
+    /// Leaves a shared board; the local copy stays, read-only, and stops syncing.
+    pub fn leave_board(&self, board_id: &str) -> Result<(), IpcError> {
+        let (relay, account) = self.relay()?;
+        relay.leave(board_id)?;
+        let removed = LocalAccess::Removed;
+        lock(&self.context.session).set_board_access(
+            board_id,
+            Some(&account.server),
+            Some(removed),
+        )?;
+        self.unsubscribe(board_id);
+        self.context.sink.emit(AppEvent::Access(BoardAccessEvent {
+            board_id: board_id.to_owned(),
+            role: None,
+            read_only: true,
+            reason: removed.read_only_reason().map(str::to_owned),
+        }));
+        Ok(())
+    }
+}
