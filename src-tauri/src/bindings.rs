@@ -1,5 +1,6 @@
-//! TypeScript for the UI, generated from the Rust IPC types (ts-rs): every type that crosses
-//! the bridge, the command table (name, arguments, result) and the event table. Written to
+//! TypeScript for the UI, generated from the Rust IPC types (ts-rs) and the command functions'
+//! signatures (`command_list`): every type that crosses the bridge, the command table (name,
+//! arguments, result), the event table and one typed wrapper per command. Written to
 //! `ui/src/ipc/bindings/tack.ts` by `UPDATE_BINDINGS=1 cargo test -p tack --test it bindings`;
 //! the same test fails when the committed file is stale.
 
@@ -23,8 +24,10 @@ pub fn typescript() -> String {
     // Milliseconds since the epoch fit a JavaScript number exactly.
     let cfg = Config::new().with_large_int("number");
     let mut out = String::from(
-        "// Generated from src-tauri/src/ipc.rs and board-model's view types by ts-rs.\n\
-         // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p tack --test it bindings`.\n\n",
+        "// Generated from src-tauri/src/ipc.rs, board-model's view types (ts-rs) and the command\n\
+         // functions' signatures (src-tauri/src/commands.rs).\n\
+         // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p tack --test it bindings`.\n\n\
+         import { call } from \"../backend\";\n\n",
     );
     let declarations = [
         BoardSummary::decl(&cfg),
@@ -66,100 +69,25 @@ pub fn typescript() -> String {
         out.push_str("\n\n");
     }
 
-    // Arguments are camelCase, as Tauri converts them to the Rust parameters' snake_case.
-    let account = || AccountState::name(&cfg);
-    let commands: [(&str, &str, String); 27] = [
-        (
-            "list_boards",
-            "{}",
-            format!("Array<{}>", BoardSummary::name(&cfg)),
-        ),
-        (
-            "create_board",
-            "{ title: string }",
-            BoardSummary::name(&cfg),
-        ),
-        ("delete_board", "{ boardId: string }", "null".to_owned()),
-        ("open_board", "{ boardId: string }", BoardView::name(&cfg)),
-        (
-            "list_archived",
-            "{ boardId: string }",
-            ArchivedItems::name(&cfg),
-        ),
-        (
-            "apply",
-            "{ boardId: string; op: BoardOp }",
-            OpResult::name(&cfg),
-        ),
-        ("undo", "{ boardId: string }", "boolean".to_owned()),
-        ("redo", "{ boardId: string }", "boolean".to_owned()),
-        (
-            "generate_demo_board",
-            "{ title: string; columns: number; tasks: number }",
-            BoardSummary::name(&cfg),
-        ),
-        ("get_account", "{}", account()),
-        ("set_server_url", "{ url: string }", account()),
-        ("sign_up", "{ email: string; password: string }", account()),
-        ("sign_in", "{ email: string; password: string }", account()),
-        ("sign_out", "{}", account()),
-        ("sync_status", "{}", SyncStatusEvent::name(&cfg)),
-        ("confirm_close", "{}", "null".to_owned()),
-        ("publish_board", "{ boardId: string }", Role::name(&cfg)),
-        (
-            "list_members",
-            "{ boardId: string }",
-            format!("Array<{}>", Member::name(&cfg)),
-        ),
-        (
-            "share_board",
-            "{ boardId: string; email: string; role: Role }",
-            Member::name(&cfg),
-        ),
-        (
-            "set_member_role",
-            "{ boardId: string; userId: string; role: Role }",
-            "null".to_owned(),
-        ),
-        (
-            "remove_member",
-            "{ boardId: string; userId: string }",
-            "null".to_owned(),
-        ),
-        (
-            "create_invite",
-            "{ boardId: string; role: Role }",
-            Invite::name(&cfg),
-        ),
-        (
-            "accept_invite",
-            "{ invite: string }",
-            RemoteBoard::name(&cfg),
-        ),
-        (
-            "list_remote_boards",
-            "{}",
-            format!("Array<{}>", RemoteBoard::name(&cfg)),
-        ),
-        (
-            "open_remote_board",
-            "{ boardId: string }",
-            BoardSummary::name(&cfg),
-        ),
-        ("leave_board", "{ boardId: string }", "null".to_owned()),
-        (
-            "set_selection",
-            "{ boardId: string; taskId: string | null }",
-            "null".to_owned(),
-        ),
-    ];
+    let commands = crate::commands::signatures(&cfg);
     out.push_str(
         "/** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */\n\
          export type Commands = {\n",
     );
-    for (name, args, result) in commands {
+    for command in &commands {
+        let args = if command.args.is_empty() {
+            "{}".to_owned()
+        } else {
+            let fields: Vec<String> = command
+                .args
+                .iter()
+                .map(|(name, ts)| format!("{name}: {ts}"))
+                .collect();
+            format!("{{ {} }}", fields.join("; "))
+        };
         out.push_str(&format!(
-            "  {name}: {{ args: {args}; result: {result} }};\n"
+            "  {}: {{ args: {args}; result: {} }};\n",
+            command.name, command.result
         ));
     }
     out.push_str("};\n\n");
@@ -180,6 +108,29 @@ pub fn typescript() -> String {
     for (name, _) in &events {
         let constant = format!("{}_EVENT", name.replace('-', "_").to_uppercase());
         out.push_str(&format!("export const {constant} = \"{name}\";\n"));
+    }
+    out.push_str(
+        "\n// One typed wrapper per command, named after it; UI code calls these, never `invoke`.\n",
+    );
+    for command in &commands {
+        let params: Vec<String> = command
+            .args
+            .iter()
+            .map(|(name, ts)| format!("{name}: {ts}"))
+            .collect();
+        let names: Vec<&str> = command.args.iter().map(|(name, _)| name.as_str()).collect();
+        let args = if names.is_empty() {
+            "{}".to_owned()
+        } else {
+            format!("{{ {} }}", names.join(", "))
+        };
+        out.push_str(&format!(
+            "\nexport function {}({}): Promise<{}> {{\n  return call(\"{}\", {args});\n}}\n",
+            crate::command_list::camel_case(command.name),
+            params.join(", "),
+            command.result,
+            command.name,
+        ));
     }
     out
 }

@@ -35,7 +35,7 @@ use crate::ipc::{
 use crate::session::Session;
 
 pub use presence::{color_of, conflict_text, person};
-pub use status::{board_state, close_text};
+pub use status::{board_state, close_text, kind_text, unsent, Unsent};
 
 /// Everything the collaboration side tells the UI.
 #[derive(Debug, Clone)]

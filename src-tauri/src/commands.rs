@@ -38,72 +38,6 @@ fn emit<T>(app: &AppHandle, (out, event): (T, BoardPatchEvent)) -> T {
     out
 }
 
-#[tauri::command(async)]
-pub fn list_boards(state: State<'_, AppState>) -> Result<Vec<BoardSummary>, IpcError> {
-    state.lock().list_boards()
-}
-
-#[tauri::command(async)]
-pub fn create_board(state: State<'_, AppState>, title: String) -> Result<BoardSummary, IpcError> {
-    state.lock().create_board(&title)
-}
-
-#[tauri::command(async)]
-pub fn delete_board(state: State<'_, AppState>, board_id: String) -> Result<(), IpcError> {
-    state.lock().delete_board(&board_id)
-}
-
-#[tauri::command(async)]
-pub fn open_board(state: State<'_, AppState>, board_id: String) -> Result<BoardView, IpcError> {
-    state.lock().open_board(&board_id)
-}
-
-#[tauri::command(async)]
-pub fn list_archived(
-    state: State<'_, AppState>,
-    board_id: String,
-) -> Result<ArchivedItems, IpcError> {
-    state.lock().archived(&board_id)
-}
-
-#[tauri::command(async)]
-pub fn apply(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    board_id: String,
-    op: BoardOp,
-) -> Result<OpResult, IpcError> {
-    Ok(emit(&app, state.lock().apply(&board_id, op)?))
-}
-
-#[tauri::command(async)]
-pub fn undo(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    board_id: String,
-) -> Result<bool, IpcError> {
-    Ok(emit(&app, state.lock().undo(&board_id)?))
-}
-
-#[tauri::command(async)]
-pub fn redo(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    board_id: String,
-) -> Result<bool, IpcError> {
-    Ok(emit(&app, state.lock().redo(&board_id)?))
-}
-
-#[tauri::command(async)]
-pub fn generate_demo_board(
-    state: State<'_, AppState>,
-    title: String,
-    columns: u32,
-    tasks: u32,
-) -> Result<BoardSummary, IpcError> {
-    state.lock().generate_demo_board(&title, columns, tasks)
-}
-
 /// Runs a collaboration call (HTTP to the relay, waits for a download) on the blocking pool:
 /// never on the async runtime's workers, which the sync client needs.
 async fn off_runtime<T: Send + 'static>(
@@ -116,144 +50,215 @@ async fn off_runtime<T: Send + 'static>(
         .map_err(|err| IpcError::invalid(format!("the call failed: {err}")))?
 }
 
-#[tauri::command]
-pub fn get_account(collab: State<'_, Collab>) -> AccountState {
-    collab.account_state()
-}
-
-#[tauri::command]
-pub async fn set_server_url(
-    collab: State<'_, Collab>,
-    url: String,
-) -> Result<AccountState, IpcError> {
-    off_runtime(&collab, move |c| c.set_server_url(&url)).await
-}
-
-#[tauri::command]
-pub async fn sign_up(
-    collab: State<'_, Collab>,
-    email: String,
-    password: String,
-) -> Result<AccountState, IpcError> {
-    off_runtime(&collab, move |c| c.sign_up(&email, &password)).await
-}
-
-#[tauri::command]
-pub async fn sign_in(
-    collab: State<'_, Collab>,
-    email: String,
-    password: String,
-) -> Result<AccountState, IpcError> {
-    off_runtime(&collab, move |c| c.sign_in(&email, &password)).await
-}
-
-#[tauri::command]
-pub async fn sign_out(collab: State<'_, Collab>) -> Result<AccountState, IpcError> {
-    off_runtime(&collab, |c| c.sign_out()).await
-}
-
-#[tauri::command]
-pub fn sync_status(collab: State<'_, Collab>) -> SyncStatusEvent {
-    collab.sync_status()
-}
-
-/// After `close-requested`: the user chose to close with changes pending.
-#[tauri::command]
-pub fn confirm_close(app: AppHandle, confirmed: State<'_, CloseConfirmed>) -> Result<(), IpcError> {
-    confirmed.0.store(true, Ordering::SeqCst);
-    for window in app.webview_windows().into_values() {
-        if let Err(err) = window.close() {
-            tracing::warn!(%err, "closing the window failed");
-        }
+// The commands. Adding one: write it here, call it from the UI through the generated wrapper
+// in `ui/src/ipc/bindings/tack.ts` (run `UPDATE_BINDINGS=1 cargo test -p tack --test it
+// bindings`); the handler, the permission and the TypeScript follow from this list.
+ipc_commands! {
+    #[tauri::command(async)]
+    pub fn list_boards(state: State<'_, AppState>) -> Result<Vec<BoardSummary>, IpcError> {
+        state.lock().list_boards()
     }
-    Ok(())
-}
 
-#[tauri::command]
-pub async fn publish_board(collab: State<'_, Collab>, board_id: String) -> Result<Role, IpcError> {
-    off_runtime(&collab, move |c| c.publish_board(&board_id)).await
-}
+    #[tauri::command(async)]
+    pub fn create_board(state: State<'_, AppState>, title: String) -> Result<BoardSummary, IpcError> {
+        state.lock().create_board(&title)
+    }
 
-#[tauri::command]
-pub async fn list_members(
-    collab: State<'_, Collab>,
-    board_id: String,
-) -> Result<Vec<Member>, IpcError> {
-    off_runtime(&collab, move |c| c.list_members(&board_id)).await
-}
+    #[tauri::command(async)]
+    pub fn delete_board(state: State<'_, AppState>, board_id: String) -> Result<(), IpcError> {
+        state.lock().delete_board(&board_id)
+    }
 
-#[tauri::command]
-pub async fn share_board(
-    collab: State<'_, Collab>,
-    board_id: String,
-    email: String,
-    role: Role,
-) -> Result<Member, IpcError> {
-    off_runtime(&collab, move |c| c.share_board(&board_id, &email, role)).await
-}
+    #[tauri::command(async)]
+    pub fn open_board(state: State<'_, AppState>, board_id: String) -> Result<BoardView, IpcError> {
+        state.lock().open_board(&board_id)
+    }
 
-#[tauri::command]
-pub async fn set_member_role(
-    collab: State<'_, Collab>,
-    board_id: String,
-    user_id: String,
-    role: Role,
-) -> Result<(), IpcError> {
-    off_runtime(&collab, move |c| {
-        c.set_member_role(&board_id, &user_id, role)
-    })
-    .await
-}
+    #[tauri::command(async)]
+    pub fn list_archived(
+        state: State<'_, AppState>,
+        board_id: String,
+    ) -> Result<ArchivedItems, IpcError> {
+        state.lock().archived(&board_id)
+    }
 
-#[tauri::command]
-pub async fn remove_member(
-    collab: State<'_, Collab>,
-    board_id: String,
-    user_id: String,
-) -> Result<(), IpcError> {
-    off_runtime(&collab, move |c| c.remove_member(&board_id, &user_id)).await
-}
+    #[tauri::command(async)]
+    pub fn apply(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        board_id: String,
+        op: BoardOp,
+    ) -> Result<OpResult, IpcError> {
+        Ok(emit(&app, state.lock().apply(&board_id, op)?))
+    }
 
-#[tauri::command]
-pub async fn create_invite(
-    collab: State<'_, Collab>,
-    board_id: String,
-    role: Role,
-) -> Result<Invite, IpcError> {
-    off_runtime(&collab, move |c| c.create_invite(&board_id, role)).await
-}
+    #[tauri::command(async)]
+    pub fn undo(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        board_id: String,
+    ) -> Result<bool, IpcError> {
+        Ok(emit(&app, state.lock().undo(&board_id)?))
+    }
 
-#[tauri::command]
-pub async fn accept_invite(
-    collab: State<'_, Collab>,
-    invite: String,
-) -> Result<RemoteBoard, IpcError> {
-    off_runtime(&collab, move |c| c.accept_invite(&invite)).await
-}
+    #[tauri::command(async)]
+    pub fn redo(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        board_id: String,
+    ) -> Result<bool, IpcError> {
+        Ok(emit(&app, state.lock().redo(&board_id)?))
+    }
 
-#[tauri::command]
-pub async fn list_remote_boards(collab: State<'_, Collab>) -> Result<Vec<RemoteBoard>, IpcError> {
-    off_runtime(&collab, |c| c.list_remote_boards()).await
-}
+    #[tauri::command(async)]
+    pub fn generate_demo_board(
+        state: State<'_, AppState>,
+        title: String,
+        columns: u32,
+        tasks: u32,
+    ) -> Result<BoardSummary, IpcError> {
+        state.lock().generate_demo_board(&title, columns, tasks)
+    }
 
-#[tauri::command]
-pub async fn open_remote_board(
-    collab: State<'_, Collab>,
-    board_id: String,
-) -> Result<BoardSummary, IpcError> {
-    off_runtime(&collab, move |c| c.open_remote_board(&board_id)).await
-}
+    #[tauri::command]
+    pub fn get_account(collab: State<'_, Collab>) -> AccountState {
+        collab.account_state()
+    }
 
-#[tauri::command]
-pub async fn leave_board(collab: State<'_, Collab>, board_id: String) -> Result<(), IpcError> {
-    off_runtime(&collab, move |c| c.leave_board(&board_id)).await
-}
+    #[tauri::command]
+    pub async fn set_server_url(
+        collab: State<'_, Collab>,
+        url: String,
+    ) -> Result<AccountState, IpcError> {
+        off_runtime(&collab, move |c| c.set_server_url(&url)).await
+    }
 
-#[tauri::command]
-pub async fn set_selection(
-    collab: State<'_, Collab>,
-    board_id: String,
-    task_id: Option<String>,
-) -> Result<(), IpcError> {
-    off_runtime(&collab, move |c| c.set_selection(&board_id, task_id)).await
+    #[tauri::command]
+    pub async fn sign_up(
+        collab: State<'_, Collab>,
+        email: String,
+        password: String,
+    ) -> Result<AccountState, IpcError> {
+        off_runtime(&collab, move |c| c.sign_up(&email, &password)).await
+    }
+
+    #[tauri::command]
+    pub async fn sign_in(
+        collab: State<'_, Collab>,
+        email: String,
+        password: String,
+    ) -> Result<AccountState, IpcError> {
+        off_runtime(&collab, move |c| c.sign_in(&email, &password)).await
+    }
+
+    #[tauri::command]
+    pub async fn sign_out(collab: State<'_, Collab>) -> Result<AccountState, IpcError> {
+        off_runtime(&collab, |c| c.sign_out()).await
+    }
+
+    #[tauri::command]
+    pub fn sync_status(collab: State<'_, Collab>) -> SyncStatusEvent {
+        collab.sync_status()
+    }
+
+    /// After `close-requested`: the user chose to close with changes pending.
+    #[tauri::command]
+    pub fn confirm_close(app: AppHandle, confirmed: State<'_, CloseConfirmed>) -> Result<(), IpcError> {
+        confirmed.0.store(true, Ordering::SeqCst);
+        for window in app.webview_windows().into_values() {
+            if let Err(err) = window.close() {
+                tracing::warn!(%err, "closing the window failed");
+            }
+        }
+        Ok(())
+    }
+
+    #[tauri::command]
+    pub async fn publish_board(collab: State<'_, Collab>, board_id: String) -> Result<Role, IpcError> {
+        off_runtime(&collab, move |c| c.publish_board(&board_id)).await
+    }
+
+    #[tauri::command]
+    pub async fn list_members(
+        collab: State<'_, Collab>,
+        board_id: String,
+    ) -> Result<Vec<Member>, IpcError> {
+        off_runtime(&collab, move |c| c.list_members(&board_id)).await
+    }
+
+    #[tauri::command]
+    pub async fn share_board(
+        collab: State<'_, Collab>,
+        board_id: String,
+        email: String,
+        role: Role,
+    ) -> Result<Member, IpcError> {
+        off_runtime(&collab, move |c| c.share_board(&board_id, &email, role)).await
+    }
+
+    #[tauri::command]
+    pub async fn set_member_role(
+        collab: State<'_, Collab>,
+        board_id: String,
+        user_id: String,
+        role: Role,
+    ) -> Result<(), IpcError> {
+        off_runtime(&collab, move |c| {
+            c.set_member_role(&board_id, &user_id, role)
+        })
+        .await
+    }
+
+    #[tauri::command]
+    pub async fn remove_member(
+        collab: State<'_, Collab>,
+        board_id: String,
+        user_id: String,
+    ) -> Result<(), IpcError> {
+        off_runtime(&collab, move |c| c.remove_member(&board_id, &user_id)).await
+    }
+
+    #[tauri::command]
+    pub async fn create_invite(
+        collab: State<'_, Collab>,
+        board_id: String,
+        role: Role,
+    ) -> Result<Invite, IpcError> {
+        off_runtime(&collab, move |c| c.create_invite(&board_id, role)).await
+    }
+
+    #[tauri::command]
+    pub async fn accept_invite(
+        collab: State<'_, Collab>,
+        invite: String,
+    ) -> Result<RemoteBoard, IpcError> {
+        off_runtime(&collab, move |c| c.accept_invite(&invite)).await
+    }
+
+    #[tauri::command]
+    pub async fn list_remote_boards(collab: State<'_, Collab>) -> Result<Vec<RemoteBoard>, IpcError> {
+        off_runtime(&collab, |c| c.list_remote_boards()).await
+    }
+
+    #[tauri::command]
+    pub async fn open_remote_board(
+        collab: State<'_, Collab>,
+        board_id: String,
+    ) -> Result<BoardSummary, IpcError> {
+        off_runtime(&collab, move |c| c.open_remote_board(&board_id)).await
+    }
+
+    #[tauri::command]
+    pub async fn leave_board(collab: State<'_, Collab>, board_id: String) -> Result<(), IpcError> {
+        off_runtime(&collab, move |c| c.leave_board(&board_id)).await
+    }
+
+    #[tauri::command]
+    pub async fn set_selection(
+        collab: State<'_, Collab>,
+        board_id: String,
+        task_id: Option<String>,
+    ) -> Result<(), IpcError> {
+        off_runtime(&collab, move |c| c.set_selection(&board_id, task_id)).await
+    }
 }

@@ -33,6 +33,8 @@ pub struct BoardSummary {
     pub role: Option<Role>,
     /// A viewer's board, or one whose access was removed (the local copy stays, read-only).
     pub read_only: bool,
+    /// Why it is read-only, to show beside the disabled controls (`null` when it is not).
+    pub read_only_reason: Option<String>,
 }
 
 /// What a board keeps archived, for the archive view: archived columns, and tasks archived on
@@ -119,6 +121,8 @@ pub struct BoardSyncState {
     pub state: SyncState,
     pub role: Option<Role>,
     pub read_only: bool,
+    /// Why it is read-only, to show beside the disabled controls (`null` when it is not).
+    pub read_only_reason: Option<String>,
 }
 
 /// Payload of `sync-status`: the app's indicator and each shared board's.
@@ -332,6 +336,18 @@ pub enum BoardOp {
         delete: u32,
         insert: String,
     },
+    /// The description editor's save: one splice of `base`, the stored text the editor's text
+    /// started from, with `at` and `delete` in UTF-16 code units (as the UI counts). The shell
+    /// moves it past whatever changed since `base` (a teammate's edit that landed while the
+    /// save was on its way is kept, not overwritten); a splice overlapping such a change is
+    /// refused with `conflict`, and the editor merges and saves again.
+    SpliceDescription {
+        task_id: String,
+        base: String,
+        at: u32,
+        delete: u32,
+        insert: String,
+    },
     MoveTask {
         task_id: String,
         column_id: String,
@@ -461,6 +477,8 @@ pub enum ErrorKind {
     Server,
     /// The relay could not be reached.
     Network,
+    /// The text changed where the edit applies since the editor read it; nothing was changed.
+    Conflict,
 }
 
 /// Every command's error: `{kind, message}`, the message fit to show to the user.

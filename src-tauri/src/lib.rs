@@ -4,6 +4,10 @@
 
 pub mod bindings;
 pub mod collab;
+#[macro_use]
+mod command_list;
+#[cfg(test)]
+mod command_names;
 mod commands;
 pub mod ipc;
 pub mod patches;
@@ -115,44 +119,19 @@ pub fn run() {
             let Some(collab) = app.try_state::<Collab>() else {
                 return;
             };
-            let pending = collab.pending();
-            if let Some(text) = collab::close_text(pending) {
+            let unsent = collab.pending();
+            if let Some(text) = collab::close_text(unsent) {
                 api.prevent_close();
-                let event = CloseRequestedEvent { pending, text };
+                let event = CloseRequestedEvent {
+                    pending: unsent.total(),
+                    text,
+                };
                 if let Err(err) = window.emit(ipc::CLOSE_REQUESTED_EVENT, &event) {
                     tracing::warn!(?err, "could not ask about closing");
                 }
             }
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::list_boards,
-            commands::create_board,
-            commands::delete_board,
-            commands::open_board,
-            commands::list_archived,
-            commands::apply,
-            commands::undo,
-            commands::redo,
-            commands::generate_demo_board,
-            commands::get_account,
-            commands::set_server_url,
-            commands::sign_up,
-            commands::sign_in,
-            commands::sign_out,
-            commands::sync_status,
-            commands::confirm_close,
-            commands::publish_board,
-            commands::list_members,
-            commands::share_board,
-            commands::set_member_role,
-            commands::remove_member,
-            commands::create_invite,
-            commands::accept_invite,
-            commands::list_remote_boards,
-            commands::open_remote_board,
-            commands::leave_board,
-            commands::set_selection,
-        ])
+        .invoke_handler(commands::handler())
         .build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|_, _| {}),

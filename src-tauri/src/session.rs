@@ -43,6 +43,9 @@ fn board_summary(record: BoardRecord) -> BoardSummary {
         created_at: record.created_at_ms,
         role: access.and_then(LocalAccess::role),
         read_only: access.is_some_and(|access| !access.can_write()),
+        read_only_reason: access
+            .and_then(LocalAccess::read_only_reason)
+            .map(str::to_owned),
     }
 }
 
@@ -349,6 +352,7 @@ fn summary(board: &Board) -> BoardSummary {
         created_at: board.view_with(false).created_at,
         role: None,
         read_only: false,
+        read_only_reason: None,
     }
 }
 
@@ -360,8 +364,8 @@ fn demo_column_title(n: u32) -> String {
     }
 }
 
-/// One `BoardOp` as one model operation.
-fn apply_op(board: &mut Board, op: BoardOp) -> Result<OpResult, IpcError> {
+/// One `BoardOp` as one model operation (the UI tests' recordings make teammates' edits with it).
+pub fn apply_op(board: &mut Board, op: BoardOp) -> Result<OpResult, IpcError> {
     let created = |id: String| OpResult {
         created_id: Some(id),
     };
@@ -415,6 +419,22 @@ fn apply_op(board: &mut Board, op: BoardOp) -> Result<OpResult, IpcError> {
         } => board
             .edit_description(&task_id, at, delete, &insert)
             .map(|()| done)?,
+        BoardOp::SpliceDescription {
+            task_id,
+            base,
+            at,
+            delete,
+            insert,
+        } => {
+            let current = board
+                .task(&task_id)
+                .map(|task| task.description)
+                .ok_or_else(|| IpcError::new(ErrorKind::NotFound, "No such task."))?;
+            let (at, delete) = rebase_splice(&base, &current, at, delete)?;
+            board
+                .edit_description(&task_id, at, delete, &insert)
+                .map(|()| done)?
+        }
         BoardOp::MoveTask {
             task_id,
             column_id,
@@ -475,4 +495,63 @@ fn apply_op(board: &mut Board, op: BoardOp) -> Result<OpResult, IpcError> {
             .remove_checklist_item(&task_id, index)
             .map(|()| done)?,
     })
+}
+
+/// Byte offset of `units` UTF-16 code units into `text`; `None` past its end or inside a
+/// character.
+fn byte_offset(text: &str, units: u32) -> Option<usize> {
+    let mut counted = 0;
+    for (at, c) in text.char_indices() {
+        if counted == units as usize {
+            return Some(at);
+        }
+        counted += c.len_utf16();
+    }
+    (counted == units as usize).then_some(text.len())
+}
+
+/// A splice of `base` (`at`, `delete` in UTF-16 units) as a splice of `current` (in bytes, as
+/// `edit_description` takes them). `current` is `base` with whatever changed since: that change
+/// (its common prefix and suffix aside) is kept and the splice moves past it; a splice that
+/// overlaps it is refused (`Conflict`), never applied over it.
+pub fn rebase_splice(
+    base: &str,
+    current: &str,
+    at: u32,
+    delete: u32,
+) -> Result<(u32, u32), IpcError> {
+    let outside = || IpcError::invalid("the edit falls outside the description it was made on");
+    let start = byte_offset(base, at).ok_or_else(outside)?;
+    let end = byte_offset(base, at.checked_add(delete).ok_or_else(outside)?).ok_or_else(outside)?;
+    // Their change: base[prefix..base.len() - suffix] became current[prefix..current.len() - suffix].
+    let prefix = base
+        .char_indices()
+        .zip(current.chars())
+        .take_while(|((_, a), b)| a == b)
+        .last()
+        .map_or(0, |((i, c), _)| i + c.len_utf8());
+    let suffix = base[prefix..]
+        .chars()
+        .rev()
+        .zip(current[prefix..].chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum::<usize>();
+    let theirs_end = base.len() - suffix;
+    // Where both insert at one point, theirs (already in the text) comes first, as the
+    // editor's own merge does.
+    let moved = if base == current {
+        start
+    } else if theirs_end <= start {
+        start + current.len() - base.len()
+    } else if end <= prefix {
+        start
+    } else {
+        return Err(IpcError::new(
+            ErrorKind::Conflict,
+            "The description changed where you were editing it; your text is kept, save again.",
+        ));
+    };
+    let to_u32 = |n: usize| u32::try_from(n).map_err(|_| IpcError::invalid("too long"));
+    Ok((to_u32(moved)?, to_u32(end - start)?))
 }

@@ -1,6 +1,6 @@
 /// <reference types="vite/client" />
 
 interface ImportMetaEnv {
-  /** "1" builds the in-memory backend in, to try a production bundle in a plain browser. */
-  readonly VITE_FAKE_BACKEND?: string;
+  /** "1" builds the recorded-session replay in, to look at a production bundle in a browser. */
+  readonly VITE_REPLAY_BACKEND?: string;
 }

@@ -20,17 +20,10 @@ impl Collab {
     }
 
     /// Local changes of shared boards not acknowledged by the relay (the outboxes').
-    pub fn pending(&self) -> u64 {
+    pub fn pending(&self) -> Unsent {
         let session = lock(&self.context.session);
         let store = session.store();
-        let Ok(boards) = store.list_boards() else {
-            return 0;
-        };
-        boards
-            .iter()
-            .filter(|record| record.server.is_some())
-            .map(|record| store.pending_count(&record.id).unwrap_or(0))
-            .sum()
+        unsent(&store)
     }
 
     pub(super) fn publish_status(&self, report: Option<&StatusReport>) {
@@ -123,6 +116,9 @@ fn status_event(context: &CollabContext, report: Option<&StatusReport>) -> SyncS
             state: sync_state,
             role: access.and_then(LocalAccess::role),
             read_only: access.is_some_and(|access| !access.can_write()),
+            read_only_reason: access
+                .and_then(LocalAccess::read_only_reason)
+                .map(str::to_owned),
         });
     }
     let summary = report.without(&removed);
@@ -152,7 +148,7 @@ fn changes(n: u64) -> String {
 }
 
 /// The words for the plain states; problems have their own sentences (`SyncProblem`).
-fn kind_text(kind: SyncKind, pending: u64) -> String {
+pub fn kind_text(kind: SyncKind, pending: u64) -> String {
     match kind {
         SyncKind::Offline if pending == 0 => {
             "Offline — all changes saved on this computer".to_owned()
@@ -183,18 +179,81 @@ pub fn board_state(status: &Status) -> SyncState {
     }
 }
 
-/// Text of the close confirmation, `None` when nothing is pending.
-pub fn close_text(pending: u64) -> Option<String> {
-    match pending {
-        0 => None,
-        1 => Some(
+/// Local changes of shared boards the relay has not acknowledged, as the window closes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unsent {
+    /// On boards I may edit: they sync next time.
+    pub sendable: u64,
+    /// On boards I may no longer edit (a viewer's, or one whose access ended): they never will.
+    pub stuck: u64,
+}
+
+impl Unsent {
+    pub fn total(self) -> u64 {
+        self.sendable + self.stuck
+    }
+}
+
+/// What the store's outboxes hold, split by whether the board's access still lets them go.
+pub fn unsent(store: &board_store::Store) -> Unsent {
+    let Ok(boards) = store.list_boards() else {
+        return Unsent::default();
+    };
+    let mut unsent = Unsent::default();
+    for record in boards.iter().filter(|record| record.server.is_some()) {
+        let count = store.pending_count(&record.id).unwrap_or(0);
+        if record.access().is_none_or(LocalAccess::can_write) {
+            unsent.sendable += count;
+        } else {
+            unsent.stuck += count;
+        }
+    }
+    unsent
+}
+
+/// Text of the close confirmation, `None` when nothing is pending. Changes on a board I may no
+/// longer edit are said never to reach the server: they cannot.
+pub fn close_text(unsent: Unsent) -> Option<String> {
+    let Unsent { sendable, stuck } = unsent;
+    let stuck_text = |n: u64| {
+        if n == 1 {
+            "1 change can never reach the server: you no longer have edit access to its board."
+                .to_owned()
+        } else {
+            format!(
+                "{n} changes can never reach the server: you no longer have edit access to \
+                 their board."
+            )
+        }
+    };
+    match (sendable, stuck) {
+        (0, 0) => None,
+        (1, 0) => Some(
             "1 change has not reached the server yet. Close anyway? It is saved on this \
              computer and will sync next time."
                 .to_owned(),
         ),
-        n => Some(format!(
+        (n, 0) => Some(format!(
             "{n} changes have not reached the server yet. Close anyway? They are saved on this \
              computer and will sync next time."
+        )),
+        (0, 1) => Some(format!(
+            "{} Close anyway? It stays on this computer only.",
+            stuck_text(1)
+        )),
+        (0, n) => Some(format!(
+            "{} Close anyway? They stay on this computer only.",
+            stuck_text(n)
+        )),
+        (n, k) => Some(format!(
+            "{} not reached the server yet and will sync next time. {} Close anyway? All are \
+             saved on this computer.",
+            if n == 1 {
+                "1 change has".to_owned()
+            } else {
+                format!("{n} changes have")
+            },
+            stuck_text(k)
         )),
     }
 }
@@ -234,7 +293,50 @@ mod tests {
             "Read-only access: 2 local changes could not be saved to the server and are kept \
              on this computer"
         );
-        assert_eq!(close_text(0), None);
-        assert!(close_text(2).is_some_and(|t| t.starts_with("2 changes have not")));
+        let unsent = |sendable, stuck| Unsent { sendable, stuck };
+        assert_eq!(close_text(unsent(0, 0)), None);
+        assert_eq!(
+            close_text(unsent(1, 0)).as_deref(),
+            Some(
+                "1 change has not reached the server yet. Close anyway? It is saved on this \
+                 computer and will sync next time."
+            )
+        );
+        assert!(close_text(unsent(5, 0)).is_some_and(|t| t.starts_with(
+            "5 changes have not reached the server yet. Close anyway? They are saved on this \
+             computer and will sync next time."
+        )));
+        // A viewer's (or removed member's) changes will not sync: the dialog does not say so.
+        let stuck = close_text(unsent(0, 2)).unwrap_or_default();
+        assert!(stuck.starts_with("2 changes can never reach the server"));
+        assert!(!stuck.contains("will sync"));
+        let both = close_text(unsent(1, 1)).unwrap_or_default();
+        assert!(both.starts_with(
+            "1 change has not reached the server yet and will sync next time. 1 change can never"
+        ));
+    }
+
+    /// The words of the indicator (the UI shows them as given).
+    #[test]
+    fn indicator_sentences() {
+        assert_eq!(kind_text(SyncKind::Syncing, 0), "Syncing changes");
+        assert_eq!(kind_text(SyncKind::Syncing, 12), "Syncing 12 changes");
+        assert_eq!(
+            kind_text(SyncKind::Offline, 1),
+            "Offline — 1 change saved on this computer"
+        );
+        assert_eq!(
+            kind_text(SyncKind::Offline, 0),
+            "Offline — all changes saved on this computer"
+        );
+        assert_eq!(
+            kind_text(SyncKind::SignedOut, 4),
+            "Signed out — sign in to sync"
+        );
+        assert_eq!(kind_text(SyncKind::Local, 0), "On this computer only");
+        assert_eq!(
+            super::super::conflict_text("alice@example.com", "title"),
+            "alice@example.com changed the title at the same time; their version was kept."
+        );
     }
 }

@@ -6,4 +6,5 @@ mod bindings;
 mod collab;
 mod collab_e2e;
 mod e2e;
+mod recorded;
 mod session;

@@ -360,3 +360,112 @@ fn a_demo_board_spreads_its_tasks_over_its_columns() {
         ErrorKind::Invalid
     );
 }
+
+/// A teammate's edit of `task`'s description, stored and applied as the sync client would.
+fn teammate_sets_description(s: &mut Session, dir: &Path, board: &str, task: &str, text: &str) {
+    let mut store = board_store::Store::open_in_dir(dir).expect("open the store");
+    let config = ReplicaConfig {
+        user: "alice".into(),
+        sources: Sources::seeded(11, 1_700_000_100_000),
+    };
+    let mut theirs = board_store::replica::open_board(&store, board, config).expect("open");
+    theirs.set_description(task, text).expect("their edit");
+    for update in theirs.take_local_updates() {
+        store
+            .append_update(board, board_store::UpdateOrigin::Remote, &update)
+            .expect("store");
+        s.apply_remote(board, &update).expect("apply");
+    }
+}
+
+fn description(s: &mut Session, board: &str, task: &str) -> String {
+    let view = s.open_board(board).expect("open");
+    view.columns
+        .iter()
+        .flat_map(|c| &c.tasks)
+        .find(|t| t.id == task)
+        .map(|t| t.description.clone())
+        .expect("the task")
+}
+
+#[test]
+fn a_description_splice_keeps_a_teammates_edit_that_landed_after_the_editor_read_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").unwrap().id;
+    let column = add_column(&mut s, &board, "Doing");
+    let task = add_task(&mut s, &board, &column, "Plan");
+    let base = "Goals: ship it";
+    let op = BoardOp::SetDescription {
+        task_id: task.clone(),
+        text: base.into(),
+    };
+    s.apply(&board, op).unwrap();
+
+    // The editor read `base`; the user types a line. Before the save arrives, a teammate's
+    // edit lands.
+    teammate_sets_description(
+        &mut s,
+        dir.path(),
+        &board,
+        &task,
+        "Goals: ship it by Friday",
+    );
+    let save = BoardOp::SpliceDescription {
+        task_id: task.clone(),
+        base: base.into(),
+        at: 14,
+        delete: 0,
+        insert: "\nOwner: Ana".into(),
+    };
+    s.apply(&board, save).expect("the save");
+    assert_eq!(
+        description(&mut s, &board, &task),
+        "Goals: ship it by Friday\nOwner: Ana"
+    );
+
+    // An edit over the very text the teammate changed is refused, and changes nothing.
+    teammate_sets_description(
+        &mut s,
+        dir.path(),
+        &board,
+        &task,
+        "Goals: send it by Friday\nOwner: Ana",
+    );
+    let overlapping = BoardOp::SpliceDescription {
+        task_id: task.clone(),
+        base: "Goals: ship it by Friday\nOwner: Ana".into(),
+        at: 7,
+        delete: 4,
+        insert: "launch".into(),
+    };
+    let err = s.apply(&board, overlapping).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Conflict);
+    assert_eq!(
+        description(&mut s, &board, &task),
+        "Goals: send it by Friday\nOwner: Ana"
+    );
+
+    // Offsets count UTF-16 units, as the editor does: "é" is one, "🙂" two.
+    teammate_sets_description(&mut s, dir.path(), &board, &task, "é🙂x");
+    let after_emoji = BoardOp::SpliceDescription {
+        task_id: task.clone(),
+        base: "é🙂x".into(),
+        at: 3,
+        delete: 1,
+        insert: "y".into(),
+    };
+    s.apply(&board, after_emoji).unwrap();
+    assert_eq!(description(&mut s, &board, &task), "é🙂y");
+    let inside_emoji = BoardOp::SpliceDescription {
+        task_id: task.clone(),
+        base: "é🙂y".into(),
+        at: 2,
+        delete: 0,
+        insert: "!".into(),
+    };
+    assert_eq!(
+        s.apply(&board, inside_emoji).unwrap_err().kind,
+        ErrorKind::Invalid
+    );
+}

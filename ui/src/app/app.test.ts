@@ -1,10 +1,11 @@
-// The keyboard flows end to end inside the UI: keys -> commands -> IPC ops (against the
-// in-memory backend, which emits the same patches as the desktop app) -> board store -> cursor.
+// The keyboard flows end to end inside the UI: keys -> commands -> IPC ops (answered from a
+// session recorded from the real shell: src-tauri/tests/scenarios/app-*.json) -> board store
+// -> cursor.
 
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { useBackend } from "../ipc";
 import type { Backend } from "../ipc/backend";
-import { createFakeBackend } from "../ipc/fake";
+import { createReplayBackend, type ReplayBackend } from "../test/replay";
 import { app } from "./app";
 
 interface FakeTarget {
@@ -46,14 +47,25 @@ function screen(): string[] {
   });
 }
 
-beforeEach(async () => {
-  useBackend(createFakeBackend(new URLSearchParams()));
+let replay: ReplayBackend | undefined;
+
+/** Starts the app on a recorded session (signed out, the sample board). */
+async function begin(scenario: string) {
+  replay = createReplayBackend(scenario, { anyTime: ["set_selection"] });
+  useBackend(replay);
   await app.start();
   await settle();
+}
+
+afterEach(() => {
+  // Every call the UI made was one the real shell answered in the recording.
+  expect(replay?.unexpected()).toEqual([]);
+  replay = undefined;
 });
 
 describe("keyboard flows", () => {
-  it("moves the cursor with hjkl, counts, gg and G", () => {
+  it("moves the cursor with hjkl, counts, gg and G", async () => {
+    await begin("app-start");
     press("j l");
     expect(screen()[1]).toBe("Todo: Keyboard cheat sheet, *Crash when a column is deleted twice");
     press("l 5 j");
@@ -71,6 +83,7 @@ describe("keyboard flows", () => {
   });
 
   it("moves a task with L and J, follows it, and undoes and redoes the moves", async () => {
+    await begin("app-move-undo");
     press("j l L");
     await settle();
     expect(screen().slice(1, 3)).toEqual([
@@ -97,6 +110,7 @@ describe("keyboard flows", () => {
   });
 
   it("adds tasks below and above the focused one with o and O", async () => {
+    await begin("app-add-tasks");
     press("o");
     expect(app.draft()).not.toBeNull();
     await app.submitDraft("First new");
@@ -115,6 +129,7 @@ describe("keyboard flows", () => {
   });
 
   it("Esc pressed while a new task is still being saved closes the composer for good", async () => {
+    await begin("app-add-then-esc");
     press("o");
     const saving = app.submitDraft("Typed then Esc");
     press("Escape");
@@ -127,6 +142,7 @@ describe("keyboard flows", () => {
   });
 
   it("archives with dd, moving the cursor to the next task; u brings it back under the cursor", async () => {
+    await begin("app-archive-undo");
     press("d d");
     await settle();
     expect(screen()[0]).toBe("Backlog: *Offline indicator in the sidebar, Import from Trello");
@@ -139,6 +155,7 @@ describe("keyboard flows", () => {
   });
 
   it("A lists what is archived; a task restored from there comes back under the cursor", async () => {
+    await begin("app-archive-restore");
     press("d d");
     await settle();
     press("j d d");
@@ -182,6 +199,7 @@ describe("keyboard flows", () => {
   });
 
   it("deletes an archived task for good from the archive; undo puts it back there", async () => {
+    await begin("app-archive-delete");
     press("d d");
     await settle();
     press("A");
@@ -200,6 +218,7 @@ describe("keyboard flows", () => {
   });
 
   it("ignores single-key commands typed into a text field", async () => {
+    await begin("app-start");
     const input = { tagName: "INPUT", type: "text" };
     press("j d d L", input);
     await settle();
@@ -208,7 +227,8 @@ describe("keyboard flows", () => {
     );
   });
 
-  it("filters by title, label and description; Esc clears the filter", () => {
+  it("filters by title, label and description; Esc clears the filter", async () => {
+    await begin("app-start");
     press("/");
     expect(app.filterOpen()).toBe(true);
     app.setQuery("bug");
@@ -227,6 +247,7 @@ describe("keyboard flows", () => {
   });
 
   it("creates a column through its prompt and puts the cursor in it", async () => {
+    await begin("app-add-column");
     press("C");
     expect(app.overlay()).toBe("prompt");
     await app.prompt()?.submit("Review");
@@ -241,6 +262,7 @@ describe("keyboard flows", () => {
   });
 
   it("deletes a board only when its title is typed", async () => {
+    await begin("app-delete-board");
     app.run("board.delete");
     await expect(app.prompt()?.submit("Product")).rejects.toThrow(/does not match/);
     expect(app.boards().map((b) => b.title)).toEqual(["Product launch"]);
@@ -250,7 +272,8 @@ describe("keyboard flows", () => {
     expect(app.store()).toBeUndefined();
   });
 
-  it("opens the palette and cheat sheet and backs out with Esc", () => {
+  it("opens the palette and cheat sheet and backs out with Esc", async () => {
+    await begin("app-start");
     press("Ctrl+k");
     expect(app.overlay()).toBe("palette");
     press("j");
@@ -262,6 +285,7 @@ describe("keyboard flows", () => {
   });
 
   it("Enter on the open board's sidebar entry brings focus back and keeps the cursor", async () => {
+    await begin("app-start");
     const open = app.store()?.id ?? "";
     press("j l");
     const before = app.focus();
@@ -273,17 +297,18 @@ describe("keyboard flows", () => {
   });
 
   it("a board that loads slowly does not replace one opened after it", async () => {
-    const fake = createFakeBackend(new URLSearchParams("big=2x4"));
+    const recorded = createReplayBackend("app-slow-open", { anyTime: ["set_selection"] });
+    replay = recorded;
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
     const slow = new Set<string>();
     const gated: Backend = {
-      listen: (event, handler) => fake.listen(event, handler),
+      listen: (event, handler) => recorded.listen(event, handler),
       async call(name, args) {
         if (name === "open_board" && "boardId" in args && slow.has(args.boardId)) await gate;
-        return fake.call(name, args);
+        return recorded.call(name, args);
       },
     };
     useBackend(gated);
@@ -311,10 +336,10 @@ describe("keyboard flows", () => {
       release2 = resolve;
     });
     useBackend({
-      listen: (event, handler) => fake.listen(event, handler),
+      listen: (event, handler) => recorded.listen(event, handler),
       async call(name, args) {
         if (name === "open_board") await gate2;
-        return fake.call(name, args);
+        return recorded.call(name, args);
       },
     });
     const starting = app.start();

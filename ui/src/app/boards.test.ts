@@ -8,7 +8,14 @@ import type { BoardSummary, BoardView } from "../ipc";
 import { boardAfter, boardToShow, createBoards } from "./boards";
 
 function summary(id: string): BoardSummary {
-  return { id, title: id.toUpperCase(), createdAt: 0, role: null, readOnly: false };
+  return {
+    id,
+    title: id.toUpperCase(),
+    createdAt: 0,
+    role: null,
+    readOnly: false,
+    readOnlyReason: null,
+  };
 }
 
 const list = ["a", "b", "c"].map(summary);

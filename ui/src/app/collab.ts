@@ -15,7 +15,6 @@ import type {
   SyncState,
   SyncStatusEvent,
 } from "../ipc";
-import { REMOVED_MESSAGE, VIEWER_REASON } from "./sync";
 
 export interface BoardAccess {
   role: Role | null;
@@ -81,7 +80,7 @@ export function createCollab(hooks: {
       updateAccess(b.id, {
         role: b.role,
         readOnly: b.readOnly,
-        reason: b.readOnly ? (known?.reason ?? VIEWER_REASON) : null,
+        reason: b.readOnly ? (b.readOnlyReason ?? known?.reason ?? null) : null,
       });
     }
   }
@@ -94,7 +93,7 @@ export function createCollab(hooks: {
         updateAccess(b.boardId, {
           role: b.role,
           readOnly: b.readOnly,
-          reason: b.readOnly ? (known?.reason ?? VIEWER_REASON) : null,
+          reason: b.readOnly ? (b.readOnlyReason ?? known?.reason ?? null) : null,
         });
       }
     });
@@ -104,7 +103,8 @@ export function createCollab(hooks: {
   function readOnlyReason(boardId: string | null): string | null {
     if (boardId === null) return null;
     const a = access().get(boardId);
-    return a?.readOnly === true ? (a.reason ?? VIEWER_REASON) : null;
+    // The shell always says why; an empty reason still disables editing.
+    return a?.readOnly === true ? (a.reason ?? "") : null;
   }
 
   function boardSync(boardId: string): SyncState | undefined {
@@ -144,12 +144,12 @@ export function createCollab(hooks: {
         updateAccess(event.boardId, {
           role: event.role,
           readOnly: event.readOnly,
-          reason: event.readOnly ? (event.reason ?? VIEWER_REASON) : null,
+          reason: event.readOnly ? event.reason : null,
         });
         void hooks.refreshBoards().catch(() => undefined);
       }),
       await ipc.on("board-closed", (event) => {
-        const message = event.message || REMOVED_MESSAGE;
+        const message = event.message;
         updateAccess(event.boardId, { role: null, readOnly: true, reason: message });
         setNotice({ boardId: event.boardId, text: message });
         if (hooks.currentBoardId() === event.boardId) {

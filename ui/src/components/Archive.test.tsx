@@ -1,12 +1,13 @@
 // @vitest-environment happy-dom
 // The archive view through its keyboard: rows for what is archived, j/k to choose, Enter to
-// restore, Delete to delete for good, / to filter.
+// restore, Delete to delete for good, / to filter. Answered from sessions recorded from the
+// real shell (src-tauri/tests/scenarios/archive-*.json).
 
 import { render } from "solid-js/web";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../app/app";
 import { useBackend } from "../ipc";
-import { createFakeBackend, type FakeBackend } from "../ipc/fake";
+import { createReplayBackend, type ReplayBackend } from "../test/replay";
 import { ArchiveDialog } from "./Dialogs";
 import { settle } from "../test/fixtures";
 
@@ -26,17 +27,21 @@ const rows = () =>
 /** The window's key handler, as the App component installs it. */
 const onKeyDown = (e: KeyboardEvent) => app.onKeyDown(e);
 
-let fake: FakeBackend;
+let replay: ReplayBackend;
 
-beforeEach(async () => {
-  window.addEventListener("keydown", onKeyDown);
-  fake = createFakeBackend(new URLSearchParams());
-  useBackend(fake);
+async function begin(scenario: string) {
+  replay = createReplayBackend(scenario, { anyTime: ["set_selection"] });
+  useBackend(replay);
   await app.start();
   await settle();
+}
+
+beforeEach(() => {
+  window.addEventListener("keydown", onKeyDown);
 });
 
 afterEach(() => {
+  expect(replay.unexpected()).toEqual([]);
   window.removeEventListener("keydown", onKeyDown);
   dispose?.();
   dispose = undefined;
@@ -65,12 +70,14 @@ async function archiveFirstTwo() {
 
 describe("archive view", () => {
   it("says when nothing is archived", async () => {
+    await begin("archive-empty");
     await openArchive();
     expect(rows()).toEqual([]);
     expect(document.body.textContent).toContain("Nothing is archived on this board.");
   });
 
   it("restores the chosen row with Enter and deletes one with Delete", async () => {
+    await begin("archive-restore-delete");
     await archiveFirstTwo();
     const list = await openArchive();
     expect(document.activeElement).toBe(list);
@@ -97,6 +104,7 @@ describe("archive view", () => {
   });
 
   it("filters with / by title or column; Enter in the filter restores the match, Esc goes back", async () => {
+    await begin("archive-filter");
     await archiveFirstTwo();
     const list = await openArchive();
     key(list, "/");
@@ -127,8 +135,9 @@ describe("archive view", () => {
   });
 
   it("shows a viewer the archive but restores and deletes nothing, saying why", async () => {
+    await begin("archive-viewer");
     await archiveFirstTwo();
-    fake.sim.setRole(fake.sim.firstBoardId, "viewer");
+    replay.push("the owner makes me a viewer");
     await settle();
     const list = await openArchive();
     expect(rows()).toHaveLength(2);
@@ -145,6 +154,7 @@ describe("archive view", () => {
     await settle();
     expect(rows()).toHaveLength(2);
     expect(app.toast()?.text).toBe(reason);
-    expect(fake.sim.refusedEdits()).toBe(0);
+    // Refused in the UI: no edit was even sent (the shell would have refused it too).
+    expect(replay.calls().filter((c) => c.name === "apply")).toHaveLength(2);
   });
 });

@@ -1,28 +1,31 @@
 // @vitest-environment happy-dom
-// The description editor: nothing typed waits for blur or close to be saved, and a teammate's
-// edit arriving while typing merges into the text instead of replacing it.
+// The description editor: nothing typed waits for blur or close to be saved, each save is a
+// splice of the text it was made on, and a teammate's edit arriving while typing merges into
+// the text instead of replacing it. Answered from sessions recorded from the real shell
+// (src-tauri/tests/scenarios/description-*.json): a save the shell was not sent fails.
 
 import { render } from "solid-js/web";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { app } from "../app/app";
 import { useBackend } from "../ipc";
-import { createFakeBackend, type FakeBackend } from "../ipc/fake";
+import { createReplayBackend, type ReplayBackend } from "../test/replay";
 import { DESCRIPTION_AUTOSAVE_MS, TaskDetail } from "./TaskDetail";
 import { settle } from "../test/fixtures";
 
-let fake: FakeBackend;
+let replay: ReplayBackend;
 let dispose: (() => void) | undefined;
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, DESCRIPTION_AUTOSAVE_MS + 50));
 
-beforeEach(async () => {
-  fake = createFakeBackend(new URLSearchParams());
-  useBackend(fake);
+async function begin(scenario: string) {
+  replay = createReplayBackend(scenario, { anyTime: ["set_selection"] });
+  useBackend(replay);
   await app.start();
   await settle();
-});
+}
 
 afterEach(() => {
+  expect(replay.unexpected()).toEqual([]);
   dispose?.();
   dispose = undefined;
   document.body.innerHTML = "";
@@ -52,6 +55,7 @@ const stored = (taskId: string) => app.store()?.task(taskId)?.().description;
 
 describe("description editor", () => {
   it("saves what is typed after a pause, while the field keeps focus", async () => {
+    await begin("description-typed");
     const { area, taskId } = editDescription();
     expect(document.activeElement).toBe(area);
     type(area, "Goals: ship it");
@@ -65,21 +69,44 @@ describe("description editor", () => {
   });
 
   it("merges a teammate's edit into the text being typed, then saves both", async () => {
+    await begin("description-merged");
     const { area, taskId } = editDescription();
     type(area, "Goals: ship it");
     await pause();
     await settle();
     type(area, "Goals: ship it\nOwner: Ana");
-    fake.sim.remoteEdit(fake.sim.firstBoardId, {
-      type: "setDescription",
-      taskId,
-      text: "Goals: ship it by Friday",
-    });
+    replay.push("teammate edits the description");
     await settle();
     expect(area.value).toBe("Goals: ship it by Friday\nOwner: Ana");
     expect(area.selectionStart).toBe(area.value.length);
     await pause();
     await settle();
     expect(stored(taskId)).toBe("Goals: ship it by Friday\nOwner: Ana");
+  });
+
+  it("sends each save as a splice of the text it was typed on", async () => {
+    await begin("description-two-saves");
+    const { area, taskId } = editDescription();
+    type(area, "Goals: ship it");
+    await pause();
+    await settle();
+    type(area, "Goals: ship it\nOwner: Ana");
+    await pause();
+    await settle();
+    const saves = replay
+      .calls()
+      .filter((c) => c.name === "apply")
+      .map((c) => (c.args as { op: unknown }).op);
+    expect(saves).toEqual([
+      { type: "spliceDescription", taskId, base: "", at: 0, delete: 0, insert: "Goals: ship it" },
+      {
+        type: "spliceDescription",
+        taskId,
+        base: "Goals: ship it",
+        at: 14,
+        delete: 0,
+        insert: "\nOwner: Ana",
+      },
+    ]);
   });
 });

@@ -15,9 +15,9 @@ import {
   type JSX,
 } from "solid-js";
 import { app } from "../app/app";
-import type { BoardOp, TaskView } from "../ipc";
+import { errorKind, type BoardOp, type TaskView } from "../ipc";
 import type { BoardStore } from "../model/store";
-import { merge3 } from "../model/textmerge";
+import { merge3, splice } from "../model/textmerge";
 import { Markdown } from "./Markdown";
 
 function send(op: BoardOp) {
@@ -29,6 +29,8 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
   const [editingDescription, setEditingDescription] = createSignal(false);
   let titleInput: HTMLInputElement | undefined;
   let descriptionInput: HTMLTextAreaElement | undefined;
+  /** Saves what the description editor holds (set while it is open). */
+  let saveDescription: (() => void) | undefined;
 
   onMount(() => titleInput?.focus());
 
@@ -37,7 +39,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
     const t = task();
     if (!t || props.store.task(props.taskId) === undefined) return;
     if (titleInput) commitTitle(t, titleInput.value);
-    if (editingDescription()) commitDescription(t);
+    if (editingDescription()) saveDescription?.();
   });
 
   // If the task disappears (deleted here or by a teammate), close the panel.
@@ -50,12 +52,6 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
   const commitTitle = (t: TaskView, value: string) => {
     if (value.trim() !== "" && value.trim() !== t.title) {
       send({ type: "setTaskTitle", taskId: t.id, title: value.trim() });
-    }
-  };
-  const commitDescription = (t: TaskView) => {
-    const text = descriptionInput?.value;
-    if (text !== undefined && text !== t.description) {
-      send({ type: "setDescription", taskId: t.id, text });
     }
   };
 
@@ -119,7 +115,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
                   type="button"
                   class="link-button"
                   onClick={() => {
-                    if (editingDescription()) commitDescription(t());
+                    if (editingDescription()) saveDescription?.();
                     setEditingDescription(!editingDescription());
                   }}
                 >
@@ -152,11 +148,14 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
                 }
               >
                 <DescriptionEditor
-                  current={t().description}
                   ref={(el) => (descriptionInput = el)}
-                  onCommit={() => commitDescription(t())}
+                  current={t().description}
+                  saver={(save) => (saveDescription = save)}
+                  onSave={(edit) =>
+                    app.applyOp({ type: "spliceDescription", taskId: t().id, ...edit })
+                  }
                   onDone={() => {
-                    commitDescription(t());
+                    saveDescription?.();
                     setEditingDescription(false);
                   }}
                 />
@@ -349,10 +348,13 @@ export const DESCRIPTION_AUTOSAVE_MS = 400;
  * instead of replacing it.
  */
 function DescriptionEditor(props: {
+  ref: (el: HTMLTextAreaElement) => void;
   /** The stored description, as the board shows it now. */
   current: string;
-  ref: (el: HTMLTextAreaElement) => void;
-  onCommit: () => void;
+  /** Hands the panel the editor's save, for Done and for closing. */
+  saver: (save: () => void) => void;
+  /** Sends one splice of `base` (the stored text it was made on); rejects as the shell does. */
+  onSave: (edit: { base: string; at: number; delete: number; insert: string }) => Promise<unknown>;
   onDone: () => void;
 }): JSX.Element {
   let area: HTMLTextAreaElement | undefined;
@@ -366,14 +368,32 @@ function DescriptionEditor(props: {
     clearTimeout(timer);
     timer = undefined;
     if (!area || area.value === base) return;
-    base = area.value;
-    sent.push(area.value);
-    props.onCommit();
+    // Only what changed goes, with the text it changed: the shell moves it past a teammate's
+    // edit that reaches it first, instead of writing this whole text over theirs.
+    const from = base;
+    const text = area.value;
+    const edit = splice(from, text);
+    base = text;
+    sent.push(text);
+    props
+      .onSave({ base: from, at: edit.at, delete: edit.remove, insert: edit.insert })
+      .catch((error: unknown) => {
+        const at = sent.indexOf(text);
+        if (at >= 0) sent.splice(at, 1);
+        if (errorKind(error) !== "conflict" || !area) return;
+        // Someone changed the same words first: merge onto what is stored now and save again.
+        const current = untrack(() => props.current);
+        const merged = merge3(from, area.value, current);
+        base = current;
+        area.value = merged.text;
+        saveSoon();
+      });
   };
   const saveSoon = () => {
     clearTimeout(timer);
     timer = setTimeout(save, DESCRIPTION_AUTOSAVE_MS);
   };
+  props.saver(save);
   onCleanup(() => clearTimeout(timer));
 
   onMount(() => {

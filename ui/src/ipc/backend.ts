@@ -1,5 +1,5 @@
 // The one place that knows how commands and events travel. Everything else calls the typed
-// wrappers in ./index.ts.
+// wrappers generated into ./bindings/tack.ts (re-exported by ./index.ts).
 
 import type { Commands, Events } from "./types";
 
@@ -12,4 +12,35 @@ export interface Backend {
     event: E,
     handler: (payload: Events[E]) => void,
   ): Promise<() => void>;
+}
+
+let current: Backend | undefined;
+
+/** The backend in use, once chosen (`connect()` or a test's `useBackend`). */
+export function chosenBackend(): Backend | undefined {
+  return current;
+}
+
+export function setBackend(chosen: Backend): void {
+  current = chosen;
+}
+
+function use(): Backend {
+  if (!current) throw new Error("IPC used before connect()");
+  return current;
+}
+
+/** Runs one command; the generated wrappers are the only callers. */
+export function call<K extends keyof Commands>(
+  name: K,
+  args: Commands[K]["args"],
+): Promise<Commands[K]["result"]> {
+  return use().call(name, args);
+}
+
+export function listen<E extends keyof Events>(
+  event: E,
+  handler: (payload: Events[E]) => void,
+): Promise<() => void> {
+  return use().listen(event, handler);
 }

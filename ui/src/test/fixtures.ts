@@ -2,7 +2,7 @@
 
 import type { TaskView } from "../ipc/types";
 
-/** Lets the fake backend's answers and patch events (each a `setTimeout(0)` away) arrive. */
+/** Lets the backend's answers and events (each a `setTimeout(0)` away in a replay) arrive. */
 export async function settle() {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -1,5 +1,8 @@
-// Generated from src-tauri/src/ipc.rs and board-model's view types by ts-rs.
+// Generated from src-tauri/src/ipc.rs, board-model's view types (ts-rs) and the command
+// functions' signatures (src-tauri/src/commands.rs).
 // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p tack --test it bindings`.
+
+import { call } from "../backend";
 
 export type BoardSummary = { id: string, title: string, createdAt: number, 
 /**
@@ -9,7 +12,11 @@ role: Role | null,
 /**
  * A viewer's board, or one whose access was removed (the local copy stays, read-only).
  */
-readOnly: boolean, };
+readOnly: boolean, 
+/**
+ * Why it is read-only, to show beside the disabled controls (`null` when it is not).
+ */
+readOnlyReason: string | null, };
 
 export type BoardView = { id: string, title: string, createdAt: number, 
 /**
@@ -58,7 +65,7 @@ export type LabelView = { id: string, name: string, color: string, };
 
 export type Place = { "kind": "top" } | { "kind": "bottom" } | { "kind": "before", id: string, } | { "kind": "after", id: string, };
 
-export type BoardOp = { "type": "renameBoard", title: string, } | { "type": "addColumn", title: string, wip: number | null, place: Place, } | { "type": "renameColumn", columnId: string, title: string, } | { "type": "moveColumn", columnId: string, place: Place, } | { "type": "setWipLimit", columnId: string, wip: number | null, } | { "type": "setColumnArchived", columnId: string, archived: boolean, } | { "type": "deleteColumn", columnId: string, } | { "type": "addTask", columnId: string, title: string, place: Place, description: string | null, } | { "type": "setTaskTitle", taskId: string, title: string, } | { "type": "setDescription", taskId: string, text: string, } | { "type": "editDescription", taskId: string, at: number, delete: number, insert: string, } | { "type": "moveTask", taskId: string, columnId: string, place: Place, } | { "type": "setTaskArchived", taskId: string, archived: boolean, } | { "type": "deleteTask", taskId: string, } | { "type": "setTaskLabel", taskId: string, labelId: string, present: boolean, } | { "type": "setTaskAssignee", taskId: string, userId: string, present: boolean, } | { "type": "setDue", taskId: string, due: string | null, } | { "type": "addLabel", name: string, color: string | null, } | { "type": "updateLabel", labelId: string, name: string | null, color: string | null, } | { "type": "deleteLabel", labelId: string, } | { "type": "addChecklistItem", taskId: string, text: string, } | { "type": "setChecklistItemDone", taskId: string, index: number, done: boolean, } | { "type": "editChecklistItem", taskId: string, index: number, text: string, } | { "type": "removeChecklistItem", taskId: string, index: number, };
+export type BoardOp = { "type": "renameBoard", title: string, } | { "type": "addColumn", title: string, wip: number | null, place: Place, } | { "type": "renameColumn", columnId: string, title: string, } | { "type": "moveColumn", columnId: string, place: Place, } | { "type": "setWipLimit", columnId: string, wip: number | null, } | { "type": "setColumnArchived", columnId: string, archived: boolean, } | { "type": "deleteColumn", columnId: string, } | { "type": "addTask", columnId: string, title: string, place: Place, description: string | null, } | { "type": "setTaskTitle", taskId: string, title: string, } | { "type": "setDescription", taskId: string, text: string, } | { "type": "editDescription", taskId: string, at: number, delete: number, insert: string, } | { "type": "spliceDescription", taskId: string, base: string, at: number, delete: number, insert: string, } | { "type": "moveTask", taskId: string, columnId: string, place: Place, } | { "type": "setTaskArchived", taskId: string, archived: boolean, } | { "type": "deleteTask", taskId: string, } | { "type": "setTaskLabel", taskId: string, labelId: string, present: boolean, } | { "type": "setTaskAssignee", taskId: string, userId: string, present: boolean, } | { "type": "setDue", taskId: string, due: string | null, } | { "type": "addLabel", name: string, color: string | null, } | { "type": "updateLabel", labelId: string, name: string | null, color: string | null, } | { "type": "deleteLabel", labelId: string, } | { "type": "addChecklistItem", taskId: string, text: string, } | { "type": "setChecklistItemDone", taskId: string, index: number, done: boolean, } | { "type": "editChecklistItem", taskId: string, index: number, text: string, } | { "type": "removeChecklistItem", taskId: string, index: number, };
 
 export type OpResult = { createdId: string | null, };
 
@@ -66,7 +73,7 @@ export type Patch = { "type": "boardMeta", title: string, } | { "type": "labelsR
 
 export type BoardPatchEvent = { boardId: string, patches: Array<Patch>, };
 
-export type ErrorKind = "notFound" | "invalid" | "storage" | "readOnly" | "signedOut" | "accessRemoved" | "server" | "network";
+export type ErrorKind = "notFound" | "invalid" | "storage" | "readOnly" | "signedOut" | "accessRemoved" | "server" | "network" | "conflict";
 
 export type IpcError = { kind: ErrorKind, message: string, };
 
@@ -88,7 +95,11 @@ export type SyncState = { kind: SyncKind,
  */
 pending: number, text: string, };
 
-export type BoardSyncState = { boardId: string, state: SyncState, role: Role | null, readOnly: boolean, };
+export type BoardSyncState = { boardId: string, state: SyncState, role: Role | null, readOnly: boolean, 
+/**
+ * Why it is read-only, to show beside the disabled controls (`null` when it is not).
+ */
+readOnlyReason: string | null, };
 
 export type SyncStatusEvent = { overall: SyncState, boards: Array<BoardSyncState>, };
 
@@ -187,3 +198,113 @@ export const BOARD_ACCESS_EVENT = "board-access";
 export const BOARD_CLOSED_EVENT = "board-closed";
 export const CONFLICT_EVENT = "conflict";
 export const CLOSE_REQUESTED_EVENT = "close-requested";
+
+// One typed wrapper per command, named after it; UI code calls these, never `invoke`.
+
+export function listBoards(): Promise<Array<BoardSummary>> {
+  return call("list_boards", {});
+}
+
+export function createBoard(title: string): Promise<BoardSummary> {
+  return call("create_board", { title });
+}
+
+export function deleteBoard(boardId: string): Promise<null> {
+  return call("delete_board", { boardId });
+}
+
+export function openBoard(boardId: string): Promise<BoardView> {
+  return call("open_board", { boardId });
+}
+
+export function listArchived(boardId: string): Promise<ArchivedItems> {
+  return call("list_archived", { boardId });
+}
+
+export function apply(boardId: string, op: BoardOp): Promise<OpResult> {
+  return call("apply", { boardId, op });
+}
+
+export function undo(boardId: string): Promise<boolean> {
+  return call("undo", { boardId });
+}
+
+export function redo(boardId: string): Promise<boolean> {
+  return call("redo", { boardId });
+}
+
+export function generateDemoBoard(title: string, columns: number, tasks: number): Promise<BoardSummary> {
+  return call("generate_demo_board", { title, columns, tasks });
+}
+
+export function getAccount(): Promise<AccountState> {
+  return call("get_account", {});
+}
+
+export function setServerUrl(url: string): Promise<AccountState> {
+  return call("set_server_url", { url });
+}
+
+export function signUp(email: string, password: string): Promise<AccountState> {
+  return call("sign_up", { email, password });
+}
+
+export function signIn(email: string, password: string): Promise<AccountState> {
+  return call("sign_in", { email, password });
+}
+
+export function signOut(): Promise<AccountState> {
+  return call("sign_out", {});
+}
+
+export function syncStatus(): Promise<SyncStatusEvent> {
+  return call("sync_status", {});
+}
+
+export function confirmClose(): Promise<null> {
+  return call("confirm_close", {});
+}
+
+export function publishBoard(boardId: string): Promise<Role> {
+  return call("publish_board", { boardId });
+}
+
+export function listMembers(boardId: string): Promise<Array<Member>> {
+  return call("list_members", { boardId });
+}
+
+export function shareBoard(boardId: string, email: string, role: Role): Promise<Member> {
+  return call("share_board", { boardId, email, role });
+}
+
+export function setMemberRole(boardId: string, userId: string, role: Role): Promise<null> {
+  return call("set_member_role", { boardId, userId, role });
+}
+
+export function removeMember(boardId: string, userId: string): Promise<null> {
+  return call("remove_member", { boardId, userId });
+}
+
+export function createInvite(boardId: string, role: Role): Promise<Invite> {
+  return call("create_invite", { boardId, role });
+}
+
+export function acceptInvite(invite: string): Promise<RemoteBoard> {
+  return call("accept_invite", { invite });
+}
+
+export function listRemoteBoards(): Promise<Array<RemoteBoard>> {
+  return call("list_remote_boards", {});
+}
+
+export function openRemoteBoard(boardId: string): Promise<BoardSummary> {
+  return call("open_remote_board", { boardId });
+}
+
+export function leaveBoard(boardId: string): Promise<null> {
+  return call("leave_board", { boardId });
+}
+
+export function setSelection(boardId: string, taskId: string | null): Promise<null> {
+  return call("set_selection", { boardId, taskId });
+}
