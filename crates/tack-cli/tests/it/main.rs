@@ -276,6 +276,9 @@ fn yjs_export_reads_back_in_rust_and_in_javascript() {
     let ctl = Ctl::new();
     let board = launch_board(&ctl);
     ctl.ok(&["task", "checklist", "launch", "write", "add", "Outline"]);
+    let first = ctl.ok(&["comment", "add", "launch", "write", "Outline first"]);
+    let gone = ctl.ok(&["comment", "add", "launch", "write", "typo"]);
+    ctl.ok(&["comment", "delete", "launch", &gone]);
     let json = ctl.json(&["export", "launch", "--format", "json"]);
     let bytes = ctl.run(&["export", "launch", "--format", "yjs"]).stdout;
     assert!(bytes.len() > 100);
@@ -321,6 +324,21 @@ fn yjs_export_reads_back_in_rust_and_in_javascript() {
         }
     }
     assert_eq!(js["columns"].as_array().expect("columns").len(), 3);
+    // A stock Yjs client reads the conversation as Tack wrote it.
+    let listed = ctl.json(&["comment", "list", "launch", "write", "--json"]);
+    let js_comments = js["comments"].as_array().expect("js comments");
+    assert_eq!(
+        js_comments.len(),
+        1,
+        "the deleted one is not shown: {js_comments:?}"
+    );
+    assert_eq!(js_comments[0]["id"], first.as_str());
+    for field in ["task", "author", "body", "createdAt"] {
+        assert_eq!(
+            js_comments[0][field], listed[0][field],
+            "comment field {field}"
+        );
+    }
 
     let md = ctl.ok(&["export", "launch", "--format", "md"]);
     assert!(md.starts_with("# Launch plan\n\n## To do (3 of 3)\n\n- **Book venue**\n- **Write spec** `docs` — due 2026-12-01\n  ## Goals\n  Ship it\n  - [ ] Outline"), "{md}");
