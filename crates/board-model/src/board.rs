@@ -20,6 +20,15 @@ use crate::task_index::{Dirty, TaskIndex};
 use crate::undo_state;
 use crate::view::{BoardView, ChecklistItem, ColumnView, LabelView, TaskView};
 
+/// The root maps of a board document.
+struct Roots {
+    meta: MapRef,
+    columns: MapRef,
+    tasks: MapRef,
+    labels: MapRef,
+    comments: MapRef,
+}
+
 /// Origin of transactions made by this replica's own operations.
 pub const LOCAL_ORIGIN: &str = "tack-local";
 /// Origin of updates received from elsewhere (server, other replicas).
@@ -36,6 +45,7 @@ mod key {
     pub(super) const COLUMNS: &str = "columns";
     pub(super) const TASKS: &str = "tasks";
     pub(super) const LABELS: &str = "labels";
+    pub(super) const COMMENTS: &str = "comments";
 
     pub(super) const TITLE: &str = "title";
     pub(super) const CREATED_AT: &str = "createdAt";
@@ -55,7 +65,15 @@ mod key {
     pub(super) const COLOR: &str = "color";
     pub(super) const TEXT: &str = "text";
     pub(super) const DONE: &str = "done";
+    pub(super) const TASK: &str = "task";
+    pub(super) const AUTHOR: &str = "author";
+    pub(super) const BODY: &str = "body";
+    pub(super) const EDITED_AT: &str = "editedAt";
+    pub(super) const DELETED: &str = "deleted";
 }
+
+mod comments;
+pub use comments::{mentions, MAX_COMMENT_BYTES};
 
 /// Where to put a task within its column, or a column within the board.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -82,11 +100,17 @@ pub struct ChangeSet {
     pub columns: BTreeSet<String>,
     pub labels: bool,
     pub meta: bool,
+    /// Comments posted, edited or deleted (their tasks are in `tasks` too).
+    pub comments: BTreeSet<String>,
 }
 
 impl ChangeSet {
     pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty() && self.columns.is_empty() && !self.labels && !self.meta
+        self.tasks.is_empty()
+            && self.columns.is_empty()
+            && !self.labels
+            && !self.meta
+            && self.comments.is_empty()
     }
 }
 
@@ -115,12 +139,15 @@ pub struct Board {
     columns: MapRef,
     tasks: MapRef,
     labels: MapRef,
+    comments: MapRef,
     undo: yrs::undo::UndoManager<()>,
     config: ReplicaConfig,
     local_updates: Arc<Mutex<Vec<Vec<u8>>>>,
     changes: Arc<Mutex<ChangeSet>>,
     task_index: Mutex<TaskIndex>,
     task_index_dirty: Arc<Mutex<Dirty>>,
+    comment_index: Mutex<comments::CommentIndex>,
+    comment_dirty: Arc<Mutex<comments::CommentDirty>>,
 }
 
 impl std::fmt::Debug for Board {
@@ -309,7 +336,7 @@ fn place_among(siblings: &Ordered, place: &Place) -> Result<(String, Vec<(String
 }
 
 impl Board {
-    fn with_doc(id: &str, config: ReplicaConfig) -> (Doc, MapRef, MapRef, MapRef, MapRef) {
+    fn with_doc(id: &str, config: ReplicaConfig) -> (Doc, Roots) {
         let client_id = yrs::block::ClientID::new(config.sources.new_client_id());
         let mut options = Options::with_guid_and_client_id(id.into(), client_id);
         // Keep deleted content: undo of a deletion restores it, including undo history saved
@@ -320,16 +347,33 @@ impl Board {
         let columns = doc.get_or_insert_map(key::COLUMNS);
         let tasks = doc.get_or_insert_map(key::TASKS);
         let labels = doc.get_or_insert_map(key::LABELS);
-        (doc, meta, columns, tasks, labels)
+        let comments = doc.get_or_insert_map(key::COMMENTS);
+        let roots = Roots {
+            meta,
+            columns,
+            tasks,
+            labels,
+            comments,
+        };
+        (doc, roots)
     }
 
     fn assemble(
         id: &str,
         config: ReplicaConfig,
         undo_blob: Option<&[u8]>,
-        doc_parts: (Doc, MapRef, MapRef, MapRef, MapRef),
+        doc_parts: (Doc, Roots),
     ) -> Result<Self> {
-        let (doc, meta, columns, tasks, labels) = doc_parts;
+        let (
+            doc,
+            Roots {
+                meta,
+                columns,
+                tasks,
+                labels,
+                comments,
+            },
+        ) = doc_parts;
         let mut options = yrs::undo::Options::default();
         if let Some(blob) = undo_blob {
             let (undo_stack, redo_stack) = undo_state::decode(blob, doc.guid())?;
@@ -384,6 +428,35 @@ impl Board {
                 }
             });
         }
+        // A comment's change is its task's change too (the card shows the count).
+        let comment_dirty = Arc::new(Mutex::new(comments::CommentDirty::default()));
+        {
+            let changes = changes.clone();
+            let dirty = comment_dirty.clone();
+            let root = comments.clone();
+            comments.observe_deep(OBSERVER_KEY, move |txn, events| {
+                let mut set = lock(&changes);
+                for event in events.iter() {
+                    let mut ids: Vec<String> = Vec::new();
+                    match event.path().front() {
+                        Some(PathSegment::Key(k)) => ids.push(k.to_string()),
+                        Some(PathSegment::Index(_)) => {}
+                        None => {
+                            if let Event::Map(map_event) = event {
+                                ids.extend(map_event.keys(txn).keys().map(|k| k.to_string()));
+                            }
+                        }
+                    }
+                    for id in ids {
+                        if let Some(task) = comments::comment_task(txn, &root, &id) {
+                            set.tasks.insert(task);
+                        }
+                        lock(&dirty).touch(id.clone());
+                        set.comments.insert(id);
+                    }
+                }
+            });
+        }
 
         Ok(Self {
             id: id.to_owned(),
@@ -392,12 +465,15 @@ impl Board {
             columns,
             tasks,
             labels,
+            comments,
             undo,
             config,
             local_updates,
             changes,
             task_index: Mutex::new(TaskIndex::default()),
             task_index_dirty,
+            comment_index: Mutex::new(comments::CommentIndex::default()),
+            comment_dirty,
         })
     }
 
@@ -1222,6 +1298,7 @@ impl Board {
             updated_at: 0,
             created_by: String::new(),
             archived: false,
+            comment_count: 0,
         };
         let number = |n: Number| n.as_f64().unwrap_or(0.0) as i64;
         for (field, value) in m.iter(txn) {
@@ -1260,7 +1337,9 @@ impl Board {
     pub fn task(&self, id: &str) -> Option<TaskView> {
         let txn = self.doc.transact();
         let m = read_map(&self.tasks, &txn, id)?;
-        Some(Self::read_task(&txn, id, &m))
+        let mut task = Self::read_task(&txn, id, &m);
+        task.comment_count = self.comment_count(&txn, id);
+        Some(task)
     }
 
     /// Live columns with their live tasks, in order.
@@ -1284,10 +1363,12 @@ impl Board {
             .find(|(id, _)| live_columns.contains(id))
             .map(|(id, _)| id.clone());
 
+        let mut comment_counts = self.comment_counts(&txn);
         let mut by_column: HashMap<String, Vec<TaskView>> = HashMap::new();
         for (id, value) in self.tasks.iter(&txn) {
             let Out::YMap(m) = value else { continue };
-            let task = Self::read_task(&txn, id, &m);
+            let mut task = Self::read_task(&txn, id, &m);
+            task.comment_count = comment_counts.remove(id).unwrap_or(0);
             if task.archived && !include_archived {
                 continue;
             }

@@ -11,6 +11,10 @@ pub enum ModelError {
     UnknownTask(String),
     #[error("no label {0}")]
     UnknownLabel(String),
+    #[error("no comment {0}")]
+    UnknownComment(String),
+    #[error("comment {0} was written by someone else; only its author can change it")]
+    NotCommentAuthor(String),
     #[error("task {task} is not in column {column}")]
     AnchorNotInColumn { task: String, column: String },
     #[error("a task cannot be placed relative to itself")]

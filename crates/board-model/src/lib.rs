@@ -17,10 +17,10 @@ mod undo_state;
 mod view;
 
 pub use board::{
-    validate_color, validate_due, Board, ChangeSet, NewTask, Place, ReplicaConfig, LOCAL_ORIGIN,
-    REMOTE_ORIGIN, SCHEMA_VERSION,
+    mentions, validate_color, validate_due, Board, ChangeSet, NewTask, Place, ReplicaConfig,
+    LOCAL_ORIGIN, MAX_COMMENT_BYTES, REMOTE_ORIGIN, SCHEMA_VERSION,
 };
 pub use conflicts::{ConflictTracker, FieldConflict};
 pub use error::{ModelError, Result};
 pub use ids::Sources;
-pub use view::{BoardView, ChecklistItem, ColumnView, LabelView, TaskView};
+pub use view::{BoardView, ChecklistItem, ColumnView, CommentView, LabelView, TaskView};

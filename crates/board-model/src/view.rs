@@ -51,6 +51,25 @@ pub struct TaskView {
     pub updated_at: i64,
     pub created_by: String,
     pub archived: bool,
+    /// Live comments on the task (root `comments`).
+    pub comment_count: u32,
+}
+
+/// One comment on a task (DESIGN §1, root `comments`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CommentView {
+    pub id: String,
+    pub task: String,
+    /// The author's member id; names come from the member directory.
+    pub author: String,
+    /// Markdown; a mention is `@[memberId]`.
+    pub body: String,
+    /// Member ids mentioned in the body, in order, each once.
+    pub mentions: Vec<String>,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -15,6 +15,7 @@
 
 mod error;
 mod open;
+mod people;
 pub mod replica;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 pub use error::StoreError;
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
+pub use people::{display_name, MemberRecord};
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.
 pub type Seq = i64;

@@ -12,7 +12,10 @@ use crate::StoreError;
 pub const APPLICATION_ID: i32 = 0x5441_434B;
 
 /// Embedded migrations; entry `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_people.sql"),
+];
 
 /// The `PRAGMA user_version` this build writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -40,6 +40,9 @@ pub enum Command {
     /// The board's label catalogue
     #[command(subcommand)]
     Label(LabelCommand),
+    /// Talk about a task: add, list, edit and delete comments (`@[member id]` mentions)
+    #[command(subcommand)]
+    Comment(CommentCommand),
     /// Undo this computer's last change to a board
     Undo { board: String },
     /// Redo what `undo` reverted
@@ -287,4 +290,34 @@ pub enum LabelCommand {
     },
     /// Delete a label and take it off every task
     Delete { board: String, label: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommentCommand {
+    /// Comment on a task (Markdown; mention a member as @[their id] or @email); prints its id
+    Add {
+        board: String,
+        task: String,
+        text: String,
+    },
+    /// A task's comments, oldest first
+    List {
+        board: String,
+        task: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the text of one of your comments
+    Edit {
+        board: String,
+        /// The comment's id, or an unambiguous prefix of it
+        comment: String,
+        text: String,
+    },
+    /// Delete one of your comments
+    Delete {
+        board: String,
+        /// The comment's id, or an unambiguous prefix of it
+        comment: String,
+    },
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod args;
+mod comment;
 mod markdown;
 mod resolve;
 mod sync_command;
@@ -182,6 +183,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Column(command) => column_command(&mut session, command),
         Command::Task(command) => task_command(&mut session, command),
         Command::Label(command) => label_command(&mut session, command),
+        Command::Comment(command) => comment::run(&mut session, command),
         Command::Undo { board } => {
             if !session.change(&board, |b| Ok(b.undo()))? {
                 bail!("nothing to undo on this computer");

@@ -30,5 +30,10 @@ const out = {
         createdAt: t.get('createdAt'),
       })),
   })),
+  // Root `comments` (DESIGN §1), read with nothing but Yjs: the task's shown conversation.
+  comments: [...doc.getMap('comments').entries()]
+    .filter(([, c]) => !c.get('deleted') && typeof c.get('body') === 'string')
+    .map(([id, c]) => ({ id, task: c.get('task'), author: c.get('author'), body: c.get('body'), createdAt: c.get('createdAt') }))
+    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)),
 };
 process.stdout.write(JSON.stringify(out));

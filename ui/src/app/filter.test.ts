@@ -16,6 +16,7 @@ const task: TaskView = {
   updatedAt: 0,
   createdBy: "local",
   archived: false,
+  commentCount: 0,
 };
 const labels = new Map([["l-bug", { id: "l-bug", name: "Bug", color: "#ff0000" }]]);
 

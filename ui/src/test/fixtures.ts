@@ -23,5 +23,6 @@ export function task(id: string, column: string, rank: string, title = id): Task
     updatedAt: 0,
     createdBy: "local",
     archived: false,
+    commentCount: 0,
   };
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod changes;
+mod comments;
 mod conflicts;
 mod convergence;
 mod hostile;

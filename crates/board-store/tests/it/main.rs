@@ -3,5 +3,6 @@
 mod boards;
 mod compaction;
 mod durability;
+mod people;
 mod rejection;
 mod support;

@@ -276,6 +276,9 @@ fn yjs_export_reads_back_in_rust_and_in_javascript() {
     let ctl = Ctl::new();
     let board = launch_board(&ctl);
     ctl.ok(&["task", "checklist", "launch", "write", "add", "Outline"]);
+    let first = ctl.ok(&["comment", "add", "launch", "write", "Outline first"]);
+    let gone = ctl.ok(&["comment", "add", "launch", "write", "typo"]);
+    ctl.ok(&["comment", "delete", "launch", &gone]);
     let json = ctl.json(&["export", "launch", "--format", "json"]);
     let bytes = ctl.run(&["export", "launch", "--format", "yjs"]).stdout;
     assert!(bytes.len() > 100);
@@ -321,6 +324,21 @@ fn yjs_export_reads_back_in_rust_and_in_javascript() {
         }
     }
     assert_eq!(js["columns"].as_array().expect("columns").len(), 3);
+    // A stock Yjs client reads the conversation as Tack wrote it.
+    let listed = ctl.json(&["comment", "list", "launch", "write", "--json"]);
+    let js_comments = js["comments"].as_array().expect("js comments");
+    assert_eq!(
+        js_comments.len(),
+        1,
+        "the deleted one is not shown: {js_comments:?}"
+    );
+    assert_eq!(js_comments[0]["id"], first.as_str());
+    for field in ["task", "author", "body", "createdAt"] {
+        assert_eq!(
+            js_comments[0][field], listed[0][field],
+            "comment field {field}"
+        );
+    }
 
     let md = ctl.ok(&["export", "launch", "--format", "md"]);
     assert!(md.starts_with("# Launch plan\n\n## To do (3 of 3)\n\n- **Book venue**\n- **Write spec** `docs` — due 2026-12-01\n  ## Goals\n  Ship it\n  - [ ] Outline"), "{md}");
@@ -410,4 +428,91 @@ fn a_viewer_s_edit_is_refused_before_it_is_stored() {
         shown.contains("Allowed") && !shown.contains("Sneaky"),
         "{shown}"
     );
+}
+
+#[test]
+fn a_conversation_on_a_task_from_the_command_line() {
+    let ctl = Ctl::new();
+    launch_board(&ctl);
+    let task = ctl.ok(&["task", "add", "launch", "To do", "Book the venue"]);
+    let first = ctl.ok(&[
+        "comment",
+        "add",
+        "launch",
+        "Book the",
+        "Two options: **A** or B",
+    ]);
+    let second = ctl.ok(&["comment", "add", "launch", &task, "Going with A"]);
+    assert_ne!(first, second);
+
+    let listed = ctl.json(&["comment", "list", "launch", "Book the", "--json"]);
+    let rows = listed.as_array().expect("array");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["body"], "Two options: **A** or B");
+    assert_eq!(rows[1]["body"], "Going with A");
+    assert_eq!(
+        rows[0]["authorName"], "tester",
+        "my own comments carry my name"
+    );
+    assert_eq!(rows[0]["author"], rows[1]["author"], "one member id for me");
+    assert_eq!(rows[0]["task"], task.as_str());
+
+    ctl.ok(&[
+        "comment",
+        "edit",
+        "launch",
+        &first,
+        "Two options: A or B (A is cheaper)",
+    ]);
+    ctl.ok(&["comment", "delete", "launch", &second]);
+    let text = ctl.ok(&["comment", "list", "launch", "Book the"]);
+    assert!(text.contains("tester"), "{text}");
+    assert!(text.contains("(A is cheaper)"), "{text}");
+    assert!(text.contains("(edited)"), "{text}");
+    assert!(!text.contains("Going with A"), "{text}");
+
+    // The card shows the count; the board's JSON has it.
+    let board = ctl.json(&["board", "show", "launch", "--json"]);
+    let card = board["columns"][0]["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t["title"] == "Book the venue")
+        .expect("card")
+        .clone();
+    assert_eq!(card["commentCount"], 1);
+
+    // Bad input: one clear line, nothing stored.
+    let err = ctl.fails(&["comment", "add", "launch", "Book the", "   "]);
+    assert!(err.contains("comment"), "{err}");
+    let err = ctl.fails(&["comment", "delete", "launch", "no-such-comment"]);
+    assert!(err.contains("comment"), "{err}");
+}
+
+#[test]
+fn a_comment_by_someone_else_cannot_be_changed_here() {
+    let ctl = Ctl::new();
+    launch_board(&ctl);
+    let task = ctl.ok(&["task", "add", "launch", "To do", "Print flyers"]);
+    // A teammate's comment arrives in the board's document (as sync would bring it).
+    let id = {
+        let store = board_store::Store::open_in_dir(ctl.dir.path()).expect("store");
+        let board_id = store.list_boards().expect("boards")[0].id.clone();
+        let mut store = store;
+        let mut board =
+            board_store::replica::open_board(&store, &board_id, ReplicaConfig::default())
+                .expect("open");
+        let id = board
+            .add_comment(&task, "0190a000-0000-7000-8000-0000000000b2", "I'll do it")
+            .expect("comment");
+        board_store::replica::save_local_changes(&mut store, &mut board).expect("save");
+        id
+    };
+    let err = ctl.fails(&["comment", "edit", "launch", &id, "No, I will"]);
+    assert!(err.contains("someone else"), "{err}");
+    let err = ctl.fails(&["comment", "delete", "launch", &id]);
+    assert!(err.contains("someone else"), "{err}");
+    let listed = ctl.json(&["comment", "list", "launch", &task, "--json"]);
+    assert_eq!(listed[0]["body"], "I'll do it");
+    assert_eq!(listed[0]["authorName"], "member 0190a000");
 }

@@ -57,7 +57,11 @@ labels: Array<string>,
 /**
  * User ids, sorted.
  */
-assignees: Array<string>, due: string | null, checklist: Array<ChecklistItem>, createdAt: number, updatedAt: number, createdBy: string, archived: boolean, };
+assignees: Array<string>, due: string | null, checklist: Array<ChecklistItem>, createdAt: number, updatedAt: number, createdBy: string, archived: boolean, 
+/**
+ * Live comments on the task (root `comments`).
+ */
+commentCount: number, };
 
 export type ChecklistItem = { text: string, done: boolean, };
 

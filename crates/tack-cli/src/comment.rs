@@ -1,0 +1,254 @@
+//! `tackctl comment add|list|edit|delete`: a task's conversation (DESIGN §1, root `comments`).
+//!
+//! Who I am on a board is the signed-in account's member id, else this profile's own member
+//! id (`Store::local_member_id`); names come from the board's cached member directory.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use board_model::{Board, CommentView};
+use board_store::{display_name, MemberRecord, Store};
+
+use crate::args::CommentCommand;
+use crate::resolve::resolve;
+use crate::{print_json, task_id, Session};
+
+/// My member id: the signed-in account's, else this profile's own.
+pub fn my_member_id(data_dir: &Path, store: &mut Store) -> Result<String> {
+    if let Some(account) = tack_account::read_account(data_dir)? {
+        if !account.user_id.is_empty() {
+            return Ok(account.user_id);
+        }
+    }
+    Ok(store.local_member_id()?)
+}
+
+/// Names for member ids: the cached directory, then "me" for my own id.
+struct Names {
+    members: Vec<MemberRecord>,
+    me: String,
+    my_name: String,
+}
+
+impl Names {
+    fn name(&self, id: &str) -> String {
+        if let Some(member) = self.members.iter().find(|m| m.user_id == id) {
+            return member.display_name().to_owned();
+        }
+        if id == self.me {
+            return self.my_name.clone();
+        }
+        // Someone no longer in the directory: a short, stable handle.
+        format!("member {}", id.get(..8).unwrap_or(id))
+    }
+
+    /// The body with `@[id]` mentions shown as `@name`.
+    fn render(&self, body: &str) -> String {
+        let mut out = body.to_owned();
+        for id in board_model::mentions(body) {
+            out = out.replace(&format!("@[{id}]"), &format!("@{}", self.name(&id)));
+        }
+        out
+    }
+}
+
+/// What a person typed, with `@email` and `@name` of known members stored as `@[id]`.
+pub fn encode_mentions(text: &str, members: &[MemberRecord]) -> String {
+    let mut by_length: Vec<&MemberRecord> = members.iter().collect();
+    by_length.sort_by_key(|m| std::cmp::Reverse(m.email.len()));
+    let mut out = text.to_owned();
+    for member in &by_length {
+        out = out.replace(
+            &format!("@{}", member.email),
+            &format!("@[{}]", member.user_id),
+        );
+    }
+    for member in &by_length {
+        let name = display_name(&member.email);
+        let unique = members
+            .iter()
+            .filter(|m| display_name(&m.email).eq_ignore_ascii_case(name))
+            .count()
+            == 1;
+        if unique && !name.is_empty() {
+            out = replace_word(&out, &format!("@{name}"), &format!("@[{}]", member.user_id));
+        }
+    }
+    out
+}
+
+/// Replaces `word` where it is not followed by a character that could continue a name.
+fn replace_word(text: &str, word: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(word) {
+        let after = &rest[at + word.len()..];
+        let continues = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'));
+        out.push_str(&rest[..at]);
+        out.push_str(if continues { word } else { with });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn comment_id(board: &Board, task_ids: &[String], query: &str) -> Result<String> {
+    let ids: Vec<String> = task_ids
+        .iter()
+        .flat_map(|task| board.comments(task))
+        .map(|c| c.id)
+        .collect();
+    resolve(
+        "comment",
+        query,
+        ids.iter().map(|id| (id.as_str(), id.as_str())),
+    )
+}
+
+fn time_text(ms: i64) -> String {
+    // UTC, minutes: enough to read a conversation in a terminal; --json has the exact number.
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let (h, m) = (secs.rem_euclid(86_400) / 3600, secs.rem_euclid(3600) / 60);
+    let (y, mo, d) = civil_from_days(days);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}Z")
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed<'a> {
+    #[serde(flatten)]
+    comment: &'a CommentView,
+    author_name: String,
+}
+
+pub fn run(session: &mut Session, command: CommentCommand) -> Result<()> {
+    let me = my_member_id(&session.dir, &mut session.store)?;
+    match command {
+        CommentCommand::Add { board, task, text } => {
+            let board_id = session.board_id(&board)?;
+            let members = session.store.members(&board_id)?;
+            let body = encode_mentions(&text, &members);
+            let id = session.change(&board_id, |b| {
+                let task = task_id(b, &task)?;
+                Ok(b.add_comment(&task, &me, &body)?)
+            })?;
+            println!("{id}");
+        }
+        CommentCommand::List { board, task, json } => {
+            let board_id = session.board_id(&board)?;
+            let b = session.open_board(&board_id)?;
+            let task = task_id(&b, &task)?;
+            let names = Names {
+                members: session.store.members(&board_id)?,
+                me: me.clone(),
+                my_name: session.config.user.clone(),
+            };
+            let comments = b.comments(&task);
+            if json {
+                let rows: Vec<Listed<'_>> = comments
+                    .iter()
+                    .map(|comment| Listed {
+                        comment,
+                        author_name: names.name(&comment.author),
+                    })
+                    .collect();
+                print_json(&rows)?;
+            } else {
+                for c in &comments {
+                    let edited = if c.edited_at.is_some() {
+                        " (edited)"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "{}  {}  {}{edited}",
+                        time_text(c.created_at),
+                        names.name(&c.author),
+                        c.id
+                    );
+                    for line in names.render(&c.body).lines() {
+                        println!("    {line}");
+                    }
+                }
+            }
+        }
+        CommentCommand::Edit {
+            board,
+            comment,
+            text,
+        } => {
+            let board_id = session.board_id(&board)?;
+            let members = session.store.members(&board_id)?;
+            let body = encode_mentions(&text, &members);
+            session.change(&board_id, |b| {
+                let id = comment_id(b, &b.task_ids(), &comment)?;
+                b.edit_comment(&id, &me, &body)
+                    .context("editing the comment")
+            })?;
+        }
+        CommentCommand::Delete { board, comment } => {
+            session.change(&board, |b| {
+                let id = comment_id(b, &b.task_ids(), &comment)?;
+                b.delete_comment(&id, &me).context("deleting the comment")
+            })?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: &str, email: &str) -> MemberRecord {
+        MemberRecord {
+            user_id: id.to_owned(),
+            email: email.to_owned(),
+            role: "editor".to_owned(),
+        }
+    }
+
+    #[test]
+    fn mentions_of_known_members_are_stored_as_ids() {
+        let members = [
+            member("u1", "ana@example.com"),
+            member("u2", "bo@example.com"),
+        ];
+        assert_eq!(
+            encode_mentions(
+                "@ana and @bo@example.com, not @anabel or me@ana.org",
+                &members
+            ),
+            "@[u1] and @[u2], not @anabel or me@ana.org"
+        );
+        let twins = [member("u1", "ana@a.com"), member("u3", "ana@b.com")];
+        assert_eq!(
+            encode_mentions("@ana", &twins),
+            "@ana",
+            "ambiguous names stay text"
+        );
+    }
+
+    #[test]
+    fn times_are_readable_utc() {
+        assert_eq!(time_text(0), "1970-01-01 00:00Z");
+        assert_eq!(time_text(1_796_398_200_000), "2026-12-04 15:30Z");
+    }
+}
