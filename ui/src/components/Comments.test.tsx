@@ -30,7 +30,7 @@ function ctrlEnter(target: HTMLElement) {
 
 const comments = () =>
   [...document.querySelectorAll<HTMLElement>(".comment")].map((li) =>
-    (li.textContent ?? "").replace(/\s+/g, " ").trim(),
+    li.textContent.replace(/\s+/g, " ").trim(),
   );
 
 describe("comments in the task panel", () => {
