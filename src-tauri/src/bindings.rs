@@ -9,11 +9,11 @@ use ts_rs::{Config, TS};
 
 use crate::ipc::{
     AccountState, ArchivedColumn, ArchivedItems, ArchivedTask, BoardAccessEvent, BoardClosedEvent,
-    BoardOp, BoardPatchEvent, BoardSummary, BoardSyncState, CloseRequestedEvent, ConflictNotice,
-    ErrorKind, Invite, IpcError, Member, OpResult, Patch, Person, Place, PresenceEvent,
-    RemoteBoard, Role, SignedInUser, SyncKind, SyncState, SyncStatusEvent, BOARD_ACCESS_EVENT,
-    BOARD_CLOSED_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, PRESENCE_EVENT,
-    SYNC_STATUS_EVENT,
+    BoardOp, BoardPatchEvent, BoardSummary, BoardSyncState, CloseRequestedEvent, CommentEntry,
+    ConflictNotice, ErrorKind, Invite, IpcError, Member, OpResult, Patch, Person, Place,
+    PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind, SyncState, SyncStatusEvent,
+    BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT,
+    CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -31,6 +31,7 @@ pub fn typescript() -> String {
     );
     let declarations = [
         BoardSummary::decl(&cfg),
+        CommentEntry::decl(&cfg),
         BoardView::decl(&cfg),
         ArchivedItems::decl(&cfg),
         ArchivedColumn::decl(&cfg),

@@ -10,8 +10,8 @@ use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::collab::{self, Collab, SharedSession};
 use crate::ipc::{
-    AccountState, ArchivedItems, BoardOp, BoardPatchEvent, BoardSummary, Invite, IpcError, Member,
-    OpResult, RemoteBoard, Role, SyncStatusEvent, BOARD_PATCH_EVENT,
+    AccountState, ArchivedItems, BoardOp, BoardPatchEvent, BoardSummary, CommentEntry, Invite,
+    IpcError, Member, OpResult, RemoteBoard, Role, SyncStatusEvent, BOARD_PATCH_EVENT,
 };
 use crate::session::Session;
 
@@ -108,6 +108,59 @@ ipc_commands! {
         board_id: String,
     ) -> Result<bool, IpcError> {
         Ok(emit(&app, state.lock().redo(&board_id)?))
+    }
+
+    #[tauri::command(async)]
+    pub fn list_comments(
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        task_id: String,
+    ) -> Result<Vec<CommentEntry>, IpcError> {
+        let me = collab.account_state().user.map(|user| user.user_id);
+        state.lock().list_comments(&board_id, &task_id, me)
+    }
+
+    #[tauri::command(async)]
+    pub fn add_comment(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        task_id: String,
+        body: String,
+    ) -> Result<CommentEntry, IpcError> {
+        let me = collab.account_state().user.map(|user| user.user_id);
+        Ok(emit(&app, state.lock().add_comment(&board_id, &task_id, &body, me)?))
+    }
+
+    #[tauri::command(async)]
+    pub fn edit_comment(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        comment_id: String,
+        body: String,
+    ) -> Result<(), IpcError> {
+        let me = collab.account_state().user.map(|user| user.user_id);
+        let edited = state.lock().change_comment(&board_id, &comment_id, Some(&body), me)?;
+        emit(&app, edited);
+        Ok(())
+    }
+
+    #[tauri::command(async)]
+    pub fn delete_comment(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        comment_id: String,
+    ) -> Result<(), IpcError> {
+        let me = collab.account_state().user.map(|user| user.user_id);
+        let deleted = state.lock().change_comment(&board_id, &comment_id, None, me)?;
+        emit(&app, deleted);
+        Ok(())
     }
 
     #[tauri::command(async)]

@@ -22,6 +22,24 @@ pub const CONFLICT_EVENT: &str = "conflict";
 /// [`CloseRequestedEvent`]: the window was asked to close with changes not on the server.
 pub const CLOSE_REQUESTED_EVENT: &str = "close-requested";
 
+/// One comment on a task as the task panel shows it (DESIGN §1, root `comments`).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentEntry {
+    pub id: String,
+    pub task_id: String,
+    /// The author's member id.
+    pub author: String,
+    /// The author's name from the member directory ("You" for mine).
+    pub author_name: String,
+    /// Whether I wrote it (only its author may edit or delete it).
+    pub mine: bool,
+    /// Markdown; a mention is `@[memberId]`.
+    pub body: String,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+}
+
 /// A board as listed in the sidebar.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -528,7 +546,8 @@ impl From<ModelError> for IpcError {
             ModelError::UnknownColumn(_)
             | ModelError::UnknownTask(_)
             | ModelError::UnknownLabel(_)
-            | ModelError::UnknownChecklistItem { .. } => ErrorKind::NotFound,
+            | ModelError::UnknownChecklistItem { .. }
+            | ModelError::UnknownComment(_) => ErrorKind::NotFound,
             _ => ErrorKind::Invalid,
         };
         Self {

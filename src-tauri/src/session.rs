@@ -12,8 +12,8 @@ use board_store::{replica, BoardRecord, LocalAccess, Store};
 use sync_client::{SharedStore, SyncHandle};
 
 use crate::ipc::{
-    ArchivedColumn, ArchivedItems, ArchivedTask, BoardOp, BoardPatchEvent, BoardSummary, ErrorKind,
-    IpcError, OpResult,
+    ArchivedColumn, ArchivedItems, ArchivedTask, BoardOp, BoardPatchEvent, BoardSummary,
+    CommentEntry, ErrorKind, IpcError, OpResult,
 };
 use crate::patches::{self, ShownColumns};
 
@@ -193,6 +193,98 @@ impl Session {
         op: BoardOp,
     ) -> Result<(OpResult, BoardPatchEvent), IpcError> {
         self.change(board_id, |board| apply_op(board, op))
+    }
+
+    /// Who I am on this computer's boards: the signed-in account, else this profile's own
+    /// member id (DESIGN §2).
+    fn me(&self, account_user: Option<String>) -> Result<String, IpcError> {
+        match account_user {
+            Some(user) if !user.is_empty() => Ok(user),
+            _ => Ok(self.store().local_member_id()?),
+        }
+    }
+
+    fn comment_entry(
+        &self,
+        board_id: &str,
+        me: &str,
+        comment: board_model::CommentView,
+    ) -> Result<CommentEntry, IpcError> {
+        let mine = comment.author == me;
+        let author_name = if mine {
+            "You".to_owned()
+        } else {
+            self.store()
+                .members(board_id)?
+                .into_iter()
+                .find(|m| m.user_id == comment.author)
+                .map(|m| m.display_name().to_owned())
+                .unwrap_or_else(|| {
+                    format!(
+                        "member {}",
+                        comment.author.get(..8).unwrap_or(&comment.author)
+                    )
+                })
+        };
+        Ok(CommentEntry {
+            id: comment.id,
+            task_id: comment.task,
+            author: comment.author,
+            author_name,
+            mine,
+            body: comment.body,
+            created_at: comment.created_at,
+            edited_at: comment.edited_at,
+        })
+    }
+
+    /// A task's comments, oldest first.
+    pub fn list_comments(
+        &mut self,
+        board_id: &str,
+        task_id: &str,
+        account_user: Option<String>,
+    ) -> Result<Vec<CommentEntry>, IpcError> {
+        let me = self.me(account_user)?;
+        let comments = self.replica(board_id)?.board.comments(task_id);
+        comments
+            .into_iter()
+            .map(|comment| self.comment_entry(board_id, &me, comment))
+            .collect()
+    }
+
+    /// Posts a comment as me; durable before it returns.
+    pub fn add_comment(
+        &mut self,
+        board_id: &str,
+        task_id: &str,
+        body: &str,
+        account_user: Option<String>,
+    ) -> Result<(CommentEntry, BoardPatchEvent), IpcError> {
+        let me = self.me(account_user)?;
+        let (id, patches) =
+            self.change(board_id, |board| Ok(board.add_comment(task_id, &me, body)?))?;
+        let comment = self
+            .replica(board_id)?
+            .board
+            .comment(&id)
+            .ok_or_else(|| IpcError::invalid("the comment vanished as it was posted"))?;
+        Ok((self.comment_entry(board_id, &me, comment)?, patches))
+    }
+
+    /// Edits (`Some(body)`) or deletes (`None`) one of my comments.
+    pub fn change_comment(
+        &mut self,
+        board_id: &str,
+        comment_id: &str,
+        body: Option<&str>,
+        account_user: Option<String>,
+    ) -> Result<((), BoardPatchEvent), IpcError> {
+        let me = self.me(account_user)?;
+        self.change(board_id, |board| match body {
+            Some(body) => Ok(board.edit_comment(comment_id, &me, body)?),
+            None => Ok(board.delete_comment(comment_id, &me)?),
+        })
     }
 
     /// Undoes this replica's last change (never a teammate's); `false` when there is none.

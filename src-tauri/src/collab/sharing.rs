@@ -34,11 +34,23 @@ impl Collab {
 
     pub fn list_members(&self, board_id: &str) -> Result<Vec<Member>, IpcError> {
         let (relay, _) = self.relay()?;
-        Ok(relay
-            .members(board_id)?
-            .into_iter()
-            .map(Member::from)
-            .collect())
+        let members = relay.members(board_id)?;
+        // Kept so authors, assignees and mentions have names offline (DESIGN §2).
+        let cached: Vec<board_store::MemberRecord> = members
+            .iter()
+            .map(|m| board_store::MemberRecord {
+                user_id: m.user_id.clone(),
+                email: m.email.clone(),
+                role: m.role.as_str().to_owned(),
+            })
+            .collect();
+        if let Err(err) = lock(&self.context.session)
+            .store()
+            .cache_members(board_id, &cached)
+        {
+            tracing::warn!(%err, board = %board_id, "could not cache the member list");
+        }
+        Ok(members.into_iter().map(Member::from).collect())
     }
 
     pub fn share_board(&self, board_id: &str, email: &str, role: Role) -> Result<Member, IpcError> {

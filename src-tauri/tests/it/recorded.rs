@@ -26,6 +26,9 @@ use tack::ipc::{
 };
 use tack::session::Session;
 
+/// The member id the recordings' comments are posted as.
+const RECORDED_ME: &str = "0190a000-0000-7000-8000-0000000000a1";
+
 /// The relay the recorded boards are shared on.
 const SERVER: &str = "https://tack.example.com";
 
@@ -159,6 +162,9 @@ impl Recorder {
             for column in view.columns {
                 names.insert(column.id, format!("column:{}", column.title));
                 for task in column.tasks {
+                    for comment in board.comments(&task.id) {
+                        names.insert(comment.id, format!("comment:{}", comment.body));
+                    }
                     names.insert(task.id, format!("task:{}", task.title));
                 }
             }
@@ -274,6 +280,35 @@ impl Recorder {
                 session
                     .generate_demo_board(&text("title"), count("columns"), count("tasks"))
                     .map(to_json)
+            }
+            // As the signed-in account (a fixed id: the recording must not drift).
+            "list_comments" => session
+                .list_comments(&board_id, &text("taskId"), Some(RECORDED_ME.into()))
+                .map(to_json),
+            "add_comment" => session
+                .add_comment(
+                    &board_id,
+                    &text("taskId"),
+                    &text("body"),
+                    Some(RECORDED_ME.into()),
+                )
+                .map(|(comment, event)| {
+                    patched(event);
+                    to_json(comment)
+                }),
+            "edit_comment" | "delete_comment" => {
+                let body = (name == "edit_comment").then(|| text("body"));
+                session
+                    .change_comment(
+                        &board_id,
+                        &text("commentId"),
+                        body.as_deref(),
+                        Some(RECORDED_ME.into()),
+                    )
+                    .map(|((), event)| {
+                        patched(event);
+                        Value::Null
+                    })
             }
             other => panic!("{other}: a command of the account side needs an `answer`"),
         };

@@ -469,3 +469,82 @@ fn a_description_splice_keeps_a_teammates_edit_that_landed_after_the_editor_read
         ErrorKind::Invalid
     );
 }
+
+#[test]
+fn comments_are_posted_as_me_listed_with_names_and_counted_on_the_card() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = session(dir.path());
+    let board = s.create_board("Team").expect("board").id;
+    let column = add_column(&mut s, &board, "To do");
+    let task = add_task(&mut s, &board, &column, "Book the venue");
+
+    let (posted, event) = s
+        .add_comment(&board, &task, "Two options: **A** or B", None)
+        .expect("post");
+    assert!(posted.mine);
+    assert_eq!(posted.author_name, "You");
+    assert!(
+        event.patches.iter().any(|p| matches!(
+            p,
+            Patch::TaskUpserted { task: t, .. } if t.id == task && t.comment_count == 1
+        )),
+        "the card's count is patched: {:?}",
+        event.patches
+    );
+    // Durable: another process sees it.
+    let stored = board_store::replica::open_board(
+        &board_store::Store::open_in_dir(dir.path()).expect("store"),
+        &board,
+        ReplicaConfig::default(),
+    )
+    .expect("open");
+    assert_eq!(stored.comments(&task).len(), 1);
+
+    // A teammate's comment, with the member directory cached: shown by name, not mine.
+    let teammate = "0190a000-0000-7000-8000-0000000000b2";
+    {
+        let mut store = board_store::Store::open_in_dir(dir.path()).expect("store");
+        store
+            .cache_members(
+                &board,
+                &[board_store::MemberRecord {
+                    user_id: teammate.into(),
+                    email: "bo@example.com".into(),
+                    role: "editor".into(),
+                }],
+            )
+            .expect("cache");
+    }
+    s.add_comment(&board, &task, "Going with A", Some(teammate.into()))
+        .expect("post as Bo's account");
+    let listed = s.list_comments(&board, &task, None).expect("list");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[1].author_name, "bo");
+    assert!(!listed[1].mine);
+
+    // Only the author edits or deletes.
+    let err = s
+        .change_comment(&board, &listed[1].id, None, None)
+        .expect_err("not mine");
+    assert!(err.message.contains("someone else"), "{}", err.message);
+    s.change_comment(&board, &posted.id, Some("A it is"), None)
+        .expect("edit mine");
+    s.change_comment(&board, &posted.id, None, None)
+        .expect("delete mine");
+    let listed = s.list_comments(&board, &task, None).expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].body, "Going with A");
+
+    // A viewer reads the conversation but cannot post.
+    s.set_board_access(
+        &board,
+        Some("https://tack.example.com"),
+        Some(board_store::LocalAccess::Viewer),
+    )
+    .expect("viewer");
+    let err = s
+        .add_comment(&board, &task, "me too", None)
+        .expect_err("viewer");
+    assert_eq!(err.kind, ErrorKind::ReadOnly);
+    assert_eq!(s.list_comments(&board, &task, None).expect("list").len(), 1);
+}

@@ -273,6 +273,8 @@ function createApp() {
     visibleTasks: cursor.visibleTasks,
     detailTaskId: cursor.detailTaskId,
     setDetailTaskId: cursor.setDetailTaskId,
+    commentRequested: cursor.commentRequested,
+    setCommentRequested: cursor.setCommentRequested,
     overlay: dialogs.overlay,
     setOverlay: dialogs.setOverlay,
     closeOverlay: dialogs.closeOverlay,

@@ -59,6 +59,8 @@ export function createCursor(deps: CursorDeps) {
   const { store, terms } = deps;
   const [cursor, setCursor] = createSignal<Cursor>(startCursor());
   const [detailTaskId, setDetailTaskId] = createSignal<string | null>(null);
+  /** `c` asked for the comment box of the task in the detail panel. */
+  const [commentRequested, setCommentRequested] = createSignal(false);
 
   /** Visible task ids of a column: the store's order, narrowed by the filter (one memo each). */
   const visibleCache = new WeakMap<BoardStore, Map<string, Accessor<readonly string[]>>>();
@@ -165,6 +167,12 @@ export function createCursor(deps: CursorDeps) {
       const id = focus().taskId;
       if (id !== null) setDetailTaskId(id);
     },
+    "task.comment": () => {
+      const id = detailTaskId() ?? focus().taskId;
+      if (id === null) return;
+      setDetailTaskId(id);
+      setCommentRequested(true);
+    },
   } satisfies Partial<Record<CommandId, CommandHandler>>;
 
   return {
@@ -178,6 +186,8 @@ export function createCursor(deps: CursorDeps) {
     reset,
     detailTaskId,
     setDetailTaskId,
+    commentRequested,
+    setCommentRequested,
     commands,
   };
 }

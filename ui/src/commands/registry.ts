@@ -40,6 +40,7 @@ export const COMMANDS = [
   { id: "board.new_task", title: "New task below", group: "Tasks", keys: ["o"], edits: true },
   { id: "task.new_above", title: "New task above", group: "Tasks", keys: ["O"], edits: true },
   { id: "task.edit", title: "Open task details", group: "Tasks", keys: ["Enter", "i"] },
+  { id: "task.comment", title: "Comment on task", group: "Tasks", keys: ["c"], edits: true },
   { id: "task.archive", title: "Archive task", group: "Tasks", keys: ["d d"], edits: true },
   { id: "task.delete", title: "Delete task", group: "Tasks", keys: ["D"], edits: true },
   {

@@ -138,6 +138,15 @@ function Card(props: {
               )}
             </Show>
             <Show when={t().due}>{(due) => <span class="meta">{due()}</span>}</Show>
+            <Show when={t().commentCount > 0}>
+              <span
+                class="meta"
+                title={`${t().commentCount} comment${t().commentCount === 1 ? "" : "s"}`}
+                aria-label={`${t().commentCount} comment${t().commentCount === 1 ? "" : "s"}`}
+              >
+                💬 {t().commentCount}
+              </span>
+            </Show>
             <Show when={t().description.trim() !== ""}>
               <span class="meta" title="Has a description" aria-hidden="true">
                 ≡

@@ -18,6 +18,7 @@ import { app } from "../app/app";
 import { errorKind, type BoardOp, type TaskView } from "../ipc";
 import type { BoardStore } from "../model/store";
 import { merge3, splice } from "../model/textmerge";
+import { Comments } from "./Comments";
 import { Markdown } from "./Markdown";
 
 function send(op: BoardOp) {
@@ -306,6 +307,8 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
                 onAdd={(text) => send({ type: "addChecklistItem", taskId: t().id, text })}
               />
             </section>
+
+            <Comments boardId={props.store.id} task={t()} />
 
             <footer class="detail-footer">
               <button

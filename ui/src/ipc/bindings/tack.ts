@@ -18,6 +18,24 @@ readOnly: boolean,
  */
 readOnlyReason: string | null, };
 
+export type CommentEntry = { id: string, taskId: string, 
+/**
+ * The author's member id.
+ */
+author: string, 
+/**
+ * The author's name from the member directory ("You" for mine).
+ */
+authorName: string, 
+/**
+ * Whether I wrote it (only its author may edit or delete it).
+ */
+mine: boolean, 
+/**
+ * Markdown; a mention is `@[memberId]`.
+ */
+body: string, createdAt: number, editedAt: number | null, };
+
 export type BoardView = { id: string, title: string, createdAt: number, 
 /**
  * Columns in rank order; archived ones only when asked for.
@@ -163,6 +181,10 @@ export type Commands = {
   apply: { args: { boardId: string; op: BoardOp }; result: OpResult };
   undo: { args: { boardId: string }; result: boolean };
   redo: { args: { boardId: string }; result: boolean };
+  list_comments: { args: { boardId: string; taskId: string }; result: Array<CommentEntry> };
+  add_comment: { args: { boardId: string; taskId: string; body: string }; result: CommentEntry };
+  edit_comment: { args: { boardId: string; commentId: string; body: string }; result: null };
+  delete_comment: { args: { boardId: string; commentId: string }; result: null };
   generate_demo_board: { args: { title: string; columns: number; tasks: number }; result: BoardSummary };
   get_account: { args: {}; result: AccountState };
   set_server_url: { args: { url: string }; result: AccountState };
@@ -235,6 +257,22 @@ export function undo(boardId: string): Promise<boolean> {
 
 export function redo(boardId: string): Promise<boolean> {
   return call("redo", { boardId });
+}
+
+export function listComments(boardId: string, taskId: string): Promise<Array<CommentEntry>> {
+  return call("list_comments", { boardId, taskId });
+}
+
+export function addComment(boardId: string, taskId: string, body: string): Promise<CommentEntry> {
+  return call("add_comment", { boardId, taskId, body });
+}
+
+export function editComment(boardId: string, commentId: string, body: string): Promise<null> {
+  return call("edit_comment", { boardId, commentId, body });
+}
+
+export function deleteComment(boardId: string, commentId: string): Promise<null> {
+  return call("delete_comment", { boardId, commentId });
 }
 
 export function generateDemoBoard(title: string, columns: number, tasks: number): Promise<BoardSummary> {
