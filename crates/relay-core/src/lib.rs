@@ -11,6 +11,8 @@
 //! This crate knows nothing of tokio, axum, hyper, sqlx or rusqlite (checked by
 //! `scripts/test`).
 
+#![warn(unreachable_pub)]
+
 pub mod awareness;
 pub mod rate;
 pub mod room;

@@ -53,7 +53,12 @@ pub(crate) struct BoardSync {
 }
 
 impl BoardSync {
-    pub fn new(id: String, mirror: Board, in_store: bool, conflicts: ConflictTracker) -> Self {
+    pub(crate) fn new(
+        id: String,
+        mirror: Board,
+        in_store: bool,
+        conflicts: ConflictTracker,
+    ) -> Self {
         Self {
             id,
             mirror,
@@ -72,12 +77,12 @@ impl BoardSync {
         }
     }
 
-    pub fn pending(&self) -> u64 {
+    pub(crate) fn pending(&self) -> u64 {
         self.unacked.len() as u64
     }
 
     /// Forgets everything about the previous connection.
-    pub fn reset_connection(&mut self, phase: Phase) {
+    pub(crate) fn reset_connection(&mut self, phase: Phase) {
         self.in_flight.clear();
         self.phase = phase;
         self.readonly = false;
@@ -86,7 +91,7 @@ impl BoardSync {
         self.closed = None;
     }
 
-    pub fn status(&self, connected: bool) -> Status {
+    pub(crate) fn status(&self, connected: bool) -> Status {
         if let Some(problem) = self.denied.as_ref().or(self.closed.as_ref()) {
             return Status::Problem(problem.clone());
         }
@@ -111,7 +116,7 @@ impl BoardSync {
         }
     }
 
-    pub fn frame(&self, message: MuxMessage) -> Vec<u8> {
+    pub(crate) fn frame(&self, message: MuxMessage) -> Vec<u8> {
         MuxFrame::Board {
             board: self.id.clone(),
             message,
@@ -121,7 +126,7 @@ impl BoardSync {
 
     /// Auth, Step1 and our awareness: sent together, without waiting for the verdict (the
     /// relay holds a board's frames until its Auth succeeds).
-    pub fn opening_frames(&self, token: &str, awareness_client: u64) -> Vec<Vec<u8>> {
+    pub(crate) fn opening_frames(&self, token: &str, awareness_client: u64) -> Vec<Vec<u8>> {
         let mut frames = vec![
             self.frame(MuxMessage::Auth(AuthMessage::Token {
                 token: token.to_owned(),
@@ -132,13 +137,13 @@ impl BoardSync {
         frames
     }
 
-    pub fn step1(&self) -> Vec<u8> {
+    pub(crate) fn step1(&self) -> Vec<u8> {
         self.frame(MuxMessage::Sync(SyncMessage::Step1 {
             state_vector: self.mirror.state_vector(),
         }))
     }
 
-    pub fn awareness_frame(&self, awareness_client: u64) -> Option<Vec<u8>> {
+    pub(crate) fn awareness_frame(&self, awareness_client: u64) -> Option<Vec<u8>> {
         let (clock, state_json) = self.awareness.as_ref()?;
         let update = sync_protocol::encode_awareness_update(&[sync_protocol::AwarenessEntry {
             client_id: awareness_client,

@@ -14,6 +14,8 @@
 //!   from the relay's machine codes, with the one sentence every client shows;
 //! - `client`: the task that owns the socket and the per-board mirrors.
 
+#![warn(unreachable_pub)]
+
 pub mod backoff;
 mod board_sync;
 mod client;

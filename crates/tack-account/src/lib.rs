@@ -7,6 +7,8 @@
 //! [`RelayClient`] speaks the relay's `/v1` API (sync-server/src/openapi.json): accounts,
 //! publishing, members, invites, with `tack-api`'s request and response types, the relay's own.
 
+#![warn(unreachable_pub)]
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

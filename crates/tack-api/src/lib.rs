@@ -8,6 +8,8 @@
 //! relay has always written them in (it used to build its answers with `serde_json::json!`,
 //! whose maps sort their keys), so the bytes on the wire stay as they were.
 
+#![warn(unreachable_pub)]
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

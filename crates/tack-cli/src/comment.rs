@@ -11,7 +11,7 @@ use board_store::{display_name, MemberRecord, Store};
 
 use crate::args::CommentCommand;
 use crate::resolve::resolve;
-use crate::{print_json, task_id, Session};
+use crate::{print_json, task_id, Invocation};
 
 /// My member id: the signed-in account's, else this profile's own.
 pub fn my_member_id(data_dir: &Path, store: &mut Store) -> Result<String> {
@@ -138,7 +138,7 @@ struct Listed<'a> {
     author_name: String,
 }
 
-pub fn run(session: &mut Session, command: CommentCommand) -> Result<()> {
+pub fn run(session: &mut Invocation, command: CommentCommand) -> Result<()> {
     let me = my_member_id(&session.dir, &mut session.store)?;
     match command {
         CommentCommand::Add { board, task, text } => {

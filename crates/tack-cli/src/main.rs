@@ -57,13 +57,13 @@ fn account_command(cli: &Cli) -> Option<Result<()>> {
 }
 
 /// The store and who is acting, for one invocation.
-struct Session {
+struct Invocation {
     store: Store,
     config: ReplicaConfig,
     dir: PathBuf,
 }
 
-impl Session {
+impl Invocation {
     fn open(cli: &Cli) -> Result<Self> {
         let dir: PathBuf = match &cli.data_dir {
             Some(dir) => dir.clone(),
@@ -177,7 +177,7 @@ fn run(cli: Cli) -> Result<()> {
     if let Some(outcome) = account_command(&cli) {
         return outcome;
     }
-    let mut session = Session::open(&cli)?;
+    let mut session = Invocation::open(&cli)?;
     match cli.command {
         Command::Board(command) => board_command(&mut session, command),
         Command::Column(command) => column_command(&mut session, command),
@@ -238,7 +238,7 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn board_command(session: &mut Session, command: BoardCommand) -> Result<()> {
+fn board_command(session: &mut Invocation, command: BoardCommand) -> Result<()> {
     match command {
         BoardCommand::Create { title } => {
             let id = session.config.sources.new_id();
@@ -282,7 +282,7 @@ fn board_command(session: &mut Session, command: BoardCommand) -> Result<()> {
     Ok(())
 }
 
-fn column_command(session: &mut Session, command: ColumnCommand) -> Result<()> {
+fn column_command(session: &mut Invocation, command: ColumnCommand) -> Result<()> {
     match command {
         ColumnCommand::Add {
             board,
@@ -346,7 +346,7 @@ fn column_command(session: &mut Session, command: ColumnCommand) -> Result<()> {
     Ok(())
 }
 
-fn task_command(session: &mut Session, command: TaskCommand) -> Result<()> {
+fn task_command(session: &mut Invocation, command: TaskCommand) -> Result<()> {
     match command {
         TaskCommand::Add {
             board,
@@ -495,7 +495,7 @@ fn edit_task(b: &mut Board, edit: EditArgs) -> Result<()> {
     Ok(())
 }
 
-fn label_command(session: &mut Session, command: LabelCommand) -> Result<()> {
+fn label_command(session: &mut Invocation, command: LabelCommand) -> Result<()> {
     match command {
         LabelCommand::Add { board, name, color } => {
             let id = session.change(&board, |b| Ok(b.add_label(&name, color.as_deref())?))?;
