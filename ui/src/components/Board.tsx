@@ -144,7 +144,10 @@ function Card(props: {
                 title={`${t().commentCount} comment${t().commentCount === 1 ? "" : "s"}`}
                 aria-label={`${t().commentCount} comment${t().commentCount === 1 ? "" : "s"}`}
               >
-                💬 {t().commentCount}
+                <svg class="meta-icon" viewBox="0 0 16 16" aria-hidden="true">
+                  <path d="M2.5 3h11a1 1 0 0 1 1 1v6.5a1 1 0 0 1-1 1H7l-3 2.5v-2.5H2.5a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1z" />
+                </svg>{" "}
+                {t().commentCount}
               </span>
             </Show>
             <Show when={t().description.trim() !== ""}>
