@@ -262,3 +262,49 @@ fn sync_without_a_token_sends_the_signed_in_accounts_keychain_token() {
         "the relay acknowledged everything"
     );
 }
+
+#[test]
+fn comments_cross_a_real_relay_and_offline_ones_merge() {
+    let database = TestDatabase::create();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = format!("ws://{}", start_relay(&runtime, &database.url));
+    let ana = Ctl::new();
+    let board = ana.ok(&["board", "create", "Launch"]);
+    ana.ok(&["column", "add", &board, "Todo"]);
+    let task = ana.ok(&["task", "add", &board, "Todo", "Book the venue"]);
+    ana.ok(&["comment", "add", &board, &task, "Two options: A or B"]);
+    ana.ok(&["sync", "--server", &url]);
+
+    // Bo's computer fetches the board: the conversation comes with it.
+    let bo = Ctl::new();
+    bo.ok(&["sync", "--server", &url, "--board", &board]);
+    let seen = bo.json(&["comment", "list", &board, &task, "--json"]);
+    assert_eq!(seen[0]["body"], "Two options: A or B");
+    let author = seen[0]["authorName"].as_str().expect("name");
+    assert!(author.starts_with("member "), "not Bo's own: {author}");
+
+    // Both comment while apart, then sync: both see both, in time order, once each.
+    bo.ok(&[
+        "comment",
+        "add",
+        &board,
+        &task,
+        "B is closer to the station",
+    ]);
+    ana.ok(&["comment", "add", &board, &task, "A is cheaper"]);
+    bo.ok(&["sync", "--server", &url]);
+    ana.ok(&["sync", "--server", &url]);
+    bo.ok(&["sync", "--server", &url]);
+    let bodies = |ctl: &Ctl| -> Vec<String> {
+        ctl.json(&["comment", "list", &board, &task, "--json"])
+            .as_array()
+            .expect("comments")
+            .iter()
+            .map(|c| c["body"].as_str().expect("body").to_owned())
+            .collect()
+    };
+    let on_ana = bodies(&ana);
+    assert_eq!(on_ana.len(), 3, "{on_ana:?}");
+    assert_eq!(on_ana, bodies(&bo));
+    assert_eq!(on_ana[0], "Two options: A or B");
+}
