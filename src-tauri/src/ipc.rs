@@ -34,8 +34,10 @@ pub struct CommentEntry {
     pub author_name: String,
     /// Whether I wrote it (only its author may edit or delete it).
     pub mine: bool,
-    /// Markdown; a mention is `@[memberId]`.
+    /// Markdown; a mention is `@[memberId]` (what an edit starts from).
     pub body: String,
+    /// The body as shown: each mention as `@name` from the member directory.
+    pub shown_body: String,
     pub created_at: i64,
     pub edited_at: Option<i64>,
 }

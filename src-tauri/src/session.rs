@@ -211,21 +211,28 @@ impl Session {
         comment: board_model::CommentView,
     ) -> Result<CommentEntry, IpcError> {
         let mine = comment.author == me;
-        let author_name = if mine {
-            "You".to_owned()
-        } else {
-            self.store()
-                .members(board_id)?
-                .into_iter()
-                .find(|m| m.user_id == comment.author)
+        let members = self.store().members(board_id)?;
+        // Names from the member directory (DESIGN §1: never from the document).
+        let name_of = |id: &str| {
+            if id == me {
+                return "You".to_owned();
+            }
+            members
+                .iter()
+                .find(|m| m.user_id == id)
                 .map(|m| m.display_name().to_owned())
-                .unwrap_or_else(|| {
-                    format!(
-                        "member {}",
-                        comment.author.get(..8).unwrap_or(&comment.author)
-                    )
-                })
+                .unwrap_or_else(|| format!("member {}", id.get(..8).unwrap_or(id)))
         };
+        let author_name = name_of(&comment.author);
+        let mut shown_body = comment.body.clone();
+        for id in &comment.mentions {
+            let name = if id == me {
+                "you".to_owned()
+            } else {
+                name_of(id)
+            };
+            shown_body = shown_body.replace(&format!("@[{id}]"), &format!("@{name}"));
+        }
         Ok(CommentEntry {
             id: comment.id,
             task_id: comment.task,
@@ -233,6 +240,7 @@ impl Session {
             author_name,
             mine,
             body: comment.body,
+            shown_body,
             created_at: comment.created_at,
             edited_at: comment.edited_at,
         })

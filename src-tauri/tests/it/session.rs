@@ -522,6 +522,20 @@ fn comments_are_posted_as_me_listed_with_names_and_counted_on_the_card() {
     assert_eq!(listed[1].author_name, "bo");
     assert!(!listed[1].mine);
 
+    // A mention is stored as the member's id and shown as their name.
+    let (mention, _) = s
+        .add_comment(
+            &board,
+            &task,
+            &format!("@[{teammate}] can you book it?"),
+            None,
+        )
+        .expect("mention Bo");
+    assert_eq!(mention.body, format!("@[{teammate}] can you book it?"));
+    assert_eq!(mention.shown_body, "@bo can you book it?");
+    s.change_comment(&board, &mention.id, None, None)
+        .expect("delete the mention");
+
     // Only the author edits or deletes.
     let err = s
         .change_comment(&board, &listed[1].id, None, None)

@@ -113,7 +113,10 @@ export function Comments(props: { boardId: string; task: TaskView }): JSX.Elemen
                   </button>
                 </Show>
               </div>
-              <Show when={editing() === comment.id} fallback={<Markdown source={comment.body} />}>
+              <Show
+                when={editing() === comment.id}
+                fallback={<Markdown source={comment.shownBody} />}
+              >
                 <textarea
                   class="comment-input"
                   aria-label="Edit comment text"

@@ -32,9 +32,13 @@ authorName: string,
  */
 mine: boolean, 
 /**
- * Markdown; a mention is `@[memberId]`.
+ * Markdown; a mention is `@[memberId]` (what an edit starts from).
  */
-body: string, createdAt: number, editedAt: number | null, };
+body: string, 
+/**
+ * The body as shown: each mention as `@name` from the member directory.
+ */
+shownBody: string, createdAt: number, editedAt: number | null, };
 
 export type BoardView = { id: string, title: string, createdAt: number, 
 /**
