@@ -162,6 +162,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Which entries of a root map an observed event touched: the key under which a nested change
+/// happened, or the keys a change of the root map itself added, changed or removed.
+fn changed_keys(txn: &yrs::TransactionMut, event: &Event) -> Vec<String> {
+    match event.path().front() {
+        Some(PathSegment::Key(k)) => vec![k.to_string()],
+        Some(PathSegment::Index(_)) => Vec::new(),
+        None => match event {
+            Event::Map(map_event) => map_event.keys(txn).keys().map(|k| k.to_string()).collect(),
+            _ => Vec::new(),
+        },
+    }
+}
+
 fn read_str<T: ReadTxn>(map: &MapRef, txn: &T, k: &str) -> Option<String> {
     match map.get(txn, k)? {
         Out::Any(Any::String(s)) => Some(s.to_string()),
@@ -406,16 +419,7 @@ impl Board {
             root.observe_deep(OBSERVER_KEY, move |txn, events| {
                 let mut set = lock(&changes);
                 for event in events.iter() {
-                    let mut ids: Vec<String> = Vec::new();
-                    match event.path().front() {
-                        Some(PathSegment::Key(k)) => ids.push(k.to_string()),
-                        Some(PathSegment::Index(_)) => {}
-                        None => {
-                            if let Event::Map(map_event) = event {
-                                ids.extend(map_event.keys(txn).keys().map(|k| k.to_string()));
-                            }
-                        }
-                    }
+                    let ids = changed_keys(txn, event);
                     match kind {
                         0 => {
                             lock(&index_dirty).tasks.extend(ids.iter().cloned());
@@ -437,16 +441,7 @@ impl Board {
             comments.observe_deep(OBSERVER_KEY, move |txn, events| {
                 let mut set = lock(&changes);
                 for event in events.iter() {
-                    let mut ids: Vec<String> = Vec::new();
-                    match event.path().front() {
-                        Some(PathSegment::Key(k)) => ids.push(k.to_string()),
-                        Some(PathSegment::Index(_)) => {}
-                        None => {
-                            if let Event::Map(map_event) = event {
-                                ids.extend(map_event.keys(txn).keys().map(|k| k.to_string()));
-                            }
-                        }
-                    }
+                    let ids = changed_keys(txn, event);
                     for id in ids {
                         if let Some(task) = comments::comment_task(txn, &root, &id) {
                             set.tasks.insert(task);

@@ -237,19 +237,19 @@ impl Board {
     /// A task's live comments, oldest first (ties by id).
     pub fn comments(&self, task_id: &str) -> Vec<CommentView> {
         let txn = self.doc.transact();
-        let mut index = self.indexed_comments(&txn);
-        let ids = index.by_task.remove(task_id).unwrap_or_default();
+        let ids: Vec<String> = self
+            .indexed_comments(&txn)
+            .by_task
+            .get(task_id)
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default();
         let mut out: Vec<CommentView> = ids
             .iter()
             .filter_map(|id| {
                 let m = read_map(&self.comments, &txn, id)?;
                 read_comment(&txn, id, &m)
             })
-            .filter(|c| c.task == task_id)
             .collect();
-        if !ids.is_empty() {
-            index.by_task.insert(task_id.to_owned(), ids);
-        }
         out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         out
     }
