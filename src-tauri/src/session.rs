@@ -205,35 +205,25 @@ impl Session {
     }
 
     fn comment_entry(
-        &self,
-        board_id: &str,
         me: &str,
+        members: &[board_store::MemberRecord],
         comment: board_model::CommentView,
-    ) -> Result<CommentEntry, IpcError> {
+    ) -> CommentEntry {
         let mine = comment.author == me;
-        let members = self.store().members(board_id)?;
         // Names from the member directory (DESIGN §1: never from the document).
-        let name_of = |id: &str| {
-            if id == me {
-                return "You".to_owned();
-            }
-            members
-                .iter()
-                .find(|m| m.user_id == id)
-                .map(|m| m.display_name().to_owned())
-                .unwrap_or_else(|| format!("member {}", id.get(..8).unwrap_or(id)))
+        let author_name = if mine {
+            "You".to_owned()
+        } else {
+            board_store::member_name(members, &comment.author)
         };
-        let author_name = name_of(&comment.author);
-        let mut shown_body = comment.body.clone();
-        for id in &comment.mentions {
-            let name = if id == me {
+        let shown_body = board_model::show_mentions(&comment.body, |id| {
+            if id == me {
                 "you".to_owned()
             } else {
-                name_of(id)
-            };
-            shown_body = shown_body.replace(&format!("@[{id}]"), &format!("@{name}"));
-        }
-        Ok(CommentEntry {
+                board_store::member_name(members, id)
+            }
+        });
+        CommentEntry {
             id: comment.id,
             task_id: comment.task,
             author: comment.author,
@@ -243,7 +233,7 @@ impl Session {
             shown_body,
             created_at: comment.created_at,
             edited_at: comment.edited_at,
-        })
+        }
     }
 
     /// A task's comments, oldest first.
@@ -255,10 +245,11 @@ impl Session {
     ) -> Result<Vec<CommentEntry>, IpcError> {
         let me = self.me(account_user)?;
         let comments = self.replica(board_id)?.board.comments(task_id);
-        comments
+        let members = self.store().members(board_id)?;
+        Ok(comments
             .into_iter()
-            .map(|comment| self.comment_entry(board_id, &me, comment))
-            .collect()
+            .map(|comment| Self::comment_entry(&me, &members, comment))
+            .collect())
     }
 
     /// Posts a comment as me; durable before it returns.
@@ -277,7 +268,8 @@ impl Session {
             .board
             .comment(&id)
             .ok_or_else(|| IpcError::invalid("the comment vanished as it was posted"))?;
-        Ok((self.comment_entry(board_id, &me, comment)?, patches))
+        let members = self.store().members(board_id)?;
+        Ok((Self::comment_entry(&me, &members, comment), patches))
     }
 
     /// Edits (`Some(body)`) or deletes (`None`) one of my comments.

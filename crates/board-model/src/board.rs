@@ -73,7 +73,7 @@ mod key {
 }
 
 mod comments;
-pub use comments::{mentions, MAX_COMMENT_BYTES};
+pub use comments::{mentions, show_mentions, MAX_COMMENT_BYTES};
 
 /// Where to put a task within its column, or a column within the board.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -22,6 +22,16 @@ impl MemberRecord {
     }
 }
 
+/// What to call member `id`: their name from the board's directory, or, for someone no longer
+/// in it, a short and stable handle.
+pub fn member_name(members: &[MemberRecord], id: &str) -> String {
+    members
+        .iter()
+        .find(|m| m.user_id == id)
+        .map(|m| m.display_name().to_owned())
+        .unwrap_or_else(|| format!("member {}", id.get(..8).unwrap_or(id)))
+}
+
 /// The part of an email before `@` (the whole text when there is none).
 pub fn display_name(email: &str) -> &str {
     email

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use board_model::{Board, CommentView};
-use board_store::{display_name, MemberRecord, Store};
+use board_store::{display_name, member_name, MemberRecord, Store};
 
 use crate::args::CommentCommand;
 use crate::resolve::resolve;
@@ -32,23 +32,15 @@ struct Names {
 
 impl Names {
     fn name(&self, id: &str) -> String {
-        if let Some(member) = self.members.iter().find(|m| m.user_id == id) {
-            return member.display_name().to_owned();
-        }
-        if id == self.me {
+        if id == self.me && !self.members.iter().any(|m| m.user_id == id) {
             return self.my_name.clone();
         }
-        // Someone no longer in the directory: a short, stable handle.
-        format!("member {}", id.get(..8).unwrap_or(id))
+        member_name(&self.members, id)
     }
 
     /// The body with `@[id]` mentions shown as `@name`.
     fn render(&self, body: &str) -> String {
-        let mut out = body.to_owned();
-        for id in board_model::mentions(body) {
-            out = out.replace(&format!("@[{id}]"), &format!("@{}", self.name(&id)));
-        }
-        out
+        board_model::show_mentions(body, |id| self.name(id))
     }
 }
 

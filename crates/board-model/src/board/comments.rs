@@ -39,6 +39,15 @@ pub fn mentions(body: &str) -> Vec<String> {
     out
 }
 
+/// The body with each `@[id]` mention shown as `@` and the name `name_of` gives for the id.
+pub fn show_mentions(body: &str, name_of: impl Fn(&str) -> String) -> String {
+    let mut out = body.to_owned();
+    for id in mentions(body) {
+        out = out.replace(&format!("@[{id}]"), &format!("@{}", name_of(&id)));
+    }
+    out
+}
+
 fn validate_body(body: &str) -> Result<String> {
     let trimmed = body.trim();
     if trimmed.is_empty() {
@@ -281,7 +290,7 @@ impl Board {
 
 #[cfg(test)]
 mod tests {
-    use super::mentions;
+    use super::{mentions, show_mentions};
 
     #[test]
     fn mentions_are_ids_in_brackets_each_once() {
@@ -291,5 +300,13 @@ mod tests {
         );
         assert!(mentions("@[unclosed").is_empty());
         assert_eq!(mentions("@[@[x]"), vec!["x".to_owned()]);
+    }
+
+    #[test]
+    fn mentions_are_shown_by_name() {
+        let shown = show_mentions("@[a1] and @[b2], @[a1] again; not @[] or @a1", |id| {
+            format!("<{id}>")
+        });
+        assert_eq!(shown, "@<a1> and @<b2>, @<a1> again; not @[] or @a1");
     }
 }
