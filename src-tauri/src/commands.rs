@@ -117,7 +117,7 @@ ipc_commands! {
         board_id: String,
         task_id: String,
     ) -> Result<Vec<CommentEntry>, IpcError> {
-        let me = collab.account_state().user.map(|user| user.user_id);
+        let me = collab.signed_in_user();
         state.lock().list_comments(&board_id, &task_id, me)
     }
 
@@ -130,7 +130,7 @@ ipc_commands! {
         task_id: String,
         body: String,
     ) -> Result<CommentEntry, IpcError> {
-        let me = collab.account_state().user.map(|user| user.user_id);
+        let me = collab.signed_in_user();
         Ok(emit(&app, state.lock().add_comment(&board_id, &task_id, &body, me)?))
     }
 
@@ -143,7 +143,7 @@ ipc_commands! {
         comment_id: String,
         body: String,
     ) -> Result<(), IpcError> {
-        let me = collab.account_state().user.map(|user| user.user_id);
+        let me = collab.signed_in_user();
         let edited = state.lock().change_comment(&board_id, &comment_id, Some(&body), me)?;
         emit(&app, edited);
         Ok(())
@@ -157,7 +157,7 @@ ipc_commands! {
         board_id: String,
         comment_id: String,
     ) -> Result<(), IpcError> {
-        let me = collab.account_state().user.map(|user| user.user_id);
+        let me = collab.signed_in_user();
         let deleted = state.lock().change_comment(&board_id, &comment_id, None, me)?;
         emit(&app, deleted);
         Ok(())

@@ -43,6 +43,15 @@ impl Collab {
         }
     }
 
+    /// The signed-in account's member id (who comments are by), if any.
+    pub fn signed_in_user(&self) -> Option<String> {
+        let state = self.context.state();
+        state
+            .account
+            .as_ref()
+            .map(|account| account.user_id.clone())
+    }
+
     /// Sets the relay; a different one than the signed-in account's signs out first.
     pub fn set_server_url(&self, url: &str) -> Result<AccountState, IpcError> {
         let server = tack_account::normalise_server(url)?;
