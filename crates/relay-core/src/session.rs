@@ -369,6 +369,16 @@ fn reject<R>(out: &mut Effects<R>, reason: &'static str) {
     out.push(Effect::Reject { reason, count: 1 });
 }
 
+/// A frame that does not decode: counted, and the connection closed with the decoder's reason.
+fn malformed_frame<R>(out: &mut Effects<R>, error: &dyn std::fmt::Display) {
+    reject(out, "malformed_frame");
+    out.push(Effect::Close(Ending::new(
+        EndCause::MalformedFrame,
+        close::INVALID_DATA,
+        format!("malformed frame: {error}"),
+    )));
+}
+
 impl<R: RoomPort + Clone> ConnectionSession<R> {
     pub fn new(conn: ConnId, framing: Framing, limits: &SessionLimits, now: Instant) -> Self {
         Self {
@@ -444,12 +454,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
         let message = match YwsMessage::decode(bytes, &limits.frame_limits) {
             Ok(message) => message,
             Err(e) => {
-                reject(out, "malformed_frame");
-                out.push(Effect::Close(Ending::new(
-                    EndCause::MalformedFrame,
-                    close::INVALID_DATA,
-                    format!("malformed frame: {e}"),
-                )));
+                malformed_frame(out, &e);
                 return;
             }
         };
@@ -497,12 +502,7 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
         let frame = match MuxFrame::decode(&bytes, &limits.frame_limits) {
             Ok(frame) => frame,
             Err(e) => {
-                reject(out, "malformed_frame");
-                out.push(Effect::Close(Ending::new(
-                    EndCause::MalformedFrame,
-                    close::INVALID_DATA,
-                    format!("malformed frame: {e}"),
-                )));
+                malformed_frame(out, &e);
                 return;
             }
         };
