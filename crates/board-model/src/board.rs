@@ -13,6 +13,7 @@ use yrs::{
     MapRef, Options, Origin, Out, ReadTxn, Text, TextPrelim, TextRef, Transact, TransactionMut,
 };
 
+use crate::due::Due;
 use crate::error::{ModelError, Result};
 use crate::ids::Sources;
 use crate::rank;
@@ -67,6 +68,7 @@ mod key {
     pub(super) const DONE: &str = "done";
     pub(super) const TASK: &str = "task";
     pub(super) const AUTHOR: &str = "author";
+    pub(super) const AUTHOR_NAME: &str = "authorName";
     pub(super) const BODY: &str = "body";
     pub(super) const EDITED_AT: &str = "editedAt";
     pub(super) const DELETED: &str = "deleted";
@@ -227,36 +229,6 @@ fn validate_title(field: &'static str, title: &str) -> Result<String> {
         });
     }
     Ok(trimmed.to_owned())
-}
-
-/// Accepts `YYYY-MM-DD` with a real calendar date.
-pub fn validate_due(due: &str) -> Result<()> {
-    let bad = |reason: &str| ModelError::InvalidValue {
-        field: "due date",
-        reason: reason.into(),
-    };
-    let parts: Vec<&str> = due.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return Err(bad("expected YYYY-MM-DD"));
-    };
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return Err(bad("expected YYYY-MM-DD"));
-    }
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
-        return Err(bad("expected YYYY-MM-DD"));
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(bad("month must be 01-12")),
-    };
-    if d == 0 || d > days {
-        return Err(bad("no such day in that month"));
-    }
-    Ok(())
 }
 
 /// Accepts `#rrggbb`.
@@ -863,9 +835,12 @@ impl Board {
         extra: NewTask,
     ) -> Result<String> {
         let title = validate_title("task title", title)?;
-        if let Some(due) = &extra.due {
-            validate_due(due)?;
-        }
+        let due = extra
+            .due
+            .as_deref()
+            .map(Due::parse)
+            .transpose()?
+            .map(|due| due.to_stored());
         let (rank, rewrites) = {
             let txn = self.doc.transact();
             self.column_map(&txn, column)?;
@@ -905,7 +880,7 @@ impl Board {
         ]
         .into_iter()
         .collect();
-        if let Some(due) = extra.due {
+        if let Some(due) = due {
             prelim.insert(key::DUE.into(), yrs::In::Any(due.into()));
         }
         tasks.insert(&mut txn, id.as_str(), prelim);
@@ -1044,10 +1019,9 @@ impl Board {
         self.set_flag_in(id, key::ASSIGNEES, user_id, present)
     }
 
+    /// Sets or clears a task's due, stored in its canonical form (see [`Due::to_stored`]).
     pub fn set_due(&mut self, id: &str, due: Option<&str>) -> Result<()> {
-        if let Some(due) = due {
-            validate_due(due)?;
-        }
+        let due = due.map(Due::parse).transpose()?.map(|due| due.to_stored());
         self.edit_task(id, |task, txn| {
             match due {
                 Some(due) => {

@@ -9,6 +9,7 @@
 
 mod board;
 pub mod conflicts;
+pub mod due;
 mod error;
 pub mod ids;
 pub mod rank;
@@ -17,10 +18,11 @@ mod undo_state;
 mod view;
 
 pub use board::{
-    mentions, show_mentions, validate_color, validate_due, Board, ChangeSet, NewTask, Place,
-    ReplicaConfig, LOCAL_ORIGIN, MAX_COMMENT_BYTES, REMOTE_ORIGIN, SCHEMA_VERSION,
+    mentions, show_mentions, validate_color, Board, ChangeSet, NewTask, Place, ReplicaConfig,
+    LOCAL_ORIGIN, MAX_COMMENT_BYTES, REMOTE_ORIGIN, SCHEMA_VERSION,
 };
 pub use conflicts::{ConflictTracker, FieldConflict};
+pub use due::{parse_due_input, validate_due, Due};
 pub use error::{ModelError, Result};
 pub use ids::Sources;
 pub use view::{BoardView, ChecklistItem, ColumnView, CommentView, LabelView, TaskView};

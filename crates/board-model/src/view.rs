@@ -64,6 +64,9 @@ pub struct CommentView {
     pub task: String,
     /// The author's member id; names come from the member directory.
     pub author: String,
+    /// The name of an author who is no member here (a comment imported from another tool,
+    /// `authorName` in the document); shown instead of a name from the directory.
+    pub author_name: Option<String>,
     /// Markdown; a mention is `@[memberId]`.
     pub body: String,
     /// Member ids mentioned in the body, in order, each once.

@@ -14,6 +14,7 @@
 #![warn(unreachable_pub)]
 
 mod error;
+pub mod local_time;
 mod open;
 mod people;
 pub mod replica;
@@ -25,7 +26,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 pub use error::StoreError;
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
-pub use people::{display_name, member_name, MemberRecord};
+pub use people::{display_name, imported_author_name, member_name, MemberRecord};
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.
 pub type Seq = i64;

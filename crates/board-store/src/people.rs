@@ -32,6 +32,13 @@ pub fn member_name(members: &[MemberRecord], id: &str) -> String {
         .unwrap_or_else(|| format!("member {}", id.get(..8).unwrap_or(id)))
 }
 
+/// What to call the author of a comment imported from another tool, who is no member here
+/// (`authorName` in the document): marked, so a name written into the document can never
+/// pass for a member's.
+pub fn imported_author_name(name: &str) -> String {
+    format!("{name} (imported)")
+}
+
 /// The part of an email before `@` (the whole text when there is none).
 pub fn display_name(email: &str) -> &str {
     email

@@ -30,6 +30,24 @@ pub fn create_board(
     Ok(board)
 }
 
+/// Stores a board made whole in memory (an import) as a new board: its whole state as the
+/// first update, in one transaction, so a failure leaves nothing behind.
+pub fn store_new_board(store: &mut Store, board: &mut Board) -> Result<(), StoreError> {
+    board.take_local_updates();
+    let view = board.view();
+    let record = BoardRecord {
+        id: board.id().to_owned(),
+        title: view.title,
+        created_at_ms: view.created_at,
+        server: None,
+        role: None,
+        last_synced_at_ms: None,
+    };
+    store.create_board(&record, &board.encode_state())?;
+    board.take_changes();
+    Ok(())
+}
+
 /// Loads a board: snapshot, log tail and the undo history saved with it.
 pub fn open_board(store: &Store, id: &str, config: ReplicaConfig) -> Result<Board, StoreError> {
     let loaded = store.load_board(id)?;

@@ -53,6 +53,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "json")]
         format: ExportFormat,
     },
+    /// Bring a board in from Trello (JSON export) or CSV; prints the board's id
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Fold a board's change log into a snapshot (happens on its own as the log grows)
     Compact { board: String },
     /// Log in to a relay; the session token is kept in the OS keychain only
@@ -87,6 +90,21 @@ pub enum ExportFormat {
     Md,
     /// The whole document as one Yjs update (v1), for `Y.applyUpdate`
     Yjs,
+    /// One row per task: title,column,description,labels,assignees,due,checklist,archived,created,updated,id
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A board exported from Trello as JSON (board menu → Print, export and share → Export as JSON)
+    Trello { file: PathBuf },
+    /// Tasks as CSV (the header of `tackctl export --format csv`, or at least `title`)
+    Csv {
+        file: PathBuf,
+        /// The board to add the tasks to (id or title prefix); a new board of this title when none matches
+        #[arg(long)]
+        board: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,7 +208,7 @@ pub enum TaskCommand {
         /// A label name (created if the board has none by that name); repeatable
         #[arg(long = "label", value_name = "NAME")]
         labels: Vec<String>,
-        /// Due date, YYYY-MM-DD
+        /// Due: a date or a time, as typed (`tomorrow`, `fri 15:00`, `+3d`, `2026-12-05T15:00`)
         #[arg(long)]
         due: Option<String>,
         #[command(flatten)]
@@ -242,6 +260,7 @@ pub struct EditArgs {
     pub title: Option<String>,
     #[arg(long)]
     pub description: Option<String>,
+    /// Due: a date or a time, as typed (`tomorrow`, `fri 15:00`, `+3d`, `2026-12-05T15:00`)
     #[arg(long, conflicts_with = "no_due")]
     pub due: Option<String>,
     #[arg(long)]

@@ -38,6 +38,14 @@ impl Names {
         member_name(&self.members, id)
     }
 
+    /// Who wrote a comment: the name an imported one carries, else the member's.
+    fn author(&self, comment: &CommentView) -> String {
+        match &comment.author_name {
+            Some(name) => board_store::imported_author_name(name),
+            None => self.name(&comment.author),
+        }
+    }
+
     /// The body with `@[id]` mentions shown as `@name`.
     fn render(&self, body: &str) -> String {
         board_model::show_mentions(body, |id| self.name(id))
@@ -125,9 +133,15 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Listed<'a> {
-    #[serde(flatten)]
-    comment: &'a CommentView,
+    id: &'a str,
+    task: &'a str,
+    author: &'a str,
+    /// The member's name, or the name an imported comment carries.
     author_name: String,
+    body: &'a str,
+    mentions: &'a [String],
+    created_at: i64,
+    edited_at: Option<i64>,
 }
 
 pub fn run(session: &mut Invocation, command: CommentCommand) -> Result<()> {
@@ -157,8 +171,14 @@ pub fn run(session: &mut Invocation, command: CommentCommand) -> Result<()> {
                 let rows: Vec<Listed<'_>> = comments
                     .iter()
                     .map(|comment| Listed {
-                        comment,
-                        author_name: names.name(&comment.author),
+                        id: &comment.id,
+                        task: &comment.task,
+                        author: &comment.author,
+                        author_name: names.author(comment),
+                        body: &comment.body,
+                        mentions: &comment.mentions,
+                        created_at: comment.created_at,
+                        edited_at: comment.edited_at,
                     })
                     .collect();
                 print_json(&rows)?;
@@ -172,7 +192,7 @@ pub fn run(session: &mut Invocation, command: CommentCommand) -> Result<()> {
                     println!(
                         "{}  {}  {}{edited}",
                         time_text(c.created_at),
-                        names.name(&c.author),
+                        names.author(c),
                         c.id
                     );
                     for line in names.render(&c.body).lines() {

@@ -3,6 +3,7 @@
 mod account;
 mod args;
 mod comment;
+mod import;
 mod markdown;
 mod resolve;
 mod sync_command;
@@ -13,12 +14,13 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use board_model::{Board, BoardView, NewTask, Place, ReplicaConfig, Sources};
+use board_store::local_time::typed_due;
 use board_store::{replica, Store};
 use clap::Parser;
 
 use args::{
     BoardCommand, ChecklistAction, Cli, ColumnCommand, Command, EditArgs, ExportFormat,
-    LabelCommand, PlaceArgs, TaskCommand,
+    ImportCommand, LabelCommand, PlaceArgs, TaskCommand,
 };
 use resolve::resolve;
 
@@ -204,6 +206,11 @@ fn run(cli: Cli) -> Result<()> {
                     print!("{}", markdown::render(&board.view()));
                     Ok(())
                 }
+                ExportFormat::Csv => {
+                    let members = session.store.members(board.id())?;
+                    print!("{}", import::export_csv(&board.view_with(true), &members));
+                    Ok(())
+                }
                 ExportFormat::Yjs => {
                     let mut out = std::io::stdout().lock();
                     out.write_all(&board.encode_state())?;
@@ -223,6 +230,14 @@ fn run(cli: Cli) -> Result<()> {
             sync_command::sync(session.store, session.config, boards, &args)
         }
         Command::Status { json } => sync_command::status(&session.store, json),
+        Command::Import(ImportCommand::Trello { file }) => {
+            println!("{}", import::import_trello(&mut session, &file)?);
+            Ok(())
+        }
+        Command::Import(ImportCommand::Csv { file, board }) => {
+            println!("{}", import::import_csv(&mut session, &file, &board)?);
+            Ok(())
+        }
         Command::Compact { board } => {
             let id = session.board_id(&board)?;
             let report = session.store.compact(&id)?;
@@ -367,7 +382,7 @@ fn task_command(session: &mut Invocation, command: TaskCommand) -> Result<()> {
                 let extra = NewTask {
                     description: description.unwrap_or_default(),
                     label_ids,
-                    due,
+                    due: due.as_deref().map(typed_due).transpose()?,
                 };
                 Ok(b.add_task(&c, &title, p, extra)?)
             })?;
@@ -464,7 +479,7 @@ fn edit_task(b: &mut Board, edit: EditArgs) -> Result<()> {
         changed = true;
     }
     if let Some(due) = &edit.due {
-        b.set_due(&t, Some(due))?;
+        b.set_due(&t, Some(&typed_due(due)?))?;
         changed = true;
     }
     if edit.no_due {

@@ -85,6 +85,7 @@ pub(super) fn read_comment<T: ReadTxn>(txn: &T, id: &str, m: &MapRef) -> Option<
         id: id.to_owned(),
         task: read_str(m, txn, key::TASK)?,
         author: read_str(m, txn, key::AUTHOR).unwrap_or_default(),
+        author_name: read_str(m, txn, key::AUTHOR_NAME),
         mentions: mentions(&body),
         body,
         created_at: read_num(m, txn, key::CREATED_AT).unwrap_or(0.0) as i64,
@@ -199,6 +200,37 @@ impl Board {
                 (key::CREATED_AT, ms_to_any(now)),
             ]),
         );
+        Ok(id)
+    }
+
+    /// Writes a comment carried over from another tool: its original time, and `author_name`
+    /// when its author is no member here (`author` is then whoever imports it, who may edit or
+    /// delete it like their own).
+    pub fn import_comment(
+        &mut self,
+        task_id: &str,
+        author: &str,
+        author_name: Option<&str>,
+        body: &str,
+        created_at_ms: i64,
+    ) -> Result<String> {
+        validate_author(author)?;
+        let body = validate_body(body)?;
+        self.task_map(&self.doc.transact(), task_id)?;
+        let id = self.config.sources.new_id();
+        let comments = self.comments.clone();
+        let mut fields = vec![
+            (key::TASK, Any::from(task_id)),
+            (key::AUTHOR, Any::from(author)),
+            (key::BODY, Any::from(body)),
+            (key::CREATED_AT, ms_to_any(created_at_ms)),
+        ];
+        if let Some(name) = author_name.map(str::trim).filter(|n| !n.is_empty()) {
+            let name: String = name.chars().take(200).collect();
+            fields.push((key::AUTHOR_NAME, Any::from(name)));
+        }
+        let mut txn = self.doc.transact_mut_with(super::LOCAL_ORIGIN);
+        comments.insert(&mut txn, id.as_str(), MapPrelim::from_iter(fields));
         Ok(id)
     }
 

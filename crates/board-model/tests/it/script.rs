@@ -347,7 +347,7 @@ fn bad_input_is_rejected_and_changes_nothing() {
             ! task A |: invalid task title: must not be empty
             ! task Nowhere | t: no column Nowhere
             ! due t | 2026-02-30: invalid due date: no such day in that month
-            ! due t | tomorrow: invalid due date: expected YYYY-MM-DD
+            ! due t | tomorrow: invalid due date: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS±HH:MM
             ! move t | A | before t: a task cannot be placed relative to itself
             ! move t | Nowhere: no column Nowhere
             ! toggle t | 3: task 018bcfe5-6801-7756-b8a5-946141470002 has no checklist item 3

@@ -21,11 +21,17 @@ impl Ctl {
     }
 
     fn run(&self, args: &[&str]) -> Output {
+        self.run_in_zone(args, "UTC")
+    }
+
+    /// Runs with the computer's time zone set to `zone` (what typed dates are read against).
+    fn run_in_zone(&self, args: &[&str], zone: &str) -> Output {
         Command::new(env!("CARGO_BIN_EXE_tackctl"))
             .arg("--data-dir")
             .arg(self.dir.path())
             .args(args)
             .env("TACK_USER", "tester")
+            .env("TZ", zone)
             .output()
             .expect("run tackctl")
     }
@@ -67,6 +73,84 @@ fn titles(column: &Value) -> Vec<&str> {
         .iter()
         .map(|t| t["title"].as_str().expect("title"))
         .collect()
+}
+
+#[test]
+fn a_due_is_typed_as_people_say_it_and_read_in_the_local_zone() {
+    let ctl = Ctl::new();
+    launch_board(&ctl);
+    let due_of = |task: &str| -> Value {
+        let view = ctl.json(&["board", "show", "launch", "--json"]);
+        view["columns"]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .flat_map(|c| c["tasks"].as_array().expect("tasks").iter())
+            .find(|t| t["title"] == task)
+            .map(|t| t["due"].clone())
+            .expect("the task")
+    };
+    ctl.ok(&[
+        "task",
+        "edit",
+        "launch",
+        "review",
+        "--due",
+        "2026-12-24 15:00",
+    ]);
+    assert_eq!(due_of("Review spec"), "2026-12-24T15:00:00+00:00");
+    let paris = ctl.run_in_zone(
+        &[
+            "task",
+            "edit",
+            "launch",
+            "review",
+            "--due",
+            "2026-12-24T15:00",
+        ],
+        "Europe/Paris",
+    );
+    assert!(paris.status.success(), "{paris:?}");
+    assert_eq!(due_of("Review spec"), "2026-12-24T15:00:00+01:00");
+    // Summer time moves the offset: 15:00 in July in Paris is 13:00 UTC.
+    let summer = ctl.run_in_zone(
+        &[
+            "task",
+            "edit",
+            "launch",
+            "review",
+            "--due",
+            "2027-07-01 15:00",
+        ],
+        "Europe/Paris",
+    );
+    assert!(summer.status.success(), "{summer:?}");
+    assert_eq!(due_of("Review spec"), "2027-07-01T15:00:00+02:00");
+    // Relative words need today's date: check the shape, not the day.
+    ctl.ok(&[
+        "task",
+        "add",
+        "launch",
+        "doing",
+        "Demo",
+        "--due",
+        "tomorrow 9am",
+    ]);
+    let demo = due_of("Demo");
+    let demo = demo.as_str().expect("a due");
+    assert!(
+        demo.len() == 25 && demo.ends_with("T09:00:00+00:00"),
+        "{demo}"
+    );
+    ctl.ok(&["task", "edit", "launch", "demo", "--due", "+3d"]);
+    assert_eq!(due_of("Demo").as_str().map(str::len), Some(10));
+    let err = ctl.fails(&["task", "edit", "launch", "demo", "--due", "someday"]);
+    assert!(
+        err.contains("did not understand \"someday\"") && err.contains("tomorrow"),
+        "{err}"
+    );
+    ctl.ok(&["task", "edit", "launch", "demo", "--no-due"]);
+    assert_eq!(due_of("Demo"), Value::Null);
 }
 
 /// A small board used by several tests: three columns, four tasks.
@@ -515,4 +599,145 @@ fn a_comment_by_someone_else_cannot_be_changed_here() {
     let listed = ctl.json(&["comment", "list", "launch", &task, "--json"]);
     assert_eq!(listed[0]["body"], "I'll do it");
     assert_eq!(listed[0]["authorName"], "member 0190a000");
+}
+
+#[test]
+fn a_trello_export_becomes_a_board_any_yjs_client_reads() {
+    let ctl = Ctl::new();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../board-import/tests/fixtures/trello-launch.json"
+    );
+    let out = ctl.run(&["import", "trello", fixture]);
+    assert!(out.status.success(), "{out:?}");
+    let board = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned();
+    assert_eq!(board.len(), 36, "prints the new board's id: {board}");
+    let said = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        said.contains("imported 6 tasks in 5 columns, 4 labels, 3 comments")
+            && said.contains("kept as names (no member matched them): Ana Lima, Old Colleague"),
+        "{said}"
+    );
+
+    let view = ctl.json(&["board", "show", &board, "--json"]);
+    assert_eq!(view["title"], "Lancement – été 🚀");
+    let comments = ctl.json(&["comment", "list", &board, "write the press", "--json"]);
+    let authors: Vec<&str> = comments
+        .as_array()
+        .expect("comments")
+        .iter()
+        .map(|c| c["authorName"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(authors, ["Ana Lima (imported)", "bo (imported)"]);
+
+    // The stock JavaScript yjs library reads it through the documented schema.
+    let bytes = ctl.run(&["export", &board, "--format", "yjs"]).stdout;
+    let js: Value = serde_json::from_slice(&test_support::run_node("read-yjs-update.mjs", &bytes))
+        .expect("node json");
+    assert_eq!(js["title"], "Lancement – été 🚀");
+    let columns: Vec<&str> = js["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| c["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            "To do",
+            "Doing",
+            "Done",
+            "Old ideas",
+            "Cards without a list"
+        ]
+    );
+    let todo = &js["columns"][0]["tasks"];
+    assert_eq!(todo[0]["title"], "Book the venue");
+    assert_eq!(todo[1]["title"], "Write the press release");
+    assert_eq!(todo[1]["due"], "2026-12-05T15:00:00+00:00");
+    assert_eq!(todo[1]["checklist"][0]["text"], "Before · First");
+    assert_eq!(todo[1]["checklist"][0]["done"], true);
+}
+
+#[test]
+fn a_bad_import_leaves_nothing_behind() {
+    let ctl = Ctl::new();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"lists":[{"id":"l","name":"L","pos":1}],"cards":[{"id":"c","name":"ok","idList":"l"},{"id":"d","name":7}]}"#,
+    )
+    .expect("write");
+    let err = ctl.fails(&["import", "trello", bad.to_str().expect("utf-8 path")]);
+    assert!(
+        err.contains("cards[1].name: expected text, found a number"),
+        "{err}"
+    );
+    assert_eq!(ctl.ok(&["board", "list"]), "", "no board was made");
+}
+
+#[test]
+fn csv_goes_out_and_comes_back_with_the_same_tasks() {
+    let ctl = Ctl::new();
+    launch_board(&ctl);
+    ctl.ok(&["task", "edit", "launch", "write", "--assign", "ana"]);
+    ctl.ok(&[
+        "task",
+        "checklist",
+        "launch",
+        "write",
+        "add",
+        "Outline, \"first\"",
+    ]);
+    ctl.ok(&["task", "checklist", "launch", "write", "toggle", "1"]);
+    ctl.ok(&[
+        "task",
+        "edit",
+        "launch",
+        "review",
+        "--description",
+        "Line one\nline \"two\", with comma",
+    ]);
+    let csv = ctl.ok(&["export", "launch", "--format", "csv"]);
+    assert!(csv.starts_with("title,column,description,labels,assignees,due,checklist,archived,created,updated,id\r\n"), "{csv}");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("launch.csv");
+    std::fs::write(&file, format!("{csv}\r\n")).expect("write");
+    let copy = ctl.ok(&[
+        "import",
+        "csv",
+        file.to_str().expect("utf-8 path"),
+        "--board",
+        "Copy of launch",
+    ]);
+    let again = ctl.ok(&["export", &copy, "--format", "csv"]);
+    let fields = |text: &str| -> Vec<String> {
+        // Every line but the times and ids at its end.
+        text.split("\r\n")
+            .map(|row| row.rsplitn(4, ',').last().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(fields(&again), fields(&csv));
+
+    // Into the existing board: same columns, no new ones.
+    let columns_before = ctl.json(&["board", "show", "launch", "--json"])["columns"]
+        .as_array()
+        .map(Vec::len);
+    ctl.ok(&[
+        "import",
+        "csv",
+        file.to_str().expect("utf-8 path"),
+        "--board",
+        "launch",
+    ]);
+    let view = ctl.json(&["board", "show", "launch", "--json"]);
+    assert_eq!(view["columns"].as_array().map(Vec::len), columns_before);
+    assert_eq!(
+        view["columns"][0]["tasks"].as_array().map(Vec::len),
+        Some(6)
+    );
 }
