@@ -128,6 +128,20 @@ describe("keyboard flows", () => {
     expect(screen()[0]).toMatch(/^Backlog: \*On top, Pricing page copy/);
   });
 
+  it("keeps typing order when a title is entered before the previous one is saved", async () => {
+    await begin("app-add-tasks");
+    press("o");
+    // Both Enters before the first save answers: the second still goes below the first.
+    const first = app.submitDraft("First new");
+    const second = app.submitDraft("Second new");
+    await Promise.all([first, second]);
+    await settle();
+    press("Escape");
+    expect(screen()[0]).toBe(
+      "Backlog: Pricing page copy, First new, *Second new, Offline indicator in the sidebar, Import from Trello",
+    );
+  });
+
   it("Esc pressed while a new task is still being saved closes the composer for good", async () => {
     await begin("app-add-then-esc");
     press("o");

@@ -45,7 +45,7 @@ export function createDraft(deps: DraftDeps) {
   // Becoming a viewer while typing a new task: the composer goes (it could not be saved).
   createEffect(
     on(deps.readOnlyReason, (reason) => {
-      if (reason !== null && draft() !== null) setDraft(null);
+      if (reason !== null && draft() !== null) replaceDraft(null);
     }),
   );
 
@@ -55,7 +55,7 @@ export function createDraft(deps: DraftDeps) {
       deps.noColumn();
       return;
     }
-    setDraft(next);
+    replaceDraft(next);
   }
 
   /** Opens the composer at the end of a column (the column's "+" button). */
@@ -70,31 +70,54 @@ export function createDraft(deps: DraftDeps) {
       taskId: last ?? null,
       taskIndex: Math.max(0, ids.length - 1),
     });
-    setDraft({ columnId, place: { kind: "bottom" } });
+    replaceDraft({ columnId, place: { kind: "bottom" } });
   }
 
+  // Titles are saved one after another, in the order they were typed: a title entered while
+  // the previous one is still saving goes below it, not where the composer stood before.
+  let queue: Promise<void> = Promise.resolve();
+  // Bumped whenever a composer opens or closes; a save belongs to the composer it was typed in.
+  let session = 0;
+  let chain: { session: number; place: Place } | null = null;
+  const replaceDraft = (next: Draft | null) => {
+    session++;
+    setDraft(next);
+  };
+
   /** Creates the drafted task; the composer stays open below it for the next one. */
-  async function submitDraft(title: string) {
+  function submitDraft(title: string): Promise<void> {
     const d = draft();
-    if (!d || title.trim() === "") return;
+    if (!d || title.trim() === "") return Promise.resolve();
+    const mine = session;
+    const run = queue.then(() => addDrafted(d, mine, title.trim()));
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async function addDrafted(d: Draft, mine: number, title: string) {
+    const place = chain?.session === mine ? chain.place : d.place;
     const id = await applyOp({
       type: "addTask",
       columnId: d.columnId,
-      title: title.trim(),
-      place: d.place,
+      title,
+      place,
       description: null,
     });
     if (id === null) return;
-    // Esc may have closed the composer while the save was in flight (a slow or offline save
-    // makes that window wide): then it stays closed, and the cursor lands on the new task.
-    const now = draft();
-    if (now !== d && now !== null) return;
-    if (now === d) setDraft({ columnId: d.columnId, place: { kind: "after", id } });
+    chain = { session: mine, place: { kind: "after", id } };
+    if (session !== mine) {
+      // Esc closed the composer while the save was in flight (a slow or offline save makes
+      // that window wide): it stays closed, and the cursor lands on the new task. Another
+      // composer opened meanwhile keeps the cursor.
+      if (draft() === null) focusTask(d.columnId, id);
+      return;
+    }
+    setDraft({ columnId: d.columnId, place: { kind: "after", id } });
     focusTask(d.columnId, id);
   }
 
   function cancelDraft() {
-    setDraft(null);
+    replaceDraft(null);
     deps.refocus();
   }
 
@@ -109,7 +132,7 @@ export function createDraft(deps: DraftDeps) {
     submitDraft,
     cancelDraft,
     /** A newly shown board: no composer (without taking focus, the board does that). */
-    discard: () => setDraft(null),
+    discard: () => replaceDraft(null),
     commands,
   };
 }
