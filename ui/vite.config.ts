@@ -15,6 +15,9 @@ export default defineConfig({
   },
   test: {
     environment: "node",
+    // The recorded sessions read typed dates against a clock in UTC; the UI shows them in the
+    // machine's zone, so the tests run in that zone too.
+    env: { TZ: "UTC" },
     include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
   },
 });

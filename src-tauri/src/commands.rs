@@ -110,6 +110,13 @@ ipc_commands! {
         Ok(emit(&app, state.lock().redo(&board_id)?))
     }
 
+    /// Reads what was typed into a due field (`tomorrow`, `fri 15:00`, `+3d`, an ISO date)
+    /// against this computer's clock: the value to store, or why it is not a date.
+    #[tauri::command]
+    pub fn read_due(text: String) -> Result<String, IpcError> {
+        Ok(board_store::local_time::typed_due(&text)?)
+    }
+
     #[tauri::command(async)]
     pub fn list_comments(
         state: State<'_, AppState>,

@@ -210,11 +210,12 @@ impl Session {
         comment: board_model::CommentView,
     ) -> CommentEntry {
         let mine = comment.author == me;
-        // Names from the member directory (DESIGN §1: never from the document).
-        let author_name = if mine {
-            "You".to_owned()
-        } else {
-            board_store::member_name(members, &comment.author)
+        // Names from the member directory (DESIGN §1: never from the document), but for an
+        // imported comment's author, who is no member (`authorName`).
+        let author_name = match (&comment.author_name, mine) {
+            (Some(name), _) => board_store::imported_author_name(name),
+            (None, true) => "You".to_owned(),
+            (None, false) => board_store::member_name(members, &comment.author),
         };
         let shown_body = board_model::show_mentions(&comment.body, |id| {
             if id == me {

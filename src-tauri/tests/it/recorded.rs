@@ -310,6 +310,12 @@ impl Recorder {
                         Value::Null
                     })
             }
+            // Read against a fixed clock in UTC (the recording must not drift with the day).
+            "read_due" => board_model::parse_due_input(&text("text"), recorded_now(), |_| {
+                chrono::FixedOffset::east_opt(0).expect("UTC is an offset")
+            })
+            .map(|due| Value::String(due.to_stored()))
+            .map_err(IpcError::from),
             other => panic!("{other}: a command of the account side needs an `answer`"),
         };
         (result.map_err(to_json), events)
@@ -527,4 +533,9 @@ fn to_json<T: serde::Serialize>(value: T) -> Value {
 
 fn event_json<T: serde::Serialize>(event: &str, payload: &T) -> Value {
     json!({ "event": event, "payload": to_json(payload) })
+}
+
+/// The clock the recorded `read_due` answers against: Friday 4 December 2026, 10:30 UTC.
+fn recorded_now() -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339("2026-12-04T10:30:00+00:00").expect("a valid time")
 }

@@ -13,6 +13,7 @@ import {
   type JSX,
 } from "solid-js";
 import { app } from "../app/app";
+import { describeDue, dueLabel, dueStatus, now } from "../app/due";
 import type { BoardStore } from "../model/store";
 import { startCardDrag, startColumnDrag, dragState } from "./drag";
 
@@ -137,7 +138,7 @@ function Card(props: {
                 </span>
               )}
             </Show>
-            <Show when={t().due}>{(due) => <span class="meta">{due()}</span>}</Show>
+            <Show when={t().due}>{(due) => <DueChip due={due()} />}</Show>
             <Show when={t().commentCount > 0}>
               <span
                 class="meta"
@@ -428,5 +429,35 @@ export function Board(props: { store: BoardStore }): JSX.Element {
         + Add column <kbd>C</kbd>
       </button>
     </div>
+  );
+}
+
+/** A card's due: relative words, and an icon whose shape (not only its colour) says overdue
+ * (a warning sign) or due soon (a filled clock). */
+export function DueChip(props: { due: string }): JSX.Element {
+  const status = () => dueStatus(props.due, now());
+  return (
+    <span
+      class={`meta due due-${status()}`}
+      title={dueLabel(props.due, now())}
+      aria-label={dueLabel(props.due, now())}
+      data-status={status()}
+    >
+      <svg class="meta-icon" viewBox="0 0 16 16" aria-hidden="true">
+        <Show
+          when={status() === "overdue"}
+          fallback={
+            <>
+              <circle cx="8" cy="8" r="6" class={status() === "soon" ? "filled" : ""} />
+              <path d="M8 4.5V8l2.5 1.5" />
+            </>
+          }
+        >
+          <path d="M8 1.8 15 14H1z" />
+          <path d="M8 6v4M8 11.5v1" />
+        </Show>
+      </svg>{" "}
+      {describeDue(props.due, now())}
+    </span>
   );
 }

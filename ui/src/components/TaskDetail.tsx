@@ -15,7 +15,9 @@ import {
   type JSX,
 } from "solid-js";
 import { app } from "../app/app";
-import { errorKind, type BoardOp, type TaskView } from "../ipc";
+import { describeDue, dueLabel, dueStatus, fullDue, now } from "../app/due";
+import * as ipc from "../ipc";
+import { errorKind, errorMessage, type BoardOp, type TaskView } from "../ipc";
 import type { BoardStore } from "../model/store";
 import { merge3, splice } from "../model/textmerge";
 import { Comments } from "./Comments";
@@ -231,34 +233,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
               />
             </section>
 
-            <section class="field">
-              <label class="field-label" for="due-input">
-                Due date
-              </label>
-              <div class="row">
-                <input
-                  id="due-input"
-                  type="date"
-                  value={t().due ?? ""}
-                  onChange={(e) =>
-                    send({
-                      type: "setDue",
-                      taskId: t().id,
-                      due: e.currentTarget.value === "" ? null : e.currentTarget.value,
-                    })
-                  }
-                />
-                <Show when={t().due !== null}>
-                  <button
-                    type="button"
-                    class="link-button"
-                    onClick={() => send({ type: "setDue", taskId: t().id, due: null })}
-                  >
-                    Clear
-                  </button>
-                </Show>
-              </div>
-            </section>
+            <DueField task={t()} />
 
             <section class="field">
               <div class="field-label">
@@ -477,5 +452,116 @@ function AddField(props: {
         list={props.list}
       />
     </form>
+  );
+}
+
+/** The due field: shows the due in full and relative words; a date or time is typed as people
+ * say it ("tomorrow", "fri 15:00", "+3d"), read by the Rust side with a preview as it is typed,
+ * and set with Enter. Esc clears what was typed; Enter on an empty field clears the due. */
+function DueField(props: { task: TaskView }): JSX.Element {
+  const [preview, setPreview] = createSignal<{ due: string } | { error: string } | null>(null);
+  let input: HTMLInputElement | undefined;
+  // Answers may come back out of order: only the latest one counts. The last answer is kept
+  // so Enter does not ask again for what the preview already read.
+  let asked = 0;
+  let lastRead: { text: string; due: string | null } | null = null;
+
+  async function read(text: string): Promise<string | null> {
+    if (lastRead?.text === text) return lastRead.due;
+    const mine = ++asked;
+    if (text.trim() === "") {
+      setPreview(null);
+      return null;
+    }
+    try {
+      const due = await ipc.readDue(text);
+      if (mine === asked) setPreview({ due });
+      lastRead = { text, due };
+      return due;
+    } catch (error) {
+      if (mine === asked) setPreview({ error: errorMessage(error) });
+      lastRead = { text, due: null };
+      return null;
+    }
+  }
+
+  async function commit(text: string) {
+    if (text.trim() === "") {
+      if (props.task.due !== null) send({ type: "setDue", taskId: props.task.id, due: null });
+      return;
+    }
+    const due = await read(text);
+    if (due === null) return;
+    if (due !== props.task.due) send({ type: "setDue", taskId: props.task.id, due });
+    if (input) input.value = "";
+    setPreview(null);
+  }
+
+  return (
+    <section class="field">
+      <label class="field-label" for="due-input">
+        Due
+      </label>
+      <div class="row">
+        <Show when={props.task.due} fallback={<span class="meta">No due date</span>}>
+          {(due) => (
+            <span
+              class={`due due-${dueStatus(due(), now())}`}
+              aria-label={`${dueLabel(due(), now())}: ${fullDue(due())}`}
+            >
+              {fullDue(due())} · {describeDue(due(), now())}
+              {dueStatus(due(), now()) === "overdue" ? " · overdue" : ""}
+            </span>
+          )}
+        </Show>
+        <Show when={props.task.due !== null}>
+          <button
+            type="button"
+            class="link-button"
+            onClick={() => send({ type: "setDue", taskId: props.task.id, due: null })}
+          >
+            Clear
+          </button>
+        </Show>
+      </div>
+      <input
+        id="due-input"
+        ref={(el) => (input = el)}
+        type="text"
+        autocomplete="off"
+        placeholder="tomorrow, fri 15:00, +3d, dec 24…"
+        aria-describedby="due-preview"
+        onInput={(e) => void read(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            void commit(e.currentTarget.value);
+          } else if (e.key === "Escape" && e.currentTarget.value !== "") {
+            e.preventDefault();
+            e.stopPropagation();
+            e.currentTarget.value = "";
+            asked++;
+            setPreview(null);
+          }
+        }}
+      />
+      <div
+        id="due-preview"
+        class="due-preview"
+        classList={{
+          invalid: (() => {
+            const p = preview();
+            return p !== null && "error" in p;
+          })(),
+        }}
+        aria-live="polite"
+      >
+        {(() => {
+          const p = preview();
+          if (p === null) return "";
+          return "due" in p ? `Enter sets ${fullDue(p.due)}` : p.error;
+        })()}
+      </div>
+    </section>
   );
 }

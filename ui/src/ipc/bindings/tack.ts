@@ -185,6 +185,7 @@ export type Commands = {
   apply: { args: { boardId: string; op: BoardOp }; result: OpResult };
   undo: { args: { boardId: string }; result: boolean };
   redo: { args: { boardId: string }; result: boolean };
+  read_due: { args: { text: string }; result: string };
   list_comments: { args: { boardId: string; taskId: string }; result: Array<CommentEntry> };
   add_comment: { args: { boardId: string; taskId: string; body: string }; result: CommentEntry };
   edit_comment: { args: { boardId: string; commentId: string; body: string }; result: null };
@@ -261,6 +262,10 @@ export function undo(boardId: string): Promise<boolean> {
 
 export function redo(boardId: string): Promise<boolean> {
   return call("redo", { boardId });
+}
+
+export function readDue(text: string): Promise<string> {
+  return call("read_due", { text });
 }
 
 export function listComments(boardId: string, taskId: string): Promise<Array<CommentEntry>> {
