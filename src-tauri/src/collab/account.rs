@@ -82,8 +82,13 @@ impl Collab {
             .ok_or_else(|| IpcError::invalid("Set the server URL first."))
     }
 
+    /// Creates the account and signs in. The keychain is checked first: failing after the relay
+    /// made the account would leave one whose email the retry finds taken.
     pub fn sign_up(&self, email: &str, password: &str) -> Result<AccountState, IpcError> {
-        let session = RelayClient::new(&self.server()?)?.signup(email, password)?;
+        let server = self.server()?;
+        let relay = RelayClient::new(&server)?;
+        tack_account::check_keychain(&server)?;
+        let session = relay.signup(email, password)?;
         self.signed_in(session)
     }
 

@@ -560,6 +560,54 @@ fn keychain_child() {
     assert!(again.account_state().user.is_none());
 }
 
+/// The child half of the unusable-keychain test runs with no session bus at all.
+const WITHOUT_KEYCHAIN: &str = "TACK_TEST_WITHOUT_KEYCHAIN";
+
+#[test]
+fn sign_up_with_an_unusable_keychain_fails_before_the_account_exists_and_the_retry_works() {
+    if std::env::var_os(WITHOUT_KEYCHAIN).is_some() {
+        unusable_keychain_child();
+        return;
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    let output = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "collab::sign_up_with_an_unusable_keychain_fails_before_the_account_exists_and_the_retry_works",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        // No session bus: the Secret Service cannot be reached.
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env(WITHOUT_KEYCHAIN, "1")
+        .output()
+        .expect("run the test binary");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn unusable_keychain_child() {
+    let relay = TestRelay::start();
+    let ana = Desk::new("ana");
+    ana.collab.set_server_url(&relay.url()).expect("server");
+    let err = ana
+        .collab
+        .sign_up("ana@example.com", "correct horse battery")
+        .expect_err("no keychain: sign-up must fail");
+    assert_eq!(err.kind, ErrorKind::Storage, "{err:?}");
+    assert!(err.message.contains("keychain"), "{err:?}");
+    assert!(ana.collab.account_state().user.is_none());
+    // The relay made no account: the same email signs up once a keychain is there (here, as
+    // the other tests do, straight through the relay's API).
+    let session = relay.signup("ana@example.com");
+    assert_eq!(session.account.email, "ana@example.com");
+}
+
 /// Looks through a desk's events (without consuming them) for a conflict notice.
 fn conflict_seen(desk: &Desk) -> Option<tack::ipc::ConflictNotice> {
     let events = desk.events.0.lock().unwrap_or_else(PoisonError::into_inner);
