@@ -25,7 +25,9 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 pub use error::StoreError;
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
-pub use people::{display_name, member_name, MemberRecord};
+pub use people::{
+    display_name, member_name, Directory, DirectoryEntry, Me, MemberRecord, PersonError,
+};
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.
 pub type Seq = i64;

@@ -100,6 +100,20 @@ impl Invocation {
             .with_context(|| format!("opening board {id}"))
     }
 
+    /// The board's people (cached member directory and me), for `--assign` and names.
+    fn directory(&mut self, board_id: &str) -> Result<board_store::Directory> {
+        let me = comment::my_member_id(&self.dir, &mut self.store)?;
+        let email = tack_account::read_account(&self.dir)?
+            .map(|account| account.email)
+            .filter(|email| !email.is_empty());
+        let me = board_store::Me {
+            user_id: &me,
+            email: email.as_deref(),
+            name: &self.config.user,
+        };
+        Ok(self.store.directory(board_id, me)?)
+    }
+
     /// Runs one change on a board and makes it durable before returning.
     fn change<T>(&mut self, query: &str, f: impl FnOnce(&mut Board) -> Result<T>) -> Result<T> {
         let id = self.board_id(query)?;
@@ -171,6 +185,22 @@ fn print_view(view: &BoardView, json: bool) -> Result<()> {
         print!("{}", view.render());
         Ok(())
     }
+}
+
+/// The view with each assignee shown by name (text only: `--json` keeps the member ids). A
+/// free-text assignee of an older board, matching no member, is shown quoted: `@"Ana"`.
+fn with_assignee_names(mut view: BoardView, people: &board_store::Directory) -> BoardView {
+    for column in &mut view.columns {
+        for task in &mut column.tasks {
+            for assignee in &mut task.assignees {
+                *assignee = match people.get(assignee) {
+                    Some(member) => member.name.clone(),
+                    None => format!("{assignee:?}"),
+                };
+            }
+        }
+    }
+    view
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -269,7 +299,13 @@ fn board_command(session: &mut Invocation, command: BoardCommand) -> Result<()> 
             archived,
         } => {
             let board = session.open_board(&board)?;
-            print_view(&board.view_with(archived), json)?;
+            let view = board.view_with(archived);
+            if json {
+                print_view(&view, true)?;
+            } else {
+                let people = session.directory(board.id())?;
+                print_view(&with_assignee_names(view, &people), false)?;
+            }
         }
         BoardCommand::Rename { board, title } => {
             session.change(&board, |b| Ok(b.rename(&title)?))?;
@@ -385,8 +421,9 @@ fn task_command(session: &mut Invocation, command: TaskCommand) -> Result<()> {
             Ok(b.move_task(&t, &c, p)?)
         })?,
         TaskCommand::Edit(edit) => {
-            let board = edit.board.clone();
-            session.change(&board, |b| edit_task(b, edit))?
+            let board = session.board_id(&edit.board)?;
+            let people = session.directory(&board)?;
+            session.change(&board, |b| edit_task(b, &people, edit))?
         }
         TaskCommand::Show { board, task, json } => {
             let b = session.open_board(&board)?;
@@ -408,7 +445,8 @@ fn task_command(session: &mut Invocation, command: TaskCommand) -> Result<()> {
                         .collect(),
                     ..b.view()
                 };
-                print!("{}", single.render());
+                let people = session.directory(b.id())?;
+                print!("{}", with_assignee_names(single, &people).render());
             }
         }
         TaskCommand::Checklist {
@@ -452,7 +490,22 @@ fn task_command(session: &mut Invocation, command: TaskCommand) -> Result<()> {
     Ok(())
 }
 
-fn edit_task(b: &mut Board, edit: EditArgs) -> Result<()> {
+/// The assignee `--unassign` means: one the task has under exactly that text (a member id, or
+/// a free-text name from an older board), else the member the directory finds.
+fn assignee_to_remove(
+    b: &Board,
+    task: &str,
+    people: &board_store::Directory,
+    query: &str,
+) -> Result<String> {
+    let assigned = b.task(task).map(|t| t.assignees).unwrap_or_default();
+    if let Some(exact) = assigned.iter().find(|a| a.as_str() == query) {
+        return Ok(exact.clone());
+    }
+    Ok(people.find(query)?.user_id.clone())
+}
+
+fn edit_task(b: &mut Board, people: &board_store::Directory, edit: EditArgs) -> Result<()> {
     let t = task_id(b, &edit.task)?;
     let mut changed = false;
     if let Some(title) = &edit.title {
@@ -481,12 +534,15 @@ fn edit_task(b: &mut Board, edit: EditArgs) -> Result<()> {
         b.set_task_label(&t, &label, false)?;
         changed = true;
     }
-    for user in &edit.assign {
-        b.set_task_assignee(&t, user, true)?;
+    for person in &edit.assign {
+        // Assignees are members (DESIGN §1): `me`, an email, a name or an id of the directory.
+        let member = people.find(person)?;
+        b.set_task_assignee(&t, &member.user_id, true)?;
         changed = true;
     }
-    for user in &edit.unassign {
-        b.set_task_assignee(&t, user, false)?;
+    for person in &edit.unassign {
+        let assignee = assignee_to_remove(b, &t, people, person)?;
+        b.set_task_assignee(&t, &assignee, false)?;
         changed = true;
     }
     if !changed {
