@@ -29,8 +29,8 @@ use sync_client::backoff::BackoffConfig;
 use tack_account::Account;
 
 use crate::ipc::{
-    BoardAccessEvent, BoardClosedEvent, BoardPatchEvent, ConflictNotice, PresenceEvent,
-    SyncStatusEvent,
+    BoardAccessEvent, BoardClosedEvent, BoardDirectoryEvent, BoardPatchEvent, ConflictNotice,
+    PresenceEvent, SyncStatusEvent,
 };
 use crate::session::Session;
 
@@ -46,6 +46,7 @@ pub enum AppEvent {
     Access(BoardAccessEvent),
     Closed(BoardClosedEvent),
     Conflict(ConflictNotice),
+    Directory(BoardDirectoryEvent),
 }
 
 /// Where events go: the window (`app.emit`) or a test's recorder.

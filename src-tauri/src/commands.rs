@@ -5,13 +5,12 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::MutexGuard;
 
-use board_model::BoardView;
 use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::collab::{self, Collab, SharedSession};
 use crate::ipc::{
     AccountState, ArchivedItems, BoardOp, BoardPatchEvent, BoardSummary, CommentEntry, Invite,
-    IpcError, Member, OpResult, RemoteBoard, Role, SyncStatusEvent, BOARD_PATCH_EVENT,
+    IpcError, Member, OpResult, OpenedBoard, RemoteBoard, Role, SyncStatusEvent, BOARD_PATCH_EVENT,
 };
 use crate::session::Session;
 
@@ -69,9 +68,18 @@ ipc_commands! {
         state.lock().delete_board(&board_id)
     }
 
+    /// The board and its people (the cached directory; a shared board's is refreshed from the
+    /// relay in the background and arrives as `board-directory`).
     #[tauri::command(async)]
-    pub fn open_board(state: State<'_, AppState>, board_id: String) -> Result<BoardView, IpcError> {
-        state.lock().open_board(&board_id)
+    pub fn open_board(
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+    ) -> Result<OpenedBoard, IpcError> {
+        let me = collab.signed_in_account();
+        let opened = state.lock().open_board_with_people(&board_id, me)?;
+        collab.refresh_directory_soon(&board_id);
+        Ok(opened)
     }
 
     #[tauri::command(async)]

@@ -19,6 +19,8 @@ pub const BOARD_ACCESS_EVENT: &str = "board-access";
 pub const BOARD_CLOSED_EVENT: &str = "board-closed";
 /// [`ConflictNotice`].
 pub const CONFLICT_EVENT: &str = "conflict";
+/// [`BoardDirectoryEvent`]: a board's people, after the relay's member list was fetched.
+pub const BOARD_DIRECTORY_EVENT: &str = "board-directory";
 /// [`CloseRequestedEvent`]: the window was asked to close with changes not on the server.
 pub const CLOSE_REQUESTED_EVENT: &str = "close-requested";
 
@@ -40,6 +42,46 @@ pub struct CommentEntry {
     pub shown_body: String,
     pub created_at: i64,
     pub edited_at: Option<i64>,
+}
+
+/// A person who can be assigned or mentioned on a board: the member directory the relay last
+/// gave (cached, so it works offline) and me; a board never shared has me alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryEntry {
+    pub user_id: String,
+    /// What to show: the part of the email before `@`, or my own name without an account.
+    pub name: String,
+    /// Empty for this computer's profile when no account is signed in.
+    pub email: String,
+    pub me: bool,
+}
+
+impl From<&board_store::DirectoryEntry> for DirectoryEntry {
+    fn from(entry: &board_store::DirectoryEntry) -> Self {
+        Self {
+            user_id: entry.user_id.clone(),
+            name: entry.name.clone(),
+            email: entry.email.clone(),
+            me: entry.me,
+        }
+    }
+}
+
+/// `open_board`'s answer: the board and the people who can be assigned or mentioned on it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedBoard {
+    pub view: board_model::BoardView,
+    pub people: Vec<DirectoryEntry>,
+}
+
+/// Payload of `board-directory`: a board's people changed (the relay's member list, fetched).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardDirectoryEvent {
+    pub board_id: String,
+    pub people: Vec<DirectoryEntry>,
 }
 
 /// A board as listed in the sidebar.
@@ -389,6 +431,13 @@ pub enum BoardOp {
         task_id: String,
         user_id: String,
         present: bool,
+    },
+    /// Puts member `to` where assignee `from` was (an older board's free-text name), in one
+    /// undoable step.
+    ReplaceTaskAssignee {
+        task_id: String,
+        from: String,
+        to: String,
     },
     /// `due` is an ISO 8601 date (`2026-12-01`) or `null`.
     SetDue {

@@ -13,7 +13,7 @@ use sync_client::{SharedStore, SyncHandle};
 
 use crate::ipc::{
     ArchivedColumn, ArchivedItems, ArchivedTask, BoardOp, BoardPatchEvent, BoardSummary,
-    CommentEntry, ErrorKind, IpcError, OpResult,
+    CommentEntry, DirectoryEntry, ErrorKind, IpcError, OpResult, OpenedBoard, SignedInUser,
 };
 use crate::patches::{self, ShownColumns};
 
@@ -193,6 +193,41 @@ impl Session {
         op: BoardOp,
     ) -> Result<(OpResult, BoardPatchEvent), IpcError> {
         self.change(board_id, |board| apply_op(board, op))
+    }
+
+    /// The board's people for the assignee picker, mentions and initials: the cached member
+    /// directory and me (the signed-in account, else this profile), by name.
+    pub fn directory(
+        &mut self,
+        board_id: &str,
+        account: Option<SignedInUser>,
+    ) -> Result<Vec<DirectoryEntry>, IpcError> {
+        let (user_id, email) = match account {
+            Some(user) if !user.user_id.is_empty() => (user.user_id, Some(user.email)),
+            _ => (self.store().local_member_id()?, None),
+        };
+        let me = board_store::Me {
+            user_id: &user_id,
+            email: email.as_deref(),
+            name: &self.config.user,
+        };
+        let directory = self.store().directory(board_id, me)?;
+        Ok(directory
+            .entries()
+            .iter()
+            .map(DirectoryEntry::from)
+            .collect())
+    }
+
+    /// Opens a board with its people, as the window shows it.
+    pub fn open_board_with_people(
+        &mut self,
+        board_id: &str,
+        account: Option<SignedInUser>,
+    ) -> Result<OpenedBoard, IpcError> {
+        let view = self.open_board(board_id)?;
+        let people = self.directory(board_id, account)?;
+        Ok(OpenedBoard { view, people })
     }
 
     /// Who I am on this computer's boards: the signed-in account, else this profile's own
@@ -551,6 +586,9 @@ pub fn apply_op(board: &mut Board, op: BoardOp) -> Result<OpResult, IpcError> {
             present,
         } => board
             .set_task_assignee(&task_id, &user_id, present)
+            .map(|()| done)?,
+        BoardOp::ReplaceTaskAssignee { task_id, from, to } => board
+            .replace_task_assignee(&task_id, &from, &to)
             .map(|()| done)?,
         BoardOp::SetDue { task_id, due } => {
             board.set_due(&task_id, due.as_deref()).map(|()| done)?

@@ -52,6 +52,15 @@ impl Collab {
             .map(|account| account.user_id.clone())
     }
 
+    /// The signed-in account's id and email (whom the directory marks as me), if any.
+    pub fn signed_in_account(&self) -> Option<SignedInUser> {
+        let state = self.context.state();
+        state.account.as_ref().map(|account| SignedInUser {
+            user_id: account.user_id.clone(),
+            email: account.email.clone(),
+        })
+    }
+
     /// Sets the relay; a different one than the signed-in account's signs out first.
     pub fn set_server_url(&self, url: &str) -> Result<AccountState, IpcError> {
         let server = tack_account::normalise_server(url)?;

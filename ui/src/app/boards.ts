@@ -95,11 +95,11 @@ export function createBoards(deps: BoardsDeps) {
       deps.refocus();
       return;
     }
-    const view = await ipc.openBoard(boardId);
+    const opened = await ipc.openBoard(boardId);
     if (ticket !== openTicket) return;
     rememberBoard(boardId);
     batch(() => {
-      setStore(createBoardStore(view));
+      setStore(createBoardStore(opened.view, opened.people));
       for (const listener of openedListeners) listener();
     });
     afterPaint("tack:board-painted");
