@@ -250,7 +250,14 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
             let boards = sync_command::boards_to_sync(&session.store, &args.board)?;
-            sync_command::sync(session.store, session.config, boards, &args)
+            let dir = session.dir.clone();
+            sync_command::sync(session.store, session.config, boards.clone(), &args)?;
+            if !args.watch && !args.token.is_empty() {
+                // The synced boards' member directories, cached for --assign and names.
+                let mut store = Store::open_in_dir(&dir)?;
+                sync_command::cache_directories(&mut store, &args.server, &args.token, &boards);
+            }
+            Ok(())
         }
         Command::Status { json } => sync_command::status(&session.store, json),
         Command::Compact { board } => {
