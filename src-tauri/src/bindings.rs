@@ -9,11 +9,12 @@ use ts_rs::{Config, TS};
 
 use crate::ipc::{
     AccountState, ArchivedColumn, ArchivedItems, ArchivedTask, BoardAccessEvent, BoardClosedEvent,
-    BoardOp, BoardPatchEvent, BoardSummary, BoardSyncState, CloseRequestedEvent, CommentEntry,
-    ConflictNotice, ErrorKind, Invite, IpcError, Member, OpResult, Patch, Person, Place,
-    PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind, SyncState, SyncStatusEvent,
-    BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT,
-    CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
+    BoardDirectoryEvent, BoardOp, BoardPatchEvent, BoardSummary, BoardSyncState,
+    CloseRequestedEvent, CommentEntry, ConflictNotice, DirectoryEntry, ErrorKind, ExportFormat,
+    ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard, Patch, Person,
+    Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind, SyncState, SyncStatusEvent,
+    BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT,
+    CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -32,6 +33,9 @@ pub fn typescript() -> String {
     let declarations = [
         BoardSummary::decl(&cfg),
         CommentEntry::decl(&cfg),
+        ImportFormat::decl(&cfg),
+        ExportFormat::decl(&cfg),
+        ImportOutcome::decl(&cfg),
         BoardView::decl(&cfg),
         ArchivedItems::decl(&cfg),
         ArchivedColumn::decl(&cfg),
@@ -55,6 +59,9 @@ pub fn typescript() -> String {
         BoardSyncState::decl(&cfg),
         SyncStatusEvent::decl(&cfg),
         Member::decl(&cfg),
+        DirectoryEntry::decl(&cfg),
+        OpenedBoard::decl(&cfg),
+        BoardDirectoryEvent::decl(&cfg),
         RemoteBoard::decl(&cfg),
         Invite::decl(&cfg),
         Person::decl(&cfg),
@@ -99,6 +106,7 @@ pub fn typescript() -> String {
         (BOARD_ACCESS_EVENT, BoardAccessEvent::name(&cfg)),
         (BOARD_CLOSED_EVENT, BoardClosedEvent::name(&cfg)),
         (CONFLICT_EVENT, ConflictNotice::name(&cfg)),
+        (BOARD_DIRECTORY_EVENT, BoardDirectoryEvent::name(&cfg)),
         (CLOSE_REQUESTED_EVENT, CloseRequestedEvent::name(&cfg)),
     ];
     out.push_str("/** Every event the app emits, and its payload. */\nexport type Events = {\n");

@@ -7,6 +7,7 @@
 //! - `lifetime`: the sync client, from app start while signed in; subscribing and
 //!   unsubscribing boards;
 //! - `sharing`: publishing, members, invites, boards shared with me, leaving;
+//! - `shared`: boards shared with me while the app runs, downloaded within seconds;
 //! - `pump`: the task forwarding the client's status, remote updates, awareness and conflicts;
 //! - `status`: the sync indicator (sync-client's status and sentences, shown);
 //! - `access`: my role on each board as the relay grants it, recorded in the store;
@@ -17,6 +18,7 @@ mod account;
 mod lifetime;
 mod presence;
 mod pump;
+mod shared;
 mod sharing;
 mod status;
 
@@ -29,8 +31,8 @@ use sync_client::backoff::BackoffConfig;
 use tack_account::Account;
 
 use crate::ipc::{
-    BoardAccessEvent, BoardClosedEvent, BoardPatchEvent, ConflictNotice, PresenceEvent,
-    SyncStatusEvent,
+    BoardAccessEvent, BoardClosedEvent, BoardDirectoryEvent, BoardPatchEvent, ConflictNotice,
+    PresenceEvent, SyncStatusEvent,
 };
 use crate::session::Session;
 
@@ -46,6 +48,7 @@ pub enum AppEvent {
     Access(BoardAccessEvent),
     Closed(BoardClosedEvent),
     Conflict(ConflictNotice),
+    Directory(BoardDirectoryEvent),
 }
 
 /// Where events go: the window (`app.emit`) or a test's recorder.
@@ -66,6 +69,8 @@ struct CollabState {
     account: Option<Account>,
     token: Option<String>,
     pump: Option<tokio::task::JoinHandle<()>>,
+    /// Asks the relay for boards shared with me (`shared`), while syncing.
+    shared_watch: Option<tokio::task::JoinHandle<()>>,
     /// Others on each board, by awareness client id.
     peers: HashMap<String, BTreeMap<u64, presence::Peer>>,
     selection: HashMap<String, Option<String>>,

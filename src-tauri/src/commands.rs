@@ -5,13 +5,13 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::MutexGuard;
 
-use board_model::BoardView;
 use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::collab::{self, Collab, SharedSession};
 use crate::ipc::{
-    AccountState, ArchivedItems, BoardOp, BoardPatchEvent, BoardSummary, CommentEntry, Invite,
-    IpcError, Member, OpResult, RemoteBoard, Role, SyncStatusEvent, BOARD_PATCH_EVENT,
+    AccountState, ArchivedItems, BoardOp, BoardPatchEvent, BoardSummary, CommentEntry,
+    ExportFormat, ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard,
+    RemoteBoard, Role, SyncStatusEvent, BOARD_PATCH_EVENT,
 };
 use crate::session::Session;
 
@@ -36,6 +36,21 @@ fn emit<T>(app: &AppHandle, (out, event): (T, BoardPatchEvent)) -> T {
         }
     }
     out
+}
+
+/// Reads a file to import, refusing one too large to be a board export before reading it.
+fn read_import_file(path: &std::path::Path) -> Result<Vec<u8>, IpcError> {
+    let cannot =
+        |err: std::io::Error| IpcError::invalid(format!("cannot read {}: {err}", path.display()));
+    let size = std::fs::metadata(path).map_err(cannot)?.len();
+    if size > board_import::MAX_FILE_BYTES as u64 {
+        return Err(IpcError::invalid(format!(
+            "{} is larger than {} MB: not a board export",
+            path.display(),
+            board_import::MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    std::fs::read(path).map_err(cannot)
 }
 
 /// Runs a collaboration call (HTTP to the relay, waits for a download) on the blocking pool:
@@ -69,9 +84,18 @@ ipc_commands! {
         state.lock().delete_board(&board_id)
     }
 
+    /// The board and its people (the cached directory; a shared board's is refreshed from the
+    /// relay in the background and arrives as `board-directory`).
     #[tauri::command(async)]
-    pub fn open_board(state: State<'_, AppState>, board_id: String) -> Result<BoardView, IpcError> {
-        state.lock().open_board(&board_id)
+    pub fn open_board(
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+    ) -> Result<OpenedBoard, IpcError> {
+        let me = collab.signed_in_account();
+        let opened = state.lock().open_board_with_people(&board_id, me)?;
+        collab.refresh_directory_soon(&board_id);
+        Ok(opened)
     }
 
     #[tauri::command(async)]
@@ -178,6 +202,56 @@ ipc_commands! {
         tasks: u32,
     ) -> Result<BoardSummary, IpcError> {
         state.lock().generate_demo_board(&title, columns, tasks)
+    }
+
+    /// Brings a board in from a file the person picks in the system's open dialog (shown from
+    /// here, so the window needs no file or dialog permission). `None`: the dialog was closed.
+    #[tauri::command(async)]
+    pub fn import_board(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        format: ImportFormat,
+    ) -> Result<Option<ImportOutcome>, IpcError> {
+        use tauri_plugin_dialog::DialogExt;
+        let (name, extensions) = format.filter();
+        let Some(picked) = app.dialog().file().add_filter(name, extensions).blocking_pick_file() else {
+            return Ok(None);
+        };
+        let path = picked
+            .into_path()
+            .map_err(|err| IpcError::invalid(format!("cannot read that file: {err}")))?;
+        let bytes = read_import_file(&path)?;
+        let title = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "Imported".to_owned());
+        let me = collab.signed_in_account();
+        state.lock().import_board(format, &bytes, &title, me).map(Some)
+    }
+
+    /// Writes a board to a file the person picks in the system's save dialog. `None`: the
+    /// dialog was closed; otherwise the path written.
+    #[tauri::command(async)]
+    pub fn export_board(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        format: ExportFormat,
+    ) -> Result<Option<String>, IpcError> {
+        use tauri_plugin_dialog::DialogExt;
+        let me = collab.signed_in_account();
+        let (bytes, name) = state.lock().export_board(&board_id, format, me)?;
+        let Some(picked) = app.dialog().file().set_file_name(&name).blocking_save_file() else {
+            return Ok(None);
+        };
+        let path = picked
+            .into_path()
+            .map_err(|err| IpcError::invalid(format!("cannot write there: {err}")))?;
+        std::fs::write(&path, bytes)
+            .map_err(|err| IpcError::invalid(format!("could not write {}: {err}", path.display())))?;
+        Ok(Some(path.display().to_string()))
     }
 
     #[tauri::command]

@@ -19,8 +19,67 @@ pub const BOARD_ACCESS_EVENT: &str = "board-access";
 pub const BOARD_CLOSED_EVENT: &str = "board-closed";
 /// [`ConflictNotice`].
 pub const CONFLICT_EVENT: &str = "conflict";
+/// [`BoardDirectoryEvent`]: a board's people, after the relay's member list was fetched.
+pub const BOARD_DIRECTORY_EVENT: &str = "board-directory";
 /// [`CloseRequestedEvent`]: the window was asked to close with changes not on the server.
 pub const CLOSE_REQUESTED_EVENT: &str = "close-requested";
+
+/// A file a board comes in from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ImportFormat {
+    /// A Trello board exported as JSON.
+    Trello,
+    /// Tasks as CSV (`tackctl export --format csv`'s header, or at least `title`).
+    Csv,
+}
+
+impl ImportFormat {
+    /// The open dialog's filter: its name and file extensions.
+    pub fn filter(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            Self::Trello => ("Trello board export (JSON)", &["json"]),
+            Self::Csv => ("Tasks as CSV", &["csv"]),
+        }
+    }
+}
+
+/// A file a board goes out to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ExportFormat {
+    Markdown,
+    /// Every column and task with all fields, archived included.
+    Json,
+    /// One row per task, the header of `board_import::csv::HEADER`.
+    Csv,
+    /// The whole document as one Yjs update (v1), for `Y.applyUpdate`.
+    Yjs,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Markdown => "md",
+            Self::Json => "json",
+            Self::Csv => "csv",
+            Self::Yjs => "yjs",
+        }
+    }
+}
+
+/// What an import brought in.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportOutcome {
+    pub board: BoardSummary,
+    pub tasks: u32,
+    pub columns: u32,
+    pub labels: u32,
+    pub comments: u32,
+    /// Names kept as written because no member matched them.
+    pub unmatched_people: Vec<String>,
+}
 
 /// One comment on a task as the task panel shows it (DESIGN §1, root `comments`).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -40,6 +99,46 @@ pub struct CommentEntry {
     pub shown_body: String,
     pub created_at: i64,
     pub edited_at: Option<i64>,
+}
+
+/// A person who can be assigned or mentioned on a board: the member directory the relay last
+/// gave (cached, so it works offline) and me; a board never shared has me alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryEntry {
+    pub user_id: String,
+    /// What to show: the part of the email before `@`, or my own name without an account.
+    pub name: String,
+    /// Empty for this computer's profile when no account is signed in.
+    pub email: String,
+    pub me: bool,
+}
+
+impl From<&board_store::DirectoryEntry> for DirectoryEntry {
+    fn from(entry: &board_store::DirectoryEntry) -> Self {
+        Self {
+            user_id: entry.user_id.clone(),
+            name: entry.name.clone(),
+            email: entry.email.clone(),
+            me: entry.me,
+        }
+    }
+}
+
+/// `open_board`'s answer: the board and the people who can be assigned or mentioned on it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedBoard {
+    pub view: board_model::BoardView,
+    pub people: Vec<DirectoryEntry>,
+}
+
+/// Payload of `board-directory`: a board's people changed (the relay's member list, fetched).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardDirectoryEvent {
+    pub board_id: String,
+    pub people: Vec<DirectoryEntry>,
 }
 
 /// A board as listed in the sidebar.
@@ -389,6 +488,13 @@ pub enum BoardOp {
         task_id: String,
         user_id: String,
         present: bool,
+    },
+    /// Puts member `to` where assignee `from` was (an older board's free-text name), in one
+    /// undoable step.
+    ReplaceTaskAssignee {
+        task_id: String,
+        from: String,
+        to: String,
     },
     /// `due` is an ISO 8601 date (`2026-12-01`) or `null`.
     SetDue {

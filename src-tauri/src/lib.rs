@@ -38,6 +38,7 @@ impl EventSink for WindowSink {
             AppEvent::Access(e) => self.0.emit(ipc::BOARD_ACCESS_EVENT, e),
             AppEvent::Closed(e) => self.0.emit(ipc::BOARD_CLOSED_EVENT, e),
             AppEvent::Conflict(e) => self.0.emit(ipc::CONFLICT_EVENT, e),
+            AppEvent::Directory(e) => self.0.emit(ipc::BOARD_DIRECTORY_EVENT, e),
         };
         if let Err(err) = sent {
             tracing::warn!(?err, ?event, "could not emit");
@@ -99,6 +100,7 @@ pub fn run() {
                 .with_state_flags(StateFlags::SIZE | StateFlags::MAXIMIZED)
                 .build(),
         )
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState(session))
         .manage(CloseConfirmed::default())
         .setup(move |app| {

@@ -13,7 +13,8 @@ use sync_client::{SharedStore, SyncHandle};
 
 use crate::ipc::{
     ArchivedColumn, ArchivedItems, ArchivedTask, BoardOp, BoardPatchEvent, BoardSummary,
-    CommentEntry, ErrorKind, IpcError, OpResult,
+    CommentEntry, DirectoryEntry, ErrorKind, ExportFormat, ImportFormat, ImportOutcome, IpcError,
+    OpResult, OpenedBoard, SignedInUser,
 };
 use crate::patches::{self, ShownColumns};
 
@@ -193,6 +194,139 @@ impl Session {
         op: BoardOp,
     ) -> Result<(OpResult, BoardPatchEvent), IpcError> {
         self.change(board_id, |board| apply_op(board, op))
+    }
+
+    /// The board's people for the assignee picker, mentions and initials: the cached member
+    /// directory and me (the signed-in account, else this profile), by name.
+    pub fn directory(
+        &mut self,
+        board_id: &str,
+        account: Option<SignedInUser>,
+    ) -> Result<Vec<DirectoryEntry>, IpcError> {
+        Ok(self
+            .people(board_id, account)?
+            .entries()
+            .iter()
+            .map(DirectoryEntry::from)
+            .collect())
+    }
+
+    /// A board's people: its cached member directory and me.
+    fn people(
+        &mut self,
+        board_id: &str,
+        account: Option<SignedInUser>,
+    ) -> Result<board_store::Directory, IpcError> {
+        let (user_id, email) = match account {
+            Some(user) if !user.user_id.is_empty() => (user.user_id, Some(user.email)),
+            _ => (self.store().local_member_id()?, None),
+        };
+        let me = board_store::Me {
+            user_id: &user_id,
+            email: email.as_deref(),
+            name: &self.config.user,
+        };
+        Ok(self.store().directory(board_id, me)?)
+    }
+
+    /// A board brought in from another tool's file (`board-import`): read whole, built in
+    /// memory and stored in one transaction, so a bad file leaves nothing behind. People the
+    /// file names are matched exactly to the new board's only member, me; the others are kept
+    /// as their names. `file_title` names a board read from CSV (which has no title).
+    pub fn import_board(
+        &mut self,
+        format: ImportFormat,
+        bytes: &[u8],
+        file_title: &str,
+        account: Option<SignedInUser>,
+    ) -> Result<ImportOutcome, IpcError> {
+        let plan = match format {
+            ImportFormat::Trello => board_import::trello::read(bytes),
+            ImportFormat::Csv => board_import::csv::read(bytes, file_title),
+        }
+        .map_err(|err| IpcError::invalid(format!("Nothing was imported: {err}")))?;
+        let id = self.config.sources.new_id();
+        let people = self.people(&id, account)?;
+        let importer = people
+            .entries()
+            .iter()
+            .find(|e| e.me)
+            .map(|e| e.user_id.clone())
+            .unwrap_or_default();
+        let mut board = Board::create(&id, &plan.title, self.config.clone())?;
+        let report = board_import::build(
+            &mut board,
+            &plan,
+            board_import::BuildOptions {
+                importer: &importer,
+                reuse_by_name: false,
+            },
+            |person: &board_import::Person| {
+                let names = std::iter::once(person.name.as_str())
+                    .chain(person.handles.iter().map(String::as_str));
+                people.find_exact(names).map(|e| e.user_id.clone())
+            },
+        )
+        .map_err(|err| IpcError::invalid(format!("Nothing was imported: {err}")))?;
+        replica::store_new_board(&mut self.store(), &mut board)?;
+        let outcome = ImportOutcome {
+            board: summary(&board),
+            tasks: count(report.tasks),
+            columns: count(report.columns),
+            labels: count(report.labels),
+            comments: count(report.comments),
+            unmatched_people: report.unmatched_people,
+        };
+        self.open.insert(
+            id,
+            OpenBoard {
+                shown: ShownColumns::from_view(&board.view()),
+                board,
+            },
+        );
+        Ok(outcome)
+    }
+
+    /// A board as a file's bytes, and the file name to suggest.
+    pub fn export_board(
+        &mut self,
+        board_id: &str,
+        format: ExportFormat,
+        account: Option<SignedInUser>,
+    ) -> Result<(Vec<u8>, String), IpcError> {
+        let people = self.people(board_id, account)?;
+        let board = &self.replica(board_id)?.board;
+        let title = board.title();
+        let bytes = match format {
+            ExportFormat::Markdown => {
+                board_import::markdown::render(&people.name_assignees(board.view())).into_bytes()
+            }
+            ExportFormat::Json => serde_json::to_vec_pretty(&board.view_with(true))
+                .map_err(|err| IpcError::invalid(format!("could not write JSON: {err}")))?,
+            ExportFormat::Csv => board_import::csv::export(&board.view_with(true), |id| {
+                people
+                    .get(id)
+                    .map(|entry| entry.name.clone())
+                    .unwrap_or_else(|| id.to_owned())
+            })
+            .into_bytes(),
+            ExportFormat::Yjs => board.encode_state(),
+        };
+        Ok((
+            bytes,
+            format!("{}.{}", file_name(&title), format.extension()),
+        ))
+    }
+
+    /// Opens a board with its people, as the window shows it.
+    pub fn open_board_with_people(
+        &mut self,
+        board_id: &str,
+        account: Option<SignedInUser>,
+    ) -> Result<OpenedBoard, IpcError> {
+        let view = self.open_board(board_id)?;
+        let people = self.directory(board_id, account)?;
+        Ok(OpenedBoard { view, people })
     }
 
     /// Who I am on this computer's boards: the signed-in account, else this profile's own
@@ -553,6 +687,9 @@ pub fn apply_op(board: &mut Board, op: BoardOp) -> Result<OpResult, IpcError> {
         } => board
             .set_task_assignee(&task_id, &user_id, present)
             .map(|()| done)?,
+        BoardOp::ReplaceTaskAssignee { task_id, from, to } => board
+            .replace_task_assignee(&task_id, &from, &to)
+            .map(|()| done)?,
         BoardOp::SetDue { task_id, due } => {
             board.set_due(&task_id, due.as_deref()).map(|()| done)?
         }
@@ -647,4 +784,28 @@ pub fn rebase_splice(
     };
     let to_u32 = |n: usize| u32::try_from(n).map_err(|_| IpcError::invalid("too long"));
     Ok((to_u32(moved)?, to_u32(end - start)?))
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A board title as a file name: no path separators or characters some systems refuse.
+fn file_name(title: &str) -> String {
+    let name: String = title
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control() {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let name = name.trim().trim_matches('.');
+    if name.is_empty() {
+        "board".to_owned()
+    } else {
+        name.chars().take(100).collect()
+    }
 }

@@ -10,6 +10,7 @@
 #![warn(unreachable_pub)]
 
 pub mod csv;
+pub mod markdown;
 pub mod trello;
 
 use std::collections::{BTreeSet, HashMap};

@@ -1019,6 +1019,29 @@ impl Board {
         self.set_flag_in(id, key::ASSIGNEES, user_id, present)
     }
 
+    /// Puts member `to` where assignee `from` was, in one undoable step: how a free-text
+    /// assignee from an older board (DESIGN §1) is mapped to a member. Assigning someone
+    /// already assigned only removes `from`.
+    pub fn replace_task_assignee(&mut self, id: &str, from: &str, to: &str) -> Result<()> {
+        if to.trim().is_empty() {
+            return Err(ModelError::InvalidValue {
+                field: "assignee",
+                reason: "must not be empty".into(),
+            });
+        }
+        self.edit_task(id, |task, txn| {
+            let set = match task.get(txn, key::ASSIGNEES) {
+                Some(Out::YMap(m)) => m,
+                _ => task.insert(txn, key::ASSIGNEES, MapPrelim::default()),
+            };
+            if from != to {
+                set.remove(txn, from);
+            }
+            set.insert(txn, to, true);
+            Ok(())
+        })
+    }
+
     /// Sets or clears a task's due, stored in its canonical form (see [`Due::to_stored`]).
     pub fn set_due(&mut self, id: &str, due: Option<&str>) -> Result<()> {
         let due = due.map(Due::parse).transpose()?.map(|due| due.to_stored());

@@ -26,7 +26,10 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 pub use error::StoreError;
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
-pub use people::{display_name, imported_author_name, member_name, MemberRecord};
+pub use people::{
+    display_name, imported_author_name, member_name, Directory, DirectoryEntry, Me, MemberRecord,
+    PersonError,
+};
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.
 pub type Seq = i64;
@@ -194,6 +197,9 @@ fn to_u64(count: i64) -> u64 {
 }
 
 /// Fails with [`StoreError::UnknownBoard`] unless `board` exists.
+/// `profile` key prefix of a relay's board deleted on this computer.
+const DELETED_HERE_KEY: &str = "deleted_board:";
+
 fn require_board(conn: &Connection, board: &str) -> Result<(), StoreError> {
     let exists = conn
         .prepare_cached("SELECT 1 FROM boards WHERE id = ?1")?
@@ -387,10 +393,37 @@ impl Store {
         Ok(())
     }
 
-    /// Removes the board and everything stored for it (log, snapshot, outbox, undo state).
+    /// Removes the board and everything stored for it (log, snapshot, outbox, undo state). A
+    /// board of a relay is remembered as deleted here ([`Store::deleted_here`]), so that the
+    /// app does not download it again by itself while I am still a member.
     pub fn delete_board(&mut self, id: &str) -> Result<(), StoreError> {
+        let tx = self.write_transaction()?;
+        let shared = tx
+            .query_row(
+                "SELECT server IS NOT NULL FROM boards WHERE id = ?1",
+                [id],
+                |row| row.get::<_, bool>(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownBoard(id.to_owned()))?;
+        if shared {
+            tx.execute(
+                "INSERT OR IGNORE INTO profile (key, value) VALUES (?1, '1')",
+                [format!("{DELETED_HERE_KEY}{id}")],
+            )?;
+        }
         // One statement: the foreign keys cascade to every other table atomically.
-        self.update_board_row("DELETE FROM boards WHERE id = ?1", id, params![id])
+        tx.execute("DELETE FROM boards WHERE id = ?1", params![id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether a board of a relay was deleted on this computer (see [`Store::delete_board`]).
+    pub fn deleted_here(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM profile WHERE key = ?1")?
+            .exists([format!("{DELETED_HERE_KEY}{id}")])?)
     }
 
     /// Appends one update to the board's log; it is durable (fsynced) when this returns.

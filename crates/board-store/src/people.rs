@@ -48,6 +48,166 @@ pub fn display_name(email: &str) -> &str {
         .unwrap_or(email)
 }
 
+/// Who "me" is when a board's directory is read: the signed-in account (id and email), else
+/// this profile's own member id with a name to show for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Me<'a> {
+    pub user_id: &'a str,
+    /// The signed-in account's email; `None` on a profile with no account.
+    pub email: Option<&'a str>,
+    /// What to call me when there is no email (the desktop says "You", `tackctl` the user).
+    pub name: &'a str,
+}
+
+/// A person who can be assigned or mentioned on a board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub user_id: String,
+    /// What to show: the part of the email before `@`, or my own name without an account.
+    pub name: String,
+    /// Empty for the local profile of a computer with no account.
+    pub email: String,
+    pub me: bool,
+}
+
+/// A board's people: the member directory the relay last gave (cached, so it works offline)
+/// and me, whether or not the relay listed me yet. A board never shared has me alone. The one
+/// place `tackctl` and the desktop turn what a person typed into a member id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directory {
+    entries: Vec<DirectoryEntry>,
+}
+
+/// Why what a person typed names no single member.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum PersonError {
+    #[error("no member of this board matches {0:?}")]
+    Unknown(String),
+    #[error("{query:?} matches several members: {}; give an email or id", candidates.join(", "))]
+    Ambiguous {
+        query: String,
+        /// `name <email>` of each match.
+        candidates: Vec<String>,
+    },
+}
+
+impl Directory {
+    pub fn new(members: &[MemberRecord], me: Me<'_>) -> Self {
+        let mut entries: Vec<DirectoryEntry> = members
+            .iter()
+            .map(|m| DirectoryEntry {
+                user_id: m.user_id.clone(),
+                name: m.display_name().to_owned(),
+                email: m.email.clone(),
+                me: m.user_id == me.user_id,
+            })
+            .collect();
+        if !entries.iter().any(|e| e.me) {
+            entries.push(DirectoryEntry {
+                user_id: me.user_id.to_owned(),
+                name: me.email.map_or(me.name, display_name).to_owned(),
+                email: me.email.unwrap_or_default().to_owned(),
+                me: true,
+            });
+        }
+        entries.sort_by(|a, b| {
+            (a.name.to_lowercase(), &a.email, &a.user_id).cmp(&(
+                b.name.to_lowercase(),
+                &b.email,
+                &b.user_id,
+            ))
+        });
+        Self { entries }
+    }
+
+    /// Everyone, by name.
+    pub fn entries(&self) -> &[DirectoryEntry] {
+        &self.entries
+    }
+
+    pub fn get(&self, user_id: &str) -> Option<&DirectoryEntry> {
+        self.entries.iter().find(|e| e.user_id == user_id)
+    }
+
+    /// A board view with each assignee shown by name, for text (JSON keeps the member ids). A
+    /// free-text assignee of an older board, matching no member, is shown quoted: `"Ana"`.
+    pub fn name_assignees(&self, mut view: board_model::BoardView) -> board_model::BoardView {
+        for column in &mut view.columns {
+            for task in &mut column.tasks {
+                for assignee in &mut task.assignees {
+                    *assignee = match self.get(assignee) {
+                        Some(member) => member.name.clone(),
+                        None => format!("{assignee:?}"),
+                    };
+                }
+            }
+        }
+        view
+    }
+
+    /// The one member whose id, email or name is exactly one of `names` (case-insensitive):
+    /// how people named in an imported file are matched. No prefixes, and several matches
+    /// are none: an import must not pick someone by luck.
+    pub fn find_exact<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Option<&DirectoryEntry> {
+        let names: Vec<String> = names
+            .into_iter()
+            .map(|n| n.trim().to_lowercase())
+            .filter(|n| !n.is_empty())
+            .collect();
+        let mut matches = self.entries.iter().filter(|e| {
+            [&e.user_id, &e.email, &e.name]
+                .iter()
+                .any(|field| !field.is_empty() && names.contains(&field.to_lowercase()))
+        });
+        match (matches.next(), matches.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        }
+    }
+
+    /// The one member `query` names: `me`, an id, an email or a name (case-insensitive, exact
+    /// before prefix). Several matches are an error listing them, so nobody is picked by luck.
+    pub fn find(&self, query: &str) -> Result<&DirectoryEntry, PersonError> {
+        let wanted = query.trim().to_lowercase();
+        if wanted.is_empty() {
+            return Err(PersonError::Unknown(query.to_owned()));
+        }
+        if wanted == "me" {
+            if let Some(me) = self.entries.iter().find(|e| e.me) {
+                return Ok(me);
+            }
+        }
+        type Rule = fn(&DirectoryEntry, &str) -> bool;
+        let rules: [Rule; 4] = [
+            |e, q| e.user_id.to_lowercase() == q || e.email.to_lowercase() == q,
+            |e, q| e.name.to_lowercase() == q,
+            |e, q| q.len() >= 4 && e.user_id.to_lowercase().starts_with(q),
+            |e, q| e.name.to_lowercase().starts_with(q) || e.email.to_lowercase().starts_with(q),
+        ];
+        for rule in rules {
+            let matches: Vec<&DirectoryEntry> =
+                self.entries.iter().filter(|e| rule(e, &wanted)).collect();
+            match matches.as_slice() {
+                [] => continue,
+                [one] => return Ok(one),
+                several => {
+                    return Err(PersonError::Ambiguous {
+                        query: query.to_owned(),
+                        candidates: several
+                            .iter()
+                            .map(|e| format!("{} <{}>", e.name, e.email))
+                            .collect(),
+                    })
+                }
+            }
+        }
+        Err(PersonError::Unknown(query.to_owned()))
+    }
+}
+
 const MEMBER_ID_KEY: &str = "member_id";
 
 impl Store {
@@ -101,6 +261,11 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// A board's people (the cached member directory and me), for assignees and mentions.
+    pub fn directory(&self, board: &str, me: Me<'_>) -> Result<Directory, StoreError> {
+        Ok(Directory::new(&self.members(board)?, me))
     }
 
     /// A board's cached members, by email.

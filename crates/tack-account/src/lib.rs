@@ -140,6 +140,19 @@ pub fn load_token(server: &str) -> Result<Option<String>, AccountError> {
     }
 }
 
+/// Checks that the keychain can keep a token for `server` now, by writing and removing a
+/// probe entry beside the token's. Sign-up calls it before the relay creates the account: an
+/// account whose token then cannot be kept would exist on the server with no way in here.
+pub fn check_keychain(server: &str) -> Result<(), AccountError> {
+    let probe = keyring::Entry::new(KEYCHAIN_SERVICE, &format!("{server} (keychain check)"))
+        .map_err(keychain_error)?;
+    probe.set_password("check").map_err(keychain_error)?;
+    match probe.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(error) => Err(keychain_error(error)),
+    }
+}
+
 /// Removes the token for `server` (nothing to remove is fine).
 pub fn delete_token(server: &str) -> Result<(), AccountError> {
     match keychain_entry(server)?.delete_credential() {

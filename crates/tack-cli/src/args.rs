@@ -269,9 +269,11 @@ pub struct EditArgs {
     pub add_labels: Vec<String>,
     #[arg(long = "unlabel", value_name = "NAME")]
     pub remove_labels: Vec<String>,
-    #[arg(long = "assign", value_name = "USER")]
+    /// A member of the board: `me`, an email, a name or an id (from the cached directory).
+    #[arg(long = "assign", value_name = "PERSON")]
     pub assign: Vec<String>,
-    #[arg(long = "unassign", value_name = "USER")]
+    /// A member as for --assign, or an older board's free-text assignee exactly as shown.
+    #[arg(long = "unassign", value_name = "PERSON")]
     pub unassign: Vec<String>,
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use board_import::{BuildOptions, ImportReport, Person, Plan};
 use board_model::{Board, BoardView};
-use board_store::{member_name, replica, MemberRecord};
+use board_store::replica;
 
 use crate::comment::my_member_id;
 use crate::Invocation;
@@ -24,21 +24,14 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
 
-/// Who a person named in a file is here: me, when the file names me by my account's email or
-/// name (the only member of a board that was never shared).
-fn member_matcher(session: &mut Invocation) -> Result<impl Fn(&Person) -> Option<String>> {
-    let me = my_member_id(&session.dir, &mut session.store)?;
-    let mut names: Vec<String> = Vec::new();
-    if let Some(account) = tack_account::read_account(&session.dir)? {
-        names.push(account.email.to_lowercase());
-        names.push(board_store::display_name(&account.email).to_lowercase());
+/// Who a person named in a file is here: the one member of the board (its cached directory
+/// and me; on a new board, me alone) the file names exactly.
+fn member_matcher(people: board_store::Directory) -> impl Fn(&Person) -> Option<String> {
+    move |person: &Person| {
+        let names =
+            std::iter::once(person.name.as_str()).chain(person.handles.iter().map(String::as_str));
+        people.find_exact(names).map(|entry| entry.user_id.clone())
     }
-    Ok(move |person: &Person| {
-        let known = std::iter::once(&person.name)
-            .chain(person.handles.iter())
-            .any(|n| names.contains(&n.trim().to_lowercase()));
-        known.then(|| me.clone())
-    })
 }
 
 fn print_report(report: &ImportReport) {
@@ -73,8 +66,8 @@ pub fn import_csv(session: &mut Invocation, path: &Path, board: &str) -> Result<
     let plan = board_import::csv::read(&bytes, board)
         .with_context(|| format!("{} is not a task CSV Tack can read", path.display()))?;
     match session.board_id(board) {
-        Ok(_) => {
-            let member_of = member_matcher(session)?;
+        Ok(id) => {
+            let member_of = member_matcher(session.directory(&id)?);
             let importer = my_member_id(&session.dir, &mut session.store)?;
             let (id, report) = session.change(board, |b| {
                 let report = board_import::build(
@@ -96,9 +89,10 @@ pub fn import_csv(session: &mut Invocation, path: &Path, board: &str) -> Result<
 }
 
 fn new_board_from(session: &mut Invocation, plan: &Plan) -> Result<String> {
-    let member_of = member_matcher(session)?;
     let importer = my_member_id(&session.dir, &mut session.store)?;
     let id = session.config.sources.new_id();
+    // A new board's people: me alone.
+    let member_of = member_matcher(session.directory(&id)?);
     let mut board = Board::create(&id, &plan.title, session.config.clone())?;
     let report = board_import::build(
         &mut board,
@@ -114,13 +108,12 @@ fn new_board_from(session: &mut Invocation, plan: &Plan) -> Result<String> {
     Ok(id)
 }
 
-/// The CSV of a board, assignees by name.
-pub fn export_csv(view: &BoardView, members: &[MemberRecord]) -> String {
+/// The CSV of a board, assignees by name (a free-text assignee as it is written).
+pub fn export_csv(view: &BoardView, people: &board_store::Directory) -> String {
     board_import::csv::export(view, |id| {
-        if members.iter().any(|m| m.user_id == id) {
-            member_name(members, id)
-        } else {
-            id.to_owned()
-        }
+        people
+            .get(id)
+            .map(|entry| entry.name.clone())
+            .unwrap_or_else(|| id.to_owned())
     })
 }

@@ -4,7 +4,6 @@ mod account;
 mod args;
 mod comment;
 mod import;
-mod markdown;
 mod resolve;
 mod sync_command;
 
@@ -100,6 +99,20 @@ impl Invocation {
         let id = self.board_id(query)?;
         replica::open_board(&self.store, &id, self.config.clone())
             .with_context(|| format!("opening board {id}"))
+    }
+
+    /// The board's people (cached member directory and me), for `--assign` and names.
+    fn directory(&mut self, board_id: &str) -> Result<board_store::Directory> {
+        let me = comment::my_member_id(&self.dir, &mut self.store)?;
+        let email = tack_account::read_account(&self.dir)?
+            .map(|account| account.email)
+            .filter(|email| !email.is_empty());
+        let me = board_store::Me {
+            user_id: &me,
+            email: email.as_deref(),
+            name: &self.config.user,
+        };
+        Ok(self.store.directory(board_id, me)?)
     }
 
     /// Runs one change on a board and makes it durable before returning.
@@ -203,12 +216,14 @@ fn run(cli: Cli) -> Result<()> {
             match format {
                 ExportFormat::Json => print_json(&board.view_with(true)),
                 ExportFormat::Md => {
-                    print!("{}", markdown::render(&board.view()));
+                    let people = session.directory(board.id())?;
+                    let view = people.name_assignees(board.view());
+                    print!("{}", board_import::markdown::render(&view));
                     Ok(())
                 }
                 ExportFormat::Csv => {
-                    let members = session.store.members(board.id())?;
-                    print!("{}", import::export_csv(&board.view_with(true), &members));
+                    let people = session.directory(board.id())?;
+                    print!("{}", import::export_csv(&board.view_with(true), &people));
                     Ok(())
                 }
                 ExportFormat::Yjs => {
@@ -227,7 +242,14 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
             let boards = sync_command::boards_to_sync(&session.store, &args.board)?;
-            sync_command::sync(session.store, session.config, boards, &args)
+            let dir = session.dir.clone();
+            sync_command::sync(session.store, session.config, boards.clone(), &args)?;
+            if !args.watch && !args.token.is_empty() {
+                // The synced boards' member directories, cached for --assign and names.
+                let mut store = Store::open_in_dir(&dir)?;
+                sync_command::cache_directories(&mut store, &args.server, &args.token, &boards);
+            }
+            Ok(())
         }
         Command::Status { json } => sync_command::status(&session.store, json),
         Command::Import(ImportCommand::Trello { file }) => {
@@ -284,7 +306,13 @@ fn board_command(session: &mut Invocation, command: BoardCommand) -> Result<()> 
             archived,
         } => {
             let board = session.open_board(&board)?;
-            print_view(&board.view_with(archived), json)?;
+            let view = board.view_with(archived);
+            if json {
+                print_view(&view, true)?;
+            } else {
+                let people = session.directory(board.id())?;
+                print_view(&people.name_assignees(view), false)?;
+            }
         }
         BoardCommand::Rename { board, title } => {
             session.change(&board, |b| Ok(b.rename(&title)?))?;
@@ -400,8 +428,9 @@ fn task_command(session: &mut Invocation, command: TaskCommand) -> Result<()> {
             Ok(b.move_task(&t, &c, p)?)
         })?,
         TaskCommand::Edit(edit) => {
-            let board = edit.board.clone();
-            session.change(&board, |b| edit_task(b, edit))?
+            let board = session.board_id(&edit.board)?;
+            let people = session.directory(&board)?;
+            session.change(&board, |b| edit_task(b, &people, edit))?
         }
         TaskCommand::Show { board, task, json } => {
             let b = session.open_board(&board)?;
@@ -423,7 +452,8 @@ fn task_command(session: &mut Invocation, command: TaskCommand) -> Result<()> {
                         .collect(),
                     ..b.view()
                 };
-                print!("{}", single.render());
+                let people = session.directory(b.id())?;
+                print!("{}", people.name_assignees(single).render());
             }
         }
         TaskCommand::Checklist {
@@ -467,7 +497,22 @@ fn task_command(session: &mut Invocation, command: TaskCommand) -> Result<()> {
     Ok(())
 }
 
-fn edit_task(b: &mut Board, edit: EditArgs) -> Result<()> {
+/// The assignee `--unassign` means: one the task has under exactly that text (a member id, or
+/// a free-text name from an older board), else the member the directory finds.
+fn assignee_to_remove(
+    b: &Board,
+    task: &str,
+    people: &board_store::Directory,
+    query: &str,
+) -> Result<String> {
+    let assigned = b.task(task).map(|t| t.assignees).unwrap_or_default();
+    if let Some(exact) = assigned.iter().find(|a| a.as_str() == query) {
+        return Ok(exact.clone());
+    }
+    Ok(people.find(query)?.user_id.clone())
+}
+
+fn edit_task(b: &mut Board, people: &board_store::Directory, edit: EditArgs) -> Result<()> {
     let t = task_id(b, &edit.task)?;
     let mut changed = false;
     if let Some(title) = &edit.title {
@@ -496,12 +541,15 @@ fn edit_task(b: &mut Board, edit: EditArgs) -> Result<()> {
         b.set_task_label(&t, &label, false)?;
         changed = true;
     }
-    for user in &edit.assign {
-        b.set_task_assignee(&t, user, true)?;
+    for person in &edit.assign {
+        // Assignees are members (DESIGN §1): `me`, an email, a name or an id of the directory.
+        let member = people.find(person)?;
+        b.set_task_assignee(&t, &member.user_id, true)?;
         changed = true;
     }
-    for user in &edit.unassign {
-        b.set_task_assignee(&t, user, false)?;
+    for person in &edit.unassign {
+        let assignee = assignee_to_remove(b, &t, people, person)?;
+        b.set_task_assignee(&t, &assignee, false)?;
         changed = true;
     }
     if !changed {

@@ -136,6 +136,32 @@ async fn run_sync(
     outcome
 }
 
+/// Caches each board's member list from the relay's `/v1` API (what `--assign`, mentions and
+/// author names resolve against offline). Best effort: a relay without accounts, or a board
+/// not published there, has no list, and the boards' sync already succeeded.
+pub fn cache_directories(store: &mut Store, server: &str, token: &str, boards: &[String]) {
+    let Ok(relay) = tack_account::RelayClient::new(server) else {
+        return;
+    };
+    let relay = relay.with_token(token);
+    for board in boards {
+        let Ok(members) = relay.members(board) else {
+            continue;
+        };
+        let records: Vec<board_store::MemberRecord> = members
+            .into_iter()
+            .map(|m| board_store::MemberRecord {
+                user_id: m.user_id,
+                email: m.email,
+                role: m.role.as_str().to_owned(),
+            })
+            .collect();
+        if let Err(err) = store.cache_members(board, &records) {
+            eprintln!("tackctl: warning: could not cache the members of {board}: {err}");
+        }
+    }
+}
+
 /// Records the access the relay granted on each board (sync-client reads it from the
 /// connection): `viewer` when served read-only, `editor` again when served read-write,
 /// `removed` when the membership ended — so `tackctl status` can say why changes wait, and

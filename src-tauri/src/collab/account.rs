@@ -52,6 +52,15 @@ impl Collab {
             .map(|account| account.user_id.clone())
     }
 
+    /// The signed-in account's id and email (whom the directory marks as me), if any.
+    pub fn signed_in_account(&self) -> Option<SignedInUser> {
+        let state = self.context.state();
+        state.account.as_ref().map(|account| SignedInUser {
+            user_id: account.user_id.clone(),
+            email: account.email.clone(),
+        })
+    }
+
     /// Sets the relay; a different one than the signed-in account's signs out first.
     pub fn set_server_url(&self, url: &str) -> Result<AccountState, IpcError> {
         let server = tack_account::normalise_server(url)?;
@@ -82,8 +91,13 @@ impl Collab {
             .ok_or_else(|| IpcError::invalid("Set the server URL first."))
     }
 
+    /// Creates the account and signs in. The keychain is checked first: failing after the relay
+    /// made the account would leave one whose email the retry finds taken.
     pub fn sign_up(&self, email: &str, password: &str) -> Result<AccountState, IpcError> {
-        let session = RelayClient::new(&self.server()?)?.signup(email, password)?;
+        let server = self.server()?;
+        let relay = RelayClient::new(&server)?;
+        tack_account::check_keychain(&server)?;
+        let session = relay.signup(email, password)?;
         self.signed_in(session)
     }
 

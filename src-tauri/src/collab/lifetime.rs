@@ -5,7 +5,7 @@
 use board_store::LocalAccess;
 use sync_client::{SyncClient, SyncConfig};
 
-use super::{lock, pump, Collab};
+use super::{lock, pump, shared, Collab};
 use crate::ipc::{ErrorKind, IpcError};
 
 impl Collab {
@@ -63,13 +63,19 @@ impl Collab {
         let pump = self
             .runtime
             .spawn(pump::pump(self.context.clone(), receivers));
-        self.context.state().pump = Some(pump);
+        let watch = self.runtime.spawn(shared::watch_shared(self.clone()));
+        let mut state = self.context.state();
+        state.pump = Some(pump);
+        state.shared_watch = Some(watch);
     }
 
     pub(super) fn stop_sync(&self) {
-        let pump = self.context.state().pump.take();
-        if let Some(pump) = pump {
-            pump.abort();
+        let (pump, watch) = {
+            let mut state = self.context.state();
+            (state.pump.take(), state.shared_watch.take())
+        };
+        for task in [pump, watch].into_iter().flatten() {
+            task.abort();
         }
         let old = lock(&self.context.session).set_sync(None);
         if let Some(old) = old {

@@ -7,7 +7,8 @@ use board_store::LocalAccess;
 
 use super::{lock, AppEvent, Collab};
 use crate::ipc::{
-    BoardAccessEvent, BoardSummary, ErrorKind, Invite, IpcError, Member, RemoteBoard, Role,
+    BoardAccessEvent, BoardDirectoryEvent, BoardSummary, ErrorKind, Invite, IpcError, Member,
+    RemoteBoard, Role, SignedInUser,
 };
 
 /// How long `open_remote_board` waits for a board's first download.
@@ -32,11 +33,33 @@ impl Collab {
         Ok(role)
     }
 
+    /// Fetches a shared board's members in the background (on open): the cached directory
+    /// the window has is refreshed and, when it changed, sent as `board-directory`. Nothing to
+    /// do for a board only on this computer, or signed out; offline, the cache stays.
+    pub fn refresh_directory_soon(&self, board_id: &str) {
+        let shared = lock(&self.context.session)
+            .store()
+            .board(board_id)
+            .ok()
+            .flatten()
+            .is_some_and(|record| record.server.is_some());
+        if !shared || self.signed_in_user().is_none() {
+            return;
+        }
+        let collab = self.clone();
+        let board_id = board_id.to_owned();
+        self.runtime.spawn_blocking(move || {
+            if let Err(err) = collab.list_members(&board_id) {
+                tracing::debug!(?err, board = %board_id, "member list not refreshed");
+            }
+        });
+    }
+
     pub fn list_members(&self, board_id: &str) -> Result<Vec<Member>, IpcError> {
-        let (relay, _) = self.relay()?;
+        let (relay, account) = self.relay()?;
         let members = relay.members(board_id)?;
         // Kept so authors, assignees and mentions have names offline (DESIGN §2).
-        let cached: Vec<board_store::MemberRecord> = members
+        let mut cached: Vec<board_store::MemberRecord> = members
             .iter()
             .map(|m| board_store::MemberRecord {
                 user_id: m.user_id.clone(),
@@ -44,11 +67,37 @@ impl Collab {
                 role: m.role.as_str().to_owned(),
             })
             .collect();
-        if let Err(err) = lock(&self.context.session)
-            .store()
-            .cache_members(board_id, &cached)
-        {
-            tracing::warn!(%err, board = %board_id, "could not cache the member list");
+        // In the store's order, to tell a changed list from the same one.
+        cached.sort_by(|a, b| (&a.email, &a.user_id).cmp(&(&b.email, &b.user_id)));
+        let me = Some(SignedInUser {
+            user_id: account.user_id,
+            email: account.email,
+        });
+        let changed = {
+            let mut session = lock(&self.context.session);
+            let before = session.store().members(board_id).unwrap_or_default();
+            let cached_now = if before == cached {
+                false
+            } else {
+                let stored = session.store().cache_members(board_id, &cached);
+                if let Err(err) = &stored {
+                    tracing::warn!(%err, board = %board_id, "could not cache the member list");
+                }
+                stored.is_ok()
+            };
+            if cached_now {
+                session.directory(board_id, me).ok()
+            } else {
+                None
+            }
+        };
+        if let Some(people) = changed {
+            self.context
+                .sink
+                .emit(AppEvent::Directory(BoardDirectoryEvent {
+                    board_id: board_id.to_owned(),
+                    people,
+                }));
         }
         Ok(members.into_iter().map(Member::from).collect())
     }

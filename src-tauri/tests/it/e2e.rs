@@ -478,6 +478,26 @@ fn seed_launch_board(data_dir: &std::path::Path) -> Result<()> {
     };
     let mut s = Session::open(data_dir, config).context("store")?;
     let board = s.create_board("Product launch")?.id;
+    // Assignees are members (DESIGN §1): the team as the relay's directory names them.
+    let team = [
+        ("ana", "0190a000-0000-7000-8000-00000000a0a0"),
+        ("li", "0190a000-0000-7000-8000-00000000b1b1"),
+        ("sam", "0190a000-0000-7000-8000-00000000c2c2"),
+    ];
+    s.store().cache_members(
+        &board,
+        &team.map(|(name, id)| board_store::MemberRecord {
+            user_id: id.into(),
+            email: format!("{name}@example.com"),
+            role: "editor".into(),
+        }),
+    )?;
+    let member_id = |name: &str| -> String {
+        team.iter()
+            .find(|(n, _)| *n == name)
+            .map_or(name, |(_, id)| id)
+            .to_owned()
+    };
     let mut op = |op: BoardOp| -> Result<Option<String>> { Ok(s.apply(&board, op)?.0.created_id) };
     let mut label = |name: &str, color: &str| -> Result<String> {
         op(BoardOp::AddLabel {
@@ -569,7 +589,7 @@ fn seed_launch_board(data_dir: &std::path::Path) -> Result<()> {
             for person in people.iter() {
                 op(BoardOp::SetTaskAssignee {
                     task_id: task.clone(),
-                    user_id: (*person).into(),
+                    user_id: member_id(person),
                     present: true,
                 })?;
             }
@@ -637,6 +657,130 @@ async fn a_team_board_shows_labels_people_dates_and_wip() -> Result<()> {
     app.keys("gg").await?;
     wait_focus(&app, "Pricing page copy", "Backlog").await?;
     app.screenshot(&artifact("team-board.png")).await?;
+    app.quit().await?;
+    Ok(())
+}
+
+/// A comment that mentions a member, keyboard only: `c` on the card, `@b` lists the board's
+/// members (the cached directory), Enter takes Bo, Ctrl+Enter posts. The panel shows the
+/// comment with Bo's name (the document holds `@[his id]`), the card counts it, and both are
+/// there after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_mentioning_a_member_is_posted_from_the_keyboard_and_survives_a_restart(
+) -> Result<()> {
+    const BO: &str = "0190a000-0000-7000-8000-0000000000b0";
+    let mut desktop = Desktop::start()?;
+    {
+        let config = ReplicaConfig {
+            user: "ana".into(),
+            sources: Sources::system(),
+        };
+        let mut s = Session::open(&desktop.data_dir(), config).context("store")?;
+        let board = s.create_board("Launch")?.id;
+        let column = s
+            .apply(
+                &board,
+                BoardOp::AddColumn {
+                    title: "To do".into(),
+                    wip: None,
+                    place: Place::Bottom,
+                },
+            )?
+            .0
+            .created_id
+            .context("column id")?;
+        s.apply(
+            &board,
+            BoardOp::AddTask {
+                column_id: column,
+                title: "Book venue".into(),
+                place: Place::Bottom,
+                description: None,
+            },
+        )?;
+        // The directory as the relay last gave it (cached when the board's members were listed).
+        s.store().cache_members(
+            &board,
+            &[board_store::MemberRecord {
+                user_id: BO.into(),
+                email: "bo@example.com".into(),
+                role: "editor".into(),
+            }],
+        )?;
+    }
+    let app = desktop.launch().await?;
+    open_board(&app, "Launch").await?;
+    settle(&app).await?;
+    app.keys("gg").await?;
+    wait_focus(&app, "Book venue", "To do").await?;
+    app.keys("c").await?;
+    wait_field(&app, "Write a comment").await?;
+    app.keys("Thanks @b").await?;
+    app.wait_for(
+        "the mention list to offer Bo",
+        "const list = document.querySelector('[role=listbox][aria-label=Mention]');\
+         const rows = list ? [...list.querySelectorAll('[role=option]')] : [];\
+         return rows.length === 1 && rows[0].getAttribute('aria-selected') === 'true'\
+           && rows[0].textContent.includes('bo@example.com');",
+        10,
+    )
+    .await?;
+    app.keys(&ENTER.to_string()).await?;
+    app.wait_for(
+        "Bo's name in the comment box",
+        "const box = document.activeElement;\
+         return box && box.getAttribute('aria-label') === 'Write a comment'\
+           && box.value === 'Thanks @bo '\
+           && !document.querySelector('[role=listbox][aria-label=Mention]');",
+        10,
+    )
+    .await?;
+    app.keys(&format!("for the venue{}{ENTER}", key::CONTROL))
+        .await?;
+    const SHOWN: &str = "\
+        const d = document.querySelector('[role=dialog][aria-label=\"Task details\"]');\
+        const comments = d ? [...d.querySelectorAll('.comment-list .comment')] : [];\
+        const card = document.querySelector('[role=option][data-task-id]');\
+        return comments.length === 1\
+          && comments[0].textContent.includes('Thanks @bo for the venue')\
+          && !comments[0].textContent.includes('@[')\
+          && !!card && !!card.querySelector('[aria-label=\"1 comment\"]');";
+    app.wait_for("the posted comment and the card's count", SHOWN, 15)
+        .await?;
+    app.screenshot(&artifact("comment-mention.png")).await?;
+    app.quit().await?;
+
+    // What the document holds: the mention as Bo's id.
+    {
+        let config = ReplicaConfig {
+            user: "check".into(),
+            sources: Sources::system(),
+        };
+        let store = board_store::Store::open_in_dir(&desktop.data_dir())?;
+        let record = store
+            .list_boards()?
+            .into_iter()
+            .next()
+            .context("the board")?;
+        let board = board_store::replica::open_board(&store, &record.id, config)?;
+        let task = board.view().columns[0].tasks[0].id.clone();
+        let bodies: Vec<String> = board.comments(&task).into_iter().map(|c| c.body).collect();
+        ensure!(
+            bodies == [format!("Thanks @[{BO}] for the venue")],
+            "stored: {bodies:?}"
+        );
+    }
+
+    // A new process on the same data: the count on the card, the comment in the panel.
+    let app = desktop.launch().await?;
+    open_board(&app, "Launch").await?;
+    settle(&app).await?;
+    app.keys("gg").await?;
+    wait_focus(&app, "Book venue", "To do").await?;
+    app.keys("c").await?;
+    wait_field(&app, "Write a comment").await?;
+    app.wait_for("the comment after a restart", SHOWN, 15)
+        .await?;
     app.quit().await?;
     Ok(())
 }

@@ -9,6 +9,8 @@
 //! In a scenario, a string `@board:Title`, `@column:Title`, `@task:Title` or `@label:name`
 //! stands for that item's id, looked up on disk when the step runs. Commands of the account
 //! and sharing side (the relay's answers) are given in the scenario as `answer` (or `error`).
+//! A setup step `{"cacheMembers": {"boardId", "members": [{userId, email, role}]}}` puts a
+//! board's member directory in the store as `list_members` would have cached it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,14 +22,22 @@ use sync_client::{Status, SyncProblem};
 use tack::collab;
 use tack::ipc::{
     BoardAccessEvent, BoardClosedEvent, BoardOp, BoardPatchEvent, BoardSyncState,
-    CloseRequestedEvent, ConflictNotice, IpcError, PresenceEvent, SyncKind, SyncState,
-    SyncStatusEvent, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_PATCH_EVENT,
+    CloseRequestedEvent, ConflictNotice, IpcError, PresenceEvent, SignedInUser, SyncKind,
+    SyncState, SyncStatusEvent, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_PATCH_EVENT,
     CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 use tack::session::Session;
 
 /// The member id the recordings' comments are posted as.
 const RECORDED_ME: &str = "0190a000-0000-7000-8000-0000000000a1";
+
+/// The signed-in account the recordings' boards are opened as (its directory's "me").
+fn recorded_me() -> SignedInUser {
+    SignedInUser {
+        user_id: RECORDED_ME.into(),
+        email: "me@example.com".into(),
+    }
+}
 
 /// The relay the recorded boards are shared on.
 const SERVER: &str = "https://tack.example.com";
@@ -202,6 +212,24 @@ impl Recorder {
         } else {
             step.clone()
         };
+        if let Some(cached) = step.get("cacheMembers") {
+            // The member directory as the relay last gave it (what `list_members` caches).
+            let board = cached["boardId"].as_str().expect("cacheMembers.boardId");
+            let members: Vec<board_store::MemberRecord> = cached["members"]
+                .as_array()
+                .expect("cacheMembers.members")
+                .iter()
+                .map(|m| board_store::MemberRecord {
+                    user_id: m["userId"].as_str().expect("userId").to_owned(),
+                    email: m["email"].as_str().expect("email").to_owned(),
+                    role: m["role"].as_str().expect("role").to_owned(),
+                })
+                .collect();
+            self.store()
+                .cache_members(board, &members)
+                .expect("cache the members");
+            return json!({ "cacheMembers": board });
+        }
         if let Some(label) = step["push"].as_str() {
             let mut out = json!({ "push": label });
             let mut events = self.push(&step, &mut out);
@@ -255,7 +283,9 @@ impl Recorder {
             "list_boards" => session.list_boards().map(to_json),
             "create_board" => session.create_board(&text("title")).map(to_json),
             "delete_board" => session.delete_board(&board_id).map(to_json),
-            "open_board" => session.open_board(&board_id).map(to_json),
+            "open_board" => session
+                .open_board_with_people(&board_id, Some(recorded_me()))
+                .map(to_json),
             "list_archived" => session.archived(&board_id).map(to_json),
             "apply" => {
                 let op: BoardOp = serde_json::from_value(args["op"].clone()).expect("an op");
@@ -316,6 +346,25 @@ impl Recorder {
             })
             .map(|due| Value::String(due.to_stored()))
             .map_err(IpcError::from),
+            // The dialogs are the system's: the recording stands for a person picking the Trello
+            // fixture board-import's tests read, and for a save that was written.
+            "import_board" => {
+                let fixture = concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../crates/board-import/tests/fixtures/trello-launch.json"
+                );
+                let format = serde_json::from_value(args["format"].clone()).expect("a format");
+                let bytes = std::fs::read(fixture).expect("the Trello fixture");
+                session
+                    .import_board(format, &bytes, "trello-launch", None)
+                    .map(to_json)
+            }
+            "export_board" => {
+                let format = serde_json::from_value(args["format"].clone()).expect("a format");
+                session
+                    .export_board(&board_id, format, None)
+                    .map(|(_, name)| Value::String(format!("/home/me/{name}")))
+            }
             other => panic!("{other}: a command of the account side needs an `answer`"),
         };
         (result.map_err(to_json), events)

@@ -128,6 +128,22 @@ describe("keyboard flows", () => {
     expect(screen()[0]).toMatch(/^Backlog: \*On top, Pricing page copy/);
   });
 
+  it("imports a Trello board from the palette, opens it, says what came in, and exports it", async () => {
+    await begin("import-export");
+    app.run("board.import_trello");
+    await settle();
+    await settle();
+    expect(app.store()?.title()).toBe("Lancement – été 🚀");
+    expect(app.toast()?.text).toBe(
+      "Imported “Lancement – été 🚀”: 6 tasks in 5 columns, 4 labels, 3 comments. " +
+        "Kept as names (no member matched): Ana Lima, Old Colleague, Trello member m-gone, bo.",
+    );
+    expect(screen()[0]).toMatch(/^To do: \*?Book the venue, Write the press release/);
+    app.run("board.export_csv");
+    await settle();
+    expect(app.toast()?.text).toBe("Saved “Lancement – été 🚀” to /home/me/Lancement – été 🚀.csv");
+  });
+
   it("keeps typing order when a title is entered before the previous one is saved", async () => {
     await begin("app-add-tasks");
     press("o");

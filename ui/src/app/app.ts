@@ -246,7 +246,16 @@ function createApp() {
     collab.stop();
     unlisten?.();
     started = true;
-    unlisten = await ipc.onBoardPatch(onBoardPatch);
+    const unlistenPatches = await ipc.onBoardPatch(onBoardPatch);
+    // The relay's member list, fetched after a shared board opened (or the share dialog).
+    const unlistenPeople = await ipc.on("board-directory", (event) => {
+      const shown = store();
+      if (shown?.id === event.boardId) shown.setPeople(event.people);
+    });
+    unlisten = () => {
+      unlistenPatches();
+      unlistenPeople();
+    };
     try {
       await collab.start();
       await boards.refresh();

@@ -4,7 +4,13 @@
 
 import { batch, createSignal } from "solid-js";
 import * as ipc from "../ipc";
-import type { BoardPatchEvent, BoardSummary } from "../ipc";
+import type {
+  BoardPatchEvent,
+  BoardSummary,
+  ExportFormat,
+  ImportFormat,
+  ImportOutcome,
+} from "../ipc";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import { createBoardStore, type BoardStore } from "../model/store";
 import type { PromptRequest } from "./dialogs";
@@ -95,11 +101,11 @@ export function createBoards(deps: BoardsDeps) {
       deps.refocus();
       return;
     }
-    const view = await ipc.openBoard(boardId);
+    const opened = await ipc.openBoard(boardId);
     if (ticket !== openTicket) return;
     rememberBoard(boardId);
     batch(() => {
-      setStore(createBoardStore(view));
+      setStore(createBoardStore(opened.view, opened.people));
       for (const listener of openedListeners) listener();
     });
     afterPaint("tack:board-painted");
@@ -184,7 +190,30 @@ export function createBoards(deps: BoardsDeps) {
         await openBoard(board.id);
         deps.dismissToast();
       }),
+    "board.import_trello": () => deps.spawn(() => importBoard("trello")),
+    "board.import_csv": () => deps.spawn(() => importBoard("csv")),
+    "board.export_markdown": () => deps.spawn(() => exportBoard("markdown")),
+    "board.export_csv": () => deps.spawn(() => exportBoard("csv")),
+    "board.export_json": () => deps.spawn(() => exportBoard("json")),
+    "board.export_yjs": () => deps.spawn(() => exportBoard("yjs")),
   } satisfies Partial<Record<CommandId, CommandHandler>>;
+
+  /** Brings a board in from a file picked in the system's dialog, and opens it. */
+  async function importBoard(format: ImportFormat) {
+    const outcome = await ipc.importBoard(format);
+    if (outcome === null) return;
+    setList(await ipc.listBoards());
+    await openBoard(outcome.board.id);
+    deps.notify(importedSentence(outcome));
+  }
+
+  /** Writes the open board to a file picked in the system's save dialog. */
+  async function exportBoard(format: ExportFormat) {
+    const s = store();
+    if (!s) return;
+    const path = await ipc.exportBoard(s.id, format);
+    if (path !== null) deps.notify(`Saved “${s.title()}” to ${path}`);
+  }
 
   return {
     list,
@@ -199,4 +228,17 @@ export function createBoards(deps: BoardsDeps) {
     followTitle,
     commands,
   };
+}
+
+/** What an import brought in, in one sentence for the toast. */
+export function importedSentence(outcome: ImportOutcome): string {
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+  let text =
+    `Imported “${outcome.board.title}”: ${plural(outcome.tasks, "task")} in ` +
+    `${plural(outcome.columns, "column")}, ${plural(outcome.labels, "label")}, ` +
+    `${plural(outcome.comments, "comment")}.`;
+  if (outcome.unmatchedPeople.length > 0) {
+    text += ` Kept as names (no member matched): ${outcome.unmatchedPeople.join(", ")}.`;
+  }
+  return text;
 }

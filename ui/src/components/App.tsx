@@ -52,7 +52,12 @@ function BoardLink(props: { board: BoardSummary }): JSX.Element {
 function Sidebar(): JSX.Element {
   // Shared with me: editor or viewer, or read-only with no role (my access was removed).
   const shared = (b: BoardSummary) => b.role === "editor" || b.role === "viewer" || b.readOnly;
-  const notDownloaded = () => app.collab.remoteBoards().filter((r) => !r.downloaded);
+  // A board downloaded since the relay was last asked (by itself, `collab::shared`) is listed
+  // once, as a board of this computer.
+  const notDownloaded = () =>
+    app.collab
+      .remoteBoards()
+      .filter((r) => !r.downloaded && !app.boards().some((b) => b.id === r.boardId));
   return (
     <nav class="sidebar" aria-label="Boards">
       <div class="brand">

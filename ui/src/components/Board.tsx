@@ -14,6 +14,7 @@ import {
 } from "solid-js";
 import { app } from "../app/app";
 import { describeDue, dueLabel, dueStatus, now } from "../app/due";
+import { assignee, initials } from "../model/people";
 import type { BoardStore } from "../model/store";
 import { startCardDrag, startColumnDrag, dragState } from "./drag";
 
@@ -26,14 +27,6 @@ const BOARD_PADDING = 14;
 const ADD_COLUMN_WIDTH = 200;
 const COLUMN_OVERSCAN = 1;
 const ROW_OVERSCAN = 6;
-
-function initials(user: string): string {
-  return user
-    .split(/[\s._-]+/)
-    .map((part) => part.charAt(0).toUpperCase())
-    .join("")
-    .slice(0, 2);
-}
 
 function Card(props: {
   store: BoardStore;
@@ -158,11 +151,24 @@ function Card(props: {
             </Show>
             <span class="avatars">
               <For each={t().assignees}>
-                {(user) => (
-                  <span class="avatar" title={user}>
-                    {initials(user)}
-                  </span>
-                )}
+                {(id) => {
+                  const shown = () => assignee(props.store.people(), id);
+                  const name = () => {
+                    const a = shown();
+                    return a.kind === "member" ? a.person.name : a.id;
+                  };
+                  return (
+                    <span
+                      class="avatar"
+                      classList={{ unmatched: shown().kind === "unmatched" }}
+                      role="img"
+                      title={shown().kind === "member" ? name() : `“${name()}” (not a member)`}
+                      aria-label={`Assigned to ${name()}`}
+                    >
+                      {initials(name())}
+                    </span>
+                  );
+                }}
               </For>
             </span>
           </div>

@@ -106,4 +106,62 @@ describe("comments in the task panel", () => {
     expect(relativeTime(now - 3 * 86_400_000, now)).toBe("3 days ago");
     expect(relativeTime(Date.UTC(2026, 0, 2), now)).toBe("2026-01-02");
   });
+
+  it("@ lists the board's members as typed; the chosen one is posted as @[id]", async () => {
+    replay = createReplayBackend("comments-mention", { anyTime: ["set_selection"] });
+    useBackend(replay);
+    await app.start();
+    await settle();
+    const store = app.store();
+    if (!store) throw new Error("no board");
+    const taskId = replay.id("task:Pricing page copy");
+    const root = document.createElement("div");
+    document.body.append(root);
+    dispose = render(() => <TaskDetail store={store} taskId={taskId} />, root);
+    await settle();
+    const box = document.querySelector<HTMLTextAreaElement>(
+      "textarea[aria-label='Write a comment']",
+    );
+    if (!box) throw new Error("no comment box");
+    // False when the list took the key (the app's own keys, Esc closing the panel, ignore it).
+    const key = (k: string) =>
+      box.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+    const typeText = (text: string) => {
+      box.value = text;
+      box.setSelectionRange(text.length, text.length);
+      box.dispatchEvent(new InputEvent("input", { bubbles: true }));
+    };
+    const listed = () =>
+      [...document.querySelectorAll<HTMLElement>("[aria-label='Mention'] [role='option']")].map(
+        (o) =>
+          `${o.getAttribute("aria-selected") === "true" ? ">" : " "}${o.lastChild?.textContent ?? ""}`,
+      );
+    box.focus();
+
+    typeText("Thanks @");
+    expect(listed()).toEqual([">ada <ada@example.com>", " bo <bo@example.com>", " me (you)"]);
+    expect(box.getAttribute("aria-expanded")).toBe("true");
+    key("ArrowDown");
+    key("ArrowDown");
+    key("ArrowUp");
+    expect(listed()[1]).toBe(">bo <bo@example.com>");
+    // Esc closes the list; the text and the panel stay.
+    expect(key("Escape")).toBe(false);
+    expect(listed()).toEqual([]);
+    expect(box.value).toBe("Thanks @");
+    // With the list closed, Esc is the panel's again.
+    expect(key("Escape")).toBe(true);
+
+    typeText("Thanks @b");
+    expect(listed()).toEqual([">bo <bo@example.com>"]);
+    key("Enter");
+    expect(box.value).toBe("Thanks @bo ");
+    expect(listed()).toEqual([]);
+    typeText(`${box.value}for the copy`);
+    ctrlEnter(box);
+    await settle();
+    expect(comments()).toHaveLength(1);
+    expect(comments()[0]).toContain("Thanks @bo for the copy");
+    expect(box.value).toBe("");
+  });
 });

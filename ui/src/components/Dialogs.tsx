@@ -40,7 +40,12 @@ export function Palette(): JSX.Element {
       .map((b) => ({ kind: "board", id: b.id, title: `Open board: ${b.title}`, keys: [] }));
     const remote: Entry[] = app.collab
       .remoteBoards()
-      .filter((r) => !r.downloaded && hit(`open shared board ${r.title ?? ""}`))
+      .filter(
+        (r) =>
+          !r.downloaded &&
+          !app.boards().some((b) => b.id === r.boardId) &&
+          hit(`open shared board ${r.title ?? ""}`),
+      )
       .map((r) => ({
         kind: "remote",
         id: r.boardId,

@@ -20,6 +20,7 @@ import * as ipc from "../ipc";
 import { errorKind, errorMessage, type BoardOp, type TaskView } from "../ipc";
 import type { BoardStore } from "../model/store";
 import { merge3, splice } from "../model/textmerge";
+import { Assignees } from "./Assignees";
 import { Comments } from "./Comments";
 import { Markdown } from "./Markdown";
 
@@ -200,38 +201,7 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
               </datalist>
             </section>
 
-            <section class="field">
-              <div class="field-label">Assignees</div>
-              <div class="chips">
-                <For each={t().assignees}>
-                  {(user) => (
-                    <span class="chip plain">
-                      {user}
-                      <button
-                        type="button"
-                        aria-label={`Unassign ${user}`}
-                        onClick={() =>
-                          send({
-                            type: "setTaskAssignee",
-                            taskId: t().id,
-                            userId: user,
-                            present: false,
-                          })
-                        }
-                      >
-                        ×
-                      </button>
-                    </span>
-                  )}
-                </For>
-              </div>
-              <AddField
-                label="Assign someone"
-                onAdd={(user) =>
-                  send({ type: "setTaskAssignee", taskId: t().id, userId: user, present: true })
-                }
-              />
-            </section>
+            <Assignees store={props.store} task={t()} />
 
             <DueField task={t()} />
 

@@ -3,7 +3,14 @@
 // task's card (and, when it moved, the one or two column lists involved).
 
 import { batch, createSignal, type Accessor, type Setter } from "solid-js";
-import type { BoardView, ColumnView, LabelView, Patch, TaskView } from "../ipc/types";
+import type {
+  BoardView,
+  ColumnView,
+  DirectoryEntry,
+  LabelView,
+  Patch,
+  TaskView,
+} from "../ipc/types";
 import { compareRanked, insertionIndex } from "./order";
 
 interface Cell<T> {
@@ -34,6 +41,10 @@ export interface BoardStore {
   taskIds(columnId: string): Accessor<readonly string[]>;
   task(id: string): Accessor<TaskView> | undefined;
   labels: Accessor<ReadonlyMap<string, LabelView>>;
+  /** Who can be assigned or mentioned: the board's member directory and me, by name. */
+  people: Accessor<readonly DirectoryEntry[]>;
+  /** The directory the shell fetched anew (`board-directory`). */
+  setPeople(people: readonly DirectoryEntry[]): void;
   apply(patches: readonly Patch[]): void;
   /** The column a task is shown in (normally `task.column`). */
   columnOf(taskId: string): string | undefined;
@@ -51,8 +62,12 @@ function stripTasks(column: ColumnView): ColumnMeta {
   };
 }
 
-export function createBoardStore(view: BoardView): BoardStore {
+export function createBoardStore(
+  view: BoardView,
+  people: readonly DirectoryEntry[] = [],
+): BoardStore {
   const title = cell(view.title);
+  const directory = cell(people);
   const columns = new Map<string, Cell<ColumnMeta>>();
   const columnOrder = cell<readonly string[]>([]);
   const tasks = new Map<string, Cell<TaskView>>();
@@ -167,6 +182,8 @@ export function createBoardStore(view: BoardView): BoardStore {
     taskIds: (columnId) => listFor(columnId).ids.get,
     task: (id) => tasks.get(id)?.get,
     labels: labels.get,
+    people: directory.get,
+    setPeople: (next) => directory.set(next),
     allTaskIds: () => [...tasks.keys()],
     columnOf: (taskId) => shownIn.get(taskId),
     apply(patches) {

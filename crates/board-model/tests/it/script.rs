@@ -86,6 +86,11 @@ fn run(board: &mut Board, line: &str) -> Result<(), board_model::ModelError> {
             board.delete_label(&label)
         }
         "assign" => board.set_task_assignee(&find_task(board, a0), a1, true),
+        "unassign" => board.set_task_assignee(&find_task(board, a0), a1, false),
+        "reassign" => {
+            let to = args.get(2).copied().unwrap_or("");
+            board.replace_task_assignee(&find_task(board, a0), a1, to)
+        }
         "due" => board.set_due(
             &find_task(board, a0),
             if a1 == "none" { None } else { Some(a1) },
@@ -252,6 +257,34 @@ fn every_task_field() {
                 [x] Draft
                 [ ] Publish on blog
             - Review spec #bug
+        "#]],
+    );
+}
+
+/// A free-text assignee of an older board is kept until someone maps it to a member (one
+/// step, undone as one) or removes it.
+#[test]
+fn a_free_text_assignee_is_mapped_to_a_member_in_one_undoable_step() {
+    check(
+        "
+        column To do
+        task To do | Write spec
+        task To do | Review
+        assign Write spec | Ana from sales
+        assign Review | Bob
+        reassign Write spec | Ana from sales | 0190a000-0000-7000-8000-00000000a0a0
+        reassign Review | Bob | 0190a000-0000-7000-8000-00000000b0b0
+        undo
+        unassign Review | Bob
+        reassign Write spec | 0190a000-0000-7000-8000-00000000a0a0 | 0190a000-0000-7000-8000-00000000a0a0
+        reassign Write spec | Nobody |
+        ",
+        expect![[r#"
+            ! reassign Write spec | Nobody |: invalid assignee: must not be empty
+            # Demo
+            ## To do
+            - Write spec @0190a000-0000-7000-8000-00000000a0a0
+            - Review
         "#]],
     );
 }

@@ -219,3 +219,28 @@ fn a_board_s_access_is_recorded_typed_and_read_back_alike() {
         None
     );
 }
+
+/// A relay's board deleted here is remembered (the app then does not download it again by
+/// itself); a board only on this computer is simply gone; an unknown board is an error.
+#[test]
+fn a_shared_board_deleted_here_is_remembered_as_deleted_here() {
+    let (_dir, _path, mut store) = temp_store();
+    let mut shared = record("shared", "S", 1);
+    shared.server = Some("https://tack.example".to_owned());
+    store
+        .create_board(&shared, &Editor::new(1).set("t", "s"))
+        .expect("create");
+    store
+        .create_board(&record("local", "L", 2), &Editor::new(2).set("t", "l"))
+        .expect("create");
+    assert!(!store.deleted_here("shared").expect("query"));
+    store.delete_board("shared").expect("delete");
+    store.delete_board("local").expect("delete");
+    assert!(store.deleted_here("shared").expect("query"));
+    assert!(!store.deleted_here("local").expect("query"));
+    assert!(store.list_boards().expect("list").is_empty());
+    assert!(matches!(
+        store.delete_board("nope"),
+        Err(StoreError::UnknownBoard(ref id)) if id == "nope"
+    ));
+}

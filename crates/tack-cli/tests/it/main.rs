@@ -196,7 +196,7 @@ fn tour_builds_a_board_and_shows_it_in_order_with_every_field() {
         "launch",
         "write",
         "--assign",
-        "ana",
+        "me",
         "--title",
         "Write the spec",
     ]);
@@ -222,7 +222,8 @@ fn tour_builds_a_board_and_shows_it_in_order_with_every_field() {
     let spec = &columns[0]["tasks"][0];
     assert_eq!(spec["description"], "## Goals\nShip it");
     assert_eq!(spec["due"], "2026-12-01");
-    assert_eq!(spec["assignees"], serde_json::json!(["ana"]));
+    let me = spec["assignees"][0].as_str().expect("an assignee");
+    assert_eq!(me.len(), 36, "my member id, not a name: {me}");
     assert_eq!(spec["createdBy"], "tester");
     assert_eq!(
         spec["checklist"],
@@ -239,7 +240,7 @@ fn tour_builds_a_board_and_shows_it_in_order_with_every_field() {
     let text = ctl.ok(&["board", "show", "launch"]);
     assert!(
         text.starts_with(
-            "# Launch plan\n## To do [2/3]\n- Write the spec #docs @ana due:2026-12-01 [1/2]"
+            "# Launch plan\n## To do [2/3]\n- Write the spec #docs @tester due:2026-12-01 [1/2]"
         ),
         "{text}"
     );
@@ -684,7 +685,7 @@ fn a_bad_import_leaves_nothing_behind() {
 fn csv_goes_out_and_comes_back_with_the_same_tasks() {
     let ctl = Ctl::new();
     launch_board(&ctl);
-    ctl.ok(&["task", "edit", "launch", "write", "--assign", "ana"]);
+    ctl.ok(&["task", "edit", "launch", "write", "--assign", "me"]);
     ctl.ok(&[
         "task",
         "checklist",
@@ -740,4 +741,52 @@ fn csv_goes_out_and_comes_back_with_the_same_tasks() {
         view["columns"][0]["tasks"].as_array().map(Vec::len),
         Some(6)
     );
+}
+
+/// Assignees are members: `me` (the local profile on a board never shared), never free text;
+/// an older board's free-text assignee is shown quoted and can be removed as it is shown.
+#[test]
+fn assignees_are_members_resolved_against_the_directory() {
+    let ctl = Ctl::new();
+    let board = ctl.ok(&["board", "create", "Plans"]);
+    ctl.ok(&["column", "add", "plans", "Todo"]);
+    let task = ctl.ok(&["task", "add", "plans", "todo", "Book the venue"]);
+    let err = ctl.fails(&["task", "edit", "plans", "book", "--assign", "ana"]);
+    assert!(
+        err.contains("no member of this board matches \"ana\""),
+        "{err}"
+    );
+    ctl.ok(&["task", "edit", "plans", "book", "--assign", "tester"]);
+    let shown = ctl.ok(&["task", "show", "plans", "book"]);
+    assert!(shown.contains("- Book the venue @tester"), "{shown}");
+
+    // An older board wrote names: the string stays, shown quoted, and can be removed.
+    let data = ctl.dir.path();
+    {
+        let mut store = board_store::Store::open_in_dir(data).expect("store");
+        let config = ReplicaConfig {
+            user: "old client".into(),
+            sources: board_model::Sources::system(),
+        };
+        let mut b = board_store::replica::open_board(&store, &board, config).expect("open");
+        b.set_task_assignee(&task, "Ana from sales", true)
+            .expect("free text");
+        board_store::replica::save_local_changes(&mut store, &mut b).expect("save");
+    }
+    let shown = ctl.ok(&["board", "show", "plans"]);
+    assert!(
+        shown.contains("@\"Ana from sales\"") && shown.contains("@tester"),
+        "{shown}"
+    );
+    ctl.ok(&[
+        "task",
+        "edit",
+        "plans",
+        "book",
+        "--unassign",
+        "Ana from sales",
+    ]);
+    ctl.ok(&["task", "edit", "plans", "book", "--unassign", "me"]);
+    let view = ctl.json(&["task", "show", "plans", "book", "--json"]);
+    assert_eq!(view["assignees"], serde_json::json!([]));
 }

@@ -308,3 +308,52 @@ fn comments_cross_a_real_relay_and_offline_ones_merge() {
     assert_eq!(on_ana, bodies(&bo));
     assert_eq!(on_ana[0], "Two options: A or B");
 }
+
+/// `tackctl sync` (signed in, or with a token) caches each synced board's member list, so
+/// `--assign` resolves a teammate by email or name, and `board show` names them.
+#[test]
+fn sync_caches_the_member_directory_and_assign_finds_teammates() {
+    let database = TestDatabase::create();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let addr = start_account_relay(&runtime, &database.url);
+    let server = format!("http://{addr}");
+    let api = tack_account::RelayClient::new(&server).expect("server");
+    let ana = api
+        .signup("ana@example.com", "correct horse battery")
+        .expect("sign up ana");
+    let bo = api
+        .signup("bo@example.com", "correct horse battery")
+        .expect("sign up bo");
+    let ctl = Ctl::new();
+    let board = ctl.ok(&["board", "create", "Shared plan"]);
+    ctl.ok(&["column", "add", &board, "Todo"]);
+    ctl.ok(&["task", "add", &board, "Todo", "Book the venue"]);
+    let as_ana = api.clone().with_token(&ana.token);
+    as_ana.publish(&board).expect("publish");
+    as_ana
+        .add_member(&board, "bo@example.com", tack_api::Role::Editor)
+        .expect("share with bo");
+
+    // Before a sync, Bo is not in this computer's directory.
+    let err = ctl.fails(&["task", "edit", &board, "book", "--assign", "bo@example.com"]);
+    assert!(err.contains("no member of this board matches"), "{err}");
+
+    ctl.ok(&[
+        "sync",
+        "--server",
+        &format!("ws://{addr}"),
+        "--token",
+        &ana.token,
+        "--timeout",
+        "30",
+    ]);
+    ctl.ok(&["task", "edit", &board, "book", "--assign", "bo@example.com"]);
+    let task = ctl.json(&["task", "show", &board, "book", "--json"]);
+    assert_eq!(
+        task["assignees"],
+        serde_json::json!([bo.account.user_id]),
+        "stored as Bo's member id"
+    );
+    let shown = ctl.ok(&["board", "show", &board]);
+    assert!(shown.contains("- Book the venue @bo"), "{shown}");
+}

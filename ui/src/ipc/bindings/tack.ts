@@ -40,6 +40,16 @@ body: string,
  */
 shownBody: string, createdAt: number, editedAt: number | null, };
 
+export type ImportFormat = "trello" | "csv";
+
+export type ExportFormat = "markdown" | "json" | "csv" | "yjs";
+
+export type ImportOutcome = { board: BoardSummary, tasks: number, columns: number, labels: number, comments: number, 
+/**
+ * Names kept as written because no member matched them.
+ */
+unmatchedPeople: Array<string>, };
+
 export type BoardView = { id: string, title: string, createdAt: number, 
 /**
  * Columns in rank order; archived ones only when asked for.
@@ -91,7 +101,7 @@ export type LabelView = { id: string, name: string, color: string, };
 
 export type Place = { "kind": "top" } | { "kind": "bottom" } | { "kind": "before", id: string, } | { "kind": "after", id: string, };
 
-export type BoardOp = { "type": "renameBoard", title: string, } | { "type": "addColumn", title: string, wip: number | null, place: Place, } | { "type": "renameColumn", columnId: string, title: string, } | { "type": "moveColumn", columnId: string, place: Place, } | { "type": "setWipLimit", columnId: string, wip: number | null, } | { "type": "setColumnArchived", columnId: string, archived: boolean, } | { "type": "deleteColumn", columnId: string, } | { "type": "addTask", columnId: string, title: string, place: Place, description: string | null, } | { "type": "setTaskTitle", taskId: string, title: string, } | { "type": "setDescription", taskId: string, text: string, } | { "type": "editDescription", taskId: string, at: number, delete: number, insert: string, } | { "type": "spliceDescription", taskId: string, base: string, at: number, delete: number, insert: string, } | { "type": "moveTask", taskId: string, columnId: string, place: Place, } | { "type": "setTaskArchived", taskId: string, archived: boolean, } | { "type": "deleteTask", taskId: string, } | { "type": "setTaskLabel", taskId: string, labelId: string, present: boolean, } | { "type": "setTaskAssignee", taskId: string, userId: string, present: boolean, } | { "type": "setDue", taskId: string, due: string | null, } | { "type": "addLabel", name: string, color: string | null, } | { "type": "updateLabel", labelId: string, name: string | null, color: string | null, } | { "type": "deleteLabel", labelId: string, } | { "type": "addChecklistItem", taskId: string, text: string, } | { "type": "setChecklistItemDone", taskId: string, index: number, done: boolean, } | { "type": "editChecklistItem", taskId: string, index: number, text: string, } | { "type": "removeChecklistItem", taskId: string, index: number, };
+export type BoardOp = { "type": "renameBoard", title: string, } | { "type": "addColumn", title: string, wip: number | null, place: Place, } | { "type": "renameColumn", columnId: string, title: string, } | { "type": "moveColumn", columnId: string, place: Place, } | { "type": "setWipLimit", columnId: string, wip: number | null, } | { "type": "setColumnArchived", columnId: string, archived: boolean, } | { "type": "deleteColumn", columnId: string, } | { "type": "addTask", columnId: string, title: string, place: Place, description: string | null, } | { "type": "setTaskTitle", taskId: string, title: string, } | { "type": "setDescription", taskId: string, text: string, } | { "type": "editDescription", taskId: string, at: number, delete: number, insert: string, } | { "type": "spliceDescription", taskId: string, base: string, at: number, delete: number, insert: string, } | { "type": "moveTask", taskId: string, columnId: string, place: Place, } | { "type": "setTaskArchived", taskId: string, archived: boolean, } | { "type": "deleteTask", taskId: string, } | { "type": "setTaskLabel", taskId: string, labelId: string, present: boolean, } | { "type": "setTaskAssignee", taskId: string, userId: string, present: boolean, } | { "type": "replaceTaskAssignee", taskId: string, from: string, to: string, } | { "type": "setDue", taskId: string, due: string | null, } | { "type": "addLabel", name: string, color: string | null, } | { "type": "updateLabel", labelId: string, name: string | null, color: string | null, } | { "type": "deleteLabel", labelId: string, } | { "type": "addChecklistItem", taskId: string, text: string, } | { "type": "setChecklistItemDone", taskId: string, index: number, done: boolean, } | { "type": "editChecklistItem", taskId: string, index: number, text: string, } | { "type": "removeChecklistItem", taskId: string, index: number, };
 
 export type OpResult = { createdId: string | null, };
 
@@ -130,6 +140,20 @@ readOnlyReason: string | null, };
 export type SyncStatusEvent = { overall: SyncState, boards: Array<BoardSyncState>, };
 
 export type Member = { userId: string, email: string, role: Role, };
+
+export type DirectoryEntry = { userId: string, 
+/**
+ * What to show: the part of the email before `@`, or my own name without an account.
+ */
+name: string, 
+/**
+ * Empty for this computer's profile when no account is signed in.
+ */
+email: string, me: boolean, };
+
+export type OpenedBoard = { view: BoardView, people: Array<DirectoryEntry>, };
+
+export type BoardDirectoryEvent = { boardId: string, people: Array<DirectoryEntry>, };
 
 export type RemoteBoard = { boardId: string, role: Role, 
 /**
@@ -180,7 +204,7 @@ export type Commands = {
   list_boards: { args: {}; result: Array<BoardSummary> };
   create_board: { args: { title: string }; result: BoardSummary };
   delete_board: { args: { boardId: string }; result: null };
-  open_board: { args: { boardId: string }; result: BoardView };
+  open_board: { args: { boardId: string }; result: OpenedBoard };
   list_archived: { args: { boardId: string }; result: ArchivedItems };
   apply: { args: { boardId: string; op: BoardOp }; result: OpResult };
   undo: { args: { boardId: string }; result: boolean };
@@ -191,6 +215,8 @@ export type Commands = {
   edit_comment: { args: { boardId: string; commentId: string; body: string }; result: null };
   delete_comment: { args: { boardId: string; commentId: string }; result: null };
   generate_demo_board: { args: { title: string; columns: number; tasks: number }; result: BoardSummary };
+  import_board: { args: { format: ImportFormat }; result: ImportOutcome | null };
+  export_board: { args: { boardId: string; format: ExportFormat }; result: string | null };
   get_account: { args: {}; result: AccountState };
   set_server_url: { args: { url: string }; result: AccountState };
   sign_up: { args: { email: string; password: string }; result: AccountState };
@@ -219,6 +245,7 @@ export type Events = {
   "board-access": BoardAccessEvent;
   "board-closed": BoardClosedEvent;
   "conflict": ConflictNotice;
+  "board-directory": BoardDirectoryEvent;
   "close-requested": CloseRequestedEvent;
 };
 
@@ -228,6 +255,7 @@ export const PRESENCE_EVENT = "presence";
 export const BOARD_ACCESS_EVENT = "board-access";
 export const BOARD_CLOSED_EVENT = "board-closed";
 export const CONFLICT_EVENT = "conflict";
+export const BOARD_DIRECTORY_EVENT = "board-directory";
 export const CLOSE_REQUESTED_EVENT = "close-requested";
 
 // One typed wrapper per command, named after it; UI code calls these, never `invoke`.
@@ -244,7 +272,7 @@ export function deleteBoard(boardId: string): Promise<null> {
   return call("delete_board", { boardId });
 }
 
-export function openBoard(boardId: string): Promise<BoardView> {
+export function openBoard(boardId: string): Promise<OpenedBoard> {
   return call("open_board", { boardId });
 }
 
@@ -286,6 +314,14 @@ export function deleteComment(boardId: string, commentId: string): Promise<null>
 
 export function generateDemoBoard(title: string, columns: number, tasks: number): Promise<BoardSummary> {
   return call("generate_demo_board", { title, columns, tasks });
+}
+
+export function importBoard(format: ImportFormat): Promise<ImportOutcome | null> {
+  return call("import_board", { format });
+}
+
+export function exportBoard(boardId: string, format: ExportFormat): Promise<string | null> {
+  return call("export_board", { boardId, format });
 }
 
 export function getAccount(): Promise<AccountState> {

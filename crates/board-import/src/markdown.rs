@@ -1,9 +1,10 @@
-//! A board as a readable Markdown document (`tackctl export --format md`).
+//! A board as a readable Markdown document (`tackctl export --format md`, the app's export).
 
 use std::fmt::Write as _;
 
 use board_model::BoardView;
 
+/// Columns in order, each task with its labels, assignees (as the view names them), due and checklist.
 pub fn render(view: &BoardView) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", view.title);
