@@ -14,6 +14,7 @@
 #![warn(unreachable_pub)]
 
 mod error;
+mod history;
 mod open;
 mod people;
 pub mod replica;
@@ -24,6 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use error::StoreError;
+pub use history::{LocalChange, MAX_HISTORY_PAGE};
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
 pub use people::{display_name, member_name, MemberRecord};
 
@@ -406,7 +408,8 @@ impl Store {
         Ok(seq)
     }
 
-    /// Appends a replica's local updates, its undo history and its title cache in ONE durable
+    /// Appends a replica's local updates, its undo history, its title cache and the task
+    /// history the updates make (`board_model::Board::take_history`) in ONE durable
     /// transaction: after a crash either all of an operation's effects are stored or none.
     pub fn append_local_batch(
         &mut self,
@@ -414,11 +417,15 @@ impl Store {
         updates: &[Vec<u8>],
         undo_blob: Option<&[u8]>,
         title: Option<&str>,
+        history: &[board_model::TaskChange],
     ) -> Result<Vec<Seq>, StoreError> {
         let tx = self.write_transaction()?;
         let mut seqs = Vec::with_capacity(updates.len());
         for bytes in updates {
             seqs.push(insert_update(&tx, board, UpdateOrigin::Local, bytes)?);
+        }
+        if let Some(&last) = seqs.last() {
+            history::insert_changes(&tx, board, last, history)?;
         }
         if let Some(blob) = undo_blob {
             upsert_undo_state(&tx, board, blob)?;
