@@ -244,7 +244,9 @@ impl HistoryRecorder {
     }
 
     /// The changes since the last `take`, with the values the document holds now, in task
-    /// order then field order.
+    /// order then field order. Take right after the transactions it should describe, before
+    /// anything else is applied (the relay's room takes after each update it accepts;
+    /// `replica::save_local_changes` after each operation), or a later value is named.
     pub fn take<T: ReadTxn>(&self, txn: &T) -> Vec<TaskChange> {
         let touched = std::mem::take(&mut *lock(&self.touched));
         let mut out = Vec::with_capacity(touched.fields.len() + touched.comments.len());

@@ -299,3 +299,42 @@ fn a_long_value_is_cut_and_marked() {
     assert!(changes[0].truncated);
     assert!(kept.len() <= MAX_HISTORY_VALUE_BYTES && long.starts_with(kept.as_str()));
 }
+
+#[test]
+fn the_loser_of_a_concurrent_write_finds_its_value_in_its_history_and_restores_it() {
+    let mut a = replica(7);
+    let todo = a.add_column("Todo", None, Place::Bottom).unwrap();
+    let task = a
+        .add_task(&todo, "Write", Place::Bottom, NewTask::default())
+        .unwrap();
+    let config = ReplicaConfig {
+        user: "user8".into(),
+        sources: Sources::seeded(8, 1_700_000_000_008),
+    };
+    let mut b = Board::load(BOARD_ID, [a.encode_state().as_slice()], None, config).unwrap();
+    a.take_history();
+    a.set_task_title(&task, "Ana's title").unwrap();
+    b.set_task_title(&task, "Bo's title").unwrap();
+    // Each saves its own change (with its history) before the other's arrives.
+    let mut saved = [a.take_history(), b.take_history()];
+    let to_b = a.diff(&b.state_vector()).unwrap();
+    let to_a = b.diff(&a.state_vector()).unwrap();
+    b.apply_remote_update(&to_b).unwrap();
+    a.apply_remote_update(&to_a).unwrap();
+    let shown = a.task(&task).unwrap().title;
+    assert_eq!(shown, b.task(&task).unwrap().title, "converged");
+    let (loser, lost, mine) = if shown == "Ana's title" {
+        (&mut b, "Bo's title", std::mem::take(&mut saved[1]))
+    } else {
+        (&mut a, "Ana's title", std::mem::take(&mut saved[0]))
+    };
+    let written = mine
+        .iter()
+        .find(|c| c.field == HistoryField::Title)
+        .expect("my own write is in my history");
+    assert_eq!(written.value, FieldValue::Text(lost.into()));
+    loser
+        .restore_field(&task, written.field, &written.value)
+        .unwrap();
+    assert_eq!(loser.task(&task).unwrap().title, lost);
+}
