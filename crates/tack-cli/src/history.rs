@@ -1,27 +1,105 @@
 //! `tackctl task history` and `tackctl task restore`: a task's history, newest first, and
 //! bringing an earlier value back as an ordinary (undoable) edit (DESIGN "History").
 //!
-//! The history here is this profile's own changes, kept by the store with each operation
-//! (`Store::task_history`); on a shared board a change the relay has not acknowledged yet is
-//! marked "not synced yet".
+//! A board never shared has this profile's own changes only (`Store::task_history`, ids
+//! `l<n>`). A shared board shows the relay's history (ids `r<seq>.<n>`, each named after the
+//! account the relay authenticated for it) after my changes the relay has not acknowledged yet
+//! ("not synced yet"); the relay is asked with `TACK_TOKEN`, else the signed-in account's
+//! token for that relay. Without either, or offline, it shows my own changes and says why.
 
 use anyhow::{bail, Context, Result};
 use board_model::{Board, CommentAction, FieldValue, HistoryField};
 use board_store::{member_name, LocalChange, MemberRecord, MAX_HISTORY_PAGE};
+use tack_account::{RelayClient, TaskChangeEntry};
 
 use crate::comment::{my_member_id, time_text};
 use crate::{print_json, task_id, Invocation};
 
-/// A change id as printed: `l` and the store's id.
-fn change_id(change: &LocalChange) -> String {
-    format!("l{}", change.id)
+/// A change as shown: mine from the store, or the relay's.
+struct Entry {
+    id: String,
+    task: String,
+    field: HistoryField,
+    value: FieldValue,
+    truncated: bool,
+    /// `None`: me (this profile).
+    author: Option<String>,
+    at_ms: i64,
+    synced: bool,
 }
 
-fn parse_change_id(text: &str) -> Result<i64> {
-    text.strip_prefix('l')
-        .and_then(|n| n.parse::<i64>().ok())
-        .filter(|n| *n > 0)
-        .with_context(|| format!("{text:?} is not a change id (like l42, from `task history`)"))
+impl Entry {
+    fn local(change: LocalChange, shared: bool) -> Self {
+        Self {
+            id: format!("l{}", change.id),
+            task: change.task,
+            field: change.field,
+            value: change.value,
+            truncated: change.truncated,
+            author: None,
+            at_ms: change.at_ms,
+            synced: !shared || change.acknowledged,
+        }
+    }
+
+    /// `None` for an entry this build cannot read (a newer field or value shape).
+    fn relay(entry: TaskChangeEntry) -> Option<Self> {
+        Some(Self {
+            field: HistoryField::parse(&entry.field)?,
+            value: serde_json::from_value(entry.value).ok()?,
+            id: format!("r{}", entry.id),
+            task: entry.task_id,
+            truncated: entry.truncated,
+            author: entry.author_id,
+            at_ms: entry.at_ms,
+            synced: true,
+        })
+    }
+}
+
+/// A change id: mine in the store (`l42`) or the relay's (`r17.0`).
+enum ChangeId {
+    Local(i64),
+    Relay(i64, i32),
+}
+
+fn parse_change_id(text: &str) -> Result<ChangeId> {
+    let bad =
+        || anyhow::anyhow!("{text:?} is not a change id (like l42 or r17.0, from `task history`)");
+    if let Some(n) = text.strip_prefix('l') {
+        return n
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(ChangeId::Local)
+            .ok_or_else(bad);
+    }
+    let (seq, n) = text
+        .strip_prefix('r')
+        .and_then(|rest| rest.split_once('.'))
+        .ok_or_else(bad)?;
+    match (seq.parse::<i64>(), n.parse::<i32>()) {
+        (Ok(seq), Ok(n)) if seq > 0 && n >= 0 => Ok(ChangeId::Relay(seq, n)),
+        _ => Err(bad()),
+    }
+}
+
+/// The relay of a shared board, with a token to ask it: `TACK_TOKEN`, else the signed-in
+/// account's when it is on that relay. `Err` says why there is none.
+fn relay_for(session: &Invocation, server: &str) -> Result<RelayClient, String> {
+    let client = RelayClient::new(server).map_err(|e| e.to_string())?;
+    if let Some(token) = std::env::var("TACK_TOKEN").ok().filter(|t| !t.is_empty()) {
+        return Ok(client.with_token(&token));
+    }
+    let account = tack_account::read_account(&session.dir)
+        .ok()
+        .flatten()
+        .filter(|a| tack_account::same_server(&a.server, server))
+        .ok_or_else(|| "not logged in to its relay".to_owned())?;
+    let token = tack_account::load_token(&account.server)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "no token in the keychain".to_owned())?;
+    Ok(client.with_token(&token))
 }
 
 #[derive(serde::Serialize)]
@@ -110,10 +188,11 @@ pub fn history(
     let b = session.open_board(&board_id)?;
     let task = task_id(&b, task)?;
     let before = before.map(parse_change_id).transpose()?;
-    let shared = session
+    let limit = limit.clamp(1, MAX_HISTORY_PAGE);
+    let server = session
         .store
         .board(&board_id)?
-        .is_some_and(|record| record.server.is_some());
+        .and_then(|record| record.server);
     let me = my_member_id(&session.dir, &mut session.store)?;
     let members = session.store.members(&board_id)?;
     let my_name = if members.iter().any(|m| m.user_id == me) {
@@ -121,41 +200,90 @@ pub fn history(
     } else {
         session.config.user.clone()
     };
-    let changes =
-        session
+    let shared = server.is_some();
+    let local_page = |session: &Invocation, before: Option<i64>| -> Result<Vec<Entry>> {
+        Ok(session
             .store
-            .task_history(&board_id, &task, before, limit.clamp(1, MAX_HISTORY_PAGE))?;
+            .task_history(&board_id, &task, before, limit)?
+            .into_iter()
+            .map(|c| Entry::local(c, shared))
+            .collect())
+    };
+    let entries: Vec<Entry> = match (&server, &before) {
+        (_, Some(ChangeId::Local(id))) => local_page(session, Some(*id))?,
+        (None, None) => local_page(session, None)?,
+        (None, Some(ChangeId::Relay(..))) => {
+            bail!("this board was never shared: it has no relay history")
+        }
+        (Some(server), relay_before) => {
+            let relay_before = match relay_before {
+                Some(ChangeId::Relay(seq, n)) => Some((*seq, *n)),
+                _ => None,
+            };
+            let page = relay_for(session, server).and_then(|relay| {
+                relay
+                    .task_history(&board_id, &task, relay_before, limit)
+                    .map_err(|e| e.to_string())
+            });
+            match page {
+                Ok(page) => {
+                    // My changes the relay does not have yet come first: they are the newest.
+                    let mut entries: Vec<Entry> = if relay_before.is_none() {
+                        session
+                            .store
+                            .task_history(&board_id, &task, None, MAX_HISTORY_PAGE)?
+                            .into_iter()
+                            .filter(|c| !c.acknowledged)
+                            .map(|c| Entry::local(c, shared))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    entries.extend(page.changes.into_iter().filter_map(Entry::relay));
+                    entries
+                }
+                Err(why) => {
+                    eprintln!(
+                        "tackctl: the relay's history of this task is unavailable ({why}); \
+                         showing this computer's own changes"
+                    );
+                    local_page(session, None)?
+                }
+            }
+        }
+    };
+    let name = |author: &Option<String>| match author {
+        None => my_name.clone(),
+        Some(id) if *id == me && !members.iter().any(|m| m.user_id == *id) => my_name.clone(),
+        Some(id) => member_name(&members, id),
+    };
     if json {
-        let rows: Vec<Listed<'_>> = changes
+        let rows: Vec<Listed<'_>> = entries
             .iter()
-            .map(|c| Listed {
-                id: change_id(c),
-                task: &c.task,
-                field: c.field,
-                value: &c.value,
-                truncated: c.truncated,
-                author: &me,
-                author_name: my_name.clone(),
-                at: c.at_ms,
-                synced: !shared || c.acknowledged,
+            .map(|e| Listed {
+                id: e.id.clone(),
+                task: &e.task,
+                field: e.field,
+                value: &e.value,
+                truncated: e.truncated,
+                author: e.author.as_deref().unwrap_or(&me),
+                author_name: name(&e.author),
+                at: e.at_ms,
+                synced: e.synced,
             })
             .collect();
         return print_json(&rows);
     }
-    for c in &changes {
-        let pending = if shared && !c.acknowledged {
-            "  (not synced yet)"
-        } else {
-            ""
-        };
-        let truncated = if c.truncated { " (cut)" } else { "" };
+    for e in &entries {
+        let pending = if e.synced { "" } else { "  (not synced yet)" };
+        let truncated = if e.truncated { " (cut)" } else { "" };
         println!(
             "{}  {}  {}  {}  {}{truncated}{pending}",
-            change_id(c),
-            time_text(c.at_ms),
-            my_name,
-            c.field.as_str(),
-            show_value(&b, &members, c.field, &c.value)
+            e.id,
+            time_text(e.at_ms),
+            name(&e.author),
+            e.field.as_str(),
+            show_value(&b, &members, e.field, &e.value)
         );
     }
     Ok(())
@@ -163,9 +291,38 @@ pub fn history(
 
 pub fn restore(session: &mut Invocation, board: &str, task: &str, change: &str) -> Result<()> {
     let board_id = session.board_id(board)?;
-    let id = parse_change_id(change)?;
-    let Some(found) = session.store.task_change(&board_id, id)? else {
-        bail!("no change {change} on this board");
+    let found: Entry = match parse_change_id(change)? {
+        ChangeId::Local(id) => {
+            let shared = session
+                .store
+                .board(&board_id)?
+                .is_some_and(|record| record.server.is_some());
+            let local = session
+                .store
+                .task_change(&board_id, id)?
+                .with_context(|| format!("no change {change} on this board"))?;
+            Entry::local(local, shared)
+        }
+        ChangeId::Relay(seq, n) => {
+            let server = session
+                .store
+                .board(&board_id)?
+                .and_then(|record| record.server)
+                .context("this board was never shared: it has no relay history")?;
+            let relay = relay_for(session, &server)
+                .map_err(|why| anyhow::anyhow!("cannot ask the relay for {change}: {why}"))?;
+            let board_model_task = {
+                let b = session.open_board(&board_id)?;
+                task_id(&b, task)?
+            };
+            let page = relay.task_history(&board_id, &board_model_task, Some((seq, n + 1)), 1)?;
+            page.changes
+                .into_iter()
+                .next()
+                .filter(|e| e.id == format!("{seq}.{n}"))
+                .and_then(Entry::relay)
+                .with_context(|| format!("no change {change} in this task's history"))?
+        }
     };
     if found.truncated {
         bail!("change {change} was too long to keep whole in history; it cannot be restored");
