@@ -46,15 +46,15 @@ pub struct StoredChange {
     pub at_ms: i64,
 }
 
-/// Writes the changes of committed updates in one transaction, each author's rows acting as
-/// that author. Called after the updates' own commit: a failure here loses these entries of
+/// Writes the changes of committed updates, one transaction per author, acting as that
+/// author. Called after the updates' own commit: a failure here loses these entries of
 /// history (it is logged), never the updates.
 pub async fn record(
     storage: &Storage,
     committed: &[CommittedChanges<'_>],
     at_ms: i64,
 ) -> Result<(), StorageError> {
-    let mut rows: Vec<(&CommittedChanges<'_>, i32, &TaskChange, String)> = Vec::new();
+    let mut rows: Vec<Row<'_>> = Vec::new();
     for update in committed {
         for (n, change) in update.changes.iter().enumerate() {
             let value = serde_json::to_string(&change.value).unwrap_or_else(|_| "null".into());
@@ -64,39 +64,50 @@ pub async fn record(
     if rows.is_empty() {
         return Ok(());
     }
-    // Runs of one author: the acting user must be each row's author.
+    // One transaction per author (the acting user must be each row's author): an author whose
+    // role ended since the commit loses only their own rows (row-level security refuses them).
     rows.sort_by(|a, b| a.0.author.cmp(b.0.author));
+    let mut first_error = None;
+    for run in rows.chunk_by(|a, b| a.0.author == b.0.author) {
+        if let Err(error) = record_run(storage, run, at_ms).await {
+            first_error.get_or_insert(error);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+type Row<'r> = (&'r CommittedChanges<'r>, i32, &'r TaskChange, String);
+
+async fn record_run(storage: &Storage, run: &[Row<'_>], at_ms: i64) -> Result<(), StorageError> {
     on_pool!(storage, writer, |pool| {
         let mut tx = pool
             .begin_write()
             .await
             .map_err(failed("starting to record history"))?;
-        for run in rows.chunk_by(|a, b| a.0.author == b.0.author) {
-            tx.act_as(Some(run[0].0.author))
+        tx.act_as(Some(run[0].0.author))
+            .await
+            .map_err(failed("setting the author"))?;
+        for chunk in run.chunks(500) {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO task_changes \
+                 (board_id, seq, n, task_id, field, value, truncated, author_id, at_ms) ",
+            );
+            insert.push_values(chunk, |mut row, (update, n, change, value)| {
+                row.push_bind(update.board)
+                    .push_bind(update.seq)
+                    .push_bind(*n)
+                    .push_bind(change.task.as_str())
+                    .push_bind(change.field.as_str())
+                    .push_bind(value.as_str())
+                    .push_bind(change.truncated)
+                    .push_bind(update.author)
+                    .push_bind(at_ms);
+            });
+            insert
+                .build()
+                .execute(&mut *tx)
                 .await
-                .map_err(failed("setting the author"))?;
-            for chunk in run.chunks(500) {
-                let mut insert = QueryBuilder::new(
-                    "INSERT INTO task_changes \
-                     (board_id, seq, n, task_id, field, value, truncated, author_id, at_ms) ",
-                );
-                insert.push_values(chunk, |mut row, (update, n, change, value)| {
-                    row.push_bind(update.board)
-                        .push_bind(update.seq)
-                        .push_bind(*n)
-                        .push_bind(change.task.as_str())
-                        .push_bind(change.field.as_str())
-                        .push_bind(value.as_str())
-                        .push_bind(change.truncated)
-                        .push_bind(update.author)
-                        .push_bind(at_ms);
-                });
-                insert
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(failed("recording history"))?;
-            }
+                .map_err(failed("recording history"))?;
         }
         tx.commit().await.map_err(failed("committing history"))?;
     });
