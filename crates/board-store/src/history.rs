@@ -125,3 +125,80 @@ impl Store {
             .flatten())
     }
 }
+
+/// One entry of the relay's history of a task, as last fetched (`Store::cache_relay_history`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedRelayChange {
+    /// The relay's id, `<seq>.<n>`.
+    pub id: String,
+    pub field: String,
+    /// JSON, as the relay sent it.
+    pub value: String,
+    pub truncated: bool,
+    pub author_id: Option<String>,
+    pub at_ms: i64,
+}
+
+impl Store {
+    /// Replaces the cached first page of the relay's history of a task.
+    pub fn cache_relay_history(
+        &mut self,
+        board: &str,
+        task: &str,
+        page: &[CachedRelayChange],
+    ) -> Result<(), StoreError> {
+        let tx = self.write_transaction()?;
+        require_board(&tx, board)?;
+        tx.prepare_cached("DELETE FROM relay_task_changes WHERE board_id = ?1 AND task_id = ?2")?
+            .execute(params![board, task])?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO relay_task_changes
+                 (board_id, task_id, id, position, field, value, truncated, author_id, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for (position, change) in page.iter().enumerate() {
+                insert.execute(params![
+                    board,
+                    task,
+                    change.id,
+                    i64::try_from(position).unwrap_or(i64::MAX),
+                    change.field,
+                    change.value,
+                    change.truncated,
+                    change.author_id,
+                    change.at_ms
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The relay's history of a task as last fetched, newest first (empty if never fetched).
+    pub fn cached_relay_history(
+        &self,
+        board: &str,
+        task: &str,
+    ) -> Result<Vec<CachedRelayChange>, StoreError> {
+        require_board(&self.conn, board)?;
+        let rows = self
+            .conn
+            .prepare_cached(
+                "SELECT id, field, value, truncated, author_id, at FROM relay_task_changes
+                 WHERE board_id = ?1 AND task_id = ?2 ORDER BY position",
+            )?
+            .query_map(params![board, task], |row| {
+                Ok(CachedRelayChange {
+                    id: row.get(0)?,
+                    field: row.get(1)?,
+                    value: row.get(2)?,
+                    truncated: row.get(3)?,
+                    author_id: row.get(4)?,
+                    at_ms: row.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}

@@ -25,7 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use error::StoreError;
-pub use history::{LocalChange, MAX_HISTORY_PAGE};
+pub use history::{CachedRelayChange, LocalChange, MAX_HISTORY_PAGE};
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
 pub use people::{display_name, member_name, MemberRecord};
 

@@ -9,7 +9,7 @@
 
 use anyhow::{bail, Context, Result};
 use board_model::{Board, CommentAction, FieldValue, HistoryField};
-use board_store::{member_name, LocalChange, MemberRecord, MAX_HISTORY_PAGE};
+use board_store::{member_name, CachedRelayChange, LocalChange, MemberRecord, MAX_HISTORY_PAGE};
 use tack_account::{RelayClient, TaskChangeEntry};
 
 use crate::comment::{my_member_id, time_text};
@@ -42,6 +42,19 @@ impl Entry {
         }
     }
 
+    /// A relay entry as last fetched.
+    fn cached(entry: CachedRelayChange, task: &str) -> Option<Self> {
+        Self::relay(TaskChangeEntry {
+            at_ms: entry.at_ms,
+            author_id: entry.author_id,
+            field: entry.field,
+            id: entry.id,
+            task_id: task.to_owned(),
+            truncated: entry.truncated,
+            value: serde_json::from_str(&entry.value).ok()?,
+        })
+    }
+
     /// `None` for an entry this build cannot read (a newer field or value shape).
     fn relay(entry: TaskChangeEntry) -> Option<Self> {
         Some(Self {
@@ -54,6 +67,28 @@ impl Entry {
             at_ms: entry.at_ms,
             synced: true,
         })
+    }
+}
+
+/// My changes the relay has not acknowledged yet: the newest, shown before its history.
+fn unacknowledged(session: &Invocation, board: &str, task: &str) -> Result<Vec<Entry>> {
+    Ok(session
+        .store
+        .task_history(board, task, None, MAX_HISTORY_PAGE)?
+        .into_iter()
+        .filter(|c| !c.acknowledged)
+        .map(|c| Entry::local(c, true))
+        .collect())
+}
+
+fn cached_entry(entry: &TaskChangeEntry) -> CachedRelayChange {
+    CachedRelayChange {
+        id: entry.id.clone(),
+        field: entry.field.clone(),
+        value: entry.value.to_string(),
+        truncated: entry.truncated,
+        author_id: entry.author_id.clone(),
+        at_ms: entry.at_ms,
     }
 }
 
@@ -227,15 +262,16 @@ pub fn history(
             });
             match page {
                 Ok(page) => {
-                    // My changes the relay does not have yet come first: they are the newest.
-                    let mut entries: Vec<Entry> = if relay_before.is_none() {
+                    if relay_before.is_none() {
+                        // Kept, so the history still names people offline.
+                        let cached: Vec<CachedRelayChange> =
+                            page.changes.iter().map(cached_entry).collect();
                         session
                             .store
-                            .task_history(&board_id, &task, None, MAX_HISTORY_PAGE)?
-                            .into_iter()
-                            .filter(|c| !c.acknowledged)
-                            .map(|c| Entry::local(c, shared))
-                            .collect()
+                            .cache_relay_history(&board_id, &task, &cached)?;
+                    }
+                    let mut entries = if relay_before.is_none() {
+                        unacknowledged(session, &board_id, &task)?
                     } else {
                         Vec::new()
                     };
@@ -243,11 +279,22 @@ pub fn history(
                     entries
                 }
                 Err(why) => {
-                    eprintln!(
-                        "tackctl: the relay's history of this task is unavailable ({why}); \
-                         showing this computer's own changes"
-                    );
-                    local_page(session, None)?
+                    let cached = session.store.cached_relay_history(&board_id, &task)?;
+                    if cached.is_empty() || relay_before.is_some() {
+                        eprintln!(
+                            "tackctl: the relay's history of this task is unavailable ({why}); \
+                             showing this computer's own changes"
+                        );
+                        local_page(session, None)?
+                    } else {
+                        eprintln!(
+                            "tackctl: the relay's history of this task is unavailable ({why}); \
+                             showing it as last fetched"
+                        );
+                        let mut entries = unacknowledged(session, &board_id, &task)?;
+                        entries.extend(cached.into_iter().filter_map(|c| Entry::cached(c, &task)));
+                        entries
+                    }
                 }
             }
         }

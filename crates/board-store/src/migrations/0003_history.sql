@@ -16,3 +16,18 @@ CREATE TABLE task_changes (
                                                -- unacknowledged while in `outbox`
 ) STRICT;
 CREATE INDEX task_changes_by_task ON task_changes (board_id, task_id, id);
+
+-- The relay's named history of a task as last fetched (its first page), so a shared board's
+-- history still names people offline. Replaced whole at each fetch; ids are the relay's.
+CREATE TABLE relay_task_changes (
+    board_id  TEXT    NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+    task_id   TEXT    NOT NULL,
+    id        TEXT    NOT NULL,                -- `<seq>.<n>`
+    position  INTEGER NOT NULL,                -- order in the page, newest first
+    field     TEXT    NOT NULL,
+    value     TEXT    NOT NULL,
+    truncated INTEGER NOT NULL,
+    author_id TEXT,
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (board_id, task_id, id)
+) STRICT, WITHOUT ROWID;

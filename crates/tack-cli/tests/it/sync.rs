@@ -455,6 +455,10 @@ fn task_history_names_the_teammate_behind_each_change_and_restores_theirs() {
         rows[0]["id"].as_str().unwrap_or("").starts_with('r'),
         "{rows:#}"
     );
+    // With the relay out of reach (here: a token it refuses), the page last fetched still
+    // names who did what.
+    let cached = history(&ana, "not-a-valid-token", &[]);
+    assert_eq!(cached, rows, "the cached page");
     let offline = history(&bo, "", &[]);
     assert!(
         offline
