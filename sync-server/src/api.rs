@@ -15,7 +15,7 @@ use std::time::Duration;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tack_api::{
     AcceptInvite, BoardList, Credentials, ErrorBody, ErrorCode, Invite, Me, MemberList, MyBoard,
-    NewInvite, NewMember, RoleChange, SessionList, SessionStarted,
+    NewInvite, NewMember, RoleChange, SessionList, SessionStarted, TaskChangeEntry, TaskHistory,
 };
 use tokio::time::Instant;
 
@@ -250,6 +250,7 @@ endpoints! {
     delete "/boards/{board}/members/{user}" => remove_member,
     post "/boards/{board}/leave" => leave,
     post "/boards/{board}/invites" => create_invite,
+    get "/boards/{board}/tasks/{task}/history" => task_history,
     post "/invites/accept" => accept_invite,
 }
 
@@ -831,6 +832,81 @@ async fn openapi() -> Response {
         crate::openapi::DOCUMENT,
     )
         .into_response()
+}
+
+/// The query of `GET …/history`: `before=<seq>.<n>` (from `next_before`) and `limit=<1..=200>`
+/// (default 50); anything else is a 400 naming the parameter.
+fn history_query(query: Option<&str>) -> Result<(Option<(i64, i32)>, u32), ApiError> {
+    let mut before = None;
+    let mut limit = 50;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "before" => {
+                let cursor = value
+                    .split_once('.')
+                    .and_then(|(seq, n)| Some((seq.parse::<i64>().ok()?, n.parse::<i32>().ok()?)))
+                    .filter(|(seq, n)| *seq >= 0 && *n >= 0);
+                before = Some(cursor.ok_or_else(|| {
+                    ApiError::bad_request("before: expected <seq>.<n> from next_before")
+                })?);
+            }
+            "limit" => {
+                limit = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=crate::history::MAX_PAGE).contains(n))
+                    .ok_or_else(|| ApiError::bad_request("limit: expected 1 to 200"))?;
+            }
+            _ => {
+                return Err(ApiError::bad_request(
+                    "query: only before and limit are known",
+                ))
+            }
+        }
+    }
+    Ok((before, limit))
+}
+
+/// A page of a task's history, newest first (DESIGN "History"): members only; anyone else
+/// gets the 404 an unknown board gets.
+async fn task_history(
+    State(shared): State<Arc<RelayState>>,
+    headers: HeaderMap,
+    Path((board, task)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    check_board_id(&board)?;
+    check_id("task id", &task)?;
+    let (before, limit) = history_query(query.as_deref())?;
+    let user = session(&shared, &headers).await?;
+    let page =
+        crate::history::task_history(&shared.storage, &user.user_id, &board, &task, before, limit)
+            .await
+            .map_err(AccountError::Storage)?
+            .ok_or(AccountError::NotFound)?;
+    let next_before = (page.len() == limit as usize)
+        .then(|| page.last().map(|last| format!("{}.{}", last.seq, last.n)))
+        .flatten();
+    let changes = page
+        .into_iter()
+        .map(|row| TaskChangeEntry {
+            at_ms: row.at_ms,
+            author_id: row.author_id,
+            field: row.field,
+            id: format!("{}.{}", row.seq, row.n),
+            task_id: row.task_id,
+            truncated: row.truncated,
+            value: serde_json::from_str(&row.value).unwrap_or(serde_json::Value::Null),
+        })
+        .collect();
+    answer(
+        StatusCode::OK,
+        TaskHistory {
+            changes,
+            next_before,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -185,6 +185,8 @@ struct CommitRequest {
     board: String,
     author: Option<String>,
     update: Vec<u8>,
+    /// The task changes the update made, recorded once it commits (`crate::history`).
+    history: Vec<board_model::TaskChange>,
     queued_at: Instant,
     reply: oneshot::Sender<Result<i64, CommitError>>,
 }
@@ -237,7 +239,11 @@ impl GroupCommitter {
         update: Vec<u8>,
     ) -> impl Future<Output = Result<i64, CommitError>> + Send + 'static {
         let requests = self.requests.clone();
-        async move { enqueue_on(requests, board, update, None).await?.await }
+        async move {
+            enqueue_on(requests, board, update, None, Vec::new())
+                .await?
+                .await
+        }
     }
 
     /// Queues `update` for `board` now and returns a ticket that resolves like `commit`. Updates
@@ -248,7 +254,7 @@ impl GroupCommitter {
         board: String,
         update: Vec<u8>,
     ) -> Result<CommitTicket, CommitError> {
-        enqueue_on(self.requests.clone(), board, update, None).await
+        enqueue_on(self.requests.clone(), board, update, None, Vec::new()).await
     }
 
     /// `enqueue` on behalf of `author`, who must still be allowed to write the board when the
@@ -259,7 +265,20 @@ impl GroupCommitter {
         update: Vec<u8>,
         author: Option<String>,
     ) -> Result<CommitTicket, CommitError> {
-        enqueue_on(self.requests.clone(), board, update, author).await
+        enqueue_on(self.requests.clone(), board, update, author, Vec::new()).await
+    }
+
+    /// `enqueue_as`, with the task changes the update made (board-model's `HistoryRecorder`
+    /// on the room's document): once the update is committed they are recorded as its
+    /// author's, under its seq (`crate::history`).
+    pub async fn enqueue_with_history(
+        &self,
+        board: String,
+        update: Vec<u8>,
+        author: Option<String>,
+        history: Vec<board_model::TaskChange>,
+    ) -> Result<CommitTicket, CommitError> {
+        enqueue_on(self.requests.clone(), board, update, author, history).await
     }
 
     pub fn stats(&self) -> CommitStats {
@@ -304,12 +323,14 @@ async fn enqueue_on(
     board: String,
     update: Vec<u8>,
     author: Option<String>,
+    history: Vec<board_model::TaskChange>,
 ) -> Result<CommitTicket, CommitError> {
     let (reply, answer) = oneshot::channel();
     let request = CommitRequest {
         board,
         author,
         update,
+        history,
         queued_at: Instant::now(),
         reply,
     };
@@ -364,10 +385,36 @@ async fn run_writer(
     }
 }
 
+/// Records the task changes of committed updates (after their acknowledgements went out, so
+/// history never delays an acknowledgement); a failure loses these history entries, not the
+/// updates, and is logged.
+async fn record_history(
+    storage: &Storage,
+    committed: &[(String, i64, String, Vec<board_model::TaskChange>)],
+) {
+    if committed.is_empty() {
+        return;
+    }
+    let rows: Vec<crate::history::CommittedChanges<'_>> = committed
+        .iter()
+        .map(
+            |(board, seq, author, changes)| crate::history::CommittedChanges {
+                board,
+                seq: *seq,
+                author,
+                changes,
+            },
+        )
+        .collect();
+    if let Err(error) = crate::history::record(storage, &rows, crate::history::now_ms()).await {
+        tracing::error!(%error, updates = rows.len(), "recording task history failed");
+    }
+}
+
 async fn commit_batch(
     storage: &Storage,
     shared: &WriterCounters,
-    batch: Vec<CommitRequest>,
+    mut batch: Vec<CommitRequest>,
     bytes: usize,
     mut compactor: Option<&mut Compactor>,
 ) {
@@ -409,6 +456,17 @@ async fn commit_batch(
         Ok(seqs) if seqs.len() == updates => {
             shared.transactions.fetch_add(1, Ordering::Relaxed);
             shared.updates.fetch_add(updates as u64, Ordering::Relaxed);
+            // Stored updates of signed-in authors: an anonymous development relay's have no
+            // one to name.
+            let mut history = Vec::new();
+            for (request, seq) in batch.iter_mut().zip(&seqs) {
+                if let (Some(author), Some(seq)) = (&request.author, seq) {
+                    if !request.history.is_empty() {
+                        let changes = std::mem::take(&mut request.history);
+                        history.push((request.board.clone(), *seq, author.clone(), changes));
+                    }
+                }
+            }
             for (request, seq) in batch.into_iter().zip(seqs) {
                 if let (Some(compactor), Some(_)) = (compactor.as_deref_mut(), seq) {
                     compactor.committed(&request.board, request.author.as_deref());
@@ -416,6 +474,7 @@ async fn commit_batch(
                 // The caller may have given up waiting; the row is committed regardless.
                 let _ = request.reply.send(seq.ok_or(CommitError::NotAllowed));
             }
+            record_history(storage, &history).await;
             true
         }
         outcome => {

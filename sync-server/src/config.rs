@@ -89,6 +89,8 @@ pub struct ServerConfig {
     pub commit: GroupCommitConfig,
     /// Log rows after a board's snapshot that trigger compaction.
     pub compact_after_updates: u64,
+    /// Days task history is kept (`crate::history::retain`); 0 keeps it forever.
+    pub history_days: u32,
     /// How long shutdown waits for clients to be told and commits to be flushed.
     pub shutdown_grace: Duration,
     pub accounts: crate::api::AccountsConfig,
@@ -135,6 +137,7 @@ impl Default for ServerConfig {
             limits,
             commit: GroupCommitConfig::default(),
             compact_after_updates: 1_000,
+            history_days: 0,
             shutdown_grace: Duration::from_secs(8),
             accounts: crate::api::AccountsConfig::default(),
             admission: crate::admission::AdmissionConfig::default(),

@@ -583,10 +583,11 @@ impl ConnectionShell {
                 received,
             } => {
                 shared.rooms.observe_update(&room.board, &update);
+                let history = room.take_history(number);
                 // Queued here, in arrival order, so a client's updates commit in order.
                 let ticket = shared
                     .committer
-                    .enqueue_as(room.board.clone(), update, author.clone())
+                    .enqueue_with_history(room.board.clone(), update, author.clone(), history)
                     .await;
                 match ticket {
                     Ok(ticket) => {

@@ -5,6 +5,7 @@
 //! - `connection`: one task per socket, both framings, limits, ordered acknowledgements;
 //! - `room`: the live copy of each open board and its fan-out;
 //! - `storage` and `commit`: PostgreSQL/SQLite persistence and the group-commit writer;
+//! - `history`: per-task history, named by the relay, served on `/v1`;
 //! - `cluster`: several relay instances on one PostgreSQL (commits and awareness by NOTIFY);
 //! - `otlp`: traces over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
 //! - `auth`: the pluggable verifier behind the protocol's Auth flow;
@@ -22,6 +23,7 @@ pub mod commit;
 pub mod config;
 pub mod conflicts;
 pub mod connection;
+pub mod history;
 pub mod metrics;
 pub mod openapi;
 pub mod otlp;

@@ -91,6 +91,9 @@ struct Args {
     /// Log rows after a board's snapshot that trigger compaction
     #[arg(long, env = "TACK_COMPACT_AFTER", default_value_t = 1000)]
     compact_after: u64,
+    /// Days a task's history is kept (pruned hourly); 0 keeps it forever
+    #[arg(long, env = "TACK_HISTORY_DAYS", default_value_t = 0)]
+    history_days: u32,
     /// DATABASE_URL goes through a transaction-mode pooler (PgBouncer): no statement cache,
     /// no migrations through it (use --migrate-database-url or `tack-server migrate`), and
     /// LISTEN needs --listen-database-url
@@ -167,6 +170,7 @@ fn config(args: &Args) -> ServerConfig {
     config.frame_limits.max_frame_bytes = args.max_message_bytes;
     config.update_limits.max_update_bytes = args.max_message_bytes;
     config.compact_after_updates = args.compact_after;
+    config.history_days = args.history_days;
     config.commit.max_delay = Duration::from_micros(args.commit_delay_us);
     config.limits.updates_per_second = args.updates_per_second;
     config.limits.max_connections_per_user = args.max_connections_per_user;

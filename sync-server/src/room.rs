@@ -21,11 +21,12 @@ use relay_core::{
 };
 use sync_protocol::{CheckedAwareness, UpdateLimits};
 use tokio::sync::{watch, OnceCell};
-use yrs::{Doc, StateVector, Update};
+use yrs::{Doc, StateVector, Transact, Update};
 
 use crate::conflicts::ConflictFeed;
 use crate::metrics::Metrics;
 use crate::storage::{Storage, StorageError};
+use board_model::{HistoryRecorder, TaskChange};
 
 pub use relay_core::room::{CommitNumber, Committed};
 pub use relay_core::wire::{ConnId, Framing, REMOTE};
@@ -273,6 +274,25 @@ pub struct Room {
     durability: Mutex<OpenCommits>,
     /// Bumped whenever a commit resolves, to wake [`Room::wait_durable`].
     resolutions: watch::Sender<u64>,
+    /// What each accepted update changed, for the task history (`crate::history`).
+    history: Mutex<RoomHistory>,
+}
+
+/// The room document's history recorder and the changes of accepted updates waiting to be
+/// queued for commit with them. Locked after the room's state, never before.
+#[derive(Default)]
+struct RoomHistory {
+    /// The room's document (a handle on the one its `RoomCore` holds) and its recorder.
+    recorder: Option<(Doc, HistoryRecorder)>,
+    pending: HashMap<CommitNumber, Vec<TaskChange>>,
+}
+
+impl RoomHistory {
+    fn forget(&self) {
+        if let Some((_, recorder)) = &self.recorder {
+            recorder.clear();
+        }
+    }
 }
 
 impl std::fmt::Debug for Room {
@@ -307,7 +327,23 @@ impl Room {
             members: AtomicUsize::new(0),
             durability: Mutex::new(OpenCommits::default()),
             resolutions: watch::Sender::new(0),
+            history: Mutex::new(RoomHistory::default()),
         }
+    }
+
+    /// Follows `doc`, the document the room's state now holds, for the task history.
+    fn record_history_of(&self, doc: &Doc) {
+        let mut history = lock(&self.history);
+        history.recorder = Some((doc.clone(), HistoryRecorder::attach(doc)));
+    }
+
+    /// The task changes of accepted update `number` (empty when it changed no task), taken
+    /// once: they go with the update to the group committer.
+    pub fn take_history(&self, number: CommitNumber) -> Vec<TaskChange> {
+        lock(&self.history)
+            .pending
+            .remove(&number)
+            .unwrap_or_default()
     }
 
     fn state(&self) -> Option<MutexGuard<'_, RoomCore<SendQueue>>> {
@@ -375,6 +411,8 @@ impl Room {
         let Some(mut state) = self.state() else {
             return Committed::NotLoaded;
         };
+        // Another relay committed it and recorded its history.
+        let _forget = ForgetHistory(self);
         match state.apply_committed(seq, bytes, limits) {
             Committed::Skipped => {
                 tracing::warn!(board = %self.board, seq, "a committed row could not be applied");
@@ -386,8 +424,11 @@ impl Room {
 
     /// Takes a compacted board's snapshot (see [`RoomCore::apply_snapshot`]).
     pub fn apply_snapshot(&self, seq: i64, bytes: &[u8], limits: &UpdateLimits) -> bool {
-        self.state()
-            .is_some_and(|mut state| state.apply_snapshot(seq, bytes, limits))
+        self.state().is_some_and(|mut state| {
+            let applied = state.apply_snapshot(seq, bytes, limits);
+            lock(&self.history).forget();
+            applied
+        })
     }
 
     /// The commits of this room not resolved yet.
@@ -448,7 +489,19 @@ impl RoomPort for Room {
         let Some(mut state) = self.state() else {
             return Err(RoomError::ApplyFailed);
         };
-        state.apply_update(conn, bytes, update, received, self)
+        let outcome = state.apply_update(conn, bytes, update, received, self);
+        let mut history = lock(&self.history);
+        if let (Ok(Applied::Accepted(number)), Some((doc, recorder))) =
+            (&outcome, &history.recorder)
+        {
+            let changes = recorder.take(&doc.transact());
+            if !changes.is_empty() {
+                history.pending.insert(*number, changes);
+            }
+        } else {
+            history.forget();
+        }
+        outcome
     }
 
     fn check_held(&self, conn: ConnId, update: &Update) -> Result<Applied, RoomError> {
@@ -590,7 +643,7 @@ impl Rooms {
             .state
             .get_or_try_init(|| {
                 span.record("loaded", true);
-                tracing::Instrument::instrument(self.load(board, user), span.clone())
+                tracing::Instrument::instrument(self.load(&room, board, user), span.clone())
             })
             .await;
         drop(span);
@@ -606,10 +659,12 @@ impl Rooms {
 
     async fn load(
         &self,
+        room: &Room,
         board: &str,
         user: Option<&str>,
     ) -> Result<Mutex<RoomCore<SendQueue>>, JoinError> {
         let (doc, seq) = self.read_board(board, user).await?;
+        room.record_history_of(&doc);
         Ok(Mutex::new(RoomCore::new(board, doc, seq)))
     }
 
@@ -711,7 +766,10 @@ impl Rooms {
         let Some(mut state) = room.state() else {
             return Reload::Failed;
         };
+        room.record_history_of(&doc);
         let failed = state.replace_document(doc, seq, &self.update_limits);
+        // Re-applying the accepted updates is not news: their changes went with them.
+        lock(&room.history).forget();
         if failed > 0 {
             tracing::warn!(board = %room.board, failed, "accepted updates no longer apply");
         }
@@ -745,6 +803,8 @@ impl Rooms {
         number: CommitNumber,
         committed: bool,
     ) {
+        // Normally taken when the commit was queued; never left behind.
+        lock(&room.history).pending.remove(&number);
         let start_reload = match room.state() {
             Some(mut state) => {
                 let resolution = state.resolve(number, committed, &**room, Instant::now());
@@ -770,5 +830,15 @@ impl Rooms {
             map.remove(&room.board);
             self.metrics.rooms.dec();
         }
+    }
+}
+
+/// Drops what the room's recorder saw when it goes out of scope (after applying rows another
+/// relay committed, whose history that relay recorded).
+struct ForgetHistory<'r>(&'r Room);
+
+impl Drop for ForgetHistory<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.history).forget();
     }
 }

@@ -157,6 +157,17 @@ impl RelayServer {
         if let Some(listener) = crate::cluster::spawn_listener(&shared) {
             tracing::debug!(?listener, "listening for other instances' commits");
         }
+        if shared.config.history_days > 0 {
+            let mut stopping = shutdown_tx.subscribe();
+            tokio::spawn(crate::history::retain(
+                shared.storage.clone(),
+                shared.config.history_days,
+                std::time::Duration::from_secs(3600),
+                async move {
+                    let _ = stopping.wait_for(|stop| *stop).await;
+                },
+            ));
+        }
         Self {
             shared,
             commit_writer,

@@ -76,6 +76,11 @@ mod key {
 
 mod comments;
 pub use comments::{mentions, show_mentions, MAX_COMMENT_BYTES};
+mod history;
+pub use history::{
+    CommentAction, CommentChange, FieldValue, HistoryField, HistoryRecorder, TaskChange,
+    MAX_HISTORY_VALUE_BYTES,
+};
 
 /// Where to put a task within its column, or a column within the board.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -150,6 +155,8 @@ pub struct Board {
     task_index_dirty: Arc<Mutex<Dirty>>,
     comment_index: Mutex<comments::CommentIndex>,
     comment_dirty: Arc<Mutex<comments::CommentDirty>>,
+    /// This replica's own changes, for the local history (`take_history`).
+    history: HistoryRecorder,
 }
 
 impl std::fmt::Debug for Board {
@@ -425,8 +432,15 @@ impl Board {
             });
         }
 
+        let history = HistoryRecorder::attach_filtered(&doc, |origin| {
+            !origin.is_some_and(|o| {
+                *o == Origin::from(REMOTE_ORIGIN) || *o == Origin::from(LOAD_ORIGIN)
+            })
+        });
+
         Ok(Self {
             id: id.to_owned(),
+            history,
             doc,
             meta,
             columns,

@@ -14,6 +14,7 @@
 #![warn(unreachable_pub)]
 
 mod error;
+mod history;
 pub mod local_time;
 mod open;
 mod people;
@@ -25,6 +26,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use error::StoreError;
+pub use history::{CachedRelayChange, LocalChange, MAX_HISTORY_PAGE};
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
 pub use people::{
     display_name, imported_author_name, member_name, Directory, DirectoryEntry, Me, MemberRecord,
@@ -440,7 +442,8 @@ impl Store {
         Ok(seq)
     }
 
-    /// Appends a replica's local updates, its undo history and its title cache in ONE durable
+    /// Appends a replica's local updates, its undo history, its title cache and the task
+    /// history the updates make (`board_model::Board::take_history`) in ONE durable
     /// transaction: after a crash either all of an operation's effects are stored or none.
     pub fn append_local_batch(
         &mut self,
@@ -448,11 +451,15 @@ impl Store {
         updates: &[Vec<u8>],
         undo_blob: Option<&[u8]>,
         title: Option<&str>,
+        history: &[board_model::TaskChange],
     ) -> Result<Vec<Seq>, StoreError> {
         let tx = self.write_transaction()?;
         let mut seqs = Vec::with_capacity(updates.len());
         for bytes in updates {
             seqs.push(insert_update(&tx, board, UpdateOrigin::Local, bytes)?);
+        }
+        if let Some(&last) = seqs.last() {
+            history::insert_changes(&tx, board, last, history)?;
         }
         if let Some(blob) = undo_blob {
             upsert_undo_state(&tx, board, blob)?;

@@ -15,6 +15,7 @@ pub const APPLICATION_ID: i32 = 0x5441_434B;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_people.sql"),
+    include_str!("migrations/0003_history.sql"),
 ];
 
 /// The `PRAGMA user_version` this build writes and understands.

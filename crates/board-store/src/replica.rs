@@ -27,6 +27,7 @@ pub fn create_board(
     };
     store.create_board(&record, &first)?;
     board.take_changes();
+    board.take_history();
     Ok(board)
 }
 
@@ -98,7 +99,8 @@ pub fn save_local_changes(store: &mut Store, board: &mut Board) -> Result<usize,
     }
     let undo = board.undo_state();
     let title = board.title();
-    store.append_local_batch(board.id(), &updates, Some(&undo), Some(&title))?;
+    let history = board.take_history();
+    store.append_local_batch(board.id(), &updates, Some(&undo), Some(&title), &history)?;
     if store.tail_len(board.id())? > COMPACT_AFTER_UPDATES {
         match store.compact(board.id()) {
             Ok(_) | Err(StoreError::IncompleteHistory { .. }) => {}

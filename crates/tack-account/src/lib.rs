@@ -18,7 +18,7 @@ use tack_api::{
     AcceptInvite, BoardList, Credentials, ErrorBody, MemberList, NewInvite, NewMember, RoleChange,
     SessionStarted,
 };
-pub use tack_api::{ErrorCode, Invite, Me, Member, MyBoard, Role};
+pub use tack_api::{ErrorCode, Invite, Me, Member, MyBoard, Role, TaskChangeEntry, TaskHistory};
 
 /// The keychain service every Tack token is stored under; the entry's user is the server URL.
 pub const KEYCHAIN_SERVICE: &str = "tack";
@@ -424,6 +424,23 @@ impl RelayClient {
         let path = format!("/boards/{board}/members");
         let list: MemberList = self.call(Method::Get, &path, NO_BODY)?;
         Ok(list.members)
+    }
+
+    /// A page of a task's history as the relay names it, newest first: at most `limit`
+    /// entries after the change `before` (`<seq>.<n>`, a page's `next_before`; checked here,
+    /// since it goes into the URL).
+    pub fn task_history(
+        &self,
+        board: &str,
+        task: &str,
+        before: Option<(i64, i32)>,
+        limit: u32,
+    ) -> Result<TaskHistory, AccountError> {
+        let mut path = format!("/boards/{board}/tasks/{task}/history?limit={limit}");
+        if let Some((seq, n)) = before {
+            path.push_str(&format!("&before={seq}.{n}"));
+        }
+        self.call(Method::Get, &path, NO_BODY)
     }
 
     pub fn add_member(&self, board: &str, email: &str, role: Role) -> Result<Member, AccountError> {

@@ -184,6 +184,38 @@ pub struct Member {
     pub user_id: String,
 }
 
+/// `GET /v1/boards/{board}/tasks/{task}/history?before=<id>&limit=<n>`: a page of a task's
+/// history, newest first (DESIGN "History"). `next_before` is the `before` of the next page,
+/// absent on the last one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskHistory {
+    pub changes: Vec<TaskChangeEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<String>,
+}
+
+/// One change of a task, named by the relay: `author_id` is the account whose update made
+/// it, as the relay authenticated it when it committed the update (never read from the
+/// document).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskChangeEntry {
+    /// Milliseconds since the epoch: when the relay committed the change.
+    pub at_ms: i64,
+    /// `None` once the author's account is deleted.
+    pub author_id: Option<String>,
+    /// `created`, `title`, `column`, `description`, `labels`, `assignees`, `due`,
+    /// `checklist`, `archived`, `deleted` or `comment`.
+    pub field: String,
+    /// `<seq>.<n>`: the board update that made the change, and its place among that
+    /// update's changes.
+    pub id: String,
+    pub task_id: String,
+    /// The value was cut at 16 KiB and cannot be restored.
+    pub truncated: bool,
+    /// The field's value after the change, as JSON (DESIGN "History").
+    pub value: serde_json::Value,
+}
+
 /// A new invite link (201): `token` is what the invited person accepts.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invite {

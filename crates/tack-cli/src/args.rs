@@ -250,6 +250,26 @@ pub enum TaskCommand {
         board: String,
         task: String,
     },
+    /// Who changed what on a task, newest first; prints change ids for `task restore`
+    History {
+        board: String,
+        task: String,
+        #[arg(long)]
+        json: bool,
+        /// Show the page after this change id (the last id of the previous page)
+        #[arg(long, value_name = "CHANGE_ID")]
+        before: Option<String>,
+        /// Entries per page (at most 500)
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Bring back the value a field had after an earlier change (one undoable edit)
+    Restore {
+        board: String,
+        task: String,
+        /// A change id from `task history`
+        change: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -108,7 +108,7 @@ fn comment_id(board: &Board, task_ids: &[String], query: &str) -> Result<String>
     )
 }
 
-fn time_text(ms: i64) -> String {
+pub fn time_text(ms: i64) -> String {
     // UTC, minutes: enough to read a conversation in a terminal; --json has the exact number.
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);

@@ -3,6 +3,7 @@
 mod account;
 mod args;
 mod comment;
+mod history;
 mod import;
 mod resolve;
 mod sync_command;
@@ -493,6 +494,18 @@ fn task_command(session: &mut Invocation, command: TaskCommand) -> Result<()> {
             let t = task_id(b, &task)?;
             Ok(b.delete_task(&t)?)
         })?,
+        TaskCommand::History {
+            board,
+            task,
+            json,
+            before,
+            limit,
+        } => history::history(session, &board, &task, json, before.as_deref(), limit)?,
+        TaskCommand::Restore {
+            board,
+            task,
+            change,
+        } => history::restore(session, &board, &task, &change)?,
     }
     Ok(())
 }

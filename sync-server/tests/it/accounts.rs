@@ -21,12 +21,13 @@ use crate::support::{
 };
 
 /// Every table holding a board's data: each must have row-level security enabled and forced.
-const BOARD_TABLES: [&str; 5] = [
+const BOARD_TABLES: [&str; 6] = [
     "boards",
     "board_updates",
     "board_snapshots",
     "board_members",
     "board_invites",
+    "task_changes",
 ];
 
 async fn owner_pool(backend: &Backend) -> PgPool {

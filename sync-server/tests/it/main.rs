@@ -7,6 +7,7 @@ mod cluster;
 mod commit;
 mod durability;
 mod edge;
+mod history;
 mod hostile;
 mod interop;
 mod metrics;

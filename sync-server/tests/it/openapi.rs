@@ -410,6 +410,25 @@ async fn every_documented_endpoint_answers_as_documented() {
     api.fails((401, ErrorCode::Unauthorized), members, None, None)
         .await;
 
+    // A task's history: members read it (empty before anyone edits), others get 404.
+    let history_path = "/v1/boards/{board}/tasks/{task}/history";
+    let history_url = "/v1/boards/board-1/tasks/0190a000-0000-7000-8000-00000000a001/history";
+    let history = ("get", history_path, history_url);
+    let page = api.ok(200, history, alice, None).await;
+    assert_eq!(page, json!({"changes": []}));
+    api.fails((404, ErrorCode::NotFound), history, carol, None)
+        .await;
+    api.fails((401, ErrorCode::Unauthorized), history, None, None)
+        .await;
+    let bad_limit = format!("{history_url}?limit=1000");
+    api.fails(
+        (400, ErrorCode::BadRequest),
+        ("get", history_path, &bad_limit),
+        alice,
+        None,
+    )
+    .await;
+
     let member = "/v1/boards/{board}/members/{user}";
     let bob_url = format!("{members_url}/{bob_id}");
     let alice_url = format!("{members_url}/{alice_id}");

@@ -6,6 +6,7 @@ mod changes;
 mod comments;
 mod conflicts;
 mod convergence;
+mod history;
 mod hostile;
 mod pending;
 mod script;

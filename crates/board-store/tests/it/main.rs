@@ -3,6 +3,7 @@
 mod boards;
 mod compaction;
 mod durability;
+mod history;
 mod people;
 mod rejection;
 mod support;

@@ -790,3 +790,122 @@ fn assignees_are_members_resolved_against_the_directory() {
     let view = ctl.json(&["task", "show", "plans", "book", "--json"]);
     assert_eq!(view["assignees"], serde_json::json!([]));
 }
+
+#[test]
+fn a_tasks_history_lists_every_change_and_restores_one_undoably() {
+    let ctl = Ctl::new();
+    launch_board(&ctl);
+    ctl.ok(&[
+        "task",
+        "edit",
+        "launch",
+        "write",
+        "--title",
+        "Write the spec",
+    ]);
+    ctl.ok(&["task", "move", "launch", "write the spec", "doing"]);
+    ctl.ok(&[
+        "task",
+        "checklist",
+        "launch",
+        "write the spec",
+        "add",
+        "outline",
+    ]);
+    ctl.ok(&[
+        "comment",
+        "add",
+        "launch",
+        "write the spec",
+        "First draft is up",
+    ]);
+
+    let history = ctl.json(&["task", "history", "launch", "write the spec", "--json"]);
+    let rows = history.as_array().expect("rows");
+    let fields: Vec<&str> = rows.iter().map(|r| r["field"].as_str().unwrap()).collect();
+    assert_eq!(
+        fields,
+        ["comment", "checklist", "column", "title", "created"],
+        "{history:#}"
+    );
+    assert!(
+        rows.iter().all(|r| r["synced"] == true),
+        "a board never shared"
+    );
+    assert_eq!(rows[3]["value"], "Write the spec");
+    assert_eq!(rows[4]["value"], "Write spec");
+    assert_eq!(rows[0]["value"]["action"], "added");
+    assert_eq!(rows[0]["authorName"], "tester");
+
+    // Text: one line per change, newest first, with its id and readable values.
+    let text = ctl.ok(&["task", "history", "launch", "write the spec"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(
+        lines[2].contains("column") && lines[2].contains("\"Doing\""),
+        "{text}"
+    );
+    assert!(lines[0].contains("tester") && lines[0].contains("added \"First draft is up\""));
+
+    // Paging: the page after a change id.
+    let first = ctl.json(&[
+        "task", "history", "launch", "write", "--json", "--limit", "2",
+    ]);
+    let last_id = first[1]["id"].as_str().unwrap().to_owned();
+    let rest = ctl.json(&[
+        "task", "history", "launch", "write", "--json", "--before", &last_id,
+    ]);
+    assert_eq!(rest.as_array().unwrap().len(), 3);
+    assert_eq!(rest[0]["field"], "column");
+
+    // Restore an earlier title: one edit, listed as history, taken back by undo.
+    ctl.ok(&[
+        "task",
+        "edit",
+        "launch",
+        "write the spec",
+        "--title",
+        "Final spec",
+    ]);
+    let titled = rows[3]["id"].as_str().unwrap().to_owned();
+    ctl.ok(&["task", "restore", "launch", "final spec", &titled]);
+    let task = ctl.json(&["task", "show", "launch", "write the spec", "--json"]);
+    assert_eq!(task["title"], "Write the spec");
+    let newest = ctl.json(&[
+        "task",
+        "history",
+        "launch",
+        "write the spec",
+        "--json",
+        "--limit",
+        "1",
+    ]);
+    assert_eq!(newest[0]["field"], "title");
+    assert_eq!(newest[0]["value"], "Write the spec");
+    ctl.ok(&["undo", "launch"]);
+    let task = ctl.json(&["task", "show", "launch", "final spec", "--json"]);
+    assert_eq!(task["title"], "Final spec");
+    ctl.ok(&["redo", "launch"]);
+
+    // Restoring the column puts the task back where it was.
+    let column = rows[2]["id"].as_str().unwrap().to_owned();
+    ctl.ok(&["task", "move", "launch", "write the spec", "done"]);
+    ctl.ok(&["task", "restore", "launch", "write the spec", &column]);
+    let view = ctl.json(&["board", "show", "launch", "--json"]);
+    assert!(
+        titles(&view["columns"][1]).contains(&"Write the spec"),
+        "{view:#}"
+    );
+
+    // Mistakes fail cleanly.
+    let err = ctl.fails(&["task", "restore", "launch", "write the spec", "42"]);
+    assert!(err.contains("not a change id"), "{err}");
+    let comment = rows[0]["id"].as_str().unwrap().to_owned();
+    let err = ctl.fails(&["task", "restore", "launch", "write the spec", &comment]);
+    assert!(err.contains("cannot be restored"), "{err}");
+    let created = rows[4]["id"].as_str().unwrap().to_owned();
+    let err = ctl.fails(&["task", "restore", "launch", "write the spec", &created]);
+    assert!(err.contains("cannot be restored"), "{err}");
+    let other = ctl.fails(&["task", "restore", "launch", "fix ci", &titled]);
+    assert!(other.contains("not a change of this task"), "{other}");
+}

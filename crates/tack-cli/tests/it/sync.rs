@@ -357,3 +357,146 @@ fn sync_caches_the_member_directory_and_assign_finds_teammates() {
     let shown = ctl.ok(&["board", "show", &board]);
     assert!(shown.contains("- Book the venue @bo"), "{shown}");
 }
+
+#[test]
+fn task_history_names_the_teammate_behind_each_change_and_restores_theirs() {
+    let database = TestDatabase::create();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let addr = start_account_relay(&runtime, &database.url);
+    let http = format!("http://{addr}");
+    let ws = format!("ws://{addr}");
+    let api = tack_account::RelayClient::new(&http).expect("client");
+    let alice = api
+        .signup("alice@example.com", "correct horse")
+        .expect("alice");
+    let bob = api.signup("bob@example.com", "correct horse").expect("bob");
+
+    // Alice makes a board and shares it with Bob; both sync.
+    let ana = Ctl::new();
+    let board = ana.ok(&["board", "create", "Shared plan"]);
+    ana.ok(&["column", "add", &board, "Todo"]);
+    let task = ana.ok(&["task", "add", &board, "Todo", "Write"]);
+    let as_alice = api.clone().with_token(&alice.token);
+    as_alice.publish(&board).expect("publish");
+    as_alice
+        .add_member(&board, "bob@example.com", tack_account::Role::Editor)
+        .expect("add bob");
+    let sync = |ctl: &Ctl, token: &str, board_arg: Option<&str>| {
+        let mut args = vec!["sync", "--server", &ws, "--token", token];
+        if let Some(b) = board_arg {
+            args.extend(["--board", b]);
+        }
+        ctl.ok(&args);
+    };
+    // Published: the board records its relay, as the desktop's sharing does.
+    board_store::Store::open_in_dir(ana.dir.path())
+        .expect("store")
+        .set_board_server(&board, Some(&http), Some("owner"))
+        .expect("record the relay");
+    sync(&ana, &alice.token, None);
+    let bo = Ctl::new();
+    sync(&bo, &bob.token, Some(&board));
+
+    // Bob renames the task; Alice syncs, then renames it too but does not sync yet.
+    bo.ok(&["task", "edit", &board, &task, "--title", "Bob's title"]);
+    sync(&bo, &bob.token, None);
+    sync(&ana, &alice.token, None);
+    ana.ok(&["task", "edit", &board, &task, "--title", "Alice's title"]);
+
+    let history = |ctl: &Ctl, token: &str, extra: &[&str]| -> Value {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tackctl"));
+        command
+            .arg("--data-dir")
+            .arg(ctl.dir.path())
+            .args(["task", "history", &board, &task, "--json"])
+            .args(extra)
+            .env("TACK_USER", "tester")
+            .env("TACK_TOKEN", token);
+        let out = command.output().expect("run tackctl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let rows = history(&ana, &alice.token, &[]);
+    let seen: Vec<(String, String, bool)> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["field"].as_str().unwrap_or("").to_owned(),
+                r["author"].as_str().unwrap_or("").to_owned(),
+                r["synced"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "title".to_owned(),
+                rows[0]["author"].as_str().unwrap_or("").to_owned(),
+                false
+            ),
+            ("title".to_owned(), bob.account.user_id.clone(), true),
+            ("created".to_owned(), alice.account.user_id.clone(), true),
+        ],
+        "{rows:#}"
+    );
+    // Mine, not yet on the relay: shown first, as me.
+    assert!(rows[0]["id"].as_str().unwrap_or("").starts_with('l'));
+    assert_eq!(rows[0]["authorName"], "tester");
+    assert_eq!(rows[1]["value"], "Bob's title");
+
+    // Alice restores Bob's title from the relay's entry: one undoable edit.
+    let bobs = rows[1]["id"].as_str().expect("id").to_owned();
+    let restored = Command::new(env!("CARGO_BIN_EXE_tackctl"))
+        .arg("--data-dir")
+        .arg(ana.dir.path())
+        .args(["task", "restore", &board, &task, &bobs])
+        .env("TACK_TOKEN", &alice.token)
+        .output()
+        .expect("restore");
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let shown = ana.json(&["task", "show", &board, &task, "--json"]);
+    assert_eq!(shown["title"], "Bob's title");
+    ana.ok(&["undo", &board]);
+    let shown = ana.json(&["task", "show", &board, &task, "--json"]);
+    assert_eq!(shown["title"], "Alice's title");
+
+    // After syncing, Alice's change is named by the relay too; without a token the relay's
+    // history is out of reach and her own changes show.
+    sync(&ana, &alice.token, None);
+    let rows = history(&ana, &alice.token, &[]);
+    assert!(
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["synced"] == true),
+        "{rows:#}"
+    );
+    assert!(
+        rows[0]["id"].as_str().unwrap_or("").starts_with('r'),
+        "{rows:#}"
+    );
+    // With the relay out of reach (here: a token it refuses), the page last fetched still
+    // names who did what.
+    let cached = history(&ana, "not-a-valid-token", &[]);
+    assert_eq!(cached, rows, "the cached page");
+    let offline = history(&bo, "", &[]);
+    assert!(
+        offline
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["id"].as_str().unwrap_or("").starts_with('l')),
+        "{offline:#}"
+    );
+}
