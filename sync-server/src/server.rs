@@ -103,8 +103,12 @@ impl std::fmt::Debug for RelayServer {
 
 impl RelayServer {
     pub fn new(storage: Storage, verifier: Arc<dyn Verifier>, config: ServerConfig) -> Self {
-        let instance = crate::cluster::new_instance_id();
-        let storage = storage.announcing_as(&instance);
+        // Commits go through storage that announces them to the other relays (PostgreSQL).
+        let cluster = crate::cluster::start(&storage, crate::cluster::new_instance_id());
+        let storage = match &cluster {
+            Some(cluster) => storage.announcing(cluster.announce_hook()),
+            None => storage,
+        };
         let metrics = Arc::new(Metrics::default());
         let compacted = metrics.compactions.clone();
         let compaction = Compaction {
@@ -126,7 +130,6 @@ impl RelayServer {
         }));
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (membership, _) = broadcast::channel(1024);
-        let cluster = crate::cluster::start(&storage, instance);
         let rooms = Rooms::new(
             storage.clone(),
             metrics.clone(),
