@@ -25,7 +25,7 @@ use crate::admission::UnauthenticatedSlot;
 use crate::auth::Grant;
 use crate::commit::CommitTicket;
 use crate::room::{CommitNumber, Framing, Room, SendQueue, SendQueueLimits, SendQueueReceiver};
-use crate::server::{MembershipChange, RelayState};
+use crate::server::{MembershipChange, Sockets};
 
 /// WebSocket close codes the relay uses.
 pub use relay_core::session::close;
@@ -60,7 +60,7 @@ struct Acker {
 
 /// One socket's shell state around its protocol session.
 struct ConnectionShell {
-    shared: Arc<RelayState>,
+    shared: Arc<Sockets>,
     outbox: SendQueue,
     /// The acknowledgement queue and its task, started by the first update: a socket that
     /// only reads (most of them) never pays for either.
@@ -79,7 +79,7 @@ struct ConnectionShell {
 /// `slot` is the socket's place under its address's cap until it authenticates a board.
 pub fn run_mux(
     socket: WebSocket,
-    shared: Arc<RelayState>,
+    shared: Arc<Sockets>,
     span: tracing::Span,
     slot: Option<UnauthenticatedSlot>,
 ) -> impl Future<Output = ()> + Send {
@@ -89,7 +89,7 @@ pub fn run_mux(
 /// Runs a single-board y-websocket connection (already authorised at upgrade).
 pub fn run_yws(
     socket: WebSocket,
-    shared: Arc<RelayState>,
+    shared: Arc<Sockets>,
     board: String,
     grant: Grant,
     token: String,
@@ -114,7 +114,7 @@ type SingleBoard = Box<(String, Grant, String)>;
 /// connection's memory is mostly this future, so it holds only what the loop needs.
 fn start(
     socket: WebSocket,
-    shared: Arc<RelayState>,
+    shared: Arc<Sockets>,
     span: tracing::Span,
     framing: Framing,
     single: Option<SingleBoard>,
@@ -124,7 +124,7 @@ fn start(
     span.record("conn", conn);
     shared.metrics.connections.inc();
     shared.metrics.connections_total.inc();
-    let limits = &shared.config.limits;
+    let limits = &shared.limits;
 
     let outbox_limits = SendQueueLimits {
         frames: limits.send_queue_frames,
@@ -167,7 +167,7 @@ fn run_connection(
     async move {
         let shared = session.shared.clone();
         let (auth_timeout, ping_interval, idle_timeout) = {
-            let limits = &shared.config.limits;
+            let limits = &shared.limits;
             (
                 limits.auth_timeout,
                 limits.ping_interval,
@@ -316,7 +316,7 @@ async fn finish(connection: ConnectionShell, mut io: Io, ending: Option<Ending>)
             }
         }
     }
-    let grace = shared.config.shutdown_grace;
+    let grace = shared.shutdown_grace;
     if let Some(Acker { queue, task }) = acker {
         drop(queue);
         // Frames keep going out while the last acknowledgements arrive.
@@ -462,7 +462,7 @@ impl Io {
 
 /// Sends SyncStatus for each update in arrival order, each only once its fate is known.
 async fn ack_loop(
-    shared: Arc<RelayState>,
+    shared: Arc<Sockets>,
     framing: Framing,
     outbox: SendQueue,
     mut acks: mpsc::Receiver<Ack>,
@@ -515,7 +515,7 @@ async fn ack_loop(
 
 impl ConnectionShell {
     fn limits(&self) -> &crate::config::ConnectionLimits {
-        &self.shared.config.limits
+        &self.shared.limits
     }
 
     /// Takes one frame from the socket: the session decides, this runs what it decided.

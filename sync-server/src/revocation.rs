@@ -2,7 +2,7 @@
 //! trigger on `board_members` sends `NOTIFY tack_membership` in the changing transaction;
 //! each relay LISTENs here and hands `(board, user)` to its connections, which re-read that
 //! user's role and close or downgrade the channel. The embedded-SQLite relay is one process:
-//! its API announces changes in-process (`RelayState::membership_changed`).
+//! its API announces changes in-process (`ApiState::membership_changed`).
 //!
 //! **Trust boundary.** Unlike the cluster channels (`crate::cluster`), `tack_membership` is not
 //! authenticated: its NOTIFYs come from triggers inside PostgreSQL, which hold no secret.
