@@ -136,6 +136,16 @@ pub struct SessionUser {
 /// verifier and the rooms. Every query is written once (`shared_account_queries!`) for both
 /// backends; accepting an invite differs (PostgreSQL runs it as a SECURITY DEFINER function).
 pub trait AccountStorage: Send + Sync + 'static {
+    /// What the page behind an invite link shows (`crate::invite_page`): the board, the role
+    /// offered, who invited and until when, for an invite still usable at `now`; `None` for an
+    /// unknown, expired or used-up one. On PostgreSQL through `tack_invite_preview`, a
+    /// SECURITY DEFINER function (nobody who may see the invite is acting).
+    fn invite_preview<'a>(
+        &'a self,
+        digest: &'a [u8],
+        now: i64,
+    ) -> StorageFuture<'a, Result<Option<InvitePreview>, AccountError>>;
+
     /// Creates a user; `email` must already be normalised (trimmed, lower-cased).
     fn create_user<'a>(
         &'a self,
@@ -264,6 +274,14 @@ pub trait AccountStorage: Send + Sync + 'static {
 macro_rules! shared_account_queries {
     ($backend:ty) => {
         impl AccountStorage for $backend {
+            fn invite_preview<'a>(
+                &'a self,
+                digest: &'a [u8],
+                now: i64,
+            ) -> StorageFuture<'a, Result<Option<InvitePreview>, AccountError>> {
+                Box::pin(self.preview_invite(digest, now))
+            }
+
     fn create_user<'a>(&'a self, email: &'a str, password_hash: &'a str) -> StorageFuture<'a, Result<String, AccountError>> {
  Box::pin(async move {        let id = uuid::Uuid::now_v7().to_string();
         {
@@ -763,6 +781,81 @@ impl SqliteStorage {
         .map_err(failed("reading a role"))?;
         tx.commit().await.map_err(failed("committing an accept"))?;
         joined(Some((board, role)))
+    }
+}
+
+/// An invite as the page behind its link shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitePreview {
+    pub board_id: String,
+    pub role: Role,
+    pub inviter_id: String,
+    pub inviter_email: String,
+    /// Seconds since the epoch.
+    pub expires_at: i64,
+}
+
+type PreviewRow = (String, String, String, String, i64);
+
+fn preview_of(row: Option<PreviewRow>) -> Option<InvitePreview> {
+    let (board_id, role, inviter_id, inviter_email, expires_at) = row?;
+    Some(InvitePreview {
+        board_id,
+        role: Role::parse(&role)?,
+        inviter_id,
+        inviter_email,
+        expires_at,
+    })
+}
+
+impl PostgresStorage {
+    async fn preview_invite(
+        &self,
+        digest: &[u8],
+        now: i64,
+    ) -> Result<Option<InvitePreview>, AccountError> {
+        let mut tx = self
+            .reader()
+            .begin()
+            .await
+            .map_err(failed("starting a read"))?;
+        let row: Option<PreviewRow> = sqlx::query_as(
+            "SELECT board_id, role, inviter_id, inviter_email, expires_at \
+             FROM tack_invite_preview($1, $2)",
+        )
+        .bind(digest)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(failed("reading an invite"))?;
+        tx.commit().await.map_err(failed("ending a read"))?;
+        Ok(preview_of(row))
+    }
+}
+
+impl SqliteStorage {
+    async fn preview_invite(
+        &self,
+        digest: &[u8],
+        now: i64,
+    ) -> Result<Option<InvitePreview>, AccountError> {
+        let mut tx = self
+            .reader()
+            .begin()
+            .await
+            .map_err(failed("starting a read"))?;
+        let row: Option<PreviewRow> = sqlx::query_as(
+            "SELECT i.board_id, i.role, i.created_by, u.email, i.expires_at \
+             FROM board_invites i JOIN users u ON u.id = i.created_by \
+             WHERE i.token_hash = $1 AND i.expires_at > $2 AND i.uses < i.max_uses",
+        )
+        .bind(digest)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(failed("reading an invite"))?;
+        tx.commit().await.map_err(failed("ending a read"))?;
+        Ok(preview_of(row))
     }
 }
 

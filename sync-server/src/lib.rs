@@ -11,6 +11,7 @@
 //! - `admission`: bounds at the edge before authentication (hashing, per-address limits);
 //! - `accounts`, `api`, `revocation`: users, sessions, members and roles, the `/v1` JSON API,
 //!   and closing channels when a membership ends;
+//! - `invite_page`: the HTML page behind an invite link (`/invite/{token}`);
 //! - `testing` (feature `testing`): a killable in-process relay for other crates' tests.
 
 pub mod accounts;
@@ -22,6 +23,7 @@ pub mod commit;
 pub mod config;
 pub mod conflicts;
 pub mod connection;
+pub mod invite_page;
 pub mod metrics;
 pub mod openapi;
 pub mod otlp;

@@ -372,11 +372,12 @@ impl FromRef<Arc<RelayState>> for MetricsState {
     }
 }
 
-/// The router: `/sync`, `/sync/{board}`, `/healthz`, `/readyz`, `/metrics`, and the JSON API
-/// under `/v1`. Requests to `/sync` and `/v1` count against their address's cap on
+/// The router: `/sync`, `/sync/{board}`, `/healthz`, `/readyz`, `/metrics`, the JSON API
+/// under `/v1`, and the page behind invite links (`/invite/{token}`). Requests to `/sync`,
+/// `/invite` and `/v1` count against their address's cap on
 /// unauthenticated connections; `/v1` bodies are bounded in size and time. Each handler takes
 /// only the state it needs, by `FromRef`: `SocketState` (the sockets), `ApiState` (`/v1`),
-/// `EdgeState`, `ReadinessState`, `MetricsState`.
+/// `InvitePageState`, `EdgeState`, `ReadinessState`, `MetricsState`.
 pub fn app(shared: Arc<RelayState>) -> Router {
     let api_state = ApiState::from_ref(&shared);
     let api = crate::api::routes()
@@ -388,6 +389,7 @@ pub fn app(shared: Arc<RelayState>) -> Router {
     let edge = Router::new()
         .route("/sync", get(mux_upgrade))
         .route("/sync/{board}", get(yws_upgrade))
+        .route("/invite/{token}", get(crate::invite_page::invite_page))
         .nest("/v1", api)
         .layer(middleware::from_fn_with_state(
             EdgeState::from_ref(&shared),

@@ -9,6 +9,7 @@ mod durability;
 mod edge;
 mod hostile;
 mod interop;
+mod invite_page;
 mod metrics;
 mod openapi;
 mod pooler;
