@@ -17,7 +17,10 @@ use sqlx::Row as _;
 use sync_protocol::Cause;
 
 use crate::auth::{Denied, Grant, Verdict, Verifier};
-use crate::storage::{on_pool, ActAs as _, BeginWrite as _, Pools, Storage, StorageError};
+use crate::storage::{
+    ActAs as _, BeginWrite as _, PostgresStorage, SqliteStorage, Storage, StorageError,
+    StorageFuture,
+};
 
 /// Bytes of randomness in a session or invite token.
 const TOKEN_BYTES: usize = 32;
@@ -128,15 +131,161 @@ pub struct SessionUser {
     pub session_id: String,
 }
 
-impl Storage {
+/// Accounts in the relay's database (users, sessions, members and roles, invites): the
+/// account half of [`StorageBackend`](crate::storage::StorageBackend), for the `/v1` API, the
+/// verifier and the rooms. Every query is written once (`shared_account_queries!`) for both
+/// backends; accepting an invite differs (PostgreSQL runs it as a SECURITY DEFINER function).
+pub trait AccountStorage: Send + Sync + 'static {
+    /// What the page behind an invite link shows (`crate::invite_page`): the board, the role
+    /// offered, who invited and until when, for an invite still usable at `now`; `None` for an
+    /// unknown, expired or used-up one. On PostgreSQL through `tack_invite_preview`, a
+    /// SECURITY DEFINER function (nobody who may see the invite is acting).
+    fn invite_preview<'a>(
+        &'a self,
+        digest: &'a [u8],
+        now: i64,
+    ) -> StorageFuture<'a, Result<Option<InvitePreview>, AccountError>>;
+
     /// Creates a user; `email` must already be normalised (trimmed, lower-cased).
-    pub async fn create_user(
-        &self,
-        email: &str,
-        password_hash: &str,
-    ) -> Result<String, AccountError> {
-        let id = uuid::Uuid::now_v7().to_string();
-        on_pool!(self, writer, |pool| {
+    fn create_user<'a>(
+        &'a self,
+        email: &'a str,
+        password_hash: &'a str,
+    ) -> StorageFuture<'a, Result<String, AccountError>>;
+
+    /// `(user id, password hash)` of the account with this (normalised) email.
+    fn user_by_email<'a>(
+        &'a self,
+        email: &'a str,
+    ) -> StorageFuture<'a, Result<Option<(String, String)>, AccountError>>;
+
+    /// Stores a new session for `user`, valid for `lifetime`; returns its id.
+    fn create_session<'a>(
+        &'a self,
+        user: &'a str,
+        token_digest: &'a [u8],
+        lifetime: Duration,
+    ) -> StorageFuture<'a, Result<String, AccountError>>;
+
+    /// The user of an unexpired session, read from the database every time (a revoked
+    /// session stops working at once).
+    fn session_user<'a>(
+        &'a self,
+        token_digest: &'a [u8],
+    ) -> StorageFuture<'a, Result<Option<SessionUser>, AccountError>>;
+
+    /// The user's unexpired sessions, oldest first (`current`: the one whose id is given).
+    fn sessions_of<'a>(
+        &'a self,
+        user: &'a str,
+        current: &'a str,
+    ) -> StorageFuture<'a, Result<Vec<SessionInfo>, AccountError>>;
+
+    /// Revokes one of the user's sessions; `NotFound` if it has no such session.
+    fn revoke_session<'a>(
+        &'a self,
+        user: &'a str,
+        session: &'a str,
+    ) -> StorageFuture<'a, Result<(), AccountError>>;
+
+    /// The user's role on a board (`None`: not a member, or no such board).
+    fn role_of<'a>(
+        &'a self,
+        user: &'a str,
+        board: &'a str,
+    ) -> StorageFuture<'a, Result<Option<Role>, AccountError>>;
+
+    /// Publishes a board under its existing id: the caller becomes its owner. Idempotent for
+    /// its owner; `BoardTaken` when someone else holds it.
+    fn publish_board<'a>(
+        &'a self,
+        user: &'a str,
+        board: &'a str,
+    ) -> StorageFuture<'a, Result<Role, AccountError>>;
+
+    /// The boards the user is a member of, by id.
+    fn boards_of<'a>(
+        &'a self,
+        user: &'a str,
+    ) -> StorageFuture<'a, Result<Vec<MyBoard>, AccountError>>;
+
+    /// A board's members, for one of its members (`NotFound` for anyone else, so a stranger
+    /// cannot tell a board exists).
+    fn members<'a>(
+        &'a self,
+        user: &'a str,
+        board: &'a str,
+    ) -> StorageFuture<'a, Result<Vec<Member>, AccountError>>;
+
+    /// Adds the account with `email` to a board with `role`, or changes its role (owners
+    /// only). Refuses to demote the last owner.
+    fn put_member<'a>(
+        &'a self,
+        actor: &'a str,
+        board: &'a str,
+        email: &'a str,
+        role: Role,
+    ) -> StorageFuture<'a, Result<Member, AccountError>> {
+        Box::pin(async move {
+            let Some((user_id, _)) = self.user_by_email(email).await? else {
+                return Err(AccountError::NotFound);
+            };
+            self.change_membership(actor, board, &user_id, Some(role))
+                .await?;
+            Ok(Member {
+                user_id,
+                email: email.to_owned(),
+                role,
+            })
+        })
+    }
+
+    /// Sets (`Some`) or removes (`None`) a member's role, in one transaction as `actor`:
+    /// owners change anyone; anyone may remove themselves (leave); a board keeps an owner.
+    fn change_membership<'a>(
+        &'a self,
+        actor: &'a str,
+        board: &'a str,
+        target: &'a str,
+        role: Option<Role>,
+    ) -> StorageFuture<'a, Result<(), AccountError>>;
+
+    /// Creates an invite link's token for a board (owners only).
+    fn create_invite<'a>(
+        &'a self,
+        actor: &'a str,
+        board: &'a str,
+        role: Role,
+        lifetime: Duration,
+        max_uses: i64,
+    ) -> StorageFuture<'a, Result<(String, i64), AccountError>>;
+
+    /// Accepts an invite: the user becomes a member (an existing member keeps the higher
+    /// role). `NotFound` for an unknown, expired or used-up invite.
+    fn accept_invite<'a>(
+        &'a self,
+        user: &'a str,
+        invite_token: &'a str,
+    ) -> StorageFuture<'a, Result<MyBoard, AccountError>>;
+}
+
+/// `AccountStorage` for a backend type with `reader()` and `writer()` pools and its own
+/// `accept_invite_token`: every other query written once for both databases.
+macro_rules! shared_account_queries {
+    ($backend:ty) => {
+        impl AccountStorage for $backend {
+            fn invite_preview<'a>(
+                &'a self,
+                digest: &'a [u8],
+                now: i64,
+            ) -> StorageFuture<'a, Result<Option<InvitePreview>, AccountError>> {
+                Box::pin(self.preview_invite(digest, now))
+            }
+
+    fn create_user<'a>(&'a self, email: &'a str, password_hash: &'a str) -> StorageFuture<'a, Result<String, AccountError>> {
+ Box::pin(async move {        let id = uuid::Uuid::now_v7().to_string();
+        {
+ let pool = self.writer();
             // In a transaction, as every statement, so it also runs through a transaction-mode
             // pooler (a statement's Parse and Bind must reach one server connection).
             let mut tx = pool.begin().await.map_err(failed("starting a signup"))?;
@@ -157,15 +306,13 @@ impl Storage {
                 Err(error) if is_unique_violation(&error) => Err(AccountError::EmailTaken),
                 Err(error) => Err(failed("creating a user")(error)),
             }
-        })
-    }
+        }
+    })
+ }
 
-    /// `(user id, password hash)` of the account with this (normalised) email.
-    pub async fn user_by_email(
-        &self,
-        email: &str,
-    ) -> Result<Option<(String, String)>, AccountError> {
-        on_pool!(self, reader, |pool| {
+    fn user_by_email<'a>(&'a self, email: &'a str) -> StorageFuture<'a, Result<Option<(String, String)>, AccountError>> {
+ Box::pin(async move {        {
+ let pool = self.reader();
             let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
             let user = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
                 .bind(email)
@@ -174,19 +321,15 @@ impl Storage {
                 .map_err(failed("finding a user"))?;
             tx.commit().await.map_err(failed("ending a read"))?;
             Ok(user)
-        })
-    }
+        }
+    })
+ }
 
-    /// Stores a new session for `user`, valid for `lifetime`; returns its id.
-    pub async fn create_session(
-        &self,
-        user: &str,
-        token_digest: &[u8],
-        lifetime: Duration,
-    ) -> Result<String, AccountError> {
-        let id = uuid::Uuid::now_v7().to_string();
+    fn create_session<'a>(&'a self, user: &'a str, token_digest: &'a [u8], lifetime: Duration) -> StorageFuture<'a, Result<String, AccountError>> {
+ Box::pin(async move {        let id = uuid::Uuid::now_v7().to_string();
         let now = now_secs();
-        on_pool!(self, writer, |pool| {
+        {
+ let pool = self.writer();
             let mut tx = pool.begin().await.map_err(failed("starting a login"))?;
             sqlx::query(
                 "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) \
@@ -201,17 +344,14 @@ impl Storage {
             .await
             .map_err(failed("creating a session"))?;
             tx.commit().await.map_err(failed("creating a session"))?;
-        });
+        };
         Ok(id)
-    }
+    })
+ }
 
-    /// The user of an unexpired session, read from the database every time (a revoked
-    /// session stops working at once).
-    pub async fn session_user(
-        &self,
-        token_digest: &[u8],
-    ) -> Result<Option<SessionUser>, AccountError> {
-        on_pool!(self, reader, |pool| {
+    fn session_user<'a>(&'a self, token_digest: &'a [u8]) -> StorageFuture<'a, Result<Option<SessionUser>, AccountError>> {
+ Box::pin(async move {        {
+ let pool = self.reader();
             let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
             let row = sqlx::query(
                 "SELECT s.user_id, u.email, s.id FROM sessions s \
@@ -233,16 +373,13 @@ impl Storage {
             })
             .transpose()
             .map_err(failed("decoding a session"))
-        })
-    }
+        }
+    })
+ }
 
-    /// The user's unexpired sessions, oldest first (`current`: the one whose id is given).
-    pub async fn sessions_of(
-        &self,
-        user: &str,
-        current: &str,
-    ) -> Result<Vec<SessionInfo>, AccountError> {
-        let rows: Vec<(String, i64, i64)> = on_pool!(self, reader, |pool| {
+    fn sessions_of<'a>(&'a self, user: &'a str, current: &'a str) -> StorageFuture<'a, Result<Vec<SessionInfo>, AccountError>> {
+ Box::pin(async move {        let rows: Vec<(String, i64, i64)> = {
+ let pool = self.reader();
             let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
             let rows = sqlx::query_as(
                 "SELECT id, created_at, expires_at FROM sessions \
@@ -255,7 +392,7 @@ impl Storage {
             .map_err(failed("listing sessions"))?;
             tx.commit().await.map_err(failed("ending a read"))?;
             rows
-        });
+        };
         Ok(rows
             .into_iter()
             .map(|(id, created_at, expires_at)| SessionInfo {
@@ -265,11 +402,12 @@ impl Storage {
                 expires_at,
             })
             .collect())
-    }
+    })
+ }
 
-    /// Revokes one of the user's sessions; `NotFound` if it has no such session.
-    pub async fn revoke_session(&self, user: &str, session: &str) -> Result<(), AccountError> {
-        let deleted = on_pool!(self, writer, |pool| {
+    fn revoke_session<'a>(&'a self, user: &'a str, session: &'a str) -> StorageFuture<'a, Result<(), AccountError>> {
+ Box::pin(async move {        let deleted = {
+ let pool = self.writer();
             let mut tx = pool
                 .begin()
                 .await
@@ -283,16 +421,17 @@ impl Storage {
                 .rows_affected();
             tx.commit().await.map_err(failed("revoking a session"))?;
             deleted
-        });
+        };
         if deleted == 0 {
             return Err(AccountError::NotFound);
         }
         Ok(())
-    }
+    })
+ }
 
-    /// The user's role on a board (`None`: not a member, or no such board).
-    pub async fn role_of(&self, user: &str, board: &str) -> Result<Option<Role>, AccountError> {
-        let role = on_pool!(self, reader, |pool| {
+    fn role_of<'a>(&'a self, user: &'a str, board: &'a str) -> StorageFuture<'a, Result<Option<Role>, AccountError>> {
+ Box::pin(async move {        let role = {
+ let pool = self.reader();
             let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
             tx.act_as(Some(user))
                 .await
@@ -300,14 +439,14 @@ impl Storage {
             let role = role_in!(tx, board, user)?;
             tx.commit().await.map_err(failed("ending a read"))?;
             role
-        });
+        };
         Ok(role)
-    }
+    })
+ }
 
-    /// Publishes a board under its existing id: the caller becomes its owner. Idempotent for
-    /// its owner; `BoardTaken` when someone else holds it.
-    pub async fn publish_board(&self, user: &str, board: &str) -> Result<Role, AccountError> {
-        on_pool!(self, writer, |pool| {
+    fn publish_board<'a>(&'a self, user: &'a str, board: &'a str) -> StorageFuture<'a, Result<Role, AccountError>> {
+ Box::pin(async move {        {
+ let pool = self.writer();
             let mut tx = pool
                 .begin_write()
                 .await
@@ -367,12 +506,13 @@ impl Storage {
             }
             tx.commit().await.map_err(failed("committing a publish"))?;
             Ok(Role::Owner)
-        })
-    }
+        }
+    })
+ }
 
-    /// The boards the user is a member of, by id.
-    pub async fn boards_of(&self, user: &str) -> Result<Vec<MyBoard>, AccountError> {
-        let rows: Vec<(String, String)> = on_pool!(self, reader, |pool| {
+    fn boards_of<'a>(&'a self, user: &'a str) -> StorageFuture<'a, Result<Vec<MyBoard>, AccountError>> {
+ Box::pin(async move {        let rows: Vec<(String, String)> = {
+ let pool = self.reader();
             let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
             tx.act_as(Some(user))
                 .await
@@ -386,19 +526,19 @@ impl Storage {
             .map_err(failed("listing boards"))?;
             tx.commit().await.map_err(failed("ending a read"))?;
             rows
-        });
+        };
         Ok(rows
             .into_iter()
             .filter_map(|(board_id, role)| {
                 Role::parse(&role).map(|role| MyBoard { board_id, role })
             })
             .collect())
-    }
+    })
+ }
 
-    /// A board's members, for one of its members (`NotFound` for anyone else, so a stranger
-    /// cannot tell a board exists).
-    pub async fn members(&self, user: &str, board: &str) -> Result<Vec<Member>, AccountError> {
-        let rows: Vec<(String, String, String)> = on_pool!(self, reader, |pool| {
+    fn members<'a>(&'a self, user: &'a str, board: &'a str) -> StorageFuture<'a, Result<Vec<Member>, AccountError>> {
+ Box::pin(async move {        let rows: Vec<(String, String, String)> = {
+ let pool = self.reader();
             let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
             tx.act_as(Some(user))
                 .await
@@ -418,7 +558,7 @@ impl Storage {
             .map_err(failed("listing members"))?;
             tx.commit().await.map_err(failed("ending a read"))?;
             rows
-        });
+        };
         if rows.is_empty() {
             return Err(AccountError::NotFound);
         }
@@ -432,39 +572,12 @@ impl Storage {
                 })
             })
             .collect())
-    }
+    })
+ }
 
-    /// Adds the account with `email` to a board with `role`, or changes its role (owners
-    /// only). Refuses to demote the last owner.
-    pub async fn put_member(
-        &self,
-        actor: &str,
-        board: &str,
-        email: &str,
-        role: Role,
-    ) -> Result<Member, AccountError> {
-        let Some((user_id, _)) = self.user_by_email(email).await? else {
-            return Err(AccountError::NotFound);
-        };
-        self.change_membership(actor, board, &user_id, Some(role))
-            .await?;
-        Ok(Member {
-            user_id,
-            email: email.to_owned(),
-            role,
-        })
-    }
-
-    /// Sets (`Some`) or removes (`None`) a member's role, in one transaction as `actor`:
-    /// owners change anyone; anyone may remove themselves (leave); a board keeps an owner.
-    pub async fn change_membership(
-        &self,
-        actor: &str,
-        board: &str,
-        target: &str,
-        role: Option<Role>,
-    ) -> Result<(), AccountError> {
-        on_pool!(self, writer, |pool| {
+    fn change_membership<'a>(&'a self, actor: &'a str, board: &'a str, target: &'a str, role: Option<Role>) -> StorageFuture<'a, Result<(), AccountError>> {
+ Box::pin(async move {        {
+ let pool = self.writer();
             let mut tx = pool
                 .begin_write()
                 .await
@@ -530,25 +643,19 @@ impl Storage {
                 .await
                 .map_err(failed("committing a membership change"))?;
             Ok(())
-        })
-    }
+        }
+    })
+ }
 
-    /// Creates an invite link's token for a board (owners only).
-    pub async fn create_invite(
-        &self,
-        actor: &str,
-        board: &str,
-        role: Role,
-        lifetime: Duration,
-        max_uses: i64,
-    ) -> Result<(String, i64), AccountError> {
-        if role == Role::Owner {
+    fn create_invite<'a>(&'a self, actor: &'a str, board: &'a str, role: Role, lifetime: Duration, max_uses: i64) -> StorageFuture<'a, Result<(String, i64), AccountError>> {
+ Box::pin(async move {        if role == Role::Owner {
             return Err(AccountError::Forbidden);
         }
         let (token, digest) = new_token();
         let expires_at = now_secs().saturating_add(secs(lifetime));
         let id = uuid::Uuid::now_v7().to_string();
-        on_pool!(self, writer, |pool| {
+        {
+ let pool = self.writer();
             let mut tx = pool
                 .begin_write()
                 .await
@@ -577,84 +684,186 @@ impl Storage {
             .await
             .map_err(failed("creating an invite"))?;
             tx.commit().await.map_err(failed("committing an invite"))?;
-        });
+        };
         Ok((token, expires_at))
-    }
+    })
+ }
 
-    /// Accepts an invite: the user becomes a member (an existing member keeps the higher
-    /// role). `NotFound` for an unknown, expired or used-up invite.
-    pub async fn accept_invite(
+    fn accept_invite<'a>(&'a self, user: &'a str, invite_token: &'a str) -> StorageFuture<'a, Result<MyBoard, AccountError>> {
+ Box::pin(self.accept_invite_token(user, invite_token))
+ }
+        }
+    };
+}
+
+shared_account_queries!(PostgresStorage);
+shared_account_queries!(SqliteStorage);
+
+impl PostgresStorage {
+    /// Accepting an invite on PostgreSQL: `tack_accept_invite`, a SECURITY DEFINER function
+    /// (the invitee cannot see the invite or the board under row-level security yet).
+    async fn accept_invite_token(
         &self,
         user: &str,
         invite_token: &str,
     ) -> Result<MyBoard, AccountError> {
         let digest = token_digest(invite_token).ok_or(AccountError::NotFound)?;
-        let now = now_secs();
-        let accepted: Option<(String, String)> = match &self.pools {
-            Pools::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(failed("starting an accept"))?;
-                tx.act_as(Some(user))
-                    .await
-                    .map_err(failed("setting the user"))?;
-                let row = sqlx::query_as("SELECT board_id, role FROM tack_accept_invite($1, $2)")
-                    .bind(&digest)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(failed("accepting an invite"))?;
-                tx.commit().await.map_err(failed("committing an accept"))?;
-                row
-            }
-            Pools::Sqlite { writer, .. } => {
-                let mut tx = writer
-                    .begin_write()
-                    .await
-                    .map_err(failed("starting an accept"))?;
-                let invite: Option<(String, String, String)> = sqlx::query_as(
-                    "SELECT id, board_id, role FROM board_invites \
-                     WHERE token_hash = $1 AND expires_at > $2 AND uses < max_uses",
-                )
+        let mut tx = self
+            .writer()
+            .begin()
+            .await
+            .map_err(failed("starting an accept"))?;
+        tx.act_as(Some(user))
+            .await
+            .map_err(failed("setting the user"))?;
+        let accepted: Option<(String, String)> =
+            sqlx::query_as("SELECT board_id, role FROM tack_accept_invite($1, $2)")
                 .bind(&digest)
-                .bind(now)
+                .bind(now_secs())
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(failed("reading an invite"))?;
-                let Some((id, board, role)) = invite else {
-                    return Err(AccountError::NotFound);
-                };
-                sqlx::query("UPDATE board_invites SET uses = uses + 1 WHERE id = $1")
-                    .bind(&id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(failed("using an invite"))?;
-                sqlx::query(
-                    "INSERT INTO board_members (board_id, user_id, role) VALUES ($1, $2, $3) \
-                     ON CONFLICT (board_id, user_id) DO UPDATE SET role = CASE \
-                       WHEN board_members.role = 'viewer' THEN excluded.role \
-                       ELSE board_members.role END",
-                )
-                .bind(&board)
-                .bind(user)
-                .bind(&role)
-                .execute(&mut *tx)
-                .await
-                .map_err(failed("joining a board"))?;
-                let role: String = sqlx::query_scalar(
-                    "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
-                )
-                .bind(&board)
-                .bind(user)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(failed("reading a role"))?;
-                tx.commit().await.map_err(failed("committing an accept"))?;
-                Some((board, role))
-            }
-        };
-        let (board_id, role) = accepted.ok_or(AccountError::NotFound)?;
-        let role = Role::parse(&role).ok_or(AccountError::NotFound)?;
-        Ok(MyBoard { board_id, role })
+                .map_err(failed("accepting an invite"))?;
+        tx.commit().await.map_err(failed("committing an accept"))?;
+        joined(accepted)
     }
+}
+
+impl SqliteStorage {
+    /// Accepting an invite on SQLite: the same steps as `tack_accept_invite`, in one
+    /// `IMMEDIATE` transaction.
+    async fn accept_invite_token(
+        &self,
+        user: &str,
+        invite_token: &str,
+    ) -> Result<MyBoard, AccountError> {
+        let digest = token_digest(invite_token).ok_or(AccountError::NotFound)?;
+        let mut tx = self
+            .writer()
+            .begin_write()
+            .await
+            .map_err(failed("starting an accept"))?;
+        let invite: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT id, board_id, role FROM board_invites \
+             WHERE token_hash = $1 AND expires_at > $2 AND uses < max_uses",
+        )
+        .bind(&digest)
+        .bind(now_secs())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(failed("reading an invite"))?;
+        let Some((id, board, role)) = invite else {
+            return Err(AccountError::NotFound);
+        };
+        sqlx::query("UPDATE board_invites SET uses = uses + 1 WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await
+            .map_err(failed("using an invite"))?;
+        sqlx::query(
+            "INSERT INTO board_members (board_id, user_id, role) VALUES ($1, $2, $3) \
+             ON CONFLICT (board_id, user_id) DO UPDATE SET role = CASE \
+               WHEN board_members.role = 'viewer' THEN excluded.role \
+               ELSE board_members.role END",
+        )
+        .bind(&board)
+        .bind(user)
+        .bind(&role)
+        .execute(&mut *tx)
+        .await
+        .map_err(failed("joining a board"))?;
+        let role: String = sqlx::query_scalar(
+            "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
+        )
+        .bind(&board)
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(failed("reading a role"))?;
+        tx.commit().await.map_err(failed("committing an accept"))?;
+        joined(Some((board, role)))
+    }
+}
+
+/// An invite as the page behind its link shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitePreview {
+    pub board_id: String,
+    pub role: Role,
+    pub inviter_id: String,
+    pub inviter_email: String,
+    /// Seconds since the epoch.
+    pub expires_at: i64,
+}
+
+type PreviewRow = (String, String, String, String, i64);
+
+fn preview_of(row: Option<PreviewRow>) -> Option<InvitePreview> {
+    let (board_id, role, inviter_id, inviter_email, expires_at) = row?;
+    Some(InvitePreview {
+        board_id,
+        role: Role::parse(&role)?,
+        inviter_id,
+        inviter_email,
+        expires_at,
+    })
+}
+
+impl PostgresStorage {
+    async fn preview_invite(
+        &self,
+        digest: &[u8],
+        now: i64,
+    ) -> Result<Option<InvitePreview>, AccountError> {
+        let mut tx = self
+            .reader()
+            .begin()
+            .await
+            .map_err(failed("starting a read"))?;
+        let row: Option<PreviewRow> = sqlx::query_as(
+            "SELECT board_id, role, inviter_id, inviter_email, expires_at \
+             FROM tack_invite_preview($1, $2)",
+        )
+        .bind(digest)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(failed("reading an invite"))?;
+        tx.commit().await.map_err(failed("ending a read"))?;
+        Ok(preview_of(row))
+    }
+}
+
+impl SqliteStorage {
+    async fn preview_invite(
+        &self,
+        digest: &[u8],
+        now: i64,
+    ) -> Result<Option<InvitePreview>, AccountError> {
+        let mut tx = self
+            .reader()
+            .begin()
+            .await
+            .map_err(failed("starting a read"))?;
+        let row: Option<PreviewRow> = sqlx::query_as(
+            "SELECT i.board_id, i.role, i.created_by, u.email, i.expires_at \
+             FROM board_invites i JOIN users u ON u.id = i.created_by \
+             WHERE i.token_hash = $1 AND i.expires_at > $2 AND i.uses < i.max_uses",
+        )
+        .bind(digest)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(failed("reading an invite"))?;
+        tx.commit().await.map_err(failed("ending a read"))?;
+        Ok(preview_of(row))
+    }
+}
+
+/// The board an accepted invite joined, with my role on it.
+fn joined(accepted: Option<(String, String)>) -> Result<MyBoard, AccountError> {
+    let (board_id, role) = accepted.ok_or(AccountError::NotFound)?;
+    let role = Role::parse(&role).ok_or(AccountError::NotFound)?;
+    Ok(MyBoard { board_id, role })
 }
 
 /// The relay's verifier with accounts: a session token and the user's role on the board,

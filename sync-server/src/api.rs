@@ -31,8 +31,12 @@ use tack_api::{
 use tokio::time::Instant;
 
 use crate::accounts::{is_board_id, new_token, token_digest, AccountError, Role, SessionUser};
-use crate::admission::{AddressBuckets, Busy};
-use crate::server::RelayState;
+use crate::admission::{AddressBuckets, Admission, Busy};
+use crate::metrics::Metrics;
+use crate::server::{MembershipChange, RelayState};
+use crate::storage::Storage;
+use axum::extract::FromRef;
+use tokio::sync::broadcast;
 
 /// Settings of the account API.
 #[derive(Debug, Clone)]
@@ -55,6 +59,63 @@ impl Default for AccountsConfig {
             login_window: Duration::from_secs(60),
             max_invite_lifetime: Duration::from_secs(30 * 24 * 3600),
         }
+    }
+}
+
+/// What the `/v1` routes need (axum's `FromRef` takes it from the relay's state): storage,
+/// the account settings, the bounds on request bodies and password hashing, the login
+/// throttle, the metrics, and where membership changes are announced to this relay's
+/// connections.
+#[derive(Clone)]
+pub struct ApiState {
+    storage: Storage,
+    accounts: AccountsConfig,
+    body: BodyLimits,
+    admission: Arc<Admission>,
+    login_throttle: Arc<LoginThrottle>,
+    metrics: Arc<Metrics>,
+    membership: broadcast::Sender<MembershipChange>,
+}
+
+/// A `/v1` request body's bounds: its largest size, and the time it has to arrive.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    max_bytes: usize,
+    timeout: Duration,
+}
+
+impl FromRef<Arc<RelayState>> for ApiState {
+    fn from_ref(state: &Arc<RelayState>) -> Self {
+        Self {
+            storage: state.storage.clone(),
+            accounts: state.config.accounts.clone(),
+            body: BodyLimits {
+                max_bytes: state.config.admission.max_request_body_bytes,
+                timeout: state.config.admission.request_body_timeout,
+            },
+            admission: Arc::clone(&state.admission),
+            login_throttle: Arc::clone(&state.login_throttle),
+            metrics: Arc::clone(&state.metrics),
+            membership: state.membership.clone(),
+        }
+    }
+}
+
+impl ApiState {
+    /// Tells this relay's connections that `user`'s sessions changed (logout, a revoked
+    /// session): their channels check their tokens again. Other relays hear it from the
+    /// `sessions` trigger's NOTIFY.
+    fn sessions_changed(&self, user: &str) {
+        self.membership_changed(MembershipChange::EVERY_BOARD, user);
+    }
+
+    /// Tells this relay's connections that `user`'s role on `board` changed (other relays
+    /// hear it from the `board_members` trigger's NOTIFY).
+    fn membership_changed(&self, board: &str, user: &str) {
+        let _ = self.membership.send(MembershipChange {
+            board: board.to_owned(),
+            user: user.to_owned(),
+        });
     }
 }
 
@@ -228,7 +289,7 @@ macro_rules! endpoints {
         /// case as OpenAPI spells it.
         pub const ENDPOINTS: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
 
-        fn endpoint_routes() -> Router<Arc<RelayState>> {
+        fn endpoint_routes() -> Router<ApiState> {
             Router::new()$(.route($path, $method($handler)))*
         }
     };
@@ -255,7 +316,7 @@ endpoints! {
 }
 
 /// The `/v1` routes (nested by `server::app`).
-pub fn routes() -> Router<Arc<RelayState>> {
+pub fn routes() -> Router<ApiState> {
     endpoint_routes()
         .fallback(|| async {
             ApiError::new(
@@ -277,12 +338,12 @@ pub fn routes() -> Router<Arc<RelayState>> {
 /// `max_request_body_bytes` (413), within `request_body_timeout` (408), so a client dripping
 /// a body cannot hold a request open.
 pub async fn read_body_in_time(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let limits = &shared.config.admission;
-    let max = limits.max_request_body_bytes;
+    let limits = api.body;
+    let max = limits.max_bytes;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -300,8 +361,7 @@ pub async fn read_body_in_time(
         return too_large();
     }
     let (parts, body) = request.into_parts();
-    let read =
-        tokio::time::timeout(limits.request_body_timeout, axum::body::to_bytes(body, max)).await;
+    let read = tokio::time::timeout(limits.timeout, axum::body::to_bytes(body, max)).await;
     match read {
         Ok(Ok(bytes)) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
@@ -309,7 +369,7 @@ pub async fn read_body_in_time(
         }
         Ok(Err(_)) => too_large(),
         Err(_) => {
-            shared.metrics.reject("request_body_timeout");
+            api.metrics.reject("request_body_timeout");
             ApiError::new(
                 StatusCode::REQUEST_TIMEOUT,
                 ErrorCode::RequestTimeout,
@@ -326,7 +386,7 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
 }
 
 /// The session behind `Authorization: Bearer <token>`.
-async fn session(shared: &RelayState, headers: &HeaderMap) -> Result<SessionUser, ApiError> {
+async fn session(api: &ApiState, headers: &HeaderMap) -> Result<SessionUser, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -334,8 +394,7 @@ async fn session(shared: &RelayState, headers: &HeaderMap) -> Result<SessionUser
         .map(str::trim)
         .ok_or_else(ApiError::unauthorized)?;
     let digest = token_digest(token).ok_or_else(ApiError::unauthorized)?;
-    shared
-        .storage
+    api.storage
         .session_user(&digest)
         .await?
         .ok_or_else(ApiError::unauthorized)
@@ -395,8 +454,8 @@ fn check_board_id(board: &str) -> Result<(), ApiError> {
 }
 
 /// Hashes a new password in the bounded hashing pool (argon2id's default: 19 MiB, 2 passes).
-async fn hash_password(shared: &RelayState, password: String) -> Result<String, ApiError> {
-    let hashed = shared
+async fn hash_password(api: &ApiState, password: String) -> Result<String, ApiError> {
+    let hashed = api
         .admission
         .hashing
         .run(move |memory| new_hash(memory, password.as_bytes()).ok_or(()))
@@ -404,7 +463,7 @@ async fn hash_password(shared: &RelayState, password: String) -> Result<String, 
     let hashed = match hashed {
         Ok(hashed) => hashed,
         Err(busy) => {
-            shared.metrics.reject("hashing_busy");
+            api.metrics.reject("hashing_busy");
             return Err(ApiError::busy(busy));
         }
     };
@@ -419,13 +478,8 @@ async fn hash_password(shared: &RelayState, password: String) -> Result<String, 
 }
 
 /// Checks a password against its stored hash in the bounded hashing pool.
-async fn password_matches(
-    shared: &RelayState,
-    password: String,
-    stored: String,
-) -> Result<bool, Busy> {
-    shared
-        .admission
+async fn password_matches(api: &ApiState, password: String, stored: String) -> Result<bool, Busy> {
+    api.admission
         .hashing
         .run(move |memory| hash_matches(memory, password.as_bytes(), &stored))
         .await
@@ -495,7 +549,7 @@ fn hash_matches(memory: &mut Vec<Block>, password: &[u8], stored: &str) -> bool 
 /// Takes one attempt from the client address's bucket (`buckets`: logins or signups); 429
 /// when it is empty. Without a known address (a router served without `ConnectInfo`), none.
 fn take_from_address(
-    shared: &RelayState,
+    api: &ApiState,
     buckets: &AddressBuckets,
     peer: Option<&Extension<ConnectInfo<SocketAddr>>>,
 ) -> Result<(), ApiError> {
@@ -503,7 +557,7 @@ fn take_from_address(
         return Ok(());
     };
     buckets.take(peer.ip()).map_err(|seconds| {
-        shared.metrics.reject("address_rate");
+        api.metrics.reject("address_rate");
         ApiError::too_many(
             ErrorCode::TooManyRequests,
             "too many attempts from this address; wait and try again",
@@ -513,14 +567,14 @@ fn take_from_address(
 }
 
 async fn start_session(
-    shared: &RelayState,
+    api: &ApiState,
     user_id: String,
     email: String,
     status: StatusCode,
 ) -> ApiResult {
     let (token, digest) = new_token();
-    let lifetime = shared.config.accounts.session_lifetime;
-    let session_id = shared
+    let lifetime = api.accounts.session_lifetime;
+    let session_id = api
         .storage
         .create_session(&user_id, &digest, lifetime)
         .await?;
@@ -538,7 +592,7 @@ async fn start_session(
 }
 
 async fn signup(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Bytes,
 ) -> ApiResult {
@@ -550,35 +604,35 @@ async fn signup(
             "password: 8 to 1024 characters, please",
         ));
     }
-    take_from_address(&shared, &shared.admission.signups, peer.as_ref())?;
-    let hash = hash_password(&shared, credentials.password).await?;
-    let user_id = shared.storage.create_user(&email, &hash).await?;
+    take_from_address(&api, &api.admission.signups, peer.as_ref())?;
+    let hash = hash_password(&api, credentials.password).await?;
+    let user_id = api.storage.create_user(&email, &hash).await?;
     tracing::info!(user = %user_id, "account created");
-    start_session(&shared, user_id, email, StatusCode::CREATED).await
+    start_session(&api, user_id, email, StatusCode::CREATED).await
 }
 
 async fn login(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Bytes,
 ) -> ApiResult {
     let credentials: Credentials = parse(&body)?;
     let email = normalise_email(&credentials.email)?;
     check_password(&credentials.password)?;
-    take_from_address(&shared, &shared.admission.logins, peer.as_ref())?;
-    let config = &shared.config.accounts;
-    if let Err(seconds) = shared.login_throttle.begin(&email, config) {
-        shared.metrics.reject("login_throttled");
+    take_from_address(&api, &api.admission.logins, peer.as_ref())?;
+    let config = &api.accounts;
+    if let Err(seconds) = api.login_throttle.begin(&email, config) {
+        api.metrics.reject("login_throttled");
         return Err(ApiError::too_many(
             ErrorCode::TooManyAttempts,
             "too many failed logins for this account; wait and try again",
             seconds,
         ));
     }
-    let user = match shared.storage.user_by_email(&email).await {
+    let user = match api.storage.user_by_email(&email).await {
         Ok(user) => user,
         Err(error) => {
-            shared.login_throttle.not_evaluated(&email);
+            api.login_throttle.not_evaluated(&email);
             return Err(error.into());
         }
     };
@@ -587,11 +641,11 @@ async fn login(
         Some(user) => user,
         None => (String::new(), DUMMY_HASH.to_owned()),
     };
-    let matches = match password_matches(&shared, credentials.password, stored).await {
+    let matches = match password_matches(&api, credentials.password, stored).await {
         Ok(matches) => matches,
         Err(busy) => {
-            shared.login_throttle.not_evaluated(&email);
-            shared.metrics.reject("hashing_busy");
+            api.login_throttle.not_evaluated(&email);
+            api.metrics.reject("hashing_busy");
             return Err(ApiError::busy(busy));
         }
     };
@@ -602,27 +656,26 @@ async fn login(
             "wrong email or password",
         ));
     }
-    shared.login_throttle.succeeded(&email);
-    start_session(&shared, user_id, email, StatusCode::OK).await
+    api.login_throttle.succeeded(&email);
+    start_session(&api, user_id, email, StatusCode::OK).await
 }
 
 /// An argon2id hash of a random password, checked against when the email is unknown.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Jj2IhgNV+Yb2cqqtJVyl0zY0u3vH6Ju0GUcuF4VX2rg";
 
-async fn logout(State(shared): State<Arc<RelayState>>, headers: HeaderMap) -> ApiResult {
-    let user = session(&shared, &headers).await?;
-    shared
-        .storage
+async fn logout(State(api): State<ApiState>, headers: HeaderMap) -> ApiResult {
+    let user = session(&api, &headers).await?;
+    api.storage
         .revoke_session(&user.user_id, &user.session_id)
         .await?;
     tracing::info!(user = %user.user_id, session = %user.session_id, "logged out");
-    shared.sessions_changed(&user.user_id);
+    api.sessions_changed(&user.user_id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn me(State(shared): State<Arc<RelayState>>, headers: HeaderMap) -> ApiResult {
-    let user = session(&shared, &headers).await?;
+async fn me(State(api): State<ApiState>, headers: HeaderMap) -> ApiResult {
+    let user = session(&api, &headers).await?;
     answer(
         StatusCode::OK,
         Me {
@@ -633,9 +686,9 @@ async fn me(State(shared): State<Arc<RelayState>>, headers: HeaderMap) -> ApiRes
     )
 }
 
-async fn sessions(State(shared): State<Arc<RelayState>>, headers: HeaderMap) -> ApiResult {
-    let user = session(&shared, &headers).await?;
-    let sessions = shared
+async fn sessions(State(api): State<ApiState>, headers: HeaderMap) -> ApiResult {
+    let user = session(&api, &headers).await?;
+    let sessions = api
         .storage
         .sessions_of(&user.user_id, &user.session_id)
         .await?;
@@ -643,35 +696,34 @@ async fn sessions(State(shared): State<Arc<RelayState>>, headers: HeaderMap) -> 
 }
 
 async fn revoke_session(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     headers: HeaderMap,
     Path(session_id): Path<String>,
 ) -> ApiResult {
     check_id("session id", &session_id)?;
-    let user = session(&shared, &headers).await?;
-    shared
-        .storage
+    let user = session(&api, &headers).await?;
+    api.storage
         .revoke_session(&user.user_id, &session_id)
         .await?;
     tracing::info!(user = %user.user_id, session = %session_id, "session revoked");
-    shared.sessions_changed(&user.user_id);
+    api.sessions_changed(&user.user_id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn my_boards(State(shared): State<Arc<RelayState>>, headers: HeaderMap) -> ApiResult {
-    let user = session(&shared, &headers).await?;
-    let boards = shared.storage.boards_of(&user.user_id).await?;
+async fn my_boards(State(api): State<ApiState>, headers: HeaderMap) -> ApiResult {
+    let user = session(&api, &headers).await?;
+    let boards = api.storage.boards_of(&user.user_id).await?;
     answer(StatusCode::OK, BoardList { boards })
 }
 
 async fn publish(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     headers: HeaderMap,
     Path(board): Path<String>,
 ) -> ApiResult {
     check_board_id(&board)?;
-    let user = session(&shared, &headers).await?;
-    let role = shared.storage.publish_board(&user.user_id, &board).await?;
+    let user = session(&api, &headers).await?;
+    let role = api.storage.publish_board(&user.user_id, &board).await?;
     tracing::info!(user = %user.user_id, %board, "board published");
     answer(
         StatusCode::OK,
@@ -683,101 +735,98 @@ async fn publish(
 }
 
 async fn members(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     headers: HeaderMap,
     Path(board): Path<String>,
 ) -> ApiResult {
     check_board_id(&board)?;
-    let user = session(&shared, &headers).await?;
-    let members = shared.storage.members(&user.user_id, &board).await?;
+    let user = session(&api, &headers).await?;
+    let members = api.storage.members(&user.user_id, &board).await?;
     answer(StatusCode::OK, MemberList { members })
 }
 
 async fn add_member(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     headers: HeaderMap,
     Path(board): Path<String>,
     body: Bytes,
 ) -> ApiResult {
     check_board_id(&board)?;
-    let user = session(&shared, &headers).await?;
+    let user = session(&api, &headers).await?;
     let request: NewMember = parse(&body)?;
     let email = normalise_email(&request.email)?;
-    let member = shared
+    let member = api
         .storage
         .put_member(&user.user_id, &board, &email, request.role)
         .await?;
-    shared.membership_changed(&board, &member.user_id);
+    api.membership_changed(&board, &member.user_id);
     tracing::info!(user = %user.user_id, %board, member = %member.user_id, role = request.role.as_str(), "member set");
     answer(StatusCode::OK, member)
 }
 
 async fn set_role(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     headers: HeaderMap,
     Path((board, member)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
     check_board_id(&board)?;
     check_id("user id", &member)?;
-    let user = session(&shared, &headers).await?;
+    let user = session(&api, &headers).await?;
     let request: RoleChange = parse(&body)?;
     // Only existing members' roles change here (adding goes by email).
-    let current = shared.storage.members(&user.user_id, &board).await?;
+    let current = api.storage.members(&user.user_id, &board).await?;
     if !current.iter().any(|m| m.user_id == member) {
         return Err(AccountError::NotFound.into());
     }
-    shared
-        .storage
+    api.storage
         .change_membership(&user.user_id, &board, &member, Some(request.role))
         .await?;
-    shared.membership_changed(&board, &member);
+    api.membership_changed(&board, &member);
     tracing::info!(user = %user.user_id, %board, %member, role = request.role.as_str(), "role changed");
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn remove_member(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     headers: HeaderMap,
     Path((board, member)): Path<(String, String)>,
 ) -> ApiResult {
     check_board_id(&board)?;
     check_id("user id", &member)?;
-    let user = session(&shared, &headers).await?;
-    shared
-        .storage
+    let user = session(&api, &headers).await?;
+    api.storage
         .change_membership(&user.user_id, &board, &member, None)
         .await?;
-    shared.membership_changed(&board, &member);
+    api.membership_changed(&board, &member);
     tracing::info!(user = %user.user_id, %board, %member, "member removed");
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn leave(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     headers: HeaderMap,
     Path(board): Path<String>,
 ) -> ApiResult {
     check_board_id(&board)?;
-    let user = session(&shared, &headers).await?;
-    shared
-        .storage
+    let user = session(&api, &headers).await?;
+    api.storage
         .change_membership(&user.user_id, &board, &user.user_id, None)
         .await?;
-    shared.membership_changed(&board, &user.user_id);
+    api.membership_changed(&board, &user.user_id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn create_invite(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     headers: HeaderMap,
     Path(board): Path<String>,
     body: Bytes,
 ) -> ApiResult {
     check_board_id(&board)?;
-    let user = session(&shared, &headers).await?;
+    let user = session(&api, &headers).await?;
     let request: NewInvite = parse(&body)?;
-    let limit = shared.config.accounts.max_invite_lifetime;
+    let limit = api.accounts.max_invite_lifetime;
     let lifetime = request
         .expires_in
         .map_or(Duration::from_secs(7 * 24 * 3600), Duration::from_secs)
@@ -791,7 +840,7 @@ async fn create_invite(
             "role: invites grant editor or viewer",
         ));
     }
-    let (token, expires_at) = shared
+    let (token, expires_at) = api
         .storage
         .create_invite(&user.user_id, &board, request.role, lifetime, max_uses)
         .await?;
@@ -807,21 +856,17 @@ async fn create_invite(
     )
 }
 
-async fn accept_invite(
-    State(shared): State<Arc<RelayState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
-    let user = session(&shared, &headers).await?;
+async fn accept_invite(State(api): State<ApiState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let user = session(&api, &headers).await?;
     let request: AcceptInvite = parse(&body)?;
     if token_digest(&request.token).is_none() {
         return Err(ApiError::bad_request("token: not an invite token"));
     }
-    let joined = shared
+    let joined = api
         .storage
         .accept_invite(&user.user_id, &request.token)
         .await?;
-    shared.membership_changed(&joined.board_id, &user.user_id);
+    api.membership_changed(&joined.board_id, &user.user_id);
     tracing::info!(user = %user.user_id, board = %joined.board_id, "invite accepted");
     answer(StatusCode::OK, joined)
 }
@@ -871,7 +916,7 @@ fn history_query(query: Option<&str>) -> Result<(Option<(i64, i32)>, u32), ApiEr
 /// A page of a task's history, newest first (DESIGN "History"): members only; anyone else
 /// gets the 404 an unknown board gets.
 async fn task_history(
-    State(shared): State<Arc<RelayState>>,
+    State(api): State<ApiState>,
     headers: HeaderMap,
     Path((board, task)): Path<(String, String)>,
     RawQuery(query): RawQuery,
@@ -879,9 +924,9 @@ async fn task_history(
     check_board_id(&board)?;
     check_id("task id", &task)?;
     let (before, limit) = history_query(query.as_deref())?;
-    let user = session(&shared, &headers).await?;
+    let user = session(&api, &headers).await?;
     let page =
-        crate::history::task_history(&shared.storage, &user.user_id, &board, &task, before, limit)
+        crate::history::task_history(&api.storage, &user.user_id, &board, &task, before, limit)
             .await
             .map_err(AccountError::Storage)?
             .ok_or(AccountError::NotFound)?;

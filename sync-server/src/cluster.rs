@@ -43,7 +43,9 @@ use tokio::sync::mpsc;
 
 use crate::room::{Committed, Room, REMOTE};
 use crate::server::RelayState;
-use crate::storage::{Pools, Storage, StorageError, UpdatesAfter};
+use crate::storage::{
+    AnnounceHook, CommittedRows, Notification, Storage, StorageError, StorageFuture, UpdatesAfter,
+};
 
 /// The channel of committed rows.
 pub const UPDATES_CHANNEL: &str = "tack_updates";
@@ -181,8 +183,12 @@ impl ClusterKeys {
 }
 
 /// This instance's identity towards the others: its id and, once read, the cluster's keys.
+/// It is the storage's announce hook: each commit's transaction NOTIFYs what it makes of the
+/// rows committed.
 pub(crate) struct Announcer {
     pub(crate) instance: Arc<str>,
+    /// Where the cluster secret is read from.
+    pool: PgPool,
     keys: tokio::sync::OnceCell<ClusterKeys>,
 }
 
@@ -197,12 +203,12 @@ impl std::fmt::Debug for Announcer {
 
 impl Announcer {
     /// The cluster's keys, reading (on the first call, creating) the secret.
-    async fn keys(&self, pool: &PgPool) -> Result<&ClusterKeys, StorageError> {
-        self.keys.get_or_try_init(|| read_secret(pool)).await
+    async fn keys(&self) -> Result<&ClusterKeys, StorageError> {
+        self.keys.get_or_try_init(|| read_secret(&self.pool)).await
     }
 
     /// The signed `tack_updates` payload for rows `first_seq..first_seq + count` of `board`,
-    /// or `None` before the keys were read (`Storage::load_cluster_keys`).
+    /// or `None` before the keys were read (`AnnounceHook::prepare`).
     pub(crate) fn commit_announcement(
         &self,
         board: &str,
@@ -222,6 +228,21 @@ impl Announcer {
         // Only an absurdly long board id is too big; other relays read it at their next
         // announcement or catch-up.
         (payload.len() < MAX_PAYLOAD_BYTES).then_some(payload)
+    }
+}
+
+impl AnnounceHook for Announcer {
+    fn prepare(&self) -> StorageFuture<'_, Result<(), StorageError>> {
+        Box::pin(async move { self.keys().await.map(|_| ()) })
+    }
+
+    /// Ids and seqs only: other relays read the rows under row-level security.
+    fn announce(&self, rows: &CommittedRows<'_>) -> Option<Notification> {
+        let payload = self.commit_announcement(rows.board, rows.first_seq, rows.count)?;
+        Some(Notification {
+            channel: UPDATES_CHANNEL,
+            payload,
+        })
     }
 }
 
@@ -307,32 +328,10 @@ impl Cluster {
     fn instance(&self) -> &str {
         &self.announcer.instance
     }
-}
 
-impl Storage {
-    /// This storage with commits announced as `instance` (PostgreSQL only: an SQLite relay is
-    /// the only instance).
-    pub fn announcing_as(mut self, instance: &Arc<str>) -> Storage {
-        if matches!(self.pools, Pools::Postgres(_)) {
-            self.announce_as = Some(Arc::new(Announcer {
-                instance: instance.clone(),
-                keys: tokio::sync::OnceCell::new(),
-            }));
-        }
-        self
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        matches!(self.pools, Pools::Postgres(_))
-    }
-
-    /// Reads the cluster's keys before a commit that will be announced (once per relay; a
-    /// no-op when this storage does not announce).
-    pub(crate) async fn load_cluster_keys(&self, pool: &PgPool) -> Result<(), StorageError> {
-        if let Some(announcer) = &self.announce_as {
-            announcer.keys(pool).await?;
-        }
-        Ok(())
+    /// What this instance's storage announces its commits with.
+    pub fn announce_hook(&self) -> Arc<dyn AnnounceHook> {
+        self.announcer.clone()
     }
 }
 
@@ -341,20 +340,17 @@ pub fn new_instance_id() -> Arc<str> {
     Arc::from(uuid::Uuid::new_v4().simple().to_string())
 }
 
-/// Starts the awareness sender (PostgreSQL only) and returns this instance's `Cluster`.
-/// `storage` must come from `Storage::announcing_as(instance)`.
+/// Starts the awareness sender (PostgreSQL only) and returns this instance's `Cluster`; the
+/// storage its commits should go through is `storage.announcing(cluster.announce_hook())`.
 pub fn start(storage: &Storage, instance: Arc<str>) -> Option<Cluster> {
-    let Pools::Postgres(pool) = &storage.pools else {
-        return None;
-    };
-    let announcer = storage.announce_as.clone().unwrap_or_else(|| {
-        Arc::new(Announcer {
-            instance,
-            keys: tokio::sync::OnceCell::new(),
-        })
+    let pool = storage.postgres_pool()?.clone();
+    let announcer = Arc::new(Announcer {
+        instance,
+        pool: pool.clone(),
+        keys: tokio::sync::OnceCell::new(),
     });
     let (awareness, queue) = mpsc::channel(AWARENESS_QUEUE);
-    tokio::spawn(send_awareness(pool.clone(), announcer.clone(), queue));
+    tokio::spawn(send_awareness(pool, announcer.clone(), queue));
     Some(Cluster {
         announcer,
         awareness,
@@ -367,7 +363,7 @@ async fn send_awareness(
     mut queue: mpsc::Receiver<OutgoingAwareness>,
 ) {
     while let Some(outgoing) = queue.recv().await {
-        let keys = match announcer.keys(&pool).await {
+        let keys = match announcer.keys().await {
             Ok(keys) => keys,
             Err(error) => {
                 tracing::warn!(%error, "cannot read the cluster secret; awareness stays local");
@@ -405,10 +401,7 @@ async fn send_awareness(
 /// Starts the LISTEN task (PostgreSQL only). It ends when the relay shuts down.
 pub fn spawn_listener(shared: &Arc<RelayState>) -> Option<tokio::task::JoinHandle<()>> {
     let cluster = shared.rooms.cluster.clone()?;
-    let Pools::Postgres(pool) = &shared.storage.pools else {
-        return None;
-    };
-    let pool = pool.clone();
+    let pool = shared.storage.postgres_pool()?.clone();
     let shared = Arc::downgrade(shared);
     Some(tokio::spawn(async move {
         listen(shared, pool, cluster).await;
@@ -442,7 +435,7 @@ async fn listen(shared: std::sync::Weak<RelayState>, pool: PgPool, cluster: Clus
             // Nothing is verifiable without the keys: read them before listening.
             let keys = cluster
                 .announcer
-                .keys(&pool)
+                .keys()
                 .await
                 .map_err(|error| error.to_string())?;
             connect_listener(&pool, listen_url.as_deref())

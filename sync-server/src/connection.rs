@@ -15,8 +15,7 @@ use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use relay_core::session::{EndCause, Recheck};
-use relay_core::{AckWhen, ConnectionSession, Effect, Ending};
-use sync_protocol::MuxMessage;
+use relay_core::{Acknowledger, Awaiting, ConnectionSession, Effect, Ending};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, Instant as TokioInstant};
@@ -25,7 +24,7 @@ use crate::admission::UnauthenticatedSlot;
 use crate::auth::Grant;
 use crate::commit::CommitTicket;
 use crate::room::{CommitNumber, Framing, Room, SendQueue, SendQueueLimits, SendQueueReceiver};
-use crate::server::{MembershipChange, RelayState};
+use crate::server::{MembershipChange, Sockets};
 
 /// WebSocket close codes the relay uses.
 pub use relay_core::session::close;
@@ -33,24 +32,16 @@ pub use relay_core::session::close;
 /// How long a socket stays open after the relay sent its close frame.
 const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// An acknowledgement owed to the client, in the order its updates arrived.
-enum Ack {
-    Now {
-        room: Arc<Room>,
-        applied: bool,
-    },
-    /// The room already held the update; it is durable once the commits open then are.
-    AfterOpenCommits {
-        room: Arc<Room>,
-        commits: Vec<CommitNumber>,
-    },
-    AfterCommit {
-        room: Arc<Room>,
-        number: CommitNumber,
-        ticket: CommitTicket,
-        received: Instant,
-        author: Option<String>,
-    },
+/// An acknowledgement owed to the client, in the order its updates arrived (settled by the
+/// acknowledgement task's `relay_core::Acknowledger`).
+type Ack = (Arc<Room>, Awaiting<CommitWait>);
+
+/// An update's own commit, as the acknowledgement task follows it.
+struct CommitWait {
+    number: CommitNumber,
+    ticket: CommitTicket,
+    received: Instant,
+    author: Option<String>,
 }
 
 struct Acker {
@@ -60,7 +51,7 @@ struct Acker {
 
 /// One socket's shell state around its protocol session.
 struct ConnectionShell {
-    shared: Arc<RelayState>,
+    shared: Arc<Sockets>,
     outbox: SendQueue,
     /// The acknowledgement queue and its task, started by the first update: a socket that
     /// only reads (most of them) never pays for either.
@@ -79,7 +70,7 @@ struct ConnectionShell {
 /// `slot` is the socket's place under its address's cap until it authenticates a board.
 pub fn run_mux(
     socket: WebSocket,
-    shared: Arc<RelayState>,
+    shared: Arc<Sockets>,
     span: tracing::Span,
     slot: Option<UnauthenticatedSlot>,
 ) -> impl Future<Output = ()> + Send {
@@ -89,7 +80,7 @@ pub fn run_mux(
 /// Runs a single-board y-websocket connection (already authorised at upgrade).
 pub fn run_yws(
     socket: WebSocket,
-    shared: Arc<RelayState>,
+    shared: Arc<Sockets>,
     board: String,
     grant: Grant,
     token: String,
@@ -114,7 +105,7 @@ type SingleBoard = Box<(String, Grant, String)>;
 /// connection's memory is mostly this future, so it holds only what the loop needs.
 fn start(
     socket: WebSocket,
-    shared: Arc<RelayState>,
+    shared: Arc<Sockets>,
     span: tracing::Span,
     framing: Framing,
     single: Option<SingleBoard>,
@@ -124,7 +115,7 @@ fn start(
     span.record("conn", conn);
     shared.metrics.connections.inc();
     shared.metrics.connections_total.inc();
-    let limits = &shared.config.limits;
+    let limits = &shared.limits;
 
     let outbox_limits = SendQueueLimits {
         frames: limits.send_queue_frames,
@@ -167,7 +158,7 @@ fn run_connection(
     async move {
         let shared = session.shared.clone();
         let (auth_timeout, ping_interval, idle_timeout) = {
-            let limits = &shared.config.limits;
+            let limits = &shared.limits;
             (
                 limits.auth_timeout,
                 limits.ping_interval,
@@ -316,7 +307,7 @@ async fn finish(connection: ConnectionShell, mut io: Io, ending: Option<Ending>)
             }
         }
     }
-    let grace = shared.config.shutdown_grace;
+    let grace = shared.shutdown_grace;
     if let Some(Acker { queue, task }) = acker {
         drop(queue);
         // Frames keep going out while the last acknowledgements arrive.
@@ -460,62 +451,63 @@ impl Io {
     }
 }
 
-/// Sends SyncStatus for each update in arrival order, each only once its fate is known.
+/// Sends SyncStatus for each update in arrival order, each only once its fate is known: it
+/// finds out the fate of the oldest one not known yet (its commit, or the room's commits open
+/// when it arrived), and the `Acknowledger` says what may go out.
 async fn ack_loop(
-    shared: Arc<RelayState>,
+    shared: Arc<Sockets>,
     framing: Framing,
     outbox: SendQueue,
     mut acks: mpsc::Receiver<Ack>,
 ) {
-    while let Some(ack) = acks.recv().await {
-        let (room, applied) = match ack {
-            Ack::Now { room, applied } => (room, applied),
-            Ack::AfterOpenCommits { room, commits } => {
-                let durable = room.wait_durable(&commits).await;
-                (room, durable)
+    let mut acknowledger = Acknowledger::new(framing);
+    while let Some((room, awaiting)) = acks.recv().await {
+        acknowledger.owe(room, awaiting);
+        loop {
+            for frame in acknowledger.take_ready() {
+                outbox.push(frame);
             }
-            Ack::AfterCommit {
-                room,
-                number,
-                ticket,
-                received,
-                author,
-            } => {
-                let outcome = ticket.await;
-                let committed = outcome.is_ok();
-                if committed {
-                    shared
-                        .metrics
-                        .ack_seconds
-                        .observe(received.elapsed().as_secs_f64());
-                } else if matches!(outcome, Err(crate::commit::CommitError::NotAllowed)) {
-                    shared.metrics.reject("write_revoked");
-                    // Storage says the author may no longer write: every channel of theirs on
-                    // this board re-reads the role now rather than when the notification of the
-                    // change arrives (if it ever does).
-                    if let Some(user) = author {
-                        let _ = shared.membership.send(MembershipChange {
-                            board: room.board.clone(),
-                            user,
-                        });
-                    }
-                }
-                shared.rooms.commit_resolved(&room, number, committed);
-                (room, committed)
-            }
-        };
-        if framing == Framing::Mux {
-            outbox.push(relay_core::wire::mux_frame(
-                &room.mux_prefix,
-                &MuxMessage::SyncStatus { applied },
-            ));
+            let Some((room, awaiting)) = acknowledger.front() else {
+                break;
+            };
+            let stored = match awaiting {
+                Awaiting::Known(stored) => *stored,
+                Awaiting::Commits(commits) => room.wait_durable(commits).await,
+                Awaiting::Commit(wait) => commit_outcome(&shared, room, wait).await,
+            };
+            acknowledger.settle_front(stored);
         }
     }
 }
 
+/// Waits for an update's commit, resolves it in its room and says whether it is stored.
+async fn commit_outcome(shared: &Sockets, room: &Arc<Room>, wait: &mut CommitWait) -> bool {
+    let outcome = (&mut wait.ticket).await;
+    let committed = outcome.is_ok();
+    if committed {
+        shared
+            .metrics
+            .ack_seconds
+            .observe(wait.received.elapsed().as_secs_f64());
+    } else if matches!(outcome, Err(crate::commit::CommitError::NotAllowed)) {
+        shared.metrics.reject("write_revoked");
+        // Storage says the author may no longer write: every channel of theirs on this board
+        // re-reads the role now rather than when the notification of the change arrives (if
+        // it ever does).
+        if let Some(user) = wait.author.take() {
+            let _ = shared.membership.send(MembershipChange {
+                board: room.board.clone(),
+                user,
+            });
+        }
+    }
+    shared.rooms.commit_resolved(room, wait.number, committed);
+    committed
+}
+
 impl ConnectionShell {
     fn limits(&self) -> &crate::config::ConnectionLimits {
-        &self.shared.config.limits
+        &self.shared.limits
     }
 
     /// Takes one frame from the socket: the session decides, this runs what it decided.
@@ -591,8 +583,7 @@ impl ConnectionShell {
                     .await;
                 match ticket {
                     Ok(ticket) => {
-                        let ack = Ack::AfterCommit {
-                            room,
+                        let wait = CommitWait {
                             number,
                             ticket,
                             received,
@@ -600,12 +591,11 @@ impl ConnectionShell {
                         };
                         // No one left to acknowledge, but the commit still runs: resolve it
                         // when it does, for the room's other waiters.
-                        if let Err(mpsc::error::SendError(Ack::AfterCommit {
-                            room, ticket, ..
-                        })) = self.acks().send(ack).await
+                        if let Err(mpsc::error::SendError((room, Awaiting::Commit(wait)))) =
+                            self.acks().send((room, Awaiting::Commit(wait))).await
                         {
                             tokio::spawn(async move {
-                                let committed = ticket.await.is_ok();
+                                let committed = wait.ticket.await.is_ok();
                                 shared.rooms.commit_resolved(&room, number, committed);
                             });
                         }
@@ -616,15 +606,9 @@ impl ConnectionShell {
                     }
                 }
             }
-            Effect::Ack { room, when } => match when {
-                AckWhen::Now(applied) => self.ack(room, applied).await,
-                AckWhen::AfterCommits(commits) => {
-                    let _ = self
-                        .acks()
-                        .send(Ack::AfterOpenCommits { room, commits })
-                        .await;
-                }
-            },
+            Effect::Ack { room, when } => {
+                let _ = self.acks().send((room, when.into())).await;
+            }
             Effect::PublishAwareness { board, update } => {
                 shared.rooms.publish_awareness(&board, &update);
             }
@@ -762,6 +746,6 @@ impl ConnectionShell {
     }
 
     async fn ack(&mut self, room: Arc<Room>, applied: bool) {
-        let _ = self.acks().send(Ack::Now { room, applied }).await;
+        let _ = self.acks().send((room, Awaiting::Known(applied))).await;
     }
 }

@@ -13,7 +13,29 @@ use std::time::Duration;
 use board_model::TaskChange;
 use sqlx::QueryBuilder;
 
-use crate::storage::{on_pool, ActAs, BeginWrite, Pools, Storage, StorageError};
+use crate::storage::{ActAs, BeginWrite, Storage, StorageError};
+
+/// Expands `$body` once per backend with `$pool` bound to that backend's pool (for SQLite the
+/// reader or the writer), so one query text serves both databases.
+macro_rules! on_pool {
+    ($storage:expr, $role:ident, |$pool:ident| $body:expr) => {
+        match ($storage.postgres_pool(), $storage.sqlite_pools()) {
+            (Some($pool), _) => $body,
+            (None, Some(pools)) => {
+                let $pool = on_pool!(@pick $role, pools);
+                $body
+            }
+            // Neither: a storage is always one of the two; nothing to read or write.
+            (None, None) => return Ok(Default::default()),
+        }
+    };
+    (@pick reader, $pools:expr) => {
+        $pools.0
+    };
+    (@pick writer, $pools:expr) => {
+        $pools.1
+    };
+}
 
 /// The most entries one page of `GET …/history` holds.
 pub const MAX_PAGE: u32 = 200;
@@ -170,14 +192,15 @@ pub async fn task_history(
 pub async fn prune(storage: &Storage, before_ms: i64) -> Result<u64, StorageError> {
     let mut total = 0u64;
     loop {
-        let deleted: i64 = match &storage.pools {
-            Pools::Postgres(pool) => sqlx::query_scalar("SELECT tack_prune_task_changes($1, $2)")
+        let deleted: i64 = match (storage.postgres_pool(), storage.sqlite_pools()) {
+            (Some(pool), _) => sqlx::query_scalar("SELECT tack_prune_task_changes($1, $2)")
                 .bind(before_ms)
                 .bind(PRUNE_BATCH)
                 .fetch_one(pool)
                 .await
                 .map_err(failed("pruning history"))?,
-            Pools::Sqlite { writer, .. } => {
+            (None, None) => return Ok(total),
+            (None, Some((_, writer))) => {
                 let done = sqlx::query(
                     "DELETE FROM task_changes WHERE rowid IN \
                      (SELECT rowid FROM task_changes WHERE at_ms < $1 ORDER BY at_ms LIMIT $2)",

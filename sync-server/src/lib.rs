@@ -12,6 +12,7 @@
 //! - `admission`: bounds at the edge before authentication (hashing, per-address limits);
 //! - `accounts`, `api`, `revocation`: users, sessions, members and roles, the `/v1` JSON API,
 //!   and closing channels when a membership ends;
+//! - `invite_page`: the HTML page behind an invite link (`/invite/{token}`);
 //! - `testing` (feature `testing`): a killable in-process relay for other crates' tests.
 
 pub mod accounts;
@@ -24,6 +25,7 @@ pub mod config;
 pub mod conflicts;
 pub mod connection;
 pub mod history;
+pub mod invite_page;
 pub mod metrics;
 pub mod openapi;
 pub mod otlp;

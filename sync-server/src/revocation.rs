@@ -2,7 +2,7 @@
 //! trigger on `board_members` sends `NOTIFY tack_membership` in the changing transaction;
 //! each relay LISTENs here and hands `(board, user)` to its connections, which re-read that
 //! user's role and close or downgrade the channel. The embedded-SQLite relay is one process:
-//! its API announces changes in-process (`RelayState::membership_changed`).
+//! its API announces changes in-process (`ApiState::membership_changed`).
 //!
 //! **Trust boundary.** Unlike the cluster channels (`crate::cluster`), `tack_membership` is not
 //! authenticated: its NOTIFYs come from triggers inside PostgreSQL, which hold no secret.
@@ -29,7 +29,6 @@ use sqlx::postgres::PgListener;
 use tokio::task::JoinHandle;
 
 use crate::server::{MembershipChange, RelayState};
-use crate::storage::Pools;
 
 /// The `NOTIFY` channel the migration's trigger uses.
 pub const CHANNEL: &str = "tack_membership";
@@ -37,10 +36,7 @@ pub const CHANNEL: &str = "tack_membership";
 /// Starts the LISTEN task on PostgreSQL (`None` on SQLite). It ends when the relay shuts
 /// down.
 pub fn spawn_listener(shared: &Arc<RelayState>) -> Option<JoinHandle<()>> {
-    let Pools::Postgres(pool) = &shared.storage.pools else {
-        return None;
-    };
-    let pool = pool.clone();
+    let pool = shared.storage.postgres_pool()?.clone();
     // Behind a transaction-mode pooler LISTEN needs its own direct connection.
     let listen_url = shared.config.listen_database_url.clone();
     let changes = shared.membership.clone();

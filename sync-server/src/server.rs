@@ -23,7 +23,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::admission::{Admission, HeldSlot};
-use crate::api::ApiError;
+use crate::api::{ApiError, ApiState};
 use crate::auth::Verifier;
 use crate::commit::{Compaction, GroupCommitter};
 use crate::config::ServerConfig;
@@ -36,14 +36,12 @@ use tokio_util::task::TaskTracker;
 
 pub use relay_core::MembershipChange;
 
-/// State shared by every connection of one relay instance.
+/// One relay instance's state: what its routers, listeners and connections share. Each router
+/// takes only its part (axum's `FromRef`): `SocketState` for the sockets, `ApiState` for
+/// `/v1`, `EdgeState`, `ReadinessState` and `MetricsState` for the small ones.
 pub struct RelayState {
     pub config: ServerConfig,
-    /// What each connection's protocol session works within (from `config`).
-    pub session_limits: SessionLimits,
     pub rooms: Arc<Rooms>,
-    pub committer: GroupCommitter,
-    pub verifier: Arc<dyn Verifier>,
     pub metrics: Arc<Metrics>,
     pub storage: Storage,
     /// Becomes `true` when the relay starts shutting down.
@@ -51,14 +49,11 @@ pub struct RelayState {
     /// Membership changes (from this relay's API, or from PostgreSQL `NOTIFY`): connections
     /// re-check the role of that user on that board.
     pub membership: broadcast::Sender<MembershipChange>,
-    pub login_throttle: crate::api::LoginThrottle,
+    pub login_throttle: Arc<crate::api::LoginThrottle>,
     /// Hashing permits, per-address buckets and unauthenticated-connection slots.
     pub admission: Arc<Admission>,
-    /// Open connections per signed-in user (the per-user connection cap).
-    pub user_connections: std::sync::Mutex<std::collections::HashMap<String, usize>>,
-    /// Every connection task: shutdown waits for them to finish.
-    pub connections: TaskTracker,
-    next_connection: AtomicU64,
+    /// What the socket routes and every connection share.
+    pub sockets: Arc<Sockets>,
 }
 
 impl std::fmt::Debug for RelayState {
@@ -67,24 +62,51 @@ impl std::fmt::Debug for RelayState {
     }
 }
 
-impl RelayState {
+/// What the socket routes (`/sync`, `/sync/{board}`) and their connections need: the rooms,
+/// the committer, the verifier, storage for re-reading roles, the limits, and the counts of
+/// connections. Made once per relay; a connection holds it for its life.
+pub struct Sockets {
+    /// Per-connection limits (queues, timeouts, awareness).
+    pub limits: crate::config::ConnectionLimits,
+    /// What each connection's protocol session works within.
+    pub session_limits: SessionLimits,
+    /// The longest board id (in bytes) a `/sync/{board}` socket may name.
+    pub max_board_id_bytes: usize,
+    /// How long a closing connection may take to deliver the acknowledgements it owes.
+    pub shutdown_grace: Duration,
+    pub rooms: Arc<Rooms>,
+    pub committer: GroupCommitter,
+    pub verifier: Arc<dyn Verifier>,
+    pub metrics: Arc<Metrics>,
+    pub storage: Storage,
+    pub shutdown: watch::Receiver<bool>,
+    pub membership: broadcast::Sender<MembershipChange>,
+    /// Open connections per signed-in user (the per-user connection cap).
+    pub user_connections: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    /// Every connection task: shutdown waits for them to finish.
+    pub connections: TaskTracker,
+    next_connection: AtomicU64,
+}
+
+impl std::fmt::Debug for Sockets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sockets").finish_non_exhaustive()
+    }
+}
+
+impl Sockets {
     pub fn next_connection_id(&self) -> u64 {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
     }
+}
 
-    /// Tells this relay's connections that `user`'s sessions changed (logout, a revoked
-    /// session): their channels check their tokens again. Other relays hear it from the
-    /// `sessions` trigger's NOTIFY.
-    pub fn sessions_changed(&self, user: &str) {
-        self.membership_changed(MembershipChange::EVERY_BOARD, user);
-    }
+/// The socket routes' state (axum's `FromRef`): the relay's `Sockets`.
+#[derive(Debug, Clone)]
+pub struct SocketState(pub Arc<Sockets>);
 
-    /// Tells this relay's connections that `user`'s role on `board` changed.
-    pub fn membership_changed(&self, board: &str, user: &str) {
-        let _ = self.membership.send(MembershipChange {
-            board: board.to_owned(),
-            user: user.to_owned(),
-        });
+impl FromRef<Arc<RelayState>> for SocketState {
+    fn from_ref(state: &Arc<RelayState>) -> Self {
+        SocketState(Arc::clone(&state.sockets))
     }
 }
 
@@ -103,8 +125,12 @@ impl std::fmt::Debug for RelayServer {
 
 impl RelayServer {
     pub fn new(storage: Storage, verifier: Arc<dyn Verifier>, config: ServerConfig) -> Self {
-        let instance = crate::cluster::new_instance_id();
-        let storage = storage.announcing_as(&instance);
+        // Commits go through storage that announces them to the other relays (PostgreSQL).
+        let cluster = crate::cluster::start(&storage, crate::cluster::new_instance_id());
+        let storage = match &cluster {
+            Some(cluster) => storage.announcing(cluster.announce_hook()),
+            None => storage,
+        };
         let metrics = Arc::new(Metrics::default());
         let compacted = metrics.compactions.clone();
         let compaction = Compaction {
@@ -126,7 +152,6 @@ impl RelayServer {
         }));
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (membership, _) = broadcast::channel(1024);
-        let cluster = crate::cluster::start(&storage, instance);
         let rooms = Rooms::new(
             storage.clone(),
             metrics.clone(),
@@ -134,22 +159,32 @@ impl RelayServer {
             cluster,
         );
         let admission = Arc::new(Admission::new(&config.admission));
-        let session_limits = config.session_limits();
-        let shared = Arc::new(RelayState {
-            session_limits,
-            config,
-            rooms,
+        let sockets = Arc::new(Sockets {
+            limits: config.limits.clone(),
+            session_limits: config.session_limits(),
+            max_board_id_bytes: config.frame_limits.max_string_bytes,
+            shutdown_grace: config.shutdown_grace,
+            rooms: Arc::clone(&rooms),
             committer,
             verifier,
+            metrics: Arc::clone(&metrics),
+            storage: storage.clone(),
+            shutdown: shutdown.clone(),
+            membership: membership.clone(),
+            user_connections: std::sync::Mutex::new(std::collections::HashMap::new()),
+            connections: TaskTracker::new(),
+            next_connection: AtomicU64::new(1),
+        });
+        let shared = Arc::new(RelayState {
+            config,
+            rooms,
             metrics,
             storage,
             shutdown,
             membership,
-            login_throttle: crate::api::LoginThrottle::default(),
+            login_throttle: Arc::default(),
             admission,
-            user_connections: std::sync::Mutex::new(std::collections::HashMap::new()),
-            connections: TaskTracker::new(),
-            next_connection: AtomicU64::new(1),
+            sockets,
         });
         if let Some(listener) = crate::revocation::spawn_listener(&shared) {
             tracing::debug!(?listener, "listening for membership changes");
@@ -207,8 +242,9 @@ impl RelayServer {
         .await;
         // Every connection has been told to close (1012): wait for them to deliver the
         // acknowledgements they owe, within the grace period.
-        shared.connections.close();
-        if tokio::time::timeout(grace, shared.connections.wait())
+        let connections = shared.sockets.connections.clone();
+        connections.close();
+        if tokio::time::timeout(grace, connections.wait())
             .await
             .is_err()
         {
@@ -347,19 +383,24 @@ impl FromRef<Arc<RelayState>> for MetricsState {
     }
 }
 
-/// The router: `/sync`, `/sync/{board}`, `/healthz`, `/readyz`, `/metrics`, and the JSON API
-/// under `/v1`. Requests to `/sync` and `/v1` count against their address's cap on
+/// The router: `/sync`, `/sync/{board}`, `/healthz`, `/readyz`, `/metrics`, the JSON API
+/// under `/v1`, and the page behind invite links (`/invite/{token}`). Requests to `/sync`,
+/// `/invite` and `/v1` count against their address's cap on
 /// unauthenticated connections; `/v1` bodies are bounded in size and time. Each handler takes
-/// only the state it needs (`EdgeState`, `ReadinessState`, `MetricsState`, by `FromRef`); the
-/// sockets and `/v1` take the relay's whole state.
+/// only the state it needs, by `FromRef`: `SocketState` (the sockets), `ApiState` (`/v1`),
+/// `InvitePageState`, `EdgeState`, `ReadinessState`, `MetricsState`.
 pub fn app(shared: Arc<RelayState>) -> Router {
-    let api = crate::api::routes().layer(middleware::from_fn_with_state(
-        shared.clone(),
-        crate::api::read_body_in_time,
-    ));
+    let api_state = ApiState::from_ref(&shared);
+    let api = crate::api::routes()
+        .layer(middleware::from_fn_with_state(
+            api_state.clone(),
+            crate::api::read_body_in_time,
+        ))
+        .with_state(api_state);
     let edge = Router::new()
         .route("/sync", get(mux_upgrade))
         .route("/sync/{board}", get(yws_upgrade))
+        .route("/invite/{token}", get(crate::invite_page::invite_page))
         .nest("/v1", api)
         .layer(middleware::from_fn_with_state(
             EdgeState::from_ref(&shared),
@@ -403,20 +444,20 @@ async fn admit_unauthenticated(
     next.run(request).await
 }
 
-fn configure(ws: WebSocketUpgrade, shared: &RelayState) -> WebSocketUpgrade {
-    let limits = &shared.config.limits;
+fn configure(ws: WebSocketUpgrade, shared: &Sockets) -> WebSocketUpgrade {
+    let limits = &shared.limits;
     ws.read_buffer_size(limits.read_buffer_bytes)
         .write_buffer_size(limits.write_buffer_bytes)
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)
 }
 
-fn shutting_down(shared: &RelayState) -> bool {
+fn shutting_down(shared: &Sockets) -> bool {
     *shared.shutdown.borrow()
 }
 
 async fn mux_upgrade(
-    State(shared): State<Arc<RelayState>>,
+    State(SocketState(shared)): State<SocketState>,
     slot: Option<Extension<HeldSlot>>,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -437,7 +478,7 @@ struct TokenQuery {
 }
 
 async fn yws_upgrade(
-    State(shared): State<Arc<RelayState>>,
+    State(SocketState(shared)): State<SocketState>,
     Path(board): Path<String>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
@@ -446,7 +487,7 @@ async fn yws_upgrade(
     if shutting_down(&shared) {
         return (StatusCode::SERVICE_UNAVAILABLE, "relay shutting down\n").into_response();
     }
-    if board.is_empty() || board.len() > shared.config.frame_limits.max_string_bytes {
+    if board.is_empty() || board.len() > shared.max_board_id_bytes {
         return (StatusCode::BAD_REQUEST, "bad board name\n").into_response();
     }
     // The token may come in `?token=` or as the WebSocket subprotocol, which must be echoed.

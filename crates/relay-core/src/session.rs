@@ -760,6 +760,12 @@ impl<R: RoomPort + Clone> ConnectionSession<R> {
                             out.push(Effect::Reconnect);
                         }
                         room.sync_step1(conn, &sv);
+                        // After the handshake's answer, everyone present, as y-websocket's and
+                        // Hocuspocus's servers do: a joiner sees the others at once, not when
+                        // they next move. (A y-websocket channel got them when it opened.)
+                        if self.framing == Framing::Mux {
+                            room.send_awareness(conn);
+                        }
                     }
                     Err(e) => {
                         reject(out, "malformed_state_vector");

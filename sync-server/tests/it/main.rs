@@ -10,6 +10,7 @@ mod edge;
 mod history;
 mod hostile;
 mod interop;
+mod invite_page;
 mod metrics;
 mod openapi;
 mod pooler;

@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
-use sync_protocol::{AuthScope, MuxFrame, MuxMessage, SyncMessage};
+use sync_protocol::{AuthScope, AwarenessEntry, MuxFrame, MuxMessage, SyncMessage};
 use sync_server::auth::DenyAll;
 use sync_server::config::ServerConfig;
 
-use crate::support::{set_of, stored_keys, Backend, BackendKind, Seen, TestRelay, BOTH};
+use crate::support::{
+    saw_awareness_of, set_of, stored_keys, Backend, BackendKind, Seen, TestRelay, BOTH,
+};
 
 const BOARD: &str = "0190a000-0000-7000-8000-0000000000b1";
 const OTHER: &str = "0190a000-0000-7000-8000-0000000000b2";
@@ -398,4 +400,32 @@ fn sequence_number(update: &[u8]) -> Option<usize> {
     let at = update.windows(4).position(|w| w == b"seq-")?;
     let digits = update.get(at + 4..at + 8)?;
     std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// Presence is two-sided: someone who joins sees who is already on the board at once, after
+/// the handshake, without asking (QueryAwareness) and without them moving (issue 18).
+#[tokio::test]
+async fn a_joiner_sees_everyone_already_present_without_them_moving() {
+    for kind in BOTH {
+        let relay = TestRelay::start(kind).await;
+        let mut alice = relay.client().await;
+        assert_eq!(alice.open(BOARD, "editor").await, Ok(AuthScope::ReadWrite));
+        let update = sync_protocol::encode_awareness_update(&[AwarenessEntry {
+            client_id: 4242,
+            clock: 1,
+            state_json: r#"{"user":"alice"}"#.into(),
+        }]);
+        alice.send(BOARD, MuxMessage::Awareness { update }).await;
+        // Alice's socket is read in order: once this edit is acknowledged, the relay holds her
+        // presence. She sends nothing more after it.
+        alice.set(BOARD, "a1", "from alice").await;
+        assert_eq!(alice.status(BOARD).await, Some(true), "{kind:?}");
+
+        let mut bob = relay.client().await;
+        assert_eq!(bob.open(BOARD, "viewer").await, Ok(AuthScope::ReadOnly));
+        assert!(
+            bob.until(|c| saw_awareness_of(c, 4242)).await,
+            "{kind:?}: bob sees alice's presence without asking and without her moving"
+        );
+    }
 }

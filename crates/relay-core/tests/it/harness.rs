@@ -28,9 +28,9 @@ use relay_core::room::{document_from_storage, ReloadEnd};
 use relay_core::session::{MembershipChange, Recheck};
 use relay_core::wire::{mux_frame, mux_prefix};
 use relay_core::{
-    Access, AckWhen, Applied, AwarenessBounds, AwarenessOutcome, CommitLedger, CommitNumber,
-    ConnId, ConnectionSession, Effect, FrameSink, Framing, Grant, OpenCommits, RoomCore, RoomError,
-    RoomPort, SessionLimits,
+    Access, AckWhen, Acknowledger, Applied, Awaiting, AwarenessBounds, AwarenessOutcome,
+    CommitLedger, CommitNumber, ConnId, ConnectionSession, Effect, FrameSink, Framing, Grant,
+    OpenCommits, RoomCore, RoomError, RoomPort, SessionLimits,
 };
 use sync_protocol::{
     AuthMessage, AuthScope, AwarenessEntry, CheckedAwareness, MuxFrame, MuxMessage, SyncMessage,
@@ -127,21 +127,14 @@ impl RoomPort for TestRoom {
     }
 }
 
-/// An acknowledgement owed, in arrival order (the shell's acknowledger).
-enum Owed {
-    Now(bool),
-    AfterCommits(Rc<TestRoom>, Vec<CommitNumber>),
-    AfterCommit(String, CommitNumber),
-}
-
 struct Conn {
     name: String,
     id: ConnId,
     framing: Framing,
     session: ConnectionSession<Rc<TestRoom>>,
     sink: Sink,
-    /// Acknowledgements owed, each with its board's prefix.
-    acks: VecDeque<(Vec<u8>, Owed)>,
+    /// Acknowledgements owed (the shell's acknowledger).
+    acks: Acknowledger<Rc<TestRoom>, CommitNumber>,
     /// The client's replica of each board.
     docs: HashMap<String, Doc>,
     closed: bool,
@@ -297,7 +290,7 @@ impl World {
             framing,
             session,
             sink: Sink::default(),
-            acks: VecDeque::new(),
+            acks: Acknowledger::new(framing),
             docs: HashMap::new(),
             closed: false,
         });
@@ -469,10 +462,9 @@ impl World {
                         number.0,
                         author.as_deref().unwrap_or("anyone")
                     );
-                    self.conns[index].acks.push_back((
-                        room.prefix.clone(),
-                        Owed::AfterCommit(room.board.clone(), number),
-                    ));
+                    self.conns[index]
+                        .acks
+                        .owe(room.clone(), Awaiting::Commit(number));
                     self.commits.push_back(QueuedCommit {
                         room,
                         number,
@@ -481,24 +473,18 @@ impl World {
                     });
                 }
                 Effect::Ack { room, when } => {
-                    let owed = match when {
-                        AckWhen::Now(applied) => Owed::Now(applied),
-                        AckWhen::AfterCommits(commits) => {
-                            let _ = writeln!(
-                                self.out,
-                                "  {name}: ack after {}",
-                                commits
-                                    .iter()
-                                    .map(|c| format!("{}#{}", room.board, c.0))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            );
-                            Owed::AfterCommits(room.clone(), commits)
-                        }
-                    };
-                    self.conns[index]
-                        .acks
-                        .push_back((room.prefix.clone(), owed));
+                    if let AckWhen::AfterCommits(commits) = &when {
+                        let _ = writeln!(
+                            self.out,
+                            "  {name}: ack after {}",
+                            commits
+                                .iter()
+                                .map(|c| format!("{}#{}", room.board, c.0))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                    }
+                    self.conns[index].acks.owe(room, when.into());
                 }
                 Effect::PublishAwareness { board, update } => {
                     let _ = writeln!(
@@ -638,27 +624,27 @@ impl World {
     /// is not.
     fn settle_acks(&mut self) {
         for conn in &mut self.conns {
-            while let Some((prefix, owed)) = conn.acks.front() {
-                let applied = match owed {
-                    Owed::Now(applied) => *applied,
-                    Owed::AfterCommits(room, commits) => {
-                        match room.ledger.borrow().durable(commits) {
-                            Some(durable) => durable,
-                            None => break,
-                        }
-                    }
-                    Owed::AfterCommit(board, number) => {
-                        match self.resolved.get(&(board.clone(), *number)) {
+            loop {
+                for frame in conn.acks.take_ready() {
+                    conn.sink.push(frame);
+                }
+                let Some((room, awaiting)) = conn.acks.front() else {
+                    break;
+                };
+                let stored = match awaiting {
+                    Awaiting::Known(stored) => *stored,
+                    Awaiting::Commits(commits) => match room.ledger.borrow().durable(commits) {
+                        Some(durable) => durable,
+                        None => break,
+                    },
+                    Awaiting::Commit(number) => {
+                        match self.resolved.get(&(room.board.clone(), *number)) {
                             Some(committed) => *committed,
                             None => break,
                         }
                     }
                 };
-                if conn.framing == Framing::Mux {
-                    conn.sink
-                        .push(mux_frame(prefix, &MuxMessage::SyncStatus { applied }));
-                }
-                conn.acks.pop_front();
+                conn.acks.settle_front(stored);
             }
         }
     }

@@ -881,6 +881,42 @@ fn awareness_is_relayed_to_others_and_served_to_newcomers() {
 }
 
 #[test]
+fn a_joiner_sees_everyone_present_after_its_handshake_without_anyone_moving() {
+    check(
+        "
+        connect a
+        a auth b1 ann/editor
+        a awareness b1 7 1 {\"name\":\"ann\"}
+        connect b
+        b auth b1 bob/viewer
+        b step1 b1
+        connect y yws b1 yan/viewer
+        y step1 b1
+        ",
+        expect![[r#"
+            > connect a
+            > a auth b1 ann/editor
+              a <- b1 Authenticated(read-write)
+            > a awareness b1 7 1 {"name":"ann"}
+              a: publish awareness b1 [7@1 {"name":"ann"}]
+            > connect b
+            > b auth b1 bob/viewer
+              b <- b1 Authenticated(read-only)
+            > b step1 b1
+              b <- b1 Step2 {}
+              b <- b1 Step1 {}
+              b <- b1 Awareness [7@1 {"name":"ann"}]
+            > connect y yws b1 yan/viewer
+              y <- Step1 {}
+              y <- Awareness [7@1 {"name":"ann"}]
+            > y step1 b1
+              y <- Step2 {}
+              y <- Step1 {}
+        "#]],
+    );
+}
+
+#[test]
 fn a_connection_cannot_overwrite_or_clear_another_members_presence() {
     check(
         "
