@@ -116,7 +116,7 @@ function Card(props: {
                 return (
                   <Show when={label()}>
                     {(l) => (
-                      <span class="chip" style={{ "--chip": l().color }}>
+                      <span class="chip" style={{ "--chip": l().color }} title={l().name}>
                         {l().name}
                       </span>
                     )}
