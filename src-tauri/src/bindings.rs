@@ -11,10 +11,11 @@ use crate::ipc::{
     AccountState, ArchivedColumn, ArchivedItems, ArchivedTask, BoardAccessEvent, BoardClosedEvent,
     BoardDirectoryEvent, BoardOp, BoardPatchEvent, BoardSummary, BoardSyncState,
     CloseRequestedEvent, CommentEntry, ConflictNotice, DirectoryEntry, ErrorKind, ExportFormat,
-    ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard, Patch, Person,
-    Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind, SyncState, SyncStatusEvent,
-    BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT,
-    CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
+    HistoryEntry, ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard,
+    Patch, Person, Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind, SyncState,
+    SyncStatusEvent, TaskHistoryView, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT,
+    BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT, CONFLICT_EVENT,
+    PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -36,6 +37,8 @@ pub fn typescript() -> String {
         ImportFormat::decl(&cfg),
         ExportFormat::decl(&cfg),
         ImportOutcome::decl(&cfg),
+        HistoryEntry::decl(&cfg),
+        TaskHistoryView::decl(&cfg),
         BoardView::decl(&cfg),
         ArchivedItems::decl(&cfg),
         ArchivedColumn::decl(&cfg),

@@ -11,7 +11,7 @@ use crate::collab::{self, Collab, SharedSession};
 use crate::ipc::{
     AccountState, ArchivedItems, BoardOp, BoardPatchEvent, BoardSummary, CommentEntry,
     ExportFormat, ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard,
-    RemoteBoard, Role, SyncStatusEvent, BOARD_PATCH_EVENT,
+    RemoteBoard, Role, SyncStatusEvent, TaskHistoryView, BOARD_PATCH_EVENT,
 };
 use crate::session::Session;
 
@@ -202,6 +202,35 @@ ipc_commands! {
         tasks: u32,
     ) -> Result<BoardSummary, IpcError> {
         state.lock().generate_demo_board(&title, columns, tasks)
+    }
+
+    /// A task's history, newest first: the relay's (named after each author) on a shared
+    /// board, with my changes it has not acknowledged; this computer's own otherwise.
+    #[tauri::command(async)]
+    pub fn task_history(
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        task_id: String,
+    ) -> Result<TaskHistoryView, IpcError> {
+        let shared = state.lock().is_shared(&board_id)?;
+        // Asked before taking the session: the relay may be slow.
+        let relay = shared.then(|| collab.task_history_page(&board_id, &task_id));
+        let me = collab.signed_in_account();
+        state.lock().task_history(&board_id, &task_id, relay, me)
+    }
+
+    /// Brings back the value of one change of a task's history, as one undoable edit.
+    #[tauri::command(async)]
+    pub fn restore_change(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        board_id: String,
+        task_id: String,
+        change_id: String,
+    ) -> Result<(), IpcError> {
+        emit(&app, state.lock().restore_change(&board_id, &task_id, &change_id)?);
+        Ok(())
     }
 
     /// Brings a board in from a file the person picks in the system's open dialog (shown from

@@ -81,6 +81,35 @@ pub struct ImportOutcome {
     pub unmatched_people: Vec<String>,
 }
 
+/// One change of a task as the task panel's history shows it (DESIGN "History").
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    /// `l<id>` (mine, on this computer) or `r<seq>.<n>` (the relay's): what `restore_change`
+    /// takes.
+    pub id: String,
+    /// `created`, `title`, `column`, `description`, `labels`, `assignees`, `due`,
+    /// `checklist`, `archived`, `deleted` or `comment`.
+    pub field: String,
+    /// The value after the change, in a line: names for ids, short texts.
+    pub shown: String,
+    /// "You", or the author's name from the member directory.
+    pub author_name: String,
+    pub at: i64,
+    /// The relay has it (always true on a board never shared).
+    pub synced: bool,
+    /// Restoring brings the value back (not a cut value, a creation, deletion or comment).
+    pub restorable: bool,
+}
+
+/// A task's history, newest first, and why it is not the relay's fresh one when it is not.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskHistoryView {
+    pub entries: Vec<HistoryEntry>,
+    pub note: Option<String>,
+}
+
 /// One comment on a task as the task panel shows it (DESIGN §1, root `comments`).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

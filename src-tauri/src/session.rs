@@ -13,10 +13,13 @@ use sync_client::{SharedStore, SyncHandle};
 
 use crate::ipc::{
     ArchivedColumn, ArchivedItems, ArchivedTask, BoardOp, BoardPatchEvent, BoardSummary,
-    CommentEntry, DirectoryEntry, ErrorKind, ExportFormat, ImportFormat, ImportOutcome, IpcError,
-    OpResult, OpenedBoard, SignedInUser,
+    CommentEntry, DirectoryEntry, ErrorKind, ExportFormat, HistoryEntry, ImportFormat,
+    ImportOutcome, IpcError, OpResult, OpenedBoard, SignedInUser, TaskHistoryView,
 };
 use crate::patches::{self, ShownColumns};
+
+/// Entries of a task's history the task panel shows (the newest).
+const HISTORY_PAGE: u32 = 100;
 
 /// Bounds on a generated demo board (20 × 500 is the size the app is tuned for).
 const DEMO_MAX_COLUMNS: u32 = 50;
@@ -227,6 +230,111 @@ impl Session {
             name: &self.config.user,
         };
         Ok(self.store().directory(board_id, me)?)
+    }
+
+    /// Whether a board is shared on a relay (its history is then the relay's).
+    pub fn is_shared(&self, board_id: &str) -> Result<bool, IpcError> {
+        Ok(self
+            .store()
+            .board(board_id)?
+            .is_some_and(|record| record.server.is_some()))
+    }
+
+    /// A task's history as the task panel shows it: `relay` is `None` for a board never
+    /// shared, else what the relay answered (`board_store::history_view`, as `tackctl` shows it).
+    pub fn task_history(
+        &mut self,
+        board_id: &str,
+        task_id: &str,
+        relay: Option<board_store::history_view::RelayAnswer>,
+        account: Option<SignedInUser>,
+    ) -> Result<TaskHistoryView, IpcError> {
+        let people = self.people(board_id, account)?;
+        let page = self
+            .store()
+            .first_history_page(board_id, task_id, relay, HISTORY_PAGE)?;
+        let board = &self.replica(board_id)?.board;
+        let entries = page
+            .changes
+            .into_iter()
+            .map(|change| {
+                let mine = match &change.author {
+                    None => true,
+                    Some(id) => people.get(id).is_some_and(|e| e.me),
+                };
+                let author_name = match &change.author {
+                    _ if mine => "You".to_owned(),
+                    Some(id) => people
+                        .get(id)
+                        .map_or_else(|| board_store::member_name(&[], id), |e| e.name.clone()),
+                    None => "You".to_owned(),
+                };
+                HistoryEntry {
+                    shown: board_store::history_view::describe_value(
+                        board,
+                        &people,
+                        change.field,
+                        &change.value,
+                    ),
+                    field: change.field.as_str().to_owned(),
+                    restorable: change.restorable(),
+                    id: change.id,
+                    author_name,
+                    at: change.at_ms,
+                    synced: change.synced,
+                }
+            })
+            .collect();
+        Ok(TaskHistoryView {
+            entries,
+            note: page.note,
+        })
+    }
+
+    /// Brings back the value of one change of a task's history as an ordinary edit (one undo
+    /// step): a change of mine on this computer (`l<id>`), or one of the relay's page as last
+    /// shown (`r<seq>.<n>`).
+    pub fn restore_change(
+        &mut self,
+        board_id: &str,
+        task_id: &str,
+        change_id: &str,
+    ) -> Result<((), BoardPatchEvent), IpcError> {
+        let not_found =
+            || IpcError::invalid(format!("no change {change_id} in this task's history"));
+        let change = if let Some(local) = change_id.strip_prefix('l') {
+            let id: i64 = local.parse().map_err(|_| not_found())?;
+            let shared = self.is_shared(board_id)?;
+            let found = self
+                .store()
+                .task_change(board_id, id)?
+                .ok_or_else(not_found)?;
+            board_store::history_view::ShownChange::local(found, shared)
+        } else if let Some(relay) = change_id.strip_prefix('r') {
+            self.store()
+                .cached_relay_history(board_id, task_id)?
+                .into_iter()
+                .find(|c| c.id == relay)
+                .and_then(|c| board_store::history_view::ShownChange::cached(c, task_id))
+                .ok_or_else(not_found)?
+        } else {
+            return Err(not_found());
+        };
+        if change.task != task_id {
+            return Err(IpcError::invalid(format!(
+                "change {change_id} is not a change of this task"
+            )));
+        }
+        if !change.restorable() {
+            return Err(IpcError::invalid(format!(
+                "change {change_id} cannot be restored"
+            )));
+        }
+        self.change(board_id, |board| {
+            board
+                .restore_field(task_id, change.field, &change.value)
+                .map_err(IpcError::from)
+        })
     }
 
     /// A board brought in from another tool's file (`board-import`): read whole, built in

@@ -15,6 +15,7 @@
 
 mod error;
 mod history;
+pub mod history_view;
 pub mod local_time;
 mod open;
 mod people;

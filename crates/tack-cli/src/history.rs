@@ -8,89 +8,16 @@
 //! token for that relay. Without either, or offline, it shows my own changes and says why.
 
 use anyhow::{bail, Context, Result};
-use board_model::{Board, CommentAction, FieldValue, HistoryField};
-use board_store::{member_name, CachedRelayChange, LocalChange, MemberRecord, MAX_HISTORY_PAGE};
-use tack_account::{RelayClient, TaskChangeEntry};
+use board_model::{FieldValue, HistoryField};
+use board_store::history_view::{describe_value, ShownChange};
+use board_store::{member_name, MAX_HISTORY_PAGE};
+use tack_account::RelayClient;
 
 use crate::comment::{my_member_id, time_text};
 use crate::{print_json, task_id, Invocation};
 
-/// A change as shown: mine from the store, or the relay's.
-struct Entry {
-    id: String,
-    task: String,
-    field: HistoryField,
-    value: FieldValue,
-    truncated: bool,
-    /// `None`: me (this profile).
-    author: Option<String>,
-    at_ms: i64,
-    synced: bool,
-}
-
-impl Entry {
-    fn local(change: LocalChange, shared: bool) -> Self {
-        Self {
-            id: format!("l{}", change.id),
-            task: change.task,
-            field: change.field,
-            value: change.value,
-            truncated: change.truncated,
-            author: None,
-            at_ms: change.at_ms,
-            synced: !shared || change.acknowledged,
-        }
-    }
-
-    /// A relay entry as last fetched.
-    fn cached(entry: CachedRelayChange, task: &str) -> Option<Self> {
-        Self::relay(TaskChangeEntry {
-            at_ms: entry.at_ms,
-            author_id: entry.author_id,
-            field: entry.field,
-            id: entry.id,
-            task_id: task.to_owned(),
-            truncated: entry.truncated,
-            value: serde_json::from_str(&entry.value).ok()?,
-        })
-    }
-
-    /// `None` for an entry this build cannot read (a newer field or value shape).
-    fn relay(entry: TaskChangeEntry) -> Option<Self> {
-        Some(Self {
-            field: HistoryField::parse(&entry.field)?,
-            value: serde_json::from_value(entry.value).ok()?,
-            id: format!("r{}", entry.id),
-            task: entry.task_id,
-            truncated: entry.truncated,
-            author: entry.author_id,
-            at_ms: entry.at_ms,
-            synced: true,
-        })
-    }
-}
-
-/// My changes the relay has not acknowledged yet: the newest, shown before its history.
-fn unacknowledged(session: &Invocation, board: &str, task: &str) -> Result<Vec<Entry>> {
-    Ok(session
-        .store
-        .task_history(board, task, None, MAX_HISTORY_PAGE)?
-        .into_iter()
-        .filter(|c| !c.acknowledged)
-        .map(|c| Entry::local(c, true))
-        .collect())
-}
-
-fn cached_entry(entry: &TaskChangeEntry) -> CachedRelayChange {
-    CachedRelayChange {
-        id: entry.id.clone(),
-        field: entry.field.clone(),
-        value: entry.value.to_string(),
-        truncated: entry.truncated,
-        author_id: entry.author_id.clone(),
-        at_ms: entry.at_ms,
-    }
-}
+/// A change as shown (one definition with the desktop: `board_store::history_view`).
+type Entry = ShownChange;
 
 /// A change id: mine in the store (`l42`) or the relay's (`r17.0`).
 enum ChangeId {
@@ -153,64 +80,6 @@ struct Listed<'a> {
     synced: bool,
 }
 
-/// How one value reads in a terminal line: names for ids, short texts.
-fn show_value(
-    board: &Board,
-    members: &[MemberRecord],
-    field: HistoryField,
-    value: &FieldValue,
-) -> String {
-    let short = |text: &str| {
-        let line = text.lines().next().unwrap_or("");
-        let mut cut: String = line.chars().take(60).collect();
-        if cut.len() < text.len() {
-            cut.push('…');
-        }
-        format!("{cut:?}")
-    };
-    match (field, value) {
-        (HistoryField::Column, FieldValue::Text(id)) => board
-            .columns()
-            .into_iter()
-            .find(|c| c.id == *id)
-            .map_or_else(
-                || format!("(deleted column {id})"),
-                |c| format!("{:?}", c.title),
-            ),
-        (HistoryField::Labels, FieldValue::Ids(ids)) => {
-            let labels = board.labels();
-            let names: Vec<String> = ids
-                .iter()
-                .map(|id| {
-                    labels
-                        .iter()
-                        .find(|l| l.id == *id)
-                        .map_or_else(|| "(deleted label)".to_owned(), |l| l.name.clone())
-                })
-                .collect();
-            format!("[{}]", names.join(", "))
-        }
-        (HistoryField::Assignees, FieldValue::Ids(ids)) => {
-            let names: Vec<String> = ids.iter().map(|id| member_name(members, id)).collect();
-            format!("[{}]", names.join(", "))
-        }
-        (_, FieldValue::Checklist(items)) => {
-            let done = items.iter().filter(|i| i.done).count();
-            format!("{} items, {done} done", items.len())
-        }
-        (HistoryField::Checklist, FieldValue::Ids(_)) => "no items".to_owned(),
-        (_, FieldValue::Comment(change)) => match change.action {
-            CommentAction::Added => format!("added {}", short(&change.body)),
-            CommentAction::Edited => format!("edited {}", short(&change.body)),
-            CommentAction::Deleted => "deleted a comment".to_owned(),
-        },
-        (_, FieldValue::Text(text)) => short(text),
-        (_, FieldValue::Flag(flag)) => flag.to_string(),
-        (_, FieldValue::Absent) => "none".to_owned(),
-        (_, FieldValue::Ids(ids)) => format!("[{}]", ids.join(", ")),
-    }
-}
-
 pub fn history(
     session: &mut Invocation,
     board: &str,
@@ -230,6 +99,7 @@ pub fn history(
         .and_then(|record| record.server);
     let me = my_member_id(&session.dir, &mut session.store)?;
     let members = session.store.members(&board_id)?;
+    let people = session.directory(&board_id)?;
     let my_name = if members.iter().any(|m| m.user_id == me) {
         member_name(&members, &me)
     } else {
@@ -250,53 +120,31 @@ pub fn history(
         (None, Some(ChangeId::Relay(..))) => {
             bail!("this board was never shared: it has no relay history")
         }
-        (Some(server), relay_before) => {
-            let relay_before = match relay_before {
-                Some(ChangeId::Relay(seq, n)) => Some((*seq, *n)),
-                _ => None,
-            };
-            let page = relay_for(session, server).and_then(|relay| {
+        (Some(server), None) => {
+            let answer = relay_for(session, server).and_then(|relay| {
                 relay
-                    .task_history(&board_id, &task, relay_before, limit)
+                    .task_history(&board_id, &task, None, limit)
+                    .map(|page| page.changes)
                     .map_err(|e| e.to_string())
             });
-            match page {
-                Ok(page) => {
-                    if relay_before.is_none() {
-                        // Kept, so the history still names people offline.
-                        let cached: Vec<CachedRelayChange> =
-                            page.changes.iter().map(cached_entry).collect();
-                        session
-                            .store
-                            .cache_relay_history(&board_id, &task, &cached)?;
-                    }
-                    let mut entries = if relay_before.is_none() {
-                        unacknowledged(session, &board_id, &task)?
-                    } else {
-                        Vec::new()
-                    };
-                    entries.extend(page.changes.into_iter().filter_map(Entry::relay));
-                    entries
-                }
-                Err(why) => {
-                    let cached = session.store.cached_relay_history(&board_id, &task)?;
-                    if cached.is_empty() || relay_before.is_some() {
-                        eprintln!(
-                            "tackctl: the relay's history of this task is unavailable ({why}); \
-                             showing this computer's own changes"
-                        );
-                        local_page(session, None)?
-                    } else {
-                        eprintln!(
-                            "tackctl: the relay's history of this task is unavailable ({why}); \
-                             showing it as last fetched"
-                        );
-                        let mut entries = unacknowledged(session, &board_id, &task)?;
-                        entries.extend(cached.into_iter().filter_map(|c| Entry::cached(c, &task)));
-                        entries
-                    }
-                }
+            let page = session
+                .store
+                .first_history_page(&board_id, &task, Some(answer), limit)?;
+            if let Some(note) = &page.note {
+                eprintln!("tackctl: {note}");
             }
+            page.changes
+        }
+        (Some(server), Some(ChangeId::Relay(seq, n))) => {
+            let relay = relay_for(session, server).map_err(|why| {
+                anyhow::anyhow!("the relay's history of this task is unavailable ({why})")
+            })?;
+            relay
+                .task_history(&board_id, &task, Some((*seq, *n)), limit)?
+                .changes
+                .into_iter()
+                .filter_map(Entry::relay)
+                .collect()
         }
     };
     let name = |author: &Option<String>| match author {
@@ -330,7 +178,7 @@ pub fn history(
             time_text(e.at_ms),
             name(&e.author),
             e.field.as_str(),
-            show_value(&b, &members, e.field, &e.value)
+            describe_value(&b, &people, e.field, &e.value)
         );
     }
     Ok(())

@@ -19,6 +19,9 @@ fn local_access(role: Role) -> LocalAccess {
     LocalAccess::from_role(role)
 }
 
+/// Entries of a task's history the task panel shows.
+const HISTORY_PAGE: u32 = 100;
+
 impl Collab {
     pub fn publish_board(&self, board_id: &str) -> Result<Role, IpcError> {
         let (relay, account) = self.relay()?;
@@ -53,6 +56,20 @@ impl Collab {
                 tracing::debug!(?err, board = %board_id, "member list not refreshed");
             }
         });
+    }
+
+    /// The relay's first page of a task's history (DESIGN "History"), or why it cannot be had
+    /// (signed out, offline, refused): the session then shows it as last fetched.
+    pub fn task_history_page(
+        &self,
+        board_id: &str,
+        task_id: &str,
+    ) -> board_store::history_view::RelayAnswer {
+        let (relay, _) = self.relay().map_err(|err| err.message)?;
+        relay
+            .task_history(board_id, task_id, None, HISTORY_PAGE)
+            .map(|page| page.changes)
+            .map_err(|err| err.to_string())
     }
 
     pub fn list_members(&self, board_id: &str) -> Result<Vec<Member>, IpcError> {

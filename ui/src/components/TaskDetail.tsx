@@ -22,6 +22,7 @@ import type { BoardStore } from "../model/store";
 import { merge3, splice } from "../model/textmerge";
 import { Assignees } from "./Assignees";
 import { Comments } from "./Comments";
+import { History } from "./History";
 import { Markdown } from "./Markdown";
 
 function send(op: BoardOp) {
@@ -254,6 +255,8 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
             </section>
 
             <Comments boardId={props.store.id} task={t()} />
+
+            <History boardId={props.store.id} taskId={t().id} />
 
             <footer class="detail-footer">
               <button

@@ -50,6 +50,36 @@ export type ImportOutcome = { board: BoardSummary, tasks: number, columns: numbe
  */
 unmatchedPeople: Array<string>, };
 
+export type HistoryEntry = { 
+/**
+ * `l<id>` (mine, on this computer) or `r<seq>.<n>` (the relay's): what `restore_change`
+ * takes.
+ */
+id: string, 
+/**
+ * `created`, `title`, `column`, `description`, `labels`, `assignees`, `due`,
+ * `checklist`, `archived`, `deleted` or `comment`.
+ */
+field: string, 
+/**
+ * The value after the change, in a line: names for ids, short texts.
+ */
+shown: string, 
+/**
+ * "You", or the author's name from the member directory.
+ */
+authorName: string, at: number, 
+/**
+ * The relay has it (always true on a board never shared).
+ */
+synced: boolean, 
+/**
+ * Restoring brings the value back (not a cut value, a creation, deletion or comment).
+ */
+restorable: boolean, };
+
+export type TaskHistoryView = { entries: Array<HistoryEntry>, note: string | null, };
+
 export type BoardView = { id: string, title: string, createdAt: number, 
 /**
  * Columns in rank order; archived ones only when asked for.
@@ -215,6 +245,8 @@ export type Commands = {
   edit_comment: { args: { boardId: string; commentId: string; body: string }; result: null };
   delete_comment: { args: { boardId: string; commentId: string }; result: null };
   generate_demo_board: { args: { title: string; columns: number; tasks: number }; result: BoardSummary };
+  task_history: { args: { boardId: string; taskId: string }; result: TaskHistoryView };
+  restore_change: { args: { boardId: string; taskId: string; changeId: string }; result: null };
   import_board: { args: { format: ImportFormat }; result: ImportOutcome | null };
   export_board: { args: { boardId: string; format: ExportFormat }; result: string | null };
   get_account: { args: {}; result: AccountState };
@@ -314,6 +346,14 @@ export function deleteComment(boardId: string, commentId: string): Promise<null>
 
 export function generateDemoBoard(title: string, columns: number, tasks: number): Promise<BoardSummary> {
   return call("generate_demo_board", { title, columns, tasks });
+}
+
+export function taskHistory(boardId: string, taskId: string): Promise<TaskHistoryView> {
+  return call("task_history", { boardId, taskId });
+}
+
+export function restoreChange(boardId: string, taskId: string, changeId: string): Promise<null> {
+  return call("restore_change", { boardId, taskId, changeId });
 }
 
 export function importBoard(format: ImportFormat): Promise<ImportOutcome | null> {
