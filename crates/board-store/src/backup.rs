@@ -46,6 +46,11 @@ pub struct RestoreReport {
 /// Files SQLite keeps beside a database: a store is moved with all of them or not at all.
 const COMPANION_SUFFIXES: [&str; 3] = ["-wal", "-shm", "-journal"];
 
+/// How often, and how far apart, a backup retries a store that is momentarily busy (about the
+/// busy timeout every store connection has).
+const BACKUP_ATTEMPTS: u32 = 100;
+const BACKUP_RETRY_PAUSE: Duration = Duration::from_millis(50);
+
 impl Store {
     /// Writes a consistent copy of the whole store to `target` while other connections (the
     /// desktop app, another `tackctl`) keep writing: SQLite's online backup API in one step,
@@ -91,15 +96,23 @@ impl Store {
             let backup = Backup::new(&self.conn, &mut copy)?;
             // All pages in one step: one read transaction on the source, so a concurrent
             // writer can neither tear the copy nor make an incremental backup restart forever.
-            match backup.step(-1)? {
-                StepResult::Done => {}
-                StepResult::More | StepResult::Busy | StepResult::Locked => {
-                    return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
-                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
-                        Some("the backup could not finish in one step".into()),
-                    )));
+            // Busy/Locked are transient (another connection recovering the WAL): retried for
+            // a bounded time.
+            let mut attempts = 0;
+            loop {
+                match backup.step(-1)? {
+                    StepResult::Done => break,
+                    StepResult::Busy | StepResult::Locked if attempts < BACKUP_ATTEMPTS => {
+                        attempts += 1;
+                        std::thread::sleep(BACKUP_RETRY_PAUSE);
+                    }
+                    other => {
+                        return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                            Some(format!("the backup could not read the store ({other:?})")),
+                        )));
+                    }
                 }
-                _ => {}
             }
         }
         // One self-contained file: no -wal to forget when it is copied elsewhere.
