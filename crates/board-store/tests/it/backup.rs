@@ -322,3 +322,57 @@ fn foreign_garbage_and_truncated_backups_are_refused_and_the_store_is_untouched(
     let current = Store::open(&current_path).unwrap();
     assert_eq!(current.list_boards().unwrap()[0].title, "Mine");
 }
+
+#[test]
+fn a_failed_backup_leaves_nothing_under_the_target_name() {
+    let (dir, path, store) = temp_store();
+    drop(store);
+    let store = seeded_store(&path);
+    // The copy is made, then renaming it onto a directory fails: the last step that can.
+    let target = dir.path().join("a-directory");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("inside"), b"untouched").unwrap();
+    let before: BTreeSet<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+
+    let err = store.backup_to(&target, Existing::Replace).unwrap_err();
+    assert!(matches!(err, StoreError::Io { .. }), "{err}");
+    assert!(target.is_dir());
+    assert_eq!(std::fs::read(target.join("inside")).unwrap(), b"untouched");
+    let after: BTreeSet<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(after, before, "the temporary copy was removed");
+}
+
+#[test]
+fn stale_journal_files_of_a_missing_store_never_meet_the_restored_one() {
+    let source_dir = tempfile::tempdir().unwrap();
+    let source = seeded_store(&source_dir.path().join(DB_FILE_NAME));
+    let backup = source_dir.path().join("backup.tack");
+    source.backup_to(&backup, Existing::Refuse).unwrap();
+
+    let profile = tempfile::tempdir().unwrap();
+    let stale_wal = profile.path().join(format!("{DB_FILE_NAME}-wal"));
+    std::fs::write(&stale_wal, b"left behind by a store deleted by hand").unwrap();
+
+    let report = restore_from(&backup, profile.path(), Existing::Refuse).unwrap();
+    assert_eq!(report.previous, None);
+    assert!(!stale_wal.exists());
+    let kept: Vec<String> = std::fs::read_dir(profile.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("before-restore-") && name.ends_with("-wal"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the stale WAL is kept aside, not deleted");
+    let restored = Store::open_in_dir(profile.path()).unwrap();
+    restored.check_integrity().unwrap();
+    assert_eq!(restored.list_boards().unwrap().len(), 2);
+    assert_eq!(
+        titles(&restored, BOARD),
+        BTreeSet::from(["Busy seed".to_owned()])
+    );
+}
