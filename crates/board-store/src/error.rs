@@ -26,6 +26,15 @@ pub enum StoreError {
     #[error("{} is damaged and cannot be opened safely: {detail}", path.display())]
     Damaged { path: PathBuf, detail: String },
 
+    /// A backup or restore would replace an existing file and was not asked to.
+    #[error("{} already exists", path.display())]
+    WouldOverwrite { path: PathBuf },
+
+    /// A restore would replace a store another process (the desktop app, `tackctl sync
+    /// --watch`) has open; nothing was changed.
+    #[error("{} is in use by another program (the Tack app or tackctl); nothing was changed", path.display())]
+    InUse { path: PathBuf },
+
     #[error("no board with id {0:?} in this store")]
     UnknownBoard(String),
 

@@ -13,6 +13,7 @@
 // the workspace-wide lint would fire in crates other work is reshaping.
 #![warn(unreachable_pub)]
 
+mod backup;
 mod error;
 mod history;
 pub mod history_view;
@@ -26,6 +27,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+pub use backup::{restore_from, BackupReport, Existing, RestoreReport};
 pub use error::StoreError;
 pub use history::{CachedRelayChange, LocalChange, MAX_HISTORY_PAGE};
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};

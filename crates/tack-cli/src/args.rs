@@ -75,6 +75,21 @@ pub enum Command {
     Whoami,
     /// Sync boards with a relay (until every local change is acknowledged, or with --watch)
     Sync(crate::sync_command::SyncArgs),
+    /// Write a consistent copy of the whole local store (every board) to FILE, even while the
+    /// app is running
+    Backup {
+        file: PathBuf,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the local store with a backup made by `tackctl backup`; quit the app first
+    Restore {
+        file: PathBuf,
+        /// Replace an existing store (it is kept as tack.sqlite3.before-restore-<time>)
+        #[arg(long)]
+        force: bool,
+    },
     /// Per board: local changes waiting for the server, and when it last synced
     Status {
         #[arg(long)]

@@ -2,6 +2,7 @@
 
 mod account;
 mod args;
+mod backup;
 mod comment;
 mod history;
 mod import;
@@ -36,7 +37,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// `login`, `logout` and `whoami` (they need the data directory, not the store).
+/// `login`, `logout`, `whoami`, `backup` and `restore` (they need the data directory, not an
+/// open store).
 fn account_command(cli: &Cli) -> Option<Result<()>> {
     let data_dir = || -> Result<PathBuf> {
         match &cli.data_dir {
@@ -53,6 +55,12 @@ fn account_command(cli: &Cli) -> Option<Result<()>> {
         } => data_dir().and_then(|dir| account::login(&dir, server, email, *password_stdin)),
         Command::Logout => data_dir().and_then(|dir| account::logout(&dir)),
         Command::Whoami => data_dir().and_then(|dir| account::whoami(&dir)),
+        Command::Backup { file, force } => {
+            data_dir().and_then(|dir| backup::backup(&dir, file, *force))
+        }
+        Command::Restore { file, force } => {
+            data_dir().and_then(|dir| backup::restore(&dir, file, *force))
+        }
         _ => return None,
     };
     Some(outcome)
@@ -270,8 +278,12 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Login { .. } | Command::Logout | Command::Whoami => {
-            bail!("account commands are handled before the store is opened")
+        Command::Login { .. }
+        | Command::Logout
+        | Command::Whoami
+        | Command::Backup { .. }
+        | Command::Restore { .. } => {
+            bail!("account, backup and restore commands are handled before the store is opened")
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests of `board-store`: durability, compaction, file rejection, boards.
 
+mod backup;
 mod boards;
 mod compaction;
 mod durability;
