@@ -567,10 +567,12 @@ fn attachment_links(card: &Map<String, Value>, at: &str) -> Result<Vec<String>, 
             .unwrap_or_else(|| url.clone());
         let name: String = name
             .chars()
-            .flat_map(|c| match c {
-                '[' | ']' | '\\' => vec!['\\', c],
-                '\n' | '\r' => vec![' '],
-                c => vec![c],
+            // Brackets would end the link text (Tack's Markdown has no escapes in it).
+            .map(|c| match c {
+                '[' => '(',
+                ']' => ')',
+                '\n' | '\r' => ' ',
+                c => c,
             })
             .collect();
         let url = url

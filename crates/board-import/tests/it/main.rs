@@ -94,7 +94,7 @@ fn every_field_of_a_card_is_carried() {
     assert_eq!(
         press.description,
         "Draft in **Markdown**.\n\n- see [brief](https://example.com/brief)\n\n**Attachments**\n\
-         - [Logo \\[final\\].png](https://trello.com/1/cards/card-3/attachments/att-1/download/logo.png)"
+         - [Logo (final).png](https://trello.com/1/cards/card-3/attachments/att-1/download/logo.png)"
     );
     let comments: Vec<(&str, &str, i64)> = press
         .comments
