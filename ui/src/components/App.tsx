@@ -27,7 +27,9 @@ function BoardLink(props: { board: BoardSummary }): JSX.Element {
       <button
         type="button"
         class="board-link"
-        tabindex="-1"
+        // One tab stop for the list: the open board (Shift+Tab from the board reaches it);
+        // Up and Down move between boards, Enter opens one.
+        tabindex={app.store()?.id === props.board.id ? "0" : "-1"}
         aria-current={app.store()?.id === props.board.id ? "page" : undefined}
         aria-describedby={`board-sync-${props.board.id}`}
         data-board-id={props.board.id}
@@ -49,6 +51,20 @@ function BoardLink(props: { board: BoardSummary }): JSX.Element {
   );
 }
 
+/** Up and Down on a board in the sidebar move to the board above or below (shared ones too);
+ * the board's own keys do not act while the sidebar has the focus. */
+function moveAmongBoards(event: KeyboardEvent) {
+  if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+  const target = event.target;
+  if (!(target instanceof HTMLElement) || !target.classList.contains("board-link")) return;
+  const nav = event.currentTarget;
+  if (!(nav instanceof HTMLElement)) return;
+  const links = [...nav.querySelectorAll<HTMLElement>("button.board-link")];
+  const next = links[links.indexOf(target) + (event.key === "ArrowDown" ? 1 : -1)];
+  event.preventDefault();
+  next?.focus();
+}
+
 function Sidebar(): JSX.Element {
   // Shared with me: editor or viewer, or read-only with no role (my access was removed).
   const shared = (b: BoardSummary) => b.role === "editor" || b.role === "viewer" || b.readOnly;
@@ -59,7 +75,7 @@ function Sidebar(): JSX.Element {
       .remoteBoards()
       .filter((r) => !r.downloaded && !app.boards().some((b) => b.id === r.boardId));
   return (
-    <nav class="sidebar" aria-label="Boards">
+    <nav class="sidebar" aria-label="Boards" onKeyDown={moveAmongBoards}>
       <div class="brand">
         <span class="logo" aria-hidden="true">
           ◆
