@@ -244,23 +244,11 @@ fn percent_encode(text: &str) -> String {
     out
 }
 
-/// `YYYY-MM-DD HH:MM` of seconds since the epoch (UTC; civil-from-days, Howard Hinnant).
+/// `YYYY-MM-DD HH:MM` of seconds since the epoch (UTC).
 fn utc_text(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let of_day = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        of_day / 3600,
-        of_day % 3600 / 60
+    chrono::DateTime::from_timestamp(secs, 0).map_or_else(
+        || secs.to_string(),
+        |at| at.format("%Y-%m-%d %H:%M").to_string(),
     )
 }
 

@@ -84,27 +84,12 @@ pub fn export(view: &BoardView, name_of: impl Fn(&str) -> String) -> String {
     out
 }
 
-/// Milliseconds since the epoch as `2026-12-05T15:00:00.000Z`.
+/// Milliseconds since the epoch as `2026-12-05T15:00:00.000Z` (the number itself if it is no
+/// date chrono can hold).
 fn utc(ms: i64) -> String {
-    // Days from the civil calendar (Howard Hinnant's algorithm), so no clock library is needed.
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |at| at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
     )
 }
 
