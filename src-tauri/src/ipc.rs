@@ -698,6 +698,7 @@ impl From<StoreError> for IpcError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Model(model) => model.into(),
+            StoreError::Import(import) => Self::invalid(format!("Nothing was imported: {import}")),
             StoreError::UnknownBoard(_) => Self {
                 kind: ErrorKind::NotFound,
                 message: err.to_string(),

@@ -355,28 +355,8 @@ impl Session {
         .map_err(|err| IpcError::invalid(format!("Nothing was imported: {err}")))?;
         let id = self.config.sources.new_id();
         let people = self.people(&id, account)?;
-        let importer = people
-            .entries()
-            .iter()
-            .find(|e| e.me)
-            .map(|e| e.user_id.clone())
-            .unwrap_or_default();
-        let mut board = Board::create(&id, &plan.title, self.config.clone())?;
-        let report = board_import::build(
-            &mut board,
-            &plan,
-            board_import::BuildOptions {
-                importer: &importer,
-                reuse_by_name: false,
-            },
-            |person: &board_import::Person| {
-                let names = std::iter::once(person.name.as_str())
-                    .chain(person.handles.iter().map(String::as_str));
-                people.find_exact(names).map(|e| e.user_id.clone())
-            },
-        )
-        .map_err(|err| IpcError::invalid(format!("Nothing was imported: {err}")))?;
-        replica::store_new_board(&mut self.store(), &mut board)?;
+        let (board, report) =
+            replica::import_new_board(&mut self.store(), &id, &plan, self.config.clone(), &people)?;
         let outcome = ImportOutcome {
             board: summary(&board),
             tasks: count(report.tasks),

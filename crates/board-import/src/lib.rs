@@ -58,6 +58,13 @@ pub struct Person {
     pub handles: Vec<String>,
 }
 
+impl Person {
+    /// Every name the file gives them (what matching to a member tries).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str()).chain(self.handles.iter().map(String::as_str))
+    }
+}
+
 /// A comment carried over with its original author and time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanComment {

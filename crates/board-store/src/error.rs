@@ -67,6 +67,10 @@ pub enum StoreError {
     #[error(transparent)]
     Model(#[from] board_model::ModelError),
 
+    /// An imported plan could not be written into a board (`replica::import_new_board`).
+    #[error(transparent)]
+    Import(#[from] board_import::ImportError),
+
     #[error("SQLite error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 

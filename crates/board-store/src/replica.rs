@@ -49,6 +49,39 @@ pub fn store_new_board(store: &mut Store, board: &mut Board) -> Result<(), Store
     Ok(())
 }
 
+/// A new board made from an imported plan (`board-import`), stored as one update in one
+/// transaction, so a plan that does not build leaves nothing behind. People the file names
+/// are matched exactly to `people` (a new board's: me alone), and comments by anyone else are
+/// written as mine with their author's name (`authorName`).
+pub fn import_new_board(
+    store: &mut Store,
+    id: &str,
+    plan: &board_import::Plan,
+    config: ReplicaConfig,
+    people: &crate::Directory,
+) -> Result<(Board, board_import::ImportReport), StoreError> {
+    let importer = people
+        .entries()
+        .iter()
+        .find(|e| e.me)
+        .map(|e| e.user_id.clone())
+        .unwrap_or_default();
+    let mut board = Board::create(id, &plan.title, config)?;
+    let report = board_import::build(
+        &mut board,
+        plan,
+        board_import::BuildOptions {
+            importer: &importer,
+            reuse_by_name: false,
+        },
+        |person: &board_import::Person| {
+            people.find_exact(person.names()).map(|e| e.user_id.clone())
+        },
+    )?;
+    store_new_board(store, &mut board)?;
+    Ok((board, report))
+}
+
 /// Loads a board: snapshot, log tail and the undo history saved with it.
 pub fn open_board(store: &Store, id: &str, config: ReplicaConfig) -> Result<Board, StoreError> {
     let loaded = store.load_board(id)?;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use board_import::{BuildOptions, ImportReport, Person, Plan};
-use board_model::{Board, BoardView};
+use board_model::BoardView;
 use board_store::replica;
 
 use crate::comment::my_member_id;
@@ -28,9 +28,9 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
 /// and me; on a new board, me alone) the file names exactly.
 fn member_matcher(people: board_store::Directory) -> impl Fn(&Person) -> Option<String> {
     move |person: &Person| {
-        let names =
-            std::iter::once(person.name.as_str()).chain(person.handles.iter().map(String::as_str));
-        people.find_exact(names).map(|entry| entry.user_id.clone())
+        people
+            .find_exact(person.names())
+            .map(|entry| entry.user_id.clone())
     }
 }
 
@@ -89,21 +89,20 @@ pub fn import_csv(session: &mut Invocation, path: &Path, board: &str) -> Result<
 }
 
 fn new_board_from(session: &mut Invocation, plan: &Plan) -> Result<String> {
-    let importer = my_member_id(&session.dir, &mut session.store)?;
     let id = session.config.sources.new_id();
     // A new board's people: me alone.
-    let member_of = member_matcher(session.directory(&id)?);
-    let mut board = Board::create(&id, &plan.title, session.config.clone())?;
-    let report = board_import::build(
-        &mut board,
+    let people = session.directory(&id)?;
+    let (_, report) = replica::import_new_board(
+        &mut session.store,
+        &id,
         plan,
-        BuildOptions {
-            importer: &importer,
-            reuse_by_name: false,
-        },
-        member_of,
-    )?;
-    replica::store_new_board(&mut session.store, &mut board).context("saving the new board")?;
+        session.config.clone(),
+        &people,
+    )
+    .map_err(|err| match err {
+        board_store::StoreError::Import(import) => anyhow::Error::from(import),
+        other => anyhow::Error::from(other).context("saving the new board"),
+    })?;
     print_report(&report);
     Ok(id)
 }
