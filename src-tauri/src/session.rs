@@ -258,16 +258,13 @@ impl Session {
             .changes
             .into_iter()
             .map(|change| {
-                let mine = match &change.author {
-                    None => true,
-                    Some(id) => people.get(id).is_some_and(|e| e.me),
-                };
-                let author_name = match &change.author {
-                    _ if mine => "You".to_owned(),
-                    Some(id) => people
-                        .get(id)
-                        .map_or_else(|| board_store::member_name(&[], id), |e| e.name.clone()),
-                    None => "You".to_owned(),
+                // No author: this profile's own change.
+                let author_name = match change.author.as_deref().map(|id| (id, people.get(id))) {
+                    None | Some((_, Some(board_store::DirectoryEntry { me: true, .. }))) => {
+                        "You".to_owned()
+                    }
+                    Some((_, Some(entry))) => entry.name.clone(),
+                    Some((id, None)) => board_store::member_name(&[], id),
                 };
                 HistoryEntry {
                     shown: board_store::history_view::describe_value(
@@ -391,13 +388,10 @@ impl Session {
             }
             ExportFormat::Json => serde_json::to_vec_pretty(&board.view_with(true))
                 .map_err(|err| IpcError::invalid(format!("could not write JSON: {err}")))?,
-            ExportFormat::Csv => board_import::csv::export(&board.view_with(true), |id| {
-                people
-                    .get(id)
-                    .map(|entry| entry.name.clone())
-                    .unwrap_or_else(|| id.to_owned())
-            })
-            .into_bytes(),
+            ExportFormat::Csv => {
+                board_import::csv::export(&board.view_with(true), |id| people.name_or_key(id))
+                    .into_bytes()
+            }
             ExportFormat::Yjs => board.encode_state(),
         };
         Ok((

@@ -129,6 +129,13 @@ impl Directory {
         self.entries.iter().find(|e| e.user_id == user_id)
     }
 
+    /// What a file calls member `id`: their name, or the key as it is written (a free-text
+    /// assignee of an older board), so an export read back matches the same people.
+    pub fn name_or_key(&self, id: &str) -> String {
+        self.get(id)
+            .map_or_else(|| id.to_owned(), |entry| entry.name.clone())
+    }
+
     /// A board view with each assignee shown by name, for text (JSON keeps the member ids). A
     /// free-text assignee of an older board, matching no member, is shown quoted: `"Ana"`.
     pub fn name_assignees(&self, mut view: board_model::BoardView) -> board_model::BoardView {

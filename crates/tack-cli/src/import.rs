@@ -109,10 +109,5 @@ fn new_board_from(session: &mut Invocation, plan: &Plan) -> Result<String> {
 
 /// The CSV of a board, assignees by name (a free-text assignee as it is written).
 pub fn export_csv(view: &BoardView, people: &board_store::Directory) -> String {
-    board_import::csv::export(view, |id| {
-        people
-            .get(id)
-            .map(|entry| entry.name.clone())
-            .unwrap_or_else(|| id.to_owned())
-    })
+    board_import::csv::export(view, |id| people.name_or_key(id))
 }
