@@ -24,7 +24,9 @@ pub struct SyncArgs {
         env = "TACK_TOKEN",
         value_name = "T",
         default_value = "",
-        hide_env_values = true
+        hide_env_values = true,
+        // Tokens are base64url: one in 64 starts with '-', which is a value, not a flag
+        allow_hyphen_values = true
     )]
     pub token: String,
     /// A board to sync (id or title); an id this computer does not have is fetched from the
