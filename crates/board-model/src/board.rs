@@ -72,10 +72,14 @@ mod key {
     pub(super) const BODY: &str = "body";
     pub(super) const EDITED_AT: &str = "editedAt";
     pub(super) const DELETED: &str = "deleted";
+    pub(super) const ATTACHMENTS: &str = "attachments";
+    pub(super) const VIEWS: &str = "views";
 }
 
 mod comments;
 pub use comments::{mentions, show_mentions, MAX_COMMENT_BYTES};
+mod copy;
+pub use copy::{CopiedComment, CopiedLabel, PasteOptions, TaskCopy};
 mod history;
 pub use history::{
     CommentAction, CommentChange, FieldValue, HistoryField, HistoryRecorder, TaskChange,
@@ -157,6 +161,27 @@ pub struct Board {
     comment_dirty: Arc<Mutex<comments::CommentDirty>>,
     /// This replica's own changes, for the local history (`take_history`).
     history: HistoryRecorder,
+    /// The undo manager's clock, frozen while `in_one_step` runs.
+    step_clock: Arc<StepClock>,
+    /// Inside `in_one_step`: operations join one undo step instead of starting their own.
+    grouping: bool,
+}
+
+/// The undo manager's clock: the system's, except while a group of operations runs, when it
+/// stands still so yrs folds every transaction of the group into one stack item.
+#[derive(Debug, Default)]
+struct StepClock {
+    /// Milliseconds the clock stands at; 0 when it runs.
+    frozen: std::sync::atomic::AtomicU64,
+}
+
+impl yrs::sync::time::Clock for StepClock {
+    fn now(&self) -> yrs::sync::time::Timestamp {
+        match self.frozen.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => yrs::sync::time::SystemClock.now(),
+            frozen => frozen,
+        }
+    }
 }
 
 impl std::fmt::Debug for Board {
@@ -367,6 +392,8 @@ impl Board {
             },
         ) = doc_parts;
         let mut options = yrs::undo::Options::default();
+        let step_clock = Arc::new(StepClock::default());
+        options.timestamp = step_clock.clone();
         if let Some(blob) = undo_blob {
             let (undo_stack, redo_stack) = undo_state::decode(blob, doc.guid())?;
             options.init_undo_stack = undo_stack;
@@ -455,6 +482,8 @@ impl Board {
             task_index_dirty,
             comment_index: Mutex::new(comments::CommentIndex::default()),
             comment_dirty,
+            step_clock,
+            grouping: false,
         })
     }
 
@@ -572,10 +601,28 @@ impl Board {
 
     // ----- transactions ---------------------------------------------------------------------
 
-    /// Starts a local change that is its own undo step.
+    /// Starts a local change that is its own undo step (or part of the one `in_one_step` runs).
     fn step(&mut self) -> TransactionMut<'_> {
-        self.undo.reset();
+        if !self.grouping {
+            self.undo.reset();
+        }
         self.doc.transact_mut_with(LOCAL_ORIGIN)
+    }
+
+    /// Runs several operations as ONE undo step (a CSV import into this board, say): one `u`
+    /// takes all of them back. Whatever `f` did before an error stays done, as one step.
+    pub fn in_one_step<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+        use std::sync::atomic::Ordering;
+        use yrs::sync::time::Clock as _;
+        self.undo.reset();
+        let now = yrs::sync::time::SystemClock.now().max(1);
+        self.step_clock.frozen.store(now, Ordering::Relaxed);
+        self.grouping = true;
+        let out = f(self);
+        self.grouping = false;
+        self.step_clock.frozen.store(0, Ordering::Relaxed);
+        self.undo.reset();
+        out
     }
 
     pub fn undo(&mut self) -> bool {

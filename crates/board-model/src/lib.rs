@@ -18,6 +18,7 @@ mod undo_state;
 mod view;
 
 pub use board::{
+    CopiedComment, CopiedLabel, PasteOptions, TaskCopy,
     mentions, show_mentions, validate_color, Board, ChangeSet, CommentAction, CommentChange,
     FieldValue, HistoryField, HistoryRecorder, NewTask, Place, ReplicaConfig, TaskChange,
     LOCAL_ORIGIN, MAX_COMMENT_BYTES, MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN, SCHEMA_VERSION,

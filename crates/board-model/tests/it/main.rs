@@ -5,6 +5,7 @@
 mod changes;
 mod comments;
 mod conflicts;
+mod copy;
 mod convergence;
 mod history;
 mod hostile;

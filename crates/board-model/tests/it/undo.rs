@@ -138,3 +138,49 @@ fn corrupt_undo_state_is_an_error_not_a_panic() {
         assert!(r.is_err(), "blob {blob:?} should be rejected");
     }
 }
+
+#[test]
+fn operations_run_in_one_step_undo_together_and_the_next_one_alone() {
+    let config = board_model::ReplicaConfig {
+        user: "u".into(),
+        sources: board_model::Sources::seeded(41, 1_700_000_000_000),
+    };
+    let mut board =
+        board_model::Board::create("0190a000-0000-7000-8000-0000000000d1", "B", config).unwrap();
+    let todo = board
+        .add_column("Todo", None, board_model::Place::Bottom)
+        .unwrap();
+    let before = board.view().render();
+    board
+        .in_one_step(|b| {
+            let done = b.add_column("Done", None, board_model::Place::Bottom)?;
+            let label = b.add_label("ops", None)?;
+            for title in ["One", "Two", "Three"] {
+                let extra = board_model::NewTask {
+                    label_ids: vec![label.clone()],
+                    ..Default::default()
+                };
+                b.add_task(&done, title, board_model::Place::Bottom, extra)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    board
+        .add_task(
+            &todo,
+            "After",
+            board_model::Place::Bottom,
+            Default::default(),
+        )
+        .unwrap();
+    assert!(board.undo(), "the task added after");
+    assert!(
+        board.view().render().contains("Three"),
+        "the group is still there"
+    );
+    assert!(board.undo(), "the whole group");
+    assert_eq!(board.view().render(), before);
+    assert!(board.labels().is_empty());
+    assert!(board.redo());
+    assert_eq!(board.column_task_ids(&board.columns()[1].id).len(), 3);
+}
