@@ -46,6 +46,9 @@ pub enum StoreError {
         access: crate::LocalAccess,
     },
 
+    #[error("no template {0:?} (see `tackctl template list`)")]
+    UnknownTemplate(String),
+
     #[error("a board with id {0:?} already exists in this store")]
     BoardExists(String),
 

@@ -21,6 +21,7 @@ pub mod local_time;
 mod open;
 mod people;
 pub mod replica;
+pub mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};

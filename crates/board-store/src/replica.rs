@@ -82,6 +82,37 @@ pub fn import_new_board(
     Ok((board, report))
 }
 
+/// Adds an imported plan's tasks to an existing board as one undo step (the caller saves it,
+/// so it is one durable step too): columns and labels of the same name (case-insensitive) are reused, people
+/// matched exactly to the board's `people`, comments by anyone else written as mine with their
+/// author's name.
+pub fn import_into(
+    board: &mut Board,
+    plan: &board_import::Plan,
+    people: &crate::Directory,
+) -> Result<board_import::ImportReport, StoreError> {
+    let importer = people
+        .entries()
+        .iter()
+        .find(|e| e.me)
+        .map(|e| e.user_id.clone())
+        .unwrap_or_default();
+    let built = board.in_one_step(|board| {
+        Ok(board_import::build(
+            board,
+            plan,
+            board_import::BuildOptions {
+                importer: &importer,
+                reuse_by_name: true,
+            },
+            |person: &board_import::Person| {
+                people.find_exact(person.names()).map(|e| e.user_id.clone())
+            },
+        ))
+    })?;
+    Ok(built?)
+}
+
 /// Loads a board: snapshot, log tail and the undo history saved with it.
 pub fn open_board(store: &Store, id: &str, config: ReplicaConfig) -> Result<Board, StoreError> {
     let loaded = store.load_board(id)?;
