@@ -43,6 +43,9 @@ pub enum Command {
     /// Talk about a task: add, list, edit and delete comments (`@[member id]` mentions)
     #[command(subcommand)]
     Comment(CommentCommand),
+    /// Board templates: list them, save a board as one, delete a saved one
+    #[command(subcommand)]
+    Template(TemplateCommand),
     /// Undo this computer's last change to a board
     Undo { board: String },
     /// Redo what `undo` reverted
@@ -97,6 +100,25 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// The built-in templates and the ones saved on this computer
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save a board's columns, labels and live tasks (no assignees, dates or comments) as a
+    /// template; prints its id
+    Save {
+        board: String,
+        /// [default: the board's title]
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Delete a saved template
+    Delete { template: String },
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
     /// Every column and task with all fields, archived included
@@ -127,6 +149,16 @@ pub enum BoardCommand {
     /// Create a board; prints its id
     Create {
         title: String,
+        /// Start from a template (name or id, see `tackctl template list`)
+        #[arg(long, value_name = "TEMPLATE")]
+        template: Option<String>,
+    },
+    /// Copy a whole board (columns, labels, tasks, comments, views) to a new board; prints its id
+    Duplicate {
+        board: String,
+        /// The new board's title [default: "<title> (copy)"]
+        #[arg(long)]
+        title: Option<String>,
     },
     /// List boards on this computer
     List {
@@ -229,11 +261,28 @@ pub enum TaskCommand {
         #[command(flatten)]
         place: PlaceArgs,
     },
-    /// Move a task to a column (default: its bottom)
+    /// Move a task to a column (default: its bottom), of another board with --to-board
+    /// (labels matched by name; checklist, comments and attachments go with it)
     Move {
         board: String,
         task: String,
         column: String,
+        /// The board to move it to (COLUMN is then that board's)
+        #[arg(long, value_name = "BOARD")]
+        to_board: Option<String>,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Copy a task, with every field, below itself or into COLUMN (of --to-board's board:
+    /// with its comments); prints the copy's id
+    Copy {
+        board: String,
+        task: String,
+        /// [default: right below the task; on another board, the column of the same title,
+        /// else the first one]
+        column: Option<String>,
+        #[arg(long, value_name = "BOARD")]
+        to_board: Option<String>,
         #[command(flatten)]
         place: PlaceArgs,
     },

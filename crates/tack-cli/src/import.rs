@@ -5,11 +5,10 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use board_import::{BuildOptions, ImportReport, Person, Plan};
+use board_import::{ImportReport, Plan};
 use board_model::BoardView;
 use board_store::replica;
 
-use crate::comment::my_member_id;
 use crate::Invocation;
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
@@ -22,16 +21,6 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
         );
     }
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
-}
-
-/// Who a person named in a file is here: the one member of the board (its cached directory
-/// and me; on a new board, me alone) the file names exactly.
-fn member_matcher(people: board_store::Directory) -> impl Fn(&Person) -> Option<String> {
-    move |person: &Person| {
-        people
-            .find_exact(person.names())
-            .map(|entry| entry.user_id.clone())
-    }
 }
 
 fn print_report(report: &ImportReport) {
@@ -67,18 +56,9 @@ pub fn import_csv(session: &mut Invocation, path: &Path, board: &str) -> Result<
         .with_context(|| format!("{} is not a task CSV Tack can read", path.display()))?;
     match session.board_id(board) {
         Ok(id) => {
-            let member_of = member_matcher(session.directory(&id)?);
-            let importer = my_member_id(&session.dir, &mut session.store)?;
+            let people = session.directory(&id)?;
             let (id, report) = session.change(board, |b| {
-                let report = board_import::build(
-                    b,
-                    &plan,
-                    BuildOptions {
-                        importer: &importer,
-                        reuse_by_name: true,
-                    },
-                    &member_of,
-                )?;
+                let report = replica::import_into(b, &plan, &people)?;
                 Ok((b.id().to_owned(), report))
             })?;
             print_report(&report);

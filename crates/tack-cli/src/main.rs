@@ -8,6 +8,7 @@ mod history;
 mod import;
 mod resolve;
 mod sync_command;
+mod transfer;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use board_model::{Board, BoardView, NewTask, Place, ReplicaConfig, Sources};
 use board_store::local_time::typed_due;
+use board_store::transfer::Transfer;
 use board_store::{replica, Store};
 use clap::Parser;
 
@@ -208,6 +210,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Task(command) => task_command(&mut session, command),
         Command::Label(command) => label_command(&mut session, command),
         Command::Comment(command) => comment::run(&mut session, command),
+        Command::Template(command) => transfer::template_command(&mut session, command),
         Command::Undo { board } => {
             if !session.change(&board, |b| Ok(b.undo()))? {
                 bail!("nothing to undo on this computer");
@@ -290,7 +293,17 @@ fn run(cli: Cli) -> Result<()> {
 
 fn board_command(session: &mut Invocation, command: BoardCommand) -> Result<()> {
     match command {
-        BoardCommand::Create { title } => {
+        BoardCommand::Create {
+            title,
+            template: Some(template),
+        } => transfer::create_from_template(session, &title, &template)?,
+        BoardCommand::Duplicate { board, title } => {
+            transfer::duplicate_board(session, &board, title)?
+        }
+        BoardCommand::Create {
+            title,
+            template: None,
+        } => {
             let id = session.config.sources.new_id();
             replica::create_board(&mut session.store, &id, &title, session.config.clone())?;
             println!("{id}");
@@ -433,6 +446,39 @@ fn task_command(session: &mut Invocation, command: TaskCommand) -> Result<()> {
             board,
             task,
             column,
+            to_board: Some(to_board),
+            place: at,
+        } => {
+            let to = Some(to_board.as_str());
+            transfer::copy_or_move(
+                session,
+                &board,
+                &task,
+                Some(&column),
+                to,
+                &at,
+                Transfer::Move,
+            )?;
+        }
+        TaskCommand::Copy {
+            board,
+            task,
+            column,
+            to_board,
+            place: at,
+        } => {
+            let (column, to) = (column.as_deref(), to_board.as_deref());
+            if let Some(id) =
+                transfer::copy_or_move(session, &board, &task, column, to, &at, Transfer::Copy)?
+            {
+                println!("{id}");
+            }
+        }
+        TaskCommand::Move {
+            board,
+            task,
+            column,
+            to_board: None,
             place: at,
         } => session.change(&board, |b| {
             let t = task_id(b, &task)?;

@@ -2,6 +2,7 @@
 
 mod backup;
 mod sync;
+mod transfer;
 
 use std::process::{Command, Output};
 
