@@ -13,7 +13,7 @@ use crate::ipc::{
     CloseRequestedEvent, CommentEntry, ConflictNotice, DirectoryEntry, ErrorKind, ExportFormat,
     HistoryEntry, ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard,
     Patch, Person, Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind, SyncState,
-    SyncStatusEvent, TaskHistoryView, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT,
+    SyncStatusEvent, TaskHistoryView, Template, TransferMode, TransferOutcome, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT,
     BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT, CONFLICT_EVENT,
     PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
@@ -37,6 +37,9 @@ pub fn typescript() -> String {
         ImportFormat::decl(&cfg),
         ExportFormat::decl(&cfg),
         ImportOutcome::decl(&cfg),
+        TransferMode::decl(&cfg),
+        TransferOutcome::decl(&cfg),
+        Template::decl(&cfg),
         HistoryEntry::decl(&cfg),
         TaskHistoryView::decl(&cfg),
         BoardView::decl(&cfg),

@@ -11,7 +11,8 @@ use crate::collab::{self, Collab, SharedSession};
 use crate::ipc::{
     AccountState, ArchivedItems, BoardOp, BoardPatchEvent, BoardSummary, CommentEntry,
     ExportFormat, ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard,
-    RemoteBoard, Role, SyncStatusEvent, TaskHistoryView, BOARD_PATCH_EVENT,
+    Place, RemoteBoard, Role, SyncStatusEvent, TaskHistoryView, Template, TransferMode,
+    TransferOutcome, BOARD_PATCH_EVENT,
 };
 use crate::session::Session;
 
@@ -233,6 +234,94 @@ ipc_commands! {
         Ok(())
     }
 
+    /// Copies a task (what it holds now) for `paste_task`; returns its title.
+    #[tauri::command(async)]
+    pub fn yank_task(
+        state: State<'_, AppState>,
+        board_id: String,
+        task_id: String,
+    ) -> Result<String, IpcError> {
+        state.lock().yank_task(&board_id, &task_id)
+    }
+
+    /// Pastes the copied task into a column, as one undoable step: a duplicate on its own
+    /// board, a copy with its comments on another.
+    #[tauri::command(async)]
+    pub fn paste_task(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        column_id: String,
+        place: Place,
+    ) -> Result<OpResult, IpcError> {
+        let me = collab.signed_in_account();
+        Ok(emit(&app, state.lock().paste_task(&board_id, &column_id, place.into(), me)?))
+    }
+
+    /// Moves or copies a task to another board (the column of the same title, else the first).
+    #[tauri::command(async)]
+    pub fn transfer_task(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        task_id: String,
+        to_board_id: String,
+        mode: TransferMode,
+    ) -> Result<TransferOutcome, IpcError> {
+        let me = collab.signed_in_account();
+        let (outcome, events) =
+            state.lock().transfer_task(&board_id, &task_id, &to_board_id, mode, me)?;
+        for event in events {
+            emit(&app, ((), event));
+        }
+        Ok(outcome)
+    }
+
+    /// A new board holding everything this one holds.
+    #[tauri::command(async)]
+    pub fn duplicate_board(
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        title: String,
+    ) -> Result<BoardSummary, IpcError> {
+        let me = collab.signed_in_account();
+        state.lock().duplicate_board(&board_id, &title, me)
+    }
+
+    /// The built-in templates, then the ones saved on this computer.
+    #[tauri::command(async)]
+    pub fn list_templates(state: State<'_, AppState>) -> Result<Vec<Template>, IpcError> {
+        state.lock().list_templates()
+    }
+
+    /// Saves a board's columns, labels and live tasks (nobody's assignments, dates or
+    /// comments) as a template.
+    #[tauri::command(async)]
+    pub fn save_template(
+        state: State<'_, AppState>,
+        board_id: String,
+        name: String,
+    ) -> Result<Template, IpcError> {
+        state.lock().save_template(&board_id, &name)
+    }
+
+    #[tauri::command(async)]
+    pub fn delete_template(state: State<'_, AppState>, template_id: String) -> Result<(), IpcError> {
+        state.lock().delete_template(&template_id)
+    }
+
+    #[tauri::command(async)]
+    pub fn create_board_from_template(
+        state: State<'_, AppState>,
+        title: String,
+        template_id: String,
+    ) -> Result<BoardSummary, IpcError> {
+        state.lock().create_board_from_template(&title, &template_id)
+    }
+
     /// Brings a board in from a file the person picks in the system's open dialog (shown from
     /// here, so the window needs no file or dialog permission). `None`: the dialog was closed.
     #[tauri::command(async)]
@@ -259,6 +348,28 @@ ipc_commands! {
         state.lock().import_board(format, &bytes, &title, me).map(Some)
     }
 
+    /// Adds the tasks of a CSV file the person picks to this board (one undoable step).
+    /// `None`: the dialog was closed.
+    #[tauri::command(async)]
+    pub fn import_into_board(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+    ) -> Result<Option<ImportOutcome>, IpcError> {
+        use tauri_plugin_dialog::DialogExt;
+        let (name, extensions) = ImportFormat::Csv.filter();
+        let Some(picked) = app.dialog().file().add_filter(name, extensions).blocking_pick_file() else {
+            return Ok(None);
+        };
+        let path = picked
+            .into_path()
+            .map_err(|err| IpcError::invalid(format!("cannot read that file: {err}")))?;
+        let bytes = read_import_file(&path)?;
+        let me = collab.signed_in_account();
+        Ok(Some(emit(&app, state.lock().import_into_board(&board_id, &bytes, me)?)))
+    }
+
     /// Writes a board to a file the person picks in the system's save dialog. `None`: the
     /// dialog was closed; otherwise the path written.
     #[tauri::command(async)]
@@ -281,6 +392,16 @@ ipc_commands! {
         std::fs::write(&path, bytes)
             .map_err(|err| IpcError::invalid(format!("could not write {}: {err}", path.display())))?;
         Ok(Some(path.display().to_string()))
+    }
+
+    /// Opens a link of a rendered description in the system's browser (http and https only).
+    #[tauri::command]
+    pub fn open_link(app: AppHandle, url: String) -> Result<(), IpcError> {
+        use tauri_plugin_opener::OpenerExt;
+        let url = crate::ipc::web_link(&url)?;
+        app.opener()
+            .open_url(url, None::<&str>)
+            .map_err(|err| IpcError::invalid(format!("Could not open {url}: {err}")))
     }
 
     #[tauri::command]

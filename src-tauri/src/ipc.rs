@@ -81,6 +81,77 @@ pub struct ImportOutcome {
     pub unmatched_people: Vec<String>,
 }
 
+/// The longest link the app opens.
+const MAX_LINK_BYTES: usize = 2048;
+
+/// A link from a rendered description that may be handed to the system's browser: `http` or
+/// `https` with a host, no spaces or control characters (the browser, not the app, opens it;
+/// `file:`, `javascript:` and every other scheme are refused).
+pub fn web_link(url: &str) -> Result<&str, IpcError> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    let host = rest.and_then(|r| r.split(['/', '?', '#']).next());
+    let fine = url.len() <= MAX_LINK_BYTES
+        && host.is_some_and(|h| !h.is_empty() && !h.starts_with('@'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if fine {
+        Ok(url)
+    } else {
+        Err(IpcError::invalid(
+            "Only web links (http or https) open from a description.",
+        ))
+    }
+}
+
+/// Copy a task to another board, or move it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum TransferMode {
+    Copy,
+    Move,
+}
+
+/// What a task moved or copied to another board became there.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferOutcome {
+    /// The task's id on the other board.
+    pub task_id: String,
+    pub board_title: String,
+    /// Assignees left out: members of the first board who are no members of the other.
+    pub left_out: Vec<String>,
+    /// Comments by people who are no members there, kept with their names.
+    pub reattributed: u32,
+}
+
+/// A template to start a board from (`board_store::transfer`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Template {
+    /// `kanban`, `bug-triage`, `sprint`, or a saved template's id.
+    pub id: String,
+    pub name: String,
+    pub builtin: bool,
+    /// Its columns' titles, in order.
+    pub columns: Vec<String>,
+    pub tasks: u32,
+}
+
+impl From<board_store::transfer::TemplateRecord> for Template {
+    fn from(t: board_store::transfer::TemplateRecord) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            builtin: t.builtin,
+            columns: t.columns,
+            tasks: u32::try_from(t.tasks).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 /// One change of a task as the task panel's history shows it (DESIGN "History").
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

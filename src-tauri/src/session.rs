@@ -18,6 +18,8 @@ use crate::ipc::{
 };
 use crate::patches::{self, ShownColumns};
 
+mod transfer;
+
 /// Entries of a task's history the task panel shows (the newest).
 const HISTORY_PAGE: u32 = 100;
 
@@ -37,6 +39,8 @@ pub struct Session {
     open: HashMap<String, OpenBoard>,
     /// The running sync client, when signed in.
     sync: Option<SyncHandle>,
+    /// The task `y y` copied, for `p`.
+    yanked: Option<transfer::Yanked>,
 }
 
 fn board_summary(record: BoardRecord) -> BoardSummary {
@@ -67,6 +71,7 @@ impl Session {
             config,
             open: HashMap::new(),
             sync: None,
+            yanked: None,
         }
     }
 
@@ -372,6 +377,32 @@ impl Session {
         Ok(outcome)
     }
 
+    /// A CSV file's tasks added to an existing board, as one undoable step: columns and labels
+    /// of the same name are reused, people matched exactly to the board's members.
+    pub fn import_into_board(
+        &mut self,
+        board_id: &str,
+        bytes: &[u8],
+        account: Option<SignedInUser>,
+    ) -> Result<(ImportOutcome, BoardPatchEvent), IpcError> {
+        let title = self.board_summary(board_id)?.title;
+        let plan = board_import::csv::read(bytes, &title)
+            .map_err(|err| IpcError::invalid(format!("Nothing was imported: {err}")))?;
+        let people = self.people(board_id, account)?;
+        let (report, event) = self.change(board_id, |board| {
+            Ok(replica::import_into(board, &plan, &people)?)
+        })?;
+        let outcome = ImportOutcome {
+            board: self.board_summary(board_id)?,
+            tasks: count(report.tasks),
+            columns: count(report.columns),
+            labels: count(report.labels),
+            comments: count(report.comments),
+            unmatched_people: report.unmatched_people,
+        };
+        Ok((outcome, event))
+    }
+
     /// A board as a file's bytes, and the file name to suggest.
     pub fn export_board(
         &mut self,
@@ -613,6 +644,15 @@ impl Session {
         }))
     }
 
+    /// Tells the sync client (when signed in) that a board has a local change to send.
+    fn tell_sync(&self, board_id: &str) {
+        if let Some(sync) = &self.sync {
+            if let Err(err) = sync.notify_local_change(board_id) {
+                tracing::warn!(%err, board = %board_id, "the sync client has stopped");
+            }
+        }
+    }
+
     /// Runs one change, makes it durable, then describes it as patches. A board I may only
     /// view is refused before anything is touched.
     fn change<T>(
@@ -637,13 +677,9 @@ impl Session {
             return Err(err.into());
         }
         drop(store);
-        if let Some(sync) = &self.sync {
-            if let Err(err) = sync.notify_local_change(board_id) {
-                tracing::warn!(%err, board = %board_id, "the sync client has stopped");
-            }
-        }
         let changes = open.board.take_changes();
         let patches = patches::build(&open.board, &changes, &mut open.shown);
+        self.tell_sync(board_id);
         Ok((
             out,
             BoardPatchEvent {

@@ -359,6 +359,19 @@ impl Recorder {
                     .import_board(format, &bytes, "trello-launch", None)
                     .map(to_json)
             }
+            "import_into_board" => {
+                let fixture = concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../crates/board-import/tests/fixtures/tasks.csv"
+                );
+                let bytes = std::fs::read(fixture).expect("the CSV fixture");
+                session
+                    .import_into_board(&board_id, &bytes, None)
+                    .map(|(outcome, event)| {
+                        patched(event);
+                        to_json(outcome)
+                    })
+            }
             "export_board" => {
                 let format = serde_json::from_value(args["format"].clone()).expect("a format");
                 session
@@ -382,6 +395,37 @@ impl Recorder {
                     patched(event);
                     Value::Null
                 }),
+            // The browser is the system's: the recording checks the link, opens nothing.
+            "open_link" => tack::ipc::web_link(&text("url")).map(|_| Value::Null),
+            "yank_task" => session.yank_task(&board_id, &text("taskId")).map(to_json),
+            "paste_task" => {
+                let place: tack::ipc::Place =
+                    serde_json::from_value(args["place"].clone()).expect("a place");
+                session
+                    .paste_task(&board_id, &text("columnId"), place.into(), None)
+                    .map(|(result, event)| {
+                        patched(event);
+                        to_json(result)
+                    })
+            }
+            "transfer_task" => {
+                let mode = serde_json::from_value(args["mode"].clone()).expect("a mode");
+                session
+                    .transfer_task(&board_id, &text("taskId"), &text("toBoardId"), mode, None)
+                    .map(|(outcome, board_events)| {
+                        board_events.into_iter().for_each(&mut patched);
+                        to_json(outcome)
+                    })
+            }
+            "duplicate_board" => session
+                .duplicate_board(&board_id, &text("title"), None)
+                .map(to_json),
+            "list_templates" => session.list_templates().map(to_json),
+            "save_template" => session.save_template(&board_id, &text("name")).map(to_json),
+            "delete_template" => session.delete_template(&text("templateId")).map(to_json),
+            "create_board_from_template" => session
+                .create_board_from_template(&text("title"), &text("templateId"))
+                .map(to_json),
             other => panic!("{other}: a command of the account side needs an `answer`"),
         };
         (result.map_err(to_json), events)

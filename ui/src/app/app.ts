@@ -28,6 +28,8 @@ import { createOps } from "./ops";
 import { afterPaint } from "./perf";
 import { createSharing } from "./sharing";
 import { createToasts } from "./toast";
+import { createTransfer } from "./transfer";
+import { density, sidebarHidden, viewCommands } from "./view";
 
 function createApp() {
   const toasts = createToasts();
@@ -119,6 +121,21 @@ function createApp() {
     spawn,
   });
 
+  const transfer = createTransfer({
+    store,
+    boards: boards.list,
+    focus,
+    focusTask: cursor.focusTask,
+    readOnlyReason,
+    refusedAsReadOnly: collab.refusedAsReadOnly,
+    openBoard: boards.openBoard,
+    refreshBoards: boards.refresh,
+    ask: dialogs.ask,
+    setOverlay: dialogs.setOverlay,
+    spawn,
+    notify,
+  });
+
   // What belonged to the board shown before goes with it.
   boards.onOpened(() => {
     sharing.setInvite(null);
@@ -159,7 +176,10 @@ function createApp() {
       return;
     }
     if (dialogs.overlay() !== "none") return dialogs.closeOverlay();
-    if (draft.draft()) return draft.cancelDraft();
+    if (draft.draft()) {
+      spawn(draft.cancelDraft);
+      return;
+    }
     if (cursor.detailTaskId() !== null) {
       cursor.setDetailTaskId(null);
       dialogs.refocus();
@@ -191,6 +211,8 @@ function createApp() {
     ...draft.commands,
     ...archive.commands,
     ...sharing.commands,
+    ...transfer.commands,
+    ...viewCommands,
     "edit.undo": () => spawn(() => undoOrRedo("undo")),
     "edit.redo": () => spawn(() => undoOrRedo("redo")),
     "view.filter": () => {
@@ -292,6 +314,7 @@ function createApp() {
     openDraftAtEnd: draft.openDraftAtEnd,
     submitDraft: draft.submitDraft,
     cancelDraft: draft.cancelDraft,
+    setDraftText: draft.setTyped,
     filterOpen: filter.filterOpen,
     setFilterOpen: filter.setFilterOpen,
     finishFilter,
@@ -318,6 +341,9 @@ function createApp() {
     readOnlyReason,
     disabledReason,
     selectedBy: (taskId: string): readonly Person[] => selectedBy().get(taskId) ?? [],
+    transfer,
+    density,
+    sidebarHidden,
     invite: sharing.invite,
     setInvite: sharing.setInvite,
     collab,

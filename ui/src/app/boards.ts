@@ -147,22 +147,11 @@ export function createBoards(deps: BoardsDeps) {
     if (next && next.id !== current) deps.spawn(() => openBoard(next.id));
   }
 
-  // `board.new`, `board.delete` and `board.generate_demo` read the list without `refresh`'s
+  // `board.delete` and `board.generate_demo` read the list without `refresh`'s
   // listeners: a board made or deleted here changes no one's access to another.
   const commands = {
     "board.next": (n) => switchBoard(n),
     "board.previous": (n) => switchBoard(-n),
-    "board.new": () =>
-      deps.ask({
-        title: "New board",
-        label: "Board title",
-        initial: "",
-        submit: async (title) => {
-          const board = await ipc.createBoard(title);
-          setList(await ipc.listBoards());
-          await openBoard(board.id);
-        },
-      }),
     "board.delete": () => {
       const s = store();
       if (!s) return;
@@ -192,6 +181,7 @@ export function createBoards(deps: BoardsDeps) {
       }),
     "board.import_trello": () => deps.spawn(() => importBoard("trello")),
     "board.import_csv": () => deps.spawn(() => importBoard("csv")),
+    "board.import_csv_here": () => deps.spawn(importIntoBoard),
     "board.export_markdown": () => deps.spawn(() => exportBoard("markdown")),
     "board.export_csv": () => deps.spawn(() => exportBoard("csv")),
     "board.export_json": () => deps.spawn(() => exportBoard("json")),
@@ -205,6 +195,14 @@ export function createBoards(deps: BoardsDeps) {
     setList(await ipc.listBoards());
     await openBoard(outcome.board.id);
     deps.notify(importedSentence(outcome));
+  }
+
+  /** Adds the tasks of a CSV file picked in the system's dialog to the open board. */
+  async function importIntoBoard() {
+    const s = store();
+    if (!s) return;
+    const outcome = await ipc.importIntoBoard(s.id);
+    if (outcome !== null) deps.notify(importedSentence(outcome), true);
   }
 
   /** Writes the open board to a file picked in the system's save dialog. */

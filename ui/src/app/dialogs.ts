@@ -4,7 +4,7 @@
 import { batch, createSignal } from "solid-js";
 
 export type Overlay =
-  "none" | "palette" | "cheatsheet" | "prompt" | "settings" | "share" | "archive";
+  "none" | "palette" | "cheatsheet" | "prompt" | "settings" | "share" | "archive" | "templates";
 
 /** A text prompt shown in a small dialog (new board, new column, rename, WIP limit). */
 export interface PromptRequest {

@@ -17,6 +17,7 @@ import {
   SyncIndicator,
 } from "./Collab";
 import { ArchiveDialog, CheatSheet, Palette, PromptDialog } from "./Dialogs";
+import { TemplatePicker } from "./Templates";
 import { dragState } from "./drag";
 import { TaskDetail } from "./TaskDetail";
 
@@ -198,8 +199,17 @@ export function App(): JSX.Element {
   });
 
   return (
-    <div class="app" classList={{ "is-dragging": dragState() !== null }}>
-      <Sidebar />
+    <div
+      class="app"
+      classList={{
+        "is-dragging": dragState() !== null,
+        "no-sidebar": app.sidebarHidden(),
+        compact: app.density() === "compact",
+      }}
+    >
+      <Show when={!app.sidebarHidden()}>
+        <Sidebar />
+      </Show>
       <main class="main" aria-busy={app.ready() ? undefined : "true"}>
         <Show
           when={app.store()}
@@ -263,6 +273,9 @@ export function App(): JSX.Element {
         </Match>
         <Match when={app.overlay() === "share"}>
           <ShareDialog />
+        </Match>
+        <Match when={app.overlay() === "templates"}>
+          <TemplatePicker />
         </Match>
         <Match when={app.overlay() === "archive"}>
           <ArchiveDialog />

@@ -19,7 +19,8 @@ function Keys(props: { keys: readonly string[] }): JSX.Element {
 
 type Entry =
   | { kind: "command"; id: CommandId; title: string; keys: readonly string[] }
-  | { kind: "board" | "remote"; id: string; title: string; keys: readonly string[] };
+  | { kind: "board" | "remote"; id: string; title: string; keys: readonly string[] }
+  | { kind: "move" | "copy"; id: string; title: string; keys: readonly string[] };
 
 export function Palette(): JSX.Element {
   const [query, setQuery] = createSignal("");
@@ -27,7 +28,8 @@ export function Palette(): JSX.Element {
   let input: HTMLInputElement | undefined;
   onMount(() => input?.focus());
 
-  /** Commands, then "Open board" entries for the other boards. */
+  /** Commands, "Open board" entries for the other boards, then moves and copies of the task
+   * under the cursor to each of them. */
   const matches = createMemo((): Entry[] => {
     const terms = parseQuery(query());
     const hit = (text: string) => terms.every((t) => text.toLowerCase().includes(t));
@@ -52,7 +54,21 @@ export function Palette(): JSX.Element {
         title: `Open shared board: ${r.title ?? "Shared board"} (downloads it)`,
         keys: [],
       }));
-    return [...commands, ...boards, ...remote];
+    const others = app.boards().filter((b) => b.id !== app.store()?.id);
+    const transfers: Entry[] =
+      app.focus().taskId === null
+        ? []
+        : (["move", "copy"] as const).flatMap((kind) =>
+            others
+              .filter((b) => hit(`${kind} task to board ${b.title}`))
+              .map((b) => ({
+                kind,
+                id: b.id,
+                title: `${kind === "move" ? "Move" : "Copy"} task to board: ${b.title}`,
+                keys: [],
+              })),
+          );
+    return [...commands, ...boards, ...remote, ...transfers];
   });
 
   const runSelected = (entry?: Entry) => {
@@ -62,6 +78,8 @@ export function Palette(): JSX.Element {
     // A disabled command still runs: it says why it cannot act instead.
     if (chosen.kind === "command") app.run(chosen.id);
     else if (chosen.kind === "remote") app.spawn(() => app.openShared(chosen.id));
+    else if (chosen.kind === "move" || chosen.kind === "copy")
+      app.transfer.transferTo(chosen.id, chosen.kind);
     else app.spawn(() => app.openBoard(chosen.id));
   };
 
