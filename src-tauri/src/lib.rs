@@ -101,6 +101,7 @@ pub fn run() {
                 .build(),
         )
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(AppState(session))
         .manage(CloseConfirmed::default())
         .setup(move |app| {

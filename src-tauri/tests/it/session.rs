@@ -562,3 +562,33 @@ fn comments_are_posted_as_me_listed_with_names_and_counted_on_the_card() {
     assert_eq!(err.kind, ErrorKind::ReadOnly);
     assert_eq!(s.list_comments(&board, &task, None).expect("list").len(), 1);
 }
+
+/// A description's link reaches the system's browser only as a web address.
+#[test]
+fn only_web_links_are_handed_to_the_browser() {
+    use tack::ipc::web_link;
+    for fine in [
+        "https://example.com",
+        "http://example.com/a?b=c#d",
+        "  HTTPS://Example.com/path  ",
+    ] {
+        assert!(web_link(fine).is_ok(), "{fine}");
+    }
+    for refused in [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "mailto:ana@example.com",
+        "https://",
+        "https:///path",
+        "https://@evil",
+        "https://exa mple.com",
+        "https://example.com/\u{0}",
+        "ftp://example.com",
+        "tack://join/x",
+        "",
+    ] {
+        let err = web_link(refused).expect_err(refused);
+        assert!(err.message.contains("http or https"), "{err:?}");
+    }
+    assert!(web_link(&format!("https://example.com/{}", "a".repeat(3000))).is_err());
+}

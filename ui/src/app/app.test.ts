@@ -7,6 +7,7 @@ import { useBackend } from "../ipc";
 import type { Backend } from "../ipc/backend";
 import { createReplayBackend, type ReplayBackend } from "../test/replay";
 import { app } from "./app";
+import { rowHeight } from "./view";
 
 interface FakeTarget {
   tagName: string;
@@ -144,6 +145,24 @@ describe("keyboard flows", () => {
     expect(app.toast()?.text).toBe("Saved “Lancement – été 🚀” to /home/me/Lancement – été 🚀.csv");
   });
 
+  it("imports a CSV file into the open board, reusing its columns and labels; u takes it all back", async () => {
+    await begin("import-csv-here");
+    const before = screen();
+    app.run("board.import_csv_here");
+    await settle();
+    await settle();
+    expect(app.toast()?.text).toBe(
+      "Imported “Product launch”: 2 tasks in 1 column, 1 label, 0 comments.",
+    );
+    expect(screen()[1]).toBe(
+      "Todo: Keyboard cheat sheet, Crash when a column is deleted twice, Fix the crash, again",
+    );
+    expect(screen()[4]).toBe('Review: Say "thanks" to the team — ✨');
+    press("u");
+    await settle();
+    expect(screen()).toEqual(before);
+  });
+
   it("keeps typing order when a title is entered before the previous one is saved", async () => {
     await begin("app-add-tasks");
     press("o");
@@ -168,6 +187,23 @@ describe("keyboard flows", () => {
     expect(app.draft()).toBeNull();
     expect(screen()[0]).toBe(
       "Backlog: Pricing page copy, *Typed then Esc, Offline indicator in the sidebar, Import from Trello",
+    );
+  });
+
+  it("Esc finishes the composer keeping a half-typed task, and u takes it back", async () => {
+    await begin("app-esc-keeps-draft");
+    press("o");
+    app.setDraftText("Half typed");
+    press("Escape");
+    await settle();
+    expect(app.draft()).toBeNull();
+    expect(screen()[0]).toBe(
+      "Backlog: Pricing page copy, *Half typed, Offline indicator in the sidebar, Import from Trello",
+    );
+    press("u");
+    await settle();
+    expect(screen()[0]).toBe(
+      "Backlog: Pricing page copy, Offline indicator in the sidebar, Import from Trello",
     );
   });
 
@@ -289,6 +325,91 @@ describe("keyboard flows", () => {
     await app.submitDraft("In review");
     await settle();
     expect(screen()[1]).toBe("Review: *In review");
+  });
+
+  it("copies with y y and pastes with p, on its board and another; moves, duplicates and templates boards", async () => {
+    await begin("transfer");
+    press("l l y y");
+    await settle();
+    expect(app.toast()?.text).toBe(
+      "Copied “Sync status badge”: p pastes it below the cursor, on any board",
+    );
+    press("p");
+    await settle();
+    expect(screen()[2]).toBe(
+      "Doing: Sync status badge, *Sync status badge, Release notes for 0.1, Fix drag ghost offset",
+    );
+    // The duplicate holds what the original holds: labels, assignees, due and checklist.
+    const store = app.store();
+    const [original, duplicate] = app.visibleTasks(store?.columnIds()[2] ?? "");
+    const fields = (id: string | undefined) => {
+      const t = store?.task(id ?? "")?.();
+      return [t?.labels, t?.assignees, t?.due, t?.checklist];
+    };
+    expect(fields(duplicate)).toEqual(fields(original));
+
+    // A new board starts from a template, chosen in the picker.
+    app.run("board.new");
+    await settle();
+    expect(app.overlay()).toBe("templates");
+    const choices = app.transfer.choices();
+    expect(choices.map((c) => (c.kind === "empty" ? "Empty" : c.template.name))).toEqual([
+      "Empty",
+      "Kanban",
+      "Bug triage",
+      "Sprint",
+    ]);
+    const kanban = choices[1];
+    if (kanban === undefined) throw new Error("no Kanban");
+    app.transfer.start(kanban);
+    await app.prompt()?.submit("Ops");
+    app.closeOverlay();
+    await settle();
+    expect(app.store()?.title()).toBe("Ops");
+    expect(screen()).toEqual(["Backlog: ", "To do: ", "In progress: ", "Done: "]);
+    // The copy pastes on the other board too.
+    press("l p");
+    await settle();
+    expect(screen()[1]).toBe("To do: *Sync status badge");
+    const ops = app.store()?.id ?? "";
+
+    // A task moves to another board from the palette's "Move task to board".
+    await app.openBoard(app.boards().find((b) => b.title === "Product launch")?.id ?? "");
+    press("l j");
+    app.transfer.transferTo(ops, "move");
+    await settle();
+    expect(app.toast()?.text).toBe("Moved to “Ops”.");
+    expect(screen()[1]).toBe("Todo: *Keyboard cheat sheet");
+
+    // Duplicate the board, then save the duplicate as a template the picker offers.
+    app.run("board.duplicate");
+    await app.prompt()?.submit("Product launch (copy)");
+    app.closeOverlay();
+    await settle();
+    expect(app.store()?.title()).toBe("Product launch (copy)");
+    expect(screen()[1]).toBe("Todo: Keyboard cheat sheet");
+    app.run("board.save_template");
+    await app.prompt()?.submit("Launch flow");
+    app.closeOverlay();
+    expect(app.toast()?.text).toBe("Saved template “Launch flow”: New board (B) offers it");
+    press("B");
+    await settle();
+    expect(
+      app.transfer.choices().map((c) => (c.kind === "empty" ? "Empty" : c.template.name)),
+    ).toEqual(["Empty", "Kanban", "Bug triage", "Sprint", "Launch flow"]);
+    press("Escape");
+    expect(app.overlay()).toBe("none");
+  });
+
+  it("hides the sidebar with Ctrl-B and makes cards compact with z d, and back", async () => {
+    await begin("app-start");
+    expect([app.sidebarHidden(), app.density()]).toEqual([false, "comfortable"]);
+    press("Ctrl+b z d");
+    expect([app.sidebarHidden(), app.density()]).toEqual([true, "compact"]);
+    expect(rowHeight()).toBe(48);
+    press("Ctrl+b z d");
+    expect([app.sidebarHidden(), app.density()]).toEqual([false, "comfortable"]);
+    expect(rowHeight()).toBe(80);
   });
 
   it("deletes a board only when its title is typed", async () => {

@@ -41,6 +41,8 @@ export interface DraftDeps {
 export function createDraft(deps: DraftDeps) {
   const { store, setCursor, focusTask, applyOp } = deps;
   const [draft, setDraft] = createSignal<Draft | null>(null);
+  /** What is typed in the composer and not yet added: Esc adds it rather than drop it. */
+  const [typed, setTyped] = createSignal("");
 
   // Becoming a viewer while typing a new task: the composer goes (it could not be saved).
   createEffect(
@@ -81,6 +83,7 @@ export function createDraft(deps: DraftDeps) {
   let chain: { session: number; place: Place } | null = null;
   const replaceDraft = (next: Draft | null) => {
     session++;
+    setTyped("");
     setDraft(next);
   };
 
@@ -89,6 +92,7 @@ export function createDraft(deps: DraftDeps) {
     const d = draft();
     if (!d || title.trim() === "") return Promise.resolve();
     const mine = session;
+    setTyped("");
     const run = queue.then(() => addDrafted(d, mine, title.trim()));
     queue = run.catch(() => undefined);
     return run;
@@ -116,9 +120,13 @@ export function createDraft(deps: DraftDeps) {
     focusTask(d.columnId, id);
   }
 
-  function cancelDraft() {
+  /** Esc: "finish" — a half-typed title is added first (u takes it back), then it closes. */
+  function cancelDraft(): Promise<void> {
+    const pending = typed();
+    const saved = pending.trim() === "" ? Promise.resolve() : submitDraft(pending);
     replaceDraft(null);
     deps.refocus();
+    return saved;
   }
 
   const commands = {
@@ -131,6 +139,8 @@ export function createDraft(deps: DraftDeps) {
     openDraftAtEnd,
     submitDraft,
     cancelDraft,
+    /** The composer's text as it is typed (what Esc keeps). */
+    setTyped,
     /** A newly shown board: no composer (without taking focus, the board does that). */
     discard: () => replaceDraft(null),
     commands,

@@ -13,6 +13,7 @@ import {
   type JSX,
 } from "solid-js";
 import { app } from "../app/app";
+import { rowHeight } from "../app/view";
 import { describeDue, dueLabel, dueStatus, now } from "../app/due";
 import { assignee, initials } from "../model/people";
 import type { BoardStore } from "../model/store";
@@ -20,7 +21,6 @@ import { startCardDrag, startColumnDrag, dragState } from "./drag";
 
 export const COLUMN_WIDTH = 280;
 export const COLUMN_GAP = 12;
-export const ROW_HEIGHT = 80;
 /** The board's padding before the first column (CSS `.column { left }`). */
 const BOARD_PADDING = 14;
 /** The "+ Add column" button after the last column (CSS `.add-column { width }`). */
@@ -91,7 +91,7 @@ function Card(props: {
             "has-presence": selectors().length > 0,
           }}
           style={{
-            transform: `translateY(${props.index * ROW_HEIGHT}px)`,
+            transform: `translateY(${props.index * rowHeight()}px)`,
             "--presence": selectors()[0]?.color,
           }}
           onClick={() => {
@@ -199,8 +199,9 @@ function Composer(props: { columnId: string }): JSX.Element {
         aria-label="Task title"
         placeholder="Task title, Enter to add, Esc to finish"
         data-column-id={props.columnId}
+        onInput={(e) => app.setDraftText(e.currentTarget.value)}
         onBlur={(e) => {
-          if (e.currentTarget.value.trim() === "" && !e.relatedTarget) app.cancelDraft();
+          if (e.currentTarget.value.trim() === "" && !e.relatedTarget) app.spawn(app.cancelDraft);
         }}
       />
     </form>
@@ -224,10 +225,10 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
   });
 
   const range = createMemo(() => {
-    const first = Math.max(0, Math.floor(scrollTop() / ROW_HEIGHT) - ROW_OVERSCAN);
+    const first = Math.max(0, Math.floor(scrollTop() / rowHeight()) - ROW_OVERSCAN);
     const last = Math.min(
       ids().length,
-      Math.ceil((scrollTop() + height()) / ROW_HEIGHT) + ROW_OVERSCAN,
+      Math.ceil((scrollTop() + height()) / rowHeight()) + ROW_OVERSCAN,
     );
     return { first, last };
   });
@@ -239,11 +240,11 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
   createEffect(() => {
     const f = app.focus();
     if (f.columnId !== props.columnId || !scroller) return;
-    const top = f.taskIndex * ROW_HEIGHT;
+    const top = f.taskIndex * rowHeight();
     const view = scroller.clientHeight;
     if (top < scroller.scrollTop) scroller.scrollTop = top;
-    else if (top + ROW_HEIGHT + 4 > scroller.scrollTop + view) {
-      scroller.scrollTop = top + ROW_HEIGHT + 4 - view;
+    else if (top + rowHeight() + 4 > scroller.scrollTop + view) {
+      scroller.scrollTop = top + rowHeight() + 4 - view;
     }
     setScrollTop(scroller.scrollTop);
   });
@@ -333,7 +334,7 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
               }
             }}
           >
-            <div class="cards-space" style={{ height: `${ids().length * ROW_HEIGHT}px` }} />
+            <div class="cards-space" style={{ height: `${ids().length * rowHeight()}px` }} />
             <For each={slice()}>
               {(taskId, i) => (
                 <Card
@@ -354,7 +355,7 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
               <div
                 class="drop-line"
                 style={{
-                  transform: `translateY(${(dragState()?.overIndex ?? 0) * ROW_HEIGHT - 4}px)`,
+                  transform: `translateY(${(dragState()?.overIndex ?? 0) * rowHeight() - 4}px)`,
                 }}
               />
             </Show>

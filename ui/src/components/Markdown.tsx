@@ -2,7 +2,14 @@
 
 import { For, Match, Switch, type JSX } from "solid-js";
 import { Dynamic } from "solid-js/web";
+import { app } from "../app/app";
+import * as ipc from "../ipc";
 import { parseMarkdown, type Block, type Inline } from "../model/markdown";
+
+/** Hands a link to the system's browser (the shell opens http and https only). */
+function openLink(href: string) {
+  app.spawn(() => ipc.openLink(href));
+}
 
 function Inlines(props: { nodes: Inline[] }): JSX.Element {
   return (
@@ -27,7 +34,24 @@ function Inlines(props: { nodes: Inline[] }): JSX.Element {
           </Match>
           <Match when={node.kind === "link" && node}>
             {(n) => (
-              <a href={n().href} target="_blank" rel="noopener noreferrer">
+              <a
+                href={n().href}
+                target="_blank"
+                rel="noopener noreferrer"
+                title={n().href}
+                onClick={(e) => {
+                  // The system's browser opens it; the click never reaches the editor behind.
+                  e.preventDefault();
+                  e.stopPropagation();
+                  openLink(n().href);
+                }}
+                onKeyDown={(e) => {
+                  if (e.key !== "Enter") return;
+                  e.preventDefault();
+                  e.stopPropagation();
+                  openLink(n().href);
+                }}
+              >
                 <Inlines nodes={n().children} />
               </a>
             )}

@@ -110,3 +110,64 @@ describe("description editor", () => {
     ]);
   });
 });
+
+describe("field keys", () => {
+  it("Alt and a letter put the cursor in that field; the title has it first", async () => {
+    await begin("app-start");
+    const store = app.store();
+    const taskId = app.focus().taskId;
+    if (!store || taskId === null) throw new Error("no focused task");
+    const root = document.createElement("div");
+    document.body.append(root);
+    dispose = render(() => <TaskDetail store={store} taskId={taskId} />, root);
+    const title = document.querySelector<HTMLInputElement>("input[aria-label=Title]");
+    expect(document.activeElement).toBe(title);
+    const press = (code: string) =>
+      document.activeElement?.dispatchEvent(
+        new KeyboardEvent("keydown", {
+          code,
+          key: code.slice(3).toLowerCase(),
+          altKey: true,
+          bubbles: true,
+        }),
+      );
+    const focused = () =>
+      document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.id;
+    press("KeyL");
+    await settle();
+    expect(focused()).toBe("Add label");
+    press("KeyK");
+    await settle();
+    expect(focused()).toBe("Add checklist item");
+    press("KeyU");
+    await settle();
+    expect(focused()).toBe("due-input");
+    press("KeyD");
+    await settle();
+    expect(focused()).toBe("Description");
+    press("KeyT");
+    await settle();
+    expect(focused()).toBe("Title");
+  });
+});
+
+describe("description links", () => {
+  it("a click or Enter on a link opens it in the browser, not the editor", async () => {
+    await begin("description-link");
+    const store = app.store();
+    if (!store) throw new Error("no board");
+    const taskId = replay.id("task:Release notes for 0.1");
+    const root = document.createElement("div");
+    document.body.append(root);
+    dispose = render(() => <TaskDetail store={store} taskId={taskId} />, root);
+    const link = document.querySelector<HTMLAnchorElement>(".description-view a");
+    expect(link?.textContent).toBe("the guide");
+    link?.click();
+    await settle();
+    link?.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    await settle();
+    expect(document.querySelector("textarea[aria-label=Description]")).toBeNull();
+    const opened = { name: "open_link", args: { url: "https://example.com" } };
+    expect(replay.calls().filter((c) => c.name === "open_link")).toEqual([opened, opened]);
+  });
+});

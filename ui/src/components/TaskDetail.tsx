@@ -15,6 +15,7 @@ import {
   type JSX,
 } from "solid-js";
 import { app } from "../app/app";
+import { isMac } from "../app/keys";
 import { describeDue, dueLabel, dueStatus, fullDue, now } from "../app/due";
 import * as ipc from "../ipc";
 import { errorKind, errorMessage, type BoardOp, type TaskView } from "../ipc";
@@ -27,6 +28,35 @@ import { Markdown } from "./Markdown";
 
 function send(op: BoardOp) {
   app.spawn(() => app.applyOp(op));
+}
+
+/**
+ * The panel's field keys: Alt (Option on a Mac) and a letter puts the cursor in that field,
+ * wherever focus is in the panel. The selector finds the field's input by its label.
+ */
+export const FIELD_KEYS: readonly { key: string; field: string; selector: string }[] = [
+  { key: "t", field: "Title", selector: 'input[aria-label="Title"]' },
+  { key: "d", field: "Description", selector: "textarea[aria-label=Description]" },
+  { key: "l", field: "Labels", selector: 'input[aria-label="Add label"]' },
+  { key: "a", field: "Assignees", selector: 'input[aria-label="Assign someone"]' },
+  { key: "u", field: "Due", selector: "#due-input" },
+  { key: "k", field: "Checklist", selector: 'input[aria-label="Add checklist item"]' },
+  { key: "m", field: "Comment", selector: 'textarea[aria-label="Write a comment"]' },
+];
+
+/** The field an Alt-key press in the panel asks for, if any (`e.code` is used: on a Mac,
+ * Option turns the letter into another character). */
+export function fieldForKey(event: {
+  altKey: boolean;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  code: string;
+}): (typeof FIELD_KEYS)[number] | undefined {
+  if (!event.altKey || event.ctrlKey || event.metaKey || !event.code.startsWith("Key")) {
+    return undefined;
+  }
+  const letter = event.code.slice(3).toLowerCase();
+  return FIELD_KEYS.find((f) => f.key === letter);
 }
 
 export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.Element {
@@ -79,7 +109,18 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
           role="dialog"
           aria-modal="false"
           aria-label="Task details"
+          aria-keyshortcuts={FIELD_KEYS.map((f) => `Alt+${f.key.toUpperCase()}`).join(" ")}
           data-task-id={props.taskId}
+          onKeyDown={(e) => {
+            const wanted = fieldForKey(e);
+            if (wanted === undefined) return;
+            e.preventDefault();
+            e.stopPropagation();
+            const panel = e.currentTarget;
+            // The description edits in place: Alt-D opens its editor first.
+            if (wanted.key === "d" && !editingDescription()) setEditingDescription(true);
+            queueMicrotask(() => panel.querySelector<HTMLElement>(wanted.selector)?.focus());
+          }}
         >
           <header class="detail-header">
             <input
@@ -108,6 +149,17 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
               ×
             </button>
           </header>
+          <p class="muted small field-keys">
+            {`${isMac ? "⌥" : "Alt "}+ `}
+            <For each={FIELD_KEYS}>
+              {(f, i) => (
+                <>
+                  {i() > 0 ? " · " : ""}
+                  <kbd>{f.key.toUpperCase()}</kbd> {f.field.toLowerCase()}
+                </>
+              )}
+            </For>
+          </p>
           <Show when={app.readOnlyReason()}>
             {(reason) => <p class="muted small">{reason()}</p>}
           </Show>

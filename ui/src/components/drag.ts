@@ -3,6 +3,7 @@
 
 import { createSignal } from "solid-js";
 import { app } from "../app/app";
+import { rowHeight } from "../app/view";
 import type { Place } from "../ipc";
 
 export interface DragState {
@@ -20,7 +21,6 @@ const [dragState, setDragState] = createSignal<DragState | null>(null);
 export { dragState };
 
 const THRESHOLD = 5;
-const ROW_HEIGHT = 80;
 
 function columnAt(x: number, y: number): HTMLElement | null {
   const hit = document.elementFromPoint(x, y);
@@ -31,7 +31,7 @@ function slotAt(column: HTMLElement, y: number): number {
   const list = column.querySelector<HTMLElement>(".cards");
   if (!list) return 0;
   const top = list.getBoundingClientRect().top;
-  return Math.max(0, Math.round((y - top + list.scrollTop) / ROW_HEIGHT));
+  return Math.max(0, Math.round((y - top + list.scrollTop) / rowHeight()));
 }
 
 function track(
