@@ -150,7 +150,9 @@ pub struct Board {
     undo: yrs::undo::UndoManager<()>,
     config: ReplicaConfig,
     local_updates: Arc<Mutex<Vec<Vec<u8>>>>,
-    changes: Arc<Mutex<ChangeSet>>,
+    /// What changed: `[0]` for `take_changes` (the UI's patches), `[1]` for
+    /// `take_index_changes` (the store's task index), drained independently.
+    changes: Arc<Mutex<[ChangeSet; 2]>>,
     task_index: Mutex<TaskIndex>,
     task_index_dirty: Arc<Mutex<Dirty>>,
     comment_index: Mutex<comments::CommentIndex>,
@@ -390,23 +392,25 @@ impl Board {
         })
         .map_err(|e| ModelError::BadUpdate(format!("cannot observe document: {e}")))?;
 
-        let changes = Arc::new(Mutex::new(ChangeSet::default()));
+        let changes = Arc::new(Mutex::new(<[ChangeSet; 2]>::default()));
         let task_index_dirty = Arc::new(Mutex::new(Dirty::default()));
         for (root, kind) in [(&tasks, 0u8), (&columns, 1), (&labels, 2), (&meta, 3)] {
             let changes = changes.clone();
             let index_dirty = task_index_dirty.clone();
             root.observe_deep(OBSERVER_KEY, move |txn, events| {
-                let mut set = lock(&changes);
+                let mut sets = lock(&changes);
                 for event in events.iter() {
                     let ids = changed_keys(txn, event);
-                    match kind {
-                        0 => {
-                            lock(&index_dirty).tasks.extend(ids.iter().cloned());
-                            set.tasks.extend(ids);
+                    if kind == 0 {
+                        lock(&index_dirty).tasks.extend(ids.iter().cloned());
+                    }
+                    for set in sets.iter_mut() {
+                        match kind {
+                            0 => set.tasks.extend(ids.iter().cloned()),
+                            1 => set.columns.extend(ids.iter().cloned()),
+                            2 => set.labels = true,
+                            _ => set.meta = true,
                         }
-                        1 => set.columns.extend(ids),
-                        2 => set.labels = true,
-                        _ => set.meta = true,
                     }
                 }
             });
@@ -418,15 +422,18 @@ impl Board {
             let dirty = comment_dirty.clone();
             let root = comments.clone();
             comments.observe_deep(OBSERVER_KEY, move |txn, events| {
-                let mut set = lock(&changes);
+                let mut sets = lock(&changes);
                 for event in events.iter() {
                     let ids = changed_keys(txn, event);
                     for id in ids {
-                        if let Some(task) = comments::comment_task(txn, &root, &id) {
-                            set.tasks.insert(task);
+                        let task = comments::comment_task(txn, &root, &id);
+                        for set in sets.iter_mut() {
+                            if let Some(task) = &task {
+                                set.tasks.insert(task.clone());
+                            }
+                            set.comments.insert(id.clone());
                         }
-                        lock(&dirty).touch(id.clone());
-                        set.comments.insert(id);
+                        lock(&dirty).touch(id);
                     }
                 }
             });
@@ -539,7 +546,13 @@ impl Board {
 
     /// What changed (locally or remotely) since the last call.
     pub fn take_changes(&mut self) -> ChangeSet {
-        std::mem::take(&mut *lock(&self.changes))
+        std::mem::take(&mut lock(&self.changes)[0])
+    }
+
+    /// What changed (locally or remotely) since the last call, for the store's task index:
+    /// kept apart from [`Board::take_changes`], which the UI drains on its own schedule.
+    pub fn take_index_changes(&mut self) -> ChangeSet {
+        std::mem::take(&mut lock(&self.changes)[1])
     }
 
     /// The whole integrated document as one Yjs v1 update (pending structs stay out: they are
@@ -1459,6 +1472,15 @@ impl Board {
         let mut ids: Vec<String> = self.tasks.keys(&txn).map(str::to_owned).collect();
         ids.sort();
         ids
+    }
+
+    /// How many attachments a task has (DESIGN §1 `attachments`); 0 for an unknown task.
+    pub fn attachment_count(&self, id: &str) -> u32 {
+        let txn = self.doc.transact();
+        match read_map(&self.tasks, &txn, id).and_then(|m| m.get(&txn, "attachments")) {
+            Some(Out::YMap(set)) => set.len(&txn),
+            _ => 0,
+        }
     }
 
     /// Raw access for tests and forward-compatibility checks: the keys stored on a task.

@@ -12,6 +12,7 @@ pub mod conflicts;
 pub mod due;
 mod error;
 pub mod ids;
+pub mod query;
 pub mod rank;
 mod task_index;
 mod undo_state;

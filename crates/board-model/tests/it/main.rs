@@ -9,5 +9,6 @@ mod convergence;
 mod history;
 mod hostile;
 mod pending;
+mod query;
 mod script;
 mod undo;
