@@ -255,6 +255,21 @@ pub fn validate_color(color: &str) -> Result<()> {
     }
 }
 
+/// Whether the state vector `have` includes everything `needed` names (both encoded v1);
+/// `false` when either does not decode.
+pub fn state_vector_covers(have: &[u8], needed: &[u8]) -> bool {
+    let limits = UpdateLimits::default();
+    let (Ok(have), Ok(needed)) = (
+        sync_protocol::guard::decode_state_vector_checked(have, &limits),
+        sync_protocol::guard::decode_state_vector_checked(needed, &limits),
+    ) else {
+        return false;
+    };
+    needed
+        .iter()
+        .all(|(client, clock)| have.get(client) >= *clock)
+}
+
 /// Label colours handed out in turn when none is given.
 const PALETTE: [&str; 8] = [
     "#e5484d", "#f76b15", "#ffc53d", "#46a758", "#12a594", "#0090ff", "#8e4ec6", "#d6409f",
@@ -564,6 +579,12 @@ impl Board {
     /// Whether updates are waiting for missing earlier ones.
     pub fn has_pending_updates(&self) -> bool {
         guard::has_pending(&self.doc.transact())
+    }
+
+    /// Whether this replica has everything `state_vector` (one of [`Board::state_vector`]'s
+    /// answers, possibly another replica's) names; `false` when it does not decode.
+    pub fn covers(&self, state_vector: &[u8]) -> bool {
+        state_vector_covers(&self.state_vector(), state_vector)
     }
 
     /// What this replica has, for a sync Step1.

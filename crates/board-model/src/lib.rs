@@ -19,9 +19,10 @@ mod undo_state;
 mod view;
 
 pub use board::{
-    mentions, show_mentions, validate_color, Board, ChangeSet, CommentAction, CommentChange,
-    FieldValue, HistoryField, HistoryRecorder, NewTask, Place, ReplicaConfig, TaskChange,
-    LOCAL_ORIGIN, MAX_COMMENT_BYTES, MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN, SCHEMA_VERSION,
+    mentions, show_mentions, state_vector_covers, validate_color, Board, ChangeSet, CommentAction,
+    CommentChange, FieldValue, HistoryField, HistoryRecorder, NewTask, Place, ReplicaConfig,
+    TaskChange, LOCAL_ORIGIN, MAX_COMMENT_BYTES, MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN,
+    SCHEMA_VERSION,
 };
 pub use conflicts::{ConflictTracker, FieldConflict};
 pub use due::{parse_due_input, validate_due, Due};

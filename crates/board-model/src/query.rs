@@ -580,3 +580,23 @@ impl TaskFacts {
         }
     }
 }
+
+/// `view` with only the tasks of `board` that match `query` (columns stay, empty or not).
+pub fn filter_view(
+    board: &crate::Board,
+    mut view: crate::BoardView,
+    query: &Query,
+    context: &MatchContext<'_>,
+) -> crate::BoardView {
+    if query.terms.is_empty() {
+        return view;
+    }
+    let labels = view.labels.clone();
+    for column in &mut view.columns {
+        column.tasks.retain(|task| {
+            let facts = TaskFacts::of_task(board, task, &labels, context.names_of);
+            query.matches(&facts, context)
+        });
+    }
+    view
+}

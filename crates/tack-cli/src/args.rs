@@ -141,6 +141,11 @@ pub enum BoardCommand {
         /// Include archived columns and tasks
         #[arg(long)]
         archived: bool,
+        /// Only tasks matching QUERY: words, "phrases", label:X, -label:X, @person, @me,
+        /// is:overdue|unassigned|archived, due:<7d|>2w|today|none|<2026-12-31,
+        /// has:attachment|checklist|due|comment (all must match; `-` negates a term)
+        #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
+        filter: Option<String>,
     },
     Rename {
         board: String,

@@ -124,6 +124,11 @@ impl Invocation {
         Ok(self.store.directory(board_id, me)?)
     }
 
+    /// Who "me" is: the signed-in account, else this profile's own member id (as `--assign me`).
+    fn me(&mut self) -> Result<String> {
+        comment::my_member_id(&self.dir, &mut self.store)
+    }
+
     /// Runs one change on a board and makes it durable before returning.
     fn change<T>(&mut self, query: &str, f: impl FnOnce(&mut Board) -> Result<T>) -> Result<T> {
         let id = self.board_id(query)?;
@@ -179,6 +184,28 @@ fn place(args: &PlaceArgs, anchor: impl Fn(&str) -> Result<String>) -> Result<Pl
         (_, _, Some(after)) => Place::After(anchor(after)?),
         _ => Place::Bottom,
     })
+}
+
+/// Reads a filter query; what it cannot read is explained on stderr and left out (the rest
+/// still runs, and the exit status stays 0).
+fn parse_query(text: &str) -> board_model::query::Query {
+    let parsed = board_model::query::parse(text);
+    for error in &parsed.errors {
+        let part = text.get(error.start..error.end).unwrap_or_default();
+        eprintln!(
+            "tackctl: warning: ignored {part:?} in the query: {}",
+            error.message
+        );
+    }
+    parsed.query
+}
+
+/// Names and email of a member id, for `@person` and free text.
+fn people_names(people: &board_store::Directory, id: &str) -> Vec<String> {
+    people
+        .get(id)
+        .map(|entry| vec![entry.name.clone(), entry.email.clone()])
+        .unwrap_or_default()
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
@@ -317,9 +344,26 @@ fn board_command(session: &mut Invocation, command: BoardCommand) -> Result<()> 
             board,
             json,
             archived,
+            filter,
         } => {
             let board = session.open_board(&board)?;
-            let view = board.view_with(archived);
+            let view = match filter {
+                Some(text) => {
+                    let query = parse_query(&text);
+                    let people = session.directory(board.id())?;
+                    let me = session.me()?;
+                    let names_of = |id: &str| people_names(&people, id);
+                    let context = board_model::query::MatchContext {
+                        now: chrono::Local::now().fixed_offset(),
+                        me: Some(&me),
+                        names_of: &names_of,
+                        text_matched: false,
+                    };
+                    let view = board.view_with(archived || query.wants_archived());
+                    board_model::query::filter_view(&board, view, &query, &context)
+                }
+                None => board.view_with(archived),
+            };
             if json {
                 print_view(&view, true)?;
             } else {
