@@ -159,6 +159,8 @@ pub struct Board {
     comment_dirty: Arc<Mutex<comments::CommentDirty>>,
     /// This replica's own changes, for the local history (`take_history`).
     history: HistoryRecorder,
+    /// Every deletion integrated so far (see [`Board::seen`]).
+    deleted: Arc<Mutex<yrs::IdSet>>,
 }
 
 impl std::fmt::Debug for Board {
@@ -255,19 +257,26 @@ pub fn validate_color(color: &str) -> Result<()> {
     }
 }
 
-/// Whether the state vector `have` includes everything `needed` names (both encoded v1);
-/// `false` when either does not decode.
-pub fn state_vector_covers(have: &[u8], needed: &[u8]) -> bool {
-    let limits = UpdateLimits::default();
-    let (Ok(have), Ok(needed)) = (
-        sync_protocol::guard::decode_state_vector_checked(have, &limits),
-        sync_protocol::guard::decode_state_vector_checked(needed, &limits),
-    ) else {
+/// Whether the replica state `have` (one of [`Board::seen`]'s answers) includes everything
+/// `needed` (another one) does: every insertion and every deletion. `false` when either does
+/// not decode.
+pub fn seen_covers(have: &[u8], needed: &[u8]) -> bool {
+    use yrs::updates::decoder::Decode;
+    let decode = |bytes: &[u8]| {
+        // Bytes from a store file: a decoder panic is an answer ("no"), not a crash.
+        std::panic::catch_unwind(|| yrs::Snapshot::decode_v1(bytes).ok())
+            .ok()
+            .flatten()
+    };
+    let (Some(have), Some(needed)) = (decode(have), decode(needed)) else {
         return false;
     };
-    needed
+    let inserted = needed
+        .state_map
         .iter()
-        .all(|(client, clock)| have.get(client) >= *clock)
+        .all(|(client, clock)| have.state_map.get(client) >= *clock);
+    // What `needed` deleted that `have` did not.
+    inserted && needed.delete_set.diff(&have.delete_set).is_empty()
 }
 
 /// Label colours handed out in turn when none is given.
@@ -454,6 +463,17 @@ impl Board {
             });
         }
 
+        let deleted = Arc::new(Mutex::new(doc.transact().snapshot().delete_set));
+        {
+            let deleted = deleted.clone();
+            doc.observe_transaction_cleanup(OBSERVER_KEY, move |_, event| {
+                if !event.delete_set.is_empty() {
+                    lock(&deleted).merge_with(event.delete_set.clone());
+                }
+            })
+            .map_err(|e| ModelError::BadUpdate(format!("cannot observe document: {e}")))?;
+        }
+
         let history = HistoryRecorder::attach_filtered(&doc, |origin| {
             !origin.is_some_and(|o| {
                 *o == Origin::from(REMOTE_ORIGIN) || *o == Origin::from(LOAD_ORIGIN)
@@ -477,6 +497,7 @@ impl Board {
             task_index_dirty,
             comment_index: Mutex::new(comments::CommentIndex::default()),
             comment_dirty,
+            deleted,
         })
     }
 
@@ -581,10 +602,13 @@ impl Board {
         guard::has_pending(&self.doc.transact())
     }
 
-    /// Whether this replica has everything `state_vector` (one of [`Board::state_vector`]'s
-    /// answers, possibly another replica's) names; `false` when it does not decode.
-    pub fn covers(&self, state_vector: &[u8]) -> bool {
-        state_vector_covers(&self.state_vector(), state_vector)
+    /// What this replica has integrated: its state vector and every deletion it knows (a yrs
+    /// snapshot, encoded v1), kept up to date per transaction rather than read from the whole
+    /// document. See [`seen_covers`].
+    pub fn seen(&self) -> Vec<u8> {
+        use yrs::updates::encoder::Encode;
+        let deleted = lock(&self.deleted).clone();
+        yrs::Snapshot::new(self.doc.transact().state_vector(), deleted).encode_v1()
     }
 
     /// What this replica has, for a sync Step1.

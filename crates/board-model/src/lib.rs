@@ -19,7 +19,7 @@ mod undo_state;
 mod view;
 
 pub use board::{
-    mentions, show_mentions, state_vector_covers, validate_color, Board, ChangeSet, CommentAction,
+    mentions, seen_covers, show_mentions, validate_color, Board, ChangeSet, CommentAction,
     CommentChange, FieldValue, HistoryField, HistoryRecorder, NewTask, Place, ReplicaConfig,
     TaskChange, LOCAL_ORIGIN, MAX_COMMENT_BYTES, MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN,
     SCHEMA_VERSION,

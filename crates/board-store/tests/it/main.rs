@@ -8,3 +8,4 @@ mod history;
 mod people;
 mod rejection;
 mod support;
+mod task_index;
