@@ -186,6 +186,102 @@ fn place(args: &PlaceArgs, anchor: impl Fn(&str) -> Result<String>) -> Result<Pl
     })
 }
 
+/// `tackctl search`: hits across boards, best first, matched words in `[brackets]`.
+fn search(
+    session: &mut Invocation,
+    text: &str,
+    json: bool,
+    archived: bool,
+    limit: usize,
+) -> Result<()> {
+    let options = board_store::SearchOptions {
+        include_archived: archived,
+        limit,
+        now: chrono::Local::now().fixed_offset(),
+        me: Some(session.me()?),
+    };
+    let results = session.store.search(text, &options)?;
+    for error in &results.errors {
+        let part = text.get(error.start..error.end).unwrap_or_default();
+        eprintln!(
+            "tackctl: warning: ignored {part:?} in the query: {}",
+            error.message
+        );
+    }
+    if json {
+        return print_json(&results);
+    }
+    let marked = |parts: &[board_store::TextPart]| -> String {
+        parts
+            .iter()
+            .map(|p| {
+                if p.hit {
+                    format!("[{}]", p.text)
+                } else {
+                    p.text.clone()
+                }
+            })
+            .collect()
+    };
+    let mut out = std::io::stdout().lock();
+    for hit in &results.hits {
+        write!(
+            out,
+            "{}  ({} › {})",
+            marked(&hit.title_parts),
+            hit.board_title,
+            hit.column_title
+        )?;
+        if let Some(due) = &hit.due {
+            write!(out, " due:{due}")?;
+        }
+        if hit.archived {
+            write!(out, " (archived)")?;
+        }
+        writeln!(out)?;
+        if !hit.snippet.is_empty() {
+            writeln!(out, "    {}", marked(&hit.snippet).replace('\n', " "))?;
+        }
+    }
+    Ok(())
+}
+
+/// `tackctl mine`: the tasks assigned to me on every board, grouped by when they are due.
+fn mine(session: &mut Invocation, json: bool) -> Result<()> {
+    let me = session.me()?;
+    let tasks = session
+        .store
+        .my_tasks(&me, chrono::Local::now().fixed_offset())?;
+    if json {
+        return print_json(&tasks);
+    }
+    let mut out = std::io::stdout().lock();
+    let mut group = None;
+    for task in &tasks {
+        if group != Some(task.group) {
+            group = Some(task.group);
+            let heading = match task.group {
+                board_store::DueGroup::Overdue => "Overdue",
+                board_store::DueGroup::Today => "Today",
+                board_store::DueGroup::ThisWeek => "This week",
+                board_store::DueGroup::Later => "Later",
+                board_store::DueGroup::NoDate => "No date",
+            };
+            writeln!(out, "## {heading}")?;
+        }
+        write!(
+            out,
+            "- {}  ({} › {})",
+            task.title, task.board_title, task.column_title
+        )?;
+        if let Some(due) = &task.due {
+            write!(out, " due:{due}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
 /// Reads a filter query; what it cannot read is explained on stderr and left out (the rest
 /// still runs, and the exit status stays 0).
 fn parse_query(text: &str) -> board_model::query::Query {
@@ -288,6 +384,13 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Status { json } => sync_command::status(&session.store, json),
+        Command::Search {
+            query,
+            json,
+            archived,
+            limit,
+        } => search(&mut session, &query.join(" "), json, archived, limit),
+        Command::Mine { json } => mine(&mut session, json),
         Command::Import(ImportCommand::Trello { file }) => {
             println!("{}", import::import_trello(&mut session, &file)?);
             Ok(())
