@@ -154,7 +154,9 @@ pub struct Board {
     undo: yrs::undo::UndoManager<()>,
     config: ReplicaConfig,
     local_updates: Arc<Mutex<Vec<Vec<u8>>>>,
-    changes: Arc<Mutex<ChangeSet>>,
+    /// What changed: `[0]` for `take_changes` (the UI's patches), `[1]` for
+    /// `take_index_changes` (the store's task index), drained independently.
+    changes: Arc<Mutex<[ChangeSet; 2]>>,
     task_index: Mutex<TaskIndex>,
     task_index_dirty: Arc<Mutex<Dirty>>,
     comment_index: Mutex<comments::CommentIndex>,
@@ -165,6 +167,8 @@ pub struct Board {
     step_clock: Arc<StepClock>,
     /// Inside `in_one_step`: operations join one undo step instead of starting their own.
     grouping: bool,
+    /// Every deletion integrated so far (see [`Board::seen`]).
+    deleted: Arc<Mutex<yrs::IdSet>>,
 }
 
 /// The undo manager's clock: the system's, except while a group of operations runs, when it
@@ -276,6 +280,28 @@ pub fn validate_color(color: &str) -> Result<()> {
             reason: format!("{color:?} is not #rrggbb"),
         })
     }
+}
+
+/// Whether the replica state `have` (one of [`Board::seen`]'s answers) includes everything
+/// `needed` (another one) does: every insertion and every deletion. `false` when either does
+/// not decode.
+pub fn seen_covers(have: &[u8], needed: &[u8]) -> bool {
+    use yrs::updates::decoder::Decode;
+    let decode = |bytes: &[u8]| {
+        // Bytes from a store file: a decoder panic is an answer ("no"), not a crash.
+        std::panic::catch_unwind(|| yrs::Snapshot::decode_v1(bytes).ok())
+            .ok()
+            .flatten()
+    };
+    let (Some(have), Some(needed)) = (decode(have), decode(needed)) else {
+        return false;
+    };
+    let inserted = needed
+        .state_map
+        .iter()
+        .all(|(client, clock)| have.state_map.get(client) >= *clock);
+    // What `needed` deleted that `have` did not.
+    inserted && needed.delete_set.diff(&have.delete_set).is_empty()
 }
 
 /// Label colours handed out in turn when none is given.
@@ -417,23 +443,25 @@ impl Board {
         })
         .map_err(|e| ModelError::BadUpdate(format!("cannot observe document: {e}")))?;
 
-        let changes = Arc::new(Mutex::new(ChangeSet::default()));
+        let changes = Arc::new(Mutex::new(<[ChangeSet; 2]>::default()));
         let task_index_dirty = Arc::new(Mutex::new(Dirty::default()));
         for (root, kind) in [(&tasks, 0u8), (&columns, 1), (&labels, 2), (&meta, 3)] {
             let changes = changes.clone();
             let index_dirty = task_index_dirty.clone();
             root.observe_deep(OBSERVER_KEY, move |txn, events| {
-                let mut set = lock(&changes);
+                let mut sets = lock(&changes);
                 for event in events.iter() {
                     let ids = changed_keys(txn, event);
-                    match kind {
-                        0 => {
-                            lock(&index_dirty).tasks.extend(ids.iter().cloned());
-                            set.tasks.extend(ids);
+                    if kind == 0 {
+                        lock(&index_dirty).tasks.extend(ids.iter().cloned());
+                    }
+                    for set in sets.iter_mut() {
+                        match kind {
+                            0 => set.tasks.extend(ids.iter().cloned()),
+                            1 => set.columns.extend(ids.iter().cloned()),
+                            2 => set.labels = true,
+                            _ => set.meta = true,
                         }
-                        1 => set.columns.extend(ids),
-                        2 => set.labels = true,
-                        _ => set.meta = true,
                     }
                 }
             });
@@ -445,18 +473,32 @@ impl Board {
             let dirty = comment_dirty.clone();
             let root = comments.clone();
             comments.observe_deep(OBSERVER_KEY, move |txn, events| {
-                let mut set = lock(&changes);
+                let mut sets = lock(&changes);
                 for event in events.iter() {
                     let ids = changed_keys(txn, event);
                     for id in ids {
-                        if let Some(task) = comments::comment_task(txn, &root, &id) {
-                            set.tasks.insert(task);
+                        let task = comments::comment_task(txn, &root, &id);
+                        for set in sets.iter_mut() {
+                            if let Some(task) = &task {
+                                set.tasks.insert(task.clone());
+                            }
+                            set.comments.insert(id.clone());
                         }
-                        lock(&dirty).touch(id.clone());
-                        set.comments.insert(id);
+                        lock(&dirty).touch(id);
                     }
                 }
             });
+        }
+
+        let deleted = Arc::new(Mutex::new(doc.transact().snapshot().delete_set));
+        {
+            let deleted = deleted.clone();
+            doc.observe_transaction_cleanup(OBSERVER_KEY, move |_, event| {
+                if !event.delete_set.is_empty() {
+                    lock(&deleted).merge_with(event.delete_set.clone());
+                }
+            })
+            .map_err(|e| ModelError::BadUpdate(format!("cannot observe document: {e}")))?;
         }
 
         let history = HistoryRecorder::attach_filtered(&doc, |origin| {
@@ -484,6 +526,7 @@ impl Board {
             comment_dirty,
             step_clock,
             grouping: false,
+            deleted,
         })
     }
 
@@ -568,7 +611,13 @@ impl Board {
 
     /// What changed (locally or remotely) since the last call.
     pub fn take_changes(&mut self) -> ChangeSet {
-        std::mem::take(&mut *lock(&self.changes))
+        std::mem::take(&mut lock(&self.changes)[0])
+    }
+
+    /// What changed (locally or remotely) since the last call, for the store's task index:
+    /// kept apart from [`Board::take_changes`], which the UI drains on its own schedule.
+    pub fn take_index_changes(&mut self) -> ChangeSet {
+        std::mem::take(&mut lock(&self.changes)[1])
     }
 
     /// The whole integrated document as one Yjs v1 update (pending structs stay out: they are
@@ -580,6 +629,15 @@ impl Board {
     /// Whether updates are waiting for missing earlier ones.
     pub fn has_pending_updates(&self) -> bool {
         guard::has_pending(&self.doc.transact())
+    }
+
+    /// What this replica has integrated: its state vector and every deletion it knows (a yrs
+    /// snapshot, encoded v1), kept up to date per transaction rather than read from the whole
+    /// document. See [`seen_covers`].
+    pub fn seen(&self) -> Vec<u8> {
+        use yrs::updates::encoder::Encode;
+        let deleted = lock(&self.deleted).clone();
+        yrs::Snapshot::new(self.doc.transact().state_vector(), deleted).encode_v1()
     }
 
     /// What this replica has, for a sync Step1.
@@ -1506,6 +1564,15 @@ impl Board {
         let mut ids: Vec<String> = self.tasks.keys(&txn).map(str::to_owned).collect();
         ids.sort();
         ids
+    }
+
+    /// How many attachments a task has (DESIGN §1 `attachments`); 0 for an unknown task.
+    pub fn attachment_count(&self, id: &str) -> u32 {
+        let txn = self.doc.transact();
+        match read_map(&self.tasks, &txn, id).and_then(|m| m.get(&txn, "attachments")) {
+            Some(Out::YMap(set)) => set.len(&txn),
+            _ => 0,
+        }
     }
 
     /// Raw access for tests and forward-compatibility checks: the keys stored on a task.

@@ -12,6 +12,7 @@ pub mod conflicts;
 pub mod due;
 mod error;
 pub mod ids;
+pub mod query;
 pub mod rank;
 mod task_index;
 mod undo_state;
@@ -19,9 +20,10 @@ mod view;
 
 pub use board::{
     CopiedComment, CopiedLabel, PasteOptions, TaskCopy,
-    mentions, show_mentions, validate_color, Board, ChangeSet, CommentAction, CommentChange,
-    FieldValue, HistoryField, HistoryRecorder, NewTask, Place, ReplicaConfig, TaskChange,
-    LOCAL_ORIGIN, MAX_COMMENT_BYTES, MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN, SCHEMA_VERSION,
+    mentions, seen_covers, show_mentions, validate_color, Board, ChangeSet, CommentAction,
+    CommentChange, FieldValue, HistoryField, HistoryRecorder, NewTask, Place, ReplicaConfig,
+    TaskChange, LOCAL_ORIGIN, MAX_COMMENT_BYTES, MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN,
+    SCHEMA_VERSION,
 };
 pub use conflicts::{ConflictTracker, FieldConflict};
 pub use due::{parse_due_input, validate_due, Due};

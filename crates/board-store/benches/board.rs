@@ -179,7 +179,7 @@ fn print_edit_breakdown(fixture: &mut Fixture, first: usize, count: usize) {
         lap(1);
         fixture
             .store
-            .append_local_batch(BOARD_ID, &updates, Some(&undo), Some(&title), &[])
+            .append_local_batch(BOARD_ID, &updates, Some(&undo), Some(&title), &[], None)
             .expect("append");
         lap(2);
         if fixture.store.update_count(BOARD_ID).expect("count") > replica::COMPACT_AFTER_UPDATES {

@@ -22,6 +22,7 @@ mod open;
 mod people;
 pub mod replica;
 pub mod transfer;
+pub mod search;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -35,6 +36,9 @@ pub use open::{APPLICATION_ID, SCHEMA_VERSION};
 pub use people::{
     display_name, imported_author_name, member_name, Directory, DirectoryEntry, Me, MemberRecord,
     PersonError,
+};
+pub use search::{
+    DueGroup, IndexDelta, IndexRow, MyTask, SearchHit, SearchOptions, SearchResults, TextPart,
 };
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.
@@ -297,11 +301,33 @@ impl Store {
         self.insert_board(record, UpdateOrigin::Remote, server_state)
     }
 
+    /// Creates a board (as [`Store::create_board`] or [`Store::create_board_from_remote`]) with
+    /// its task index rows (`IndexDelta::whole` of the replica whose state this is).
+    pub fn create_board_indexed(
+        &mut self,
+        record: &BoardRecord,
+        origin: UpdateOrigin,
+        initial_update: &[u8],
+        index: &IndexDelta,
+    ) -> Result<Seq, StoreError> {
+        self.insert_board_indexed(record, origin, initial_update, Some(index))
+    }
+
     fn insert_board(
         &mut self,
         record: &BoardRecord,
         origin: UpdateOrigin,
         initial_update: &[u8],
+    ) -> Result<Seq, StoreError> {
+        self.insert_board_indexed(record, origin, initial_update, None)
+    }
+
+    fn insert_board_indexed(
+        &mut self,
+        record: &BoardRecord,
+        origin: UpdateOrigin,
+        initial_update: &[u8],
+        index: Option<&IndexDelta>,
     ) -> Result<Seq, StoreError> {
         let tx = self.write_transaction()?;
         let inserted = tx
@@ -321,6 +347,9 @@ impl Store {
             return Err(StoreError::BoardExists(record.id.clone()));
         }
         let seq = insert_update(&tx, &record.id, origin, initial_update)?;
+        if let Some(index) = index {
+            search::write_delta(&tx, &record.id, index, seq - 1, seq)?;
+        }
         tx.commit()?;
         Ok(seq)
     }
@@ -446,9 +475,27 @@ impl Store {
         Ok(seq)
     }
 
-    /// Appends a replica's local updates, its undo history, its title cache and the task
-    /// history the updates make (`board_model::Board::take_history`) in ONE durable
-    /// transaction: after a crash either all of an operation's effects are stored or none.
+    /// Appends one update and what it changes in the task index, in one transaction (the
+    /// sync client's path for a relay's update: `IndexDelta::of_changes` of its replica).
+    pub fn append_update_indexed(
+        &mut self,
+        board: &str,
+        origin: UpdateOrigin,
+        bytes: &[u8],
+        index: &IndexDelta,
+    ) -> Result<Seq, StoreError> {
+        let tx = self.write_transaction()?;
+        let seq = insert_update(&tx, board, origin, bytes)?;
+        search::write_delta(&tx, board, index, seq - 1, seq)?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// Appends a replica's local updates, its undo history, its title cache, the task
+    /// history the updates make (`board_model::Board::take_history`) and what they change in
+    /// the task index in ONE durable transaction: after a crash either all of an operation's
+    /// effects are stored or none. Without `index` the board's index is left stale.
+    #[allow(clippy::too_many_arguments)]
     pub fn append_local_batch(
         &mut self,
         board: &str,
@@ -456,14 +503,18 @@ impl Store {
         undo_blob: Option<&[u8]>,
         title: Option<&str>,
         history: &[board_model::TaskChange],
+        index: Option<&IndexDelta>,
     ) -> Result<Vec<Seq>, StoreError> {
         let tx = self.write_transaction()?;
         let mut seqs = Vec::with_capacity(updates.len());
         for bytes in updates {
             seqs.push(insert_update(&tx, board, UpdateOrigin::Local, bytes)?);
         }
-        if let Some(&last) = seqs.last() {
+        if let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) {
             history::insert_changes(&tx, board, last, history)?;
+            if let Some(index) = index {
+                search::write_delta(&tx, board, index, first - 1, last)?;
+            }
         }
         if let Some(blob) = undo_blob {
             upsert_undo_state(&tx, board, blob)?;

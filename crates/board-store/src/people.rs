@@ -266,6 +266,7 @@ impl Store {
                 insert.execute(params![board, member.user_id, member.email, member.role])?;
             }
         }
+        crate::search::refresh_people(&tx, board)?;
         tx.commit()?;
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use board_model::{Board, ReplicaConfig};
 
-use crate::{BoardRecord, Store, StoreError};
+use crate::{BoardRecord, IndexDelta, Store, StoreError, UpdateOrigin};
 
 /// Past this many log rows after the snapshot, saving also compacts the board.
 pub const COMPACT_AFTER_UPDATES: u64 = 2_000;
@@ -25,7 +25,8 @@ pub fn create_board(
         role: None,
         last_synced_at_ms: None,
     };
-    store.create_board(&record, &first)?;
+    let index = IndexDelta::whole(&mut board);
+    store.create_board_indexed(&record, UpdateOrigin::Local, &first, &index)?;
     board.take_changes();
     board.take_history();
     Ok(board)
@@ -44,7 +45,8 @@ pub fn store_new_board(store: &mut Store, board: &mut Board) -> Result<(), Store
         role: None,
         last_synced_at_ms: None,
     };
-    store.create_board(&record, &board.encode_state())?;
+    let index = IndexDelta::whole(board);
+    store.create_board_indexed(&record, UpdateOrigin::Local, &board.encode_state(), &index)?;
     board.take_changes();
     Ok(())
 }
@@ -164,7 +166,15 @@ pub fn save_local_changes(store: &mut Store, board: &mut Board) -> Result<usize,
     let undo = board.undo_state();
     let title = board.title();
     let history = board.take_history();
-    store.append_local_batch(board.id(), &updates, Some(&undo), Some(&title), &history)?;
+    let index = IndexDelta::of_changes(board);
+    store.append_local_batch(
+        board.id(),
+        &updates,
+        Some(&undo),
+        Some(&title),
+        &history,
+        Some(&index),
+    )?;
     if store.tail_len(board.id())? > COMPACT_AFTER_UPDATES {
         match store.compact(board.id()) {
             Ok(_) | Err(StoreError::IncompleteHistory { .. }) => {}

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use board_model::{Board, ConflictTracker, ModelError};
-use board_store::{BoardRecord, Seq, Store, StoreError, UpdateOrigin};
+use board_store::{BoardRecord, IndexDelta, Seq, Store, StoreError, UpdateOrigin};
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use sync_protocol::{
@@ -787,8 +787,11 @@ impl Client {
         let stored = if board.in_store {
             let board_id = id.to_owned();
             let bytes = update.clone();
+            // The task index follows in the same transaction, from what the update changed in
+            // the mirror (the store leaves the board's index stale if the mirror lags it).
+            let index = IndexDelta::of_changes(&mut board.mirror);
             with_store(&self.store, move |store| {
-                store.append_update(&board_id, UpdateOrigin::Remote, &bytes)
+                store.append_update_indexed(&board_id, UpdateOrigin::Remote, &bytes, &index)
             })
             .await
             .map(|_| ())
@@ -827,8 +830,9 @@ impl Client {
             last_synced_at_ms: None,
         };
         let state = board.mirror.encode_state();
+        let index = IndexDelta::whole(&mut board.mirror);
         let seq = with_store(&self.store, move |store| {
-            store.create_board_from_remote(&record, &state)
+            store.create_board_indexed(&record, UpdateOrigin::Remote, &state, &index)
         })
         .await?;
         board.in_store = true;

@@ -93,6 +93,26 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Find tasks on every board: words, "phrases", label:X, @person, @me, is:overdue,
+    /// due:<7d, has:checklist, ... (the --filter grammar); best first, matched words marked.
+    /// Options go before the query (everything after its first word is the query)
+    Search {
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true, value_name = "QUERY")]
+        query: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        /// Include archived tasks
+        #[arg(long)]
+        archived: bool,
+        /// At most this many results
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Every task assigned to me on every board: overdue, today, this week, later, no date
+    Mine {
+        #[arg(long)]
+        json: bool,
+    },
     /// Per board: local changes waiting for the server, and when it last synced
     Status {
         #[arg(long)]
@@ -173,6 +193,11 @@ pub enum BoardCommand {
         /// Include archived columns and tasks
         #[arg(long)]
         archived: bool,
+        /// Only tasks matching QUERY: words, "phrases", label:X, -label:X, @person, @me,
+        /// is:overdue|unassigned|archived, due:<7d|>2w|today|none|<2026-12-31,
+        /// has:attachment|checklist|due|comment (all must match; `-` negates a term)
+        #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
+        filter: Option<String>,
     },
     Rename {
         board: String,

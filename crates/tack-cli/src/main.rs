@@ -126,6 +126,11 @@ impl Invocation {
         Ok(self.store.directory(board_id, me)?)
     }
 
+    /// Who "me" is: the signed-in account, else this profile's own member id (as `--assign me`).
+    fn me(&mut self) -> Result<String> {
+        comment::my_member_id(&self.dir, &mut self.store)
+    }
+
     /// Runs one change on a board and makes it durable before returning.
     fn change<T>(&mut self, query: &str, f: impl FnOnce(&mut Board) -> Result<T>) -> Result<T> {
         let id = self.board_id(query)?;
@@ -181,6 +186,124 @@ fn place(args: &PlaceArgs, anchor: impl Fn(&str) -> Result<String>) -> Result<Pl
         (_, _, Some(after)) => Place::After(anchor(after)?),
         _ => Place::Bottom,
     })
+}
+
+/// `tackctl search`: hits across boards, best first, matched words in `[brackets]`.
+fn search(
+    session: &mut Invocation,
+    text: &str,
+    json: bool,
+    archived: bool,
+    limit: usize,
+) -> Result<()> {
+    let options = board_store::SearchOptions {
+        include_archived: archived,
+        limit,
+        now: chrono::Local::now().fixed_offset(),
+        me: Some(session.me()?),
+    };
+    let results = session.store.search(text, &options)?;
+    for error in &results.errors {
+        let part = text.get(error.start..error.end).unwrap_or_default();
+        eprintln!(
+            "tackctl: warning: ignored {part:?} in the query: {}",
+            error.message
+        );
+    }
+    if json {
+        return print_json(&results);
+    }
+    let marked = |parts: &[board_store::TextPart]| -> String {
+        parts
+            .iter()
+            .map(|p| {
+                if p.hit {
+                    format!("[{}]", p.text)
+                } else {
+                    p.text.clone()
+                }
+            })
+            .collect()
+    };
+    let mut out = std::io::stdout().lock();
+    for hit in &results.hits {
+        write!(
+            out,
+            "{}  ({} › {})",
+            marked(&hit.title_parts),
+            hit.board_title,
+            hit.column_title
+        )?;
+        if let Some(due) = &hit.due {
+            write!(out, " due:{due}")?;
+        }
+        if hit.archived {
+            write!(out, " (archived)")?;
+        }
+        writeln!(out)?;
+        if !hit.snippet.is_empty() {
+            writeln!(out, "    {}", marked(&hit.snippet).replace('\n', " "))?;
+        }
+    }
+    Ok(())
+}
+
+/// `tackctl mine`: the tasks assigned to me on every board, grouped by when they are due.
+fn mine(session: &mut Invocation, json: bool) -> Result<()> {
+    let me = session.me()?;
+    let tasks = session
+        .store
+        .my_tasks(&me, chrono::Local::now().fixed_offset())?;
+    if json {
+        return print_json(&tasks);
+    }
+    let mut out = std::io::stdout().lock();
+    let mut group = None;
+    for task in &tasks {
+        if group != Some(task.group) {
+            group = Some(task.group);
+            let heading = match task.group {
+                board_store::DueGroup::Overdue => "Overdue",
+                board_store::DueGroup::Today => "Today",
+                board_store::DueGroup::ThisWeek => "This week",
+                board_store::DueGroup::Later => "Later",
+                board_store::DueGroup::NoDate => "No date",
+            };
+            writeln!(out, "## {heading}")?;
+        }
+        write!(
+            out,
+            "- {}  ({} › {})",
+            task.title, task.board_title, task.column_title
+        )?;
+        if let Some(due) = &task.due {
+            write!(out, " due:{due}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Reads a filter query; what it cannot read is explained on stderr and left out (the rest
+/// still runs, and the exit status stays 0).
+fn parse_query(text: &str) -> board_model::query::Query {
+    let parsed = board_model::query::parse(text);
+    for error in &parsed.errors {
+        let part = text.get(error.start..error.end).unwrap_or_default();
+        eprintln!(
+            "tackctl: warning: ignored {part:?} in the query: {}",
+            error.message
+        );
+    }
+    parsed.query
+}
+
+/// Names and email of a member id, for `@person` and free text.
+fn people_names(people: &board_store::Directory, id: &str) -> Vec<String> {
+    people
+        .get(id)
+        .map(|entry| vec![entry.name.clone(), entry.email.clone()])
+        .unwrap_or_default()
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
@@ -264,6 +387,13 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Status { json } => sync_command::status(&session.store, json),
+        Command::Search {
+            query,
+            json,
+            archived,
+            limit,
+        } => search(&mut session, &query.join(" "), json, archived, limit),
+        Command::Mine { json } => mine(&mut session, json),
         Command::Import(ImportCommand::Trello { file }) => {
             println!("{}", import::import_trello(&mut session, &file)?);
             Ok(())
@@ -330,9 +460,26 @@ fn board_command(session: &mut Invocation, command: BoardCommand) -> Result<()> 
             board,
             json,
             archived,
+            filter,
         } => {
             let board = session.open_board(&board)?;
-            let view = board.view_with(archived);
+            let view = match filter {
+                Some(text) => {
+                    let query = parse_query(&text);
+                    let people = session.directory(board.id())?;
+                    let me = session.me()?;
+                    let names_of = |id: &str| people_names(&people, id);
+                    let context = board_model::query::MatchContext {
+                        now: chrono::Local::now().fixed_offset(),
+                        me: Some(&me),
+                        names_of: &names_of,
+                        text_matched: false,
+                    };
+                    let view = board.view_with(archived || query.wants_archived());
+                    board_model::query::filter_view(&board, view, &query, &context)
+                }
+                None => board.view_with(archived),
+            };
             if json {
                 print_view(&view, true)?;
             } else {

@@ -10,5 +10,6 @@ mod convergence;
 mod history;
 mod hostile;
 mod pending;
+mod query;
 mod script;
 mod undo;

@@ -9,3 +9,4 @@ mod people;
 mod rejection;
 mod support;
 mod transfer;
+mod task_index;

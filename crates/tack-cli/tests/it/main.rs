@@ -1,6 +1,7 @@
 //! `tackctl` end to end through the built binary, each test with its own data directory.
 
 mod backup;
+mod search;
 mod sync;
 mod transfer;
 

@@ -17,7 +17,7 @@ use test_support::postgres::TestDatabase;
 use crate::Ctl;
 
 /// A relay serving `database_url` on 127.0.0.1 for as long as `runtime` lives.
-fn start_relay(runtime: &tokio::runtime::Runtime, database_url: &str) -> SocketAddr {
+pub(crate) fn start_relay(runtime: &tokio::runtime::Runtime, database_url: &str) -> SocketAddr {
     start_relay_with(runtime, database_url, Arc::new(AllowAnonymous))
 }
 

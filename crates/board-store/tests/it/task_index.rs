@@ -1,0 +1,406 @@
+//! The task index against a brute-force scan: after random local edits (saved as the app
+//! saves them), remote updates (stored as the sync client stores them, from a mirror replica
+//! that may lag), deletes, archive and unarchive, updates stored without indexing (a crash
+//! between store and index, or an older path), member changes and board deletion, a board
+//! whose index says it is fresh has exactly the rows a scan of its stored document gives, and
+//! after `refresh_index` every board is fresh. Search answers what the grammar answers on the
+//! scanned rows. `SLOW_TESTS=1` runs many more cases; `INDEX_SEED=n` replays one.
+
+use std::collections::BTreeSet;
+
+use board_model::query::{self, MatchContext};
+use board_model::{Board, NewTask, Place, ReplicaConfig, Sources};
+use board_store::{replica, IndexDelta, MemberRecord, SearchOptions, Store, UpdateOrigin};
+use chrono::DateTime;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const BOARD: &str = "0190f0f0-0000-7000-8000-000000000001";
+const OTHER: &str = "0190f0f0-0000-7000-8000-000000000002";
+const ME: &str = "u-me";
+const ANA: &str = "u-ana";
+const WORDS: [&str; 8] = [
+    "alpha", "beta", "gamma", "login", "fix", "release", "notes", "fence",
+];
+
+fn config(seed: u64, user: &str) -> ReplicaConfig {
+    ReplicaConfig {
+        user: user.to_owned(),
+        sources: Sources::seeded(seed, 1_760_000_000_000),
+    }
+}
+
+fn phrase(rng: &mut StdRng) -> String {
+    let n = rng.random_range(1..4);
+    (0..n)
+        .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One random edit of `board`; `false` when there was nothing to do.
+fn random_edit(board: &mut Board, rng: &mut StdRng, author: &str) -> bool {
+    let columns: Vec<String> = board.columns().into_iter().map(|c| c.id).collect();
+    let labels: Vec<String> = board.labels().into_iter().map(|l| l.id).collect();
+    let tasks = board.task_ids();
+    let pick = |rng: &mut StdRng, items: &[String]| items[rng.random_range(0..items.len())].clone();
+    let choice = rng.random_range(0..14);
+    if tasks.is_empty() || choice == 0 {
+        let column = pick(rng, &columns);
+        let title = phrase(rng);
+        return board
+            .add_task(&column, &title, Place::Bottom, NewTask::default())
+            .is_ok();
+    }
+    let task = pick(rng, &tasks);
+    let done = match choice {
+        1 => board.set_task_title(&task, &phrase(rng)),
+        2 => board.set_description(&task, &phrase(rng)),
+        3 => board.set_task_label(&task, &pick(rng, &labels), rng.random_bool(0.6)),
+        4 => {
+            let who = if rng.random_bool(0.5) { ME } else { ANA };
+            board.set_task_assignee(&task, who, rng.random_bool(0.7))
+        }
+        5 => {
+            let due =
+                ["2026-12-01", "2026-12-05T15:00:00+01:00", "2027-01-10"][rng.random_range(0..3)];
+            board.set_due(&task, rng.random_bool(0.8).then_some(due))
+        }
+        6 => board.add_checklist_item(&task, &phrase(rng)).map(|_| ()),
+        7 => board.set_task_archived(&task, rng.random_bool(0.5)),
+        8 => board.delete_task(&task),
+        9 => board.add_comment(&task, author, &phrase(rng)).map(|_| ()),
+        10 => board.rename_column(&pick(rng, &columns), &phrase(rng)),
+        11 => board
+            .update_label(&pick(rng, &labels), Some(&phrase(rng)), None)
+            .or(Ok(())),
+        12 => {
+            let column = pick(rng, &columns);
+            board.move_task(&task, &column, Place::Top)
+        }
+        _ => board.set_task_title(&task, &phrase(rng)),
+    };
+    done.is_ok()
+}
+
+/// Checks a board whose index says it is fresh; returns whether it was.
+fn assert_fresh_rows_are_right(store: &Store, board: &str, context: &str) -> bool {
+    let fresh = store.index_is_fresh(board).expect("fresh?");
+    if fresh {
+        let indexed = store.index_rows(board).expect("rows");
+        let scanned = store.scan_rows(board).expect("scan");
+        assert_eq!(
+            indexed, scanned,
+            "{context}: a fresh index differs from a scan"
+        );
+    }
+    fresh
+}
+
+/// Search through the index finds what the grammar finds on the scanned rows.
+fn assert_search_matches_a_scan(store: &mut Store, context: &str) {
+    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    for text in [
+        "alpha",
+        "fix login",
+        "\"release notes\"",
+        "-beta",
+        "label:red",
+        "@me",
+        "@ana -@me",
+        "is:overdue",
+        "notes is:archived",
+        "has:checklist gamma",
+        "due:<7d",
+        "is:unassigned -label:blue",
+    ] {
+        let options = SearchOptions {
+            include_archived: false,
+            limit: 10_000,
+            now,
+            me: Some(ME.to_owned()),
+        };
+        let found: BTreeSet<(String, String)> = store
+            .search(text, &options)
+            .expect("search")
+            .hits
+            .into_iter()
+            .map(|hit| (hit.board_id, hit.task_id))
+            .collect();
+        let parsed = query::parse(text);
+        let names_of = |id: &str| {
+            if id == ANA {
+                vec!["ana".to_owned(), "ana@example.com".to_owned()]
+            } else {
+                Vec::new()
+            }
+        };
+        let context_match = MatchContext {
+            now,
+            me: Some(ME),
+            names_of: &names_of,
+            text_matched: false,
+        };
+        let mut expected = BTreeSet::new();
+        for board in store.list_boards().expect("boards") {
+            for row in store.scan_rows(&board.id).expect("scan") {
+                let wanted = !row.facts.archived || parsed.query.wants_archived();
+                if wanted && parsed.query.matches(&row.facts, &context_match) {
+                    expected.insert((board.id.clone(), row.task_id.clone()));
+                }
+            }
+        }
+        assert_eq!(found, expected, "{context}: search {text:?}");
+    }
+}
+
+fn run_case(seed: u64, steps: usize) {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open_in_dir(dir.path()).expect("store");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let context = |step: usize| format!("seed {seed} step {step} (INDEX_SEED={seed})");
+
+    // My replica (the app's open board), a teammate's, and the sync client's mirror.
+    let mut mine =
+        replica::create_board(&mut store, BOARD, "Launch", config(seed, ME)).expect("create");
+    mine.add_column("To do", None, Place::Bottom)
+        .expect("column");
+    mine.add_column("Done", None, Place::Bottom)
+        .expect("column");
+    mine.add_label("red", Some("#e5484d")).expect("label");
+    mine.add_label("blue", Some("#0090ff")).expect("label");
+    replica::save_local_changes(&mut store, &mut mine).expect("save");
+    store
+        .cache_members(
+            BOARD,
+            &[MemberRecord {
+                user_id: ANA.to_owned(),
+                email: "ana@example.com".to_owned(),
+                role: "editor".to_owned(),
+            }],
+        )
+        .expect("members");
+    let state = mine.encode_state();
+    let mut teammate =
+        Board::load(BOARD, [state.as_slice()], None, config(seed + 1, ANA)).expect("teammate");
+    let mut mirror =
+        Board::load(BOARD, [state.as_slice()], None, config(seed + 2, ME)).expect("mirror");
+    // Updates on their way: to my replica (it applies remote updates after they are stored)
+    // and to the teammate.
+    let mut to_mine: Vec<Vec<u8>> = Vec::new();
+    let mut to_teammate: Vec<Vec<u8>> = Vec::new();
+    let mut to_mirror: Vec<Vec<u8>> = Vec::new();
+    let mut other_exists = false;
+    let mut fresh_steps = 0;
+
+    for step in 0..steps {
+        match rng.random_range(0..11) {
+            0..=3 => {
+                if random_edit(&mut mine, &mut rng, ME) {
+                    replica::save_local_changes(&mut store, &mut mine).expect("save");
+                    let local = mine.encode_state();
+                    to_teammate.push(local.clone());
+                    to_mirror.push(local);
+                    if rng.random_bool(0.8) {
+                        // Usually the sync client reads the outbox at once.
+                        for update in to_mirror.drain(..) {
+                            mirror.apply_remote_update(&update).expect("mirror applies");
+                        }
+                    }
+                }
+            }
+            4..=6 => {
+                if random_edit(&mut teammate, &mut rng, ANA) {
+                    let updates = teammate.take_local_updates();
+                    for update in updates {
+                        if mirror.apply_remote_update(&update).is_err() {
+                            // It builds on my edits the teammate saw first: the mirror
+                            // catches up with my outbox (as the relay's Step1/Step2 would).
+                            for mine_update in to_mirror.drain(..) {
+                                mirror
+                                    .apply_remote_update(&mine_update)
+                                    .expect("mirror applies");
+                            }
+                            mirror.apply_remote_update(&update).expect("mirror applies");
+                        }
+                        if rng.random_bool(0.1) {
+                            // Stored, then a crash before the index (or a path that does
+                            // not index): the board must read as stale.
+                            store
+                                .append_update(BOARD, UpdateOrigin::Remote, &update)
+                                .expect("store");
+                            mirror.take_index_changes();
+                        } else {
+                            let delta = IndexDelta::of_changes(&mut mirror);
+                            store
+                                .append_update_indexed(BOARD, UpdateOrigin::Remote, &update, &delta)
+                                .expect("store");
+                        }
+                        to_mine.push(update);
+                        if rng.random_bool(0.8) {
+                            // Usually the app applies a stored remote update at once.
+                            for update in to_mine.drain(..) {
+                                mine.apply_remote_update(&update).expect("mine applies");
+                            }
+                        }
+                    }
+                }
+            }
+            7 => {
+                // My replica catches up with what was stored from the relay.
+                for update in to_mine.drain(..) {
+                    mine.apply_remote_update(&update).expect("mine applies");
+                }
+                for update in to_teammate.drain(..) {
+                    let _ = teammate.apply_remote_update(&update);
+                }
+            }
+            8 => {
+                // The mirror picks up my outbox (it applies, never stores, local updates).
+                for update in to_mirror.drain(..) {
+                    mirror.apply_remote_update(&update).expect("mirror applies");
+                }
+            }
+            9 => {
+                // Someone searches: stale boards are rebuilt from the store.
+                store.refresh_index().expect("refresh");
+            }
+            _ => {
+                if other_exists {
+                    store.delete_board(OTHER).expect("delete");
+                    assert!(store.index_rows(OTHER).expect("rows").is_empty());
+                    other_exists = false;
+                } else {
+                    let mut other =
+                        replica::create_board(&mut store, OTHER, "Home", config(seed + 3, ME))
+                            .expect("other");
+                    let column = other.add_column("Later", None, Place::Bottom).expect("col");
+                    other
+                        .add_task(
+                            &column,
+                            "paint the fence",
+                            Place::Bottom,
+                            NewTask::default(),
+                        )
+                        .expect("task");
+                    replica::save_local_changes(&mut store, &mut other).expect("save");
+                    other_exists = true;
+                }
+            }
+        }
+        if assert_fresh_rows_are_right(&store, BOARD, &context(step)) {
+            fresh_steps += 1;
+        }
+        if other_exists {
+            assert_fresh_rows_are_right(&store, OTHER, &context(step));
+        }
+    }
+    // Many steps find the index fresh: the check above bites.
+    assert!(
+        fresh_steps * 4 >= steps,
+        "{}: only {fresh_steps} of {steps} steps found the index fresh",
+        context(steps)
+    );
+    store.refresh_index().expect("refresh");
+    assert!(
+        store.index_is_fresh(BOARD).expect("fresh"),
+        "{}",
+        context(steps)
+    );
+    assert_fresh_rows_are_right(&store, BOARD, &context(steps));
+    assert_search_matches_a_scan(&mut store, &context(steps));
+}
+
+#[test]
+fn the_index_equals_a_scan_of_the_stored_boards() {
+    if let Some(seed) = std::env::var("INDEX_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        run_case(seed, 200);
+        return;
+    }
+    let (cases, steps) = if std::env::var_os("SLOW_TESTS").is_some() {
+        (300, 200)
+    } else {
+        (12, 60)
+    };
+    for seed in 0..cases {
+        run_case(seed, steps);
+    }
+}
+
+#[test]
+fn a_store_without_an_index_rebuilds_it_and_deleting_a_board_drops_its_text() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open_in_dir(dir.path()).expect("store");
+    let mut board =
+        replica::create_board(&mut store, BOARD, "Launch", config(7, ME)).expect("create");
+    let column = board
+        .add_column("To do", None, Place::Bottom)
+        .expect("column");
+    board
+        .add_task(
+            &column,
+            "Fix login redirect",
+            Place::Bottom,
+            NewTask::default(),
+        )
+        .expect("task");
+    replica::save_local_changes(&mut store, &mut board).expect("save");
+    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let options = SearchOptions {
+        include_archived: false,
+        limit: 10,
+        now,
+        me: None,
+    };
+    let hits = store.search("logi", &options).expect("search").hits;
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].title, "Fix login redirect");
+    assert_eq!(hits[0].column_title, "To do");
+    assert_eq!(hits[0].board_title, "Launch");
+    let marked: Vec<(&str, bool)> = hits[0]
+        .title_parts
+        .iter()
+        .map(|p| (p.text.as_str(), p.hit))
+        .collect();
+    assert_eq!(
+        marked,
+        [("Fix ", false), ("login", true), (" redirect", false)]
+    );
+
+    // A store whose index was lost (or that was migrated from before it) rebuilds it.
+    drop(store);
+    {
+        let conn =
+            rusqlite::Connection::open(dir.path().join(board_store::DB_FILE_NAME)).expect("open");
+        conn.execute_batch("DELETE FROM task_index; DELETE FROM task_index_boards;")
+            .expect("forget the index");
+        let text_rows: i64 = conn
+            .query_row("SELECT count(*) FROM task_search", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(text_rows, 0, "the text goes with its rows");
+    }
+    let mut store = Store::open_in_dir(dir.path()).expect("store");
+    assert!(!store.index_is_fresh(BOARD).expect("fresh?"));
+    assert_eq!(
+        store.search("login", &options).expect("search").hits.len(),
+        1
+    );
+    assert!(store.index_is_fresh(BOARD).expect("fresh?"));
+
+    store.delete_board(BOARD).expect("delete");
+    assert!(store
+        .search("login", &options)
+        .expect("search")
+        .hits
+        .is_empty());
+    drop(store);
+    let conn =
+        rusqlite::Connection::open(dir.path().join(board_store::DB_FILE_NAME)).expect("open");
+    let text_rows: i64 = conn
+        .query_row("SELECT count(*) FROM task_search", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(text_rows, 0, "deleting a board deletes its full text");
+}
