@@ -7,4 +7,5 @@ mod durability;
 mod history;
 mod people;
 mod rejection;
+mod reminders;
 mod support;
