@@ -8,6 +8,7 @@
 #![warn(unreachable_pub)]
 
 mod board;
+pub mod concerns;
 pub mod conflicts;
 pub mod due;
 mod error;
@@ -24,6 +25,10 @@ pub use board::{
     CommentChange, FieldValue, HistoryField, HistoryRecorder, NewTask, Place, ReplicaConfig,
     TaskChange, LOCAL_ORIGIN, MAX_COMMENT_BYTES, MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN,
     SCHEMA_VERSION,
+};
+pub use concerns::{
+    derive_concerns, CommentFacts, Concern, ConcernKind, ConcernSources, DueSoon, TaskFacts,
+    DUE_SOON_WINDOW_MS,
 };
 pub use conflicts::{ConflictTracker, FieldConflict};
 pub use due::{parse_due_input, validate_due, Due};

@@ -17,9 +17,11 @@ mod backup;
 mod error;
 mod history;
 pub mod history_view;
+mod inbox;
 pub mod local_time;
 mod open;
 mod people;
+mod reminders;
 pub mod replica;
 pub mod transfer;
 pub mod search;
@@ -32,6 +34,10 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 pub use backup::{restore_from, BackupReport, Existing, RestoreReport};
 pub use error::StoreError;
 pub use history::{CachedRelayChange, LocalChange, MAX_HISTORY_PAGE};
+pub use inbox::{
+    format_quiet_hours, parse_quiet_hours, InboxEntry, NewInboxEntry, NotificationSettings,
+    ReadMark, MAX_INBOX_ENTRIES, MAX_INBOX_KEY_BYTES, MAX_INBOX_PAGE,
+};
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};
 pub use people::{
     display_name, imported_author_name, member_name, Directory, DirectoryEntry, Me, MemberRecord,
@@ -39,6 +45,10 @@ pub use people::{
 };
 pub use search::{
     DueGroup, IndexDelta, IndexRow, MyTask, SearchHit, SearchOptions, SearchResults, TextPart,
+};
+pub use reminders::{
+    parse_reminder_offset, parse_reminder_time, reminder_fire_at, RemindedTask, Reminder,
+    ReminderWhen, DATE_REMINDER_HOUR, MAX_FIRED_AT_ONCE, MAX_REMINDER_OFFSET_MS,
 };
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.

@@ -175,6 +175,7 @@ pub fn save_local_changes(store: &mut Store, board: &mut Board) -> Result<usize,
         &history,
         Some(&index),
     )?;
+    refresh_board_reminders(store, board)?;
     if store.tail_len(board.id())? > COMPACT_AFTER_UPDATES {
         match store.compact(board.id()) {
             Ok(_) | Err(StoreError::IncompleteHistory { .. }) => {}
@@ -191,4 +192,22 @@ fn single_update(mut updates: Vec<Vec<u8>>) -> Result<Vec<u8>, StoreError> {
     }
     sync_protocol::guard::merge_updates(updates.iter().map(Vec::as_slice))
         .map_err(|e| board_model::ModelError::BadUpdate(e.to_string()).into())
+}
+
+/// Brings my reminders of a board's tasks up to date with the replica (a due changed, a title
+/// changed, a task went): one indexed query when the board has none. Every local save calls
+/// it; the app calls it after remote updates too.
+pub fn refresh_board_reminders(store: &mut Store, board: &Board) -> Result<usize, StoreError> {
+    store.refresh_reminders(
+        board.id(),
+        |task| {
+            // An archived task's reminder waits, silent, in case it comes back.
+            board.task(task).map(|task| crate::RemindedTask {
+                due: task.due.filter(|_| !task.archived),
+                title: task.title,
+            })
+        },
+        crate::now_ms(),
+        crate::local_time::local_offset_at,
+    )
 }

@@ -113,6 +113,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Remind me of a task (this profile only): at its due by default, or some time before it,
+    /// or at a fixed time; the desktop app rings it
+    Remind {
+        board: String,
+        task: String,
+        /// This long before the due (15m, 2h, 1d; follows the due when it changes)
+        #[arg(long, value_name = "OFFSET", conflicts_with_all = ["at", "off"])]
+        before: Option<String>,
+        /// At a fixed time, typed like a due (tomorrow 9:00, fri 15:00, 2026-12-05T15:00)
+        #[arg(long, value_name = "TIME", conflicts_with = "off")]
+        at: Option<String>,
+        /// Remove the reminder
+        #[arg(long)]
+        off: bool,
+    },
+    /// My reminders: still to come (soonest first), waiting for a due, fired
+    Reminders {
+        #[arg(long)]
+        json: bool,
+    },
     /// Per board: local changes waiting for the server, and when it last synced
     Status {
         #[arg(long)]

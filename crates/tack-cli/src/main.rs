@@ -6,6 +6,7 @@ mod backup;
 mod comment;
 mod history;
 mod import;
+mod remind;
 mod resolve;
 mod sync_command;
 mod transfer;
@@ -394,6 +395,23 @@ fn run(cli: Cli) -> Result<()> {
             limit,
         } => search(&mut session, &query.join(" "), json, archived, limit),
         Command::Mine { json } => mine(&mut session, json),
+        Command::Remind {
+            board,
+            task,
+            before,
+            at,
+            off,
+        } => remind::remind(
+            &mut session,
+            remind::RemindArgs {
+                board,
+                task,
+                before,
+                at,
+                off,
+            },
+        ),
+        Command::Reminders { json } => remind::list(&session, json),
         Command::Import(ImportCommand::Trello { file }) => {
             println!("{}", import::import_trello(&mut session, &file)?);
             Ok(())

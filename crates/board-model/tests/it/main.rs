@@ -4,6 +4,7 @@
 
 mod changes;
 mod comments;
+mod concerns;
 mod conflicts;
 mod copy;
 mod convergence;

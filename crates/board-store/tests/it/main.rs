@@ -7,6 +7,7 @@ mod durability;
 mod history;
 mod people;
 mod rejection;
+mod reminders;
 mod support;
 mod transfer;
 mod task_index;

@@ -912,3 +912,56 @@ fn a_tasks_history_lists_every_change_and_restores_one_undoably() {
     let other = ctl.fails(&["task", "restore", "launch", "fix ci", &titled]);
     assert!(other.contains("not a change of this task"), "{other}");
 }
+
+#[test]
+fn a_reminder_is_set_before_a_due_follows_it_is_listed_and_removed() {
+    let ctl = Ctl::new();
+    launch_board(&ctl);
+    ctl.ok(&[
+        "task",
+        "edit",
+        "launch",
+        "review",
+        "--due",
+        "2099-12-24 15:00",
+    ]);
+    assert_eq!(
+        ctl.ok(&["remind", "launch", "review", "--before", "15m"]),
+        "Reminder of \"Review spec\" 15m before due: fires 2099-12-24 14:45Z"
+    );
+    // The due moves: so does the reminder.
+    ctl.ok(&[
+        "task",
+        "edit",
+        "launch",
+        "review",
+        "--due",
+        "2099-12-25 10:00",
+    ]);
+    let listed = ctl.json(&["reminders", "--json"]);
+    assert_eq!(listed[0]["title"], "Review spec");
+    assert_eq!(listed[0]["beforeMs"], 15 * 60_000);
+    assert_eq!(listed[0]["due"], "2099-12-25T10:00:00+00:00");
+    assert_eq!(
+        listed[0]["fireAtMs"], 4_101_875_100_000i64,
+        "2099-12-25T09:45Z"
+    );
+    assert!(ctl
+        .ok(&["reminders"])
+        .starts_with("fires 2099-12-25 09:45Z  \"Review spec\" on Launch plan  (15m before due)"));
+    // At due by default; a fixed time on request.
+    assert_eq!(
+        ctl.ok(&["remind", "launch", "review"]),
+        "Reminder of \"Review spec\" at due: fires 2099-12-25 10:00Z"
+    );
+    assert_eq!(
+        ctl.ok(&["remind", "launch", "review", "--at", "2099-01-02 08:30"]),
+        "Reminder of \"Review spec\" at 2099-01-02 08:30Z: fires 2099-01-02 08:30Z"
+    );
+    ctl.fails(&["remind", "launch", "review", "--before", "soon"]);
+    assert_eq!(
+        ctl.ok(&["remind", "launch", "review", "--off"]),
+        "Reminder of \"Review spec\" removed"
+    );
+    assert_eq!(ctl.ok(&["reminders"]), "No reminders");
+}
