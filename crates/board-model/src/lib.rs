@@ -18,8 +18,9 @@ mod undo_state;
 mod view;
 
 pub use board::{
-    mentions, show_mentions, validate_color, Board, ChangeSet, CommentAction, CommentChange,
-    FieldValue, HistoryField, HistoryRecorder, NewTask, Place, ReplicaConfig, TaskChange,
+    attachment_hashes, attachment_hashes_in_update, is_sha256_hex, mentions, show_mentions,
+    validate_color, Attachment, Board, ChangeSet, CommentAction, CommentChange, FieldValue,
+    HistoryField, HistoryRecorder, NewAttachment, NewTask, Place, ReplicaConfig, TaskChange,
     LOCAL_ORIGIN, MAX_COMMENT_BYTES, MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN, SCHEMA_VERSION,
 };
 pub use conflicts::{ConflictTracker, FieldConflict};
