@@ -14,6 +14,7 @@
 #![warn(unreachable_pub)]
 
 mod backup;
+pub mod blobs;
 mod error;
 mod history;
 pub mod history_view;
@@ -28,6 +29,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use backup::{restore_from, BackupReport, Existing, RestoreReport};
+pub use blobs::{PendingUpload, StoredBlob};
 pub use error::StoreError;
 pub use history::{CachedRelayChange, LocalChange, MAX_HISTORY_PAGE};
 pub use open::{APPLICATION_ID, SCHEMA_VERSION};

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_people.sql"),
     include_str!("migrations/0003_history.sql"),
+    include_str!("migrations/0004_blob_uploads.sql"),
 ];
 
 /// The `PRAGMA user_version` this build writes and understands.

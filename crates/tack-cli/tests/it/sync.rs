@@ -151,7 +151,15 @@ fn sync_fails_when_the_relay_serves_a_board_read_only_and_status_says_why() {
          this computer";
     // A token is base64url and may start with '-': it is a value, not a flag (one in 64 of
     // the relay's tokens did, and `--token -3fO…` failed as an unknown argument).
-    let err = ctl.fails(&["sync", "--server", &url, "--token", "-3fO33", "--timeout", "60"]);
+    let err = ctl.fails(&[
+        "sync",
+        "--server",
+        &url,
+        "--token",
+        "-3fO33",
+        "--timeout",
+        "60",
+    ]);
     assert!(err.contains(&format!("board {board}: {sentence}")), "{err}");
     assert_eq!(pending(&ctl, &board), 2, "the refused changes are kept");
     let status = ctl.ok(&["status"]);
