@@ -189,14 +189,18 @@ fn download(
     let store: &Store = &session.store;
     let mut kept = None;
     relay
-        .download_blob(board, &attachment.sha256, &mut |reader| {
-            let stored = store
-                .receive_blob(&attachment.sha256, reader)
-                .map_err(std::io::Error::other)?;
-            let size = stored.size;
-            kept = Some(stored.path);
-            Ok(size)
-        })
+        .download_blob(
+            board,
+            &attachment.sha256,
+            &mut |reader: &mut dyn std::io::Read| {
+                let stored = store
+                    .receive_blob(&attachment.sha256, reader)
+                    .map_err(std::io::Error::other)?;
+                let size = stored.size;
+                kept = Some(stored.path);
+                Ok(size)
+            },
+        )
         .with_context(|| format!("downloading {}", attachment.name))?;
     kept.context("the download kept nothing")
 }

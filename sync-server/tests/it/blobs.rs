@@ -467,7 +467,7 @@ async fn a_cut_upload_resumes_from_what_the_relay_holds() {
         assert_eq!(held, 20_000, "{name}");
 
         // Resuming from another offset is refused with the right one.
-        let wrong = [("Content-Range", format!("bytes 10-49999/50000"))];
+        let wrong = [("Content-Range", "bytes 10-49999/50000".to_owned())];
         let refused = exchange(
             addr,
             "PUT",
