@@ -88,6 +88,22 @@ ensure_pgbouncer() {
     [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || apt_install pgbouncer
 }
 
+# A real S3-compatible server for the relay's `--blob-store s3` tests (s3s-fs, started on
+# loopback by test_support::s3), built once into the tools cache; tests find it by TACK_S3S_FS.
+s3s_fs_version="0.14.1"
+ensure_s3s_fs() {
+    local root="${TACK_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tack-tools}"
+    local binary="$root/bin/s3s-fs"
+    if [ ! -x "$binary" ] || ! grep -qs "^$s3s_fs_version\$" "$root/s3s-fs.version"; then
+        echo "setup: building s3s-fs $s3s_fs_version (once, a few minutes)" >&2
+        CARGO_TARGET_DIR="$root/build-s3s-fs" cargo install s3s-fs --locked --features binary \
+            --version "$s3s_fs_version" --root "$root" -q
+        rm -rf "$root/build-s3s-fs"
+        echo "$s3s_fs_version" > "$root/s3s-fs.version"
+    fi
+    export TACK_S3S_FS="$binary"
+}
+
 # The desktop app's build and end-to-end test prerequisites (see TAURI-ON-LINUX.md): WebKitGTK
 # and friends, Xvfb, WebKitWebDriver, ImageMagick, and tauri-driver built once into a cache.
 desktop_packages=(

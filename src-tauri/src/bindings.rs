@@ -13,9 +13,9 @@ use crate::ipc::{
     CloseRequestedEvent, CommentEntry, ConflictNotice, DirectoryEntry, ErrorKind, ExportFormat,
     HistoryEntry, ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard,
     Patch, Person, Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind, SyncState,
-    SyncStatusEvent, TaskHistoryView, Template, TransferMode, TransferOutcome, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT,
-    BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT, CONFLICT_EVENT,
-    PRESENCE_EVENT, SYNC_STATUS_EVENT,
+    SyncStatusEvent, TaskHistoryView, Template, TransferMode, TransferOutcome, BOARD_ACCESS_EVENT,
+    BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT,
+    CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.

@@ -178,7 +178,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -187,7 +187,7 @@ impl ApiError {
         }
     }
 
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     }
 
@@ -387,6 +387,14 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
 
 /// The session behind `Authorization: Bearer <token>`.
 async fn session(api: &ApiState, headers: &HeaderMap) -> Result<SessionUser, ApiError> {
+    session_of(&api.storage, headers).await
+}
+
+/// The session behind `Authorization: Bearer <token>` (401 without a live one).
+pub(crate) async fn session_of(
+    storage: &Storage,
+    headers: &HeaderMap,
+) -> Result<SessionUser, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -394,7 +402,7 @@ async fn session(api: &ApiState, headers: &HeaderMap) -> Result<SessionUser, Api
         .map(str::trim)
         .ok_or_else(ApiError::unauthorized)?;
     let digest = token_digest(token).ok_or_else(ApiError::unauthorized)?;
-    api.storage
+    storage
         .session_user(&digest)
         .await?
         .ok_or_else(ApiError::unauthorized)
@@ -444,7 +452,7 @@ fn normalise_email(email: &str) -> Result<String, ApiError> {
     Ok(email)
 }
 
-fn check_board_id(board: &str) -> Result<(), ApiError> {
+pub(crate) fn check_board_id(board: &str) -> Result<(), ApiError> {
     if !is_board_id(board) {
         return Err(ApiError::bad_request(
             "board id: 1 to 128 characters of A-Z a-z 0-9 - _ .",

@@ -100,6 +100,8 @@ pub struct ServerConfig {
     /// A direct PostgreSQL URL for LISTEN when the relay's DATABASE_URL goes through a
     /// transaction-mode pooler (which cannot hold a LISTEN session). `None`: the relay's pool.
     pub listen_database_url: Option<String>,
+    /// Attachments: where their bytes go, size limit, per-board quota, collection.
+    pub blobs: crate::blobs::BlobConfig,
 }
 
 impl ServerConfig {
@@ -142,6 +144,7 @@ impl Default for ServerConfig {
             accounts: crate::api::AccountsConfig::default(),
             admission: crate::admission::AdmissionConfig::default(),
             listen_database_url: None,
+            blobs: crate::blobs::BlobConfig::default(),
         }
     }
 }

@@ -5,6 +5,8 @@
 //! - `connection`: one task per socket, both framings, limits, ordered acknowledgements;
 //! - `room`: the live copy of each open board and its fan-out;
 //! - `storage` and `commit`: PostgreSQL/SQLite persistence and the group-commit writer;
+//! - `blobs`: attachments' bytes (`/v1/boards/{board}/blobs/{sha256}`) on a directory,
+//!   PostgreSQL or S3, with their quota and collection;
 //! - `history`: per-task history, named by the relay, served on `/v1`;
 //! - `cluster`: several relay instances on one PostgreSQL (commits and awareness by NOTIFY);
 //! - `otlp`: traces over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
@@ -19,6 +21,7 @@ pub mod accounts;
 pub mod admission;
 pub mod api;
 pub mod auth;
+pub mod blobs;
 pub mod cluster;
 pub mod commit;
 pub mod config;

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use sync_server::accounts::AccountVerifier;
 use sync_server::auth::{AllowAnonymous, Verifier};
+use sync_server::blobs::{BlobBackend, BlobConfig, Blobs, S3Config};
 use sync_server::config::ServerConfig;
 use sync_server::server::RelayServer;
 use sync_server::storage::Storage;
@@ -133,6 +134,76 @@ struct Args {
     /// Seconds a client has to send a /v1 request's body
     #[arg(long, env = "TACK_BODY_TIMEOUT_SECS", default_value_t = 10)]
     body_timeout_secs: u64,
+    /// Where attachments' bytes go: a local directory (--blob-dir), the PostgreSQL database,
+    /// an S3-compatible object store (--s3-bucket), or none (attachments refused)
+    #[arg(long, env = "TACK_BLOB_STORE", value_enum, default_value = "directory")]
+    blob_store: BlobStoreKind,
+    /// The directory of --blob-store directory (default: beside the SQLite file, its name
+    /// with the extension `blobs`)
+    #[arg(long, env = "TACK_BLOB_DIR")]
+    blob_dir: Option<PathBuf>,
+    /// Where uploads are received and checked before they are stored, and where interrupted
+    /// ones wait to be resumed (default: `staging` in --blob-dir, else the temporary directory)
+    #[arg(long, env = "TACK_BLOB_STAGING_DIR")]
+    blob_staging_dir: Option<PathBuf>,
+    /// Largest attachment accepted, in bytes
+    #[arg(long, env = "TACK_BLOB_MAX_BYTES", default_value_t = 100 * 1024 * 1024)]
+    blob_max_bytes: u64,
+    /// Most bytes one board's attachments may take together
+    #[arg(long, env = "TACK_BLOB_BOARD_QUOTA_BYTES", default_value_t = 10 * 1024 * 1024 * 1024)]
+    blob_board_quota_bytes: u64,
+    /// Hours an attachment no task names is kept before it is collected (and an interrupted
+    /// upload waits to be resumed)
+    #[arg(long, env = "TACK_BLOB_GRACE_HOURS", default_value_t = 24)]
+    blob_grace_hours: u64,
+    /// The bucket of --blob-store s3 (credentials and region from AWS_* variables)
+    #[arg(long, env = "TACK_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// An S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS)
+    #[arg(long, env = "TACK_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// Prepended to every object name in the bucket, e.g. `tack/`
+    #[arg(long, env = "TACK_S3_PREFIX", default_value = "")]
+    s3_prefix: String,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BlobStoreKind {
+    Directory,
+    Postgres,
+    S3,
+    None,
+}
+
+/// The attachments settings from the flags.
+fn blob_config(args: &Args) -> Result<BlobConfig> {
+    let backend = match args.blob_store {
+        BlobStoreKind::None => None,
+        BlobStoreKind::Directory => Some(BlobBackend::Directory(
+            args.blob_dir
+                .clone()
+                .unwrap_or_else(|| args.sqlite_path.with_extension("blobs")),
+        )),
+        BlobStoreKind::Postgres => Some(BlobBackend::Postgres),
+        BlobStoreKind::S3 => Some(BlobBackend::S3(S3Config {
+            bucket: args
+                .s3_bucket
+                .clone()
+                .context("--blob-store s3 needs --s3-bucket (TACK_S3_BUCKET)")?,
+            endpoint: args.s3_endpoint.clone(),
+            prefix: args.s3_prefix.clone(),
+            access_key_id: None,
+            secret_access_key: None,
+        })),
+    };
+    Ok(BlobConfig {
+        backend,
+        staging_dir: args.blob_staging_dir.clone(),
+        max_blob_bytes: args.blob_max_bytes,
+        board_quota_bytes: args.blob_board_quota_bytes,
+        grace: Duration::from_secs(args.blob_grace_hours.saturating_mul(3600)),
+        ..BlobConfig::default()
+    })
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -357,7 +428,12 @@ async fn serve_or_run() -> Result<()> {
     tracing::info!(%address, storage = storage.backend(), "listening");
     // Machine-readable line for scripts and tests that start the relay on port 0.
     println!("listening on {address}");
-    let relay = RelayServer::new(storage, verifier, config(&args));
+    let mut config = config(&args);
+    config.blobs = blob_config(&args)?;
+    // A blob store that cannot be opened (no bucket, a database that is not PostgreSQL) stops
+    // the relay here rather than leaving attachments off.
+    Blobs::open(&config.blobs, &storage).context("opening the blob store")?;
+    let relay = RelayServer::new(storage, verifier, config);
     relay
         .serve(listener, shutdown_signal())
         .await

@@ -54,6 +54,8 @@ pub struct RelayState {
     pub admission: Arc<Admission>,
     /// What the socket routes and every connection share.
     pub sockets: Arc<Sockets>,
+    /// Attachments' bytes (`None`: this relay stores none).
+    pub blobs: Option<Arc<crate::blobs::Blobs>>,
 }
 
 impl std::fmt::Debug for RelayState {
@@ -175,7 +177,15 @@ impl RelayServer {
             connections: TaskTracker::new(),
             next_connection: AtomicU64::new(1),
         });
+        let blobs = match crate::blobs::Blobs::open(&config.blobs, &storage) {
+            Ok(blobs) => blobs,
+            Err(error) => {
+                tracing::error!(%error, "attachments are off: the blob store cannot be opened");
+                None
+            }
+        };
         let shared = Arc::new(RelayState {
+            blobs,
             config,
             rooms,
             metrics,
@@ -191,6 +201,16 @@ impl RelayServer {
         }
         if let Some(listener) = crate::cluster::spawn_listener(&shared) {
             tracing::debug!(?listener, "listening for other instances' commits");
+        }
+        if let Some(blobs) = &shared.blobs {
+            let mut stopping = shutdown_tx.subscribe();
+            tokio::spawn(crate::blobs::collect_periodically(
+                shared.storage.clone(),
+                Arc::clone(blobs),
+                async move {
+                    let _ = stopping.wait_for(|stop| *stop).await;
+                },
+            ));
         }
         if shared.config.history_days > 0 {
             let mut stopping = shutdown_tx.subscribe();
@@ -401,6 +421,7 @@ pub fn app(shared: Arc<RelayState>) -> Router {
         .route("/sync", get(mux_upgrade))
         .route("/sync/{board}", get(yws_upgrade))
         .route("/invite/{token}", get(crate::invite_page::invite_page))
+        .merge(crate::blobs::routes().with_state(crate::blobs::BlobState::from_ref(&shared)))
         .nest("/v1", api)
         .layer(middleware::from_fn_with_state(
             EdgeState::from_ref(&shared),

@@ -76,6 +76,10 @@ mod key {
     pub(super) const VIEWS: &str = "views";
 }
 
+mod attachments;
+pub use attachments::{
+    attachment_hashes, attachment_hashes_in_update, is_sha256_hex, Attachment, NewAttachment,
+};
 mod comments;
 pub use comments::{mentions, show_mentions, MAX_COMMENT_BYTES};
 mod copy;

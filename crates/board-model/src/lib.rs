@@ -20,11 +20,11 @@ mod undo_state;
 mod view;
 
 pub use board::{
-    CopiedComment, CopiedLabel, PasteOptions, TaskCopy,
-    mentions, seen_covers, show_mentions, validate_color, Board, ChangeSet, CommentAction,
-    CommentChange, FieldValue, HistoryField, HistoryRecorder, NewTask, Place, ReplicaConfig,
-    TaskChange, LOCAL_ORIGIN, MAX_COMMENT_BYTES, MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN,
-    SCHEMA_VERSION,
+    attachment_hashes, attachment_hashes_in_update, is_sha256_hex, mentions, seen_covers,
+    show_mentions, validate_color, Attachment, Board, ChangeSet, CommentAction, CommentChange,
+    CopiedComment, CopiedLabel, FieldValue, HistoryField, HistoryRecorder, NewAttachment, NewTask,
+    PasteOptions, Place, ReplicaConfig, TaskChange, TaskCopy, LOCAL_ORIGIN, MAX_COMMENT_BYTES,
+    MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN, SCHEMA_VERSION,
 };
 pub use concerns::{
     derive_concerns, CommentFacts, Concern, ConcernKind, ConcernSources, DueSoon, TaskFacts,

@@ -38,6 +38,10 @@ pub enum StoreError {
     #[error("no board with id {0:?} in this store")]
     UnknownBoard(String),
 
+    /// Downloaded bytes are not the attachment named: nothing was kept.
+    #[error("the attachment's bytes have SHA-256 {found}, not {expected}; nothing was kept")]
+    BlobMismatch { expected: String, found: String },
+
     /// A local edit of a board I may not write (viewer, or membership ended): refused before
     /// anything was stored, so it can never sit unsendable in the outbox.
     #[error("{}", read_only_text(board, *access))]

@@ -14,6 +14,7 @@
 #![warn(unreachable_pub)]
 
 mod backup;
+pub mod blobs;
 mod error;
 mod history;
 pub mod history_view;
@@ -23,8 +24,8 @@ mod open;
 mod people;
 mod reminders;
 pub mod replica;
-pub mod transfer;
 pub mod search;
+pub mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,6 +33,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use backup::{restore_from, BackupReport, Existing, RestoreReport};
+pub use blobs::{PendingUpload, StoredBlob};
 pub use error::StoreError;
 pub use history::{CachedRelayChange, LocalChange, MAX_HISTORY_PAGE};
 pub use inbox::{
@@ -43,12 +45,12 @@ pub use people::{
     display_name, imported_author_name, member_name, Directory, DirectoryEntry, Me, MemberRecord,
     PersonError,
 };
-pub use search::{
-    DueGroup, IndexDelta, IndexRow, MyTask, SearchHit, SearchOptions, SearchResults, TextPart,
-};
 pub use reminders::{
     parse_reminder_offset, parse_reminder_time, reminder_fire_at, RemindedTask, Reminder,
     ReminderWhen, DATE_REMINDER_HOUR, MAX_FIRED_AT_ONCE, MAX_REMINDER_OFFSET_MS,
+};
+pub use search::{
+    DueGroup, IndexDelta, IndexRow, MyTask, SearchHit, SearchOptions, SearchResults, TextPart,
 };
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_templates.sql"),
     include_str!("migrations/0005_task_index.sql"),
     include_str!("migrations/0006_reminders.sql"),
+    include_str!("migrations/0007_blob_uploads.sql"),
 ];
 
 /// The `PRAGMA user_version` this build writes and understands.

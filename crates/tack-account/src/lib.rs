@@ -491,6 +491,128 @@ impl RelayClient {
     }
 }
 
+/// Whether the relay holds an attachment's bytes (`HEAD /v1/boards/{board}/blobs/{sha256}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobPresence {
+    /// Stored, this many bytes.
+    Stored(u64),
+    /// Not stored; the relay holds this many bytes of an interrupted upload of it (0: none).
+    Missing { held: u64 },
+}
+
+/// Attachments' bytes (DESIGN §4 "Blobs"): streamed both ways a buffer at a time, with no
+/// overall time limit (a large file on a slow link takes what it takes) but a limit on each
+/// wait for the other side.
+impl RelayClient {
+    fn blob_url(&self, board: &str, sha256: &str) -> String {
+        self.url(&format!("/boards/{board}/blobs/{sha256}"))
+    }
+
+    fn blob_agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(TIMEOUT))
+            .timeout_recv_response(Some(TIMEOUT))
+            .timeout_send_request(Some(TIMEOUT))
+            .build()
+            .into()
+    }
+
+    fn server_error(status: u16, text: &str) -> AccountError {
+        let error = serde_json::from_str::<ErrorBody>(text).ok();
+        AccountError::Server {
+            status,
+            code: error.as_ref().map_or(ErrorCode::Unknown, |e| e.error),
+            message: error.map_or_else(|| format!("HTTP {status}"), |e| e.message),
+        }
+    }
+
+    /// Whether the relay holds `sha256` of `board`.
+    pub fn blob_presence(&self, board: &str, sha256: &str) -> Result<BlobPresence, AccountError> {
+        let mut request = Self::blob_agent().head(self.blob_url(board, sha256));
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = request.call().map_err(|e| self.network(e))?;
+        let number = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        match response.status().as_u16() {
+            200 => Ok(BlobPresence::Stored(number("content-length").unwrap_or(0))),
+            404 if response.headers().contains_key("upload-offset") => Ok(BlobPresence::Missing {
+                held: number("upload-offset").unwrap_or(0),
+            }),
+            status => Err(Self::server_error(status, "")),
+        }
+    }
+
+    /// Uploads the file at `path` (`size` bytes, SHA-256 `sha256`) to `board`, from byte
+    /// `from` on (what the relay already holds of an interrupted upload), streamed from disk.
+    pub fn upload_blob(
+        &self,
+        board: &str,
+        sha256: &str,
+        path: &Path,
+        size: u64,
+        from: u64,
+    ) -> Result<(), AccountError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let file_error = |e: std::io::Error| AccountError::File {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        };
+        let mut file = std::fs::File::open(path).map_err(file_error)?;
+        file.seek(SeekFrom::Start(from)).map_err(file_error)?;
+        let mut request = Self::blob_agent()
+            .put(self.blob_url(board, sha256))
+            .header("Content-Length", (size - from.min(size)).to_string())
+            .header("Content-Type", "application/octet-stream");
+        if from > 0 && from < size {
+            request = request.header("Content-Range", format!("bytes {from}-{}/{size}", size - 1));
+        }
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let body = ureq::SendBody::from_owned_reader(file.take(size - from.min(size)));
+        let mut response = request.send(body).map_err(|e| self.network(e))?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        Err(Self::server_error(status, &text))
+    }
+
+    /// Downloads `sha256` of `board` into `sink`, a buffer at a time; returns the bytes
+    /// written.
+    pub fn download_blob(
+        &self,
+        board: &str,
+        sha256: &str,
+        sink: &mut dyn FnMut(&mut dyn std::io::Read) -> std::io::Result<u64>,
+    ) -> Result<u64, AccountError> {
+        let mut request = Self::blob_agent().get(self.blob_url(board, sha256));
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let mut response = request.call().map_err(|e| self.network(e))?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            let text = response.body_mut().read_to_string().unwrap_or_default();
+            return Err(Self::server_error(status, &text));
+        }
+        let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
+        sink(&mut reader).map_err(|e| AccountError::Network {
+            server: self.server.clone(),
+            detail: e.to_string(),
+        })
+    }
+}
+
 /// The body of a request that sends none.
 const NO_BODY: Option<&()> = None;
 

@@ -275,6 +275,16 @@ pub enum ErrorCode {
     LastOwner,
     /// 413: the request body is over the limit.
     TooLarge,
+    /// 413: an attachment would take the board's attachments over the relay's quota.
+    QuotaExceeded,
+    /// 400: an attachment's bytes do not have the SHA-256 its path names; nothing was stored.
+    HashMismatch,
+    /// 409 (`Upload-Offset`): an attachment's upload cannot go on from there (another upload of
+    /// it is running, or the relay holds a different number of its bytes); resume from the
+    /// offset given.
+    UploadConflict,
+    /// 416: the range asked for is past the attachment's end.
+    RangeNotSatisfiable,
     /// 429 (`Retry-After`): too many logins or signups from this address.
     TooManyRequests,
     /// 429 (`Retry-After`): too many failed logins for this account.
@@ -294,7 +304,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the relay sends (all but [`ErrorCode::Unknown`]).
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::InvalidCredentials,
@@ -306,6 +316,10 @@ impl ErrorCode {
         ErrorCode::BoardTaken,
         ErrorCode::LastOwner,
         ErrorCode::TooLarge,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::HashMismatch,
+        ErrorCode::UploadConflict,
+        ErrorCode::RangeNotSatisfiable,
         ErrorCode::TooManyRequests,
         ErrorCode::TooManyAttempts,
         ErrorCode::TooManyConnections,
@@ -328,6 +342,10 @@ impl ErrorCode {
             ErrorCode::BoardTaken => "board_taken",
             ErrorCode::LastOwner => "last_owner",
             ErrorCode::TooLarge => "too_large",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::HashMismatch => "hash_mismatch",
+            ErrorCode::UploadConflict => "upload_conflict",
+            ErrorCode::RangeNotSatisfiable => "range_not_satisfiable",
             ErrorCode::TooManyRequests => "too_many_requests",
             ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::TooManyConnections => "too_many_connections",

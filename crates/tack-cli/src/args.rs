@@ -46,6 +46,9 @@ pub enum Command {
     /// Board templates: list them, save a board as one, delete a saved one
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Files attached to a task: add, list, get (downloaded on demand), remove
+    #[command(subcommand)]
+    Attach(AttachCommand),
     /// Undo this computer's last change to a board
     Undo { board: String },
     /// Redo what `undo` reverted
@@ -469,5 +472,58 @@ pub enum CommentCommand {
         board: String,
         /// The comment's id, or an unambiguous prefix of it
         comment: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AttachCommand {
+    /// Attach FILE to a task (its bytes are kept in this profile and uploaded by `tackctl
+    /// sync`); prints the attachment's id
+    Add {
+        board: String,
+        task: String,
+        file: PathBuf,
+        /// The name shown (default: the file's name)
+        #[arg(long)]
+        name: Option<String>,
+        /// The media type (default: guessed from the name's extension)
+        #[arg(long)]
+        mime: Option<String>,
+    },
+    /// A task's attachments, oldest first
+    List {
+        board: String,
+        task: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an attachment's bytes to PATH, downloading them from the board's relay if this
+    /// computer does not have them (kept for next time)
+    Get {
+        board: String,
+        task: String,
+        /// The attachment's name or id (or an unambiguous prefix)
+        attachment: String,
+        #[arg(short = 'o', long = "output", value_name = "PATH")]
+        output: PathBuf,
+        /// The relay (default: the one the board syncs with)
+        #[arg(long, env = "TACK_SERVER", value_name = "URL")]
+        server: Option<String>,
+        /// Session token (default: the signed-in account's)
+        #[arg(
+            long,
+            env = "TACK_TOKEN",
+            value_name = "T",
+            hide_env_values = true,
+            allow_hyphen_values = true
+        )]
+        token: Option<String>,
+    },
+    /// Remove an attachment from a task (undoable)
+    Rm {
+        board: String,
+        task: String,
+        /// The attachment's name or id (or an unambiguous prefix)
+        attachment: String,
     },
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod args;
+mod attach;
 mod backup;
 mod comment;
 mod history;
@@ -335,6 +336,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Label(command) => label_command(&mut session, command),
         Command::Comment(command) => comment::run(&mut session, command),
         Command::Template(command) => transfer::template_command(&mut session, command),
+        Command::Attach(command) => attach::run(&mut session, command),
         Command::Undo { board } => {
             if !session.change(&board, |b| Ok(b.undo()))? {
                 bail!("nothing to undo on this computer");
@@ -378,12 +380,29 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
             let boards = sync_command::boards_to_sync(&session.store, &args.board)?;
+            // Attachments' bytes go up before the changes that name them.
+            let ready =
+                attach::upload_pending(&mut session.store, &args.server, &args.token, &boards)?;
+            let held_back = boards.len() - ready.len();
+            let boards = ready;
+            let not_synced = || {
+                anyhow::anyhow!(
+                    "{held_back} board(s) not synced: their attachments could not be uploaded \
+                     (see above); their changes wait on this computer"
+                )
+            };
+            if boards.is_empty() {
+                return Err(not_synced());
+            }
             let dir = session.dir.clone();
             sync_command::sync(session.store, session.config, boards.clone(), &args)?;
             if !args.watch && !args.token.is_empty() {
                 // The synced boards' member directories, cached for --assign and names.
                 let mut store = Store::open_in_dir(&dir)?;
                 sync_command::cache_directories(&mut store, &args.server, &args.token, &boards);
+            }
+            if held_back > 0 {
+                return Err(not_synced());
             }
             Ok(())
         }

@@ -3,6 +3,7 @@
 
 pub mod postgres;
 pub mod proxy;
+pub mod s3;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod acks;
+mod blobs;
 mod bounds;
 mod cluster;
 mod commit;

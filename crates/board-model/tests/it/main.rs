@@ -2,12 +2,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod attachments;
 mod changes;
 mod comments;
 mod concerns;
 mod conflicts;
-mod copy;
 mod convergence;
+mod copy;
 mod history;
 mod hostile;
 mod pending;

@@ -9,5 +9,5 @@ mod people;
 mod rejection;
 mod reminders;
 mod support;
-mod transfer;
 mod task_index;
+mod transfer;

@@ -1,5 +1,6 @@
 //! `tackctl` end to end through the built binary, each test with its own data directory.
 
+mod attach;
 mod backup;
 mod search;
 mod sync;

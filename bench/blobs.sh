@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Attachments through a relay binary over loopback (DESIGN §4 "Blobs"): a SIZE_MB file (100 by
+# default) uploaded with PUT and downloaded with GET by curl, each timed, and the relay's RSS
+# (VmRSS) before, after and at its peak (VmHWM), on an embedded SQLite relay with the default
+# directory blob store (STORE=postgres|s3 are not wired here yet).
+#
+#   bash bench/blobs.sh [RELAY_BIN]        # default: target/debug/tack-server
+#   SIZE_MB=20 bash bench/blobs.sh target/release/tack-server
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BIN="${1:-${CARGO_TARGET_DIR:-/var/tmp/tack-ci-target}/debug/tack-server}"
+SIZE_MB="${SIZE_MB:-100}"
+OUT="$(mktemp -d /tmp/tack-blobs.XXXXXX)"
+trap 'kill "$RELAY" 2>/dev/null || true; rm -rf "$OUT"' EXIT
+
+"$BIN" --listen 127.0.0.1:0 --sqlite-path "$OUT/relay.sqlite3" \
+    --blob-max-bytes $((SIZE_MB * 1024 * 1024 + 1)) >"$OUT/relay.out" 2>"$OUT/relay.err" &
+RELAY=$!
+for _ in $(seq 1 200); do grep -q "listening on" "$OUT/relay.out" 2>/dev/null && break; sleep 0.05; done
+ADDR="$(sed -n 's/^listening on //p' "$OUT/relay.out")"
+rss() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$RELAY/status"; }
+
+TOKEN="$(curl -sf -X POST "http://$ADDR/v1/signup" -H 'Content-Type: application/json' \
+    -d '{"email":"bench@example.com","password":"correct horse"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')"
+BOARD="0192f000-0000-7000-8000-0000000be7c4"
+curl -sf -X PUT "http://$ADDR/v1/boards/$BOARD" -H "Authorization: Bearer $TOKEN" >/dev/null
+
+head -c $((SIZE_MB * 1024 * 1024)) /dev/urandom >"$OUT/file"
+SHA="$(sha256sum "$OUT/file" | cut -d' ' -f1)"
+BEFORE="$(rss VmRSS)"
+UP="$(curl -sf -o /dev/null -w '%{time_total} %{http_code}' -X PUT --data-binary "@$OUT/file" \
+    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/octet-stream' \
+    "http://$ADDR/v1/boards/$BOARD/blobs/$SHA")"
+AFTER_UP="$(rss VmRSS)"
+DOWN="$(curl -sf -o "$OUT/back" -w '%{time_total} %{http_code}' \
+    -H "Authorization: Bearer $TOKEN" "http://$ADDR/v1/boards/$BOARD/blobs/$SHA")"
+AFTER="$(rss VmRSS)"
+PEAK="$(rss VmHWM)"
+cmp -s "$OUT/file" "$OUT/back" || { echo "downloaded bytes differ" >&2; exit 1; }
+mbps() { awk -v s="$1" -v mb="$SIZE_MB" 'BEGIN { printf "%.0f", mb * 1.048576 / s }'; }
+set -- $UP; UP_S=$1; UP_CODE=$2
+set -- $DOWN; DOWN_S=$1
+echo "| file | upload | download | relay RSS before → after upload → after download (peak) |"
+echo "|---|---|---|---|"
+echo "| ${SIZE_MB} MiB | ${UP_S} s, $(mbps "$UP_S") MB/s (HTTP $UP_CODE) | ${DOWN_S} s, $(mbps "$DOWN_S") MB/s | $((BEFORE / 1024)) → $((AFTER_UP / 1024)) → $((AFTER / 1024)) MiB ($((PEAK / 1024)) MiB) |"

@@ -1,0 +1,182 @@
+//! Attachments' bytes in the local profile (DESIGN §2 "Blobs"): content-addressed files under
+//! `blobs/` beside the store file (`blobs/<first two hex digits>/<sha256>`), each written to a
+//! temporary name while hashed, synced, renamed into place and its directory synced — before
+//! the metadata naming it is committed — and the `blob_uploads` outbox of those the relay does
+//! not hold yet. Reading and writing go a bounded buffer at a time, whatever the file's size.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+use sha2::{Digest, Sha256};
+
+use crate::{now_ms, Store, StoreError};
+
+const BUFFER_BYTES: usize = 1 << 20;
+
+/// A file taken into the blob store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub sha256: String,
+    pub size: u64,
+    pub path: PathBuf,
+}
+
+/// One attachment waiting to be uploaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingUpload {
+    pub board_id: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The profile's blob directory for a store file at `store_path`.
+pub fn blob_dir(store_path: &Path) -> PathBuf {
+    store_path
+        .parent()
+        .map_or_else(|| PathBuf::from("blobs"), |dir| dir.join("blobs"))
+}
+
+/// Where the bytes of `sha256` live (whether or not they are there).
+pub fn blob_path(store_path: &Path, sha256: &str) -> PathBuf {
+    let shard = sha256.get(..2).unwrap_or("00");
+    blob_dir(store_path).join(shard).join(sha256)
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error(dir))
+}
+
+/// Copies everything `source` yields into the blob store, hashing on the way; durable when it
+/// returns. `expected`: the SHA-256 it must have (a download), else whatever it is (a file
+/// being attached).
+fn take_in(
+    store_path: &Path,
+    mut source: impl Read,
+    expected: Option<&str>,
+) -> Result<StoredBlob, StoreError> {
+    let dir = blob_dir(store_path);
+    std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+    let temporary = dir.join(format!(".incoming-{}-{}", std::process::id(), now_ms()));
+    let written = (|| {
+        let mut file = File::create(&temporary).map_err(io_error(&temporary))?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; BUFFER_BYTES];
+        let mut size = 0u64;
+        loop {
+            let read = match source.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(io_error(&temporary)(error)),
+            };
+            hasher.update(&buffer[..read]);
+            file.write_all(&buffer[..read])
+                .map_err(io_error(&temporary))?;
+            size += read as u64;
+        }
+        file.sync_all().map_err(io_error(&temporary))?;
+        Ok((hex(&hasher.finalize()), size))
+    })();
+    let (sha256, size) = match written {
+        Ok(done) => done,
+        Err(error) => {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
+    };
+    if let Some(expected) = expected {
+        if expected != sha256 {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(StoreError::BlobMismatch {
+                expected: expected.to_owned(),
+                found: sha256,
+            });
+        }
+    }
+    let path = blob_path(store_path, &sha256);
+    let shard = path.parent().unwrap_or(&dir).to_path_buf();
+    std::fs::create_dir_all(&shard).map_err(io_error(&shard))?;
+    std::fs::rename(&temporary, &path).map_err(io_error(&path))?;
+    sync_dir(&shard)?;
+    Ok(StoredBlob { sha256, size, path })
+}
+
+impl Store {
+    /// Takes the file at `source` into this profile's blob store (durable when it returns).
+    pub fn import_blob(&self, source: &Path) -> Result<StoredBlob, StoreError> {
+        let file = File::open(source).map_err(io_error(source))?;
+        take_in(&self.path, file, None)
+    }
+
+    /// Takes downloaded bytes into the blob store, refusing (and keeping nothing of) bytes
+    /// whose SHA-256 is not `sha256`.
+    pub fn receive_blob(&self, sha256: &str, source: impl Read) -> Result<StoredBlob, StoreError> {
+        take_in(&self.path, source, Some(sha256))
+    }
+
+    /// The local file of `sha256`, if this profile has its bytes.
+    pub fn local_blob(&self, sha256: &str) -> Option<PathBuf> {
+        let path = blob_path(&self.path, sha256);
+        path.is_file().then_some(path)
+    }
+
+    /// Queues `sha256` of `board` for upload (before the metadata naming it is committed).
+    pub fn queue_blob_upload(
+        &mut self,
+        board: &str,
+        sha256: &str,
+        size: u64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO blob_uploads (board_id, sha256, size, added_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (board_id, sha256) DO NOTHING",
+            )?
+            .execute(params![
+                board,
+                sha256,
+                i64::try_from(size).unwrap_or(i64::MAX),
+                now_ms()
+            ])?;
+        Ok(())
+    }
+
+    /// The attachments of `board` waiting to be uploaded, oldest first.
+    pub fn pending_blob_uploads(&self, board: &str) -> Result<Vec<PendingUpload>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT board_id, sha256, size FROM blob_uploads WHERE board_id = ?1 \
+             ORDER BY added_at, sha256",
+        )?;
+        let rows = statement.query_map([board], |row| {
+            Ok(PendingUpload {
+                board_id: row.get(0)?,
+                sha256: row.get(1)?,
+                size: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The relay holds `sha256` of `board`: it leaves the outbox.
+    pub fn blob_uploaded(&mut self, board: &str, sha256: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM blob_uploads WHERE board_id = ?1 AND sha256 = ?2")?
+            .execute(params![board, sha256])?;
+        Ok(())
+    }
+}
