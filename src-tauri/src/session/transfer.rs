@@ -156,10 +156,10 @@ impl Session {
             self.people(&id, account)?,
         );
         let config = self.config.clone();
+        let shared = self.store.clone();
         let source = &self.replica(board_id)?.board;
         let (board, _) = {
-            let mut store = self
-                .store
+            let mut store = shared
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             transfer::duplicate_board(
@@ -190,9 +190,9 @@ impl Session {
             return Err(IpcError::invalid("A template needs a name."));
         }
         let config = self.config.clone();
+        let shared = self.store.clone();
         let board = &self.replica(board_id)?.board;
-        let mut store = self
-            .store
+        let mut store = shared
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let id = store.save_template(board, name, config)?;

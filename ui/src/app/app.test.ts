@@ -203,7 +203,7 @@ describe("keyboard flows", () => {
     press("u");
     await settle();
     expect(screen()[0]).toBe(
-      "Backlog: Pricing page copy, Offline indicator in the sidebar, Import from Trello",
+      "Backlog: *Pricing page copy, Offline indicator in the sidebar, Import from Trello",
     );
   });
 

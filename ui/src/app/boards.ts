@@ -202,7 +202,7 @@ export function createBoards(deps: BoardsDeps) {
     const s = store();
     if (!s) return;
     const outcome = await ipc.importIntoBoard(s.id);
-    if (outcome !== null) deps.notify(importedSentence(outcome), true);
+    if (outcome !== null) deps.notify(importedSentence(outcome));
   }
 
   /** Writes the open board to a file picked in the system's save dialog. */

@@ -50,6 +50,32 @@ export type ImportOutcome = { board: BoardSummary, tasks: number, columns: numbe
  */
 unmatchedPeople: Array<string>, };
 
+export type TransferMode = "copy" | "move";
+
+export type TransferOutcome = { 
+/**
+ * The task's id on the other board.
+ */
+taskId: string, boardTitle: string, 
+/**
+ * Assignees left out: members of the first board who are no members of the other.
+ */
+leftOut: Array<string>, 
+/**
+ * Comments by people who are no members there, kept with their names.
+ */
+reattributed: number, };
+
+export type Template = { 
+/**
+ * `kanban`, `bug-triage`, `sprint`, or a saved template's id.
+ */
+id: string, name: string, builtin: boolean, 
+/**
+ * Its columns' titles, in order.
+ */
+columns: Array<string>, tasks: number, };
+
 export type HistoryEntry = { 
 /**
  * `l<id>` (mine, on this computer) or `r<seq>.<n>` (the relay's): what `restore_change`
@@ -247,8 +273,18 @@ export type Commands = {
   generate_demo_board: { args: { title: string; columns: number; tasks: number }; result: BoardSummary };
   task_history: { args: { boardId: string; taskId: string }; result: TaskHistoryView };
   restore_change: { args: { boardId: string; taskId: string; changeId: string }; result: null };
+  yank_task: { args: { boardId: string; taskId: string }; result: string };
+  paste_task: { args: { boardId: string; columnId: string; place: Place }; result: OpResult };
+  transfer_task: { args: { boardId: string; taskId: string; toBoardId: string; mode: TransferMode }; result: TransferOutcome };
+  duplicate_board: { args: { boardId: string; title: string }; result: BoardSummary };
+  list_templates: { args: {}; result: Array<Template> };
+  save_template: { args: { boardId: string; name: string }; result: Template };
+  delete_template: { args: { templateId: string }; result: null };
+  create_board_from_template: { args: { title: string; templateId: string }; result: BoardSummary };
   import_board: { args: { format: ImportFormat }; result: ImportOutcome | null };
+  import_into_board: { args: { boardId: string }; result: ImportOutcome | null };
   export_board: { args: { boardId: string; format: ExportFormat }; result: string | null };
+  open_link: { args: { url: string }; result: null };
   get_account: { args: {}; result: AccountState };
   set_server_url: { args: { url: string }; result: AccountState };
   sign_up: { args: { email: string; password: string }; result: AccountState };
@@ -356,12 +392,52 @@ export function restoreChange(boardId: string, taskId: string, changeId: string)
   return call("restore_change", { boardId, taskId, changeId });
 }
 
+export function yankTask(boardId: string, taskId: string): Promise<string> {
+  return call("yank_task", { boardId, taskId });
+}
+
+export function pasteTask(boardId: string, columnId: string, place: Place): Promise<OpResult> {
+  return call("paste_task", { boardId, columnId, place });
+}
+
+export function transferTask(boardId: string, taskId: string, toBoardId: string, mode: TransferMode): Promise<TransferOutcome> {
+  return call("transfer_task", { boardId, taskId, toBoardId, mode });
+}
+
+export function duplicateBoard(boardId: string, title: string): Promise<BoardSummary> {
+  return call("duplicate_board", { boardId, title });
+}
+
+export function listTemplates(): Promise<Array<Template>> {
+  return call("list_templates", {});
+}
+
+export function saveTemplate(boardId: string, name: string): Promise<Template> {
+  return call("save_template", { boardId, name });
+}
+
+export function deleteTemplate(templateId: string): Promise<null> {
+  return call("delete_template", { templateId });
+}
+
+export function createBoardFromTemplate(title: string, templateId: string): Promise<BoardSummary> {
+  return call("create_board_from_template", { title, templateId });
+}
+
 export function importBoard(format: ImportFormat): Promise<ImportOutcome | null> {
   return call("import_board", { format });
 }
 
+export function importIntoBoard(boardId: string): Promise<ImportOutcome | null> {
+  return call("import_into_board", { boardId });
+}
+
 export function exportBoard(boardId: string, format: ExportFormat): Promise<string | null> {
   return call("export_board", { boardId, format });
+}
+
+export function openLink(url: string): Promise<null> {
+  return call("open_link", { url });
 }
 
 export function getAccount(): Promise<AccountState> {
