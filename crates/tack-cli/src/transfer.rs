@@ -2,7 +2,7 @@
 //! `template list|save|delete`: board-store's `transfer` from the shell.
 
 use anyhow::{bail, Context, Result};
-use board_model::{Board, PasteOptions, Place};
+use board_model::{PasteOptions, Place};
 use board_store::replica;
 use board_store::transfer::{self, Transfer, TransferReport};
 

@@ -1,5 +1,7 @@
 //! Integration tests of `board-store`: durability, compaction, file rejection, boards.
 
+#![allow(clippy::unwrap_used)]
+
 mod backup;
 mod boards;
 mod compaction;
