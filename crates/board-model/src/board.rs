@@ -995,6 +995,9 @@ impl Board {
                 .into(),
             ),
             (key::ASSIGNEES, MapPrelim::default().into()),
+            // Made with the task, so two replicas' first attachments merge into one map
+            // instead of each making its own and one map losing.
+            (key::ATTACHMENTS, MapPrelim::default().into()),
             (key::CHECKLIST, ArrayPrelim::default().into()),
             (key::CREATED_AT, yrs::In::Any(now.clone())),
             (key::UPDATED_AT, yrs::In::Any(now)),

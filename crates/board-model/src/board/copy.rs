@@ -250,16 +250,14 @@ impl Board {
         if let Some(due) = due {
             prelim.insert(key::DUE.into(), yrs::In::Any(due.into()));
         }
-        if !copy.attachments.is_empty() {
-            let entries = copy
-                .attachments
-                .iter()
-                .map(|(k, v)| (k.clone(), any_to_in(v)));
-            prelim.insert(
-                key::ATTACHMENTS.into(),
-                MapPrelim::from_iter(entries).into(),
-            );
-        }
+        let entries = copy
+            .attachments
+            .iter()
+            .map(|(k, v)| (k.clone(), any_to_in(v)));
+        prelim.insert(
+            key::ATTACHMENTS.into(),
+            MapPrelim::from_iter(entries).into(),
+        );
         tasks.insert(&mut txn, id.as_str(), prelim);
         write_ranks(&mut txn, &tasks, rewrites);
         for (comment_id, comment) in comment_ids.iter().zip(&copy.comments) {
