@@ -21,13 +21,15 @@ use crate::support::{
 };
 
 /// Every table holding a board's data: each must have row-level security enabled and forced.
-const BOARD_TABLES: [&str; 6] = [
+const BOARD_TABLES: [&str; 8] = [
     "boards",
     "board_updates",
     "board_snapshots",
     "board_members",
     "board_invites",
     "task_changes",
+    "blobs",
+    "blob_chunks",
 ];
 
 async fn owner_pool(backend: &Backend) -> PgPool {
