@@ -23,6 +23,12 @@ export const COMMANDS = [
   { id: "board.next", title: "Next board", group: "Boards", keys: ["]"] },
   { id: "board.previous", title: "Previous board", group: "Boards", keys: ["["] },
   { id: "board.new", title: "New board", group: "Boards", keys: ["B"] },
+  {
+    id: "board.new_from_template",
+    title: "New board from a template…",
+    group: "Boards",
+    keys: [],
+  },
   { id: "board.rename", title: "Rename board", group: "Boards", keys: [], edits: true },
   { id: "board.duplicate", title: "Duplicate board…", group: "Boards", keys: [] },
   { id: "board.save_template", title: "Save board as template…", group: "Boards", keys: [] },
