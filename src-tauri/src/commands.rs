@@ -54,6 +54,29 @@ fn read_import_file(path: &std::path::Path) -> Result<Vec<u8>, IpcError> {
     std::fs::read(path).map_err(cannot)
 }
 
+/// The file the person picks in the system's open dialog for an import of `format`, read
+/// (bounded); `None` when the dialog was closed.
+fn pick_import_file(
+    app: &AppHandle,
+    format: ImportFormat,
+) -> Result<Option<(std::path::PathBuf, Vec<u8>)>, IpcError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (name, extensions) = format.filter();
+    let Some(picked) = app
+        .dialog()
+        .file()
+        .add_filter(name, extensions)
+        .blocking_pick_file()
+    else {
+        return Ok(None);
+    };
+    let path = picked
+        .into_path()
+        .map_err(|err| IpcError::invalid(format!("cannot read that file: {err}")))?;
+    let bytes = read_import_file(&path)?;
+    Ok(Some((path, bytes)))
+}
+
 /// Runs a collaboration call (HTTP to the relay, waits for a download) on the blocking pool:
 /// never on the async runtime's workers, which the sync client needs.
 async fn off_runtime<T: Send + 'static>(
@@ -331,15 +354,9 @@ ipc_commands! {
         collab: State<'_, Collab>,
         format: ImportFormat,
     ) -> Result<Option<ImportOutcome>, IpcError> {
-        use tauri_plugin_dialog::DialogExt;
-        let (name, extensions) = format.filter();
-        let Some(picked) = app.dialog().file().add_filter(name, extensions).blocking_pick_file() else {
+        let Some((path, bytes)) = pick_import_file(&app, format)? else {
             return Ok(None);
         };
-        let path = picked
-            .into_path()
-            .map_err(|err| IpcError::invalid(format!("cannot read that file: {err}")))?;
-        let bytes = read_import_file(&path)?;
         let title = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
@@ -357,15 +374,9 @@ ipc_commands! {
         collab: State<'_, Collab>,
         board_id: String,
     ) -> Result<Option<ImportOutcome>, IpcError> {
-        use tauri_plugin_dialog::DialogExt;
-        let (name, extensions) = ImportFormat::Csv.filter();
-        let Some(picked) = app.dialog().file().add_filter(name, extensions).blocking_pick_file() else {
+        let Some((_, bytes)) = pick_import_file(&app, ImportFormat::Csv)? else {
             return Ok(None);
         };
-        let path = picked
-            .into_path()
-            .map_err(|err| IpcError::invalid(format!("cannot read that file: {err}")))?;
-        let bytes = read_import_file(&path)?;
         let me = collab.signed_in_account();
         Ok(Some(emit(&app, state.lock().import_into_board(&board_id, &bytes, me)?)))
     }
