@@ -17,6 +17,26 @@ function Keys(props: { keys: readonly string[] }): JSX.Element {
   );
 }
 
+/** Down / Ctrl-N and Up / Ctrl-P move a list's selection (palette, new-board picker);
+ * true when the key was one of them. */
+export function moveSelection(
+  e: KeyboardEvent,
+  count: number,
+  setSelected: (f: (i: number) => number) => void,
+): boolean {
+  if (e.key === "ArrowDown" || (e.key === "n" && e.ctrlKey)) {
+    e.preventDefault();
+    setSelected((i) => Math.min(i + 1, count - 1));
+    return true;
+  }
+  if (e.key === "ArrowUp" || (e.key === "p" && e.ctrlKey)) {
+    e.preventDefault();
+    setSelected((i) => Math.max(i - 1, 0));
+    return true;
+  }
+  return false;
+}
+
 type Entry =
   | { kind: "command"; id: CommandId; title: string; keys: readonly string[] }
   | { kind: "board" | "remote"; id: string; title: string; keys: readonly string[] }
@@ -100,13 +120,8 @@ export function Palette(): JSX.Element {
             setSelected(0);
           }}
           onKeyDown={(e) => {
-            if (e.key === "ArrowDown" || (e.key === "n" && e.ctrlKey)) {
-              e.preventDefault();
-              setSelected((i) => Math.min(i + 1, matches().length - 1));
-            } else if (e.key === "ArrowUp" || (e.key === "p" && e.ctrlKey)) {
-              e.preventDefault();
-              setSelected((i) => Math.max(i - 1, 0));
-            } else if (e.key === "Enter") {
+            if (moveSelection(e, matches().length, setSelected)) return;
+            if (e.key === "Enter") {
               e.preventDefault();
               runSelected();
             }

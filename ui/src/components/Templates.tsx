@@ -5,6 +5,7 @@
 import { createMemo, createSignal, For, onMount, Show, type JSX } from "solid-js";
 import { app } from "../app/app";
 import type { StartChoice } from "../app/transfer";
+import { moveSelection } from "./Dialogs";
 
 function choiceTitle(choice: StartChoice): string {
   return choice.kind === "empty" ? "Empty board" : choice.template.name;
@@ -53,13 +54,8 @@ export function TemplatePicker(): JSX.Element {
             setSelected(0);
           }}
           onKeyDown={(e) => {
-            if (e.key === "ArrowDown" || (e.key === "n" && e.ctrlKey)) {
-              e.preventDefault();
-              setSelected((i) => Math.min(i + 1, matches().length - 1));
-            } else if (e.key === "ArrowUp" || (e.key === "p" && e.ctrlKey)) {
-              e.preventDefault();
-              setSelected((i) => Math.max(i - 1, 0));
-            } else if (e.key === "Enter") {
+            if (moveSelection(e, matches().length, setSelected)) return;
+            if (e.key === "Enter") {
               e.preventDefault();
               choose();
             } else if (e.key === "Delete" && query() === "") {
