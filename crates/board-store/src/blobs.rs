@@ -29,6 +29,9 @@ pub struct PendingUpload {
     pub board_id: String,
     pub sha256: String,
     pub size: u64,
+    /// For an attachment copied or moved here from another board: that board, whose relay
+    /// serves the bytes if this computer does not hold them.
+    pub from_board: Option<String>,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -156,10 +159,39 @@ impl Store {
         Ok(())
     }
 
+    /// Queues the attachments of `task` on `target`, copied or moved there from board `from`,
+    /// for upload to `target` (each board's bytes are its own on the relay); without the bytes
+    /// here, the upload fetches them from `from` first.
+    pub fn queue_copied_attachments(
+        &mut self,
+        from: &str,
+        target: &board_model::Board,
+        task: &str,
+    ) -> Result<(), StoreError> {
+        if from == target.id() {
+            return Ok(());
+        }
+        for attachment in target.attachments(task)? {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO blob_uploads (board_id, sha256, size, added_at, from_board) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (board_id, sha256) DO NOTHING",
+                )?
+                .execute(params![
+                    target.id(),
+                    attachment.sha256,
+                    i64::try_from(attachment.size).unwrap_or(i64::MAX),
+                    now_ms(),
+                    from
+                ])?;
+        }
+        Ok(())
+    }
+
     /// The attachments of `board` waiting to be uploaded, oldest first.
     pub fn pending_blob_uploads(&self, board: &str) -> Result<Vec<PendingUpload>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT board_id, sha256, size FROM blob_uploads WHERE board_id = ?1 \
+            "SELECT board_id, sha256, size, from_board FROM blob_uploads WHERE board_id = ?1 \
              ORDER BY added_at, sha256",
         )?;
         let rows = statement.query_map([board], |row| {
@@ -167,6 +199,7 @@ impl Store {
                 board_id: row.get(0)?,
                 sha256: row.get(1)?,
                 size: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                from_board: row.get(3)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -111,6 +111,7 @@ pub fn transfer_task(
         keep_origin: mode == Transfer::Move,
     };
     report.task = target.paste_task(&copy, column, place, options)?;
+    store.queue_copied_attachments(source.id(), target, &report.task)?;
     save_local_changes(store, target)?;
     if mode == Transfer::Move {
         source.delete_task(task)?;
@@ -145,6 +146,9 @@ pub fn duplicate_board(
     report.left_out.sort();
     report.left_out.dedup();
     store_new_board(store, &mut board)?;
+    for task in board.task_ids() {
+        store.queue_copied_attachments(source.id(), &board, &task)?;
+    }
     Ok((board, report))
 }
 

@@ -186,22 +186,26 @@ fn download(
     token: Option<String>,
 ) -> Result<std::path::PathBuf> {
     let relay = relay_for(session, board, server, token)?;
-    let store: &Store = &session.store;
+    receive(&session.store, &relay, board, &attachment.sha256)
+        .with_context(|| format!("downloading {}", attachment.name))
+}
+
+/// Downloads `sha256` of `board` into the blob store (hash-checked as it is written); its path.
+fn receive(
+    store: &Store,
+    relay: &tack_account::RelayClient,
+    board: &str,
+    sha256: &str,
+) -> Result<std::path::PathBuf> {
     let mut kept = None;
-    relay
-        .download_blob(
-            board,
-            &attachment.sha256,
-            &mut |reader: &mut dyn std::io::Read| {
-                let stored = store
-                    .receive_blob(&attachment.sha256, reader)
-                    .map_err(std::io::Error::other)?;
-                let size = stored.size;
-                kept = Some(stored.path);
-                Ok(size)
-            },
-        )
-        .with_context(|| format!("downloading {}", attachment.name))?;
+    relay.download_blob(board, sha256, &mut |reader: &mut dyn std::io::Read| {
+        let stored = store
+            .receive_blob(sha256, reader)
+            .map_err(std::io::Error::other)?;
+        let size = stored.size;
+        kept = Some(stored.path);
+        Ok(size)
+    })?;
     kept.context("the download kept nothing")
 }
 
@@ -256,12 +260,17 @@ fn upload_one(
     relay: &tack_account::RelayClient,
     upload: &board_store::PendingUpload,
 ) -> Result<()> {
-    let path = store
-        .local_blob(&upload.sha256)
-        .context("its bytes are missing from this computer's blob store")?;
     match relay.blob_presence(&upload.board_id, &upload.sha256)? {
         tack_account::BlobPresence::Stored(_) => Ok(()),
         tack_account::BlobPresence::Missing { held } => {
+            let path = match (store.local_blob(&upload.sha256), &upload.from_board) {
+                (Some(path), _) => path,
+                // Copied or moved here from a board whose bytes this computer never fetched:
+                // fetch them from that board first.
+                (None, Some(from)) => receive(store, relay, from, &upload.sha256)
+                    .with_context(|| format!("fetching its bytes from board {from}"))?,
+                (None, None) => anyhow::bail!("its bytes are missing from this computer's blob store"),
+            };
             let from = if held < upload.size { held } else { 0 };
             relay.upload_blob(&upload.board_id, &upload.sha256, &path, upload.size, from)?;
             Ok(())

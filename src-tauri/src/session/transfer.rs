@@ -64,6 +64,15 @@ impl Session {
         let (id, event) = self.change(board_id, |board| {
             Ok(board.paste_task(&copy, column_id, place, options)?)
         })?;
+        if from != board_id {
+            // The copy's files are this board's to serve too: queue their upload to it.
+            let store = self.store.clone();
+            let board = &self.replica(board_id)?.board;
+            store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .queue_copied_attachments(&from, board, &id)?;
+        }
         Ok((
             OpResult {
                 created_id: Some(id),

@@ -145,7 +145,9 @@ async fn keyboard_only_board_survives_a_restart() -> Result<()> {
     let mut desktop = Desktop::start()?;
     let app = desktop.launch().await?;
 
+    // New board: the picker offers templates; Enter takes the first, an empty board.
     app.keys("B").await?;
+    answer(&app, "Start from", "").await?;
     answer(&app, "Board title", "Launch plan").await?;
     wait_board_open(&app, "Launch plan", 15).await?;
     for column in ["To do", "Doing"] {

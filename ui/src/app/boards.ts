@@ -152,17 +152,6 @@ export function createBoards(deps: BoardsDeps) {
   const commands = {
     "board.next": (n) => switchBoard(n),
     "board.previous": (n) => switchBoard(-n),
-    "board.new": () =>
-      deps.ask({
-        title: "New board",
-        label: "Board title",
-        initial: "",
-        submit: async (title) => {
-          const board = await ipc.createBoard(title);
-          setList(await ipc.listBoards());
-          await openBoard(board.id);
-        },
-      }),
     "board.delete": () => {
       const s = store();
       if (!s) return;

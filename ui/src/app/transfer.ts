@@ -144,7 +144,7 @@ export function createTransfer(deps: TransferDeps) {
       spawn(async () => {
         if ((await yank()) !== null) await paste();
       }),
-    "board.new_from_template": () => chooseStart(),
+    "board.new": () => chooseStart(),
     "board.duplicate": () => {
       const s = store();
       if (!s) return;
@@ -169,7 +169,7 @@ export function createTransfer(deps: TransferDeps) {
         initial: s.title(),
         submit: async (name) => {
           const template = await ipc.saveTemplate(s.id, name);
-          notify(`Saved template “${template.name}”: “New board from a template…” offers it`);
+          notify(`Saved template “${template.name}”: New board (B) offers it`);
         },
       });
     },

@@ -162,3 +162,87 @@ fn an_attachment_added_offline_reaches_another_account_with_its_bytes() {
     assert_eq!(left, Value::Array(Vec::new()));
     drop(runtime);
 }
+
+/// A task copied to another board carries its files: the copy's board gets the bytes too
+/// (each board's bytes are its own on the relay), fetched from the first board when the
+/// computer that copies never downloaded them, so a member of the second board alone can open
+/// them.
+#[test]
+fn a_task_copied_to_another_board_takes_its_files_there() {
+    let database = TestDatabase::create();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let blob_dir = test_support::temp_data_dir();
+    let addr = start_relay(&runtime, &database, blob_dir.path());
+    let http = format!("http://{addr}");
+    let ws = format!("ws://{addr}");
+    let api = RelayClient::new(&http).expect("client");
+    let ana = api.signup("ana@example.com", "correct horse").expect("ana");
+    let ben = api.signup("ben@example.com", "correct horse").expect("ben");
+    let as_ana = api.clone().with_token(&ana.token);
+
+    // On Ana's laptop: a board with a file on a task, and a second board shared with Ben only.
+    let laptop = Ctl::new();
+    let first = laptop.ok(&["board", "create", "Launch"]);
+    laptop.ok(&["column", "add", &first, "Todo"]);
+    let task = laptop.ok(&["task", "add", &first, "Todo", "Poster"]);
+    let file = laptop.dir.path().join("poster.png");
+    let bytes = bytes_of(200_000);
+    std::fs::write(&file, &bytes).expect("write the file");
+    laptop.ok(&["attach", "add", &first, &task, file.to_str().expect("path")]);
+    let second = laptop.ok(&["board", "create", "Print shop"]);
+    laptop.ok(&["column", "add", &second, "Todo"]);
+    as_ana.publish(&first).expect("publish");
+    as_ana.publish(&second).expect("publish");
+    as_ana
+        .add_member(&second, "ben@example.com", Role::Editor)
+        .expect("add ben");
+    laptop.ok(&["sync", "--server", &ws, "--token", &ana.token]);
+
+    // On Ana's desktop, which never fetched the file's bytes: copy the task to the second board.
+    let desktop = Ctl::new();
+    for board in [&first, &second] {
+        desktop.ok(&[
+            "sync", "--server", &ws, "--token", &ana.token, "--board", board,
+        ]);
+    }
+    let listed = desktop.json(&["attach", "list", &first, &task, "--json"]);
+    assert_eq!(listed[0]["local"], false, "{listed:#}");
+    let copied = desktop.ok(&["task", "copy", &first, &task, "--to-board", &second]);
+    let copied = copied.lines().next().unwrap_or_default().to_owned();
+    desktop.ok(&["sync", "--server", &ws, "--token", &ana.token]);
+    let status = desktop.json(&["status", "--json"]);
+    assert!(
+        status
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|row| row["pending"] == 0),
+        "everything reached the relay: {status:#}"
+    );
+
+    // Ben is a member of the second board only, and gets the same bytes from it.
+    let ben_ctl = Ctl::new();
+    ben_ctl.ok(&[
+        "sync", "--server", &ws, "--token", &ben.token, "--board", &second,
+    ]);
+    let seen = ben_ctl.json(&["attach", "list", &second, &copied, "--json"]);
+    assert_eq!(seen[0]["sha256"], listed[0]["sha256"], "{seen:#}");
+    let out = ben_ctl.dir.path().join("got.png");
+    ben_ctl.ok(&[
+        "attach",
+        "get",
+        &second,
+        &copied,
+        "poster",
+        "-o",
+        out.to_str().expect("path"),
+        "--server",
+        &http,
+        "--token",
+        &ben.token,
+    ]);
+    assert!(
+        std::fs::read(&out).expect("read") == bytes,
+        "the bytes differ"
+    );
+}

@@ -510,3 +510,133 @@ fn task_history_names_the_teammate_behind_each_change_and_restores_theirs() {
         "{offline:#}"
     );
 }
+
+/// A relay with accounts on an embedded SQLite file (a single node), as `tack-relay` runs
+/// without `--database-url`.
+fn start_sqlite_account_relay(runtime: &tokio::runtime::Runtime, file: &std::path::Path) -> SocketAddr {
+    let file = file.to_owned();
+    runtime.block_on(async move {
+        let storage = Storage::connect_with(None, &file, false)
+            .await
+            .expect("relay storage on SQLite");
+        let verifier = Arc::new(sync_server::accounts::AccountVerifier::new(storage.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let relay = RelayServer::new(storage, verifier, ServerConfig::default());
+        tokio::spawn(relay.serve(listener, std::future::pending()));
+        addr
+    })
+}
+
+/// Two signed-in accounts talk about a task through a real relay: each sees the other's
+/// comments under their name and the mentions as members; a viewer reads the conversation but
+/// cannot post; a stranger gets none of it.
+fn a_conversation_between_two_accounts(addr: SocketAddr) {
+    let http = format!("http://{addr}");
+    let ws = format!("ws://{addr}");
+    let api = tack_account::RelayClient::new(&http).expect("client");
+    let signup = |email: &str| api.signup(email, "correct horse battery").expect("sign up");
+    let (ana, bo, cy, dee) = (
+        signup("ana@example.com"),
+        signup("bo@example.com"),
+        signup("cy@example.com"),
+        signup("dee@example.com"),
+    );
+    // Each computer is signed in (account.json; the token is passed to sync as it would be
+    // read from the keychain).
+    let computer = |session: &tack_account::NewSession| {
+        let ctl = Ctl::new();
+        tack_account::write_account(ctl.dir.path(), &session.account).expect("sign in");
+        ctl
+    };
+    let sync = |ctl: &Ctl, session: &tack_account::NewSession, board: Option<&str>| {
+        let mut args = vec!["sync", "--server", &ws, "--token", &session.token, "--timeout", "30"];
+        if let Some(board) = board {
+            args.extend(["--board", board]);
+        }
+        ctl.run(&args)
+    };
+
+    let on_ana = computer(&ana);
+    let board = on_ana.ok(&["board", "create", "Launch"]);
+    on_ana.ok(&["column", "add", &board, "Todo"]);
+    let task = on_ana.ok(&["task", "add", &board, "Todo", "Book the venue"]);
+    let as_ana = api.clone().with_token(&ana.token);
+    as_ana.publish(&board).expect("publish");
+    as_ana
+        .add_member(&board, "bo@example.com", tack_api::Role::Editor)
+        .expect("share with Bo");
+    as_ana
+        .add_member(&board, "cy@example.com", tack_api::Role::Viewer)
+        .expect("share with Cy, read-only");
+    assert!(sync(&on_ana, &ana, None).status.success());
+    // After the sync the directory knows Bo, so `@bo` is stored as his id.
+    on_ana.ok(&["comment", "add", &board, &task, "@bo can you call them?"]);
+    assert!(sync(&on_ana, &ana, None).status.success());
+
+    let on_bo = computer(&bo);
+    assert!(sync(&on_bo, &bo, Some(&board)).status.success());
+    let seen = on_bo.json(&["comment", "list", &board, &task, "--json"]);
+    assert_eq!(seen.as_array().map(Vec::len), Some(1), "{seen:#}");
+    assert_eq!(seen[0]["author"], ana.account.user_id.as_str());
+    assert_eq!(seen[0]["authorName"], "ana");
+    assert_eq!(seen[0]["mentions"], serde_json::json!([bo.account.user_id]));
+    assert_eq!(seen[0]["body"], format!("@[{}] can you call them?", bo.account.user_id));
+    let text = on_bo.ok(&["comment", "list", &board, &task]);
+    assert!(text.contains("ana") && text.contains("@bo can you call them?"), "{text}");
+
+    // Bo answers, mentioning Ana; she sees it under his name.
+    on_bo.ok(&["comment", "add", &board, &task, "Done, @ana: Thursday works"]);
+    assert!(sync(&on_bo, &bo, None).status.success());
+    assert!(sync(&on_ana, &ana, None).status.success());
+    let seen = on_ana.json(&["comment", "list", &board, &task, "--json"]);
+    assert_eq!(seen.as_array().map(Vec::len), Some(2), "{seen:#}");
+    assert_eq!(seen[1]["author"], bo.account.user_id.as_str());
+    assert_eq!(seen[1]["authorName"], "bo");
+    assert_eq!(seen[1]["mentions"], serde_json::json!([ana.account.user_id]));
+
+    // Cy, a viewer, reads the whole conversation, and her post is refused before it is stored.
+    let on_cy = computer(&cy);
+    assert!(sync(&on_cy, &cy, Some(&board)).status.success());
+    let seen = on_cy.json(&["comment", "list", &board, &task, "--json"]);
+    assert_eq!(seen.as_array().map(Vec::len), Some(2), "{seen:#}");
+    let err = on_cy.fails(&["comment", "add", &board, &task, "Let me in"]);
+    assert!(err.contains("read-only"), "{err}");
+    assert_eq!(pending(&on_cy, &board), 0, "nothing waits for the relay");
+
+    // Dee, a stranger, gets no board and no comment.
+    let on_dee = computer(&dee);
+    let out = sync(&on_dee, &dee, Some(&board));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a stranger's sync fails: {said}");
+    let boards = on_dee.json(&["board", "list", "--json"]);
+    let listed = boards.as_array().expect("boards");
+    assert!(
+        listed
+            .iter()
+            .all(|b| b["id"] != board.as_str() || b["tasks"] == 0),
+        "{boards:#}"
+    );
+    let err = on_dee.run(&["comment", "list", &board, &task, "--json"]);
+    let out = String::from_utf8_lossy(&err.stdout);
+    assert!(!out.contains("Thursday") && !out.contains("call them"), "{out}");
+}
+
+#[test]
+fn two_accounts_talk_through_a_postgresql_relay_a_viewer_reads_a_stranger_gets_nothing() {
+    let database = TestDatabase::create();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    a_conversation_between_two_accounts(start_account_relay(&runtime, &database.url));
+}
+
+#[test]
+fn two_accounts_talk_through_a_sqlite_relay_a_viewer_reads_a_stranger_gets_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    a_conversation_between_two_accounts(start_sqlite_account_relay(
+        &runtime,
+        &dir.path().join("relay.sqlite3"),
+    ));
+}
