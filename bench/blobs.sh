@@ -6,6 +6,7 @@
 #
 #   bash bench/blobs.sh [RELAY_BIN]        # default: target/debug/tack-server
 #   SIZE_MB=20 bash bench/blobs.sh target/release/tack-server
+#   CONCURRENT=100 CONCURRENT_MB=10 (defaults; CONCURRENT=0 skips the concurrent part)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -44,3 +45,31 @@ set -- $DOWN; DOWN_S=$1
 echo "| file | upload | download | relay RSS before → after upload → after download (peak) |"
 echo "|---|---|---|---|"
 echo "| ${SIZE_MB} MiB | ${UP_S} s, $(mbps "$UP_S") MB/s (HTTP $UP_CODE) | ${DOWN_S} s, $(mbps "$DOWN_S") MB/s | $((BEFORE / 1024)) → $((AFTER_UP / 1024)) → $((AFTER / 1024)) MiB ($((PEAK / 1024)) MiB) |"
+
+# CONCURRENT uploads of CONCURRENT_MB MiB each at once (100 × 10 MiB by default) to the same
+# board; the relay's RSS before and after, and its peak over the whole run.
+CONCURRENT="${CONCURRENT:-100}"
+CONCURRENT_MB="${CONCURRENT_MB:-10}"
+if [ "$CONCURRENT" -gt 0 ]; then
+    BEFORE="$(rss VmRSS)"
+    for i in $(seq 1 "$CONCURRENT"); do
+        head -c $((CONCURRENT_MB * 1024 * 1024)) /dev/urandom >"$OUT/c$i"
+    done
+    START="$(date +%s.%N)"
+    pids=()
+    for i in $(seq 1 "$CONCURRENT"); do
+        SHA_I="$(sha256sum "$OUT/c$i" | cut -d' ' -f1)"
+        curl -sf -o /dev/null -X PUT --data-binary "@$OUT/c$i" \
+            -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/octet-stream' \
+            "http://$ADDR/v1/boards/$BOARD/blobs/$SHA_I" &
+        pids+=("$!")
+    done
+    failed=0
+    for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
+    END="$(date +%s.%N)"
+    AFTER="$(rss VmRSS)"
+    echo
+    echo "| concurrent uploads | wall time | failed | relay RSS before → after (peak of the whole run) |"
+    echo "|---|---|---|---|"
+    echo "| ${CONCURRENT} × ${CONCURRENT_MB} MiB | $(awk -v a="$START" -v b="$END" 'BEGIN { printf "%.2f", b - a }') s | $failed | $((BEFORE / 1024)) → $((AFTER / 1024)) MiB ($(( $(rss VmHWM) / 1024 )) MiB) |"
+fi

@@ -11,11 +11,11 @@ use crate::ipc::{
     AccountState, ArchivedColumn, ArchivedItems, ArchivedTask, BoardAccessEvent, BoardClosedEvent,
     BoardDirectoryEvent, BoardOp, BoardPatchEvent, BoardSummary, BoardSyncState,
     CloseRequestedEvent, CommentEntry, ConflictNotice, DirectoryEntry, ErrorKind, ExportFormat,
-    HistoryEntry, ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard,
-    Patch, Person, Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind, SyncState,
-    SyncStatusEvent, TaskHistoryView, Template, TransferMode, TransferOutcome, BOARD_ACCESS_EVENT,
-    BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT,
-    CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
+    HistoryEntry, ImportFormat, ImportOutcome, Invite, IpcError, JoinLinkEvent, Member, OpResult,
+    OpenedBoard, Patch, Person, Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind,
+    SyncState, SyncStatusEvent, TaskHistoryView, Template, TransferMode, TransferOutcome,
+    BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT,
+    CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, JOIN_LINK_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -76,6 +76,7 @@ pub fn typescript() -> String {
         BoardClosedEvent::decl(&cfg),
         ConflictNotice::decl(&cfg),
         CloseRequestedEvent::decl(&cfg),
+        JoinLinkEvent::decl(&cfg),
     ];
     for declaration in declarations {
         out.push_str("export ");
@@ -114,6 +115,7 @@ pub fn typescript() -> String {
         (CONFLICT_EVENT, ConflictNotice::name(&cfg)),
         (BOARD_DIRECTORY_EVENT, BoardDirectoryEvent::name(&cfg)),
         (CLOSE_REQUESTED_EVENT, CloseRequestedEvent::name(&cfg)),
+        (JOIN_LINK_EVENT, JoinLinkEvent::name(&cfg)),
     ];
     out.push_str("/** Every event the app emits, and its payload. */\nexport type Events = {\n");
     for (name, payload) in &events {

@@ -8,11 +8,12 @@ use std::sync::MutexGuard;
 use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::collab::{self, Collab, SharedSession};
+use crate::deep_link::JoinLinks;
 use crate::ipc::{
     AccountState, ArchivedItems, BoardOp, BoardPatchEvent, BoardSummary, CommentEntry,
-    ExportFormat, ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard,
-    Place, RemoteBoard, Role, SyncStatusEvent, TaskHistoryView, Template, TransferMode,
-    TransferOutcome, BOARD_PATCH_EVENT,
+    ExportFormat, ImportFormat, ImportOutcome, Invite, IpcError, JoinLinkEvent, Member, OpResult,
+    OpenedBoard, Place, RemoteBoard, Role, SyncStatusEvent, TaskHistoryView, Template,
+    TransferMode, TransferOutcome, BOARD_PATCH_EVENT, JOIN_LINK_EVENT,
 };
 use crate::session::Session;
 
@@ -37,6 +38,13 @@ fn emit<T>(app: &AppHandle, (out, event): (T, BoardPatchEvent)) -> T {
         }
     }
     out
+}
+
+/// Hands an invite from a `tack://join` link to the window's "Join a board" flow.
+pub fn emit_join_link(app: &AppHandle, invite: String) {
+    if let Err(err) = app.emit(JOIN_LINK_EVENT, JoinLinkEvent { invite }) {
+        tracing::warn!(?err, "could not hand a join link to the window");
+    }
 }
 
 /// Reads a file to import, refusing one too large to be a board export before reading it.
@@ -415,8 +423,17 @@ ipc_commands! {
             .map_err(|err| IpcError::invalid(format!("Could not open {url}: {err}")))
     }
 
+    /// The account. The window calls it at start after subscribing to `join-link`, so it also
+    /// sends the invites of `tack://join` links that arrived before the window listened.
     #[tauri::command]
-    pub fn get_account(collab: State<'_, Collab>) -> AccountState {
+    pub fn get_account(
+        app: AppHandle,
+        collab: State<'_, Collab>,
+        links: State<'_, JoinLinks>,
+    ) -> AccountState {
+        for invite in links.listening() {
+            emit_join_link(&app, invite);
+        }
         collab.account_state()
     }
 

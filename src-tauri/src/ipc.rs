@@ -23,6 +23,8 @@ pub const CONFLICT_EVENT: &str = "conflict";
 pub const BOARD_DIRECTORY_EVENT: &str = "board-directory";
 /// [`CloseRequestedEvent`]: the window was asked to close with changes not on the server.
 pub const CLOSE_REQUESTED_EVENT: &str = "close-requested";
+/// [`JoinLinkEvent`]: a `tack://join` link opened the app (or reached the running one).
+pub const JOIN_LINK_EVENT: &str = "join-link";
 
 /// A file a board comes in from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -464,6 +466,15 @@ pub struct ConflictNotice {
 pub struct CloseRequestedEvent {
     pub pending: u64,
     pub text: String,
+}
+
+/// Payload of `join-link`: an invite from a `tack://join` link (`deep_link::parse`), for the
+/// window's "Join a board" flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinLinkEvent {
+    /// What `accept_invite` takes: `{relay}/invite/{token}`, or the bare token.
+    pub invite: String,
 }
 
 /// Where a task goes within its column, or a column within the board.

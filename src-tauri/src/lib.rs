@@ -9,6 +9,9 @@ mod command_list;
 #[cfg(test)]
 mod command_names;
 mod commands;
+pub mod deep_link;
+#[cfg(target_os = "linux")]
+pub mod instance;
 pub mod ipc;
 pub mod patches;
 pub mod session;
@@ -19,10 +22,12 @@ use std::sync::{Arc, Mutex};
 
 use board_model::{ReplicaConfig, Sources};
 use tauri::{AppHandle, Emitter, Manager, WindowEvent};
+use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_window_state::StateFlags;
 
 use crate::collab::{AppEvent, Collab, EventSink};
 use crate::commands::{AppState, CloseConfirmed};
+use crate::deep_link::JoinLinks;
 use crate::ipc::CloseRequestedEvent;
 use crate::session::Session;
 
@@ -65,6 +70,44 @@ fn user_name() -> String {
         .unwrap_or_else(|| "local".to_owned())
 }
 
+/// Whether tauri-plugin-single-instance keeps one app running (Windows and macOS; its lock is
+/// per app there, so another profile, `TACK_DATA_DIR`, runs without one). Linux: `instance.rs`.
+#[cfg(not(target_os = "linux"))]
+fn single_instance_by_plugin() -> bool {
+    std::env::var_os("TACK_DATA_DIR").is_none_or(|dir| dir.is_empty())
+}
+
+/// Brings the main window to the front (a second launch, a deep link).
+fn show_main_window(app: &AppHandle) {
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    for (what, done) in [
+        ("unminimize", window.unminimize()),
+        ("show", window.show()),
+        ("focus", window.set_focus()),
+    ] {
+        if let Err(err) = done {
+            tracing::warn!(?err, "could not {what} the window");
+        }
+    }
+}
+
+/// A `tack://` link opened the app or reached it: an invite goes to the window's "Join a
+/// board" flow (now, or once the window listens); anything else is refused and logged.
+fn open_link(app: &AppHandle, link: &str) {
+    match deep_link::parse(link) {
+        Ok(join) => {
+            tracing::info!(relay = ?join.relay, "a tack://join link opened");
+            show_main_window(app);
+            if let Some(invite) = app.state::<JoinLinks>().arrived(join.invite()) {
+                commands::emit_join_link(app, invite);
+            }
+        }
+        Err(err) => tracing::warn!(%err, "a tack:// link was refused"),
+    }
+}
+
 /// Starts the app; returns when its last window closed.
 pub fn run() {
     tracing_subscriber::fmt()
@@ -78,6 +121,25 @@ pub fn run() {
     let Some(dir) = data_dir() else {
         tracing::error!("no platform data directory; set TACK_DATA_DIR");
         std::process::exit(1);
+    };
+    // First: a second launch (with its deep link) hands over and exits before anything else.
+    #[cfg(target_os = "linux")]
+    let instance = {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if let Err(err) = std::fs::create_dir_all(&dir) {
+            tracing::warn!(%err, "cannot create the data directory");
+        }
+        match instance::claim(&dir, &args) {
+            Ok(instance::Claim::HandedOver) => {
+                tracing::info!("handed over to the running app");
+                std::process::exit(0);
+            }
+            Ok(instance::Claim::First(instance)) => Some(instance),
+            Err(err) => {
+                tracing::warn!(%err, "no single instance: later launches open windows of their own");
+                None
+            }
+        }
     };
     let config = ReplicaConfig {
         user: user_name(),
@@ -94,7 +156,20 @@ pub fn run() {
     let session = Arc::new(Mutex::new(session));
     let collab_session = session.clone();
 
-    let app = tauri::Builder::default()
+    let context = tauri::generate_context!();
+    #[allow(unused_mut)]
+    let mut builder = tauri::Builder::default();
+    #[cfg(not(target_os = "linux"))]
+    if single_instance_by_plugin() {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            show_main_window(app);
+            for link in deep_link::links_in_args(&args) {
+                open_link(app, &link);
+            }
+        }));
+    }
+    let app = builder
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(
             tauri_plugin_window_state::Builder::default()
                 .with_state_flags(StateFlags::SIZE | StateFlags::MAXIMIZED)
@@ -104,7 +179,41 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .manage(AppState(session))
         .manage(CloseConfirmed::default())
+        .manage(JoinLinks::default())
         .setup(move |app| {
+            // The .deb, .rpm, .msi, NSIS and macOS bundles register `tack://` when installed; an
+            // AppImage is not installed, so it registers itself when run.
+            #[cfg(target_os = "linux")]
+            if std::env::var_os("APPIMAGE").is_some() {
+                if let Err(err) = app.deep_link().register_all() {
+                    tracing::warn!(%err, "could not register the tack:// scheme");
+                }
+            }
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                for url in event.urls() {
+                    open_link(&handle, url.as_str());
+                }
+            });
+            // A link that started the app: on Linux and Windows an argument (read here, not by
+            // the plugin, which takes only a lone argument); on macOS an `Opened` event, which
+            // comes after this and reaches `on_open_url`.
+            let args = std::env::args_os().map(|arg| arg.to_string_lossy().into_owned());
+            for link in deep_link::links_in_args(args) {
+                open_link(app.handle(), &link);
+            }
+            // Later launches hand their links to this one.
+            #[cfg(target_os = "linux")]
+            if let Some(instance) = instance {
+                let handle = app.handle().clone();
+                let closing = instance.serve(move |args| {
+                    show_main_window(&handle);
+                    for link in deep_link::links_in_args(&args) {
+                        open_link(&handle, &link);
+                    }
+                });
+                app.manage(closing);
+            }
             // Sync starts with the app (when signed in), on Tauri's tokio runtime.
             let runtime = tauri::async_runtime::handle().inner().clone();
             let sink = Arc::new(WindowSink(app.handle().clone()));
@@ -135,9 +244,16 @@ pub fn run() {
             }
         })
         .invoke_handler(commands::handler())
-        .build(tauri::generate_context!());
+        .build(context);
     match app {
-        Ok(app) => app.run(|_, _| {}),
+        Ok(app) => app.run(|_app, _event| {
+            #[cfg(target_os = "linux")]
+            if let tauri::RunEvent::Exit = _event {
+                if let Some(closing) = _app.try_state::<instance::Closing>() {
+                    closing.close();
+                }
+            }
+        }),
         Err(err) => {
             tracing::error!(%err, "the app could not start");
             std::process::exit(1);

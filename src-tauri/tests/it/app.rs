@@ -134,6 +134,34 @@ impl Desktop {
         Ok((first, second))
     }
 
+    /// One desktop with an unlocked keychain of its own (to sign in).
+    pub fn start_with_keychain() -> Result<Self> {
+        let mut desktop = Self::start()?;
+        desktop.start_keyring()?;
+        Ok(desktop)
+    }
+
+    /// Another launch of the app on this desktop (its display, bus, home and data directory),
+    /// outside WebDriver, as a person or the OS opening a `tack://` link starts it.
+    pub fn second_launch(&self) -> Command {
+        let home = self.home.path();
+        let mut command = Command::new(APP);
+        command
+            .env("DISPLAY", &self.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
+            .env("NO_AT_BRIDGE", "1")
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("TACK_DATA_DIR", self.data_dir())
+            .env("TACK_USER", "e2e")
+            .env("TACK_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        command
+    }
+
     /// gnome-keyring's Secret Service on this desktop's bus, unlocked: the app's OS keychain.
     fn start_keyring(&mut self) -> Result<()> {
         let home = self.home.path();
@@ -281,6 +309,11 @@ impl Desktop {
 
     /// Launches the app and waits until the UI has rendered its first frame.
     pub async fn launch(&mut self) -> Result<App> {
+        self.launch_with_args(&[]).await
+    }
+
+    /// Launches the app with command-line arguments (a `tack://` link the OS passes).
+    pub async fn launch_with_args(&mut self, args: &[&str]) -> Result<App> {
         if self
             .driver
             .as_mut()
@@ -290,7 +323,10 @@ impl Desktop {
         }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
-        caps.insert("tauri:options".into(), json!({ "application": APP }));
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": APP, "args": args }),
+        );
         // tauri-driver accepts before its WebKitWebDriver does: retry the session, bounded.
         let url = format!("http://127.0.0.1:{}", self.port);
         let mut attempts = 0;

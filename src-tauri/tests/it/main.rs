@@ -5,6 +5,7 @@ mod app;
 mod bindings;
 mod collab;
 mod collab_e2e;
+mod deep_link;
 mod e2e;
 mod recorded;
 mod session;

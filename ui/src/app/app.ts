@@ -53,7 +53,13 @@ function createApp() {
       await boards.openBoard(boardId);
     },
     notify: (text) => notify(text),
+    joinLink: (invite) => {
+      if (ready()) sharing.joinFromLink(invite);
+      else waitingLinks.push(invite);
+    },
   });
+  /** Invites from `tack://join` links that arrived while the app was starting. */
+  const waitingLinks: string[] = [];
   boards.onListed((list) => collab.learnBoards(list));
 
   /** Why the open board cannot be edited here, or null when it can. */
@@ -284,6 +290,7 @@ function createApp() {
       await boards.showFirst();
     } finally {
       setReady(true);
+      for (const invite of waitingLinks.splice(0)) sharing.joinFromLink(invite);
     }
   }
 

@@ -49,6 +49,8 @@ export function createCollab(hooks: {
   /** Opens a board again (the local copy, read-only after access was removed). */
   reopenBoard: (boardId: string) => Promise<void>;
   notify: (text: string) => void;
+  /** A `tack://join` link opened the app (the invite, for the "Join a board" flow). */
+  joinLink: (invite: string) => void;
 }) {
   const [account, setAccount] = createSignal<AccountState>({ server: null, user: null });
   const [status, setStatus] = createSignal<SyncStatusEvent | null>(null);
@@ -164,6 +166,8 @@ export function createCollab(hooks: {
         }
       }),
       await ipc.on("close-requested", (event) => setCloseRequest(event)),
+      // Subscribed before `getAccount` below, which sends the links that started the app.
+      await ipc.on("join-link", (event) => hooks.joinLink(event.invite)),
     );
     // Boards shared with me while the app runs show up when I come back to the window.
     const onFocus = () => void refreshRemote();

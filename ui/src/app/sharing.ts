@@ -49,6 +49,33 @@ export function createSharing(deps: SharingDeps) {
     return true;
   }
 
+  /** "Join a board": the invite link or code, then the board opens (downloaded first). */
+  function askToJoin(initial: string) {
+    ask({
+      title: "Join a board",
+      label: "Invite link or code",
+      initial,
+      submit: async (value) => {
+        const board = await ipc.acceptInvite(value);
+        await collab.refreshRemote();
+        await openShared(board.boardId);
+      },
+    });
+  }
+
+  /**
+   * A `tack://join` link opened the app: the same "Join a board" prompt, the link filled in, so
+   * a web page can put an invite in front of the user but never joins a board by itself.
+   */
+  function joinFromLink(invite: string) {
+    if (collab.account().user === null) {
+      notify("Sign in to join the board, then open the invite link again.");
+      deps.setOverlay("settings");
+      return;
+    }
+    askToJoin(invite);
+  }
+
   const commands = {
     "board.share": () => {
       if (!store() || needsAccount()) return;
@@ -73,16 +100,7 @@ export function createSharing(deps: SharingDeps) {
     },
     "board.accept_invite": () => {
       if (needsAccount()) return;
-      ask({
-        title: "Join a board",
-        label: "Invite link or code",
-        initial: "",
-        submit: async (value) => {
-          const board = await ipc.acceptInvite(value);
-          await collab.refreshRemote();
-          await openShared(board.boardId);
-        },
-      });
+      askToJoin("");
     },
     "board.leave": () => {
       const s = store();
@@ -107,5 +125,5 @@ export function createSharing(deps: SharingDeps) {
       }),
   } satisfies Partial<Record<CommandId, CommandHandler>>;
 
-  return { invite, setInvite, openShared, commands };
+  return { invite, setInvite, openShared, joinFromLink, commands };
 }

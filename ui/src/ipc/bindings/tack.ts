@@ -255,6 +255,12 @@ winner: string, text: string, };
 
 export type CloseRequestedEvent = { pending: number, text: string, };
 
+export type JoinLinkEvent = { 
+/**
+ * What `accept_invite` takes: `{relay}/invite/{token}`, or the bare token.
+ */
+invite: string, };
+
 /** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */
 export type Commands = {
   list_boards: { args: {}; result: Array<BoardSummary> };
@@ -315,6 +321,7 @@ export type Events = {
   "conflict": ConflictNotice;
   "board-directory": BoardDirectoryEvent;
   "close-requested": CloseRequestedEvent;
+  "join-link": JoinLinkEvent;
 };
 
 export const BOARD_PATCH_EVENT = "board-patch";
@@ -325,6 +332,7 @@ export const BOARD_CLOSED_EVENT = "board-closed";
 export const CONFLICT_EVENT = "conflict";
 export const BOARD_DIRECTORY_EVENT = "board-directory";
 export const CLOSE_REQUESTED_EVENT = "close-requested";
+export const JOIN_LINK_EVENT = "join-link";
 
 // One typed wrapper per command, named after it; UI code calls these, never `invoke`.
 
