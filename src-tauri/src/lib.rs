@@ -125,7 +125,8 @@ pub fn run() {
     // First: a second launch (with its deep link) hands over and exits before anything else.
     #[cfg(target_os = "linux")]
     let instance = {
-        let args: Vec<String> = std::env::args().skip(1).collect();
+        // As the OS gave them, the program first (what `deep_link::links_in_args` reads).
+        let args: Vec<String> = std::env::args().collect();
         if let Err(err) = std::fs::create_dir_all(&dir) {
             tracing::warn!(%err, "cannot create the data directory");
         }

@@ -490,6 +490,11 @@ fn parse_content_range(text: &str) -> Option<(u64, u64)> {
     (start <= end && end.checked_add(1)? == total).then_some((start, total))
 }
 
+/// How long an upload waits for another request's hold on the same bytes to end (a resume
+/// arriving while the relay still finishes the cut request): `SLOT_WAIT_STEPS` × `SLOT_WAIT_STEP`.
+const SLOT_WAIT_STEPS: u32 = 40;
+const SLOT_WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Holds one (board, sha256) upload on this relay; released when dropped.
 struct UploadSlot<'a> {
     blobs: &'a Blobs,
@@ -578,17 +583,26 @@ async fn put_blob(
     }
     check_quota(storage, &blobs.config, &board, &user, total).await?;
 
+    // A client that resumes right after a cut can come before the relay has finished with the
+    // cut request: wait for its slot a little (bounded) rather than refuse at once.
     let slot_key = (board.clone(), sha256.clone());
-    let slot = {
-        let mut uploading = blobs
-            .uploading
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        uploading.insert(slot_key.clone()).then(|| UploadSlot {
-            blobs: &blobs,
-            key: slot_key,
-        })
-    };
+    let mut slot = None;
+    for _ in 0..SLOT_WAIT_STEPS {
+        slot = {
+            let mut uploading = blobs
+                .uploading
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            uploading.insert(slot_key.clone()).then(|| UploadSlot {
+                blobs: &blobs,
+                key: slot_key.clone(),
+            })
+        };
+        if slot.is_some() {
+            break;
+        }
+        tokio::time::sleep(SLOT_WAIT_STEP).await;
+    }
     let staged = blobs.staged_path(key);
     let held = tokio::fs::metadata(&staged).await.map_or(0, |m| m.len());
     let Some(_slot) = slot else {
