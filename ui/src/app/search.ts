@@ -176,8 +176,10 @@ export function createSearch(deps: SearchDeps) {
         return;
       }
       ticket++;
+      // A new search: empty, archived tasks left out until asked for again.
       batch(() => {
         setText("");
+        setIncludeArchived(false);
         setResults(null);
         setSelected(0);
         deps.setOverlay("search");

@@ -161,7 +161,7 @@ describe("search every board", () => {
     expect(input.getAttribute("aria-invalid")).toBe("true");
     expect(rows("Tasks found")).toHaveLength(2);
 
-    type(input, "@me is:overdue");
+    type(input, "is:overdue @me");
     await settle();
     expect(rows("Tasks found").map((r) => r.replace(/^\*/, "").split(" | ")[0])).toEqual(
       expect.arrayContaining(["Sync status badge", "Fix drag ghost offset"]),

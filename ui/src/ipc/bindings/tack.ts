@@ -257,11 +257,28 @@ export type CloseRequestedEvent = { pending: number, text: string, };
 
 export type SearchResults = { hits: Array<SearchHit>, errors: Array<QueryError>, };
 
-export type SearchHit = { boardId: string, boardTitle: string, taskId: string, columnId: string, columnTitle: string, title: string, titleParts: Array<TextPart>, snippet: Array<TextPart>, due: string | null, archived: boolean, rank: number, };
+export type SearchHit = { boardId: string, boardTitle: string, taskId: string, columnId: string, columnTitle: string, title: string, 
+/**
+ * The title in parts, the matched words marked.
+ */
+titleParts: Array<TextPart>, 
+/**
+ * Where else the words matched (description, comments, …), marked; empty when only the
+ * title matched or the query has no words.
+ */
+snippet: Array<TextPart>, due: string | null, archived: boolean, 
+/**
+ * Lower is better (SQLite FTS5 bm25); 0 for queries without words.
+ */
+rank: number, };
 
 export type TextPart = { text: string, hit: boolean, };
 
-export type QueryError = { start: number, end: number, message: string, };
+export type QueryError = { 
+/**
+ * Byte offsets into the query text (on character boundaries).
+ */
+start: number, end: number, message: string, };
 
 export type MyTask = { group: DueGroup, boardId: string, boardTitle: string, taskId: string, columnId: string, columnTitle: string, title: string, due: string | null, labels: Array<string>, };
 
