@@ -2,7 +2,8 @@
 //! query, as a person types), "My tasks" over the same, the index's share of one stored edit,
 //! and the index's size on disk. Boards are built with real operations, one save per board.
 //!
-//! `cargo bench -p board-store --bench search` (`SEARCH_BOARDS=n` for fewer boards)
+//! `cargo bench -p board-store --bench search` (`SEARCH_BOARDS=n` for fewer boards,
+//! `SEARCH_LIMIT=n` for fewer hits than the app's 50)
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -102,7 +103,11 @@ fn search(c: &mut Criterion) {
     let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
     let options = SearchOptions {
         include_archived: false,
-        limit: 50,
+        // `SEARCH_LIMIT=n`: fewer hits (each hit's highlight is a query of its own).
+        limit: std::env::var("SEARCH_LIMIT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(50),
         now,
         me: Some(ME.to_owned()),
     };
