@@ -4,7 +4,9 @@
 //! `ui/src/ipc/bindings/tack.ts` by `UPDATE_BINDINGS=1 cargo test -p tack --test it bindings`;
 //! the same test fails when the committed file is stale.
 
+use board_model::query::QueryError;
 use board_model::{BoardView, ChecklistItem, ColumnView, LabelView, TaskView};
+use board_store::{DueGroup, MyTask, SearchHit, SearchResults, TextPart};
 use ts_rs::{Config, TS};
 
 use crate::ipc::{
@@ -77,6 +79,12 @@ pub fn typescript() -> String {
         ConflictNotice::decl(&cfg),
         CloseRequestedEvent::decl(&cfg),
         JoinLinkEvent::decl(&cfg),
+        SearchResults::decl(&cfg),
+        SearchHit::decl(&cfg),
+        TextPart::decl(&cfg),
+        QueryError::decl(&cfg),
+        MyTask::decl(&cfg),
+        DueGroup::decl(&cfg),
     ];
     for declaration in declarations {
         out.push_str("export ");

@@ -16,6 +16,7 @@ use crate::ipc::{
     TransferMode, TransferOutcome, BOARD_PATCH_EVENT, JOIN_LINK_EVENT,
 };
 use crate::session::Session;
+use board_store::{MyTask, SearchResults};
 
 /// The app's one session, shared by all commands and the sync pump.
 pub struct AppState(pub SharedSession);
@@ -109,6 +110,31 @@ ipc_commands! {
     #[tauri::command(async)]
     pub fn create_board(state: State<'_, AppState>, title: String) -> Result<BoardSummary, IpcError> {
         state.lock().create_board(&title)
+    }
+
+    /// Finds tasks on every board (the filter grammar: words, `label:`, `@me`, `is:`, `due:`,
+    /// `has:`), best first, matched words marked; what the query cannot read comes back too.
+    #[tauri::command(async)]
+    pub fn search(
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        query: String,
+        include_archived: bool,
+        limit: u32,
+    ) -> Result<SearchResults, IpcError> {
+        let me = collab.signed_in_user();
+        let now = chrono::Local::now().fixed_offset();
+        state.lock().search(&query, include_archived, limit, me, now)
+    }
+
+    /// Every task assigned to me on every board: overdue, today, this week, later, no date.
+    #[tauri::command(async)]
+    pub fn my_tasks(
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+    ) -> Result<Vec<MyTask>, IpcError> {
+        let me = collab.signed_in_user();
+        state.lock().my_tasks(me, chrono::Local::now().fixed_offset())
     }
 
     #[tauri::command(async)]

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use board_model::{Board, BoardView, NewTask, Place, ReplicaConfig};
 use board_store::{replica, BoardRecord, LocalAccess, Store};
+use chrono::{DateTime, FixedOffset};
 use sync_client::{SharedStore, SyncHandle};
 
 use crate::ipc::{
@@ -22,6 +23,9 @@ mod transfer;
 
 /// Entries of a task's history the task panel shows (the newest).
 const HISTORY_PAGE: u32 = 100;
+
+/// The most hits one search answers with.
+const SEARCH_MAX_HITS: u32 = 500;
 
 /// Bounds on a generated demo board (20 × 500 is the size the app is tuned for).
 const DEMO_MAX_COLUMNS: u32 = 50;
@@ -429,6 +433,37 @@ impl Session {
             bytes,
             format!("{}.{}", file_name(&title), format.extension()),
         ))
+    }
+
+    /// Tasks of every board matching `query` (the filter grammar), best first, with what the
+    /// query could not read (DESIGN §2 "Task index"); `now` is the reader's clock and offset
+    /// (`is:overdue`, `due:`).
+    pub fn search(
+        &mut self,
+        query: &str,
+        include_archived: bool,
+        limit: u32,
+        account_user: Option<String>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<board_store::SearchResults, IpcError> {
+        let me = self.me(account_user)?;
+        let options = board_store::SearchOptions {
+            include_archived,
+            limit: limit.clamp(1, SEARCH_MAX_HITS) as usize,
+            now,
+            me: Some(me),
+        };
+        Ok(self.store().search(query, &options)?)
+    }
+
+    /// Every live task assigned to me on every board, grouped by when it is due at `now`.
+    pub fn my_tasks(
+        &mut self,
+        account_user: Option<String>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Vec<board_store::MyTask>, IpcError> {
+        let me = self.me(account_user)?;
+        Ok(self.store().my_tasks(&me, now)?)
     }
 
     /// Opens a board with its people, as the window shows it.

@@ -426,6 +426,20 @@ impl Recorder {
             "create_board_from_template" => session
                 .create_board_from_template(&text("title"), &text("templateId"))
                 .map(to_json),
+            // As the signed-in account, against the fixed clock (groups and `is:overdue` must
+            // not drift with the day).
+            "search" => session
+                .search(
+                    &text("query"),
+                    args["includeArchived"].as_bool().unwrap_or(false),
+                    u32::try_from(args["limit"].as_u64().unwrap_or(50)).unwrap_or(50),
+                    Some(RECORDED_ME.into()),
+                    recorded_now(),
+                )
+                .map(to_json),
+            "my_tasks" => session
+                .my_tasks(Some(RECORDED_ME.into()), recorded_now())
+                .map(to_json),
             other => panic!("{other}: a command of the account side needs an `answer`"),
         };
         (result.map_err(to_json), events)
@@ -645,7 +659,7 @@ fn event_json<T: serde::Serialize>(event: &str, payload: &T) -> Value {
     json!({ "event": event, "payload": to_json(payload) })
 }
 
-/// The clock the recorded `read_due` answers against: Friday 4 December 2026, 10:30 UTC.
+/// The clock the recorded `read_due`, `search` and `my_tasks` answer against: Friday 4 December 2026, 10:30 UTC.
 fn recorded_now() -> chrono::DateTime<chrono::FixedOffset> {
     chrono::DateTime::parse_from_rfc3339("2026-12-04T10:30:00+00:00").expect("a valid time")
 }

@@ -592,3 +592,195 @@ fn only_web_links_are_handed_to_the_browser() {
     }
     assert!(web_link(&format!("https://example.com/{}", "a".repeat(3000))).is_err());
 }
+
+fn apply(s: &mut Session, board: &str, op: BoardOp) {
+    s.apply(board, op).expect("apply");
+}
+
+/// The reader's clock in the search tests: Friday 4 December 2026, 10:30 UTC.
+fn friday() -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339("2026-12-04T10:30:00+00:00").expect("a time")
+}
+
+/// `title (board · column)` of each hit, best first.
+fn found(s: &mut Session, query: &str, archived: bool) -> Vec<String> {
+    let results = s
+        .search(query, archived, 50, Some("me".into()), friday())
+        .expect("search");
+    results
+        .hits
+        .iter()
+        .map(|h| format!("{} ({} · {})", h.title, h.board_title, h.column_title))
+        .collect()
+}
+
+#[test]
+fn search_finds_a_description_word_on_every_board_and_archived_tasks_only_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let launch = s.create_board("Launch").unwrap().id;
+    let todo = add_column(&mut s, &launch, "Todo");
+    add_task(&mut s, &launch, &todo, "Book a caterer");
+    let venues = s.create_board("Venues").unwrap().id;
+    let to_book = add_column(&mut s, &venues, "To book");
+    let renew = add_task(&mut s, &venues, &to_book, "Renew the contract");
+    apply(
+        &mut s,
+        &venues,
+        BoardOp::SetDescription {
+            task_id: renew.clone(),
+            text: "Call the caterer about the deposit.".into(),
+        },
+    );
+    let old = add_task(&mut s, &venues, &to_book, "Old caterer invoice");
+    apply(
+        &mut s,
+        &venues,
+        BoardOp::SetTaskArchived {
+            task_id: old,
+            archived: true,
+        },
+    );
+
+    // Every board, the title match ranked first, each with its board and column.
+    assert_eq!(
+        found(&mut s, "cater", false),
+        [
+            "Book a caterer (Launch · Todo)",
+            "Renew the contract (Venues · To book)"
+        ]
+    );
+    let results = s
+        .search("caterer", false, 50, Some("me".into()), friday())
+        .unwrap();
+    let renewal = &results.hits[1];
+    let marked: Vec<&str> = renewal
+        .snippet
+        .iter()
+        .filter(|p| p.hit)
+        .map(|p| p.text.as_str())
+        .collect();
+    assert_eq!(marked, ["caterer"], "the description's word is marked");
+    // Archived: on request, by the flag or in the query.
+    assert_eq!(found(&mut s, "caterer", true).len(), 3);
+    assert_eq!(
+        found(&mut s, "caterer is:archived", false),
+        ["Old caterer invoice (Venues · To book)"]
+    );
+    // An edit is found as soon as it is saved.
+    let booking = s.open_board(&launch).unwrap().columns[0].tasks[0]
+        .id
+        .clone();
+    apply(
+        &mut s,
+        &launch,
+        BoardOp::SetTaskTitle {
+            task_id: booking,
+            title: "Book the band".into(),
+        },
+    );
+    assert_eq!(
+        found(&mut s, "caterer", false),
+        ["Renew the contract (Venues · To book)"]
+    );
+    // What the grammar cannot read is said, never thrown; the rest still searches.
+    let results = s
+        .search("caterer is:soon", false, 50, Some("me".into()), friday())
+        .unwrap();
+    assert_eq!(results.hits.len(), 1);
+    assert_eq!(results.errors.len(), 1);
+    assert_eq!(
+        &"caterer is:soon"[results.errors[0].start..results.errors[0].end],
+        "is:soon"
+    );
+}
+
+/// A task assigned to me (and Ada), due then.
+fn mine(s: &mut Session, board: &str, column: &str, title: &str, due: Option<&str>) -> String {
+    let task = add_task(s, board, column, title);
+    for user in ["me", "ada"] {
+        let op = BoardOp::SetTaskAssignee {
+            task_id: task.clone(),
+            user_id: user.into(),
+            present: true,
+        };
+        apply(s, board, op);
+    }
+    let op = BoardOp::SetDue {
+        task_id: task.clone(),
+        due: due.map(str::to_owned),
+    };
+    apply(s, board, op);
+    task
+}
+
+#[test]
+fn my_tasks_lists_what_is_assigned_to_me_on_every_board_grouped_by_due() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let launch = s.create_board("Launch").unwrap().id;
+    let todo = add_column(&mut s, &launch, "Todo");
+    let venues = s.create_board("Venues").unwrap().id;
+    let to_book = add_column(&mut s, &venues, "To book");
+    mine(&mut s, &launch, &todo, "Someday", None);
+    mine(&mut s, &venues, &to_book, "Next month", Some("2027-01-15"));
+    mine(&mut s, &launch, &todo, "Tuesday", Some("2026-12-08"));
+    mine(&mut s, &venues, &to_book, "Tonight", Some("2026-12-04"));
+    mine(
+        &mut s,
+        &launch,
+        &todo,
+        "This morning",
+        Some("2026-12-04T09:00:00+00:00"),
+    );
+    let last_week = mine(&mut s, &venues, &to_book, "Last week", Some("2026-11-27"));
+    let theirs = add_task(&mut s, &launch, &todo, "Ada's alone");
+    apply(
+        &mut s,
+        &launch,
+        BoardOp::SetTaskAssignee {
+            task_id: theirs,
+            user_id: "ada".into(),
+            present: true,
+        },
+    );
+    let archived = mine(&mut s, &launch, &todo, "Archived", Some("2026-12-01"));
+    apply(
+        &mut s,
+        &launch,
+        BoardOp::SetTaskArchived {
+            task_id: archived,
+            archived: true,
+        },
+    );
+    let listed = |s: &mut Session| -> Vec<String> {
+        s.my_tasks(Some("me".into()), friday())
+            .expect("my tasks")
+            .iter()
+            .map(|t| format!("{:?}: {} ({})", t.group, t.title, t.board_title))
+            .collect()
+    };
+    assert_eq!(
+        listed(&mut s),
+        [
+            "Overdue: Last week (Venues)",
+            "Overdue: This morning (Launch)",
+            "Today: Tonight (Venues)",
+            "ThisWeek: Tuesday (Launch)",
+            "Later: Next month (Venues)",
+            "NoDate: Someday (Launch)",
+        ]
+    );
+    // Unassigned from me: gone at once.
+    apply(
+        &mut s,
+        &venues,
+        BoardOp::SetTaskAssignee {
+            task_id: last_week,
+            user_id: "me".into(),
+            present: false,
+        },
+    );
+    assert_eq!(listed(&mut s)[0], "Overdue: This morning (Launch)");
+    assert_eq!(listed(&mut s).len(), 5);
+}

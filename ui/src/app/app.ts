@@ -26,6 +26,7 @@ import { createKeys, isMac } from "./keys";
 import { createMoves } from "./moves";
 import { createOps } from "./ops";
 import { afterPaint } from "./perf";
+import { createSearch } from "./search";
 import { createSharing } from "./sharing";
 import { createToasts } from "./toast";
 import { createTransfer } from "./transfer";
@@ -142,6 +143,20 @@ function createApp() {
     notify,
   });
 
+  const search = createSearch({
+    store,
+    overlay: dialogs.overlay,
+    setOverlay: dialogs.setOverlay,
+    closeOverlay: dialogs.closeOverlay,
+    openBoard: boards.openBoard,
+    focusTask: cursor.focusTask,
+    openDetail: (taskId) => cursor.setDetailTaskId(taskId),
+    clearFilter: () => filter.clear(),
+    showArchive: () => run("board.archived"),
+    spawn,
+    notify,
+  });
+
   // What belonged to the board shown before goes with it.
   boards.onOpened(() => {
     sharing.setInvite(null);
@@ -218,6 +233,7 @@ function createApp() {
     ...archive.commands,
     ...sharing.commands,
     ...transfer.commands,
+    ...search.commands,
     ...viewCommands,
     "edit.undo": () => spawn(() => undoOrRedo("undo")),
     "edit.redo": () => spawn(() => undoOrRedo("redo")),
@@ -349,6 +365,7 @@ function createApp() {
     disabledReason,
     selectedBy: (taskId: string): readonly Person[] => selectedBy().get(taskId) ?? [],
     transfer,
+    search,
     density,
     sidebarHidden,
     invite: sharing.invite,

@@ -1,10 +1,19 @@
 // What covers the board (a dialog or a view: palette, cheat sheet, prompt, settings, share,
-// archive), and when keyboard focus goes back to the board.
+// archive, search, my tasks), and when keyboard focus goes back to the board.
 
 import { batch, createSignal } from "solid-js";
 
 export type Overlay =
-  "none" | "palette" | "cheatsheet" | "prompt" | "settings" | "share" | "archive" | "templates";
+  | "none"
+  | "palette"
+  | "cheatsheet"
+  | "prompt"
+  | "settings"
+  | "share"
+  | "archive"
+  | "templates"
+  | "search"
+  | "mytasks";
 
 /** A text prompt shown in a small dialog (new board, new column, rename, WIP limit). */
 export interface PromptRequest {

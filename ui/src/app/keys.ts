@@ -18,7 +18,13 @@ function isControl(target: EventTarget | null): boolean {
 }
 
 /** Commands still reachable while a modal dialog is open. */
-const MODAL_COMMANDS = new Set<CommandId>(["view.back", "view.palette", "view.cheatsheet"]);
+const MODAL_COMMANDS = new Set<CommandId>([
+  "view.back",
+  "view.palette",
+  "view.cheatsheet",
+  "view.search",
+  "view.my_tasks",
+]);
 
 /** Whether a command may run while `overlay` covers the board. */
 export function allowedOver(overlay: Overlay, command: CommandId): boolean {
@@ -47,7 +53,7 @@ export function createKeys(deps: KeysDeps) {
   const [pendingKeys, setPendingKeys] = createSignal("");
   const keymap = createKeymap<CommandId>(bindingsOf(COMMANDS), {
     isMac: deps.isMac,
-    whileTyping: new Set<CommandId>(["view.back", "view.palette"]),
+    whileTyping: new Set<CommandId>(["view.back", "view.palette", "view.search"]),
   });
 
   function onKeyDown(event: KeyEvent) {

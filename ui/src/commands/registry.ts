@@ -116,6 +116,13 @@ export const COMMANDS = [
   { id: "edit.undo", title: "Undo", group: "Edit", keys: ["u", "Mod+z"], edits: true },
   { id: "edit.redo", title: "Redo", group: "Edit", keys: ["Ctrl+r", "Mod+Shift+z"], edits: true },
   { id: "view.filter", title: "Filter tasks", group: "View", keys: ["/"] },
+  { id: "view.search", title: "Search every board", group: "Navigate", keys: ["Mod+p", "g /"] },
+  {
+    id: "view.my_tasks",
+    title: "My tasks (assigned to me, every board)",
+    group: "Navigate",
+    keys: ["g m"],
+  },
   { id: "view.sidebar", title: "Show or hide the sidebar", group: "View", keys: ["Mod+b"] },
   { id: "view.density", title: "Compact or comfortable cards", group: "View", keys: ["z d"] },
   { id: "view.palette", title: "Command palette", group: "View", keys: ["Mod+k", ":"] },

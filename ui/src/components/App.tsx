@@ -17,6 +17,7 @@ import {
   SyncIndicator,
 } from "./Collab";
 import { ArchiveDialog, CheatSheet, Palette, PromptDialog } from "./Dialogs";
+import { MyTasksDialog, SearchDialog } from "./Search";
 import { TemplatePicker } from "./Templates";
 import { dragState } from "./drag";
 import { TaskDetail } from "./TaskDetail";
@@ -279,6 +280,12 @@ export function App(): JSX.Element {
         </Match>
         <Match when={app.overlay() === "archive"}>
           <ArchiveDialog />
+        </Match>
+        <Match when={app.overlay() === "search"}>
+          <SearchDialog />
+        </Match>
+        <Match when={app.overlay() === "mytasks"}>
+          <MyTasksDialog />
         </Match>
       </Switch>
       <CloseDialog />

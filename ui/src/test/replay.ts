@@ -75,6 +75,8 @@ const QUERIES = new Set<keyof Commands>([
   "list_remote_boards",
   "list_members",
   "set_selection",
+  "search",
+  "my_tasks",
 ]);
 
 export interface ReplayOptions {

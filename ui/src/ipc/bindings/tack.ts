@@ -261,10 +261,41 @@ export type JoinLinkEvent = {
  */
 invite: string, };
 
+export type SearchResults = { hits: Array<SearchHit>, errors: Array<QueryError>, };
+
+export type SearchHit = { boardId: string, boardTitle: string, taskId: string, columnId: string, columnTitle: string, title: string, 
+/**
+ * The title in parts, the matched words marked.
+ */
+titleParts: Array<TextPart>, 
+/**
+ * Where else the words matched (description, comments, …), marked; empty when only the
+ * title matched or the query has no words.
+ */
+snippet: Array<TextPart>, due: string | null, archived: boolean, 
+/**
+ * Lower is better (SQLite FTS5 bm25); 0 for queries without words.
+ */
+rank: number, };
+
+export type TextPart = { text: string, hit: boolean, };
+
+export type QueryError = { 
+/**
+ * Byte offsets into the query text (on character boundaries).
+ */
+start: number, end: number, message: string, };
+
+export type MyTask = { group: DueGroup, boardId: string, boardTitle: string, taskId: string, columnId: string, columnTitle: string, title: string, due: string | null, labels: Array<string>, };
+
+export type DueGroup = "overdue" | "today" | "thisWeek" | "later" | "noDate";
+
 /** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */
 export type Commands = {
   list_boards: { args: {}; result: Array<BoardSummary> };
   create_board: { args: { title: string }; result: BoardSummary };
+  search: { args: { query: string; includeArchived: boolean; limit: number }; result: SearchResults };
+  my_tasks: { args: {}; result: Array<MyTask> };
   delete_board: { args: { boardId: string }; result: null };
   open_board: { args: { boardId: string }; result: OpenedBoard };
   list_archived: { args: { boardId: string }; result: ArchivedItems };
@@ -342,6 +373,14 @@ export function listBoards(): Promise<Array<BoardSummary>> {
 
 export function createBoard(title: string): Promise<BoardSummary> {
   return call("create_board", { title });
+}
+
+export function search(query: string, includeArchived: boolean, limit: number): Promise<SearchResults> {
+  return call("search", { query, includeArchived, limit });
+}
+
+export function myTasks(): Promise<Array<MyTask>> {
+  return call("my_tasks", {});
 }
 
 export function deleteBoard(boardId: string): Promise<null> {
