@@ -11,11 +11,12 @@ use crate::ipc::{
     AccountState, ArchivedColumn, ArchivedItems, ArchivedTask, BoardAccessEvent, BoardClosedEvent,
     BoardDirectoryEvent, BoardOp, BoardPatchEvent, BoardSummary, BoardSyncState,
     CloseRequestedEvent, CommentEntry, ConflictNotice, DirectoryEntry, ErrorKind, ExportFormat,
-    HistoryEntry, ImportFormat, ImportOutcome, Invite, IpcError, Member, OpResult, OpenedBoard,
-    Patch, Person, Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind, SyncState,
-    SyncStatusEvent, TaskHistoryView, Template, TransferMode, TransferOutcome, BOARD_ACCESS_EVENT,
-    BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT,
-    CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
+    HistoryEntry, ImportFormat, ImportOutcome, InboxEvent, InboxItem, InboxView, Invite, IpcError,
+    Member, OpResult, OpenedBoard, Patch, Person, Place, PresenceEvent, ReminderView, RemoteBoard,
+    Role, SignedInUser, SyncKind, SyncState, SyncStatusEvent, TaskHistoryView, Template,
+    TransferMode, TransferOutcome, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT,
+    BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, INBOX_EVENT, PRESENCE_EVENT,
+    SYNC_STATUS_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -76,6 +77,10 @@ pub fn typescript() -> String {
         BoardClosedEvent::decl(&cfg),
         ConflictNotice::decl(&cfg),
         CloseRequestedEvent::decl(&cfg),
+        InboxItem::decl(&cfg),
+        InboxView::decl(&cfg),
+        InboxEvent::decl(&cfg),
+        ReminderView::decl(&cfg),
     ];
     for declaration in declarations {
         out.push_str("export ");
@@ -114,6 +119,7 @@ pub fn typescript() -> String {
         (CONFLICT_EVENT, ConflictNotice::name(&cfg)),
         (BOARD_DIRECTORY_EVENT, BoardDirectoryEvent::name(&cfg)),
         (CLOSE_REQUESTED_EVENT, CloseRequestedEvent::name(&cfg)),
+        (INBOX_EVENT, InboxEvent::name(&cfg)),
     ];
     out.push_str("/** Every event the app emits, and its payload. */\nexport type Events = {\n");
     for (name, payload) in &events {

@@ -6,5 +6,6 @@ mod bindings;
 mod collab;
 mod collab_e2e;
 mod e2e;
+mod notify;
 mod recorded;
 mod session;

@@ -4,7 +4,15 @@
 import { batch, createSignal } from "solid-js";
 
 export type Overlay =
-  "none" | "palette" | "cheatsheet" | "prompt" | "settings" | "share" | "archive" | "templates";
+  | "none"
+  | "palette"
+  | "cheatsheet"
+  | "prompt"
+  | "settings"
+  | "share"
+  | "archive"
+  | "templates"
+  | "inbox";
 
 /** A text prompt shown in a small dialog (new board, new column, rename, WIP limit). */
 export interface PromptRequest {

@@ -255,8 +255,19 @@ winner: string, text: string, };
 
 export type CloseRequestedEvent = { pending: number, text: string, };
 
+export type InboxItem = { key: string, boardId: string, boardTitle: string, taskId: string, kind: string, title: string, text: string, at: number, read: boolean, };
+
+export type InboxView = { items: Array<InboxItem>, unread: number, };
+
+export type InboxEvent = { unread: number, added: number, };
+
+export type ReminderView = { beforeMinutes: number | null, at: number | null, fireAt: number | null, fired: boolean, text: string, };
+
 /** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */
 export type Commands = {
+  inbox: { args: {}; result: InboxView };
+  set_inbox_read: { args: { keys: Array<string>; read: boolean }; result: InboxView };
+  mark_inbox_read: { args: {}; result: InboxView };
   list_boards: { args: {}; result: Array<BoardSummary> };
   create_board: { args: { title: string }; result: BoardSummary };
   delete_board: { args: { boardId: string }; result: null };
@@ -315,6 +326,7 @@ export type Events = {
   "conflict": ConflictNotice;
   "board-directory": BoardDirectoryEvent;
   "close-requested": CloseRequestedEvent;
+  "inbox": InboxEvent;
 };
 
 export const BOARD_PATCH_EVENT = "board-patch";
@@ -325,6 +337,7 @@ export const BOARD_CLOSED_EVENT = "board-closed";
 export const CONFLICT_EVENT = "conflict";
 export const BOARD_DIRECTORY_EVENT = "board-directory";
 export const CLOSE_REQUESTED_EVENT = "close-requested";
+export const INBOX_EVENT = "inbox";
 
 // One typed wrapper per command, named after it; UI code calls these, never `invoke`.
 
@@ -510,4 +523,16 @@ export function leaveBoard(boardId: string): Promise<null> {
 
 export function setSelection(boardId: string, taskId: string | null): Promise<null> {
   return call("set_selection", { boardId, taskId });
+}
+
+export function inbox(): Promise<InboxView> {
+  return call("inbox", {});
+}
+
+export function setInboxRead(keys: Array<string>, read: boolean): Promise<InboxView> {
+  return call("set_inbox_read", { keys, read });
+}
+
+export function markInboxRead(): Promise<InboxView> {
+  return call("mark_inbox_read", {});
 }
