@@ -566,7 +566,9 @@ ipc_commands! {
     /// My inbox, newest first.
     #[tauri::command(async)]
     pub fn inbox(state: State<'_, AppState>) -> Result<InboxView, IpcError> {
-        notify::inbox_view(&state.lock().store())
+        let session = state.lock();
+        let store = session.store();
+        notify::inbox_view(&store)
     }
 
     /// Marks inbox entries read or unread; the inbox after.

@@ -218,15 +218,15 @@ fn do_not_disturb_quiet_hours_and_a_muted_board_silence_the_notification_but_kee
         };
         // Each silenced in its own way, one minute apart (START is 12:00 UTC, the clock's zone).
         let silence: [&dyn Fn(&mut Store, bool); 3] = [
-            &|s, on| s.set_do_not_disturb(on).expect("dnd"),
-            &|s, on| {
-                s.set_quiet_hours(on.then_some((11 * 60 + 30, 13 * 60)))
+            &|st: &mut Store, on: bool| st.set_do_not_disturb(on).expect("dnd"),
+            &|st: &mut Store, on: bool| {
+                st.set_quiet_hours(on.then_some((11 * 60 + 30, 13 * 60)))
                     .expect("quiet hours");
             },
-            &|s, on| s.set_board_muted(BOARD, on).expect("mute"),
+            &|st: &mut Store, on: bool| st.set_board_muted(BOARD, on).expect("mute"),
         ];
         for ((i, quiet), minute) in silence.iter().enumerate().zip(1_i64..) {
-            settings(&|store| quiet(store, true));
+            settings(&|st: &mut Store| quiet(st, true));
             let at = START + 60_000 * minute;
             remind_at(&store, &tasks[i], titles[i], at, s.clock.now_ms());
             s.notifications.reschedule();
@@ -235,7 +235,7 @@ fn do_not_disturb_quiet_hours_and_a_muted_board_silence_the_notification_but_kee
             let entry = next(&mut s.inbox, "the inbox entry").await;
             assert_eq!(entry.title, titles[i]);
             assert!(!entry.read);
-            settings(&|store| quiet(store, false));
+            settings(&|st: &mut Store| quiet(st, false));
         }
         assert!(
             s.notices.try_recv().is_err(),

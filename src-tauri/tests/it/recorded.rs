@@ -28,7 +28,7 @@ use tack::ipc::{
     CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 use tack::ipc::{InboxEvent, INBOX_EVENT};
-use tack::notify::{Alerts, Clock, Notice, Notifications};
+use tack::notify::{Alerts, ManualClock, Notice, Notifications};
 use tack::session::Session;
 
 /// The member id the recordings' comments are posted as.
@@ -439,19 +439,19 @@ impl Recorder {
                     serde_json::from_value(args["keys"].clone()).expect("the keys");
                 let read = args["read"].as_bool().expect("read");
                 let mut store = session.store();
-                store
+                let view = store
                     .set_inbox_read(&keys, read)
                     .map_err(IpcError::from)
-                    .and_then(|_| tack::notify::inbox_view(&store))
-                    .map(to_json)
+                    .and_then(|_| tack::notify::inbox_view(&store));
+                view.map(to_json)
             }
             "mark_inbox_read" => {
                 let mut store = session.store();
-                store
+                let view = store
                     .mark_inbox_all_read()
                     .map_err(IpcError::from)
-                    .and_then(|_| tack::notify::inbox_view(&store))
-                    .map(to_json)
+                    .and_then(|_| tack::notify::inbox_view(&store));
+                view.map(to_json)
             }
             other => panic!("{other}: a command of the account side needs an `answer`"),
         };
@@ -547,7 +547,7 @@ impl Recorder {
                 let alerts = Arc::new(InboxEvents::default());
                 let notifications = Notifications::new(
                     self.session().shared_store(),
-                    Arc::new(FixedClock(at)),
+                    Arc::new(ManualClock::starting_at(at)),
                     alerts.clone(),
                 );
                 notifications.deliver(&outcome.concerns);
@@ -699,19 +699,6 @@ fn recorded_now() -> chrono::DateTime<chrono::FixedOffset> {
 
 /// The time the recorded `task_history` answers before: 2026-12-04 10:30 UTC.
 const RECORDED_HISTORY_AT: i64 = 1_796_380_200_000;
-
-/// A clock stopped at one moment (a recorded concern arrives then).
-struct FixedClock(i64);
-
-impl Clock for FixedClock {
-    fn now_ms(&self) -> i64 {
-        self.0
-    }
-
-    fn local_minute(&self, ms: i64) -> u16 {
-        u16::try_from(ms.rem_euclid(86_400_000) / 60_000).unwrap_or(0)
-    }
-}
 
 /// The `inbox` events the app would emit; native notifications are not recorded.
 #[derive(Default)]
