@@ -60,7 +60,7 @@ fn board_with_tasks(dir: &std::path::Path, titles: &[&str]) -> (Store, Vec<Strin
     let mut store = Store::open_in_dir(dir).expect("store");
     let config = ReplicaConfig {
         user: "me".into(),
-        sources: Sources::seeded(1, START),
+        sources: Sources::seeded(1, START.unsigned_abs()),
     };
     let mut board = replica::create_board(&mut store, BOARD, "Launch", config).expect("board");
     let column = board
@@ -340,7 +340,7 @@ fn teammates_edit(
 ) -> tack::session::RemoteOutcome {
     let config = ReplicaConfig {
         user: "ana".into(),
-        sources: Sources::seeded(9, START),
+        sources: Sources::seeded(9, START.unsigned_abs()),
     };
     let mut theirs = replica::open_board(&session.store(), board, config).expect("their replica");
     tack::session::apply_op(&mut theirs, op).expect("their edit");
@@ -365,7 +365,7 @@ fn a_teammates_update_assigning_me_makes_an_inbox_entry_on_a_board_open_or_not()
     let dir = test_support::temp_data_dir();
     let config = ReplicaConfig {
         user: "me".into(),
-        sources: Sources::seeded(3, START),
+        sources: Sources::seeded(3, START.unsigned_abs()),
     };
     let mut session = tack::session::Session::open(dir.path(), config.clone()).expect("session");
     // "Launch" is open in the window; "Ops" only in the store (never opened here).

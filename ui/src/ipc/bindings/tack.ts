@@ -255,19 +255,52 @@ winner: string, text: string, };
 
 export type CloseRequestedEvent = { pending: number, text: string, };
 
-export type InboxItem = { key: string, boardId: string, boardTitle: string, taskId: string, kind: string, title: string, text: string, at: number, read: boolean, };
+export type InboxItem = { 
+/**
+ * The same on each of my devices (read marks follow it).
+ */
+key: string, boardId: string, boardTitle: string, taskId: string, 
+/**
+ * `mentioned`, `assigned`, `commented`, `moved`, `dueSoon` or `reminder`.
+ */
+kind: string, 
+/**
+ * The task's title then.
+ */
+title: string, 
+/**
+ * What happened, as a sentence ("Ana mentioned you on “Ship it”").
+ */
+text: string, 
+/**
+ * ms since the Unix epoch.
+ */
+at: number, read: boolean, };
 
 export type InboxView = { items: Array<InboxItem>, unread: number, };
 
 export type InboxEvent = { unread: number, added: number, };
 
-export type ReminderView = { beforeMinutes: number | null, at: number | null, fireAt: number | null, fired: boolean, text: string, };
+export type ReminderView = { 
+/**
+ * Minutes before the due (0: at due); `null` for a fixed moment.
+ */
+beforeMinutes: number | null, 
+/**
+ * The fixed moment (ms), when it has one.
+ */
+at: number | null, 
+/**
+ * When it fires (ms); `null` while the task has no due.
+ */
+fireAt: number | null, fired: boolean, 
+/**
+ * "15 min before due", "at due", "waits for a due".
+ */
+text: string, };
 
 /** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */
 export type Commands = {
-  inbox: { args: {}; result: InboxView };
-  set_inbox_read: { args: { keys: Array<string>; read: boolean }; result: InboxView };
-  mark_inbox_read: { args: {}; result: InboxView };
   list_boards: { args: {}; result: Array<BoardSummary> };
   create_board: { args: { title: string }; result: BoardSummary };
   delete_board: { args: { boardId: string }; result: null };
@@ -314,6 +347,11 @@ export type Commands = {
   open_remote_board: { args: { boardId: string }; result: BoardSummary };
   leave_board: { args: { boardId: string }; result: null };
   set_selection: { args: { boardId: string; taskId: string | null }; result: null };
+  inbox: { args: {}; result: InboxView };
+  set_inbox_read: { args: { keys: Array<string>; read: boolean }; result: InboxView };
+  mark_inbox_read: { args: {}; result: InboxView };
+  task_reminder: { args: { boardId: string; taskId: string }; result: ReminderView | null };
+  set_task_reminder: { args: { boardId: string; taskId: string; beforeMinutes: number | null }; result: ReminderView | null };
 };
 
 /** Every event the app emits, and its payload. */
@@ -535,4 +573,12 @@ export function setInboxRead(keys: Array<string>, read: boolean): Promise<InboxV
 
 export function markInboxRead(): Promise<InboxView> {
   return call("mark_inbox_read", {});
+}
+
+export function taskReminder(boardId: string, taskId: string): Promise<ReminderView | null> {
+  return call("task_reminder", { boardId, taskId });
+}
+
+export function setTaskReminder(boardId: string, taskId: string, beforeMinutes: number | null): Promise<ReminderView | null> {
+  return call("set_task_reminder", { boardId, taskId, beforeMinutes });
 }
