@@ -127,7 +127,10 @@ fn scheduler(store: &Arc<Mutex<Store>>) -> Scheduler {
     let (inbox_tx, inbox) = tokio::sync::mpsc::unbounded_channel();
     let shown = Arc::new(Shown::default());
     *shown.tx.lock().unwrap_or_else(PoisonError::into_inner) = Some(tx);
-    *shown.inbox_tx.lock().unwrap_or_else(PoisonError::into_inner) = Some(inbox_tx);
+    *shown
+        .inbox_tx
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = Some(inbox_tx);
     let clock = Arc::new(ManualClock::starting_at(START));
     let notifications = Notifications::new(store.clone(), clock.clone(), shown.clone());
     Scheduler {
@@ -190,7 +193,10 @@ fn a_reminder_before_the_due_fires_once_at_due_minus_its_offset() {
             s.clock.armed_for(at).await;
             s.clock.set(at);
         }
-        assert!(s.notices.try_recv().is_err(), "the reminder fired a second time");
+        assert!(
+            s.notices.try_recv().is_err(),
+            "the reminder fired a second time"
+        );
         let inbox = store
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -202,9 +208,12 @@ fn a_reminder_before_the_due_fires_once_at_due_minus_its_offset() {
     });
 }
 
+/// Turns one way of silencing notifications on or off.
+type Silence = dyn Fn(&mut Store, bool);
+
 #[test]
-fn do_not_disturb_quiet_hours_and_a_muted_board_silence_the_notification_but_keep_the_inbox_entry(
-) {
+fn do_not_disturb_quiet_hours_and_a_muted_board_silence_the_notification_but_keep_the_inbox_entry()
+{
     let dir = test_support::temp_data_dir();
     let titles = ["During DND", "In quiet hours", "On a muted board", "Heard"];
     let (store, tasks) = board_with_tasks(dir.path(), &titles);
@@ -217,7 +226,7 @@ fn do_not_disturb_quiet_hours_and_a_muted_board_silence_the_notification_but_kee
             change(&mut store.lock().unwrap_or_else(PoisonError::into_inner));
         };
         // Each silenced in its own way, one minute apart (START is 12:00 UTC, the clock's zone).
-        let silence: [&dyn Fn(&mut Store, bool); 3] = [
+        let silence: [&Silence; 3] = [
             &|st: &mut Store, on: bool| st.set_do_not_disturb(on).expect("dnd"),
             &|st: &mut Store, on: bool| {
                 st.set_quiet_hours(on.then_some((11 * 60 + 30, 13 * 60)))
@@ -240,7 +249,10 @@ fn do_not_disturb_quiet_hours_and_a_muted_board_silence_the_notification_but_kee
         assert!(
             s.notices.try_recv().is_err(),
             "a silenced reminder was shown: {:?}",
-            s.shown.notices.lock().unwrap_or_else(PoisonError::into_inner)
+            s.shown
+                .notices
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
         );
 
         // With all of it off again, the next one is shown (and in the inbox too).
@@ -390,7 +402,12 @@ fn a_teammates_update_assigning_me_makes_an_inbox_entry_on_a_board_open_or_not()
             .add_column("Todo", None, Place::Bottom)
             .expect("column");
         let task = board
-            .add_task(&column, "Renew the domain", Place::Bottom, NewTask::default())
+            .add_task(
+                &column,
+                "Renew the domain",
+                Place::Bottom,
+                NewTask::default(),
+            )
             .expect("task");
         replica::save_local_changes(&mut store, &mut board).expect("save");
         task
@@ -434,11 +451,25 @@ fn a_teammates_update_assigning_me_makes_an_inbox_entry_on_a_board_open_or_not()
     let inbox = session.store().inbox(50).expect("inbox");
     assert_eq!(inbox.len(), 2);
     assert!(inbox.iter().all(|e| e.kind == "assigned" && !e.read));
-    assert_eq!(shown.inbox.lock().unwrap_or_else(PoisonError::into_inner).len(), 2);
+    assert_eq!(
+        shown
+            .inbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len(),
+        2
+    );
     // The same update again (a resend) adds nothing.
     notifications.deliver(&entries);
     assert_eq!(session.store().inbox(50).expect("inbox").len(), 2);
-    assert_eq!(shown.inbox.lock().unwrap_or_else(PoisonError::into_inner).len(), 2);
+    assert_eq!(
+        shown
+            .inbox
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len(),
+        2
+    );
 }
 
 fn add_task_column(title: &str) -> BoardOp {
