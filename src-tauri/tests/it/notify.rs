@@ -604,3 +604,74 @@ fn a_teammates_assignment_and_mention_reach_my_inbox_through_the_relay_and_my_ow
         .iter()
         .all(|n| n.board == board && n.title.contains("Launch")));
 }
+
+/// A pending notification of `kind` on `board` about `title`.
+fn pending(board: &str, board_title: &str, kind: &str, title: &str) -> tack::notify::Pending {
+    tack::notify::Pending {
+        entry: InboxEntry {
+            key: format!("{kind}/{board}/{title}"),
+            board: board.into(),
+            task: format!("task {title}"),
+            kind: kind.into(),
+            actor: None,
+            title: title.into(),
+            at_ms: START,
+            read: false,
+            read_changed_at_ms: 0,
+        },
+        board_title: board_title.into(),
+        actor_name: Some("Ana".into()),
+    }
+}
+
+#[test]
+fn notifications_are_at_most_one_per_gap_and_what_comes_meanwhile_is_grouped_per_board() {
+    use tack::notify::{Notifier, MIN_NOTIFICATION_GAP_MS};
+    let settings = board_store::NotificationSettings::default();
+    let mut notifier = Notifier::default();
+    let first = notifier.push(
+        vec![pending("b1", "Launch", "assigned", "Book the venue")],
+        START,
+        &settings,
+        0,
+    );
+    assert_eq!(
+        first.iter().map(|n| n.body.as_str()).collect::<Vec<_>>(),
+        ["“Book the venue” was assigned to you"]
+    );
+    // Within the gap: nothing shown, two boards' entries wait.
+    let meanwhile = notifier.push(
+        vec![
+            pending("b1", "Launch", "mentioned", "Call them"),
+            pending("b1", "Launch", "moved", "Print flyers"),
+            pending("b2", "Ops", "assigned", "Renew the domain"),
+        ],
+        START + 1_000,
+        &settings,
+        0,
+    );
+    assert!(meanwhile.is_empty());
+    assert_eq!(
+        notifier.next_flush_ms(),
+        Some(START + MIN_NOTIFICATION_GAP_MS)
+    );
+    assert!(notifier
+        .flush(START + MIN_NOTIFICATION_GAP_MS - 1)
+        .is_empty());
+    let grouped = notifier.flush(START + MIN_NOTIFICATION_GAP_MS);
+    assert_eq!(
+        grouped
+            .iter()
+            .map(|n| (n.title.as_str(), n.body.as_str(), n.task.is_some()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "2 updates on Launch",
+                "Ana mentioned you on “Call them”\n“Print flyers” moved to another column",
+                false
+            ),
+            ("Ops", "“Renew the domain” was assigned to you", true),
+        ]
+    );
+    assert_eq!(notifier.next_flush_ms(), None);
+}
