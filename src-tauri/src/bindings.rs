@@ -13,11 +13,12 @@ use crate::ipc::{
     AccountState, ArchivedColumn, ArchivedItems, ArchivedTask, BoardAccessEvent, BoardClosedEvent,
     BoardDirectoryEvent, BoardOp, BoardPatchEvent, BoardSummary, BoardSyncState,
     CloseRequestedEvent, CommentEntry, ConflictNotice, DirectoryEntry, ErrorKind, ExportFormat,
-    HistoryEntry, ImportFormat, ImportOutcome, Invite, IpcError, JoinLinkEvent, Member, OpResult,
-    OpenedBoard, Patch, Person, Place, PresenceEvent, RemoteBoard, Role, SignedInUser, SyncKind,
-    SyncState, SyncStatusEvent, TaskHistoryView, Template, TransferMode, TransferOutcome,
-    BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT,
-    CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, JOIN_LINK_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
+    HistoryEntry, ImportFormat, ImportOutcome, InboxEvent, InboxItem, InboxView, Invite, IpcError,
+    JoinLinkEvent, Member, OpResult, OpenedBoard, Patch, Person, Place, PresenceEvent,
+    ReminderView, RemoteBoard, Role, SignedInUser, SyncKind, SyncState, SyncStatusEvent,
+    TaskHistoryView, Template, TransferMode, TransferOutcome, BOARD_ACCESS_EVENT,
+    BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT,
+    CONFLICT_EVENT, INBOX_EVENT, JOIN_LINK_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -85,6 +86,10 @@ pub fn typescript() -> String {
         QueryError::decl(&cfg),
         MyTask::decl(&cfg),
         DueGroup::decl(&cfg),
+        InboxItem::decl(&cfg),
+        InboxView::decl(&cfg),
+        InboxEvent::decl(&cfg),
+        ReminderView::decl(&cfg),
     ];
     for declaration in declarations {
         out.push_str("export ");
@@ -124,6 +129,7 @@ pub fn typescript() -> String {
         (BOARD_DIRECTORY_EVENT, BoardDirectoryEvent::name(&cfg)),
         (CLOSE_REQUESTED_EVENT, CloseRequestedEvent::name(&cfg)),
         (JOIN_LINK_EVENT, JoinLinkEvent::name(&cfg)),
+        (INBOX_EVENT, InboxEvent::name(&cfg)),
     ];
     out.push_str("/** Every event the app emits, and its payload. */\nexport type Events = {\n");
     for (name, payload) in &events {

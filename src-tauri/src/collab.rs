@@ -77,6 +77,8 @@ struct CollabState {
     last_status: Option<SyncStatusEvent>,
     /// What each board's role was last reported as (to emit `board-access` on change).
     roles: HashMap<String, access::Reported>,
+    /// Where what concerns me in remote updates goes (inbox, native notifications).
+    notifications: Option<crate::notify::Notifications>,
 }
 
 /// The collaboration side's context, shared by [`Collab`]'s clones and the pump task.
@@ -129,5 +131,10 @@ impl Collab {
         collab.load_account();
         collab.restart_sync();
         collab
+    }
+
+    /// From now on, what in remote updates concerns me goes to the inbox and notifications.
+    pub fn set_notifications(&self, notifications: crate::notify::Notifications) {
+        self.context.state().notifications = Some(notifications);
     }
 }

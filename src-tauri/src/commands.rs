@@ -15,6 +15,8 @@ use crate::ipc::{
     OpenedBoard, Place, RemoteBoard, Role, SyncStatusEvent, TaskHistoryView, Template,
     TransferMode, TransferOutcome, BOARD_PATCH_EVENT, JOIN_LINK_EVENT,
 };
+use crate::ipc::{InboxView, ReminderView};
+use crate::notify::{self, Notifications};
 use crate::session::Session;
 use board_store::{MyTask, SearchResults};
 
@@ -33,6 +35,10 @@ pub struct CloseConfirmed(pub AtomicBool);
 
 /// Emits after the change is durable; a UI that missed it reopens the board for a snapshot.
 fn emit<T>(app: &AppHandle, (out, event): (T, BoardPatchEvent)) -> T {
+    if let Some(notifications) = app.try_state::<Notifications>() {
+        // A due may have moved, and my reminder of it with it.
+        notifications.reschedule();
+    }
     if !event.patches.is_empty() {
         if let Err(err) = app.emit(BOARD_PATCH_EVENT, &event) {
             tracing::warn!(?err, board = %event.board_id, "could not emit patches");
@@ -598,5 +604,86 @@ ipc_commands! {
         task_id: Option<String>,
     ) -> Result<(), IpcError> {
         off_runtime(&collab, move |c| c.set_selection(&board_id, task_id)).await
+    }
+
+    /// My inbox, newest first.
+    #[tauri::command(async)]
+    pub fn inbox(state: State<'_, AppState>) -> Result<InboxView, IpcError> {
+        let session = state.lock();
+        let store = session.store();
+        notify::inbox_view(&store)
+    }
+
+    /// Marks inbox entries read or unread; the inbox after.
+    #[tauri::command(async)]
+    pub fn set_inbox_read(
+        state: State<'_, AppState>,
+        keys: Vec<String>,
+        read: bool,
+    ) -> Result<InboxView, IpcError> {
+        let session = state.lock();
+        let mut store = session.store();
+        store.set_inbox_read(&keys, read)?;
+        notify::inbox_view(&store)
+    }
+
+    /// Marks every inbox entry read; the inbox after.
+    #[tauri::command(async)]
+    pub fn mark_inbox_read(state: State<'_, AppState>) -> Result<InboxView, IpcError> {
+        let session = state.lock();
+        let mut store = session.store();
+        store.mark_inbox_all_read()?;
+        notify::inbox_view(&store)
+    }
+
+    /// My reminder of a task, if any.
+    #[tauri::command(async)]
+    pub fn task_reminder(
+        state: State<'_, AppState>,
+        board_id: String,
+        task_id: String,
+    ) -> Result<Option<ReminderView>, IpcError> {
+        let session = state.lock();
+        let reminder = session.store().reminder(&board_id, &task_id)?;
+        Ok(reminder.as_ref().map(notify::reminder_view))
+    }
+
+    /// Sets my reminder of a task to `before_minutes` before its due (0: at due), or removes
+    /// it (`null`).
+    #[tauri::command(async)]
+    pub fn set_task_reminder(
+        state: State<'_, AppState>,
+        notifications: State<'_, Notifications>,
+        board_id: String,
+        task_id: String,
+        before_minutes: Option<u32>,
+    ) -> Result<Option<ReminderView>, IpcError> {
+        let mut session = state.lock();
+        let out = match before_minutes {
+            None => {
+                session.store().remove_reminder(&board_id, &task_id)?;
+                None
+            }
+            Some(minutes) => {
+                let task = session.task_view(&board_id, &task_id)?;
+                let reminder = session.store().set_reminder(
+                    &board_id,
+                    &task_id,
+                    board_store::ReminderWhen::BeforeDue {
+                        before_ms: i64::from(minutes) * 60_000,
+                    },
+                    &board_store::RemindedTask {
+                        due: task.due.filter(|_| !task.archived),
+                        title: task.title,
+                    },
+                    notifications.now_ms(),
+                    board_store::local_time::local_offset_at,
+                )?;
+                Some(notify::reminder_view(&reminder))
+            }
+        };
+        drop(session);
+        notifications.reschedule();
+        Ok(out)
     }
 }

@@ -25,6 +25,8 @@ pub const BOARD_DIRECTORY_EVENT: &str = "board-directory";
 pub const CLOSE_REQUESTED_EVENT: &str = "close-requested";
 /// [`JoinLinkEvent`]: a `tack://join` link opened the app (or reached the running one).
 pub const JOIN_LINK_EVENT: &str = "join-link";
+/// Payload: [`InboxEvent`].
+pub const INBOX_EVENT: &str = "inbox";
 
 /// A file a board comes in from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -798,4 +800,55 @@ impl From<StoreError> for IpcError {
             }
         }
     }
+}
+
+/// One entry of my inbox, as the Inbox view lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxItem {
+    /// The same on each of my devices (read marks follow it).
+    pub key: String,
+    pub board_id: String,
+    pub board_title: String,
+    pub task_id: String,
+    /// `mentioned`, `assigned`, `commented`, `moved`, `dueSoon` or `reminder`.
+    pub kind: String,
+    /// The task's title then.
+    pub title: String,
+    /// What happened, as a sentence ("Ana mentioned you on “Ship it”").
+    pub text: String,
+    /// ms since the Unix epoch.
+    pub at: i64,
+    pub read: bool,
+}
+
+/// My inbox, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxView {
+    pub items: Vec<InboxItem>,
+    pub unread: u32,
+}
+
+/// Payload of `inbox`: entries were added or read marks changed; reload the view if shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxEvent {
+    pub unread: u32,
+    pub added: u32,
+}
+
+/// My reminder of a task, as its panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReminderView {
+    /// Minutes before the due (0: at due); `null` for a fixed moment.
+    pub before_minutes: Option<u32>,
+    /// The fixed moment (ms), when it has one.
+    pub at: Option<i64>,
+    /// When it fires (ms); `null` while the task has no due.
+    pub fire_at: Option<i64>,
+    pub fired: bool,
+    /// "15 min before due", "at due", "waits for a due".
+    pub text: String,
 }

@@ -13,6 +13,7 @@ pub mod deep_link;
 #[cfg(target_os = "linux")]
 pub mod instance;
 pub mod ipc;
+pub mod notify;
 pub mod patches;
 pub mod session;
 
@@ -47,6 +48,34 @@ impl EventSink for WindowSink {
         };
         if let Err(err) = sent {
             tracing::warn!(?err, ?event, "could not emit");
+        }
+    }
+}
+
+/// Native notifications through tauri-plugin-notification, and the `inbox` event. The plugin
+/// cannot report a click on Linux (notify-rust's actions are not exposed), so every
+/// notification is also an inbox entry, which opens its task.
+struct WindowAlerts(AppHandle);
+
+impl notify::Alerts for WindowAlerts {
+    fn show(&self, notice: &notify::Notice) {
+        use tauri_plugin_notification::NotificationExt;
+        let shown = self
+            .0
+            .notification()
+            .builder()
+            .title(&notice.title)
+            .body(&notice.body)
+            .show();
+        if let Err(err) = shown {
+            tracing::warn!(%err, "could not show a notification");
+        }
+    }
+
+    fn inbox_changed(&self, added: &[board_store::InboxEntry], unread: u64) {
+        let event = notify::inbox_event(added, unread);
+        if let Err(err) = self.0.emit(ipc::INBOX_EVENT, &event) {
+            tracing::warn!(?err, "could not emit the inbox event");
         }
     }
 }
@@ -178,6 +207,7 @@ pub fn run() {
         )
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(AppState(session))
         .manage(CloseConfirmed::default())
         .manage(JoinLinks::default())
@@ -218,7 +248,18 @@ pub fn run() {
             // Sync starts with the app (when signed in), on Tauri's tokio runtime.
             let runtime = tauri::async_runtime::handle().inner().clone();
             let sink = Arc::new(WindowSink(app.handle().clone()));
-            app.manage(Collab::start(dir, collab_session, sink, runtime));
+            let store = collab::lock(&collab_session).shared_store();
+            let collab = Collab::start(dir, collab_session, sink, runtime);
+            // Reminders and notifications: one scheduler task; missed reminders fire now.
+            let notifications = notify::Notifications::new(
+                store,
+                Arc::new(notify::SystemClock),
+                Arc::new(WindowAlerts(app.handle().clone())),
+            );
+            collab.set_notifications(notifications.clone());
+            tauri::async_runtime::spawn(notifications.clone().run());
+            app.manage(notifications);
+            app.manage(collab);
             Ok(())
         })
         .on_window_event(|window, event| {

@@ -7,8 +7,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use board_model::{Board, BoardView, NewTask, Place, ReplicaConfig};
-use board_store::{replica, BoardRecord, LocalAccess, Store};
+use board_model::{
+    derive_concerns, Board, BoardView, ChangeSet, CommentFacts, ConcernSources, DueSoon, NewTask,
+    Place, ReplicaConfig, TaskFacts, DUE_SOON_WINDOW_MS,
+};
+use board_store::{replica, BoardRecord, LocalAccess, NewInboxEntry, Store};
 use chrono::{DateTime, FixedOffset};
 use sync_client::{SharedStore, SyncHandle};
 
@@ -34,6 +37,85 @@ const DEMO_MAX_TASKS: u32 = 20_000;
 struct OpenBoard {
     board: Board,
     shown: ShownColumns,
+    /// What each task was after the last change taken: the "before" of the next remote one,
+    /// for deriving what concerns me (`board_model::derive_concerns`).
+    facts: HashMap<String, TaskFacts>,
+}
+
+impl OpenBoard {
+    fn facts_of(board: &Board) -> HashMap<String, TaskFacts> {
+        board
+            .view_with(true)
+            .tasks()
+            .map(|task| (task.id.clone(), TaskFacts::of(task)))
+            .collect()
+    }
+
+    fn new(board: Board) -> Self {
+        let facts = Self::facts_of(&board);
+        let shown = ShownColumns::from_view(&board.view());
+        Self {
+            board,
+            shown,
+            facts,
+        }
+    }
+
+    fn refresh_facts(&mut self, changes: &ChangeSet) {
+        for id in &changes.tasks {
+            match self.board.task(id) {
+                Some(task) => {
+                    self.facts.insert(id.clone(), TaskFacts::of(&task));
+                }
+                None => {
+                    self.facts.remove(id);
+                }
+            }
+        }
+    }
+
+    /// What in `changes` (a teammate's) concerns `me`, as inbox entries.
+    fn concerns(&self, me: &str, changes: &ChangeSet, now_ms: i64) -> Vec<NewInboxEntry> {
+        let board = &self.board;
+        let sources = ConcernSources {
+            before: |task: &str| self.facts.get(task).cloned(),
+            after: |task: &str| board.task(task).map(|view| TaskFacts::of(&view)),
+            comment: |id: &str| board.comment(id).map(|view| CommentFacts::of(&view)),
+            due_moment: |due: &str| {
+                board_model::Due::parse(due).ok().map(|due| {
+                    due.deadline(board_store::local_time::local_offset_at)
+                        .timestamp_millis()
+                })
+            },
+        };
+        let due_soon = DueSoon {
+            now_ms,
+            window_ms: DUE_SOON_WINDOW_MS,
+        };
+        derive_concerns(me, board.id(), changes, &sources, due_soon)
+            .into_iter()
+            .map(|concern| NewInboxEntry {
+                key: concern.key,
+                board: board.id().to_owned(),
+                task: concern.task,
+                kind: concern.kind.as_str().to_owned(),
+                actor: concern.actor,
+                title: concern.title,
+                at_ms: now_ms,
+            })
+            .collect()
+    }
+}
+
+/// What a remote update did here.
+#[derive(Debug, Default)]
+pub struct RemoteOutcome {
+    /// Patches for the window, when the board is open there.
+    pub patch: Option<BoardPatchEvent>,
+    /// What in it concerns me (only when I am known).
+    pub concerns: Vec<NewInboxEntry>,
+    /// My reminders of the board changed (a due moved): reschedule.
+    pub reminders_changed: bool,
 }
 
 /// The store and the replicas of the boards opened so far.
@@ -41,6 +123,9 @@ pub struct Session {
     store: SharedStore,
     config: ReplicaConfig,
     open: HashMap<String, OpenBoard>,
+    /// Replicas of boards not open in the window that remote updates arrived for, kept to
+    /// derive what concerns me from the next ones (dropped when the window opens the board).
+    watched: HashMap<String, OpenBoard>,
     /// The running sync client, when signed in.
     sync: Option<SyncHandle>,
     /// The task `y y` copied, for `p`.
@@ -74,6 +159,7 @@ impl Session {
             store,
             config,
             open: HashMap::new(),
+            watched: HashMap::new(),
             sync: None,
             yanked: None,
         }
@@ -140,19 +226,14 @@ impl Session {
         let id = self.config.sources.new_id();
         let board = replica::create_board(&mut self.store(), &id, title, self.config.clone())?;
         let summary = summary(&board);
-        self.open.insert(
-            id,
-            OpenBoard {
-                shown: ShownColumns::from_view(&board.view()),
-                board,
-            },
-        );
+        self.open.insert(id, OpenBoard::new(board));
         Ok(summary)
     }
 
     pub fn delete_board(&mut self, board_id: &str) -> Result<(), IpcError> {
         self.store().delete_board(board_id)?;
         self.open.remove(board_id);
+        self.watched.remove(board_id);
         if let Some(sync) = &self.sync {
             // Nothing of it is left here to sync.
             if let Err(err) = sync.unsubscribe(board_id) {
@@ -166,6 +247,7 @@ impl Session {
     pub fn open_board(&mut self, board_id: &str) -> Result<BoardView, IpcError> {
         let open = self.replica(board_id)?;
         open.board.take_changes();
+        open.facts = OpenBoard::facts_of(&open.board);
         let view = open.board.view();
         open.shown = ShownColumns::from_view(&view);
         Ok(view)
@@ -371,13 +453,7 @@ impl Session {
             comments: count(report.comments),
             unmatched_people: report.unmatched_people,
         };
-        self.open.insert(
-            id,
-            OpenBoard {
-                shown: ShownColumns::from_view(&board.view()),
-                board,
-            },
-        );
+        self.open.insert(id, OpenBoard::new(board));
         Ok(outcome)
     }
 
@@ -613,10 +689,9 @@ impl Session {
 
     fn replica(&mut self, board_id: &str) -> Result<&mut OpenBoard, IpcError> {
         if !self.open.contains_key(board_id) {
+            self.watched.remove(board_id);
             let board = replica::open_board(&self.store(), board_id, self.config.clone())?;
-            let shown = ShownColumns::from_view(&board.view());
-            self.open
-                .insert(board_id.to_owned(), OpenBoard { board, shown });
+            self.open.insert(board_id.to_owned(), OpenBoard::new(board));
         }
         self.open
             .get_mut(board_id)
@@ -638,8 +713,51 @@ impl Session {
         board_id: &str,
         update: &[u8],
     ) -> Result<Option<BoardPatchEvent>, IpcError> {
+        Ok(self.apply_remote_noting(board_id, update, None, 0)?.patch)
+    }
+
+    /// [`Self::apply_remote`], and what in the update concerns `me` (a teammate's change: the
+    /// sync client delivers only what came from the relay). A board not open in the window is
+    /// watched from its first remote update on: its replica is loaded as it was before that
+    /// update (the store already holds it), then kept.
+    pub fn apply_remote_noting(
+        &mut self,
+        board_id: &str,
+        update: &[u8],
+        me: Option<&str>,
+        now_ms: i64,
+    ) -> Result<RemoteOutcome, IpcError> {
+        if !self.open.contains_key(board_id) {
+            let Some(me) = me else {
+                return Ok(RemoteOutcome::default());
+            };
+            if !self.watched.contains_key(board_id) {
+                let board = self.load_before(board_id, update)?;
+                self.watched
+                    .insert(board_id.to_owned(), OpenBoard::new(board));
+            }
+            let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(watched) = self.watched.get_mut(board_id) else {
+                return Ok(RemoteOutcome::default());
+            };
+            if let Err(err) = watched.board.apply_remote_update(update) {
+                tracing::warn!(%err, board = %board_id, "dropping a watched board behind its store");
+                self.watched.remove(board_id);
+                return Ok(RemoteOutcome::default());
+            }
+            let changes = watched.board.take_changes();
+            let concerns = watched.concerns(me, &changes, now_ms);
+            watched.refresh_facts(&changes);
+            let reminders_changed =
+                replica::refresh_board_reminders(&mut store, &watched.board)? > 0;
+            return Ok(RemoteOutcome {
+                patch: None,
+                concerns,
+                reminders_changed,
+            });
+        }
         let Some(open) = self.open.get_mut(board_id) else {
-            return Ok(None);
+            return Ok(RemoteOutcome::default());
         };
         if let Err(err) = open.board.apply_remote_update(update) {
             // The replica lacks history the store has: reload it from the store, which holds
@@ -666,17 +784,61 @@ impl Session {
                     });
                 }
             }
-            return Ok(Some(BoardPatchEvent {
-                board_id: board_id.to_owned(),
-                patches,
-            }));
+            return Ok(RemoteOutcome {
+                patch: Some(BoardPatchEvent {
+                    board_id: board_id.to_owned(),
+                    patches,
+                }),
+                ..RemoteOutcome::default()
+            });
         }
         let changes = open.board.take_changes();
+        let concerns = me.map_or_else(Vec::new, |me| open.concerns(me, &changes, now_ms));
+        open.refresh_facts(&changes);
         let patches = patches::build(&open.board, &changes, &mut open.shown);
-        Ok((!patches.is_empty()).then(|| BoardPatchEvent {
-            board_id: board_id.to_owned(),
-            patches,
-        }))
+        let reminders_changed = if changes.tasks.is_empty() {
+            false
+        } else {
+            let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            replica::refresh_board_reminders(&mut store, &open.board)? > 0
+        };
+        Ok(RemoteOutcome {
+            patch: (!patches.is_empty()).then(|| BoardPatchEvent {
+                board_id: board_id.to_owned(),
+                patches,
+            }),
+            concerns,
+            reminders_changed,
+        })
+    }
+
+    /// One task as the board holds it now.
+    pub fn task_view(
+        &mut self,
+        board_id: &str,
+        task_id: &str,
+    ) -> Result<board_model::TaskView, IpcError> {
+        self.replica(board_id)?
+            .board
+            .task(task_id)
+            .ok_or_else(|| IpcError::invalid(format!("no task {task_id}")))
+    }
+
+    /// A board's replica as it was before `update`, which the store already holds.
+    fn load_before(&self, board_id: &str, update: &[u8]) -> Result<Board, IpcError> {
+        let store = self.store();
+        let loaded = store.load_board(board_id)?;
+        let pieces = loaded
+            .snapshot
+            .iter()
+            .chain(
+                loaded
+                    .updates
+                    .iter()
+                    .filter(|piece| piece.as_slice() != update),
+            )
+            .map(Vec::as_slice);
+        Ok(Board::load(board_id, pieces, None, self.config.clone())?)
     }
 
     /// Tells the sync client (when signed in) that a board has a local change to send.
@@ -713,6 +875,7 @@ impl Session {
         }
         drop(store);
         let changes = open.board.take_changes();
+        open.refresh_facts(&changes);
         let patches = patches::build(&open.board, &changes, &mut open.shown);
         self.tell_sync(board_id);
         Ok((

@@ -70,10 +70,35 @@ pub(super) async fn pump(context: Arc<CollabContext>, receivers: Receivers) {
 }
 
 fn on_remote(context: &CollabContext, update: &RemoteUpdate) {
-    let patch = lock(&context.session).apply_remote(&update.board, &update.update);
-    match patch {
-        Ok(Some(event)) => context.sink.emit(AppEvent::Patch(event)),
-        Ok(None) => {}
+    // Me on the relay: what concerns me is derived only while I am known and notified.
+    let (me, notifications) = {
+        let state = context.state();
+        let me = state
+            .account
+            .as_ref()
+            .map(|account| account.user_id.clone());
+        (me, state.notifications.clone())
+    };
+    let me = me.filter(|_| notifications.is_some());
+    let now = notifications.as_ref().map_or(0, |n| n.now_ms());
+    let outcome = lock(&context.session).apply_remote_noting(
+        &update.board,
+        &update.update,
+        me.as_deref(),
+        now,
+    );
+    match outcome {
+        Ok(outcome) => {
+            if let Some(event) = outcome.patch {
+                context.sink.emit(AppEvent::Patch(event));
+            }
+            if let Some(notifications) = notifications {
+                notifications.deliver(&outcome.concerns);
+                if outcome.reminders_changed {
+                    notifications.reschedule();
+                }
+            }
+        }
         Err(err) => tracing::error!(%err, board = %update.board, "applying a remote update failed"),
     }
 }

@@ -10,7 +10,7 @@ use crate::ipc::{
     BoardPatchEvent, BoardSummary, ErrorKind, IpcError, OpResult, SignedInUser, Template,
     TransferMode, TransferOutcome,
 };
-use crate::patches::{self, ShownColumns};
+use crate::patches;
 
 /// The task `y y` copied: what it held then (a later edit or delete does not change it), and
 /// the board it came from (whose people its assignees and comment authors are).
@@ -138,6 +138,7 @@ impl Session {
         let mut events = Vec::with_capacity(2);
         for (id, mut open) in [(to, target), (from, source)] {
             let changes = open.board.take_changes();
+            open.refresh_facts(&changes);
             let patches = patches::build(&open.board, &changes, &mut open.shown);
             if !patches.is_empty() {
                 events.push(BoardPatchEvent {
@@ -242,13 +243,8 @@ impl Session {
     /// Keeps a board just made as an open replica; returns its summary.
     fn keep_open(&mut self, board: board_model::Board) -> BoardSummary {
         let summary = summary(&board);
-        self.open.insert(
-            board.id().to_owned(),
-            OpenBoard {
-                shown: ShownColumns::from_view(&board.view()),
-                board,
-            },
-        );
+        self.open
+            .insert(board.id().to_owned(), OpenBoard::new(board));
         summary
     }
 }

@@ -199,7 +199,7 @@ impl Desk {
     }
 }
 
-fn add_task(title: &str, column: &str) -> BoardOp {
+pub fn add_task(title: &str, column: &str) -> BoardOp {
     BoardOp::AddTask {
         column_id: column.into(),
         title: title.into(),
@@ -210,7 +210,7 @@ fn add_task(title: &str, column: &str) -> BoardOp {
 
 /// Ana's board "Launch" with a column, published, shared with Bob as `role`, downloaded and
 /// open on Bob's computer. Returns (board, column).
-fn shared_board(relay: &TestRelay, ana: &Desk, bob: &Desk, role: Role) -> (String, String) {
+pub fn shared_board(relay: &TestRelay, ana: &Desk, bob: &Desk, role: Role) -> (String, String) {
     ana.sign_up(relay, "ana@example.com");
     bob.sign_up(relay, "bob@example.com");
     let board = ana.session().create_board("Launch").expect("create").id;

@@ -7,5 +7,6 @@ mod collab;
 mod collab_e2e;
 mod deep_link;
 mod e2e;
+mod notify;
 mod recorded;
 mod session;

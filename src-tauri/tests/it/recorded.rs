@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use board_model::{ReplicaConfig, Sources};
 use board_store::{replica, LocalAccess, Store, UpdateOrigin};
@@ -26,6 +27,8 @@ use tack::ipc::{
     SyncState, SyncStatusEvent, BOARD_ACCESS_EVENT, BOARD_CLOSED_EVENT, BOARD_PATCH_EVENT,
     CLOSE_REQUESTED_EVENT, CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
+use tack::ipc::{InboxEvent, INBOX_EVENT};
+use tack::notify::{Alerts, ManualClock, Notice, Notifications};
 use tack::session::Session;
 
 /// The member id the recordings' comments are posted as.
@@ -178,6 +181,10 @@ impl Recorder {
                     names.insert(task.id, format!("task:{}", task.title));
                 }
             }
+        }
+        // An inbox entry's key, by its task's title: `@inbox:Title`.
+        for entry in store.inbox(board_store::MAX_INBOX_PAGE).expect("the inbox") {
+            names.insert(entry.key, format!("inbox:{}", entry.title));
         }
         names
     }
@@ -440,6 +447,26 @@ impl Recorder {
             "my_tasks" => session
                 .my_tasks(Some(RECORDED_ME.into()), recorded_now())
                 .map(to_json),
+            "inbox" => tack::notify::inbox_view(&session.store()).map(to_json),
+            "set_inbox_read" => {
+                let keys: Vec<String> =
+                    serde_json::from_value(args["keys"].clone()).expect("the keys");
+                let read = args["read"].as_bool().expect("read");
+                let mut store = session.store();
+                let view = store
+                    .set_inbox_read(&keys, read)
+                    .map_err(IpcError::from)
+                    .and_then(|_| tack::notify::inbox_view(&store));
+                view.map(to_json)
+            }
+            "mark_inbox_read" => {
+                let mut store = session.store();
+                let view = store
+                    .mark_inbox_all_read()
+                    .map_err(IpcError::from)
+                    .and_then(|_| tack::notify::inbox_view(&store));
+                view.map(to_json)
+            }
             other => panic!("{other}: a command of the account side needs an `answer`"),
         };
         (result.map_err(to_json), events)
@@ -448,7 +475,7 @@ impl Recorder {
     /// What happens to the app without a call: returns the events it emits.
     fn push(&mut self, step: &Value, out: &mut Value) -> Vec<Value> {
         if let Some(remote) = step.get("remote") {
-            return self.remote_edit(remote);
+            return self.remote_edit(remote, step.get("at").and_then(Value::as_i64));
         }
         if let Some(access) = step.get("access") {
             return self.access(access);
@@ -504,8 +531,10 @@ impl Recorder {
         panic!("an unknown push: {step}");
     }
 
-    /// A teammate's edit: made on their own replica, arriving as the relay's update.
-    fn remote_edit(&mut self, remote: &Value) -> Vec<Value> {
+    /// A teammate's edit: made on their own replica, arriving as the relay's update. With
+    /// `at` (ms), what in it concerns me (the recordings' signed-in account) goes to the inbox
+    /// through the app's own notifications, at that moment, and emits `inbox`.
+    fn remote_edit(&mut self, remote: &Value, at: Option<i64>) -> Vec<Value> {
         let board_id = remote["boardId"].as_str().expect("boardId").to_owned();
         let op: BoardOp = serde_json::from_value(remote["op"].clone()).expect("an op");
         let mut store = self.store();
@@ -520,12 +549,30 @@ impl Recorder {
             store
                 .append_update(&board_id, UpdateOrigin::Remote, &update)
                 .expect("store the update");
-            if let Some(event) = self
+            let me = at.map(|_| RECORDED_ME);
+            let outcome = self
                 .session()
-                .apply_remote(&board_id, &update)
-                .expect("apply")
-            {
+                .apply_remote_noting(&board_id, &update, me, at.unwrap_or(0))
+                .expect("apply");
+            if let Some(event) = outcome.patch {
                 events.push(event_json(BOARD_PATCH_EVENT, &event));
+            }
+            if let Some(at) = at {
+                let alerts = Arc::new(InboxEvents::default());
+                let notifications = Notifications::new(
+                    self.session().shared_store(),
+                    Arc::new(ManualClock::starting_at(at)),
+                    alerts.clone(),
+                );
+                notifications.deliver(&outcome.concerns);
+                events.extend(
+                    alerts
+                        .0
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .drain(..)
+                        .map(|event| event_json(INBOX_EVENT, &event)),
+                );
             }
         }
         events
@@ -666,3 +713,18 @@ fn recorded_now() -> chrono::DateTime<chrono::FixedOffset> {
 
 /// The time the recorded `task_history` answers before: 2026-12-04 10:30 UTC.
 const RECORDED_HISTORY_AT: i64 = 1_796_380_200_000;
+
+/// The `inbox` events the app would emit; native notifications are not recorded.
+#[derive(Default)]
+struct InboxEvents(Mutex<Vec<InboxEvent>>);
+
+impl Alerts for InboxEvents {
+    fn show(&self, _notice: &Notice) {}
+
+    fn inbox_changed(&self, added: &[board_store::InboxEntry], unread: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(tack::notify::inbox_event(added, unread));
+    }
+}

@@ -22,6 +22,7 @@ import { createDialogs } from "./dialogs";
 import { createDraft } from "./draft";
 import { createEdits } from "./edits";
 import { createFilter } from "./filter";
+import { createInbox } from "./inbox";
 import { createKeys, isMac } from "./keys";
 import { createMoves } from "./moves";
 import { createOps } from "./ops";
@@ -112,6 +113,16 @@ function createApp() {
     focusColumn: cursor.focusColumn,
     notify,
     setOverlay: dialogs.setOverlay,
+    spawn,
+  });
+  const inbox = createInbox({
+    store,
+    openBoard: boards.openBoard,
+    focusTask: cursor.focusTask,
+    openDetail: cursor.setDetailTaskId,
+    setOverlay: dialogs.setOverlay,
+    closeOverlay: dialogs.closeOverlay,
+    notify,
     spawn,
   });
   const sharing = createSharing({
@@ -231,6 +242,7 @@ function createApp() {
     ...moves.commands,
     ...draft.commands,
     ...archive.commands,
+    ...inbox.commands,
     ...sharing.commands,
     ...transfer.commands,
     ...search.commands,
@@ -296,14 +308,22 @@ function createApp() {
       const shown = store();
       if (shown?.id === event.boardId) shown.setPeople(event.people);
     });
+    // What concerns me arrived (a teammate's change, a reminder): the count, and the view.
+    const unlistenInbox = await ipc.on("inbox", (event) => {
+      inbox.setUnread(event.unread);
+      if (dialogs.overlay() === "inbox") spawn(inbox.load);
+    });
     unlisten = () => {
       unlistenPatches();
       unlistenPeople();
+      unlistenInbox();
     };
     try {
       await collab.start();
       await boards.refresh();
       await boards.showFirst();
+      // The unread count the sidebar shows; `inbox` events keep it current from here on.
+      await inbox.load();
     } finally {
       setReady(true);
       for (const invite of waitingLinks.splice(0)) sharing.joinFromLink(invite);
@@ -360,6 +380,11 @@ function createApp() {
     archive: archive.archive,
     restoreArchived: archive.restoreArchived,
     deleteArchived: archive.deleteArchived,
+    inbox: inbox.inbox,
+    unread: inbox.unread,
+    openInboxItem: inbox.openItem,
+    toggleInboxRead: inbox.toggleRead,
+    markInboxRead: inbox.markAllRead,
     refreshBoards: boards.refresh,
     readOnlyReason,
     disabledReason,

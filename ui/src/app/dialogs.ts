@@ -13,7 +13,8 @@ export type Overlay =
   | "archive"
   | "templates"
   | "search"
-  | "mytasks";
+  | "mytasks"
+  | "inbox";
 
 /** A text prompt shown in a small dialog (new board, new column, rename, WIP limit). */
 export interface PromptRequest {

@@ -18,6 +18,7 @@ import {
 } from "./Collab";
 import { ArchiveDialog, CheatSheet, Palette, PromptDialog } from "./Dialogs";
 import { MyTasksDialog, SearchDialog } from "./Search";
+import { InboxDialog } from "./Inbox";
 import { TemplatePicker } from "./Templates";
 import { dragState } from "./drag";
 import { TaskDetail } from "./TaskDetail";
@@ -84,6 +85,19 @@ function Sidebar(): JSX.Element {
         </span>
         Tack
       </div>
+      <button
+        type="button"
+        class="inbox-link"
+        tabindex="-1"
+        aria-label={`Inbox, ${app.unread()} unread`}
+        onClick={() => app.run("view.inbox")}
+      >
+        <span>Inbox</span>
+        <Show when={app.unread() > 0}>
+          <span class="unread-count">{app.unread()}</span>
+        </Show>
+        <kbd>g i</kbd>
+      </button>
       <div class="board-lists">
         <h2 class="sidebar-heading" id="my-boards">
           My boards
@@ -286,6 +300,9 @@ export function App(): JSX.Element {
         </Match>
         <Match when={app.overlay() === "mytasks"}>
           <MyTasksDialog />
+        </Match>
+        <Match when={app.overlay() === "inbox"}>
+          <InboxDialog />
         </Match>
       </Switch>
       <CloseDialog />

@@ -77,6 +77,7 @@ const QUERIES = new Set<keyof Commands>([
   "set_selection",
   "search",
   "my_tasks",
+  "inbox",
 ]);
 
 export interface ReplayOptions {

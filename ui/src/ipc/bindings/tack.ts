@@ -290,6 +290,50 @@ export type MyTask = { group: DueGroup, boardId: string, boardTitle: string, tas
 
 export type DueGroup = "overdue" | "today" | "thisWeek" | "later" | "noDate";
 
+export type InboxItem = { 
+/**
+ * The same on each of my devices (read marks follow it).
+ */
+key: string, boardId: string, boardTitle: string, taskId: string, 
+/**
+ * `mentioned`, `assigned`, `commented`, `moved`, `dueSoon` or `reminder`.
+ */
+kind: string, 
+/**
+ * The task's title then.
+ */
+title: string, 
+/**
+ * What happened, as a sentence ("Ana mentioned you on “Ship it”").
+ */
+text: string, 
+/**
+ * ms since the Unix epoch.
+ */
+at: number, read: boolean, };
+
+export type InboxView = { items: Array<InboxItem>, unread: number, };
+
+export type InboxEvent = { unread: number, added: number, };
+
+export type ReminderView = { 
+/**
+ * Minutes before the due (0: at due); `null` for a fixed moment.
+ */
+beforeMinutes: number | null, 
+/**
+ * The fixed moment (ms), when it has one.
+ */
+at: number | null, 
+/**
+ * When it fires (ms); `null` while the task has no due.
+ */
+fireAt: number | null, fired: boolean, 
+/**
+ * "15 min before due", "at due", "waits for a due".
+ */
+text: string, };
+
 /** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */
 export type Commands = {
   list_boards: { args: {}; result: Array<BoardSummary> };
@@ -340,6 +384,11 @@ export type Commands = {
   open_remote_board: { args: { boardId: string }; result: BoardSummary };
   leave_board: { args: { boardId: string }; result: null };
   set_selection: { args: { boardId: string; taskId: string | null }; result: null };
+  inbox: { args: {}; result: InboxView };
+  set_inbox_read: { args: { keys: Array<string>; read: boolean }; result: InboxView };
+  mark_inbox_read: { args: {}; result: InboxView };
+  task_reminder: { args: { boardId: string; taskId: string }; result: ReminderView | null };
+  set_task_reminder: { args: { boardId: string; taskId: string; beforeMinutes: number | null }; result: ReminderView | null };
 };
 
 /** Every event the app emits, and its payload. */
@@ -353,6 +402,7 @@ export type Events = {
   "board-directory": BoardDirectoryEvent;
   "close-requested": CloseRequestedEvent;
   "join-link": JoinLinkEvent;
+  "inbox": InboxEvent;
 };
 
 export const BOARD_PATCH_EVENT = "board-patch";
@@ -364,6 +414,7 @@ export const CONFLICT_EVENT = "conflict";
 export const BOARD_DIRECTORY_EVENT = "board-directory";
 export const CLOSE_REQUESTED_EVENT = "close-requested";
 export const JOIN_LINK_EVENT = "join-link";
+export const INBOX_EVENT = "inbox";
 
 // One typed wrapper per command, named after it; UI code calls these, never `invoke`.
 
@@ -557,4 +608,24 @@ export function leaveBoard(boardId: string): Promise<null> {
 
 export function setSelection(boardId: string, taskId: string | null): Promise<null> {
   return call("set_selection", { boardId, taskId });
+}
+
+export function inbox(): Promise<InboxView> {
+  return call("inbox", {});
+}
+
+export function setInboxRead(keys: Array<string>, read: boolean): Promise<InboxView> {
+  return call("set_inbox_read", { keys, read });
+}
+
+export function markInboxRead(): Promise<InboxView> {
+  return call("mark_inbox_read", {});
+}
+
+export function taskReminder(boardId: string, taskId: string): Promise<ReminderView | null> {
+  return call("task_reminder", { boardId, taskId });
+}
+
+export function setTaskReminder(boardId: string, taskId: string, beforeMinutes: number | null): Promise<ReminderView | null> {
+  return call("set_task_reminder", { boardId, taskId, beforeMinutes });
 }
