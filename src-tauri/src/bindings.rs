@@ -17,6 +17,9 @@ use crate::ipc::{
     BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT,
     CONFLICT_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
+use crate::ipc::{
+    AttachmentEntry, AttachmentState, FilesDroppedEvent, OpenedAttachment, FILES_DROPPED_EVENT,
+};
 
 /// Path of the generated file, relative to the repository root.
 pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings/tack.ts";
@@ -76,6 +79,10 @@ pub fn typescript() -> String {
         BoardClosedEvent::decl(&cfg),
         ConflictNotice::decl(&cfg),
         CloseRequestedEvent::decl(&cfg),
+        AttachmentState::decl(&cfg),
+        AttachmentEntry::decl(&cfg),
+        OpenedAttachment::decl(&cfg),
+        FilesDroppedEvent::decl(&cfg),
     ];
     for declaration in declarations {
         out.push_str("export ");
@@ -114,6 +121,7 @@ pub fn typescript() -> String {
         (CONFLICT_EVENT, ConflictNotice::name(&cfg)),
         (BOARD_DIRECTORY_EVENT, BoardDirectoryEvent::name(&cfg)),
         (CLOSE_REQUESTED_EVENT, CloseRequestedEvent::name(&cfg)),
+        (FILES_DROPPED_EVENT, FilesDroppedEvent::name(&cfg)),
     ];
     out.push_str("/** Every event the app emits, and its payload. */\nexport type Events = {\n");
     for (name, payload) in &events {

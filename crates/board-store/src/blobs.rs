@@ -15,6 +15,9 @@ use crate::{now_ms, Store, StoreError};
 
 const BUFFER_BYTES: usize = 1 << 20;
 
+/// Tells apart the temporary files of transfers running at once in one process.
+static INCOMING: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// A file taken into the blob store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBlob {
@@ -74,7 +77,12 @@ fn take_in(
 ) -> Result<StoredBlob, StoreError> {
     let dir = blob_dir(store_path);
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-    let temporary = dir.join(format!(".incoming-{}-{}", std::process::id(), now_ms()));
+    let temporary = dir.join(format!(
+        ".incoming-{}-{}-{}",
+        std::process::id(),
+        now_ms(),
+        INCOMING.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     let written = (|| {
         let mut file = File::create(&temporary).map_err(io_error(&temporary))?;
         let mut hasher = Sha256::new();
@@ -119,23 +127,147 @@ fn take_in(
     Ok(StoredBlob { sha256, size, path })
 }
 
+/// A profile's blob store on its own, without the store's database: what uploads and
+/// downloads use, so a long transfer never holds the store (and whoever waits for it).
+#[derive(Debug, Clone)]
+pub struct Blobs {
+    store_path: PathBuf,
+}
+
+impl Blobs {
+    /// Takes the file at `source` into the blob store (durable when it returns).
+    pub fn import(&self, source: &Path) -> Result<StoredBlob, StoreError> {
+        let file = File::open(source).map_err(io_error(source))?;
+        take_in(&self.store_path, file, None)
+    }
+
+    /// Takes what `source` yields (pasted bytes) into the blob store (durable when it returns).
+    pub fn import_reader(&self, source: impl Read) -> Result<StoredBlob, StoreError> {
+        take_in(&self.store_path, source, None)
+    }
+
+    /// Takes downloaded bytes into the blob store, refusing (and keeping nothing of) bytes
+    /// whose SHA-256 is not `sha256`.
+    pub fn receive(&self, sha256: &str, source: impl Read) -> Result<StoredBlob, StoreError> {
+        take_in(&self.store_path, source, Some(sha256))
+    }
+
+    /// The local file of `sha256`, if this profile has its bytes.
+    pub fn local(&self, sha256: &str) -> Option<PathBuf> {
+        let path = blob_path(&self.store_path, sha256);
+        path.is_file().then_some(path)
+    }
+}
+
+/// A media type from a file name's extension (what the app shows and opens it with); anything
+/// unknown is `application/octet-stream`.
+pub fn guess_mime(name: &str) -> &'static str {
+    match extension(name).as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "svg" => "image/svg+xml",
+        "pdf" => "application/pdf",
+        "txt" | "log" => "text/plain",
+        "md" => "text/markdown",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A file name's extension, lower case, trailing dots and spaces ignored (as Windows does).
+fn extension(name: &str) -> String {
+    let name = name.trim_end_matches(['.', ' ']);
+    Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default()
+}
+
+/// Extensions of files a system runs rather than shows: opening an attachment named so asks
+/// first.
+const EXECUTABLE_EXTENSIONS: &[&str] = &[
+    "exe",
+    "msi",
+    "msp",
+    "bat",
+    "cmd",
+    "com",
+    "scr",
+    "pif",
+    "cpl",
+    "ps1",
+    "psm1",
+    "vbs",
+    "vbe",
+    "js",
+    "jse",
+    "wsf",
+    "wsh",
+    "hta",
+    "lnk",
+    "reg",
+    "sh",
+    "bash",
+    "zsh",
+    "csh",
+    "ksh",
+    "fish",
+    "command",
+    "app",
+    "dmg",
+    "pkg",
+    "mpkg",
+    "deb",
+    "rpm",
+    "appimage",
+    "flatpakref",
+    "snap",
+    "run",
+    "bin",
+    "jar",
+    "py",
+    "pyw",
+    "pl",
+    "rb",
+    "desktop",
+    "apk",
+    "xpi",
+    "crx",
+];
+
+/// Whether opening a file named `name` would run something (an `.exe`, a shell script, a
+/// package, …): the app asks before it opens one.
+pub fn is_executable_name(name: &str) -> bool {
+    EXECUTABLE_EXTENSIONS.contains(&extension(name).as_str())
+}
+
 impl Store {
+    /// This profile's blob store, usable without holding the store.
+    pub fn blobs(&self) -> Blobs {
+        Blobs {
+            store_path: self.path.clone(),
+        }
+    }
+
     /// Takes the file at `source` into this profile's blob store (durable when it returns).
     pub fn import_blob(&self, source: &Path) -> Result<StoredBlob, StoreError> {
-        let file = File::open(source).map_err(io_error(source))?;
-        take_in(&self.path, file, None)
+        self.blobs().import(source)
     }
 
     /// Takes downloaded bytes into the blob store, refusing (and keeping nothing of) bytes
     /// whose SHA-256 is not `sha256`.
     pub fn receive_blob(&self, sha256: &str, source: impl Read) -> Result<StoredBlob, StoreError> {
-        take_in(&self.path, source, Some(sha256))
+        self.blobs().receive(sha256, source)
     }
 
     /// The local file of `sha256`, if this profile has its bytes.
     pub fn local_blob(&self, sha256: &str) -> Option<PathBuf> {
-        let path = blob_path(&self.path, sha256);
-        path.is_file().then_some(path)
+        self.blobs().local(sha256)
     }
 
     /// Queues `sha256` of `board` for upload (before the metadata naming it is committed).

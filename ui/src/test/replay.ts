@@ -75,6 +75,7 @@ const QUERIES = new Set<keyof Commands>([
   "list_remote_boards",
   "list_members",
   "set_selection",
+  "list_attachments",
 ]);
 
 export interface ReplayOptions {
