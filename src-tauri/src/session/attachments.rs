@@ -16,7 +16,7 @@ use crate::ipc::{
 };
 
 /// The most a pasted image may weigh (it crosses the IPC bridge whole).
-pub const MAX_PASTED_BYTES: usize = 25 * 1024 * 1024;
+pub const MAX_PASTED_BYTES: usize = 10 * 1024 * 1024;
 
 /// What opening an attachment needs next.
 #[derive(Debug)]

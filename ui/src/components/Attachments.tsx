@@ -24,7 +24,7 @@ import type { AttachmentEntry, AttachmentState, TaskView } from "../ipc";
 export const UPLOAD_RECHECK_MS = 5000;
 
 /** The most a pasted file may weigh (the shell refuses more: `MAX_PASTED_BYTES`). */
-export const MAX_PASTED_BYTES = 25 * 1024 * 1024;
+export const MAX_PASTED_BYTES = 10 * 1024 * 1024;
 
 /** "512 B", "12 KB", "3.4 MB", "1.2 GB". */
 export function formatSize(bytes: number): string {
