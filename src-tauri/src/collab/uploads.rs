@@ -39,6 +39,11 @@ pub(super) async fn watch_uploads(collab: Collab) {
     }
 }
 
+/// How much downloaded files may weigh on this computer: beyond it, the least recently used
+/// are removed (the relay serves them again; nothing attached here or waiting to be uploaded
+/// is ever removed).
+pub const DOWNLOAD_CACHE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
 /// An attachment error as the UI shows it.
 pub fn blob_error(error: BlobError) -> IpcError {
     match error {
@@ -157,6 +162,24 @@ impl Collab {
             .unwrap_or_default()
     }
 
+    /// Keeps downloads within [`DOWNLOAD_CACHE_BYTES`], `just_fetched` kept.
+    fn evict_downloads(&self, blobs: &board_store::Blobs, just_fetched: &str) {
+        let queued = lock(&self.context.session).store().queued_blob_hashes();
+        let mut keep = match queued {
+            Ok(queued) => queued,
+            Err(err) => {
+                tracing::warn!(%err, "cannot read the upload outbox; nothing evicted");
+                return;
+            }
+        };
+        keep.insert(just_fetched.to_owned());
+        match blobs.evict_downloads(DOWNLOAD_CACHE_BYTES, &keep) {
+            Ok(0) => {}
+            Ok(freed) => tracing::info!(freed, "evicted downloaded files"),
+            Err(err) => tracing::warn!(%err, "evicting downloaded files failed"),
+        }
+    }
+
     /// Downloads an attachment's bytes from its board's relay into the blob store; `None`
     /// when the relay does not hold them yet (they are still being uploaded by their author).
     pub fn fetch_attachment(
@@ -176,7 +199,10 @@ impl Collab {
         }
         let (relay, _) = self.relay()?;
         match tack_account::blobs::fetch(&blobs, &relay, board_id, &entry.sha256) {
-            Ok(path) => Ok(Some(path)),
+            Ok(path) => {
+                self.evict_downloads(&blobs, &entry.sha256);
+                Ok(Some(path))
+            }
             Err(err) if err.status() == Some(404) => Ok(None),
             Err(err) => Err(blob_error(err)),
         }

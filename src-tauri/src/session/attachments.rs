@@ -208,8 +208,12 @@ impl Session {
                 name: found.name,
             }));
         }
-        match self.blobs().local(&found.sha256) {
-            Some(blob) => Ok(OpenStep::Open(self.openable(&found, &blob)?)),
+        let blobs = self.blobs();
+        match blobs.local(&found.sha256) {
+            Some(blob) => {
+                blobs.touch(&found.sha256);
+                Ok(OpenStep::Open(self.openable(&found, &blob)?))
+            }
             None => Ok(OpenStep::Download(found)),
         }
     }
@@ -224,7 +228,11 @@ impl Session {
         account: Option<SignedInUser>,
     ) -> Result<(AttachmentEntry, Option<PathBuf>), IpcError> {
         let found = self.attachment_entry(board_id, task_id, attachment_id, account)?;
-        let local = self.blobs().local(&found.sha256);
+        let blobs = self.blobs();
+        let local = blobs.local(&found.sha256);
+        if local.is_some() {
+            blobs.touch(&found.sha256);
+        }
         Ok((found, local))
     }
 

@@ -414,6 +414,37 @@ fn the_app_uploads_in_the_background_a_teammate_downloads_on_demand_and_a_viewer
         .expect("list");
     assert_eq!(files[0].state, AttachmentState::Here);
 
+    // A download may be evicted (the relay serves it again); what was attached here never is.
+    let none = std::collections::HashSet::new();
+    let freed = bob
+        .session()
+        .blobs()
+        .evict_downloads(0, &none)
+        .expect("evict");
+    assert_eq!(freed, bytes.len() as u64);
+    let files = bob
+        .session()
+        .list_attachments(
+            &board,
+            &task,
+            bob.collab.signed_in_account(),
+            &Default::default(),
+        )
+        .expect("list");
+    assert_eq!(
+        files[0].state,
+        AttachmentState::Relay,
+        "downloaded again when opened"
+    );
+    assert_eq!(
+        ana.session()
+            .blobs()
+            .evict_downloads(0, &none)
+            .expect("evict"),
+        0
+    );
+    assert!(ana.session().blobs().local(&entry.sha256).is_some());
+
     // Bytes the relay does not hold yet: still on their author's computer.
     let mut not_yet = wanted.clone();
     not_yet.sha256 = "ab".repeat(32);
