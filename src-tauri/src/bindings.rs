@@ -20,6 +20,9 @@ use crate::ipc::{
     BOARD_CLOSED_EVENT, BOARD_DIRECTORY_EVENT, BOARD_PATCH_EVENT, CLOSE_REQUESTED_EVENT,
     CONFLICT_EVENT, INBOX_EVENT, JOIN_LINK_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
+use crate::ipc::{
+    AttachmentEntry, AttachmentState, FilesDroppedEvent, OpenedAttachment, FILES_DROPPED_EVENT,
+};
 
 /// Path of the generated file, relative to the repository root.
 pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings/tack.ts";
@@ -90,6 +93,10 @@ pub fn typescript() -> String {
         InboxView::decl(&cfg),
         InboxEvent::decl(&cfg),
         ReminderView::decl(&cfg),
+        AttachmentState::decl(&cfg),
+        AttachmentEntry::decl(&cfg),
+        OpenedAttachment::decl(&cfg),
+        FilesDroppedEvent::decl(&cfg),
     ];
     for declaration in declarations {
         out.push_str("export ");
@@ -130,6 +137,7 @@ pub fn typescript() -> String {
         (CLOSE_REQUESTED_EVENT, CloseRequestedEvent::name(&cfg)),
         (JOIN_LINK_EVENT, JoinLinkEvent::name(&cfg)),
         (INBOX_EVENT, InboxEvent::name(&cfg)),
+        (FILES_DROPPED_EVENT, FilesDroppedEvent::name(&cfg)),
     ];
     out.push_str("/** Every event the app emits, and its payload. */\nexport type Events = {\n");
     for (name, payload) in &events {

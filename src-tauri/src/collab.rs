@@ -21,6 +21,7 @@ mod pump;
 mod shared;
 mod sharing;
 mod status;
+mod uploads;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -38,6 +39,7 @@ use crate::session::Session;
 
 pub use presence::{color_of, conflict_text, person};
 pub use status::{board_state, close_text, kind_text, unsent, Unsent};
+pub use uploads::{blob_error, uploading_message, UPLOAD_POLL};
 
 /// Everything the collaboration side tells the UI.
 #[derive(Debug, Clone)]
@@ -79,6 +81,10 @@ struct CollabState {
     roles: HashMap<String, access::Reported>,
     /// Where what concerns me in remote updates goes (inbox, native notifications).
     notifications: Option<crate::notify::Notifications>,
+    /// Uploads attachments' bytes (`uploads`), while syncing.
+    uploads: Option<tokio::task::JoinHandle<()>>,
+    /// Attachment uploads the relay refused this run: board → sha256 → why.
+    refused_uploads: HashMap<String, HashMap<String, String>>,
 }
 
 /// The collaboration side's context, shared by [`Collab`]'s clones and the pump task.
@@ -89,6 +95,8 @@ struct CollabContext {
     state: Mutex<CollabState>,
     /// This app run: our own awareness echoed back is not someone else.
     instance: String,
+    /// Wakes the uploader (`uploads`) when a file was attached.
+    upload_wake: tokio::sync::Notify,
 }
 
 impl CollabContext {
@@ -121,6 +129,7 @@ impl Collab {
                 sink,
                 state: Mutex::new(CollabState::default()),
                 instance: uuid::Uuid::new_v4().to_string(),
+                upload_wake: tokio::sync::Notify::new(),
             }),
             runtime,
             backoff: BackoffConfig {

@@ -15,6 +15,7 @@ use crate::ipc::{
     OpenedBoard, Place, RemoteBoard, Role, SyncStatusEvent, TaskHistoryView, Template,
     TransferMode, TransferOutcome, BOARD_PATCH_EVENT, JOIN_LINK_EVENT,
 };
+use crate::ipc::{AttachmentEntry, OpenedAttachment};
 use crate::ipc::{InboxView, ReminderView};
 use crate::notify::{self, Notifications};
 use crate::session::Session;
@@ -32,6 +33,91 @@ impl AppState {
 /// Set once the user confirmed closing with changes not on the server yet.
 #[derive(Default)]
 pub struct CloseConfirmed(pub AtomicBool);
+
+/// The files last dropped on the window (Tauri's drag-drop event, recorded here so the window
+/// never hands a path to Rust): `attach_dropped` takes them.
+#[derive(Default)]
+pub struct DroppedFiles(pub std::sync::Mutex<Vec<std::path::PathBuf>>);
+
+/// Attaches files at `paths` (picked in a dialog or dropped on the window) to a task: each
+/// file's bytes are copied into the blob store without holding the session, then named on the
+/// task (one undoable edit each), then the uploader is woken.
+fn attach_paths(
+    app: &AppHandle,
+    state: &AppState,
+    collab: &Collab,
+    board_id: &str,
+    task_id: &str,
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<AttachmentEntry>, IpcError> {
+    let me = collab.signed_in_account();
+    let blobs = {
+        let mut session = state.lock();
+        session.check_attachable(board_id, task_id)?;
+        session.blobs()
+    };
+    // One event for them all: the card's count changes once.
+    let mut event = crate::ipc::BoardPatchEvent {
+        board_id: board_id.to_owned(),
+        patches: Vec::new(),
+    };
+    let mut attached = Vec::new();
+    let mut failed = None;
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+        let done = match name {
+            None => Err(IpcError::invalid(format!(
+                "{} has no usable file name",
+                path.display()
+            ))),
+            Some(name) if path.is_dir() => Err(IpcError::invalid(format!(
+                "{name} is a folder: attach the files in it"
+            ))),
+            Some(name) => blobs
+                .import(path)
+                .map_err(|err| IpcError::invalid(format!("Could not read {name}: {err}")))
+                .and_then(|stored| {
+                    state
+                        .lock()
+                        .attach_stored(board_id, task_id, &name, &stored, me.clone())
+                }),
+        };
+        match done {
+            Ok((entry, one)) => {
+                event.patches.extend(one.patches);
+                attached.push(entry);
+            }
+            Err(err) => {
+                failed = Some(err);
+                break;
+            }
+        }
+    }
+    // What was attached before a failure stays attached, and shown.
+    emit(app, ((), event));
+    if !attached.is_empty() {
+        collab.upload_soon();
+    }
+    match failed {
+        Some(err) => Err(err),
+        None => Ok(attached),
+    }
+}
+
+/// An attachment's bytes on this computer, downloaded first when they are not; `Err` with the
+/// answer to give when they are not on the relay yet either.
+fn attachment_here(
+    collab: &Collab,
+    board_id: &str,
+    entry: &AttachmentEntry,
+) -> Result<Result<std::path::PathBuf, OpenedAttachment>, IpcError> {
+    Ok(match collab.fetch_attachment(board_id, entry)? {
+        Some(path) => Ok(path),
+        None => Err(OpenedAttachment::Uploading {
+            message: collab::uploading_message(entry),
+        }),
+    })
+}
 
 /// Emits after the change is durable; a UI that missed it reopens the board for a snapshot.
 fn emit<T>(app: &AppHandle, (out, event): (T, BoardPatchEvent)) -> T {
@@ -685,5 +771,157 @@ ipc_commands! {
         drop(session);
         notifications.reschedule();
         Ok(out)
+    }
+
+    /// A task's files, oldest first, each with where its bytes are.
+    #[tauri::command(async)]
+    pub fn list_attachments(
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        task_id: String,
+    ) -> Result<Vec<AttachmentEntry>, IpcError> {
+        let me = collab.signed_in_account();
+        let refused = collab.refused_uploads(&board_id);
+        state.lock().list_attachments(&board_id, &task_id, me, &refused)
+    }
+
+    /// Attaches files the person picks in the system's open dialog (shown from here: the
+    /// window has no file access). Empty when the dialog was closed.
+    #[tauri::command(async)]
+    pub fn attach_files(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        task_id: String,
+    ) -> Result<Vec<AttachmentEntry>, IpcError> {
+        use tauri_plugin_dialog::DialogExt;
+        state.lock().check_attachable(&board_id, &task_id)?;
+        let Some(picked) = app.dialog().file().set_title("Attach files").blocking_pick_files() else {
+            return Ok(Vec::new());
+        };
+        let paths = picked
+            .into_iter()
+            .map(|file| file.into_path())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| IpcError::invalid(format!("cannot read that file: {err}")))?;
+        attach_paths(&app, &state, &collab, &board_id, &task_id, &paths)
+    }
+
+    /// Attaches the files last dropped on the window (recorded from Tauri's drag-drop event) to
+    /// the task the window says they were dropped on.
+    #[tauri::command(async)]
+    pub fn attach_dropped(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        dropped: State<'_, DroppedFiles>,
+        board_id: String,
+        task_id: String,
+    ) -> Result<Vec<AttachmentEntry>, IpcError> {
+        let paths = std::mem::take(
+            &mut *dropped.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        attach_paths(&app, &state, &collab, &board_id, &task_id, &paths)
+    }
+
+    /// Attaches pasted bytes (an image from the clipboard), at most `MAX_PASTED_BYTES`.
+    #[tauri::command(async)]
+    pub fn attach_pasted(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        task_id: String,
+        name: String,
+        bytes: Vec<u8>,
+    ) -> Result<AttachmentEntry, IpcError> {
+        let me = collab.signed_in_account();
+        let entry = emit(&app, state.lock().attach_bytes(&board_id, &task_id, &name, &bytes, me)?);
+        collab.upload_soon();
+        Ok(entry)
+    }
+
+    /// Removes a file from its task (one undoable edit).
+    #[tauri::command(async)]
+    pub fn remove_attachment(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        board_id: String,
+        task_id: String,
+        attachment_id: String,
+    ) -> Result<(), IpcError> {
+        emit(&app, state.lock().remove_attachment(&board_id, &task_id, &attachment_id)?);
+        Ok(())
+    }
+
+    /// Opens a file with the system's application for its type, downloading it first when it is
+    /// not here. One that would run something is opened only once `confirmed`.
+    #[tauri::command(async)]
+    pub fn open_attachment(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        task_id: String,
+        attachment_id: String,
+        confirmed: bool,
+    ) -> Result<OpenedAttachment, IpcError> {
+        use crate::session::OpenStep;
+        use tauri_plugin_opener::OpenerExt;
+        let me = collab.signed_in_account();
+        let step = state
+            .lock()
+            .open_attachment_step(&board_id, &task_id, &attachment_id, confirmed, me)?;
+        let path = match step {
+            OpenStep::Answer(answer) => return Ok(answer),
+            OpenStep::Open(path) => path,
+            OpenStep::Download(entry) => match attachment_here(&collab, &board_id, &entry)? {
+                Ok(blob) => state.lock().openable(&entry, &blob)?,
+                Err(answer) => return Ok(answer),
+            },
+        };
+        app.opener()
+            .open_path(path.to_string_lossy(), None::<&str>)
+            .map_err(|err| IpcError::invalid(format!("Could not open it: {err}")))?;
+        Ok(OpenedAttachment::Opened)
+    }
+
+    /// Copies a file to where the person picks in the system's save dialog (downloading it
+    /// first when it is not here). `None`: the dialog was closed; otherwise the path written.
+    #[tauri::command(async)]
+    pub fn save_attachment_as(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        task_id: String,
+        attachment_id: String,
+    ) -> Result<Option<String>, IpcError> {
+        use tauri_plugin_dialog::DialogExt;
+        let me = collab.signed_in_account();
+        let (entry, local) = state
+            .lock()
+            .attachment_bytes(&board_id, &task_id, &attachment_id, me)?;
+        let blob = match local {
+            Some(blob) => blob,
+            None => match attachment_here(&collab, &board_id, &entry)? {
+                Ok(blob) => blob,
+                Err(OpenedAttachment::Uploading { message }) => {
+                    return Err(IpcError::new(crate::ipc::ErrorKind::NotFound, message))
+                }
+                Err(_) => return Err(IpcError::invalid("Nothing to save.")),
+            },
+        };
+        let Some(picked) = app.dialog().file().set_file_name(&entry.name).blocking_save_file() else {
+            return Ok(None);
+        };
+        let path = picked
+            .into_path()
+            .map_err(|err| IpcError::invalid(format!("cannot write there: {err}")))?;
+        std::fs::copy(&blob, &path)
+            .map_err(|err| IpcError::invalid(format!("could not write {}: {err}", path.display())))?;
+        Ok(Some(path.display().to_string()))
     }
 }

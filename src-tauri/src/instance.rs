@@ -128,7 +128,9 @@ impl Instance {
             closing: self.closing.clone(),
         };
         let Instance {
-            listener, closing: flag, ..
+            listener,
+            closing: flag,
+            ..
         } = self;
         let spawned = std::thread::Builder::new()
             .name("tack-instance".into())
@@ -263,7 +265,10 @@ mod tests {
             claim(dir.path(), &args(&["late"])).expect("claim"),
             Claim::First(_)
         ));
-        assert!(received.try_recv().is_err(), "the quitting instance took nothing");
+        assert!(
+            received.try_recv().is_err(),
+            "the quitting instance took nothing"
+        );
     }
 
     #[test]
@@ -284,7 +289,9 @@ mod tests {
             serde_json::to_vec(&vec!["x"; MAX_ARGS + 1]).expect("json"),
         ] {
             let mut stream = UnixStream::connect(&path).expect("connect");
-            stream.set_read_timeout(Some(ANSWER_WITHIN)).expect("timeout");
+            stream
+                .set_read_timeout(Some(ANSWER_WITHIN))
+                .expect("timeout");
             // A long message may be cut off by the instance: that is a refusal too.
             let _ = stream.write_all(&junk);
             let _ = stream.shutdown(std::net::Shutdown::Write);

@@ -27,6 +27,8 @@ pub const CLOSE_REQUESTED_EVENT: &str = "close-requested";
 pub const JOIN_LINK_EVENT: &str = "join-link";
 /// Payload: [`InboxEvent`].
 pub const INBOX_EVENT: &str = "inbox";
+/// [`FilesDroppedEvent`]: files were dropped on the window (`attach_dropped` attaches them).
+pub const FILES_DROPPED_EVENT: &str = "files-dropped";
 
 /// A file a board comes in from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -851,4 +853,66 @@ pub struct ReminderView {
     pub fired: bool,
     /// "15 min before due", "at due", "waits for a due".
     pub text: String,
+}
+
+/// Where an attachment's bytes are, as the task panel's Files section shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AttachmentState {
+    /// On this computer (and, on a shared board, on its relay too).
+    Here,
+    /// On this computer, waiting to be uploaded to the board's relay.
+    Uploading,
+    /// On the relay only: downloaded when opened or saved.
+    Relay,
+    /// The relay refused its upload (the entry's `note` says why); not tried again this run.
+    Refused,
+}
+
+/// One file attached to a task, as the task panel lists it (DESIGN §1 `attachments`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentEntry {
+    pub id: String,
+    pub task_id: String,
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+    pub sha256: String,
+    /// Who attached it: the member id, and the name from the member directory ("You").
+    pub author: String,
+    pub author_name: String,
+    pub created_at: i64,
+    pub state: AttachmentState,
+    /// Opening it would run something (`.exe`, a script, a package): the app asks first.
+    pub executable: bool,
+    /// Why its upload was refused, when it was.
+    pub note: Option<String>,
+}
+
+/// What `open_attachment` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum OpenedAttachment {
+    /// Handed to the system's application for its type.
+    Opened,
+    /// It would run something: nothing was opened; ask, then call again with `confirmed`.
+    Confirm { name: String },
+    /// Its bytes are not on the relay yet: they are still on the computer of whoever attached
+    /// it (`message`: "Uploading from Ana's computer").
+    Uploading { message: String },
+}
+
+/// Payload of `files-dropped`: how many files, and where (CSS pixels in the window) they were
+/// dropped; their paths stay in Rust.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FilesDroppedEvent {
+    pub count: u32,
+    pub x: f64,
+    pub y: f64,
 }

@@ -27,7 +27,7 @@ use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_window_state::StateFlags;
 
 use crate::collab::{AppEvent, Collab, EventSink};
-use crate::commands::{AppState, CloseConfirmed};
+use crate::commands::{AppState, CloseConfirmed, DroppedFiles};
 use crate::deep_link::JoinLinks;
 use crate::ipc::CloseRequestedEvent;
 use crate::session::Session;
@@ -211,6 +211,7 @@ pub fn run() {
         .manage(AppState(session))
         .manage(CloseConfirmed::default())
         .manage(JoinLinks::default())
+        .manage(DroppedFiles::default())
         .setup(move |app| {
             // The .deb, .rpm, .msi, NSIS and macOS bundles register `tack://` when installed; an
             // AppImage is not installed, so it registers itself when run.
@@ -263,6 +264,25 @@ pub fn run() {
             Ok(())
         })
         .on_window_event(|window, event| {
+            // Files dropped on the window: kept for `attach_dropped` (the window gets their
+            // positions from the same event and names the task).
+            if let WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, position }) = event {
+                let dropped = window.app_handle().state::<DroppedFiles>();
+                *dropped
+                    .0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = paths.clone();
+                let at = position.to_logical::<f64>(window.scale_factor().unwrap_or(1.0));
+                let event = ipc::FilesDroppedEvent {
+                    count: u32::try_from(paths.len()).unwrap_or(u32::MAX),
+                    x: at.x,
+                    y: at.y,
+                };
+                if let Err(err) = window.emit(ipc::FILES_DROPPED_EVENT, &event) {
+                    tracing::warn!(?err, "could not tell the window of dropped files");
+                }
+                return;
+            }
             let WindowEvent::CloseRequested { api, .. } = event else {
                 return;
             };

@@ -22,7 +22,10 @@ use crate::ipc::{
 };
 use crate::patches::{self, ShownColumns};
 
+mod attachments;
 mod transfer;
+
+pub use attachments::{OpenStep, MAX_PASTED_BYTES};
 
 /// Entries of a task's history the task panel shows (the newest).
 const HISTORY_PAGE: u32 = 100;

@@ -1417,6 +1417,7 @@ impl Board {
             created_by: String::new(),
             archived: false,
             comment_count: 0,
+            attachment_count: 0,
         };
         let number = |n: Number| n.as_f64().unwrap_or(0.0) as i64;
         for (field, value) in m.iter(txn) {
@@ -1445,6 +1446,7 @@ impl Board {
                 (key::UPDATED_AT, Out::Any(Any::Number(n))) => task.updated_at = number(n),
                 (key::CREATED_BY, Out::Any(Any::String(s))) => task.created_by = s.to_string(),
                 (key::ARCHIVED, Out::Any(Any::Bool(b))) => task.archived = b,
+                (key::ATTACHMENTS, Out::YMap(files)) => task.attachment_count = files.len(txn),
                 _ => {}
             }
         }

@@ -53,6 +53,8 @@ pub struct TaskView {
     pub archived: bool,
     /// Live comments on the task (root `comments`).
     pub comment_count: u32,
+    /// Files attached to the task (its `attachments` map).
+    pub attachment_count: u32,
 }
 
 /// One comment on a task (DESIGN §1, root `comments`).

@@ -33,7 +33,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use backup::{restore_from, BackupReport, Existing, RestoreReport};
-pub use blobs::{PendingUpload, StoredBlob};
+pub use blobs::{guess_mime, is_executable_name, Blobs, PendingUpload, StoredBlob};
 pub use error::StoreError;
 pub use history::{CachedRelayChange, LocalChange, MAX_HISTORY_PAGE};
 pub use inbox::{

@@ -18,6 +18,8 @@ use tack_api::{
     AcceptInvite, BoardList, Credentials, ErrorBody, MemberList, NewInvite, NewMember, RoleChange,
     SessionStarted,
 };
+pub mod blobs;
+
 pub use tack_api::{ErrorCode, Invite, Me, Member, MyBoard, Role, TaskChangeEntry, TaskHistory};
 
 /// The keychain service every Tack token is stored under; the entry's user is the server URL.

@@ -3,8 +3,6 @@
 //! the metadata is committed; `tackctl sync` uploads it before the board's changes go out;
 //! `get` downloads on demand from the board's relay and keeps the bytes.
 
-use std::path::Path;
-
 use anyhow::{Context, Result};
 use board_model::{Attachment, Board, NewAttachment};
 use board_store::Store;
@@ -12,30 +10,6 @@ use board_store::Store;
 use crate::args::AttachCommand;
 use crate::resolve::resolve;
 use crate::{print_json, task_id, Invocation};
-
-/// A media type from a file name's extension (what the app shows and opens it with); anything
-/// unknown is `application/octet-stream`.
-pub fn guess_mime(name: &str) -> &'static str {
-    let extension = Path::new(name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    match extension.as_str() {
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "svg" => "image/svg+xml",
-        "pdf" => "application/pdf",
-        "txt" | "log" => "text/plain",
-        "md" => "text/markdown",
-        "csv" => "text/csv",
-        "json" => "application/json",
-        "zip" => "application/zip",
-        _ => "application/octet-stream",
-    }
-}
 
 fn attachment_of(board: &Board, task: &str, query: &str) -> Result<Attachment> {
     let list = board.attachments(task)?;
@@ -68,7 +42,7 @@ pub fn run(session: &mut Invocation, command: AttachCommand) -> Result<()> {
                     .map(str::to_owned)
                     .with_context(|| format!("{} has no file name; pass --name", file.display()))?,
             };
-            let mime = mime.unwrap_or_else(|| guess_mime(&name).to_owned());
+            let mime = mime.unwrap_or_else(|| board_store::guess_mime(&name).to_owned());
             // The bytes first, durable; then the upload queued; only then the metadata.
             let stored = session
                 .store
@@ -197,16 +171,12 @@ fn receive(
     board: &str,
     sha256: &str,
 ) -> Result<std::path::PathBuf> {
-    let mut kept = None;
-    relay.download_blob(board, sha256, &mut |reader: &mut dyn std::io::Read| {
-        let stored = store
-            .receive_blob(sha256, reader)
-            .map_err(std::io::Error::other)?;
-        let size = stored.size;
-        kept = Some(stored.path);
-        Ok(size)
-    })?;
-    kept.context("the download kept nothing")
+    Ok(tack_account::blobs::fetch(
+        &store.blobs(),
+        relay,
+        board,
+        sha256,
+    )?)
 }
 
 /// Uploads every attachment of `boards` queued on this computer (resuming what the relay
@@ -260,20 +230,5 @@ fn upload_one(
     relay: &tack_account::RelayClient,
     upload: &board_store::PendingUpload,
 ) -> Result<()> {
-    match relay.blob_presence(&upload.board_id, &upload.sha256)? {
-        tack_account::BlobPresence::Stored(_) => Ok(()),
-        tack_account::BlobPresence::Missing { held } => {
-            let path = match (store.local_blob(&upload.sha256), &upload.from_board) {
-                (Some(path), _) => path,
-                // Copied or moved here from a board whose bytes this computer never fetched:
-                // fetch them from that board first.
-                (None, Some(from)) => receive(store, relay, from, &upload.sha256)
-                    .with_context(|| format!("fetching its bytes from board {from}"))?,
-                (None, None) => anyhow::bail!("its bytes are missing from this computer's blob store"),
-            };
-            let from = if held < upload.size { held } else { 0 };
-            relay.upload_blob(&upload.board_id, &upload.sha256, &path, upload.size, from)?;
-            Ok(())
-        }
-    }
+    Ok(tack_account::blobs::upload(&store.blobs(), relay, upload)?)
 }

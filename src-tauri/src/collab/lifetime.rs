@@ -5,7 +5,7 @@
 use board_store::LocalAccess;
 use sync_client::{SyncClient, SyncConfig};
 
-use super::{lock, pump, shared, Collab};
+use super::{lock, pump, shared, uploads, Collab};
 use crate::ipc::{ErrorKind, IpcError};
 
 impl Collab {
@@ -64,17 +64,23 @@ impl Collab {
             .runtime
             .spawn(pump::pump(self.context.clone(), receivers));
         let watch = self.runtime.spawn(shared::watch_shared(self.clone()));
+        let uploader = self.runtime.spawn(uploads::watch_uploads(self.clone()));
         let mut state = self.context.state();
         state.pump = Some(pump);
         state.shared_watch = Some(watch);
+        state.uploads = Some(uploader);
     }
 
     pub(super) fn stop_sync(&self) {
-        let (pump, watch) = {
+        let (pump, watch, uploader) = {
             let mut state = self.context.state();
-            (state.pump.take(), state.shared_watch.take())
+            (
+                state.pump.take(),
+                state.shared_watch.take(),
+                state.uploads.take(),
+            )
         };
-        for task in [pump, watch].into_iter().flatten() {
+        for task in [pump, watch, uploader].into_iter().flatten() {
             task.abort();
         }
         let old = lock(&self.context.session).set_sync(None);
@@ -84,6 +90,7 @@ impl Collab {
         let mut state = self.context.state();
         state.peers.clear();
         state.roles.clear();
+        state.refused_uploads.clear();
     }
 
     pub(super) fn subscribe(&self, board_id: &str) -> Result<(), IpcError> {

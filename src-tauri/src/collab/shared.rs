@@ -73,7 +73,7 @@ pub(super) async fn watch_shared(collab: Collab) {
 
 impl Collab {
     /// The sync indicator says offline: asking the relay would only fail.
-    fn known_offline(&self) -> bool {
+    pub(super) fn known_offline(&self) -> bool {
         let state = self.context.state();
         state.account.is_none()
             || state

@@ -2,6 +2,7 @@
 //! changes and patches on a real SQLite store, and the real app driven through WebDriver.
 
 mod app;
+mod attach;
 mod bindings;
 mod collab;
 mod collab_e2e;

@@ -178,6 +178,9 @@ impl Recorder {
                     for comment in board.comments(&task.id) {
                         names.insert(comment.id, format!("comment:{}", comment.body));
                     }
+                    for file in board.attachments(&task.id).expect("attachments") {
+                        names.insert(file.id, format!("attachment:{}", file.name));
+                    }
                     names.insert(task.id, format!("task:{}", task.title));
                 }
             }
@@ -467,6 +470,69 @@ impl Recorder {
                     .and_then(|_| tack::notify::inbox_view(&store));
                 view.map(to_json)
             }
+            // The dialog is the system's: the recording stands for a person picking two files.
+            "attach_files" => {
+                let picked = self.dir.path().join("picked");
+                std::fs::create_dir_all(&picked).expect("a folder to pick from");
+                let session = self.session.as_mut().expect("the session is open");
+                let mut event = BoardPatchEvent {
+                    board_id: board_id.clone(),
+                    patches: Vec::new(),
+                };
+                let mut attached = Vec::new();
+                for (name, bytes) in [
+                    ("floor plan.pdf", &b"%PDF-1.7 a floor plan"[..]),
+                    ("install.sh", &b"#!/bin/sh\necho installing\n"[..]),
+                ] {
+                    let path = picked.join(name);
+                    std::fs::write(&path, bytes).expect("write a file to pick");
+                    let (entry, one) = session
+                        .attach_file(&board_id, &text("taskId"), &path, Some(recorded_me()))
+                        .expect("attach");
+                    event.patches.extend(one.patches);
+                    attached.push(entry);
+                }
+                patched(event);
+                Ok(to_json(attached))
+            }
+            "list_attachments" => session
+                .list_attachments(
+                    &board_id,
+                    &text("taskId"),
+                    Some(recorded_me()),
+                    &Default::default(),
+                )
+                .map(to_json),
+            // The system's application is not started: the recording says what would open.
+            "open_attachment" => session
+                .open_attachment_step(
+                    &board_id,
+                    &text("taskId"),
+                    &text("attachmentId"),
+                    args["confirmed"].as_bool().unwrap_or(false),
+                    Some(recorded_me()),
+                )
+                .map(|step| match step {
+                    tack::session::OpenStep::Answer(answer) => to_json(answer),
+                    tack::session::OpenStep::Open(_) => {
+                        to_json(tack::ipc::OpenedAttachment::Opened)
+                    }
+                    tack::session::OpenStep::Download(_) => panic!("the recordings have no relay"),
+                }),
+            "save_attachment_as" => session
+                .attachment_bytes(
+                    &board_id,
+                    &text("taskId"),
+                    &text("attachmentId"),
+                    Some(recorded_me()),
+                )
+                .map(|(entry, _)| Value::String(format!("/home/me/{}", entry.name))),
+            "remove_attachment" => session
+                .remove_attachment(&board_id, &text("taskId"), &text("attachmentId"))
+                .map(|((), event)| {
+                    patched(event);
+                    Value::Null
+                }),
             other => panic!("{other}: a command of the account side needs an `answer`"),
         };
         (result.map_err(to_json), events)

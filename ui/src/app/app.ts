@@ -256,6 +256,16 @@ function createApp() {
     "view.palette": () => dialogs.toggle("palette"),
     "view.cheatsheet": () => dialogs.toggle("cheatsheet"),
     "view.back": () => back(),
+    // The task panel opens on the task, its Files section lists what was attached.
+    "task.attach": () => {
+      const board = store();
+      const taskId = cursor.detailTaskId() ?? cursor.focus().taskId;
+      if (!board || taskId === null) return;
+      cursor.setDetailTaskId(taskId);
+      spawn(async () => {
+        await ipc.attachFiles(board.id, taskId);
+      });
+    },
   };
 
   const registry = createRegistry(handlers);

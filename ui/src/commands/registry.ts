@@ -82,6 +82,7 @@ export const COMMANDS = [
   },
   { id: "task.move_down", title: "Move task down", group: "Tasks", keys: ["J"], edits: true },
   { id: "task.move_up", title: "Move task up", group: "Tasks", keys: ["K"], edits: true },
+  { id: "task.attach", title: "Attach files to task…", group: "Tasks", keys: [], edits: true },
   { id: "column.new", title: "New column", group: "Columns", keys: ["C"], edits: true },
   { id: "column.rename", title: "Rename column", group: "Columns", keys: ["R"], edits: true },
   { id: "column.set_wip", title: "Set WIP limit", group: "Columns", keys: ["W"], edits: true },

@@ -2,6 +2,7 @@
 
 import { createEffect, For, Match, on, onCleanup, onMount, Show, Switch, type JSX } from "solid-js";
 import { app } from "../app/app";
+import { listenForDroppedFiles } from "../app/drop";
 import { isMac } from "../app/keys";
 import { describeKeys } from "../commands/registry";
 import { errorMessage } from "../ipc";
@@ -204,12 +205,20 @@ function FilterField(): JSX.Element {
 
 export function App(): JSX.Element {
   const onKeyDown = (e: KeyboardEvent) => app.onKeyDown(e);
+  // Files dropped on the window attach to the open task or the card under them.
+  let stopDrops: (() => void) | undefined;
   onMount(() => {
     window.addEventListener("keydown", onKeyDown);
-    app.start().catch((error: unknown) => app.notify(errorMessage(error)));
+    app
+      .start()
+      .then(async () => {
+        stopDrops = await listenForDroppedFiles();
+      })
+      .catch((error: unknown) => app.notify(errorMessage(error)));
   });
   onCleanup(() => {
     window.removeEventListener("keydown", onKeyDown);
+    stopDrops?.();
     app.stop();
   });
 

@@ -144,6 +144,18 @@ function Card(props: {
                 {t().commentCount}
               </span>
             </Show>
+            <Show when={t().attachmentCount > 0}>
+              <span
+                class="meta"
+                title={`${t().attachmentCount} file${t().attachmentCount === 1 ? "" : "s"}`}
+                aria-label={`${t().attachmentCount} file${t().attachmentCount === 1 ? "" : "s"}`}
+              >
+                <svg class="meta-icon" viewBox="0 0 16 16" aria-hidden="true">
+                  <path d="M10.5 4.5 5.2 9.8a1.4 1.4 0 0 0 2 2l5.6-5.6a2.8 2.8 0 0 0-4-4L3.2 7.8a4.2 4.2 0 0 0 6 6l4.3-4.3" />
+                </svg>{" "}
+                {t().attachmentCount}
+              </span>
+            </Show>
             <Show when={t().description.trim() !== ""}>
               <span class="meta" title="Has a description" aria-hidden="true">
                 ≡

@@ -22,6 +22,7 @@ import { errorKind, errorMessage, type BoardOp, type TaskView } from "../ipc";
 import type { BoardStore } from "../model/store";
 import { merge3, splice } from "../model/textmerge";
 import { Assignees } from "./Assignees";
+import { Attachments, attachPasted, pastedFiles } from "./Attachments";
 import { Comments } from "./Comments";
 import { History } from "./History";
 import { Markdown } from "./Markdown";
@@ -42,6 +43,7 @@ export const FIELD_KEYS: readonly { key: string; field: string; selector: string
   { key: "u", field: "Due", selector: "#due-input" },
   { key: "k", field: "Checklist", selector: 'input[aria-label="Add checklist item"]' },
   { key: "m", field: "Comment", selector: 'textarea[aria-label="Write a comment"]' },
+  { key: "f", field: "Files", selector: 'section[aria-label="Files"] button:not(:disabled)' },
 ];
 
 /** The field an Alt-key press in the panel asks for, if any (`e.code` is used: on a Mac,
@@ -121,6 +123,13 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
             if (wanted.key === "d" && !editingDescription()) setEditingDescription(true);
             queueMicrotask(() => panel.querySelector<HTMLElement>(wanted.selector)?.focus());
           }}
+          onPaste={(e) => {
+            // A pasted image (or any file) is attached; pasted text goes where it was pasted.
+            const files = pastedFiles(e);
+            if (files.length === 0 || app.readOnlyReason() !== null) return;
+            e.preventDefault();
+            app.spawn(() => attachPasted(props.store.id, t().id, files));
+          }}
         >
           <header class="detail-header">
             <input
@@ -163,6 +172,12 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
           <Show when={app.readOnlyReason()}>
             {(reason) => <p class="muted small">{reason()}</p>}
           </Show>
+          {/* Outside the fieldset: a viewer opens and saves files too. */}
+          <Attachments
+            boardId={props.store.id}
+            task={t()}
+            readOnly={app.readOnlyReason() !== null}
+          />
           {/* A viewer sees every field; a disabled fieldset makes them all read-only at once. */}
           <fieldset class="detail-fields" disabled={app.readOnlyReason() !== null}>
             <section class="field">

@@ -24,5 +24,6 @@ export function task(id: string, column: string, rank: string, title = id): Task
     createdBy: "local",
     archived: false,
     commentCount: 0,
+    attachmentCount: 0,
   };
 }

@@ -78,6 +78,7 @@ const QUERIES = new Set<keyof Commands>([
   "search",
   "my_tasks",
   "inbox",
+  "list_attachments",
 ]);
 
 export interface ReplayOptions {

@@ -513,7 +513,10 @@ fn task_history_names_the_teammate_behind_each_change_and_restores_theirs() {
 
 /// A relay with accounts on an embedded SQLite file (a single node), as `tack-relay` runs
 /// without `--database-url`.
-fn start_sqlite_account_relay(runtime: &tokio::runtime::Runtime, file: &std::path::Path) -> SocketAddr {
+fn start_sqlite_account_relay(
+    runtime: &tokio::runtime::Runtime,
+    file: &std::path::Path,
+) -> SocketAddr {
     let file = file.to_owned();
     runtime.block_on(async move {
         let storage = Storage::connect_with(None, &file, false)
@@ -552,7 +555,15 @@ fn a_conversation_between_two_accounts(addr: SocketAddr) {
         ctl
     };
     let sync = |ctl: &Ctl, session: &tack_account::NewSession, board: Option<&str>| {
-        let mut args = vec!["sync", "--server", &ws, "--token", &session.token, "--timeout", "30"];
+        let mut args = vec![
+            "sync",
+            "--server",
+            &ws,
+            "--token",
+            &session.token,
+            "--timeout",
+            "30",
+        ];
         if let Some(board) = board {
             args.extend(["--board", board]);
         }
@@ -583,19 +594,34 @@ fn a_conversation_between_two_accounts(addr: SocketAddr) {
     assert_eq!(seen[0]["author"], ana.account.user_id.as_str());
     assert_eq!(seen[0]["authorName"], "ana");
     assert_eq!(seen[0]["mentions"], serde_json::json!([bo.account.user_id]));
-    assert_eq!(seen[0]["body"], format!("@[{}] can you call them?", bo.account.user_id));
+    assert_eq!(
+        seen[0]["body"],
+        format!("@[{}] can you call them?", bo.account.user_id)
+    );
     let text = on_bo.ok(&["comment", "list", &board, &task]);
-    assert!(text.contains("ana") && text.contains("@bo can you call them?"), "{text}");
+    assert!(
+        text.contains("ana") && text.contains("@bo can you call them?"),
+        "{text}"
+    );
 
     // Bo answers, mentioning Ana; she sees it under his name.
-    on_bo.ok(&["comment", "add", &board, &task, "Done, @ana: Thursday works"]);
+    on_bo.ok(&[
+        "comment",
+        "add",
+        &board,
+        &task,
+        "Done, @ana: Thursday works",
+    ]);
     assert!(sync(&on_bo, &bo, None).status.success());
     assert!(sync(&on_ana, &ana, None).status.success());
     let seen = on_ana.json(&["comment", "list", &board, &task, "--json"]);
     assert_eq!(seen.as_array().map(Vec::len), Some(2), "{seen:#}");
     assert_eq!(seen[1]["author"], bo.account.user_id.as_str());
     assert_eq!(seen[1]["authorName"], "bo");
-    assert_eq!(seen[1]["mentions"], serde_json::json!([ana.account.user_id]));
+    assert_eq!(
+        seen[1]["mentions"],
+        serde_json::json!([ana.account.user_id])
+    );
 
     // Cy, a viewer, reads the whole conversation, and her post is refused before it is stored.
     let on_cy = computer(&cy);
@@ -621,7 +647,10 @@ fn a_conversation_between_two_accounts(addr: SocketAddr) {
     );
     let err = on_dee.run(&["comment", "list", &board, &task, "--json"]);
     let out = String::from_utf8_lossy(&err.stdout);
-    assert!(!out.contains("Thursday") && !out.contains("call them"), "{out}");
+    assert!(
+        !out.contains("Thursday") && !out.contains("call them"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -149,7 +149,11 @@ assignees: Array<string>, due: string | null, checklist: Array<ChecklistItem>, c
 /**
  * Live comments on the task (root `comments`).
  */
-commentCount: number, };
+commentCount: number, 
+/**
+ * Files attached to the task (its `attachments` map).
+ */
+attachmentCount: number, };
 
 export type ChecklistItem = { text: string, done: boolean, };
 
@@ -334,6 +338,26 @@ fireAt: number | null, fired: boolean,
  */
 text: string, };
 
+export type AttachmentState = "here" | "uploading" | "relay" | "refused";
+
+export type AttachmentEntry = { id: string, taskId: string, name: string, mime: string, size: number, sha256: string, 
+/**
+ * Who attached it: the member id, and the name from the member directory ("You").
+ */
+author: string, authorName: string, createdAt: number, state: AttachmentState, 
+/**
+ * Opening it would run something (`.exe`, a script, a package): the app asks first.
+ */
+executable: boolean, 
+/**
+ * Why its upload was refused, when it was.
+ */
+note: string | null, };
+
+export type OpenedAttachment = { "type": "opened" } | { "type": "confirm", name: string, } | { "type": "uploading", message: string, };
+
+export type FilesDroppedEvent = { count: number, x: number, y: number, };
+
 /** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */
 export type Commands = {
   list_boards: { args: {}; result: Array<BoardSummary> };
@@ -389,6 +413,13 @@ export type Commands = {
   mark_inbox_read: { args: {}; result: InboxView };
   task_reminder: { args: { boardId: string; taskId: string }; result: ReminderView | null };
   set_task_reminder: { args: { boardId: string; taskId: string; beforeMinutes: number | null }; result: ReminderView | null };
+  list_attachments: { args: { boardId: string; taskId: string }; result: Array<AttachmentEntry> };
+  attach_files: { args: { boardId: string; taskId: string }; result: Array<AttachmentEntry> };
+  attach_dropped: { args: { boardId: string; taskId: string }; result: Array<AttachmentEntry> };
+  attach_pasted: { args: { boardId: string; taskId: string; name: string; bytes: Array<number> }; result: AttachmentEntry };
+  remove_attachment: { args: { boardId: string; taskId: string; attachmentId: string }; result: null };
+  open_attachment: { args: { boardId: string; taskId: string; attachmentId: string; confirmed: boolean }; result: OpenedAttachment };
+  save_attachment_as: { args: { boardId: string; taskId: string; attachmentId: string }; result: string | null };
 };
 
 /** Every event the app emits, and its payload. */
@@ -403,6 +434,7 @@ export type Events = {
   "close-requested": CloseRequestedEvent;
   "join-link": JoinLinkEvent;
   "inbox": InboxEvent;
+  "files-dropped": FilesDroppedEvent;
 };
 
 export const BOARD_PATCH_EVENT = "board-patch";
@@ -415,6 +447,7 @@ export const BOARD_DIRECTORY_EVENT = "board-directory";
 export const CLOSE_REQUESTED_EVENT = "close-requested";
 export const JOIN_LINK_EVENT = "join-link";
 export const INBOX_EVENT = "inbox";
+export const FILES_DROPPED_EVENT = "files-dropped";
 
 // One typed wrapper per command, named after it; UI code calls these, never `invoke`.
 
@@ -628,4 +661,32 @@ export function taskReminder(boardId: string, taskId: string): Promise<ReminderV
 
 export function setTaskReminder(boardId: string, taskId: string, beforeMinutes: number | null): Promise<ReminderView | null> {
   return call("set_task_reminder", { boardId, taskId, beforeMinutes });
+}
+
+export function listAttachments(boardId: string, taskId: string): Promise<Array<AttachmentEntry>> {
+  return call("list_attachments", { boardId, taskId });
+}
+
+export function attachFiles(boardId: string, taskId: string): Promise<Array<AttachmentEntry>> {
+  return call("attach_files", { boardId, taskId });
+}
+
+export function attachDropped(boardId: string, taskId: string): Promise<Array<AttachmentEntry>> {
+  return call("attach_dropped", { boardId, taskId });
+}
+
+export function attachPasted(boardId: string, taskId: string, name: string, bytes: Array<number>): Promise<AttachmentEntry> {
+  return call("attach_pasted", { boardId, taskId, name, bytes });
+}
+
+export function removeAttachment(boardId: string, taskId: string, attachmentId: string): Promise<null> {
+  return call("remove_attachment", { boardId, taskId, attachmentId });
+}
+
+export function openAttachment(boardId: string, taskId: string, attachmentId: string, confirmed: boolean): Promise<OpenedAttachment> {
+  return call("open_attachment", { boardId, taskId, attachmentId, confirmed });
+}
+
+export function saveAttachmentAs(boardId: string, taskId: string, attachmentId: string): Promise<string | null> {
+  return call("save_attachment_as", { boardId, taskId, attachmentId });
 }
