@@ -382,7 +382,6 @@ struct StoredRow {
     task_id: String,
     column_id: String,
     column_title: String,
-    updated_at: i64,
     facts: TaskFacts,
 }
 
@@ -406,7 +405,7 @@ impl StoredRow {
 
 const ROW_COLUMNS: &str = "i.id, i.board_id, b.board_title, i.task_id, i.column_id,
     i.column_title, i.title, i.due, i.archived, i.assignees, i.labels, i.checklist_items,
-    i.comment_count, i.attachment_count, i.updated_at";
+    i.comment_count, i.attachment_count";
 
 /// The facts `task_index` holds, read from `at` on: title, due, archived, assignees, labels,
 /// checklist_items, comment_count, attachment_count (the text is in `task_search`).
@@ -434,7 +433,6 @@ fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
         column_id: r.get(4)?,
         column_title: r.get(5)?,
         facts: facts_at(r, 6)?,
-        updated_at: r.get(14)?,
     })
 }
 
@@ -574,49 +572,52 @@ impl Store {
             return self.recent_matches(wants_me, options, &wanted);
         }
 
-        // FTS5 ranks every match itself (only rowid and score sorted, `ORDER BY rank`); rows
-        // are read one by one in that order until `limit` match the grammar, and past that
-        // while the score ties with the last one (ties go to the most recently updated).
+        // Every match with its score, read in one pass (bm25 as FTS5 computes it) and sorted
+        // here as (score, rowid) pairs; then, best score first, each group of equal scores is
+        // read from `task_index` most recently updated first until `limit` rows match the
+        // grammar (rows are read only for the groups that can be in the answer).
         let words = positive.join(" AND ");
-        let mut ranked = self.conn.prepare_cached(
-            "SELECT rowid, rank FROM task_search
-             WHERE task_search MATCH ?1 AND rank MATCH 'bm25(10.0, 2.0, 1.0, 1.0, 3.0, 3.0)'
-             ORDER BY rank",
-        )?;
-        let mut lookup = self.conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM task_index i
-             JOIN task_index_boards b ON b.board_id = i.board_id WHERE i.id = ?1"
-        ))?;
-        let mut rows = ranked.query([&words])?;
-        let mut found: Vec<(StoredRow, f64)> = Vec::new();
-        let mut cutoff: Option<f64> = None;
-        while let Some(row) = rows.next()? {
-            let rowid: i64 = row.get(0)?;
-            let score: f64 = row.get(1)?;
-            if cutoff.is_some_and(|last| score > last) {
-                break;
-            }
-            if excluded.contains(&rowid) {
-                continue;
-            }
-            let Some(stored) = lookup.query_row([rowid], stored_row).optional()? else {
-                continue;
-            };
-            if wanted(&stored) {
-                found.push((stored, score));
-                if cutoff.is_none() && found.len() >= options.limit {
-                    cutoff = Some(score);
+        let mut scored: Vec<(f64, i64)> = Vec::new();
+        {
+            let mut statement = self.conn.prepare_cached(
+                "SELECT bm25(task_search, 10.0, 2.0, 1.0, 1.0, 3.0, 3.0), rowid
+                 FROM task_search WHERE task_search MATCH ?1",
+            )?;
+            let rows = statement.query_map([&words], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            for row in rows {
+                let (score, rowid): (f64, i64) = row?;
+                if !excluded.contains(&rowid) {
+                    scored.push((score, rowid));
                 }
             }
         }
-        drop(rows);
-        found.sort_by(|(a, a_score), (b, b_score)| {
-            a_score
-                .total_cmp(b_score)
-                .then(b.updated_at.cmp(&a.updated_at))
-                .then(a.rowid.cmp(&b.rowid))
-        });
-        found.truncate(options.limit);
+        scored.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut group_rows = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM task_index i
+             JOIN task_index_boards b ON b.board_id = i.board_id
+             WHERE i.id IN (SELECT value FROM json_each(?1))
+             ORDER BY i.updated_at DESC, i.id"
+        ))?;
+        let mut found: Vec<(StoredRow, f64)> = Vec::new();
+        for group in scored.chunk_by(|a, b| a.0 == b.0) {
+            if found.len() >= options.limit {
+                break;
+            }
+            let score = group[0].0;
+            let ids = serde_json::to_string(&group.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".to_owned());
+            let mut rows = group_rows.query([ids])?;
+            while let Some(row) = rows.next()? {
+                let stored = stored_row(row)?;
+                if wanted(&stored) {
+                    found.push((stored, score));
+                    if found.len() >= options.limit {
+                        break;
+                    }
+                }
+            }
+        }
+        drop(group_rows);
 
         // The marked title and snippet of every hit, in one pass over the matches (`+rowid`:
         // not one full-text lookup per hit).
