@@ -103,7 +103,7 @@ fn search(c: &mut Criterion) {
     let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
     let options = SearchOptions {
         include_archived: false,
-        // `SEARCH_LIMIT=n`: fewer hits (each hit's highlight is a query of its own).
+        // `SEARCH_LIMIT=n`: fewer hits (rows are read, and titles marked, only for the hits).
         limit: std::env::var("SEARCH_LIMIT")
             .ok()
             .and_then(|s| s.parse().ok())

@@ -63,6 +63,14 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Search reads the task index's pages (FTS5 doclists, the sizes bm25 needs, the rows) on
+    // every keystroke: with SQLite's default 2 MB page cache a 10,000-task index (~7 MB) was
+    // read back through `pread` on each query (a quarter of its time, BENCHMARKS.md). Up to
+    // 64 MiB, taken only as pages are read.
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    // And the file's pages read through a memory map (up to 256 MiB), not a `pread` each:
+    // at 100,000 tasks the index outgrows that cache.
+    conn.pragma_update(None, "mmap_size", 268_435_456)?;
     migrate(conn, path)
 }
 

@@ -4,7 +4,7 @@
 //! across boards ([`Store::search`]) and "My tasks" ([`Store::my_tasks`]) without loading
 //! boards. Matching is `board_model::query`'s: the index narrows, the grammar decides.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use board_model::query::{self, MatchContext, Query, TaskFacts, TermKind};
 use board_model::{Board, ChangeSet, ReplicaConfig};
@@ -385,12 +385,46 @@ struct StoredRow {
     facts: TaskFacts,
 }
 
+impl StoredRow {
+    fn into_hit(self, title_parts: Vec<TextPart>, snippet: Vec<TextPart>, rank: f64) -> SearchHit {
+        SearchHit {
+            board_id: self.board_id,
+            board_title: self.board_title,
+            task_id: self.task_id,
+            column_id: self.column_id,
+            column_title: self.column_title,
+            title: self.facts.title,
+            title_parts,
+            snippet,
+            due: self.facts.due,
+            archived: self.facts.archived,
+            rank,
+        }
+    }
+}
+
 const ROW_COLUMNS: &str = "i.id, i.board_id, b.board_title, i.task_id, i.column_id,
     i.column_title, i.title, i.due, i.archived, i.assignees, i.labels, i.checklist_items,
     i.comment_count, i.attachment_count";
 
-fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
+/// The facts `task_index` holds, read from `at` on: title, due, archived, assignees, labels,
+/// checklist_items, comment_count, attachment_count (the text is in `task_search`).
+fn facts_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<TaskFacts> {
     let list = |text: String| serde_json::from_str::<Vec<String>>(&text).unwrap_or_default();
+    Ok(TaskFacts {
+        title: r.get(at)?,
+        due: r.get(at + 1)?,
+        archived: r.get(at + 2)?,
+        assignees: list(r.get(at + 3)?),
+        labels: list(r.get(at + 4)?),
+        checklist_items: r.get(at + 5)?,
+        comment_count: r.get(at + 6)?,
+        attachment_count: r.get(at + 7)?,
+        ..TaskFacts::default()
+    })
+}
+
+fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
     Ok(StoredRow {
         rowid: r.get(0)?,
         board_id: r.get(1)?,
@@ -398,17 +432,7 @@ fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
         task_id: r.get(3)?,
         column_id: r.get(4)?,
         column_title: r.get(5)?,
-        facts: TaskFacts {
-            title: r.get(6)?,
-            due: r.get(7)?,
-            archived: r.get(8)?,
-            assignees: list(r.get(9)?),
-            labels: list(r.get(10)?),
-            checklist_items: r.get(11)?,
-            comment_count: r.get(12)?,
-            attachment_count: r.get(13)?,
-            ..TaskFacts::default()
-        },
+        facts: facts_at(r, 6)?,
     })
 }
 
@@ -507,14 +531,18 @@ impl Store {
         let include_archived = options.include_archived || query.wants_archived();
         let mut positive = Vec::new();
         let mut negative = Vec::new();
+        let mut wants_me = false;
         for term in &query.terms {
-            if let TermKind::Text { words } = &term.kind {
-                if term.negated {
-                    negative.push(fts_phrase(words));
-                } else {
-                    positive.push(fts_phrase(words));
-                }
+            match &term.kind {
+                TermKind::Text { words } if term.negated => negative.push(fts_phrase(words)),
+                TermKind::Text { words } => positive.push(fts_phrase(words)),
+                TermKind::Me if !term.negated => wants_me = true,
+                _ => {}
             }
+        }
+        if wants_me && options.me.is_none() {
+            // `@me` without a reader matches nothing.
+            return Ok(Vec::new());
         }
         let directory = self.all_people()?;
         let names_of = |id: &str| directory.get(id).cloned().unwrap_or_default();
@@ -524,70 +552,97 @@ impl Store {
             names_of: &names_of,
             text_matched: true,
         };
-        let mut sql = format!("SELECT {ROW_COLUMNS}, ");
-        let mut args: Vec<String> = Vec::new();
-        if positive.is_empty() {
-            sql.push_str(
-                "0.0 FROM task_index i JOIN task_index_boards b ON b.board_id = i.board_id
-                 WHERE 1",
-            );
-        } else {
-            sql.push_str(
-                "bm25(task_search, 10.0, 2.0, 1.0, 1.0, 3.0, 3.0) AS score FROM task_search
-                 JOIN task_index i ON i.id = task_search.rowid
-                 JOIN task_index_boards b ON b.board_id = i.board_id
-                 WHERE task_search MATCH ?1",
-            );
-            args.push(positive.join(" AND "));
-        }
+        // Tasks with a negated phrase, found once (the grammar skips free words).
+        let mut excluded = HashSet::new();
         if !negative.is_empty() {
-            args.push(negative.join(" OR "));
-            sql.push_str(&format!(
-                " AND i.id NOT IN (SELECT rowid FROM task_search WHERE task_search MATCH ?{})",
-                args.len()
-            ));
+            let mut statement = self
+                .conn
+                .prepare_cached("SELECT rowid FROM task_search WHERE task_search MATCH ?1")?;
+            let rows = statement.query_map([negative.join(" OR ")], |r| r.get::<_, i64>(0))?;
+            for rowid in rows {
+                excluded.insert(rowid?);
+            }
         }
-        if !include_archived {
-            sql.push_str(" AND i.archived = 0");
-        }
+        let wanted = |stored: &StoredRow| {
+            !excluded.contains(&stored.rowid)
+                && (include_archived || !stored.facts.archived)
+                && query.matches(&stored.facts, &context)
+        };
         if positive.is_empty() {
-            sql.push_str(" ORDER BY i.updated_at DESC, i.id");
-        } else {
-            sql.push_str(" ORDER BY score, i.updated_at DESC");
+            return self.recent_matches(wants_me, options, &wanted);
         }
-        let mut statement = self.conn.prepare_cached(&sql)?;
-        let mut rows = statement.query(rusqlite::params_from_iter(args.iter()))?;
-        let mut found: Vec<(StoredRow, f64)> = Vec::new();
-        while let Some(row) = rows.next()? {
-            let stored = stored_row(row)?;
-            let score: f64 = row.get(14)?;
-            if query.matches(&stored.facts, &context) {
-                found.push((stored, score));
-                if found.len() >= options.limit {
-                    break;
+
+        // Every match with its score, read in one pass (bm25 as FTS5 computes it) and sorted
+        // here as (score, rowid) pairs; then, best score first, each group of equal scores is
+        // read from `task_index` most recently updated first until `limit` rows match the
+        // grammar (rows are read only for the groups that can be in the answer).
+        let words = positive.join(" AND ");
+        let mut scored: Vec<(f64, i64)> = Vec::new();
+        {
+            let mut statement = self.conn.prepare_cached(
+                "SELECT bm25(task_search, 10.0, 2.0, 1.0, 1.0, 3.0, 3.0), rowid
+                 FROM task_search WHERE task_search MATCH ?1",
+            )?;
+            let rows = statement.query_map([&words], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            for row in rows {
+                let (score, rowid): (f64, i64) = row?;
+                if !excluded.contains(&rowid) {
+                    scored.push((score, rowid));
                 }
             }
         }
-        drop(rows);
-        let mut hits = Vec::with_capacity(found.len());
-        for (stored, score) in found {
-            let (title_parts, snippet) = if positive.is_empty() {
-                let title = TextPart {
-                    text: stored.facts.title.clone(),
-                    hit: false,
-                };
-                (vec![title], Vec::new())
-            } else {
-                let (title, snippet): (String, String) = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT highlight(task_search, 0, char(2), char(3)),
-                                snippet(task_search, -1, char(2), char(3), '…', 12)
-                         FROM task_search WHERE task_search MATCH ?1 AND rowid = ?2",
-                    )?
-                    .query_row(params![positive.join(" AND "), stored.rowid], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })?;
+        scored.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut group_rows = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM task_index i
+             JOIN task_index_boards b ON b.board_id = i.board_id
+             WHERE i.id IN (SELECT value FROM json_each(?1))
+             ORDER BY i.updated_at DESC, i.id"
+        ))?;
+        let mut found: Vec<(StoredRow, f64)> = Vec::new();
+        for group in scored.chunk_by(|a, b| a.0 == b.0) {
+            if found.len() >= options.limit {
+                break;
+            }
+            let score = group[0].0;
+            let ids = serde_json::to_string(&group.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".to_owned());
+            let mut rows = group_rows.query([ids])?;
+            while let Some(row) = rows.next()? {
+                let stored = stored_row(row)?;
+                if wanted(&stored) {
+                    found.push((stored, score));
+                    if found.len() >= options.limit {
+                        break;
+                    }
+                }
+            }
+        }
+        drop(group_rows);
+
+        // The marked title and snippet of every hit, in one pass over the matches (`+rowid`:
+        // not one full-text lookup per hit).
+        let ids = serde_json::to_string(&found.iter().map(|(s, _)| s.rowid).collect::<Vec<_>>())
+            .unwrap_or_else(|_| "[]".to_owned());
+        let mut marked: HashMap<i64, (String, String)> = HashMap::new();
+        {
+            let mut statement = self.conn.prepare_cached(
+                "SELECT rowid, highlight(task_search, 0, char(2), char(3)),
+                        snippet(task_search, -1, char(2), char(3), '…', 12)
+                 FROM task_search
+                 WHERE task_search MATCH ?1 AND +rowid IN (SELECT value FROM json_each(?2))",
+            )?;
+            let rows = statement.query_map(params![words, ids], |r| {
+                Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?)))
+            })?;
+            for row in rows {
+                let (rowid, texts) = row?;
+                marked.insert(rowid, texts);
+            }
+        }
+        Ok(found
+            .into_iter()
+            .map(|(stored, score)| {
+                let (title, snippet) = marked.remove(&stored.rowid).unwrap_or_default();
                 let title_parts = parts(&title);
                 let snippet = parts(&snippet);
                 // A snippet that is the title again says nothing new.
@@ -596,21 +651,51 @@ impl Store {
                 } else {
                     snippet
                 };
-                (title_parts, snippet)
-            };
-            hits.push(SearchHit {
-                board_id: stored.board_id,
-                board_title: stored.board_title,
-                task_id: stored.task_id,
-                column_id: stored.column_id,
-                column_title: stored.column_title,
-                title: stored.facts.title,
-                title_parts,
-                snippet,
-                due: stored.facts.due,
-                archived: stored.facts.archived,
-                rank: score,
-            });
+                stored.into_hit(title_parts, snippet, score)
+            })
+            .collect())
+    }
+
+    /// A query without words: the most recently updated tasks that match, from my assigned
+    /// tasks only when it asks for `@me` (so that costs what "My tasks" costs, not a scan).
+    fn recent_matches(
+        &self,
+        wants_me: bool,
+        options: &SearchOptions,
+        wanted: &dyn Fn(&StoredRow) -> bool,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let (sql, me) = match options.me.as_deref() {
+            Some(me) if wants_me => (
+                format!(
+                    "SELECT {ROW_COLUMNS} FROM task_index_assignees a
+                     JOIN task_index i ON i.board_id = a.board_id AND i.task_id = a.task_id
+                     JOIN task_index_boards b ON b.board_id = i.board_id
+                     WHERE a.user_id = ?1 ORDER BY i.updated_at DESC, i.id"
+                ),
+                vec![me],
+            ),
+            _ => (
+                format!(
+                    "SELECT {ROW_COLUMNS} FROM task_index i
+                     JOIN task_index_boards b ON b.board_id = i.board_id
+                     ORDER BY i.updated_at DESC, i.id"
+                ),
+                Vec::new(),
+            ),
+        };
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut rows = statement.query(rusqlite::params_from_iter(me))?;
+        let mut hits = Vec::new();
+        while hits.len() < options.limit {
+            let Some(row) = rows.next()? else { break };
+            let stored = stored_row(row)?;
+            if wanted(&stored) {
+                let title = TextPart {
+                    text: stored.facts.title.clone(),
+                    hit: false,
+                };
+                hits.push(stored.into_hit(vec![title], Vec::new(), 0.0));
+            }
         }
         Ok(hits)
     }
@@ -719,7 +804,6 @@ impl Store {
              FROM task_index i JOIN task_search s ON s.rowid = i.id
              WHERE i.board_id = ?1 ORDER BY i.task_id",
         )?;
-        let list = |text: String| serde_json::from_str::<Vec<String>>(&text).unwrap_or_default();
         let rows = statement.query_map([board], |r| {
             Ok(IndexRow {
                 task_id: r.get(0)?,
@@ -729,18 +813,11 @@ impl Store {
                 created_at: r.get(4)?,
                 updated_at: r.get(5)?,
                 facts: TaskFacts {
-                    title: r.get(6)?,
-                    due: r.get(7)?,
-                    archived: r.get(8)?,
-                    assignees: list(r.get(9)?),
-                    labels: list(r.get(10)?),
-                    checklist_items: r.get(11)?,
-                    comment_count: r.get(12)?,
-                    attachment_count: r.get(13)?,
                     description: r.get(14)?,
                     comments: r.get(15)?,
                     checklist: r.get(16)?,
                     people: r.get(17)?,
+                    ..facts_at(r, 6)?
                 },
             })
         })?;

@@ -404,3 +404,82 @@ fn a_store_without_an_index_rebuilds_it_and_deleting_a_board_drops_its_text() {
         .expect("count");
     assert_eq!(text_rows, 0, "deleting a board deletes its full text");
 }
+
+/// FTS5 ranks the matches; past the limit the store reads on while scores tie, so a limited
+/// answer is the start of the whole one and equal scores go to the latest edit. `@me` without
+/// words reads only my tasks, latest edit first.
+#[test]
+fn a_limited_search_is_the_start_of_the_whole_answer_and_ties_go_to_the_latest_edit() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open_in_dir(dir.path()).expect("store");
+    let mut board =
+        replica::create_board(&mut store, BOARD, "Launch", config(11, ME)).expect("create");
+    let column = board
+        .add_column("To do", None, Place::Bottom)
+        .expect("column");
+    // Forty tasks of one shape (one bm25 score for "login"), three that score better.
+    let ids: Vec<String> = (0..40)
+        .map(|i| {
+            let title = format!("Fix login {i:02}");
+            board
+                .add_task(&column, &title, Place::Bottom, NewTask::default())
+                .expect("task")
+        })
+        .collect();
+    for i in 0..3 {
+        let title = format!("Login login {i}");
+        board
+            .add_task(&column, &title, Place::Bottom, NewTask::default())
+            .expect("task");
+    }
+    // Mine score otherwise (my id is in their people text).
+    for i in (1..40).step_by(4) {
+        board.set_task_assignee(&ids[i], ME, true).expect("assign");
+    }
+    // A few of the first tasks edited last, keeping their shape.
+    for i in [3, 0, 7, 5] {
+        board
+            .set_task_title(&ids[i], &format!("Fix login x{i}"))
+            .expect("title");
+    }
+    replica::save_local_changes(&mut store, &mut board).expect("save");
+
+    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let mut search = |text: &str, limit: usize| -> Vec<(String, f64)> {
+        let options = SearchOptions {
+            include_archived: false,
+            limit,
+            now,
+            me: Some(ME.to_owned()),
+        };
+        store
+            .search(text, &options)
+            .expect("search")
+            .hits
+            .into_iter()
+            .map(|hit| (hit.title, hit.rank))
+            .collect()
+    };
+    let whole = search("login", 10_000);
+    assert_eq!(whole.len(), 43);
+    assert!(whole.windows(2).all(|w| w[0].1 <= w[1].1), "best first");
+    let titles: Vec<&str> = whole.iter().take(6).map(|(t, _)| t.as_str()).collect();
+    assert!(titles[..3].iter().all(|t| t.starts_with("Login login")));
+    assert_eq!(
+        titles[3..],
+        ["Fix login x7", "Fix login x0", "Fix login x3"],
+        "equal scores: the latest edit first"
+    );
+    for limit in [1, 3, 4, 5, 6, 10, 42, 43] {
+        assert_eq!(search("login", limit), whole[..limit], "limit {limit}");
+    }
+
+    let mine = search("@me", 10_000);
+    assert_eq!(mine.len(), 10);
+    assert_eq!(mine[0].0, "Fix login x5", "my latest edit first");
+    assert!(mine.iter().all(|(_, rank)| *rank == 0.0));
+    for limit in [1, 2, 9] {
+        assert_eq!(search("@me", limit), mine[..limit], "@me limit {limit}");
+    }
+    assert_eq!(search("@me -x5", 10_000), mine[1..], "a negated word");
+}
