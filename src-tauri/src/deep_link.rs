@@ -403,7 +403,10 @@ mod tests {
     #[test]
     fn links_are_picked_from_a_command_line() {
         let link = format!("tack://join/{TOKEN}");
-        assert_eq!(links_in_args(["tack", link.as_str()]), std::slice::from_ref(&link));
+        assert_eq!(
+            links_in_args(["tack", link.as_str()]),
+            std::slice::from_ref(&link)
+        );
         assert_eq!(
             links_in_args(["tack", "--automation", "TACK://x", "--other", link.as_str()]),
             ["TACK://x".to_owned(), link.clone()]

@@ -213,14 +213,7 @@ fn start_account_relay(runtime: &tokio::runtime::Runtime, database_url: &str) ->
         )
         .await
         .expect("connect as the relay's role");
-        let verifier = Arc::new(sync_server::accounts::AccountVerifier::new(storage.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let relay = RelayServer::new(storage, verifier, ServerConfig::default());
-        tokio::spawn(relay.serve(listener, std::future::pending()));
-        addr
+        serve_with_accounts(storage).await
     })
 }
 
@@ -522,15 +515,20 @@ fn start_sqlite_account_relay(
         let storage = Storage::connect_with(None, &file, false)
             .await
             .expect("relay storage on SQLite");
-        let verifier = Arc::new(sync_server::accounts::AccountVerifier::new(storage.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let relay = RelayServer::new(storage, verifier, ServerConfig::default());
-        tokio::spawn(relay.serve(listener, std::future::pending()));
-        addr
+        serve_with_accounts(storage).await
     })
+}
+
+/// Serves `storage` on 127.0.0.1, checking accounts' sessions and memberships at every Auth.
+async fn serve_with_accounts(storage: Storage) -> SocketAddr {
+    let verifier = Arc::new(sync_server::accounts::AccountVerifier::new(storage.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let relay = RelayServer::new(storage, verifier, ServerConfig::default());
+    tokio::spawn(relay.serve(listener, std::future::pending()));
+    addr
 }
 
 /// Two signed-in accounts talk about a task through a real relay: each sees the other's
