@@ -54,22 +54,31 @@ if [ "$CONCURRENT" -gt 0 ]; then
     BEFORE="$(rss VmRSS)"
     for i in $(seq 1 "$CONCURRENT"); do
         head -c $((CONCURRENT_MB * 1024 * 1024)) /dev/urandom >"$OUT/c$i"
+        sha256sum "$OUT/c$i" | cut -d' ' -f1 >"$OUT/c$i.sha"
     done
+    # Throttled to CONCURRENT_RATE each (curl --limit-rate, default 2M), so all of them are
+    # in flight at once rather than finishing one after another on loopback.
+    RATE="${CONCURRENT_RATE:-2M}"
     START="$(date +%s.%N)"
     pids=()
     for i in $(seq 1 "$CONCURRENT"); do
-        SHA_I="$(sha256sum "$OUT/c$i" | cut -d' ' -f1)"
-        curl -sf -o /dev/null -X PUT --data-binary "@$OUT/c$i" \
+        SHA_I="$(cat "$OUT/c$i.sha")"
+        curl --limit-rate "$RATE" -sf -o /dev/null -X PUT --data-binary "@$OUT/c$i" \
             -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/octet-stream' \
             "http://$ADDR/v1/boards/$BOARD/blobs/$SHA_I" &
         pids+=("$!")
+    done
+    # The relay's RSS while all are in flight (sampled every 0.2 s).
+    MID=0
+    while kill -0 "${pids[0]}" 2>/dev/null; do
+        NOW="$(rss VmRSS)"; [ "$NOW" -gt "$MID" ] && MID="$NOW"; sleep 0.2
     done
     failed=0
     for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
     END="$(date +%s.%N)"
     AFTER="$(rss VmRSS)"
     echo
-    echo "| concurrent uploads | wall time | failed | relay RSS before → after (peak of the whole run) |"
+    echo "| concurrent uploads | wall time | failed | relay RSS before → highest while in flight → after (VmHWM) |"
     echo "|---|---|---|---|"
-    echo "| ${CONCURRENT} × ${CONCURRENT_MB} MiB | $(awk -v a="$START" -v b="$END" 'BEGIN { printf "%.2f", b - a }') s | $failed | $((BEFORE / 1024)) → $((AFTER / 1024)) MiB ($(( $(rss VmHWM) / 1024 )) MiB) |"
+    echo "| ${CONCURRENT} × ${CONCURRENT_MB} MiB at ${RATE}/s each | $(awk -v a="$START" -v b="$END" 'BEGIN { printf "%.2f", b - a }') s | $failed | $((BEFORE / 1024)) → $((MID / 1024)) → $((AFTER / 1024)) MiB ($(( $(rss VmHWM) / 1024 )) MiB) |"
 fi
