@@ -745,29 +745,13 @@ ipc_commands! {
         before_minutes: Option<u32>,
     ) -> Result<Option<ReminderView>, IpcError> {
         let mut session = state.lock();
-        let out = match before_minutes {
-            None => {
-                session.store().remove_reminder(&board_id, &task_id)?;
-                None
-            }
-            Some(minutes) => {
-                let task = session.task_view(&board_id, &task_id)?;
-                let reminder = session.store().set_reminder(
-                    &board_id,
-                    &task_id,
-                    board_store::ReminderWhen::BeforeDue {
-                        before_ms: i64::from(minutes) * 60_000,
-                    },
-                    &board_store::RemindedTask {
-                        due: task.due.filter(|_| !task.archived),
-                        title: task.title,
-                    },
-                    notifications.now_ms(),
-                    board_store::local_time::local_offset_at,
-                )?;
-                Some(notify::reminder_view(&reminder))
-            }
-        };
+        let out = notify::set_task_reminder(
+            &mut session,
+            &board_id,
+            &task_id,
+            before_minutes,
+            notifications.now_ms(),
+        )?;
         drop(session);
         notifications.reschedule();
         Ok(out)

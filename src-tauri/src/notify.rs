@@ -451,6 +451,37 @@ pub fn inbox_view(
 }
 
 /// My reminder of a task, as its panel shows it.
+/// Sets my reminder of a task to `before_minutes` before its due (0: at due), or removes it
+/// (`None`); `now_ms` decides whether a reminder already past counts as fired. The caller
+/// reschedules.
+pub fn set_task_reminder(
+    session: &mut crate::session::Session,
+    board_id: &str,
+    task_id: &str,
+    before_minutes: Option<u32>,
+    now_ms: i64,
+) -> Result<Option<crate::ipc::ReminderView>, crate::ipc::IpcError> {
+    let Some(minutes) = before_minutes else {
+        session.store().remove_reminder(board_id, task_id)?;
+        return Ok(None);
+    };
+    let task = session.task_view(board_id, task_id)?;
+    let reminder = session.store().set_reminder(
+        board_id,
+        task_id,
+        board_store::ReminderWhen::BeforeDue {
+            before_ms: i64::from(minutes) * 60_000,
+        },
+        &board_store::RemindedTask {
+            due: task.due.filter(|_| !task.archived),
+            title: task.title,
+        },
+        now_ms,
+        board_store::local_time::local_offset_at,
+    )?;
+    Ok(Some(reminder_view(&reminder)))
+}
+
 pub fn reminder_view(reminder: &Reminder) -> crate::ipc::ReminderView {
     use board_store::ReminderWhen;
     let (before_minutes, at) = match reminder.when {

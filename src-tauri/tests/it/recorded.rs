@@ -470,6 +470,22 @@ impl Recorder {
                     .and_then(|_| tack::notify::inbox_view(&store));
                 view.map(to_json)
             }
+            "task_reminder" => session
+                .store()
+                .reminder(&text("boardId"), &text("taskId"))
+                .map_err(IpcError::from)
+                .map(|r| to_json(r.as_ref().map(tack::notify::reminder_view))),
+            // Against the fixed clock, so what has fired does not drift with the day.
+            "set_task_reminder" => tack::notify::set_task_reminder(
+                session,
+                &text("boardId"),
+                &text("taskId"),
+                args["beforeMinutes"]
+                    .as_u64()
+                    .map(|m| u32::try_from(m).expect("minutes")),
+                recorded_now().timestamp_millis(),
+            )
+            .map(to_json),
             // The dialog is the system's: the recording stands for a person picking two files.
             "attach_files" => {
                 let picked = self.dir.path().join("picked");

@@ -57,7 +57,7 @@ const options = () =>
 
 describe("assignees in the task panel", () => {
   it("picks a member from the keyboard and maps a free-text name to a member", async () => {
-    replay = createReplayBackend("assignee-pick", { anyTime: ["set_selection"] });
+    replay = createReplayBackend("assignee-pick", { anyTime: ["set_selection", "task_reminder"] });
     useBackend(replay);
     await app.start();
     await settle();
@@ -136,7 +136,7 @@ describe("assignees in the task panel", () => {
   });
 
   it("shows initials on the card with the full name as the label", async () => {
-    replay = createReplayBackend("assignee-pick", { anyTime: ["set_selection"] });
+    replay = createReplayBackend("assignee-pick", { anyTime: ["set_selection", "task_reminder"] });
     useBackend(replay);
     await app.start();
     await settle();

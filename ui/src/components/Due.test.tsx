@@ -37,7 +37,7 @@ const shown = () => document.querySelector(".detail .field .due")?.textContent ?
 
 describe("the due field", () => {
   it("previews what is typed, explains what is not a date, sets with Enter and clears", async () => {
-    replay = createReplayBackend("due-typed", { anyTime: ["set_selection"] });
+    replay = createReplayBackend("due-typed", { anyTime: ["set_selection", "task_reminder"] });
     useBackend(replay);
     await app.start();
     await settle();

@@ -26,6 +26,7 @@ import { Attachments, attachPasted, pastedFiles } from "./Attachments";
 import { Comments } from "./Comments";
 import { History } from "./History";
 import { Markdown } from "./Markdown";
+import { ReminderField } from "./Reminder";
 
 function send(op: BoardOp) {
   app.spawn(() => app.applyOp(op));
@@ -41,6 +42,7 @@ export const FIELD_KEYS: readonly { key: string; field: string; selector: string
   { key: "l", field: "Labels", selector: 'input[aria-label="Add label"]' },
   { key: "a", field: "Assignees", selector: 'input[aria-label="Assign someone"]' },
   { key: "u", field: "Due", selector: "#due-input" },
+  { key: "r", field: "Reminder", selector: "#reminder-select" },
   { key: "k", field: "Checklist", selector: 'input[aria-label="Add checklist item"]' },
   { key: "m", field: "Comment", selector: 'textarea[aria-label="Write a comment"]' },
   { key: "f", field: "Files", selector: 'section[aria-label="Files"] button:not(:disabled)' },
@@ -272,6 +274,10 @@ export function TaskDetail(props: { store: BoardStore; taskId: string }): JSX.El
             <Assignees store={props.store} task={t()} />
 
             <DueField task={t()} />
+
+            <Show when={t().due !== null}>
+              <ReminderField boardId={props.store.id} task={t()} />
+            </Show>
 
             <section class="field">
               <div class="field-label">

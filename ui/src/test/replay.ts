@@ -79,6 +79,7 @@ const QUERIES = new Set<keyof Commands>([
   "my_tasks",
   "inbox",
   "list_attachments",
+  "task_reminder",
 ]);
 
 export interface ReplayOptions {
