@@ -357,18 +357,7 @@ impl Store {
         sha256: &str,
         size: u64,
     ) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO blob_uploads (board_id, sha256, size, added_at) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (board_id, sha256) DO NOTHING",
-            )?
-            .execute(params![
-                board,
-                sha256,
-                i64::try_from(size).unwrap_or(i64::MAX),
-                now_ms()
-            ])?;
-        Ok(())
+        self.queue_upload(board, sha256, size, None)
     }
 
     /// Queues the attachments of `task` on `target`, copied or moved there from board `from`,
@@ -384,19 +373,31 @@ impl Store {
             return Ok(());
         }
         for attachment in target.attachments(task)? {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO blob_uploads (board_id, sha256, size, added_at, from_board) \
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (board_id, sha256) DO NOTHING",
-                )?
-                .execute(params![
-                    target.id(),
-                    attachment.sha256,
-                    i64::try_from(attachment.size).unwrap_or(i64::MAX),
-                    now_ms(),
-                    from
-                ])?;
+            self.queue_upload(target.id(), &attachment.sha256, attachment.size, Some(from))?;
         }
+        Ok(())
+    }
+
+    /// One row of the outbox; a row already there for the same bytes of the board stays as it is.
+    fn queue_upload(
+        &mut self,
+        board: &str,
+        sha256: &str,
+        size: u64,
+        from_board: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO blob_uploads (board_id, sha256, size, added_at, from_board) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (board_id, sha256) DO NOTHING",
+            )?
+            .execute(params![
+                board,
+                sha256,
+                i64::try_from(size).unwrap_or(i64::MAX),
+                now_ms(),
+                from_board
+            ])?;
         Ok(())
     }
 
