@@ -160,23 +160,8 @@ fn download(
     token: Option<String>,
 ) -> Result<std::path::PathBuf> {
     let relay = relay_for(session, board, server, token)?;
-    receive(&session.store, &relay, board, &attachment.sha256)
+    tack_account::blobs::fetch(&session.store.blobs(), &relay, board, &attachment.sha256)
         .with_context(|| format!("downloading {}", attachment.name))
-}
-
-/// Downloads `sha256` of `board` into the blob store (hash-checked as it is written); its path.
-fn receive(
-    store: &Store,
-    relay: &tack_account::RelayClient,
-    board: &str,
-    sha256: &str,
-) -> Result<std::path::PathBuf> {
-    Ok(tack_account::blobs::fetch(
-        &store.blobs(),
-        relay,
-        board,
-        sha256,
-    )?)
 }
 
 /// Uploads every attachment of `boards` queued on this computer (resuming what the relay
@@ -207,9 +192,11 @@ pub fn upload_pending(
         let relay = tack_account::RelayClient::new(server)?.with_token(token);
         let mut all = true;
         for upload in pending {
-            match upload_one(store, &relay, &upload) {
+            match tack_account::blobs::upload(&store.blobs(), &relay, &upload) {
                 Ok(()) => store.blob_uploaded(board, &upload.sha256)?,
                 Err(error) => {
+                    // As every tackctl error is told: the cause's chain after it.
+                    let error = anyhow::Error::from(error);
                     eprintln!(
                         "tackctl: board {board}: uploading attachment {}: {error:#}",
                         upload.sha256
@@ -223,12 +210,4 @@ pub fn upload_pending(
         }
     }
     Ok(ready)
-}
-
-fn upload_one(
-    store: &Store,
-    relay: &tack_account::RelayClient,
-    upload: &board_store::PendingUpload,
-) -> Result<()> {
-    Ok(tack_account::blobs::upload(&store.blobs(), relay, upload)?)
 }
