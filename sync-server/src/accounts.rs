@@ -195,6 +195,13 @@ pub trait AccountStorage: Send + Sync + 'static {
         board: &'a str,
     ) -> StorageFuture<'a, Result<Option<Role>, AccountError>>;
 
+    /// Which of `ids` are accounts' ids (a comment's author must be its writer when it is one:
+    /// DESIGN §4 "Comment authors").
+    fn accounts_among<'a>(
+        &'a self,
+        ids: &'a [String],
+    ) -> StorageFuture<'a, Result<Vec<String>, AccountError>>;
+
     /// Publishes a board under its existing id: the caller becomes its owner. Idempotent for
     /// its owner; `BoardTaken` when someone else holds it.
     fn publish_board<'a>(
@@ -428,6 +435,24 @@ macro_rules! shared_account_queries {
         Ok(())
     })
  }
+
+    fn accounts_among<'a>(&'a self, ids: &'a [String]) -> StorageFuture<'a, Result<Vec<String>, AccountError>> {
+        Box::pin(async move {
+            let pool = self.reader();
+            let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
+            let mut found = Vec::new();
+            for id in ids {
+                let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(failed("finding an account"))?;
+                found.extend(row.map(|(id,)| id));
+            }
+            tx.commit().await.map_err(failed("ending a read"))?;
+            Ok(found)
+        })
+    }
 
     fn role_of<'a>(&'a self, user: &'a str, board: &'a str) -> StorageFuture<'a, Result<Option<Role>, AccountError>> {
  Box::pin(async move {        let role = {

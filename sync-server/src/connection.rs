@@ -574,8 +574,18 @@ impl ConnectionShell {
                 author,
                 received,
             } => {
+                let changes = room.take_history(number);
+                if let Some(ending) =
+                    refuse_forged_authors(&shared, author.as_deref(), &changes).await
+                {
+                    shared.metrics.reject_many("forged_author", 1);
+                    // Never stored: the room drops it by reloading from storage.
+                    shared.rooms.commit_resolved(&room, number, false);
+                    self.ack(room, false).await;
+                    return Err(ending);
+                }
                 shared.rooms.observe_update(&room.board, &update);
-                let history = room.take_history(number);
+                let history = changes.tasks;
                 // Queued here, in arrival order, so a client's updates commit in order.
                 let ticket = shared
                     .committer
@@ -748,4 +758,50 @@ impl ConnectionShell {
     async fn ack(&mut self, room: Arc<Room>, applied: bool) {
         let _ = self.acks().send((room, Awaiting::Known(applied))).await;
     }
+}
+
+/// Most other authors one update may name before it is refused without asking the database.
+const MAX_OTHER_AUTHORS: usize = 64;
+
+/// Ends the connection of an update that touches a comment whose author, before or after, is
+/// another account than the writer (DESIGN §4 "Comment authors"): only its writer posts,
+/// edits or removes a comment. An author no account has (the local profile's id of a board
+/// written before its owner signed in) forges nobody and is accepted. No author (a relay
+/// without accounts) has no one to protect.
+async fn refuse_forged_authors(
+    shared: &Sockets,
+    writer: Option<&str>,
+    changes: &crate::room::AcceptedChanges,
+) -> Option<Ending> {
+    let writer = writer?;
+    let mut others: Vec<String> = changes
+        .comment_authors
+        .iter()
+        .flat_map(|change| change.others(writer))
+        .map(str::to_owned)
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    others.sort_unstable();
+    others.dedup();
+    let forged = if others.len() > MAX_OTHER_AUTHORS {
+        true
+    } else {
+        match shared.storage.accounts_among(&others).await {
+            Ok(accounts) => !accounts.is_empty(),
+            Err(error) => {
+                // Unknown: refuse (it is not stored; the client sends it again later).
+                tracing::warn!(%error, "checking comment authors failed");
+                true
+            }
+        }
+    };
+    forged.then(|| {
+        Ending::new(
+            EndCause::ForgedAuthor,
+            close::POLICY_VIOLATION,
+            "a comment can be posted, edited or removed only by its author",
+        )
+    })
 }

@@ -26,7 +26,7 @@ use yrs::{Doc, StateVector, Transact, Update};
 use crate::conflicts::ConflictFeed;
 use crate::metrics::Metrics;
 use crate::storage::{Storage, StorageError};
-use board_model::{HistoryRecorder, TaskChange};
+use board_model::{AuthorChange, CommentAuthors, HistoryRecorder, TaskChange};
 
 pub use relay_core::room::{CommitNumber, Committed};
 pub use relay_core::wire::{ConnId, Framing, REMOTE};
@@ -283,16 +283,28 @@ pub struct Room {
 #[derive(Default)]
 struct RoomHistory {
     /// The room's document (a handle on the one its `RoomCore` holds) and its recorder.
-    recorder: Option<(Doc, HistoryRecorder)>,
-    pending: HashMap<CommitNumber, Vec<TaskChange>>,
+    recorder: Option<(Doc, HistoryRecorder, CommentAuthors)>,
+    pending: HashMap<CommitNumber, AcceptedChanges>,
 }
 
 impl RoomHistory {
+    /// Accepts what the document took without naming it (rows another relay committed and
+    /// recorded, a snapshot, updates applied again after a reload).
     fn forget(&self) {
-        if let Some((_, recorder)) = &self.recorder {
+        if let Some((doc, recorder, authors)) = &self.recorder {
             recorder.clear();
+            authors.settle(&doc.transact());
         }
     }
+}
+
+/// What one accepted update changed: its task history, and the comments it touched with their
+/// authors before and after (`crate::connection` refuses an update that touches a comment of
+/// another account, DESIGN §4 "Comment authors").
+#[derive(Debug, Default)]
+pub struct AcceptedChanges {
+    pub tasks: Vec<TaskChange>,
+    pub comment_authors: Vec<AuthorChange>,
 }
 
 impl std::fmt::Debug for Room {
@@ -334,12 +346,16 @@ impl Room {
     /// Follows `doc`, the document the room's state now holds, for the task history.
     fn record_history_of(&self, doc: &Doc) {
         let mut history = lock(&self.history);
-        history.recorder = Some((doc.clone(), HistoryRecorder::attach(doc)));
+        history.recorder = Some((
+            doc.clone(),
+            HistoryRecorder::attach(doc),
+            CommentAuthors::attach(doc),
+        ));
     }
 
-    /// The task changes of accepted update `number` (empty when it changed no task), taken
-    /// once: they go with the update to the group committer.
-    pub fn take_history(&self, number: CommitNumber) -> Vec<TaskChange> {
+    /// What accepted update `number` changed (empty when it changed no task or comment), taken
+    /// once: the changes go with the update to the group committer.
+    pub fn take_history(&self, number: CommitNumber) -> AcceptedChanges {
         lock(&self.history)
             .pending
             .remove(&number)
@@ -491,11 +507,16 @@ impl RoomPort for Room {
         };
         let outcome = state.apply_update(conn, bytes, update, received, self);
         let mut history = lock(&self.history);
-        if let (Ok(Applied::Accepted(number)), Some((doc, recorder))) =
+        if let (Ok(Applied::Accepted(number)), Some((doc, recorder, authors))) =
             (&outcome, &history.recorder)
         {
-            let changes = recorder.take(&doc.transact());
-            if !changes.is_empty() {
+            let txn = doc.transact();
+            let changes = AcceptedChanges {
+                tasks: recorder.take(&txn),
+                comment_authors: authors.take(&txn),
+            };
+            drop(txn);
+            if !changes.tasks.is_empty() || !changes.comment_authors.is_empty() {
                 history.pending.insert(*number, changes);
             }
         } else {

@@ -80,6 +80,8 @@ mod attachments;
 pub use attachments::{
     attachment_hashes, attachment_hashes_in_update, is_sha256_hex, Attachment, NewAttachment,
 };
+mod comment_authors;
+pub use comment_authors::{AuthorChange, CommentAuthors};
 mod comments;
 pub use comments::{mentions, show_mentions, MAX_COMMENT_BYTES};
 mod copy;
@@ -1417,6 +1419,7 @@ impl Board {
             created_by: String::new(),
             archived: false,
             comment_count: 0,
+            comment_stamp: 0,
             attachment_count: 0,
         };
         let number = |n: Number| n.as_f64().unwrap_or(0.0) as i64;
@@ -1458,7 +1461,7 @@ impl Board {
         let txn = self.doc.transact();
         let m = read_map(&self.tasks, &txn, id)?;
         let mut task = Self::read_task(&txn, id, &m);
-        task.comment_count = self.comment_count(&txn, id);
+        (task.comment_count, task.comment_stamp) = self.comment_summary(&txn, id);
         Some(task)
     }
 
@@ -1483,12 +1486,13 @@ impl Board {
             .find(|(id, _)| live_columns.contains(id))
             .map(|(id, _)| id.clone());
 
-        let mut comment_counts = self.comment_counts(&txn);
+        let mut comment_summaries = self.comment_summaries(&txn);
         let mut by_column: HashMap<String, Vec<TaskView>> = HashMap::new();
         for (id, value) in self.tasks.iter(&txn) {
             let Out::YMap(m) = value else { continue };
             let mut task = Self::read_task(&txn, id, &m);
-            task.comment_count = comment_counts.remove(id).unwrap_or(0);
+            (task.comment_count, task.comment_stamp) =
+                comment_summaries.remove(id).unwrap_or_default();
             if task.archived && !include_archived {
                 continue;
             }

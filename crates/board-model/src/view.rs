@@ -53,6 +53,10 @@ pub struct TaskView {
     pub archived: bool,
     /// Live comments on the task (root `comments`).
     pub comment_count: u32,
+    /// Changes whenever one of the task's comments is posted, edited or deleted (a hash of
+    /// their ids and change times, so equal on every replica that holds the same comments): a
+    /// panel showing the conversation reads it again then.
+    pub comment_stamp: u32,
     /// Files attached to the task (its `attachments` map).
     pub attachment_count: u32,
 }

@@ -3,8 +3,9 @@
 //!
 //! A task that goes to another board goes to other people: [`fit_for`] keeps an assignee who
 //! is a member there (and a free-text assignee of an older board), leaves out a member of the
-//! source who is no member of the target, and writes a comment whose author is no member there
-//! as mine with the author's name (`authorName`, DESIGN §1), as an import does.
+//! source who is no member of the target, and writes a comment someone else wrote as mine with
+//! its author's name (`authorName`, DESIGN §1), as an import does: the relay takes a comment
+//! only from its author (DESIGN §4 "Comment authors").
 
 use board_model::{Board, PasteOptions, Place, ReplicaConfig, TaskCopy};
 use rusqlite::{params, OptionalExtension};
@@ -19,7 +20,7 @@ pub struct TransferReport {
     pub task: String,
     /// Names of assignees left out: members of the source who are no members of the target.
     pub left_out: Vec<String>,
-    /// Comments written as mine with their author's name (their author is no member there).
+    /// Comments written as mine with their author's name (someone else wrote them).
     pub reattributed: usize,
 }
 
@@ -46,7 +47,9 @@ pub fn fit_for(copy: &mut TaskCopy, from: &Directory, to: &Directory) -> Transfe
         .map(|e| e.user_id.clone())
         .unwrap_or_default();
     for comment in &mut copy.comments {
-        if to.get(&comment.author).is_none() {
+        // Only its writer may be a comment's author where the relay knows accounts (DESIGN §4
+        // "Comment authors"): another's comment goes as mine, with their name.
+        if comment.author != me {
             if comment.author_name.is_none() {
                 comment.author_name = Some(from.name_or_key(&comment.author));
             }

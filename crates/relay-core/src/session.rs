@@ -126,6 +126,9 @@ pub enum EndCause {
     MalformedUpdate,
     /// Too many refused awareness messages.
     AwarenessAbuse,
+    /// An update that posts, edits or removes a comment as another account (DESIGN §4
+    /// "Comment authors").
+    ForgedAuthor,
     /// The channel's membership ended.
     Revoked,
     /// The session behind the channel's token ended.

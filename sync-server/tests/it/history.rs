@@ -65,7 +65,8 @@ async fn history_names_the_sender_survives_compaction_and_is_for_members_only() 
         alice_client.open(BOARD, &alice).await.expect("alice opens");
         assert_eq!(send(&mut alice_client, &mut alices).await, Some(true));
 
-        // Bob renames it and posts a comment that claims to be Alice's.
+        // Bob renames it and posts a comment whose author is his laptop's local id (one that
+        // claims another account is refused: `comment_authors`).
         let mut bobs = Board::load(
             BOARD,
             [alices.encode_state().as_slice()],
@@ -74,8 +75,12 @@ async fn history_names_the_sender_survives_compaction_and_is_for_members_only() 
         )
         .expect("bob's replica");
         bobs.set_task_title(&task, "Write the post").expect("title");
-        bobs.add_comment(&task, &alice_id, "I, Alice, approve")
-            .expect("forged comment");
+        bobs.add_comment(
+            &task,
+            "0190a000-0000-7000-8000-0000000010ca",
+            "Bob's laptop approves",
+        )
+        .expect("comment");
         let mut bob_client = relay.client().await;
         bob_client.open(BOARD, &bob).await.expect("bob opens");
         assert_eq!(send(&mut bob_client, &mut bobs).await, Some(true));
@@ -119,7 +124,7 @@ async fn history_names_the_sender_survives_compaction_and_is_for_members_only() 
             ],
             "{kind:?}: newest first, each named after the account that sent it: {page}"
         );
-        assert_eq!(page["changes"][1]["value"]["body"], "I, Alice, approve");
+        assert_eq!(page["changes"][1]["value"]["body"], "Bob's laptop approves");
         assert_eq!(page["changes"][2]["value"], "Write the post");
         assert_eq!(page["changes"][3]["value"], "Write");
 

@@ -5,6 +5,7 @@ mod acks;
 mod blobs;
 mod bounds;
 mod cluster;
+mod comment_authors;
 mod commit;
 mod durability;
 mod edge;

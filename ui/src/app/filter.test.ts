@@ -17,6 +17,7 @@ const task: TaskView = {
   createdBy: "local",
   archived: false,
   commentCount: 0,
+  commentStamp: 0,
   attachmentCount: 0,
 };
 const labels = new Map([["l-bug", { id: "l-bug", name: "Bug", color: "#ff0000" }]]);

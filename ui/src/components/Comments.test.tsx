@@ -3,13 +3,15 @@
 // the card counts it, and my own comment can be edited and deleted. Answered from a session
 // recorded from the real shell (src-tauri/tests/scenarios/comments-post.json).
 
+import { createSignal } from "solid-js";
 import { render } from "solid-js/web";
 import { afterEach, describe, expect, it } from "vitest";
 import { app } from "../app/app";
 import { useBackend } from "../ipc";
 import { createReplayBackend, type ReplayBackend } from "../test/replay";
-import { settle } from "../test/fixtures";
-import { relativeTime } from "./Comments";
+import { settle, task } from "../test/fixtures";
+import type { CommentEntry } from "../ipc/types";
+import { Comments, relativeTime } from "./Comments";
 import { TaskDetail } from "./TaskDetail";
 
 let replay: ReplayBackend;
@@ -163,5 +165,56 @@ describe("comments in the task panel", () => {
     expect(comments()).toHaveLength(1);
     expect(comments()[0]).toContain("Thanks @bo for the copy");
     expect(box.value).toBe("");
+  });
+});
+
+describe("a teammate's comment edit", () => {
+  it("shows in the open panel when the task's comment stamp changes, and only then", async () => {
+    let listed: CommentEntry[] = [];
+    const calls: string[] = [];
+    const entry = (body: string, editedAt: number | null): CommentEntry => ({
+      id: "cm1",
+      taskId: "t1",
+      author: "ana",
+      authorName: "ana",
+      mine: false,
+      body,
+      shownBody: body,
+      createdAt: 1_700_000_000_000,
+      editedAt,
+    });
+    const fake = {
+      listen: () => Promise.resolve(() => undefined),
+      call(name: string) {
+        calls.push(name);
+        return Promise.resolve(name === "list_comments" ? listed : null);
+      },
+    };
+    replay = Object.assign(fake, {
+      unexpected: () => [],
+    }) as unknown as ReplayBackend;
+    useBackend(replay);
+    const [shown, setShown] = createSignal({
+      ...task("t1", "c1", "a0"),
+      commentCount: 1,
+      commentStamp: 7,
+    });
+    listed = [entry("Ship it Friday", null)];
+    const root = document.createElement("div");
+    document.body.append(root);
+    dispose = render(() => <Comments boardId="b1" task={shown()} />, root);
+    await settle();
+    expect(comments()[0]).toContain("Ship it Friday");
+
+    // Ana edits her comment on her computer: same count, a new stamp in the task's patch.
+    listed = [entry("Ship it Monday", 1_700_000_100_000)];
+    setShown({ ...shown(), title: "Renamed meanwhile" });
+    await settle();
+    expect(calls.filter((n) => n === "list_comments")).toHaveLength(1);
+    setShown({ ...shown(), commentStamp: 8 });
+    await settle();
+    expect(calls.filter((n) => n === "list_comments")).toHaveLength(2);
+    expect(comments()[0]).toContain("Ship it Monday");
+    expect(comments()[0]).toContain("(edited)");
   });
 });

@@ -45,8 +45,11 @@ export function Comments(props: { boardId: string; task: TaskView }): JSX.Elemen
     if (props.task.id === taskId) setComments(listed);
   }
 
-  // Keyed by task and count (a memo, so other edits of the task do not ask again).
-  const key = createMemo(() => `${props.task.id}\u0000${props.task.commentCount}`);
+  // Keyed by task, count and stamp (a memo, so other edits of the task do not ask again; the
+  // stamp changes when a teammate edits or deletes a comment).
+  const key = createMemo(
+    () => `${props.task.id}\u0000${props.task.commentCount}\u0000${props.task.commentStamp}`,
+  );
   createEffect(
     on(key, () => {
       if (props.task.commentCount > 0) app.spawn(load);

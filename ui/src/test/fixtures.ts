@@ -24,6 +24,7 @@ export function task(id: string, column: string, rank: string, title = id): Task
     createdBy: "local",
     archived: false,
     commentCount: 0,
+    commentStamp: 0,
     attachmentCount: 0,
   };
 }

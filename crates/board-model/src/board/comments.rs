@@ -123,6 +123,20 @@ impl CommentDirty {
 pub(crate) struct CommentIndex {
     by_task: HashMap<String, HashSet<String>>,
     task_of: HashMap<String, String>,
+    /// Each shown comment's [`revision_hash`], and their wrapping sum per task: a task's
+    /// `comment_stamp`, which changes whenever one of its comments is posted, edited or deleted.
+    hash_of: HashMap<String, u32>,
+    stamp: HashMap<String, u32>,
+}
+
+/// A comment's id and last change time, hashed (FNV-1a): what a task's `comment_stamp` sums.
+fn revision_hash(id: &str, changed_at: f64) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in id.bytes().chain(changed_at.to_bits().to_le_bytes()) {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
 }
 
 impl CommentIndex {
@@ -133,6 +147,13 @@ impl CommentIndex {
                 if set.is_empty() {
                     self.by_task.remove(&task);
                 }
+            }
+            let hash = self.hash_of.remove(id).unwrap_or(0);
+            if let Some(stamp) = self.stamp.get_mut(&task) {
+                *stamp = stamp.wrapping_sub(hash);
+            }
+            if !self.by_task.contains_key(&task) {
+                self.stamp.remove(&task);
             }
         }
     }
@@ -145,11 +166,27 @@ impl CommentIndex {
         let Some(task) = read_str(&m, txn, key::TASK) else {
             return;
         };
+        let changed_at = read_num(&m, txn, key::EDITED_AT)
+            .or_else(|| read_num(&m, txn, key::CREATED_AT))
+            .unwrap_or(0.0);
+        let hash = revision_hash(id, changed_at);
+        self.hash_of.insert(id.to_owned(), hash);
+        let stamp = self.stamp.entry(task.clone()).or_default();
+        *stamp = stamp.wrapping_add(hash);
         self.by_task
             .entry(task.clone())
             .or_default()
             .insert(id.to_owned());
         self.task_of.insert(id.to_owned(), task);
+    }
+
+    /// Shown comments on a task and its `comment_stamp`.
+    fn summary(&self, task: &str) -> (u32, u32) {
+        let count = self
+            .by_task
+            .get(task)
+            .map_or(0, |ids| u32::try_from(ids.len()).unwrap_or(u32::MAX));
+        (count, self.stamp.get(task).copied().unwrap_or(0))
     }
 
     pub(crate) fn refresh<T: ReadTxn>(
@@ -302,21 +339,19 @@ impl Board {
         index
     }
 
-    /// Shown comment counts by task id (from the index).
-    pub(super) fn comment_counts<T: ReadTxn>(&self, txn: &T) -> HashMap<String, u32> {
-        self.indexed_comments(txn)
+    /// Shown comment counts and comment stamps by task id (from the index).
+    pub(super) fn comment_summaries<T: ReadTxn>(&self, txn: &T) -> HashMap<String, (u32, u32)> {
+        let index = self.indexed_comments(txn);
+        index
             .by_task
-            .iter()
-            .map(|(task, ids)| (task.clone(), u32::try_from(ids.len()).unwrap_or(u32::MAX)))
+            .keys()
+            .map(|task| (task.clone(), index.summary(task)))
             .collect()
     }
 
-    /// Shown comments on one task (from the index).
-    pub(super) fn comment_count<T: ReadTxn>(&self, txn: &T, task_id: &str) -> u32 {
-        self.indexed_comments(txn)
-            .by_task
-            .get(task_id)
-            .map_or(0, |ids| u32::try_from(ids.len()).unwrap_or(u32::MAX))
+    /// Shown comments on one task and its comment stamp (from the index).
+    pub(super) fn comment_summary<T: ReadTxn>(&self, txn: &T, task_id: &str) -> (u32, u32) {
+        self.indexed_comments(txn).summary(task_id)
     }
 }
 

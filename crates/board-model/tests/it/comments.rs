@@ -326,3 +326,133 @@ fn the_comment_index_agrees_with_a_fresh_replica_through_random_edits() {
     let listed: usize = tasks.iter().map(|t| ana.comments(t).len()).sum();
     assert_eq!(view_counts as usize, listed);
 }
+
+/// What the relay checks (DESIGN §4 "Comment authors"): after each update, every comment it
+/// touched with its author before and after, whoever the document says wrote the update.
+#[test]
+fn comment_authors_names_each_touched_comment_with_its_author_before_and_after() {
+    use board_model::{AuthorChange, CommentAuthors};
+
+    let (mut ana, task) = board_with_task();
+    let hers = ana.add_comment(&task, ANA, "Ana's").unwrap();
+    ana.take_local_updates();
+    // The relay's document, loaded with Ana's comment already in it.
+    let relay = yrs::Doc::new();
+    relay
+        .transact_mut()
+        .apply_update(yrs::Update::decode_v1(&ana.encode_state()).unwrap())
+        .unwrap();
+    let authors = CommentAuthors::attach(&relay);
+    assert_eq!(authors.len(), 1);
+    let apply = |update: Vec<u8>| {
+        relay
+            .transact_mut()
+            .apply_update(yrs::Update::decode_v1(&update).unwrap())
+            .unwrap();
+        authors.take(&relay.transact())
+    };
+    use yrs::updates::decoder::Decode;
+
+    // Bo posts as Ana; Bo edits Ana's comment; Bo takes Ana's comment over.
+    let mut bo = copy_of(&mut ana, 2);
+    let forged = bo.add_comment(&task, ANA, "not Ana").unwrap();
+    let changes = apply(bo.encode_state());
+    assert_eq!(
+        changes,
+        [AuthorChange {
+            comment: forged.clone(),
+            before: None,
+            after: Some(ANA.to_owned())
+        }]
+    );
+    assert_eq!(changes[0].others(BO).collect::<Vec<_>>(), [ANA]);
+    assert_eq!(changes[0].others(ANA).count(), 0, "Ana herself may");
+
+    let before = bo.state_vector();
+    bo.edit_comment(&hers, ANA, "edited by Bo").unwrap();
+    let changes = apply(bo.diff(&before).unwrap());
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].before.as_deref(), changes[0].after.as_deref()),
+        (Some(ANA), Some(ANA))
+    );
+    assert_eq!(changes[0].others(BO).collect::<Vec<_>>(), [ANA]);
+
+    // Rewriting the author field itself: Ana is named as the author before.
+    let before = bo.state_vector();
+    {
+        let comments = bo.doc().get_or_insert_map("comments");
+        let mut txn = bo.doc().transact_mut();
+        if let Some(Out::YMap(m)) = comments.get(&txn, &hers) {
+            m.insert(&mut txn, "author", BO);
+        }
+    }
+    let changes = apply(bo.diff(&before).unwrap());
+    assert_eq!(changes[0].others(BO).collect::<Vec<_>>(), [ANA]);
+    assert_eq!(changes[0].after.as_deref(), Some(BO));
+
+    // Removing a comment: its author before, none after. Untouched comments are not named.
+    let before = bo.state_vector();
+    {
+        let comments = bo.doc().get_or_insert_map("comments");
+        let mut txn = bo.doc().transact_mut();
+        comments.remove(&mut txn, &forged);
+    }
+    let changes = apply(bo.diff(&before).unwrap());
+    assert_eq!(
+        changes,
+        [AuthorChange {
+            comment: forged,
+            before: Some(ANA.to_owned()),
+            after: None
+        }]
+    );
+    // Own comments name only their writer.
+    let before = bo.state_vector();
+    bo.add_comment(&task, BO, "mine").unwrap();
+    let changes = apply(bo.diff(&before).unwrap());
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].others(BO).count(), 0);
+}
+
+/// The panel reads a task's conversation again when its `comment_stamp` changes: on a
+/// teammate's edit or delete (the count alone stays the same on an edit), equal on replicas
+/// that hold the same comments, unchanged by other edits of the task.
+#[test]
+fn a_tasks_comment_stamp_changes_with_any_comment_edit_and_agrees_across_replicas() {
+    let (mut ana, task) = board_with_task();
+    let id = ana.add_comment(&task, ANA, "first").unwrap();
+    let mut bo = copy_of(&mut ana, 2);
+    let stamp = |b: &Board| b.task(&task).map(|t| (t.comment_count, t.comment_stamp));
+    assert_eq!(stamp(&ana), stamp(&bo));
+    let first = stamp(&ana);
+
+    ana.set_task_title(&task, "Renamed").unwrap();
+    exchange(&mut ana, &mut bo);
+    assert_eq!(stamp(&bo), first, "a title edit is no comment change");
+
+    ana.edit_comment(&id, ANA, "first, edited").unwrap();
+    exchange(&mut ana, &mut bo);
+    let edited = stamp(&bo);
+    assert_eq!(edited.map(|s| s.0), Some(1));
+    assert_ne!(
+        edited, first,
+        "an edit changes the stamp on the other replica"
+    );
+    assert_eq!(stamp(&ana), edited);
+    let viewed = bo.view();
+    let in_view = viewed
+        .columns
+        .iter()
+        .flat_map(|c| c.tasks.iter())
+        .find(|t| t.id == task)
+        .map(|t| (t.comment_count, t.comment_stamp));
+    assert_eq!(
+        in_view, edited,
+        "the board view agrees with the single task"
+    );
+
+    ana.delete_comment(&id, ANA).unwrap();
+    exchange(&mut ana, &mut bo);
+    assert_eq!(stamp(&bo), Some((0, 0)));
+}

@@ -124,7 +124,10 @@ fn a_moved_task_lands_whole_on_the_other_board_and_leaves_the_first_after_a_reop
         vec!["cy".to_owned()],
         "Cy is no member of Other"
     );
-    assert_eq!(report.reattributed, 1);
+    assert_eq!(
+        report.reattributed, 2,
+        "Bo's and Cy's comments go as mine: only its author may write a comment (DESIGN §4)"
+    );
 
     // What a person sees after reopening: the task only on Other, with every field.
     drop((team, other));
@@ -152,7 +155,7 @@ fn a_moved_task_lands_whole_on_the_other_board_and_leaves_the_first_after_a_reop
     assert_eq!(
         shown,
         vec![
-            (BO.to_owned(), None, "by Bo".to_owned()),
+            (ME.to_owned(), Some("bo".to_owned()), "by Bo".to_owned()),
             (ME.to_owned(), Some("cy".to_owned()), "by Cy".to_owned()),
         ]
     );

@@ -151,6 +151,12 @@ assignees: Array<string>, due: string | null, checklist: Array<ChecklistItem>, c
  */
 commentCount: number, 
 /**
+ * Changes whenever one of the task's comments is posted, edited or deleted (a hash of
+ * their ids and change times, so equal on every replica that holds the same comments): a
+ * panel showing the conversation reads it again then.
+ */
+commentStamp: number, 
+/**
  * Files attached to the task (its `attachments` map).
  */
 attachmentCount: number, };
