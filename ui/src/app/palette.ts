@@ -254,14 +254,14 @@ function commandEntries(ctx: PaletteContext): PaletteEntry[] {
     }));
 }
 
-/** Order among equally good matches: commands, then actions, then boards. */
-const KIND_ORDER: Record<PaletteEntry["kind"], number> = {
-  hint: 0,
-  command: 1,
-  action: 2,
-  board: 3,
-  task: 4,
-};
+/** Order among equally good matches: commands, the task's actions, boards, then moving or
+ * copying the task to another board (a board's name more likely means opening it). */
+function kindOrder(entry: PaletteEntry): number {
+  if (entry.kind === "hint") return 0;
+  if (entry.kind === "command") return 1;
+  if (entry.kind === "action") return entry.action.type === "transfer" ? 4 : 2;
+  return 3;
+}
 
 /**
  * Every entry for `query`, best first: those the query matches well (each term starts a word
@@ -290,7 +290,7 @@ export function paletteEntries(
     .sort(
       (a, b) =>
         b.match.score - a.match.score ||
-        KIND_ORDER[a.entry.kind] - KIND_ORDER[b.entry.kind] ||
+        kindOrder(a.entry) - kindOrder(b.entry) ||
         a.index - b.index,
     );
   const found: PaletteEntry[] = tasks
