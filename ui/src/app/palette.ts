@@ -508,6 +508,11 @@ export function createPalette(deps: PaletteDeps) {
       deps.openHit(entry.hit);
       return;
     }
+    if (entry.kind === "action" && entry.action.type === "due") {
+      // A date the shell could not read: the entry says why; the text stays to be fixed.
+      const reading = due();
+      if (reading?.text === entry.action.text && "error" in reading) return;
+    }
     deps.closeOverlay();
     // A disabled command still runs: it says why it cannot act instead.
     if (entry.kind === "command") deps.run(entry.id);
