@@ -43,8 +43,8 @@ function context(over: Partial<PaletteContext> = {}): PaletteContext {
       { id: "c-done", title: "Done" },
     ],
     labels: [
-      { id: "l-bug", name: "bug", color: null },
-      { id: "l-design", name: "design", color: null },
+      { id: "l-bug", name: "bug", color: "#e5484d" },
+      { id: "l-design", name: "design", color: "#8e4ec6" },
     ],
     people: [ME, ANA],
     due: null,
