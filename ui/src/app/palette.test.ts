@@ -148,6 +148,10 @@ describe("entries", () => {
   it("offers to assign, unassign and toggle labels by name", () => {
     expect(shown(paletteEntries("assign me", context(), []), 1)).toEqual(["action: Assign me"]);
     expect(shown(paletteEntries("ana", context(), []), 1)).toEqual(["action: Unassign ana"]);
+    // By email too, after the words of titles.
+    expect(shown(paletteEntries("assign me@example", context(), []))).toEqual([
+      "action: Assign me",
+    ]);
     expect(shown(paletteEntries("label bug", context(), []), 1)).toEqual(["action: Label bug"]);
     expect(shown(paletteEntries("label design", context(), []), 1)).toEqual([
       "action: Remove label design",
@@ -187,7 +191,9 @@ function taskOf() {
 
 describe("actions", () => {
   it("are one ordinary edit each, and say what they did", () => {
-    expect(actionOp("t", { type: "assign", userId: "u-me", name: "me", present: true })).toEqual({
+    expect(
+      actionOp("t", { type: "assign", userId: "u-me", name: "me", email: "", present: true }),
+    ).toEqual({
       type: "setTaskAssignee",
       taskId: "t",
       userId: "u-me",

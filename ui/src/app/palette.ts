@@ -28,7 +28,7 @@ export const PALETTE_TASK_LIMIT = 20;
 /** What an action does to the task under the cursor. */
 export type TaskAction =
   | { type: "move"; columnId: string; column: string }
-  | { type: "assign"; userId: string; name: string; present: boolean }
+  | { type: "assign"; userId: string; name: string; email: string; present: boolean }
   | { type: "label"; labelId: string; name: string; present: boolean }
   | { type: "due"; text: string }
   | { type: "clearDue" }
@@ -150,7 +150,7 @@ export function taskActions(ctx: PaletteContext): PaletteEntry[] {
       `assign:${p.userId}`,
       `${present ? "Assign" : "Unassign"} ${p.name}`,
       `${describePerson(p)} · ${on}`,
-      { type: "assign", userId: p.userId, name: p.name, present },
+      { type: "assign", userId: p.userId, name: p.name, email: p.email, present },
     );
   });
   const labels = ctx.labels.map((l) => {
@@ -282,6 +282,7 @@ export function paletteEntries(
       const spec = ctx.commands.find((c) => c.id === e.id);
       return `${spec?.group ?? ""} ${e.id}`;
     }
+    if (e.kind === "action" && e.action.type === "assign") return e.action.email;
     return e.kind === "board" && e.shared ? "shared" : "";
   };
   const scored = local
