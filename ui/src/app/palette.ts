@@ -466,12 +466,6 @@ export function createPalette(deps: PaletteDeps) {
     spawn(() => lookUp(query));
   }
 
-  function moveSelection(by: number) {
-    const list = entries();
-    const at = Math.max(0, Math.min(selected() + by, list.length - 1));
-    setChosenKey(list[at]?.key ?? null);
-  }
-
   async function act(taskId: string, title: string, action: TaskAction) {
     if (action.type === "transfer") {
       deps.transferTo(action.boardId, action.mode);
@@ -555,7 +549,6 @@ export function createPalette(deps: PaletteDeps) {
     entries,
     selected,
     select: (index: number) => setChosenKey(entries()[index]?.key ?? null),
-    moveSelection,
     choose,
     disabledReason,
     actedTask,
