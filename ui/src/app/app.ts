@@ -9,6 +9,7 @@ import { batch, createEffect, createMemo, createRoot, createSignal, on } from "s
 import * as ipc from "../ipc";
 import type { BoardPatchEvent, Person } from "../ipc";
 import {
+  COMMANDS,
   createRegistry,
   editsBoard,
   type CommandHandler,
@@ -26,6 +27,7 @@ import { createInbox } from "./inbox";
 import { createKeys, isMac } from "./keys";
 import { createMoves } from "./moves";
 import { createOps } from "./ops";
+import { createPalette } from "./palette";
 import { afterPaint } from "./perf";
 import { createSearch } from "./search";
 import { createSharing } from "./sharing";
@@ -168,6 +170,27 @@ function createApp() {
     notify,
   });
 
+  const palette = createPalette({
+    commands: COMMANDS,
+    store,
+    boards: boards.list,
+    remoteBoards: collab.remoteBoards,
+    actedTaskId: () => cursor.detailTaskId() ?? focus().taskId,
+    readOnlyReason,
+    overlay: dialogs.overlay,
+    setOverlay: dialogs.setOverlay,
+    closeOverlay: dialogs.closeOverlay,
+    run: (id) => run(id),
+    applyOp,
+    moveTask: moves.moveTaskTo,
+    openBoard: boards.openBoard,
+    openShared: sharing.openShared,
+    transferTo: transfer.transferTo,
+    openHit: search.openHit,
+    spawn,
+    notify,
+  });
+
   // What belonged to the board shown before goes with it.
   boards.onOpened(() => {
     sharing.setInvite(null);
@@ -246,6 +269,7 @@ function createApp() {
     ...sharing.commands,
     ...transfer.commands,
     ...search.commands,
+    ...palette.commands,
     ...viewCommands,
     "edit.undo": () => spawn(() => undoOrRedo("undo")),
     "edit.redo": () => spawn(() => undoOrRedo("redo")),
@@ -253,7 +277,6 @@ function createApp() {
       filter.setFilterOpen(true);
       dialogs.refocus();
     },
-    "view.palette": () => dialogs.toggle("palette"),
     "view.cheatsheet": () => dialogs.toggle("cheatsheet"),
     "view.back": () => back(),
     // The task panel opens on the task, its Files section lists what was attached.
@@ -401,6 +424,7 @@ function createApp() {
     selectedBy: (taskId: string): readonly Person[] => selectedBy().get(taskId) ?? [],
     transfer,
     search,
+    palette,
     density,
     sidebarHidden,
     invite: sharing.invite,

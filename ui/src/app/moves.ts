@@ -78,6 +78,17 @@ export function createMoves(deps: MovesDeps) {
     spawn(() => moveAndAnnounce(taskId, columnId, place));
   }
 
+  /** Moves a task to the bottom of another column (the palette's "Move to ‹column›"), the
+   * cursor going with it. */
+  function moveTaskTo(taskId: string, columnId: string) {
+    const s = store();
+    if (!s) return Promise.resolve(null);
+    const columnIndex = Math.max(0, s.columnIds().indexOf(columnId));
+    const taskIndex = s.taskIds(columnId)().length;
+    setCursor({ columnId, columnIndex, taskId, taskIndex });
+    return moveAndAnnounce(taskId, columnId, { kind: "bottom" });
+  }
+
   function moveColumnBy(delta: number, count: number) {
     const s = store();
     const f = focus();
@@ -100,5 +111,5 @@ export function createMoves(deps: MovesDeps) {
     "column.move_right": (n) => moveColumnBy(1, n),
   } satisfies Partial<Record<CommandId, CommandHandler>>;
 
-  return { announcement, patchesApplied, commands };
+  return { announcement, patchesApplied, moveTaskTo, commands };
 }

@@ -17,7 +17,8 @@ import {
   ShareDialog,
   SyncIndicator,
 } from "./Collab";
-import { ArchiveDialog, CheatSheet, Palette, PromptDialog } from "./Dialogs";
+import { ArchiveDialog, CheatSheet, PromptDialog } from "./Dialogs";
+import { Palette } from "./Palette";
 import { MyTasksDialog, SearchDialog } from "./Search";
 import { InboxDialog } from "./Inbox";
 import { TemplatePicker } from "./Templates";

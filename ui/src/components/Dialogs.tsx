@@ -1,15 +1,15 @@
-// The command palette, the keyboard cheat sheet and the small text prompt: all generated from
-// or driven by the command registry.
+// The keyboard cheat sheet (generated from the command registry), the small text prompt and the
+// board's archive. The palette is in Palette.tsx.
 
 import { createMemo, createSignal, For, onMount, Show, type JSX } from "solid-js";
 import { app } from "../app/app";
 import type { ArchiveEntry } from "../app/archive";
 import { isMac } from "../app/keys";
 import { parseQuery } from "../app/filter";
-import { COMMANDS, describeKeys, type CommandId } from "../commands/registry";
+import { COMMANDS, describeKeys } from "../commands/registry";
 import { errorMessage } from "../ipc";
 
-function Keys(props: { keys: readonly string[] }): JSX.Element {
+export function Keys(props: { keys: readonly string[] }): JSX.Element {
   return (
     <span class="keys">
       <For each={props.keys}>{(k) => <kbd>{describeKeys(k, isMac)}</kbd>}</For>
@@ -35,133 +35,6 @@ export function moveSelection(
     return true;
   }
   return false;
-}
-
-type Entry =
-  | { kind: "command"; id: CommandId; title: string; keys: readonly string[] }
-  | { kind: "board" | "remote"; id: string; title: string; keys: readonly string[] }
-  | { kind: "move" | "copy"; id: string; title: string; keys: readonly string[] };
-
-export function Palette(): JSX.Element {
-  const [query, setQuery] = createSignal("");
-  const [selected, setSelected] = createSignal(0);
-  let input: HTMLInputElement | undefined;
-  onMount(() => input?.focus());
-
-  /** Commands, "Open board" entries for the other boards, then moves and copies of the task
-   * under the cursor to each of them. */
-  const matches = createMemo((): Entry[] => {
-    const terms = parseQuery(query());
-    const hit = (text: string) => terms.every((t) => text.toLowerCase().includes(t));
-    const commands: Entry[] = COMMANDS.filter(
-      (c) => c.id !== "view.palette" && hit(`${c.title} ${c.id} ${c.group}`),
-    ).map((c) => ({ kind: "command", id: c.id, title: c.title, keys: c.keys.slice(0, 1) }));
-    const boards: Entry[] = app
-      .boards()
-      .filter((b) => b.id !== app.store()?.id && hit(`open board ${b.title}`))
-      .map((b) => ({ kind: "board", id: b.id, title: `Open board: ${b.title}`, keys: [] }));
-    const remote: Entry[] = app.collab
-      .remoteBoards()
-      .filter(
-        (r) =>
-          !r.downloaded &&
-          !app.boards().some((b) => b.id === r.boardId) &&
-          hit(`open shared board ${r.title ?? ""}`),
-      )
-      .map((r) => ({
-        kind: "remote",
-        id: r.boardId,
-        title: `Open shared board: ${r.title ?? "Shared board"} (downloads it)`,
-        keys: [],
-      }));
-    const others = app.boards().filter((b) => b.id !== app.store()?.id);
-    const transfers: Entry[] =
-      app.focus().taskId === null
-        ? []
-        : (["move", "copy"] as const).flatMap((kind) =>
-            others
-              .filter((b) => hit(`${kind} task to board ${b.title}`))
-              .map((b) => ({
-                kind,
-                id: b.id,
-                title: `${kind === "move" ? "Move" : "Copy"} task to board: ${b.title}`,
-                keys: [],
-              })),
-          );
-    return [...commands, ...boards, ...remote, ...transfers];
-  });
-
-  const runSelected = (entry?: Entry) => {
-    const chosen = entry ?? matches()[selected()];
-    if (chosen === undefined) return;
-    app.closeOverlay();
-    // A disabled command still runs: it says why it cannot act instead.
-    if (chosen.kind === "command") app.run(chosen.id);
-    else if (chosen.kind === "remote") app.spawn(() => app.openShared(chosen.id));
-    else if (chosen.kind === "move" || chosen.kind === "copy")
-      app.transfer.transferTo(chosen.id, chosen.kind);
-    else app.spawn(() => app.openBoard(chosen.id));
-  };
-
-  return (
-    <div class="scrim" onClick={(e) => e.target === e.currentTarget && app.closeOverlay()}>
-      <div class="palette" role="dialog" aria-modal="true" aria-label="Command palette">
-        <input
-          ref={input}
-          role="combobox"
-          aria-expanded="true"
-          aria-controls="palette-list"
-          aria-activedescendant={`palette-${selected()}`}
-          aria-label="Command"
-          placeholder="Type a command…"
-          value={query()}
-          onInput={(e) => {
-            setQuery(e.currentTarget.value);
-            setSelected(0);
-          }}
-          onKeyDown={(e) => {
-            if (moveSelection(e, matches().length, setSelected)) return;
-            if (e.key === "Enter") {
-              e.preventDefault();
-              runSelected();
-            }
-          }}
-        />
-        <ul id="palette-list" role="listbox" aria-label="Commands">
-          <For each={matches()}>
-            {(entry, i) => {
-              const disabled = () =>
-                entry.kind === "command" ? app.disabledReason(entry.id) : null;
-              return (
-                <li
-                  id={`palette-${i()}`}
-                  role="option"
-                  aria-selected={i() === selected()}
-                  aria-disabled={disabled() !== null ? "true" : undefined}
-                  title={disabled() ?? undefined}
-                  data-command-id={entry.kind === "command" ? entry.id : undefined}
-                  data-board-id={entry.kind === "board" ? entry.id : undefined}
-                  onMouseMove={() => setSelected(i())}
-                  onClick={() => runSelected(entry)}
-                >
-                  <span>
-                    {entry.title}
-                    <Show when={disabled()}>
-                      {(reason) => <span class="disabled-reason"> — {reason()}</span>}
-                    </Show>
-                  </span>
-                  <Keys keys={entry.keys} />
-                </li>
-              );
-            }}
-          </For>
-          <Show when={matches().length === 0}>
-            <li class="muted">No command matches.</li>
-          </Show>
-        </ul>
-      </div>
-    </div>
-  );
 }
 
 export function CheatSheet(): JSX.Element {

@@ -80,6 +80,7 @@ const QUERIES = new Set<keyof Commands>([
   "inbox",
   "list_attachments",
   "task_reminder",
+  "read_due",
 ]);
 
 export interface ReplayOptions {
