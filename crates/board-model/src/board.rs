@@ -84,6 +84,10 @@ mod comments;
 pub use comments::{mentions, show_mentions, MAX_COMMENT_BYTES};
 mod copy;
 pub use copy::{CopiedComment, CopiedLabel, PasteOptions, TaskCopy};
+mod views;
+pub use views::{
+    sort_view, SavedView, ViewSettings, GROUP_KEYS, MAX_VIEWS, MAX_VIEW_NAME_BYTES, SORT_KEYS,
+};
 mod history;
 pub use history::{
     CommentAction, CommentChange, FieldValue, HistoryField, HistoryRecorder, TaskChange,
@@ -117,6 +121,8 @@ pub struct ChangeSet {
     pub meta: bool,
     /// Comments posted, edited or deleted (their tasks are in `tasks` too).
     pub comments: BTreeSet<String>,
+    /// A saved view was saved, renamed or deleted (root `views`).
+    pub views: bool,
 }
 
 impl ChangeSet {
@@ -126,6 +132,7 @@ impl ChangeSet {
             && !self.labels
             && !self.meta
             && self.comments.is_empty()
+            && !self.views
     }
 }
 
@@ -469,6 +476,15 @@ impl Board {
                     }
                 }
             });
+        }
+        {
+            let changes = changes.clone();
+            doc.get_or_insert_map(key::VIEWS)
+                .observe_deep(OBSERVER_KEY, move |_, _| {
+                    for set in lock(&changes).iter_mut() {
+                        set.views = true;
+                    }
+                });
         }
         // A comment's change is its task's change too (the card shows the count).
         let comment_dirty = Arc::new(Mutex::new(comments::CommentDirty::default()));
@@ -1470,6 +1486,7 @@ impl Board {
     /// The board as shown; with `include_archived`, archived columns and tasks too (marked).
     pub fn view_with(&self, include_archived: bool) -> BoardView {
         let labels = self.view_labels();
+        let views = self.views();
         let txn = self.doc.transact();
         let order = self.ordered_columns(&txn, include_archived);
         let live_columns: BTreeSet<String> = self
@@ -1519,6 +1536,7 @@ impl Board {
             created_at: read_num(&self.meta, &txn, key::CREATED_AT).unwrap_or(0.0) as i64,
             columns,
             labels,
+            views,
         }
     }
 
