@@ -1486,7 +1486,6 @@ impl Board {
     /// The board as shown; with `include_archived`, archived columns and tasks too (marked).
     pub fn view_with(&self, include_archived: bool) -> BoardView {
         let labels = self.view_labels();
-        let views = self.views();
         let txn = self.doc.transact();
         let order = self.ordered_columns(&txn, include_archived);
         let live_columns: BTreeSet<String> = self
@@ -1536,7 +1535,6 @@ impl Board {
             created_at: read_num(&self.meta, &txn, key::CREATED_AT).unwrap_or(0.0) as i64,
             columns,
             labels,
-            views,
         }
     }
 

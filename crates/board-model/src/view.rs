@@ -15,8 +15,6 @@ pub struct BoardView {
     pub columns: Vec<ColumnView>,
     /// The label catalogue, by name.
     pub labels: Vec<LabelView>,
-    /// The saved views (root `views`), by name.
-    pub views: Vec<crate::SavedView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

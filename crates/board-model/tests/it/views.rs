@@ -40,11 +40,10 @@ fn settings<'a>(query: &'a str, sort: &'a str, group_by: Option<&'a str>) -> Vie
     }
 }
 
-/// `name: query | sort | groupBy` per view, as the board's view lists them.
+/// `name: query | sort | groupBy` per view, as the board lists them.
 fn listed(board: &Board) -> Vec<String> {
     board
-        .view()
-        .views
+        .views()
         .iter()
         .map(|v: &SavedView| {
             format!(
