@@ -86,6 +86,10 @@ mod comments;
 pub use comments::{mentions, show_mentions, MAX_COMMENT_BYTES};
 mod copy;
 pub use copy::{CopiedComment, CopiedLabel, PasteOptions, TaskCopy};
+mod views;
+pub use views::{
+    sort_view, SavedView, ViewSettings, GROUP_KEYS, MAX_VIEWS, MAX_VIEW_NAME_BYTES, SORT_KEYS,
+};
 mod history;
 pub use history::{
     CommentAction, CommentChange, FieldValue, HistoryField, HistoryRecorder, TaskChange,
@@ -119,6 +123,8 @@ pub struct ChangeSet {
     pub meta: bool,
     /// Comments posted, edited or deleted (their tasks are in `tasks` too).
     pub comments: BTreeSet<String>,
+    /// A saved view was saved, renamed or deleted (root `views`).
+    pub views: bool,
 }
 
 impl ChangeSet {
@@ -128,6 +134,7 @@ impl ChangeSet {
             && !self.labels
             && !self.meta
             && self.comments.is_empty()
+            && !self.views
     }
 }
 
@@ -471,6 +478,15 @@ impl Board {
                     }
                 }
             });
+        }
+        {
+            let changes = changes.clone();
+            doc.get_or_insert_map(key::VIEWS)
+                .observe_deep(OBSERVER_KEY, move |_, _| {
+                    for set in lock(&changes).iter_mut() {
+                        set.views = true;
+                    }
+                });
         }
         // A comment's change is its task's change too (the card shows the count).
         let comment_dirty = Arc::new(Mutex::new(comments::CommentDirty::default()));

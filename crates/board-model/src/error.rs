@@ -11,6 +11,8 @@ pub enum ModelError {
     UnknownTask(String),
     #[error("no label {0}")]
     UnknownLabel(String),
+    #[error("no saved view {0}")]
+    UnknownView(String),
     #[error("no comment {0}")]
     UnknownComment(String),
     #[error("comment {0} was written by someone else; only its author can change it")]

@@ -21,11 +21,12 @@ mod view;
 
 pub use board::{
     attachment_hashes, attachment_hashes_in_update, is_sha256_hex, mentions, seen_covers,
-    show_mentions, validate_color, Attachment, AuthorChange, Board, ChangeSet, CommentAction,
-    CommentAuthors, CommentChange, CopiedComment, CopiedLabel, FieldValue, HistoryField,
-    HistoryRecorder, NewAttachment, NewTask, PasteOptions, Place, ReplicaConfig, TaskChange,
-    TaskCopy, LOCAL_ORIGIN, MAX_COMMENT_BYTES, MAX_HISTORY_VALUE_BYTES, REMOTE_ORIGIN,
-    SCHEMA_VERSION,
+    show_mentions, sort_view, validate_color, Attachment, AuthorChange, Board, ChangeSet,
+    CommentAction, CommentAuthors, CommentChange, CopiedComment, CopiedLabel, FieldValue,
+    HistoryField, HistoryRecorder, NewAttachment, NewTask, PasteOptions, Place, ReplicaConfig,
+    SavedView, TaskChange, TaskCopy, ViewSettings, GROUP_KEYS, LOCAL_ORIGIN, MAX_COMMENT_BYTES,
+    MAX_HISTORY_VALUE_BYTES, MAX_VIEWS, MAX_VIEW_NAME_BYTES, REMOTE_ORIGIN, SCHEMA_VERSION,
+    SORT_KEYS,
 };
 pub use concerns::{
     derive_concerns, CommentFacts, Concern, ConcernKind, ConcernSources, DueSoon, TaskFacts,

@@ -50,7 +50,8 @@ pub use reminders::{
     ReminderWhen, DATE_REMINDER_HOUR, MAX_FIRED_AT_ONCE, MAX_REMINDER_OFFSET_MS,
 };
 pub use search::{
-    DueGroup, IndexDelta, IndexRow, MyTask, SearchHit, SearchOptions, SearchResults, TextPart,
+    BoardFilter, DueGroup, IndexDelta, IndexRow, MyTask, SearchHit, SearchOptions, SearchResults,
+    TextPart,
 };
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.

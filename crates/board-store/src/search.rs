@@ -345,6 +345,21 @@ pub struct SearchResults {
     pub errors: Vec<query::QueryError>,
 }
 
+/// What a board's filter shows ([`Store::filter_board`]): the tasks that match, the words to
+/// mark on their cards, and what the query could not read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct BoardFilter {
+    /// False when the query has no term it could read: the board is shown whole.
+    pub narrows: bool,
+    /// The matching tasks' ids (archived ones only for `is:archived`), in no order.
+    pub task_ids: Vec<String>,
+    /// The free words, lower case, each the start of a word to mark.
+    pub words: Vec<String>,
+    pub errors: Vec<query::QueryError>,
+}
+
 /// When a task of "My tasks" is due, relative to today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -654,6 +669,98 @@ impl Store {
                 stored.into_hit(title_parts, snippet, score)
             })
             .collect())
+    }
+
+    /// The tasks of `board` that `text` (the filter grammar) matches, read from the index:
+    /// free words through the full-text index (as [`Store::search`]), the rest by the grammar.
+    pub fn filter_board(
+        &mut self,
+        board: &str,
+        text: &str,
+        now: DateTime<FixedOffset>,
+        me: Option<&str>,
+    ) -> Result<BoardFilter, StoreError> {
+        let parsed = query::parse(text);
+        let query = parsed.query;
+        let mut filter = BoardFilter {
+            narrows: !query.terms.is_empty(),
+            task_ids: Vec::new(),
+            words: query.text_words(),
+            errors: parsed.errors,
+        };
+        if !filter.narrows {
+            return Ok(filter);
+        }
+        self.refresh_index()?;
+        let include_archived = query.wants_archived();
+        // Free words: the rows each phrase finds (a negated one: the rows it rules out).
+        let mut required: Vec<HashSet<i64>> = Vec::new();
+        let mut excluded: HashSet<i64> = HashSet::new();
+        {
+            let mut statement = self.conn.prepare_cached(
+                "SELECT s.rowid FROM task_search s JOIN task_index i ON i.id = s.rowid
+                 WHERE task_search MATCH ?1 AND i.board_id = ?2",
+            )?;
+            for term in &query.terms {
+                let TermKind::Text { words } = &term.kind else {
+                    continue;
+                };
+                let rows = statement
+                    .query_map(params![fts_phrase(words), board], |r| r.get::<_, i64>(0))?;
+                let rows: HashSet<i64> = rows.collect::<Result<_, _>>()?;
+                if term.negated {
+                    excluded.extend(rows);
+                } else {
+                    required.push(rows);
+                }
+            }
+        }
+        let people = self.all_people()?;
+        let names_of = |id: &str| people.get(id).cloned().unwrap_or_default();
+        let context = MatchContext {
+            now,
+            me,
+            names_of: &names_of,
+            text_matched: true,
+        };
+        // With free words, only the rows they found are read; otherwise the board's.
+        let candidates: Option<Vec<i64>> = required.split_first().map(|(first, rest)| {
+            first
+                .iter()
+                .filter(|id| rest.iter().all(|found| found.contains(id)))
+                .filter(|id| !excluded.contains(id))
+                .copied()
+                .collect()
+        });
+        const COLUMNS: &str = "i.id, i.task_id, i.title, i.due, i.archived, i.assignees, i.labels,
+            i.checklist_items, i.comment_count, i.attachment_count";
+        let (mut statement, key) = match &candidates {
+            Some(ids) => (
+                self.conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM task_index i
+                     WHERE i.id IN (SELECT value FROM json_each(?1))"
+                ))?,
+                serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned()),
+            ),
+            None => (
+                self.conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM task_index i WHERE i.board_id = ?1"
+                ))?,
+                board.to_owned(),
+            ),
+        };
+        let mut rows = statement.query([key])?;
+        while let Some(row) = rows.next()? {
+            let rowid: i64 = row.get(0)?;
+            if excluded.contains(&rowid) {
+                continue;
+            }
+            let facts = facts_at(row, 2)?;
+            if (include_archived || !facts.archived) && query.matches(&facts, &context) {
+                filter.task_ids.push(row.get(1)?);
+            }
+        }
+        Ok(filter)
     }
 
     /// A query without words: the most recently updated tasks that match, from my assigned

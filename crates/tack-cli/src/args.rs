@@ -49,6 +49,10 @@ pub enum Command {
     /// Files attached to a task: add, list, get (downloaded on demand), remove
     #[command(subcommand)]
     Attach(AttachCommand),
+    /// Saved views of a board (a named filter, sort and grouping the team shares): list,
+    /// save, rename, delete; `board show BOARD --view NAME` shows one
+    #[command(subcommand)]
+    View(ViewCommand),
     /// Undo this computer's last change to a board
     Undo { board: String },
     /// Redo what `undo` reverted
@@ -162,6 +166,43 @@ pub enum TemplateCommand {
     Delete { template: String },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ViewCommand {
+    /// The board's saved views, by name
+    List {
+        board: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save a view under NAME (the view of that name is replaced); prints its id
+    Save {
+        board: String,
+        name: String,
+        /// The filter (the --filter grammar of `board show`)
+        #[arg(
+            long,
+            value_name = "QUERY",
+            allow_hyphen_values = true,
+            default_value = ""
+        )]
+        filter: String,
+        /// The order within columns
+        #[arg(long, default_value = "rank", value_parser = ["rank", "due", "created", "updated", "title"])]
+        sort: String,
+        /// Swimlanes by
+        #[arg(long, value_parser = ["assignee", "label"])]
+        group_by: Option<String>,
+    },
+    /// Rename a saved view (VIEW: its name or id)
+    Rename {
+        board: String,
+        view: String,
+        name: String,
+    },
+    /// Delete a saved view (VIEW: its name or id)
+    Delete { board: String, view: String },
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
     /// Every column and task with all fields, archived included
@@ -221,6 +262,9 @@ pub enum BoardCommand {
         /// has:attachment|checklist|due|comment (all must match; `-` negates a term)
         #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
         filter: Option<String>,
+        /// Through a saved view: its filter (and --filter's) and its sort within columns
+        #[arg(long, value_name = "NAME")]
+        view: Option<String>,
     },
     Rename {
         board: String,

@@ -25,7 +25,7 @@ use clap::Parser;
 
 use args::{
     BoardCommand, ChecklistAction, Cli, ColumnCommand, Command, EditArgs, ExportFormat,
-    ImportCommand, LabelCommand, PlaceArgs, TaskCommand,
+    ImportCommand, LabelCommand, PlaceArgs, TaskCommand, ViewCommand,
 };
 use resolve::resolve;
 
@@ -337,6 +337,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Comment(command) => comment::run(&mut session, command),
         Command::Template(command) => transfer::template_command(&mut session, command),
         Command::Attach(command) => attach::run(&mut session, command),
+        Command::View(command) => view_command(&mut session, command),
         Command::Undo { board } => {
             if !session.change(&board, |b| Ok(b.undo()))? {
                 bail!("nothing to undo on this computer");
@@ -498,30 +499,49 @@ fn board_command(session: &mut Invocation, command: BoardCommand) -> Result<()> 
             json,
             archived,
             filter,
+            view,
         } => {
             let board = session.open_board(&board)?;
-            let view = match filter {
-                Some(text) => {
-                    let query = parse_query(&text);
-                    let people = session.directory(board.id())?;
-                    let me = session.me()?;
-                    let names_of = |id: &str| people_names(&people, id);
-                    let context = board_model::query::MatchContext {
-                        now: chrono::Local::now().fixed_offset(),
-                        me: Some(&me),
-                        names_of: &names_of,
-                        text_matched: false,
-                    };
-                    let view = board.view_with(archived || query.wants_archived());
-                    board_model::query::filter_view(&board, view, &query, &context)
-                }
-                None => board.view_with(archived),
+            let saved = match view {
+                Some(name) => Some(
+                    board
+                        .find_view(&name)
+                        .with_context(|| format!("no saved view {name:?} on this board"))?,
+                ),
+                None => None,
             };
+            // The view's filter and --filter both apply.
+            let text = [saved.as_ref().map(|v| v.query.as_str()), filter.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter(|q| !q.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let now = chrono::Local::now().fixed_offset();
+            let mut shown = if text.is_empty() {
+                board.view_with(archived)
+            } else {
+                let query = parse_query(&text);
+                let people = session.directory(board.id())?;
+                let me = session.me()?;
+                let names_of = |id: &str| people_names(&people, id);
+                let context = board_model::query::MatchContext {
+                    now,
+                    me: Some(&me),
+                    names_of: &names_of,
+                    text_matched: false,
+                };
+                let view = board.view_with(archived || query.wants_archived());
+                board_model::query::filter_view(&board, view, &query, &context)
+            };
+            if let Some(saved) = &saved {
+                board_model::sort_view(&mut shown, &saved.sort, *now.offset());
+            }
             if json {
-                print_view(&view, true)?;
+                print_view(&shown, true)?;
             } else {
                 let people = session.directory(board.id())?;
-                print_view(&people.name_assignees(view), false)?;
+                print_view(&people.name_assignees(shown), false)?;
             }
         }
         BoardCommand::Rename { board, title } => {
@@ -531,6 +551,61 @@ fn board_command(session: &mut Invocation, command: BoardCommand) -> Result<()> 
             let id = session.board_id(&board)?;
             session.store.delete_board(&id)?;
         }
+    }
+    Ok(())
+}
+
+fn view_command(session: &mut Invocation, command: ViewCommand) -> Result<()> {
+    let find = |board: &Board, view: &str| -> Result<String> {
+        board
+            .find_view(view)
+            .map(|v| v.id)
+            .with_context(|| format!("no saved view {view:?} on this board"))
+    };
+    match command {
+        ViewCommand::List { board, json } => {
+            let views = session.open_board(&board)?.views();
+            if json {
+                print_json(&views)?;
+            } else {
+                for v in views {
+                    let group = v
+                        .group_by
+                        .map(|g| format!("  lanes by {g}"))
+                        .unwrap_or_default();
+                    println!("{}  {}  [{}] sort {}{group}", v.id, v.name, v.query, v.sort);
+                }
+            }
+        }
+        ViewCommand::Save {
+            board,
+            name,
+            filter,
+            sort,
+            group_by,
+        } => {
+            // What the filter cannot read is said now, not when the view is opened.
+            parse_query(&filter);
+            let id = session.change(&board, |b| {
+                Ok(b.save_view(
+                    &name,
+                    &board_model::ViewSettings {
+                        query: &filter,
+                        sort: &sort,
+                        group_by: group_by.as_deref(),
+                    },
+                )?)
+            })?;
+            println!("{id}");
+        }
+        ViewCommand::Rename { board, view, name } => session.change(&board, |b| {
+            let id = find(&*b, &view)?;
+            Ok(b.rename_view(&id, &name)?)
+        })?,
+        ViewCommand::Delete { board, view } => session.change(&board, |b| {
+            let id = find(&*b, &view)?;
+            Ok(b.delete_view(&id)?)
+        })?,
     }
     Ok(())
 }

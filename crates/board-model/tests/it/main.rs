@@ -15,3 +15,4 @@ mod pending;
 mod query;
 mod script;
 mod undo;
+mod views;

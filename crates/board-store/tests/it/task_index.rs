@@ -151,6 +151,28 @@ fn assert_search_matches_a_scan(store: &mut Store, context: &str) {
             }
         }
         assert_eq!(found, expected, "{context}: search {text:?}");
+        // A board's filter (the app's `/`) finds the same tasks of that board.
+        for board in store.list_boards().expect("boards") {
+            let filter = store
+                .filter_board(&board.id, text, now, Some(ME))
+                .expect("filter");
+            assert!(filter.narrows && filter.errors.is_empty(), "{text:?}");
+            let shown: BTreeSet<(String, String)> = filter
+                .task_ids
+                .into_iter()
+                .map(|task| (board.id.clone(), task))
+                .collect();
+            let on_board: BTreeSet<(String, String)> = expected
+                .iter()
+                .filter(|(b, _)| *b == board.id)
+                .cloned()
+                .collect();
+            assert_eq!(
+                shown, on_board,
+                "{context}: filter {text:?} of {}",
+                board.id
+            );
+        }
     }
 }
 

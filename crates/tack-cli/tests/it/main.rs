@@ -5,6 +5,7 @@ mod backup;
 mod search;
 mod sync;
 mod transfer;
+mod views;
 
 use std::process::{Command, Output};
 
