@@ -80,10 +80,8 @@ export function Comments(props: { boardId: string; task: TaskView }): JSX.Elemen
   function saveEdit(comment: CommentEntry, body: string) {
     setEditing(null);
     if (body.trim() === "" || body.trim() === comment.body) return;
-    app.spawn(async () => {
-      await ipc.editComment(props.boardId, comment.id, body.trim());
-      await load();
-    });
+    // The task's patch brings a new comment stamp, and the list is read again.
+    app.spawn(() => ipc.editComment(props.boardId, comment.id, body.trim()));
   }
 
   return (
