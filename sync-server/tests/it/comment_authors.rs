@@ -25,7 +25,8 @@ async fn send(client: &mut Client, board: &mut Board) -> Option<bool> {
 
 /// A replica of what the relay stores now.
 async fn stored(relay: &TestRelay) -> Board {
-    let storage = relay.backend.relay_storage().await;
+    // The database's owner: every row, whatever row-level security lets a user see.
+    let storage = relay.backend.storage().await;
     let stored = storage.load_board(BOARD).await.expect("load");
     let pieces: Vec<&[u8]> = stored
         .snapshot
@@ -186,6 +187,15 @@ async fn only_its_author_posts_edits_or_deletes_a_comment() {
                 .all(|c| !c.body.contains("Alice, approve") && c.body != "Changed by Bob"),
             "{kind:?}: no forgery reached Alice"
         );
-        assert_eq!(seen.comment(&hers).map(|c| c.body), Some("Mine".to_owned()));
+        let now = stored(&relay).await;
+        assert_eq!(
+            now.comment(&hers).map(|c| c.body),
+            Some("Mine".to_owned()),
+            "{kind:?}: Alice's words are hers"
+        );
+        assert_eq!(
+            now.comment(&offline).map(|c| c.body),
+            Some("Fixed a typo".to_owned())
+        );
     }
 }
