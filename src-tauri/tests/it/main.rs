@@ -9,5 +9,6 @@ mod collab_e2e;
 mod deep_link;
 mod e2e;
 mod notify;
+mod palette;
 mod recorded;
 mod session;
