@@ -12,13 +12,16 @@ use crate::e2e::{open_board, settle, wait_board_open, wait_board_text, wait_fiel
 
 /// Two boards written through the session before the app starts: "Launch" (To do, Doing,
 /// Done) and "Venues" (To book), each column with the tasks given.
+/// A board's title and its columns' titles with their tasks' titles.
+type SeedBoard<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])]);
+
 fn seed(data_dir: &std::path::Path) -> Result<()> {
     let config = ReplicaConfig {
         user: "ana".into(),
         sources: Sources::system(),
     };
     let mut s = Session::open(data_dir, config).context("store")?;
-    let boards: [(&str, &[(&str, &[&str])]); 2] = [
+    let boards: [SeedBoard; 2] = [
         (
             "Launch",
             &[
