@@ -247,6 +247,16 @@ pub trait AccountStorage: Send + Sync + 'static {
         })
     }
 
+    /// Deletes a board and everything the relay holds for it (its updates, snapshot, members,
+    /// invites, history and blob records go with it: foreign keys), in one transaction as
+    /// `actor`, who must be an owner (`Forbidden` for another member, `NotFound` for anyone
+    /// else). Returns the members it had, whose connections must hear of it.
+    fn delete_board<'a>(
+        &'a self,
+        actor: &'a str,
+        board: &'a str,
+    ) -> StorageFuture<'a, Result<Vec<String>, AccountError>>;
+
     /// Sets (`Some`) or removes (`None`) a member's role, in one transaction as `actor`:
     /// owners change anyone; anyone may remove themselves (leave); a board keeps an owner.
     fn change_membership<'a>(
@@ -668,6 +678,45 @@ macro_rules! shared_account_queries {
                 .await
                 .map_err(failed("committing a membership change"))?;
             Ok(())
+        }
+    })
+ }
+
+    fn delete_board<'a>(&'a self, actor: &'a str, board: &'a str) -> StorageFuture<'a, Result<Vec<String>, AccountError>> {
+ Box::pin(async move {        {
+ let pool = self.writer();
+            let mut tx = pool
+                .begin_write()
+                .await
+                .map_err(failed("starting to delete a board"))?;
+            tx.act_as(Some(actor))
+                .await
+                .map_err(failed("setting the user"))?;
+            match role_in!(tx, board, actor)? {
+                Some(Role::Owner) => {}
+                Some(_) => return Err(AccountError::Forbidden),
+                None => return Err(AccountError::NotFound),
+            }
+            let members: Vec<String> =
+                sqlx::query_scalar("SELECT user_id FROM board_members WHERE board_id = $1")
+                    .bind(board)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(failed("listing members"))?;
+            // One statement: the foreign keys cascade to every table of the board.
+            let deleted = sqlx::query("DELETE FROM boards WHERE id = $1")
+                .bind(board)
+                .execute(&mut *tx)
+                .await;
+            match deleted {
+                Ok(_) => {}
+                Err(error) if is_rls_refusal(&error) => return Err(AccountError::Forbidden),
+                Err(error) => return Err(failed("deleting a board")(error)),
+            }
+            tx.commit()
+                .await
+                .map_err(failed("committing a board's deletion"))?;
+            Ok(members)
         }
     })
  }

@@ -75,6 +75,7 @@ pub struct ApiState {
     login_throttle: Arc<LoginThrottle>,
     metrics: Arc<Metrics>,
     membership: broadcast::Sender<MembershipChange>,
+    blobs: Option<Arc<crate::blobs::Blobs>>,
 }
 
 /// A `/v1` request body's bounds: its largest size, and the time it has to arrive.
@@ -97,6 +98,7 @@ impl FromRef<Arc<RelayState>> for ApiState {
             login_throttle: Arc::clone(&state.login_throttle),
             metrics: Arc::clone(&state.metrics),
             membership: state.membership.clone(),
+            blobs: state.blobs.clone(),
         }
     }
 }
@@ -305,6 +307,7 @@ endpoints! {
     delete "/sessions/{session}" => revoke_session,
     get "/boards" => my_boards,
     put "/boards/{board}" => publish,
+    delete "/boards/{board}" => delete_board,
     get "/boards/{board}/members" => members,
     put "/boards/{board}/members" => add_member,
     put "/boards/{board}/members/{user}" => set_role,
@@ -740,6 +743,31 @@ async fn publish(
             role,
         },
     )
+}
+
+/// Deletes a board (owners only) and everything the relay holds for it: its document,
+/// members, invites and history, and its attachments' records and bytes on the blob store.
+/// Every member's connections hear that their role is gone and close the board.
+async fn delete_board(
+    State(api): State<ApiState>,
+    headers: HeaderMap,
+    Path(board): Path<String>,
+) -> ApiResult {
+    check_board_id(&board)?;
+    let user = session(&api, &headers).await?;
+    let members = api.storage.delete_board(&user.user_id, &board).await?;
+    for member in &members {
+        api.membership_changed(&board, member);
+    }
+    if let Some(blobs) = &api.blobs {
+        // The records went with the board; the bytes are not in its transaction. A failure
+        // here leaves bytes nothing names (logged); the board is deleted either way.
+        if let Err(error) = blobs.remove_board(&board).await {
+            tracing::warn!(%error, %board, "a deleted board's attachment bytes were left behind");
+        }
+    }
+    tracing::info!(user = %user.user_id, %board, "board deleted");
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn members(

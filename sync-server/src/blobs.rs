@@ -159,6 +159,10 @@ pub trait BlobStore: Send + Sync + 'static {
         key: BlobKey<'a>,
         user: Option<&'a str>,
     ) -> StorageFuture<'a, Result<(), BlobError>>;
+
+    /// Deletes every blob's bytes of `board` (a deleted board: its records are gone with it),
+    /// and only that board's: a store keeps each board's bytes apart, even for the same SHA-256.
+    fn remove_board<'a>(&'a self, board: &'a str) -> StorageFuture<'a, Result<(), BlobError>>;
 }
 
 /// A relay's attachments: the store, the settings, and the uploads in progress here.
@@ -215,6 +219,27 @@ impl Blobs {
 
     pub fn store(&self) -> &dyn BlobStore {
         &*self.store
+    }
+
+    /// Removes what the relay holds of a deleted board's blobs: their bytes in the store and
+    /// its interrupted uploads waiting in staging.
+    pub async fn remove_board(&self, board: &str) -> Result<(), BlobError> {
+        self.store.remove_board(board).await?;
+        let prefix = format!("{board}.");
+        let mut staged = tokio::fs::read_dir(&self.staging).await?;
+        while let Some(entry) = staged.next_entry().await? {
+            let name = entry.file_name();
+            // `<board>.<sha256>.part`: a board id may hold `.`, so the name is this board's
+            // only when what follows the prefix is exactly a hash and `.part`.
+            let ours = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(&prefix))
+                .is_some_and(|rest| rest.strip_suffix(".part").is_some_and(is_sha256));
+            if ours {
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
+        }
+        Ok(())
     }
 
     fn staged_path(&self, key: BlobKey<'_>) -> PathBuf {
@@ -925,7 +950,12 @@ fn referenced_hashes(stored: &crate::storage::StoredBoard) -> Option<BTreeSet<St
 /// named for `grace` are deleted, bytes and record; staged uploads untouched for `grace` too.
 /// Returns how many blobs were collected.
 pub async fn collect(storage: &Storage, blobs: &Blobs) -> Result<u64, BlobError> {
-    let now = crate::history::now_ms();
+    collect_at(storage, blobs, crate::history::now_ms()).await
+}
+
+/// [`collect`] as if the time were `now` (milliseconds since the Unix epoch): what the tests
+/// use to step past the grace period without waiting for it.
+pub async fn collect_at(storage: &Storage, blobs: &Blobs, now: i64) -> Result<u64, BlobError> {
     let grace_ms = i64::try_from(blobs.config.grace.as_millis()).unwrap_or(i64::MAX);
     let before_ms = now.saturating_sub(grace_ms);
     let listed = list_blobs(storage).await?;
@@ -954,13 +984,14 @@ pub async fn collect(storage: &Storage, blobs: &Blobs) -> Result<u64, BlobError>
     }
     let mut staged = tokio::fs::read_dir(&blobs.staging).await?;
     while let Some(entry) = staged.next_entry().await? {
-        let old = entry
+        let modified_ms = entry
             .metadata()
             .await
             .ok()
             .and_then(|m| m.modified().ok())
-            .and_then(|at| at.elapsed().ok())
-            .is_some_and(|age| age > blobs.config.grace);
+            .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|since| i64::try_from(since.as_millis()).ok());
+        let old = modified_ms.is_some_and(|at| at < before_ms);
         if old {
             let _ = tokio::fs::remove_file(entry.path()).await;
         }

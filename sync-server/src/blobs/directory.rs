@@ -123,4 +123,14 @@ impl BlobStore for DirectoryBlobs {
             }
         })
     }
+
+    fn remove_board<'a>(&'a self, board: &'a str) -> StorageFuture<'a, Result<(), BlobError>> {
+        Box::pin(async move {
+            match tokio::fs::remove_dir_all(self.board_dir(board)).await {
+                Ok(()) => sync_dir(&self.root).await.map_err(BlobError::from),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(error) => Err(error.into()),
+            }
+        })
+    }
 }

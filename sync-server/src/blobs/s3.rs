@@ -165,4 +165,20 @@ impl BlobStore for S3Blobs {
             }
         })
     }
+
+    fn remove_board<'a>(&'a self, board: &'a str) -> StorageFuture<'a, Result<(), BlobError>> {
+        Box::pin(async move {
+            // Every object under `<prefix>boards/<board>/`, listed a page at a time and
+            // deleted as listed (bounded memory whatever the board holds).
+            let prefix = ObjectPath::from(format!("{}boards/{}/", self.prefix, board));
+            let mut listed = self.store.list(Some(&prefix));
+            while let Some(object) = listed.next().await {
+                match self.store.delete(&object?.location).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            Ok(())
+        })
+    }
 }

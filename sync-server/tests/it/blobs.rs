@@ -5,13 +5,14 @@
 use std::net::SocketAddr;
 
 use sha2::{Digest, Sha256};
+use sync_protocol::{AuthMessage, MuxFrame, MuxMessage, SyncMessage};
 use sync_server::blobs::{BlobBackend, BlobConfig, S3Config};
 use sync_server::config::ServerConfig;
 use test_support::s3::S3Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{Backend, BackendKind, TestRelay, WAIT};
+use crate::support::{Backend, BackendKind, Seen, TestRelay, WAIT};
 
 const BOARD: &str = "0192f000-0000-7000-8000-00000000b10b";
 const OTHER_BOARD: &str = "0192f000-0000-7000-8000-00000000b10c";
@@ -149,6 +150,14 @@ impl Store {
 
     /// A relay with accounts and this store (SQLite beside a directory; PostgreSQL otherwise).
     async fn relay(&self, tweak: impl FnOnce(&mut BlobConfig)) -> TestRelay {
+        self.relay_and_config(tweak).await.0
+    }
+
+    /// [`Store::relay`], with the attachments settings it runs with (to open the same store).
+    async fn relay_and_config(
+        &self,
+        tweak: impl FnOnce(&mut BlobConfig),
+    ) -> (TestRelay, BlobConfig) {
         let kind = match self {
             Store::Directory => BackendKind::Sqlite,
             Store::Postgres | Store::S3(_) => BackendKind::Postgres,
@@ -174,11 +183,131 @@ impl Store {
         };
         tweak(&mut blobs);
         let config = ServerConfig {
-            blobs,
+            blobs: blobs.clone(),
             ..ServerConfig::default()
         };
-        TestRelay::start_accounts_with(backend, config).await
+        (TestRelay::start_accounts_with(backend, config).await, blobs)
     }
+
+    /// How many pieces of `board`'s bytes this store holds, read beside the relay: files in
+    /// its directory, `blob_chunks` rows, or objects in the S3 server's bucket.
+    async fn pieces_of(&self, relay: &TestRelay, config: &BlobConfig, board: &str) -> usize {
+        match (self, &config.backend) {
+            (Store::Directory, Some(BlobBackend::Directory(dir))) => {
+                std::fs::read_dir(dir.join(format!("b-{board}")))
+                    .map_or(0, |entries| entries.flatten().count())
+            }
+            (Store::Postgres, _) => {
+                // As the tables' owner: row-level security does not hide the rows.
+                let owner = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(relay.backend.database_url.as_deref().expect("PostgreSQL"))
+                    .await
+                    .expect("connect as the owner");
+                let rows: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM blob_chunks WHERE board_id = $1")
+                        .bind(board)
+                        .fetch_one(&owner)
+                        .await
+                        .expect("count chunks");
+                owner.close().await;
+                usize::try_from(rows).unwrap_or(0)
+            }
+            (Store::S3(server), Some(BlobBackend::S3(s3))) => {
+                let under = format!("{}boards/{board}/", s3.prefix);
+                server
+                    .objects()
+                    .iter()
+                    .filter(|path| {
+                        let path = path.to_string_lossy();
+                        path.contains(&under) && !path.contains(".tmp")
+                    })
+                    .count()
+            }
+            _ => panic!("{}: a relay of another store", self.name()),
+        }
+    }
+}
+
+/// The staged (interrupted) uploads waiting in `config`'s staging directory.
+fn staged_parts(config: &BlobConfig) -> Vec<String> {
+    let dir = config.staging_dir.as_ref().expect("a staging directory");
+    std::fs::read_dir(dir).map_or_else(
+        |_| Vec::new(),
+        |entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        },
+    )
+}
+
+/// Sends the head and the first `sent` bytes of an upload of `bytes`, then cuts the connection;
+/// waits (bounded) until the relay holds them.
+async fn cut_upload(addr: SocketAddr, token: &str, board: &str, bytes: &[u8], sent: usize) {
+    let path = blob_path(board, &sha256_hex(bytes));
+    {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        let head = format!(
+            "PUT {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Length: {}\r\n\r\n",
+            bytes.len()
+        );
+        stream.write_all(head.as_bytes()).await.expect("head");
+        stream.write_all(&bytes[..sent]).await.expect("part");
+        stream.flush().await.expect("flush");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    for _ in 0..200 {
+        let head = exchange(addr, "HEAD", &path, Some(token), &[], &[]).await;
+        if head.header("upload-offset") == Some(sent.to_string().as_str()) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the relay did not keep the cut upload's {sent} bytes");
+}
+
+/// Writes a task naming `sha256` in its attachments on `board`, through the relay as `token`
+/// (a real client's update, acknowledged once durable).
+async fn attach_on_board(relay: &TestRelay, token: &str, board: &str, sha256: &str, size: u64) {
+    let mut replica =
+        board_model::Board::create(board, "Board", Default::default()).expect("a board");
+    let column = replica
+        .add_column("To do", None, board_model::Place::Bottom)
+        .expect("a column");
+    let task = replica
+        .add_task(
+            &column,
+            "With a file",
+            board_model::Place::Bottom,
+            board_model::NewTask::default(),
+        )
+        .expect("a task");
+    replica
+        .add_attachment(
+            &task,
+            board_model::NewAttachment {
+                author: "someone",
+                name: "photo.png",
+                mime: "image/png",
+                size,
+                sha256,
+            },
+        )
+        .expect("an attachment");
+    let mut client = relay.client().await;
+    client.open(board, token).await.expect("open the board");
+    let update = replica.encode_state();
+    client
+        .send(board, MuxMessage::Sync(SyncMessage::Update { update }))
+        .await;
+    assert_eq!(
+        client.status(board).await,
+        Some(true),
+        "the update is stored"
+    );
 }
 
 /// A board with an owner, an editor, a viewer and a stranger (who owns another board).
@@ -504,6 +633,227 @@ async fn a_cut_upload_resumes_from_what_the_relay_holds() {
             got.status == 200 && got.body == bytes,
             "{name}: resumed bytes differ"
         );
+        relay.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_board_removes_its_blobs_bytes_and_records_on_each_store() {
+    for store in Store::all() {
+        let name = store.name();
+        let (relay, config) = store.relay_and_config(|_| {}).await;
+        let addr = relay.addr;
+        let people = people(&relay).await;
+        let bytes = bytes_of(30_000, 11);
+        let sha = sha256_hex(&bytes);
+        let other = bytes_of(10_000, 12);
+        // The same bytes on the stranger's board, and another file on ours.
+        for (board, token, body) in [
+            (BOARD, &people.editor, &bytes),
+            (BOARD, &people.editor, &other),
+            (OTHER_BOARD, &people.stranger, &bytes),
+        ] {
+            let put = exchange(
+                addr,
+                "PUT",
+                &blob_path(board, &sha256_hex(body)),
+                Some(token),
+                &[],
+                body,
+            )
+            .await;
+            assert_eq!(put.status, 201, "{name}");
+        }
+        // An upload cut short waits in staging.
+        let partial = bytes_of(20_000, 13);
+        cut_upload(addr, &people.editor, BOARD, &partial, 5_000).await;
+        assert!(store.pieces_of(&relay, &config, BOARD).await > 0, "{name}");
+        assert_eq!(staged_parts(&config).len(), 1, "{name}");
+
+        // Only an owner deletes; a stranger learns nothing.
+        let board_url = format!("/v1/boards/{BOARD}");
+        for (token, status) in [
+            (&people.editor, 403),
+            (&people.viewer, 403),
+            (&people.stranger, 404),
+        ] {
+            let refused = exchange(addr, "DELETE", &board_url, Some(token), &[], &[]).await;
+            assert_eq!(refused.status, status, "{name}");
+        }
+        let head = exchange(
+            addr,
+            "HEAD",
+            &blob_path(BOARD, &sha),
+            Some(&people.viewer),
+            &[],
+            &[],
+        )
+        .await;
+        assert_eq!(head.status, 200, "{name}: refused deletions change nothing");
+
+        // A member with the board open.
+        let mut watching = relay.client().await;
+        watching
+            .open(BOARD, &people.viewer)
+            .await
+            .expect("the viewer opens the board");
+
+        let deleted = exchange(addr, "DELETE", &board_url, Some(&people.owner), &[], &[]).await;
+        assert_eq!(
+            deleted.status,
+            204,
+            "{name}: {}",
+            String::from_utf8_lossy(&deleted.body)
+        );
+        // Their channel of the board closes: their role is gone.
+        let closed = watching
+            .until(|c| {
+                c.closed.is_some()
+                    || c.log.iter().any(|seen| {
+                        matches!(
+                            seen,
+                            Seen::Frame(MuxFrame::Board {
+                                board,
+                                message: MuxMessage::Auth(AuthMessage::PermissionDenied { .. })
+                                    | MuxMessage::Close { .. },
+                            }) if board == BOARD
+                        )
+                    })
+            })
+            .await;
+        assert!(
+            closed,
+            "{name}: the deleted board stays open for its viewer"
+        );
+        // Its bytes, records and staged uploads are gone from the store itself.
+        assert_eq!(store.pieces_of(&relay, &config, BOARD).await, 0, "{name}");
+        assert!(
+            staged_parts(&config).is_empty(),
+            "{name}: {:?}",
+            staged_parts(&config)
+        );
+        for token in [&people.owner, &people.editor, &people.viewer] {
+            let gone = exchange(addr, "GET", &blob_path(BOARD, &sha), Some(token), &[], &[]).await;
+            assert_eq!(gone.status, 404, "{name}");
+        }
+        // The same bytes on another board are that board's, and stay.
+        assert!(
+            store.pieces_of(&relay, &config, OTHER_BOARD).await > 0,
+            "{name}"
+        );
+        let kept = exchange(
+            addr,
+            "GET",
+            &blob_path(OTHER_BOARD, &sha),
+            Some(&people.stranger),
+            &[],
+            &[],
+        )
+        .await;
+        assert!(
+            kept.status == 200 && kept.body == bytes,
+            "{name}: the other board's copy"
+        );
+
+        // The id published again is a new, empty board: nothing of the old one comes back.
+        relay.publish(&people.owner, BOARD).await;
+        let fresh = exchange(
+            addr,
+            "HEAD",
+            &blob_path(BOARD, &sha),
+            Some(&people.owner),
+            &[],
+            &[],
+        )
+        .await;
+        assert_eq!(
+            (fresh.status, fresh.header("upload-offset")),
+            (404, Some("0")),
+            "{name}"
+        );
+        let again = exchange(addr, "DELETE", &board_url, Some(&people.owner), &[], &[]).await;
+        assert_eq!(again.status, 204, "{name}: an empty board deletes too");
+        let twice = exchange(addr, "DELETE", &board_url, Some(&people.owner), &[], &[]).await;
+        assert_eq!(twice.status, 404, "{name}");
+        relay.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn blobs_no_task_names_are_collected_after_the_grace_period_on_each_store() {
+    for store in Store::all() {
+        let name = store.name();
+        let (relay, config) = store.relay_and_config(|_| {}).await;
+        let addr = relay.addr;
+        let people = people(&relay).await;
+        let named = bytes_of(12_000, 21);
+        let unnamed = bytes_of(8_000, 22);
+        for body in [&named, &unnamed] {
+            let path = blob_path(BOARD, &sha256_hex(body));
+            let put = exchange(addr, "PUT", &path, Some(&people.editor), &[], body).await;
+            assert_eq!(put.status, 201, "{name}");
+        }
+        let partial = bytes_of(20_000, 23);
+        cut_upload(addr, &people.editor, BOARD, &partial, 4_000).await;
+        attach_on_board(&relay, &people.editor, BOARD, &sha256_hex(&named), 12_000).await;
+
+        // The collector, on the same database and store as the relay.
+        let storage = relay.backend.relay_storage().await;
+        let blobs = sync_server::blobs::Blobs::open(&config, &storage)
+            .expect("open the store")
+            .expect("a store");
+        let now = sync_server::history::now_ms();
+        let get = |body: &Vec<u8>| {
+            let path = blob_path(BOARD, &sha256_hex(body));
+            let token = people.viewer.clone();
+            async move { exchange(addr, "GET", &path, Some(&token), &[], &[]).await }
+        };
+
+        // Within the grace period nothing goes: the edit naming a blob may not have synced yet.
+        let collected = sync_server::blobs::collect_at(&storage, &blobs, now)
+            .await
+            .expect("collect");
+        assert_eq!(collected, 0, "{name}");
+        assert_eq!(get(&unnamed).await.status, 200, "{name}");
+        assert_eq!(staged_parts(&config).len(), 1, "{name}");
+
+        // A day and an hour later: the blob no task names is gone, bytes and record; the
+        // named one stays; the upload nobody resumed is gone.
+        let later = now + 25 * 3600 * 1000;
+        let collected = sync_server::blobs::collect_at(&storage, &blobs, later)
+            .await
+            .expect("collect");
+        assert_eq!(collected, 1, "{name}");
+        assert_eq!(get(&unnamed).await.status, 404, "{name}");
+        let kept = get(&named).await;
+        assert!(
+            kept.status == 200 && kept.body == named,
+            "{name}: the named blob stays"
+        );
+        assert!(staged_parts(&config).is_empty(), "{name}");
+        let head = exchange(
+            addr,
+            "HEAD",
+            &blob_path(BOARD, &sha256_hex(&partial)),
+            Some(&people.editor),
+            &[],
+            &[],
+        )
+        .await;
+        assert_eq!(head.header("upload-offset"), Some("0"), "{name}");
+        // One file, one 1 MiB chunk row or one object: the named blob's.
+        assert_eq!(
+            store.pieces_of(&relay, &config, BOARD).await,
+            1,
+            "{name}: only the named blob's bytes are left"
+        );
+        // And collecting again a month later keeps what is named.
+        let month = 30 * 24 * 3600 * 1000;
+        let collected = sync_server::blobs::collect_at(&storage, &blobs, later + month)
+            .await
+            .expect("collect");
+        assert_eq!(collected, 0, "{name}");
+        assert_eq!(get(&named).await.status, 200, "{name}");
         relay.stop().await;
     }
 }

@@ -545,6 +545,14 @@ async fn every_documented_endpoint_answers_as_documented() {
     api.fails((400, ErrorCode::BadRequest), bad_leave, bob, None)
         .await;
 
+    // Deleting the board: its owner only; then it is gone for everyone.
+    let delete = ("delete", "/v1/boards/{board}", board_path);
+    api.fails((404, ErrorCode::NotFound), delete, bob, None)
+        .await;
+    api.ok(204, delete, alice, None).await;
+    api.fails((404, ErrorCode::NotFound), delete, alice, None)
+        .await;
+
     // Logging out.
     let logout = ("post", "/v1/logout", "/v1/logout");
     api.ok(204, logout, alice, None).await;
