@@ -770,6 +770,19 @@ ipc_commands! {
         state.lock().list_attachments(&board_id, &task_id, me, &refused)
     }
 
+    /// The thumbnail of an image attachment whose bytes are on this computer, as a `data:` URL
+    /// (at most 256 px on a side; made once, then read from the profile's cache). `None` when
+    /// its bytes are not here, or make no thumbnail (not an image, too large, damaged).
+    #[tauri::command(async)]
+    pub fn attachment_thumbnail(
+        state: State<'_, AppState>,
+        sha256: String,
+    ) -> Result<Option<String>, IpcError> {
+        // The blob store alone: making a thumbnail never holds the session.
+        let blobs = state.lock().blobs();
+        Ok(blobs.thumbnail(&sha256)?.map(|t| crate::session::thumbnail_data_url(&t)))
+    }
+
     /// Attaches files the person picks in the system's open dialog (shown from here: the
     /// window has no file access). Empty when the dialog was closed.
     #[tauri::command(async)]

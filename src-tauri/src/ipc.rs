@@ -658,6 +658,8 @@ pub struct OpResult {
 
 /// One change to what the UI shows. Patches in an event apply in order: board meta and labels,
 /// then columns, then tasks. Archived tasks and columns are removed from view, not upserted.
+// Most patches are task upserts: boxing the task would only add an allocation to each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(
     tag = "type",

@@ -25,7 +25,7 @@ use crate::patches::{self, ShownColumns};
 mod attachments;
 mod transfer;
 
-pub use attachments::{OpenStep, MAX_PASTED_BYTES};
+pub use attachments::{thumbnail_data_url, OpenStep, MAX_PASTED_BYTES};
 
 /// Entries of a task's history the task panel shows (the newest).
 const HISTORY_PAGE: u32 = 100;

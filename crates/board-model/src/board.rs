@@ -79,6 +79,7 @@ mod key {
 mod attachments;
 pub use attachments::{
     attachment_hashes, attachment_hashes_in_update, is_sha256_hex, Attachment, NewAttachment,
+    THUMBNAIL_MIMES,
 };
 mod comment_authors;
 pub use comment_authors::{AuthorChange, CommentAuthors};
@@ -1437,6 +1438,7 @@ impl Board {
             comment_count: 0,
             comment_stamp: 0,
             attachment_count: 0,
+            cover_image: None,
         };
         let number = |n: Number| n.as_f64().unwrap_or(0.0) as i64;
         for (field, value) in m.iter(txn) {
@@ -1465,7 +1467,12 @@ impl Board {
                 (key::UPDATED_AT, Out::Any(Any::Number(n))) => task.updated_at = number(n),
                 (key::CREATED_BY, Out::Any(Any::String(s))) => task.created_by = s.to_string(),
                 (key::ARCHIVED, Out::Any(Any::Bool(b))) => task.archived = b,
-                (key::ATTACHMENTS, Out::YMap(files)) => task.attachment_count = files.len(txn),
+                (key::ATTACHMENTS, Out::YMap(files)) => {
+                    task.attachment_count = files.len(txn);
+                    if task.attachment_count > 0 {
+                        task.cover_image = attachments::first_image(&files, txn);
+                    }
+                }
                 _ => {}
             }
         }

@@ -26,7 +26,7 @@ pub use board::{
     HistoryField, HistoryRecorder, NewAttachment, NewTask, PasteOptions, Place, ReplicaConfig,
     SavedView, TaskChange, TaskCopy, ViewSettings, GROUP_KEYS, LOCAL_ORIGIN, MAX_COMMENT_BYTES,
     MAX_HISTORY_VALUE_BYTES, MAX_VIEWS, MAX_VIEW_NAME_BYTES, REMOTE_ORIGIN, SCHEMA_VERSION,
-    SORT_KEYS,
+    SORT_KEYS, THUMBNAIL_MIMES,
 };
 pub use concerns::{
     derive_concerns, CommentFacts, Concern, ConcernKind, ConcernSources, DueSoon, TaskFacts,

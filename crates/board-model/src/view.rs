@@ -59,6 +59,11 @@ pub struct TaskView {
     pub comment_stamp: u32,
     /// Files attached to the task (its `attachments` map).
     pub attachment_count: u32,
+    /// The SHA-256 of its first image attachment (PNG, JPEG, GIF or WebP), whose thumbnail
+    /// the card shows; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub cover_image: Option<String>,
 }
 
 /// One comment on a task (DESIGN §1, root `comments`).

@@ -4,7 +4,7 @@
 //! the metadata naming it is committed — and the `blob_uploads` outbox of those the relay does
 //! not hold yet. Reading and writing go a bounded buffer at a time, whatever the file's size.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -171,6 +171,11 @@ impl Blobs {
         }
     }
 
+    /// The blob directory.
+    pub(crate) fn dir(&self) -> PathBuf {
+        blob_dir(&self.store_path)
+    }
+
     /// `cache/<sha256>` under the blob directory: present for downloaded bytes; its time is
     /// their last use.
     fn cache_marker(&self, sha256: &str) -> PathBuf {
@@ -230,6 +235,18 @@ impl Blobs {
             freed += size;
         }
         Ok(freed)
+    }
+
+    /// Makes bytes attached here reclaimable, as if downloaded long ago: nothing names them
+    /// any more (their board was deleted), so eviction takes them first.
+    fn release(&self, sha256: &str) -> Result<(), StoreError> {
+        let marker = self.cache_marker(sha256);
+        if let Some(dir) = marker.parent() {
+            std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        }
+        File::create(&marker).map_err(io_error(&marker))?;
+        self.touch_at(sha256, std::time::UNIX_EPOCH);
+        Ok(())
     }
 
     /// The local file of `sha256`, if this profile has its bytes.
@@ -348,6 +365,43 @@ impl Store {
     /// The local file of `sha256`, if this profile has its bytes.
     pub fn local_blob(&self, sha256: &str) -> Option<PathBuf> {
         self.blobs().local(sha256)
+    }
+
+    /// Every SHA-256 the tasks of `board` name; `None` when the board cannot be read.
+    pub(crate) fn named_blobs(&self, board: &str) -> Option<BTreeSet<String>> {
+        let replica =
+            crate::replica::open_board(self, board, board_model::ReplicaConfig::default()).ok()?;
+        Some(board_model::attachment_hashes(replica.doc()))
+    }
+
+    /// After a board's deletion: of the bytes it named (`named`), those attached here that no
+    /// remaining board names and no upload waits for are handed to eviction. Any board that
+    /// cannot be read keeps them all (it may name them).
+    pub(crate) fn release_blobs(&self, named: BTreeSet<String>) -> Result<(), StoreError> {
+        let blobs = self.blobs();
+        let mut unnamed: BTreeSet<String> = named
+            .into_iter()
+            .filter(|sha256| blobs.local(sha256).is_some() && !blobs.cache_marker(sha256).exists())
+            .collect();
+        if unnamed.is_empty() {
+            return Ok(());
+        }
+        for sha256 in self.queued_blob_hashes()? {
+            unnamed.remove(&sha256);
+        }
+        for board in self.list_boards()? {
+            if unnamed.is_empty() {
+                return Ok(());
+            }
+            let Some(elsewhere) = self.named_blobs(&board.id) else {
+                return Ok(());
+            };
+            unnamed.retain(|sha256| !elsewhere.contains(sha256));
+        }
+        for sha256 in &unnamed {
+            blobs.release(sha256)?;
+        }
+        Ok(())
     }
 
     /// Queues `sha256` of `board` for upload (before the metadata naming it is committed).
@@ -484,5 +538,72 @@ mod tests {
         assert!(blobs.local(&newest.sha256).is_some(), "attached here");
         assert!(blobs.local(&own.sha256).is_some(), "attached here");
         assert_eq!(blobs.evict_downloads(150, &keep).expect("again"), 0);
+    }
+
+    /// Attaches `bytes` to a new task of `board` (bytes taken in, metadata saved).
+    fn attach(store: &mut Store, board: &str, bytes: &[u8]) -> StoredBlob {
+        let stored = store.blobs().import_reader(bytes).expect("attach");
+        let mut replica =
+            crate::replica::open_board(store, board, Default::default()).expect("open the board");
+        let column = replica
+            .add_column("To do", None, board_model::Place::Bottom)
+            .expect("a column");
+        let task = replica
+            .add_task(
+                &column,
+                "Task",
+                board_model::Place::Bottom,
+                Default::default(),
+            )
+            .expect("a task");
+        replica
+            .add_attachment(
+                &task,
+                board_model::NewAttachment {
+                    author: "me",
+                    name: "file.bin",
+                    mime: "application/octet-stream",
+                    size: stored.size,
+                    sha256: &stored.sha256,
+                },
+            )
+            .expect("an attachment");
+        crate::replica::save_local_changes(store, &mut replica).expect("save");
+        stored
+    }
+
+    #[test]
+    fn deleting_a_board_lets_eviction_reclaim_the_bytes_only_it_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open_in_dir(dir.path()).expect("store");
+        for id in ["gone", "kept"] {
+            crate::replica::create_board(&mut store, id, "Board", Default::default())
+                .expect("a board");
+        }
+        let only_there = attach(&mut store, "gone", &[1u8; 300]);
+        let shared = attach(&mut store, "gone", &[2u8; 200]);
+        assert_eq!(attach(&mut store, "kept", &[2u8; 200]), shared);
+        let waiting = attach(&mut store, "gone", &[3u8; 100]);
+        // Also waiting to be uploaded to another board (a copy): still needed.
+        store
+            .queue_blob_upload("kept", &waiting.sha256, waiting.size)
+            .expect("queue");
+        let blobs = store.blobs();
+        // Attached here: never evicted while their board lives.
+        assert_eq!(blobs.evict_downloads(0, &HashSet::new()).expect("evict"), 0);
+
+        store.delete_board("gone").expect("delete");
+        let keep = store.queued_blob_hashes().expect("queued");
+        let freed = blobs.evict_downloads(0, &keep).expect("evict");
+        assert_eq!(freed, 300, "only the bytes nothing else names");
+        assert!(blobs.local(&only_there.sha256).is_none());
+        assert!(
+            blobs.local(&shared.sha256).is_some(),
+            "another board names it"
+        );
+        assert!(
+            blobs.local(&waiting.sha256).is_some(),
+            "an upload waits for it"
+        );
     }
 }

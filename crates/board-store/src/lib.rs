@@ -25,6 +25,7 @@ mod people;
 mod reminders;
 pub mod replica;
 pub mod search;
+pub mod thumbnails;
 pub mod transfer;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,7 @@ pub use search::{
     BoardFilter, DueGroup, IndexDelta, IndexRow, MyTask, SearchHit, SearchOptions, SearchResults,
     TextPart,
 };
+pub use thumbnails::{Thumbnail, ThumbnailError};
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.
 pub type Seq = i64;
@@ -443,8 +445,16 @@ impl Store {
 
     /// Removes the board and everything stored for it (log, snapshot, outbox, undo state). A
     /// board of a relay is remembered as deleted here ([`Store::deleted_here`]), so that the
-    /// app does not download it again by itself while I am still a member.
+    /// app does not download it again by itself while I am still a member. Bytes of its
+    /// attachments that no other board names any more become reclaimable by eviction
+    /// ([`Blobs::evict_downloads`]), first in line.
     pub fn delete_board(&mut self, id: &str) -> Result<(), StoreError> {
+        let named = self.named_blobs(id).unwrap_or_default();
+        self.delete_board_rows(id)?;
+        self.release_blobs(named)
+    }
+
+    fn delete_board_rows(&mut self, id: &str) -> Result<(), StoreError> {
         let tx = self.write_transaction()?;
         let shared = tx
             .query_row(

@@ -18,6 +18,16 @@ use crate::ipc::{
 /// The most a pasted image may weigh (it crosses the IPC bridge whole).
 pub const MAX_PASTED_BYTES: usize = 10 * 1024 * 1024;
 
+/// A thumbnail as the UI shows it: a `data:` URL of its bytes.
+pub fn thumbnail_data_url(thumbnail: &board_store::Thumbnail) -> String {
+    use base64::Engine as _;
+    format!(
+        "data:{};base64,{}",
+        thumbnail.mime,
+        base64::engine::general_purpose::STANDARD.encode(&thumbnail.bytes)
+    )
+}
+
 /// What opening an attachment needs next.
 #[derive(Debug)]
 pub enum OpenStep {

@@ -12,3 +12,4 @@ mod notify;
 mod palette;
 mod recorded;
 mod session;
+mod thumbnails_e2e;

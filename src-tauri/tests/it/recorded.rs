@@ -511,6 +511,26 @@ impl Recorder {
                 patched(event);
                 Ok(to_json(attached))
             }
+            "attach_pasted" => {
+                let bytes: Vec<u8> = serde_json::from_value(args["bytes"].clone()).expect("bytes");
+                session
+                    .attach_bytes(
+                        &board_id,
+                        &text("taskId"),
+                        &text("name"),
+                        &bytes,
+                        Some(recorded_me()),
+                    )
+                    .map(|(entry, event)| {
+                        patched(event);
+                        to_json(entry)
+                    })
+            }
+            "attachment_thumbnail" => session
+                .blobs()
+                .thumbnail(&text("sha256"))
+                .map_err(IpcError::from)
+                .map(|made| to_json(made.map(|t| tack::session::thumbnail_data_url(&t)))),
             "list_attachments" => session
                 .list_attachments(
                     &board_id,

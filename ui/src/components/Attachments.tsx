@@ -19,6 +19,7 @@ import {
 import { app } from "../app/app";
 import * as ipc from "../ipc";
 import type { AttachmentEntry, AttachmentState, TaskView } from "../ipc";
+import { Thumbnail, THUMBNAIL_MIMES } from "./Thumbnail";
 
 /** How often the list is asked for again while a file waits to be uploaded. */
 export const UPLOAD_RECHECK_MS = 5000;
@@ -159,6 +160,9 @@ export function Attachments(props: {
         <For each={files()}>
           {(file) => (
             <li class="file" data-attachment-id={file.id}>
+              <Show when={THUMBNAIL_MIMES.includes(file.mime)}>
+                <Thumbnail sha256={file.sha256} class="file-thumbnail" alt={file.name} />
+              </Show>
               <button
                 type="button"
                 class="link-button file-name"

@@ -18,6 +18,7 @@ import { describeDue, dueLabel, dueStatus, now } from "../app/due";
 import { assignee, initials } from "../model/people";
 import type { BoardStore } from "../model/store";
 import { startCardDrag, startColumnDrag, dragState } from "./drag";
+import { Thumbnail } from "./Thumbnail";
 
 export const COLUMN_WIDTH = 280;
 export const COLUMN_GAP = 12;
@@ -89,6 +90,7 @@ function Card(props: {
           classList={{
             dragging: dragState()?.id === props.taskId,
             "has-presence": selectors().length > 0,
+            "has-thumbnail": t().coverImage !== undefined,
           }}
           style={{
             transform: `translateY(${props.index * rowHeight()}px)`,
@@ -101,6 +103,9 @@ function Card(props: {
           onDblClick={() => app.setDetailTaskId(props.taskId)}
           onPointerDown={(e) => startCardDrag(e, props.taskId, t().title)}
         >
+          <Show when={t().coverImage}>
+            {(sha256) => <Thumbnail sha256={sha256()} class="card-thumbnail" />}
+          </Show>
           <div class="card-title">{t().title}</div>
           <Show when={selectors()[0]}>
             {(person) => (

@@ -81,6 +81,7 @@ const QUERIES = new Set<keyof Commands>([
   "list_attachments",
   "task_reminder",
   "read_due",
+  "attachment_thumbnail",
 ]);
 
 export interface ReplayOptions {

@@ -151,6 +151,23 @@ impl Board {
     }
 }
 
+/// The media types a card shows a thumbnail of.
+pub const THUMBNAIL_MIMES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// The SHA-256 of the first image (oldest, then by id) among a task's `attachments`, what its
+/// card shows.
+pub(super) fn first_image<T: ReadTxn>(files: &MapRef, txn: &T) -> Option<String> {
+    files
+        .iter(txn)
+        .filter_map(|(id, value)| match value {
+            Out::YMap(entry) => read_attachment(id, &entry, txn),
+            _ => None,
+        })
+        .filter(|a| THUMBNAIL_MIMES.contains(&a.mime.as_str()))
+        .min_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
+        .map(|a| a.sha256)
+}
+
 /// Every SHA-256 some task's `attachments` names in `doc` (archived tasks included: their
 /// attachments come back with them).
 pub fn attachment_hashes(doc: &Doc) -> BTreeSet<String> {

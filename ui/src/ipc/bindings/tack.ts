@@ -159,7 +159,12 @@ commentStamp: number,
 /**
  * Files attached to the task (its `attachments` map).
  */
-attachmentCount: number, };
+attachmentCount: number, 
+/**
+ * The SHA-256 of its first image attachment (PNG, JPEG, GIF or WebP), whose thumbnail
+ * the card shows; absent without one.
+ */
+coverImage?: string, };
 
 export type ChecklistItem = { text: string, done: boolean, };
 
@@ -420,6 +425,7 @@ export type Commands = {
   task_reminder: { args: { boardId: string; taskId: string }; result: ReminderView | null };
   set_task_reminder: { args: { boardId: string; taskId: string; beforeMinutes: number | null }; result: ReminderView | null };
   list_attachments: { args: { boardId: string; taskId: string }; result: Array<AttachmentEntry> };
+  attachment_thumbnail: { args: { sha256: string }; result: string | null };
   attach_files: { args: { boardId: string; taskId: string }; result: Array<AttachmentEntry> };
   attach_dropped: { args: { boardId: string; taskId: string }; result: Array<AttachmentEntry> };
   attach_pasted: { args: { boardId: string; taskId: string; name: string; bytes: Array<number> }; result: AttachmentEntry };
@@ -671,6 +677,10 @@ export function setTaskReminder(boardId: string, taskId: string, beforeMinutes: 
 
 export function listAttachments(boardId: string, taskId: string): Promise<Array<AttachmentEntry>> {
   return call("list_attachments", { boardId, taskId });
+}
+
+export function attachmentThumbnail(sha256: string): Promise<string | null> {
+  return call("attachment_thumbnail", { sha256 });
 }
 
 export function attachFiles(boardId: string, taskId: string): Promise<Array<AttachmentEntry>> {
