@@ -63,6 +63,24 @@ macro_rules! role_in {
     };
 }
 
+/// Opens a write transaction on `$pool` acting as `$actor` and checks that they own `$board`:
+/// `Forbidden` for another member, `NotFound` for anyone else (who may not learn the board
+/// exists). Evaluates to the transaction.
+macro_rules! begin_as_owner {
+    ($pool:expr, $actor:expr, $board:expr, $starting:literal) => {{
+        let mut tx = $pool.begin_write().await.map_err(failed($starting))?;
+        tx.act_as(Some($actor))
+            .await
+            .map_err(failed("setting the user"))?;
+        match role_in!(tx, $board, $actor)? {
+            Some(Role::Owner) => {}
+            Some(_) => return Err(AccountError::Forbidden),
+            None => return Err(AccountError::NotFound),
+        }
+        tx
+    }};
+}
+
 fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> AccountError {
     move |source| AccountError::Storage(StorageError::Query { action, source })
 }
@@ -685,18 +703,7 @@ macro_rules! shared_account_queries {
     fn delete_board<'a>(&'a self, actor: &'a str, board: &'a str) -> StorageFuture<'a, Result<Vec<String>, AccountError>> {
  Box::pin(async move {        {
  let pool = self.writer();
-            let mut tx = pool
-                .begin_write()
-                .await
-                .map_err(failed("starting to delete a board"))?;
-            tx.act_as(Some(actor))
-                .await
-                .map_err(failed("setting the user"))?;
-            match role_in!(tx, board, actor)? {
-                Some(Role::Owner) => {}
-                Some(_) => return Err(AccountError::Forbidden),
-                None => return Err(AccountError::NotFound),
-            }
+            let mut tx = begin_as_owner!(pool, actor, board, "starting to delete a board");
             let members: Vec<String> =
                 sqlx::query_scalar("SELECT user_id FROM board_members WHERE board_id = $1")
                     .bind(board)
@@ -730,18 +737,7 @@ macro_rules! shared_account_queries {
         let id = uuid::Uuid::now_v7().to_string();
         {
  let pool = self.writer();
-            let mut tx = pool
-                .begin_write()
-                .await
-                .map_err(failed("starting an invite"))?;
-            tx.act_as(Some(actor))
-                .await
-                .map_err(failed("setting the user"))?;
-            match role_in!(tx, board, actor)? {
-                Some(Role::Owner) => {}
-                Some(_) => return Err(AccountError::Forbidden),
-                None => return Err(AccountError::NotFound),
-            }
+            let mut tx = begin_as_owner!(pool, actor, board, "starting an invite");
             sqlx::query(
                 "INSERT INTO board_invites \
                  (id, token_hash, board_id, role, created_by, expires_at, max_uses) \
