@@ -108,7 +108,7 @@ ensure_s3s_fs() {
 # and friends, Xvfb, WebKitWebDriver, ImageMagick, and tauri-driver built once into a cache.
 desktop_packages=(
     libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev libayatana-appindicator3-dev
-    librsvg2-dev pkg-config xvfb xauth webkit2gtk-driver imagemagick dbus
+    librsvg2-dev pkg-config xvfb xauth webkit2gtk-driver imagemagick dbus xdotool
 )
 tauri_driver_version="2.1.0"
 tauri_driver_root="${TACK_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tack-tools}"

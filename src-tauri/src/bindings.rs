@@ -21,7 +21,8 @@ use crate::ipc::{
     CONFLICT_EVENT, INBOX_EVENT, JOIN_LINK_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 use crate::ipc::{
-    AttachmentEntry, AttachmentState, FilesDroppedEvent, OpenedAttachment, FILES_DROPPED_EVENT,
+    AttachmentEntry, AttachmentState, ColumnChoice, FilesDroppedEvent, OpenedAttachment,
+    QuickAddSettings, QuickAddShownEvent, FILES_DROPPED_EVENT, QUICK_ADD_SHOWN_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -97,6 +98,9 @@ pub fn typescript() -> String {
         AttachmentEntry::decl(&cfg),
         OpenedAttachment::decl(&cfg),
         FilesDroppedEvent::decl(&cfg),
+        QuickAddShownEvent::decl(&cfg),
+        QuickAddSettings::decl(&cfg),
+        ColumnChoice::decl(&cfg),
     ];
     for declaration in declarations {
         out.push_str("export ");
@@ -138,6 +142,7 @@ pub fn typescript() -> String {
         (JOIN_LINK_EVENT, JoinLinkEvent::name(&cfg)),
         (INBOX_EVENT, InboxEvent::name(&cfg)),
         (FILES_DROPPED_EVENT, FilesDroppedEvent::name(&cfg)),
+        (QUICK_ADD_SHOWN_EVENT, QuickAddShownEvent::name(&cfg)),
     ];
     out.push_str("/** Every event the app emits, and its payload. */\nexport type Events = {\n");
     for (name, payload) in &events {

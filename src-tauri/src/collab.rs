@@ -11,13 +11,15 @@
 //! - `pump`: the task forwarding the client's status, remote updates, awareness and conflicts;
 //! - `status`: the sync indicator (sync-client's status and sentences, shown);
 //! - `access`: my role on each board as the relay grants it, recorded in the store;
-//! - `presence`: who else is on a board, what they selected, and whose change won a conflict.
+//! - `presence`: who else is on a board, what they selected, and whose change won a conflict;
+//! - `read_marks`: my inbox's read marks, to and from my other devices through the relay.
 
 mod access;
 mod account;
 mod lifetime;
 mod presence;
 mod pump;
+mod read_marks;
 mod shared;
 mod sharing;
 mod status;
@@ -38,6 +40,7 @@ use crate::ipc::{
 use crate::session::Session;
 
 pub use presence::{color_of, conflict_text, person};
+pub use read_marks::READ_MARKS_POLL;
 pub use status::{board_state, close_text, kind_text, unsent, Unsent};
 pub use uploads::{blob_error, uploading_message, UPLOAD_POLL};
 
@@ -83,6 +86,8 @@ struct CollabState {
     notifications: Option<crate::notify::Notifications>,
     /// Uploads attachments' bytes (`uploads`), while syncing.
     uploads: Option<tokio::task::JoinHandle<()>>,
+    /// Sends and receives my read marks (`read_marks`), while syncing.
+    read_marks: Option<tokio::task::JoinHandle<()>>,
     /// Attachment uploads the relay refused this run: board → sha256 → why.
     refused_uploads: HashMap<String, HashMap<String, String>>,
 }
@@ -97,6 +102,8 @@ struct CollabContext {
     instance: String,
     /// Wakes the uploader (`uploads`) when a file was attached.
     upload_wake: tokio::sync::Notify,
+    /// Wakes the read marks round (`read_marks`) when I marked entries here.
+    read_marks_wake: tokio::sync::Notify,
 }
 
 impl CollabContext {
@@ -130,6 +137,7 @@ impl Collab {
                 state: Mutex::new(CollabState::default()),
                 instance: uuid::Uuid::new_v4().to_string(),
                 upload_wake: tokio::sync::Notify::new(),
+                read_marks_wake: tokio::sync::Notify::new(),
             }),
             runtime,
             backoff: BackoffConfig {

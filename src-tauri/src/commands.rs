@@ -16,7 +16,7 @@ use crate::ipc::{
     TransferMode, TransferOutcome, BOARD_PATCH_EVENT, JOIN_LINK_EVENT,
 };
 use crate::ipc::{AttachmentEntry, OpenedAttachment};
-use crate::ipc::{InboxView, ReminderView};
+use crate::ipc::{ColumnChoice, InboxView, QuickAddSettings, ReminderView};
 use crate::notify::{self, Notifications};
 use crate::session::Session;
 use board_store::{MyTask, SearchResults};
@@ -692,6 +692,64 @@ ipc_commands! {
         off_runtime(&collab, move |c| c.set_selection(&board_id, task_id)).await
     }
 
+    /// Shows the quick add window (its global shortcut does the same).
+    #[tauri::command(async)]
+    pub fn open_quick_add(app: AppHandle) -> Result<(), IpcError> {
+        crate::quick_add::show(&app);
+        Ok(())
+    }
+
+    /// Hides the quick add window (after adding, or Esc).
+    #[tauri::command(async)]
+    pub fn hide_quick_add(app: AppHandle) -> Result<(), IpcError> {
+        crate::quick_add::hide(&app);
+        Ok(())
+    }
+
+    /// The board's columns a task can be added to, in board order.
+    #[tauri::command(async)]
+    pub fn board_columns(
+        state: State<'_, AppState>,
+        board_id: String,
+    ) -> Result<Vec<ColumnChoice>, IpcError> {
+        state.lock().board_columns(&board_id)
+    }
+
+    /// The quick add shortcut as set, and whether it works here.
+    #[tauri::command(async)]
+    pub fn quick_add_settings(
+        state: State<'_, AppState>,
+        problem: State<'_, crate::quick_add::ShortcutProblem>,
+    ) -> Result<QuickAddSettings, IpcError> {
+        let shortcut = crate::quick_add::configured(&state.lock().store())?;
+        Ok(crate::quick_add::settings(shortcut, problem.get()))
+    }
+
+    /// Sets the quick add shortcut (`""`: none): registered at once, kept for the next start.
+    /// One that cannot be read or registered is refused and the old one stays.
+    #[tauri::command(async)]
+    pub fn set_quick_add_shortcut(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        problem: State<'_, crate::quick_add::ShortcutProblem>,
+        shortcut: String,
+    ) -> Result<QuickAddSettings, IpcError> {
+        let old = crate::quick_add::configured(&state.lock().store())?;
+        if let Err(err) = crate::quick_add::register(&app, &shortcut) {
+            if let Err(again) = crate::quick_add::register(&app, &old) {
+                tracing::warn!(%again, "could not register the previous quick add shortcut again");
+            }
+            return Err(err);
+        }
+        problem.set(None);
+        let kept = shortcut.trim();
+        state
+            .lock()
+            .store()
+            .set_profile_setting(crate::quick_add::SHORTCUT_SETTING, Some(kept))?;
+        Ok(crate::quick_add::settings(kept.to_owned(), None))
+    }
+
     /// My inbox, newest first.
     #[tauri::command(async)]
     pub fn inbox(state: State<'_, AppState>) -> Result<InboxView, IpcError> {
@@ -704,21 +762,29 @@ ipc_commands! {
     #[tauri::command(async)]
     pub fn set_inbox_read(
         state: State<'_, AppState>,
+        collab: State<'_, Collab>,
         keys: Vec<String>,
         read: bool,
     ) -> Result<InboxView, IpcError> {
         let session = state.lock();
         let mut store = session.store();
-        store.set_inbox_read(&keys, read)?;
+        if store.set_inbox_read(&keys, read)? > 0 {
+            collab.read_marks_soon();
+        }
         notify::inbox_view(&store)
     }
 
     /// Marks every inbox entry read; the inbox after.
     #[tauri::command(async)]
-    pub fn mark_inbox_read(state: State<'_, AppState>) -> Result<InboxView, IpcError> {
+    pub fn mark_inbox_read(
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+    ) -> Result<InboxView, IpcError> {
         let session = state.lock();
         let mut store = session.store();
-        store.mark_inbox_all_read()?;
+        if store.mark_inbox_all_read()? > 0 {
+            collab.read_marks_soon();
+        }
         notify::inbox_view(&store)
     }
 

@@ -29,6 +29,8 @@ pub const JOIN_LINK_EVENT: &str = "join-link";
 pub const INBOX_EVENT: &str = "inbox";
 /// [`FilesDroppedEvent`]: files were dropped on the window (`attach_dropped` attaches them).
 pub const FILES_DROPPED_EVENT: &str = "files-dropped";
+/// [`QuickAddShownEvent`]: the quick add window was shown (by its shortcut or the palette).
+pub const QUICK_ADD_SHOWN_EVENT: &str = "quick-add-shown";
 
 /// A file a board comes in from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -479,6 +481,34 @@ pub struct CloseRequestedEvent {
 pub struct JoinLinkEvent {
     /// What `accept_invite` takes: `{relay}/invite/{token}`, or the bare token.
     pub invite: String,
+}
+
+/// Payload of `quick-add-shown`: the quick add window was shown; it starts afresh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QuickAddShownEvent {
+    /// The shortcut that opens it, as set (empty: none), for its hint.
+    pub shortcut: String,
+}
+
+/// The quick add shortcut: what is set, the default, and why it does not work here, if so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QuickAddSettings {
+    /// As set (`CommandOrControl+Alt+N`); empty: no shortcut.
+    pub shortcut: String,
+    pub default_shortcut: String,
+    /// Why the shortcut could not be registered at start (another app holds it, no X11 on
+    /// Wayland); `null` when it works.
+    pub problem: Option<String>,
+}
+
+/// A column a task can be added to (quick add's column choice), in board order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnChoice {
+    pub id: String,
+    pub title: String,
 }
 
 /// Where a task goes within its column, or a column within the board.

@@ -15,6 +15,7 @@ pub mod instance;
 pub mod ipc;
 pub mod notify;
 pub mod patches;
+pub mod quick_add;
 pub mod session;
 
 use std::path::PathBuf;
@@ -208,6 +209,7 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(quick_add::plugin())
         .manage(AppState(session))
         .manage(CloseConfirmed::default())
         .manage(JoinLinks::default())
@@ -246,6 +248,8 @@ pub fn run() {
                 });
                 app.manage(closing);
             }
+            // Quick add from anywhere: the global shortcut, as set in this profile.
+            quick_add::start(app.handle(), &collab::lock(&collab_session).store());
             // Sync starts with the app (when signed in), on Tauri's tokio runtime.
             let runtime = tauri::async_runtime::handle().inner().clone();
             let sink = Arc::new(WindowSink(app.handle().clone()));
@@ -280,6 +284,21 @@ pub fn run() {
                 };
                 if let Err(err) = window.emit(ipc::FILES_DROPPED_EVENT, &event) {
                     tracing::warn!(?err, "could not tell the window of dropped files");
+                }
+                return;
+            }
+            // The quick add window is hidden, never closed (the next shortcut shows it at
+            // once); the main window gone, the app quits even with it hidden.
+            if window.label() == quick_add::WINDOW {
+                if let WindowEvent::CloseRequested { api, .. } = event {
+                    api.prevent_close();
+                    quick_add::hide(window.app_handle());
+                }
+                return;
+            }
+            if let WindowEvent::Destroyed = event {
+                if window.label() == "main" {
+                    window.app_handle().exit(0);
                 }
                 return;
             }

@@ -277,7 +277,9 @@ fn store_entries(
     let settings = store.notification_settings()?;
     let boards = store.list_boards()?;
     let mut pending = Vec::with_capacity(added.len());
-    for entry in &added {
+    // An entry already read on another device of mine (its mark arrived first) notifies of
+    // nothing.
+    for entry in added.iter().filter(|entry| !entry.read) {
         let board_title = boards
             .iter()
             .find(|b| b.id == entry.board)
@@ -359,6 +361,16 @@ impl Notifications {
         }
         // Grouped ones wait for the scheduler's next turn.
         self.reschedule();
+    }
+
+    /// Read marks from my other devices changed entries here: the window reloads the inbox
+    /// and its unread count (nothing new to notify of).
+    pub fn inbox_refreshed(&self) {
+        let unread = lock(&self.inner.store).unread_count();
+        match unread {
+            Ok(unread) => self.inner.alerts.inbox_changed(&[], unread),
+            Err(err) => tracing::error!(%err, "could not count unread entries"),
+        }
     }
 
     /// One turn of the scheduler: fires what is due, flushes grouped notifications; returns

@@ -17,8 +17,8 @@ use sync_client::{SharedStore, SyncHandle};
 
 use crate::ipc::{
     ArchivedColumn, ArchivedItems, ArchivedTask, BoardOp, BoardPatchEvent, BoardSummary,
-    CommentEntry, DirectoryEntry, ErrorKind, ExportFormat, HistoryEntry, ImportFormat,
-    ImportOutcome, IpcError, OpResult, OpenedBoard, SignedInUser, TaskHistoryView,
+    ColumnChoice, CommentEntry, DirectoryEntry, ErrorKind, ExportFormat, HistoryEntry,
+    ImportFormat, ImportOutcome, IpcError, OpResult, OpenedBoard, SignedInUser, TaskHistoryView,
 };
 use crate::patches::{self, ShownColumns};
 
@@ -254,6 +254,20 @@ impl Session {
         let view = open.board.view();
         open.shown = ShownColumns::from_view(&view);
         Ok(view)
+    }
+
+    /// The board's columns a task can be added to (not archived), in board order: quick add's
+    /// choice, without building the board's view.
+    pub fn board_columns(&mut self, board_id: &str) -> Result<Vec<ColumnChoice>, IpcError> {
+        let columns = self.replica(board_id)?.board.columns();
+        Ok(columns
+            .into_iter()
+            .filter(|column| !column.archived)
+            .map(|column| ColumnChoice {
+                id: column.id,
+                title: column.title,
+            })
+            .collect())
     }
 
     /// What the board keeps archived (see [`ArchivedItems`]); restoring goes through `apply`.

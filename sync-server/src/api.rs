@@ -26,7 +26,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tack_api::{
     AcceptInvite, BoardList, Credentials, ErrorBody, ErrorCode, Invite, Me, MemberList, MyBoard,
-    NewInvite, NewMember, RoleChange, SessionList, SessionStarted, TaskChangeEntry, TaskHistory,
+    NewInvite, NewMember, NewReadMarks, ReadMarkEntry, ReadMarks, ReadMarksStored, RoleChange,
+    SessionList, SessionStarted, TaskChangeEntry, TaskHistory, MAX_READ_MARKS_PER_REQUEST,
+    MAX_READ_MARK_KEY_BYTES,
 };
 use tokio::time::Instant;
 
@@ -303,6 +305,8 @@ endpoints! {
     post "/login" => login,
     post "/logout" => logout,
     get "/me" => me,
+    get "/me/read-marks" => read_marks,
+    put "/me/read-marks" => put_read_marks,
     get "/sessions" => sessions,
     delete "/sessions/{session}" => revoke_session,
     get "/boards" => my_boards,
@@ -693,6 +697,90 @@ async fn me(State(api): State<ApiState>, headers: HeaderMap) -> ApiResult {
             email: user.email,
             session_id: user.session_id,
             user_id: user.user_id,
+        },
+    )
+}
+
+/// My read marks stored after `after` (DESIGN §4 "Read marks"), oldest first.
+async fn read_marks(
+    State(api): State<ApiState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let after = read_marks_query(query.as_deref())?;
+    let user = session(&api, &headers).await?;
+    let page = crate::read_marks::marks_after(&api.storage, &user.user_id, after)
+        .await
+        .map_err(AccountError::Storage)?;
+    answer(
+        StatusCode::OK,
+        ReadMarks {
+            marks: page.marks,
+            more: page.more,
+            seq: page.seq,
+        },
+    )
+}
+
+/// The query of `GET /v1/me/read-marks`: `after=<seq>` (default 0), nothing else.
+fn read_marks_query(query: Option<&str>) -> Result<i64, ApiError> {
+    let mut after = 0;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("after", value)) => {
+                after = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|seq| *seq >= 0)
+                    .ok_or_else(|| ApiError::bad_request("after: expected a seq from seq"))?;
+            }
+            _ => return Err(ApiError::bad_request("query: only after is known")),
+        }
+    }
+    Ok(after)
+}
+
+/// Stores read marks one of my devices changed: each replaces the relay's when it is newer.
+/// At most [`MAX_READ_MARKS_PER_REQUEST`] marks, each key 1 to
+/// [`MAX_READ_MARK_KEY_BYTES`] bytes of text, each time between 0 and a day from now; a key
+/// given twice counts once, with its latest change.
+async fn put_read_marks(State(api): State<ApiState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let user = session(&api, &headers).await?;
+    let request: NewReadMarks = parse(&body)?;
+    if request.marks.len() > MAX_READ_MARKS_PER_REQUEST {
+        return Err(ApiError::bad_request(format!(
+            "marks: at most {MAX_READ_MARKS_PER_REQUEST} per request"
+        )));
+    }
+    let latest = crate::history::now_ms().saturating_add(86_400_000);
+    let mut marks: HashMap<&str, &ReadMarkEntry> = HashMap::new();
+    for mark in &request.marks {
+        if mark.key.is_empty() || mark.key.len() > MAX_READ_MARK_KEY_BYTES {
+            return Err(ApiError::bad_request(format!(
+                "key: 1 to {MAX_READ_MARK_KEY_BYTES} bytes"
+            )));
+        }
+        check_text("key", &mark.key, MAX_READ_MARK_KEY_BYTES)?;
+        if !(0..=latest).contains(&mark.changed_at_ms) {
+            return Err(ApiError::bad_request(
+                "changed_at_ms: milliseconds since the epoch, at most a day from now",
+            ));
+        }
+        let kept = marks.entry(mark.key.as_str()).or_insert(mark);
+        if kept.changed_at_ms < mark.changed_at_ms {
+            *kept = mark;
+        }
+    }
+    let mut unique: Vec<ReadMarkEntry> = marks.into_values().cloned().collect();
+    // One order for every writer, so two requests lock the same rows in the same order.
+    unique.sort_by(|a, b| a.key.cmp(&b.key));
+    let changed = crate::read_marks::store_marks(&api.storage, &user.user_id, &unique)
+        .await
+        .map_err(AccountError::Storage)?;
+    answer(
+        StatusCode::OK,
+        ReadMarksStored {
+            changed: u32::try_from(changed).unwrap_or(u32::MAX),
         },
     )
 }

@@ -43,7 +43,7 @@ pub use s3::{S3Blobs, S3Config};
 use crate::accounts::Role;
 use crate::api::ApiError;
 use crate::server::RelayState;
-use crate::storage::{ActAs, BeginWrite, Storage, StorageError, StorageFuture};
+use crate::storage::{on_pool, ActAs, BeginWrite, Storage, StorageError, StorageFuture};
 
 /// The most an upload or download holds in memory at once (one read or write buffer), whatever
 /// the file's size.
@@ -794,30 +794,6 @@ async fn receive(
     Ok(Received::Complete(hex(&hasher.finalize())))
 }
 
-/// Expands `$body` with `$pool` bound to the relay database's pool (SQLite: reader or writer).
-macro_rules! on_database {
-    ($storage:expr, $role:ident, |$pool:ident| $body:expr) => {
-        match ($storage.postgres_pool(), $storage.sqlite_pools()) {
-            (Some($pool), _) => $body,
-            (None, Some(pools)) => {
-                let $pool = on_database!(@pick $role, pools);
-                $body
-            }
-            (None, None) => {
-                return Err(StorageError::UnsupportedUrl {
-                    scheme: "none".into(),
-                })
-            }
-        }
-    };
-    (@pick reader, $pools:expr) => {
-        $pools.0
-    };
-    (@pick writer, $pools:expr) => {
-        $pools.1
-    };
-}
-
 fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> StorageError {
     move |source| StorageError::Query { action, source }
 }
@@ -828,7 +804,7 @@ pub async fn stored_size(
     key: BlobKey<'_>,
     user: &str,
 ) -> Result<Option<u64>, StorageError> {
-    let size: Option<i64> = on_database!(storage, reader, |pool| {
+    let size: Option<i64> = on_pool!(storage, reader, |pool| {
         let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
         tx.act_as(Some(user))
             .await
@@ -847,7 +823,7 @@ pub async fn stored_size(
 
 /// The bytes a board's blobs take, read as `user` (a member).
 pub async fn used_bytes(storage: &Storage, board: &str, user: &str) -> Result<u64, StorageError> {
-    let used: i64 = on_database!(storage, reader, |pool| {
+    let used: i64 = on_pool!(storage, reader, |pool| {
         let mut tx = pool.begin().await.map_err(failed("starting a read"))?;
         tx.act_as(Some(user))
             .await
@@ -883,7 +859,7 @@ async fn record(
     let now = crate::history::now_ms();
     let size_i64 = i64::try_from(size).unwrap_or(i64::MAX);
     let quota = i64::try_from(config.board_quota_bytes).unwrap_or(i64::MAX);
-    let outcome = on_database!(storage, writer, |pool| {
+    let outcome = on_pool!(storage, writer, |pool| {
         let mut tx = pool
             .begin_write()
             .await
@@ -1001,7 +977,7 @@ pub async fn collect_at(storage: &Storage, blobs: &Blobs, now: i64) -> Result<u6
 
 /// Every blob record: (board, sha256, last referenced), sorted by board.
 async fn list_blobs(storage: &Storage) -> Result<Vec<(String, String, i64)>, StorageError> {
-    let mut rows: Vec<(String, String, i64)> = on_database!(storage, reader, |pool| {
+    let mut rows: Vec<(String, String, i64)> = on_pool!(storage, reader, |pool| {
         let query = if storage.postgres_pool().is_some() {
             "SELECT board_id, sha256, last_referenced_ms FROM tack_list_blobs()"
         } else {
@@ -1030,7 +1006,7 @@ async fn board_reader(storage: &Storage, board: &str) -> Result<Option<String>, 
 }
 
 async fn touch(storage: &Storage, key: BlobKey<'_>, now: i64) -> Result<(), StorageError> {
-    on_database!(storage, writer, |pool| {
+    on_pool!(storage, writer, |pool| {
         let query = if storage.postgres_pool().is_some() {
             "SELECT tack_touch_blob($1, $2, $3)"
         } else {
@@ -1049,7 +1025,7 @@ async fn touch(storage: &Storage, key: BlobKey<'_>, now: i64) -> Result<(), Stor
 
 /// Deletes a blob's record if it was not referenced since `before_ms`; true when it did.
 async fn forget(storage: &Storage, key: BlobKey<'_>, before_ms: i64) -> Result<bool, StorageError> {
-    let forgotten = on_database!(storage, writer, |pool| {
+    let forgotten = on_pool!(storage, writer, |pool| {
         if storage.postgres_pool().is_some() {
             sqlx::query_scalar("SELECT tack_collect_blob($1, $2, $3)")
                 .bind(key.board)

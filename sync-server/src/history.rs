@@ -13,29 +13,7 @@ use std::time::Duration;
 use board_model::TaskChange;
 use sqlx::QueryBuilder;
 
-use crate::storage::{ActAs, BeginWrite, Storage, StorageError};
-
-/// Expands `$body` once per backend with `$pool` bound to that backend's pool (for SQLite the
-/// reader or the writer), so one query text serves both databases.
-macro_rules! on_pool {
-    ($storage:expr, $role:ident, |$pool:ident| $body:expr) => {
-        match ($storage.postgres_pool(), $storage.sqlite_pools()) {
-            (Some($pool), _) => $body,
-            (None, Some(pools)) => {
-                let $pool = on_pool!(@pick $role, pools);
-                $body
-            }
-            // Neither: a storage is always one of the two; nothing to read or write.
-            (None, None) => return Ok(Default::default()),
-        }
-    };
-    (@pick reader, $pools:expr) => {
-        $pools.0
-    };
-    (@pick writer, $pools:expr) => {
-        $pools.1
-    };
-}
+use crate::storage::{on_pool, ActAs, BeginWrite, Storage, StorageError};
 
 /// The most entries one page of `GET …/history` holds.
 pub const MAX_PAGE: u32 = 200;

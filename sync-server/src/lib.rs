@@ -32,6 +32,7 @@ pub mod invite_page;
 pub mod metrics;
 pub mod openapi;
 pub mod otlp;
+pub mod read_marks;
 pub mod revocation;
 pub mod room;
 pub mod server;

@@ -373,6 +373,34 @@ impl Storage {
     }
 }
 
+/// Expands `$body` once per backend with `$pool` bound to that backend's pool (for SQLite the
+/// reader or the writer), so one query text serves both databases: the queries outside the
+/// storage traits (task history, blob records, read marks) use it.
+macro_rules! on_pool {
+    ($storage:expr, $role:ident, |$pool:ident| $body:expr) => {
+        match ($storage.postgres_pool(), $storage.sqlite_pools()) {
+            (Some($pool), _) => $body,
+            (None, Some(pools)) => {
+                let $pool = $crate::storage::on_pool!(@pick $role, pools);
+                $body
+            }
+            // Neither: a storage is always one of the two.
+            (None, None) => {
+                return Err($crate::storage::StorageError::UnsupportedUrl {
+                    scheme: "none".into(),
+                })
+            }
+        }
+    };
+    (@pick reader, $pools:expr) => {
+        $pools.0
+    };
+    (@pick writer, $pools:expr) => {
+        $pools.1
+    };
+}
+pub(crate) use on_pool;
+
 /// Sets the acting user of a transaction, whom PostgreSQL's row-level security policies
 /// check (`tack.user_id`, transaction-local so it also works behind a transaction-mode
 /// pooler). `None` clears it: policies then match nothing. SQLite has no policies; the relay

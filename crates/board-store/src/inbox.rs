@@ -114,6 +114,7 @@ pub fn format_quiet_hours((start, end): (u16, u16)) -> String {
 const DND_KEY: &str = "notify:dnd";
 const QUIET_KEY: &str = "notify:quiet";
 const MUTE_PREFIX: &str = "notify:mute:";
+const READ_MARKS_AFTER_PREFIX: &str = "read_marks:after:";
 
 impl Store {
     /// Adds the entries not there yet (by key) and returns those added, in order. Keys that
@@ -132,6 +133,12 @@ impl Store {
                 "INSERT OR IGNORE INTO inbox (key, board_id, task_id, kind, actor, title, created_at)
                  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM boards WHERE id = ?2)",
             )?;
+            let mut take_waiting = tx.prepare_cached(
+                "DELETE FROM read_marks_waiting WHERE key = ?1 RETURNING read, changed_at",
+            )?;
+            let mut apply_waiting = tx.prepare_cached(
+                "UPDATE inbox SET read = ?2, read_changed_at = ?3, read_sent = 1 WHERE key = ?1",
+            )?;
             for entry in entries {
                 if entry.key.is_empty() || entry.key.len() > MAX_INBOX_KEY_BYTES {
                     continue;
@@ -146,6 +153,14 @@ impl Store {
                     entry.at_ms
                 ])?;
                 if inserted > 0 {
+                    // A mark another of my devices made before this one derived the entry.
+                    let waiting: Option<(bool, i64)> = take_waiting
+                        .query_row([&entry.key], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .optional()?;
+                    if let Some((read, changed_at)) = waiting {
+                        apply_waiting.execute(params![entry.key, read, changed_at])?;
+                    }
+                    let (read, read_changed_at_ms) = waiting.unwrap_or((false, 0));
                     added.push(InboxEntry {
                         key: entry.key.clone(),
                         board: entry.board.clone(),
@@ -154,8 +169,8 @@ impl Store {
                         actor: entry.actor.clone(),
                         title: entry.title.clone(),
                         at_ms: entry.at_ms,
-                        read: false,
-                        read_changed_at_ms: 0,
+                        read,
+                        read_changed_at_ms,
                     });
                 }
             }
@@ -204,8 +219,8 @@ impl Store {
         let mut changed = 0;
         {
             let mut update = tx.prepare_cached(
-                "UPDATE inbox SET read = ?2, read_changed_at = MAX(?3, read_changed_at + 1)
-                 WHERE key = ?1 AND read <> ?2",
+                "UPDATE inbox SET read = ?2, read_changed_at = MAX(?3, read_changed_at + 1),
+                 read_sent = 0 WHERE key = ?1 AND read <> ?2",
             )?;
             for key in keys {
                 changed += update.execute(params![key, read, at])?;
@@ -220,23 +235,24 @@ impl Store {
         let at = now_ms();
         let tx = self.write_transaction()?;
         let changed = tx.execute(
-            "UPDATE inbox SET read = 1, read_changed_at = MAX(?1, read_changed_at + 1)
-             WHERE read = 0",
+            "UPDATE inbox SET read = 1, read_changed_at = MAX(?1, read_changed_at + 1),
+             read_sent = 0 WHERE read = 0",
             [at],
         )?;
         tx.commit()?;
         Ok(changed)
     }
 
-    /// Read marks changed after `since_ms` (what to tell my other devices).
-    pub fn read_marks_since(&self, since_ms: i64) -> Result<Vec<ReadMark>, StoreError> {
+    /// Read marks changed on this device that the relay has not taken yet, oldest change
+    /// first: at most `limit`.
+    pub fn unsent_read_marks(&self, limit: u32) -> Result<Vec<ReadMark>, StoreError> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT key, read, read_changed_at FROM inbox WHERE read_changed_at > ?1
-                 ORDER BY read_changed_at, key LIMIT 5000",
+                "SELECT key, read, read_changed_at FROM inbox WHERE read_sent = 0
+                 ORDER BY read_changed_at, key LIMIT ?1",
             )?
-            .query_map([since_ms], |row| {
+            .query_map([limit], |row| {
                 Ok(ReadMark {
                     key: row.get(0)?,
                     read: row.get(1)?,
@@ -246,22 +262,69 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Applies read marks from my other devices: the later change wins per entry. A mark for
-    /// an entry this device has not derived (yet) is ignored. Returns how many changed.
+    /// The relay took `marks`: each is sent, unless its entry changed again since.
+    pub fn read_marks_sent(&mut self, marks: &[ReadMark]) -> Result<(), StoreError> {
+        let tx = self.write_transaction()?;
+        {
+            let mut sent = tx.prepare_cached(
+                "UPDATE inbox SET read_sent = 1 WHERE key = ?1 AND read_changed_at = ?2",
+            )?;
+            for mark in marks {
+                sent.execute(params![mark.key, mark.changed_at_ms])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies read marks from my other devices: the later change wins per entry (an equal
+    /// one keeps this device's). A mark for an entry this device has not derived (yet) waits
+    /// until the entry is added (the newest [`MAX_INBOX_ENTRIES`] such marks are kept).
+    /// Returns how many entries changed.
     pub fn merge_read_marks(&mut self, marks: &[ReadMark]) -> Result<usize, StoreError> {
         let tx = self.write_transaction()?;
         let mut changed = 0;
         {
             let mut update = tx.prepare_cached(
-                "UPDATE inbox SET read = ?2, read_changed_at = ?3
+                "UPDATE inbox SET read = ?2, read_changed_at = ?3, read_sent = 1
                  WHERE key = ?1 AND read_changed_at < ?3",
             )?;
+            let mut known = tx.prepare_cached("SELECT 1 FROM inbox WHERE key = ?1")?;
+            let mut wait = tx.prepare_cached(
+                "INSERT INTO read_marks_waiting (key, read, changed_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET read = excluded.read,
+                 changed_at = excluded.changed_at WHERE changed_at < excluded.changed_at",
+            )?;
             for mark in marks {
-                changed += update.execute(params![mark.key, mark.read, mark.changed_at_ms])?;
+                if mark.key.is_empty() || mark.key.len() > MAX_INBOX_KEY_BYTES {
+                    continue;
+                }
+                let updated = update.execute(params![mark.key, mark.read, mark.changed_at_ms])?;
+                changed += updated;
+                if updated == 0 && !known.exists([&mark.key])? {
+                    wait.execute(params![mark.key, mark.read, mark.changed_at_ms])?;
+                }
             }
         }
+        tx.execute(
+            "DELETE FROM read_marks_waiting WHERE key IN (SELECT key FROM read_marks_waiting
+             ORDER BY changed_at DESC, key DESC LIMIT -1 OFFSET ?1)",
+            [MAX_INBOX_ENTRIES],
+        )?;
         tx.commit()?;
         Ok(changed)
+    }
+
+    /// The relay's read mark seq this device has read up to, for `account` (0: none yet).
+    pub fn read_marks_after(&self, account: &str) -> Result<i64, StoreError> {
+        let value = self.profile_setting(&format!("{READ_MARKS_AFTER_PREFIX}{account}"))?;
+        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Remembers the relay's read mark seq read up to, for `account`.
+    pub fn set_read_marks_after(&mut self, account: &str, seq: i64) -> Result<(), StoreError> {
+        let key = format!("{READ_MARKS_AFTER_PREFIX}{account}");
+        self.set_profile_setting(&key, Some(&seq.to_string()))
     }
 
     /// The notification settings of this profile.
@@ -287,7 +350,21 @@ impl Store {
         Ok(settings)
     }
 
-    fn set_profile_value(&mut self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+    /// A setting of this profile (`None`: never set).
+    pub fn profile_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM profile WHERE key = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Sets (or with `None` forgets) a setting of this profile.
+    pub fn set_profile_setting(
+        &mut self,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), StoreError> {
         let tx = self.write_transaction()?;
         match value {
             Some(value) => tx.execute(
@@ -301,15 +378,15 @@ impl Store {
     }
 
     pub fn set_do_not_disturb(&mut self, on: bool) -> Result<(), StoreError> {
-        self.set_profile_value(DND_KEY, on.then_some("1"))
+        self.set_profile_setting(DND_KEY, on.then_some("1"))
     }
 
     pub fn set_quiet_hours(&mut self, hours: Option<(u16, u16)>) -> Result<(), StoreError> {
         let text = hours.map(format_quiet_hours);
-        self.set_profile_value(QUIET_KEY, text.as_deref())
+        self.set_profile_setting(QUIET_KEY, text.as_deref())
     }
 
     pub fn set_board_muted(&mut self, board: &str, muted: bool) -> Result<(), StoreError> {
-        self.set_profile_value(&format!("{MUTE_PREFIX}{board}"), muted.then_some("1"))
+        self.set_profile_setting(&format!("{MUTE_PREFIX}{board}"), muted.then_some("1"))
     }
 }

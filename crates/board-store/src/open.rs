@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_reminders.sql"),
     include_str!("migrations/0007_blob_uploads.sql"),
     include_str!("migrations/0008_blob_copies.sql"),
+    include_str!("migrations/0009_read_mark_sync.sql"),
 ];
 
 /// The `PRAGMA user_version` this build writes and understands.

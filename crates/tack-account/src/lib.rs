@@ -19,6 +19,7 @@ use tack_api::{
     SessionStarted,
 };
 pub mod blobs;
+pub mod read_marks;
 
 pub use tack_api::{ErrorCode, Invite, Me, Member, MyBoard, Role, TaskChangeEntry, TaskHistory};
 

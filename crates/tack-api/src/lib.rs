@@ -216,6 +216,46 @@ pub struct TaskChangeEntry {
     pub value: serde_json::Value,
 }
 
+/// One read mark of mine (DESIGN §4 "Read marks"): an inbox entry's key, whether I read it,
+/// and when a device of mine changed that (milliseconds since the epoch; the later one wins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMarkEntry {
+    pub changed_at_ms: i64,
+    pub key: String,
+    pub read: bool,
+}
+
+/// `GET /v1/me/read-marks?after=<seq>`: my read marks stored after `after`, oldest first.
+/// `seq` is the `after` of the next request; `more` says that one has more at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMarks {
+    pub marks: Vec<ReadMarkEntry>,
+    pub more: bool,
+    pub seq: i64,
+}
+
+/// `PUT /v1/me/read-marks`: marks a device of mine changed (at most
+/// [`MAX_READ_MARKS_PER_REQUEST`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewReadMarks {
+    pub marks: Vec<ReadMarkEntry>,
+}
+
+/// The answer to `PUT /v1/me/read-marks`: how many marks were newer than the relay's and
+/// replaced them (an older or equal one changes nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMarksStored {
+    pub changed: u32,
+}
+
+/// The most marks one `PUT /v1/me/read-marks` carries, and one `GET` page holds.
+pub const MAX_READ_MARKS_PER_REQUEST: usize = 500;
+/// The most read marks the relay keeps per person (the oldest changes go first); an inbox
+/// keeps at most as many entries.
+pub const MAX_READ_MARKS_PER_USER: i64 = 5_000;
+/// The longest read mark key (an inbox entry's key).
+pub const MAX_READ_MARK_KEY_BYTES: usize = 256;
+
 /// A new invite link (201): `token` is what the invited person accepts.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invite {

@@ -5,7 +5,7 @@
 use board_store::LocalAccess;
 use sync_client::{SyncClient, SyncConfig};
 
-use super::{lock, pump, shared, uploads, Collab};
+use super::{lock, pump, read_marks, shared, uploads, Collab};
 use crate::ipc::{ErrorKind, IpcError};
 
 impl Collab {
@@ -65,22 +65,27 @@ impl Collab {
             .spawn(pump::pump(self.context.clone(), receivers));
         let watch = self.runtime.spawn(shared::watch_shared(self.clone()));
         let uploader = self.runtime.spawn(uploads::watch_uploads(self.clone()));
+        let marks = self
+            .runtime
+            .spawn(read_marks::watch_read_marks(self.clone()));
         let mut state = self.context.state();
         state.pump = Some(pump);
         state.shared_watch = Some(watch);
         state.uploads = Some(uploader);
+        state.read_marks = Some(marks);
     }
 
     pub(super) fn stop_sync(&self) {
-        let (pump, watch, uploader) = {
+        let (pump, watch, uploader, marks) = {
             let mut state = self.context.state();
             (
                 state.pump.take(),
                 state.shared_watch.take(),
                 state.uploads.take(),
+                state.read_marks.take(),
             )
         };
-        for task in [pump, watch, uploader].into_iter().flatten() {
+        for task in [pump, watch, uploader, marks].into_iter().flatten() {
             task.abort();
         }
         let old = lock(&self.context.session).set_sync(None);

@@ -302,6 +302,38 @@ impl Desktop {
         Ok(())
     }
 
+    /// Runs `xdotool` on this desktop's display: key presses and typing as a keyboard makes
+    /// them (X11 events, which reach global shortcuts and any window, not only WebDriver's).
+    pub fn xdotool(&self, args: &[&str]) -> Result<String> {
+        let output = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .stdin(Stdio::null())
+            .output()
+            .context("running xdotool (apt install xdotool)")?;
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    }
+
+    /// Waits (bounded) until a window named `name` is shown (`shown`) or no longer is; its X11
+    /// id when shown.
+    pub fn wait_window(&self, name: &str, shown: bool, seconds: u64) -> Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let found = self.xdotool(&["search", "--onlyvisible", "--name", name])?;
+            let id = found.lines().next().unwrap_or_default().to_owned();
+            if id.is_empty() != shown {
+                return Ok(id);
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "the window {name:?} was {} after {seconds} s",
+                    if shown { "not shown" } else { "still shown" }
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// The app's store: kept across launches of this test, so a restart finds everything.
     pub fn data_dir(&self) -> PathBuf {
         self.home.path().join("tack-data")

@@ -10,6 +10,7 @@ mod deep_link;
 mod e2e;
 mod notify;
 mod palette;
+mod quick_add_e2e;
 mod recorded;
 mod session;
 mod thumbnails_e2e;

@@ -22,6 +22,8 @@ struct Shown {
     inbox: Mutex<Vec<InboxEntry>>,
     tx: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Notice>>>,
     inbox_tx: Mutex<Option<tokio::sync::mpsc::UnboundedSender<InboxEntry>>>,
+    /// Times the inbox changed with nothing added (read marks from my other devices).
+    refreshes: Mutex<u32>,
 }
 
 impl Alerts for Shown {
@@ -36,6 +38,12 @@ impl Alerts for Shown {
     }
 
     fn inbox_changed(&self, added: &[InboxEntry], _unread: u64) {
+        if added.is_empty() {
+            *self
+                .refreshes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) += 1;
+        }
         self.inbox
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -674,4 +682,119 @@ fn notifications_are_at_most_one_per_gap_and_what_comes_meanwhile_is_grouped_per
         ]
     );
     assert_eq!(notifier.next_flush_ms(), None);
+}
+
+/// Signs `desk` in as an existing account of `relay` (another computer of the same person).
+fn log_in(relay: &TestRelay, desk: &Desk, email: &str) {
+    desk.collab
+        .set_server_url(&relay.url())
+        .expect("set the server");
+    let session = tack_account::RelayClient::new(&relay.url())
+        .expect("relay url")
+        .login(email, "correct horse battery")
+        .expect("log in");
+    desk.collab.use_session(session);
+}
+
+/// Runs read mark rounds on `desk` until `done` holds of its inbox entry `key` (bounded).
+fn until_entry(desk: &Desk, key: &str, what: &str, done: impl Fn(&InboxEntry) -> bool) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        desk.collab.read_marks_round().expect("a read marks round");
+        let entry = desk.session().store().inbox_entry(key).expect("inbox");
+        if entry.as_ref().is_some_and(&done) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not in {WAIT:?}: {entry:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn what_i_read_on_one_computer_is_read_on_my_other_one_and_unread_follows_too() {
+    let relay = TestRelay::start();
+    let (ana, laptop, desktop) = (Desk::new("ana"), Desk::new("bob"), Desk::new("bob"));
+    let (board, column) = shared_board(&relay, &ana, &laptop, Role::Editor);
+    log_in(&relay, &desktop, "bob@example.com");
+    desktop.collab.open_remote_board(&board).expect("download");
+    let laptop_shown = notifications_for(&laptop);
+    let desktop_shown = notifications_for(&desktop);
+    let bob_id = laptop.collab.signed_in_user().expect("bob signed in");
+    assert_eq!(desktop.collab.signed_in_user(), Some(bob_id.clone()));
+
+    // Ana assigns Bob: both of his computers derive the same entry, unread.
+    let task = ana
+        .apply(&board, add_task("Book the venue", &column))
+        .expect("task")
+        .expect("task id");
+    ana.apply(
+        &board,
+        BoardOp::SetTaskAssignee {
+            task_id: task,
+            user_id: bob_id,
+            present: true,
+        },
+    )
+    .expect("assign bob");
+    let on_laptop = laptop_shown.wait_inbox("the assignment", |e| e.kind == "assigned");
+    let on_desktop = desktop_shown.wait_inbox("the assignment", |e| e.kind == "assigned");
+    assert_eq!(on_laptop.key, on_desktop.key);
+    let key = on_laptop.key;
+
+    // Bob reads it on his laptop (as the inbox's `u` does: mark, then wake the round).
+    assert_eq!(
+        laptop
+            .session()
+            .store()
+            .set_inbox_read(std::slice::from_ref(&key), true)
+            .expect("mark read"),
+        1
+    );
+    laptop.collab.read_marks_soon();
+    until_entry(&desktop, &key, "read on the desktop", |e| e.read);
+    assert_eq!(desktop.session().store().unread_count().expect("count"), 0);
+    // The window was told to reload the inbox (nothing new added).
+    assert!(
+        *desktop_shown
+            .refreshes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            > 0
+    );
+
+    // Marked unread on the desktop later: the laptop follows.
+    desktop
+        .session()
+        .store()
+        .set_inbox_read(std::slice::from_ref(&key), false)
+        .expect("mark unread");
+    desktop.collab.read_marks_round().expect("send");
+    until_entry(&laptop, &key, "unread on the laptop", |e| !e.read);
+}
+
+#[test]
+fn a_reminder_on_the_real_clock_fires_at_its_time_and_not_before() {
+    let dir = test_support::temp_data_dir();
+    let (store, tasks) = board_with_tasks(dir.path(), &["Call the venue"]);
+    let store = Arc::new(Mutex::new(store));
+    let clock = Arc::new(tack::notify::SystemClock);
+    let (tx, mut notices) = tokio::sync::mpsc::unbounded_channel();
+    let shown = Arc::new(Shown::default());
+    *shown.tx.lock().unwrap_or_else(PoisonError::into_inner) = Some(tx);
+    let notifications = Notifications::new(store.clone(), clock.clone(), shown);
+    runtime().block_on(async {
+        tokio::spawn(notifications.clone().run());
+        let at_ms = clock.now_ms() + 1_200;
+        remind_at(&store, &tasks[0], "Call the venue", at_ms, clock.now_ms());
+        notifications.reschedule();
+        let notice = next(&mut notices, "the reminder").await;
+        let fired_ms = clock.now_ms();
+        assert_eq!(notice.body, "Reminder: “Call the venue”");
+        assert!(fired_ms >= at_ms, "fired {} ms early", at_ms - fired_ms);
+        // The wall-clock latency (BENCHMARKS "Reminders and what concerns me").
+        println!("reminder fired {} ms after its time", fired_ms - at_ms);
+    });
 }

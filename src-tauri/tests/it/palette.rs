@@ -10,37 +10,19 @@ use tack::session::Session;
 use crate::app::{artifact, key, App, Desktop};
 use crate::e2e::{open_board, settle, wait_board_open, wait_board_text, wait_field, wait_focus};
 
-/// Two boards written through the session before the app starts: "Launch" (To do, Doing,
-/// Done) and "Venues" (To book), each column with the tasks given.
 /// A board's title and its columns' titles with their tasks' titles.
-type SeedBoard<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])]);
+pub(crate) type SeedBoard<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])]);
 
-fn seed(data_dir: &std::path::Path) -> Result<()> {
+/// Boards written through the session before the app starts, in order, as `ana`.
+pub(crate) fn seed_boards(data_dir: &std::path::Path, boards: &[SeedBoard]) -> Result<()> {
     let config = ReplicaConfig {
         user: "ana".into(),
         sources: Sources::system(),
     };
     let mut s = Session::open(data_dir, config).context("store")?;
-    let boards: [SeedBoard; 2] = [
-        (
-            "Launch",
-            &[
-                ("To do", &["Write spec", "Book venue"]),
-                ("Doing", &["Send invites"]),
-                ("Done", &[]),
-            ],
-        ),
-        (
-            "Venues",
-            &[(
-                "To book",
-                &["Hall for the offsite", "Renew the venue contract"],
-            )],
-        ),
-    ];
     for (title, columns) in boards {
         let board = s.create_board(title)?.id;
-        for (column_title, tasks) in columns {
+        for (column_title, tasks) in columns.iter() {
             let column = s
                 .apply(
                     &board,
@@ -67,6 +49,30 @@ fn seed(data_dir: &std::path::Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// "Launch" (To do, Doing, Done) and "Venues" (To book), each column with its tasks.
+fn seed(data_dir: &std::path::Path) -> Result<()> {
+    seed_boards(
+        data_dir,
+        &[
+            (
+                "Launch",
+                &[
+                    ("To do", &["Write spec", "Book venue"]),
+                    ("Doing", &["Send invites"]),
+                    ("Done", &[]),
+                ],
+            ),
+            (
+                "Venues",
+                &[(
+                    "To book",
+                    &["Hall for the offsite", "Renew the venue contract"],
+                )],
+            ),
+        ],
+    )
 }
 
 /// Ctrl-K, then `text` typed into the palette's field; waits until the chosen option is

@@ -32,6 +32,9 @@ const BOARD_TABLES: [&str; 8] = [
     "blob_chunks",
 ];
 
+/// Every table holding one person's own data (DESIGN §4 "Read marks"): the same rule.
+const PERSONAL_TABLES: [&str; 2] = ["read_marks", "read_mark_clocks"];
+
 async fn owner_pool(backend: &Backend) -> PgPool {
     PgPoolOptions::new()
         .max_connections(2)
@@ -68,7 +71,7 @@ async fn every_board_table_forces_row_level_security_and_the_relay_role_is_power
     let expected: BTreeSet<String> = BOARD_TABLES.iter().map(|t| (*t).to_owned()).collect();
     assert_eq!(with_board_column, expected);
 
-    for table in BOARD_TABLES {
+    for table in BOARD_TABLES.into_iter().chain(PERSONAL_TABLES) {
         let (enabled, forced, owner_name): (bool, bool, String) = sqlx::query_as(
             "SELECT c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner)::text \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \

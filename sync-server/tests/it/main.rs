@@ -16,6 +16,7 @@ mod invite_page;
 mod metrics;
 mod openapi;
 mod pooler;
+mod read_marks;
 mod relay;
 mod side_doors;
 mod storage;

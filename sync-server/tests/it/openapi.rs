@@ -337,6 +337,42 @@ async fn every_documented_endpoint_answers_as_documented() {
     api.fails((401, ErrorCode::Unauthorized), me, None, None)
         .await;
 
+    // Read marks: mine only, newest change wins, bounded.
+    let marks_path = "/v1/me/read-marks";
+    let put_marks = ("put", marks_path, marks_path);
+    let mark =
+        |key: &str, read: bool, at: i64| json!({"changed_at_ms": at, "key": key, "read": read});
+    let stored = api
+        .ok(
+            200,
+            put_marks,
+            alice,
+            Some(json!({"marks": [mark("mention/b/c1", true, 10)]})),
+        )
+        .await;
+    assert_eq!(stored, json!({"changed": 1}));
+    let got = api
+        .ok(
+            200,
+            ("get", marks_path, "/v1/me/read-marks?after=0"),
+            alice,
+            None,
+        )
+        .await;
+    assert_eq!(got["marks"], json!([mark("mention/b/c1", true, 10)]));
+    api.fails((401, ErrorCode::Unauthorized), put_marks, None, None)
+        .await;
+    api.fails(
+        (400, ErrorCode::BadRequest),
+        ("get", marks_path, "/v1/me/read-marks?after=-1"),
+        alice,
+        None,
+    )
+    .await;
+    let nul_key = Some(json!({"marks": [mark("a\u{0}b", true, 1)]}));
+    api.fails((400, ErrorCode::BadRequest), put_marks, alice, nul_key)
+        .await;
+
     let sessions = ("get", "/v1/sessions", "/v1/sessions");
     let listed = api.ok(200, sessions, alice, None).await;
     assert_eq!(listed["sessions"].as_array().map(Vec::len), Some(2));

@@ -278,6 +278,26 @@ function createApp() {
       dialogs.refocus();
     },
     "view.cheatsheet": () => dialogs.toggle("cheatsheet"),
+    "app.quick_add": () => spawn(() => ipc.openQuickAdd()),
+    "app.quick_add_shortcut": () =>
+      spawn(async () => {
+        const settings = await ipc.quickAddSettings();
+        dialogs.ask({
+          title: settings.problem
+            ? `Quick add shortcut (${settings.problem})`
+            : `Quick add shortcut (default ${settings.defaultShortcut}; empty: none)`,
+          label: "Shortcut, like Ctrl+Alt+N",
+          initial: settings.shortcut,
+          submit: async (value) => {
+            const set = await ipc.setQuickAddShortcut(value);
+            notify(
+              set.shortcut
+                ? `Quick add: ${set.shortcut} from anywhere.`
+                : "Quick add has no shortcut now.",
+            );
+          },
+        });
+      }),
     "view.back": () => back(),
     // The task panel opens on the task, its Files section lists what was attached.
     "task.attach": () => {

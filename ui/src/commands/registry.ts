@@ -127,6 +127,13 @@ export const COMMANDS = [
   { id: "view.sidebar", title: "Show or hide the sidebar", group: "View", keys: ["Mod+b"] },
   { id: "view.density", title: "Compact or comfortable cards", group: "View", keys: ["z d"] },
   { id: "view.inbox", title: "Inbox: what concerns me", group: "View", keys: ["g i"] },
+  {
+    id: "app.quick_add",
+    title: "Quick add a task (from anywhere too, by its shortcut)",
+    group: "Tasks",
+    keys: [],
+  },
+  { id: "app.quick_add_shortcut", title: "Set the quick add shortcut…", group: "View", keys: [] },
   { id: "view.palette", title: "Command palette", group: "View", keys: ["Mod+k", ":"] },
   { id: "view.cheatsheet", title: "Keyboard shortcuts", group: "View", keys: ["?"] },
   { id: "view.back", title: "Back out", group: "View", keys: ["Escape"] },

@@ -290,9 +290,57 @@ fn inbox_entries_are_kept_once_by_key_and_read_marks_merge_last_writer_wins() {
         changed_at_ms: a.read_changed_at_ms + 1,
     };
     assert_eq!(store.merge_read_marks(&[newer]).unwrap(), 1);
-    assert_eq!(store.read_marks_since(0).unwrap().len(), 1);
+    // A mark taken from another device is not sent back.
+    assert_eq!(store.unsent_read_marks(10).unwrap(), vec![]);
     assert_eq!(store.mark_inbox_all_read().unwrap(), 2);
     assert_eq!(store.unread_count().unwrap(), 0);
+}
+
+#[test]
+fn read_marks_made_here_wait_to_be_sent_and_marks_for_entries_not_derived_yet_wait_for_them() {
+    let (_dir, path, mut store) = temp_store();
+    replica::create_board(&mut store, BOARD, "Board", config()).unwrap();
+    store
+        .add_inbox_entries(&[entry("a", 1), entry("b", 2)])
+        .unwrap();
+    assert_eq!(store.unsent_read_marks(10).unwrap(), vec![]);
+
+    // Reading here: unsent until the relay takes it; a change after the send stays unsent.
+    store.set_inbox_read(&["a".into()], true).unwrap();
+    let unsent = store.unsent_read_marks(10).unwrap();
+    assert_eq!(unsent.len(), 1);
+    assert!(unsent[0].key == "a" && unsent[0].read);
+    store.set_inbox_read(&["a".into()], false).unwrap();
+    store.read_marks_sent(&unsent).unwrap();
+    let again = store.unsent_read_marks(10).unwrap();
+    assert_eq!(again.len(), 1);
+    assert!(!again[0].read);
+    store.read_marks_sent(&again).unwrap();
+    assert_eq!(store.unsent_read_marks(10).unwrap(), vec![]);
+
+    // My other device read "c" before this one derived it: the mark waits, survives a
+    // reopen, and applies when "c" is added (which then adds it read, to notify of nothing).
+    let c_read = ReadMark {
+        key: "c".into(),
+        read: true,
+        changed_at_ms: 5_000,
+    };
+    assert_eq!(store.merge_read_marks(&[c_read]).unwrap(), 0);
+    drop(store);
+    let mut store = board_store::Store::open(&path).unwrap();
+    let added = store.add_inbox_entries(&[entry("c", 3)]).unwrap();
+    assert_eq!(added.len(), 1);
+    assert!(added[0].read && added[0].read_changed_at_ms == 5_000);
+    let c = store.inbox_entry("c").unwrap().unwrap();
+    assert!(c.read);
+    assert_eq!(store.unread_count().unwrap(), 2, "a and b unread, c read");
+    assert_eq!(store.unsent_read_marks(10).unwrap(), vec![]);
+
+    // The relay's seq read up to is kept per account.
+    assert_eq!(store.read_marks_after("relay alice").unwrap(), 0);
+    store.set_read_marks_after("relay alice", 42).unwrap();
+    assert_eq!(store.read_marks_after("relay alice").unwrap(), 42);
+    assert_eq!(store.read_marks_after("relay bob").unwrap(), 0);
 }
 
 #[test]

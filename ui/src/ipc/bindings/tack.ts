@@ -369,6 +369,25 @@ export type OpenedAttachment = { "type": "opened" } | { "type": "confirm", name:
 
 export type FilesDroppedEvent = { count: number, x: number, y: number, };
 
+export type QuickAddShownEvent = { 
+/**
+ * The shortcut that opens it, as set (empty: none), for its hint.
+ */
+shortcut: string, };
+
+export type QuickAddSettings = { 
+/**
+ * As set (`CommandOrControl+Alt+N`); empty: no shortcut.
+ */
+shortcut: string, defaultShortcut: string, 
+/**
+ * Why the shortcut could not be registered at start (another app holds it, no X11 on
+ * Wayland); `null` when it works.
+ */
+problem: string | null, };
+
+export type ColumnChoice = { id: string, title: string, };
+
 /** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */
 export type Commands = {
   list_boards: { args: {}; result: Array<BoardSummary> };
@@ -419,6 +438,11 @@ export type Commands = {
   open_remote_board: { args: { boardId: string }; result: BoardSummary };
   leave_board: { args: { boardId: string }; result: null };
   set_selection: { args: { boardId: string; taskId: string | null }; result: null };
+  open_quick_add: { args: {}; result: null };
+  hide_quick_add: { args: {}; result: null };
+  board_columns: { args: { boardId: string }; result: Array<ColumnChoice> };
+  quick_add_settings: { args: {}; result: QuickAddSettings };
+  set_quick_add_shortcut: { args: { shortcut: string }; result: QuickAddSettings };
   inbox: { args: {}; result: InboxView };
   set_inbox_read: { args: { keys: Array<string>; read: boolean }; result: InboxView };
   mark_inbox_read: { args: {}; result: InboxView };
@@ -447,6 +471,7 @@ export type Events = {
   "join-link": JoinLinkEvent;
   "inbox": InboxEvent;
   "files-dropped": FilesDroppedEvent;
+  "quick-add-shown": QuickAddShownEvent;
 };
 
 export const BOARD_PATCH_EVENT = "board-patch";
@@ -460,6 +485,7 @@ export const CLOSE_REQUESTED_EVENT = "close-requested";
 export const JOIN_LINK_EVENT = "join-link";
 export const INBOX_EVENT = "inbox";
 export const FILES_DROPPED_EVENT = "files-dropped";
+export const QUICK_ADD_SHOWN_EVENT = "quick-add-shown";
 
 // One typed wrapper per command, named after it; UI code calls these, never `invoke`.
 
@@ -653,6 +679,26 @@ export function leaveBoard(boardId: string): Promise<null> {
 
 export function setSelection(boardId: string, taskId: string | null): Promise<null> {
   return call("set_selection", { boardId, taskId });
+}
+
+export function openQuickAdd(): Promise<null> {
+  return call("open_quick_add", {});
+}
+
+export function hideQuickAdd(): Promise<null> {
+  return call("hide_quick_add", {});
+}
+
+export function boardColumns(boardId: string): Promise<Array<ColumnChoice>> {
+  return call("board_columns", { boardId });
+}
+
+export function quickAddSettings(): Promise<QuickAddSettings> {
+  return call("quick_add_settings", {});
+}
+
+export function setQuickAddShortcut(shortcut: string): Promise<QuickAddSettings> {
+  return call("set_quick_add_shortcut", { shortcut });
 }
 
 export function inbox(): Promise<InboxView> {
