@@ -89,6 +89,10 @@ function createApp() {
     },
     sortOf,
   });
+  /** The filter's free words, changed only when they change (every card reads them). */
+  const filterWords = createMemo((): readonly string[] => filter.answer()?.words ?? [], [], {
+    equals: (a, b) => a.length === b.length && a.every((w, i) => w === b[i]),
+  });
   /** How the open board's columns are sorted here. */
   const sortedBy = createMemo((): SortKey => {
     const id = store()?.id;
@@ -488,6 +492,7 @@ function createApp() {
     query: filter.query,
     setQuery: filter.setQuery,
     filterAnswer: filter.answer,
+    filterWords,
     sortedBy,
     toast: toasts.toast,
     notify,

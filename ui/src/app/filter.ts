@@ -129,6 +129,8 @@ export function createFilter(deps: FilterDeps) {
       throw error;
     }
     if (asked !== ticket) return;
+    // The shell's part (IPC both ways and the index), for the e2e probe.
+    if (typedAt !== null) performance.measure("tack:filter-answered", { start: typedAt });
     batch(() => {
       setAnswer({
         query: text,

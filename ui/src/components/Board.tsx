@@ -40,7 +40,7 @@ function Card(props: {
   const task = createMemo(() => props.store.task(props.taskId)?.());
   const focused = () => app.focus().taskId === props.taskId;
   /** The filter's free words, marked in the title. */
-  const words = () => app.filterAnswer()?.words ?? [];
+  const words = app.filterWords;
   /** Others who have this card selected: it is outlined in the first one's colour. */
   const selectors = createMemo(() => app.selectedBy(props.taskId), undefined, {
     equals: (a, b) => a.length === b.length && a.every((p, i) => p === b[i]),
