@@ -183,7 +183,8 @@ async fn a_structured_filter_shows_exactly_its_cards_and_n_steps_through_them() 
 
 /// Keystroke → filtered board painted on the 20 × 500 board: each character of a query typed
 /// alone, waiting for its answer to be painted (`tack:filter-painted`: from the input event to
-/// the frame after the board changed). Printed, not asserted.
+/// the frame after the board changed; `tack:filter-answered`: to the shell's answer;
+/// `tack:filter-applied`: to the board's DOM updated). Printed, not asserted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()> {
     let mut desktop = Desktop::start()?;
@@ -212,6 +213,7 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
     let rounds = 3;
     let mut times = Vec::new();
     let mut answered = Vec::new();
+    let mut applied = Vec::new();
     for round in 0..rounds {
         for c in typed.chars() {
             let before = measures(&app, "tack:filter-painted").await?.len();
@@ -233,6 +235,7 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
         app.keys(&key::BACKSPACE.to_string()).await?;
         times.extend(measures(&app, "tack:filter-painted").await?);
         answered.extend(measures(&app, "tack:filter-answered").await?);
+        applied.extend(measures(&app, "tack:filter-applied").await?);
         app.js("performance.clearMeasures();", vec![]).await?;
     }
     let shown = app
@@ -243,10 +246,12 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
         .await?;
     println!(
         "filter keystroke to painted on 20 x 500 ({typed:?} typed {rounds} times, {} keystrokes, \
-         cards mounted at the end: {shown}): {}; of which keystroke to the shell's answer: {}",
+         cards mounted at the end: {shown}): {}; keystroke to the shell's answer: {}; \
+         to the board's DOM updated: {}",
         times.len(),
         summary(&mut times),
         summary(&mut answered),
+        summary(&mut applied),
     );
     app.quit().await?;
     Ok(())

@@ -141,7 +141,11 @@ export function createFilter(deps: FilterDeps) {
       });
       deps.answered?.();
     });
-    if (typedAt !== null) measureToPaint(typedAt);
+    if (typedAt !== null) {
+      // The board's DOM is updated (Solid runs synchronously); painting comes next.
+      performance.measure("tack:filter-applied", { start: typedAt });
+      measureToPaint(typedAt);
+    }
   }
 
   // One refresh at a time: edits arriving meanwhile ask once more when it is back.
