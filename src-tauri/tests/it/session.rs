@@ -960,3 +960,46 @@ fn saved_views_are_saved_renamed_and_deleted_in_the_board_document() {
         ErrorKind::NotFound
     );
 }
+
+#[test]
+fn filter_board_finds_a_teammates_task_stored_without_index_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").unwrap().id;
+    let todo = add_column(&mut s, &board, "Todo");
+    add_task(&mut s, &board, &todo, "Login page copy");
+    assert_eq!(filtered(&mut s, &board, "login"), ["Login page copy"]);
+
+    // A teammate's task arrives as the sync client stores it: the update alone (the board's
+    // index is then stale), then applied to the open replica.
+    let update = {
+        let store = s.store();
+        let config = ReplicaConfig {
+            user: "bo".into(),
+            sources: Sources::seeded(11, 1_700_000_100_000),
+        };
+        let mut theirs =
+            board_store::replica::open_board(&store, &board, config).expect("their replica");
+        tack::session::apply_op(
+            &mut theirs,
+            BoardOp::AddTask {
+                column_id: todo.clone(),
+                title: "Login times out".into(),
+                place: Place::Bottom,
+                description: None,
+            },
+        )
+        .expect("their edit");
+        let mut updates = theirs.take_local_updates();
+        assert_eq!(updates.len(), 1);
+        updates.remove(0)
+    };
+    s.store()
+        .append_update(&board, board_store::UpdateOrigin::Remote, &update)
+        .expect("store the update");
+    s.apply_remote(&board, &update).expect("apply");
+    assert_eq!(
+        filtered(&mut s, &board, "login"),
+        ["Login page copy", "Login times out"]
+    );
+}
