@@ -5,8 +5,8 @@
 //! the same test fails when the committed file is stale.
 
 use board_model::query::QueryError;
-use board_model::{BoardView, ChecklistItem, ColumnView, LabelView, TaskView};
-use board_store::{DueGroup, MyTask, SearchHit, SearchResults, TextPart};
+use board_model::{BoardView, ChecklistItem, ColumnView, LabelView, SavedView, TaskView};
+use board_store::{BoardFilter, DueGroup, MyTask, SearchHit, SearchResults, TextPart};
 use ts_rs::{Config, TS};
 
 use crate::ipc::{
@@ -88,6 +88,8 @@ pub fn typescript() -> String {
         SearchHit::decl(&cfg),
         TextPart::decl(&cfg),
         QueryError::decl(&cfg),
+        BoardFilter::decl(&cfg),
+        SavedView::decl(&cfg),
         MyTask::decl(&cfg),
         DueGroup::decl(&cfg),
         InboxItem::decl(&cfg),
@@ -153,6 +155,18 @@ pub fn typescript() -> String {
         let constant = format!("{}_EVENT", name.replace('-', "_").to_uppercase());
         out.push_str(&format!("export const {constant} = \"{name}\";\n"));
     }
+    // What a saved view's `sort` and `groupBy` may be (board-model's lists, DESIGN §1).
+    for (constant, keys) in [
+        ("SORT_KEYS", &board_model::SORT_KEYS[..]),
+        ("GROUP_KEYS", &board_model::GROUP_KEYS[..]),
+    ] {
+        let quoted: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
+        out.push_str(&format!(
+            "\nexport const {constant} = [{}] as const;",
+            quoted.join(", ")
+        ));
+    }
+    out.push('\n');
     out.push_str(
         "\n// One typed wrapper per command, named after it; UI code calls these, never `invoke`.\n",
     );

@@ -19,7 +19,8 @@ use crate::ipc::{AttachmentEntry, OpenedAttachment};
 use crate::ipc::{ColumnChoice, InboxView, QuickAddSettings, ReminderView};
 use crate::notify::{self, Notifications};
 use crate::session::Session;
-use board_store::{MyTask, SearchResults};
+use board_model::{SavedView, ViewSettings};
+use board_store::{BoardFilter, MyTask, SearchResults};
 
 /// The app's one session, shared by all commands and the sync pump.
 pub struct AppState(pub SharedSession);
@@ -217,6 +218,67 @@ ipc_commands! {
         let me = collab.signed_in_user();
         let now = chrono::Local::now().fixed_offset();
         state.lock().search(&query, include_archived, limit, me, now)
+    }
+
+    /// The open board's tasks matching a filter (the grammar of `search`), the free words to
+    /// mark on their cards, and what the query cannot read (explained, never thrown).
+    #[tauri::command(async)]
+    pub fn filter_board(
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        board_id: String,
+        query: String,
+    ) -> Result<BoardFilter, IpcError> {
+        let me = collab.signed_in_user();
+        let now = chrono::Local::now().fixed_offset();
+        state.lock().filter_board(&board_id, &query, me, now)
+    }
+
+    /// The board's saved views (shared with everyone on it), by name.
+    #[tauri::command(async)]
+    pub fn list_views(
+        state: State<'_, AppState>,
+        board_id: String,
+    ) -> Result<Vec<SavedView>, IpcError> {
+        state.lock().views(&board_id)
+    }
+
+    /// Saves a filter, sort and grouping as a view under `name` (replacing the view of that
+    /// name); answers the board's views after it.
+    #[tauri::command(async)]
+    pub fn save_view(
+        state: State<'_, AppState>,
+        board_id: String,
+        name: String,
+        query: String,
+        sort: String,
+        group_by: Option<String>,
+    ) -> Result<Vec<SavedView>, IpcError> {
+        let settings = ViewSettings {
+            query: &query,
+            sort: &sort,
+            group_by: group_by.as_deref(),
+        };
+        state.lock().save_view(&board_id, &name, &settings)
+    }
+
+    #[tauri::command(async)]
+    pub fn rename_view(
+        state: State<'_, AppState>,
+        board_id: String,
+        view_id: String,
+        name: String,
+    ) -> Result<Vec<SavedView>, IpcError> {
+        state.lock().rename_view(&board_id, &view_id, &name)
+    }
+
+    #[tauri::command(async)]
+    pub fn delete_view(
+        state: State<'_, AppState>,
+        board_id: String,
+        view_id: String,
+    ) -> Result<Vec<SavedView>, IpcError> {
+        state.lock().delete_view(&board_id, &view_id)
     }
 
     /// Every task assigned to me on every board: overdue, today, this week, later, no date.

@@ -233,12 +233,14 @@ impl From<&board_store::DirectoryEntry> for DirectoryEntry {
     }
 }
 
-/// `open_board`'s answer: the board and the people who can be assigned or mentioned on it.
+/// `open_board`'s answer: the board, the people who can be assigned or mentioned on it, and
+/// its saved views (shared with everyone on it; `list_views` reads them again).
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenedBoard {
     pub view: board_model::BoardView,
     pub people: Vec<DirectoryEntry>,
+    pub views: Vec<board_model::SavedView>,
 }
 
 /// Payload of `board-directory`: a board's people changed (the relay's member list, fetched).
@@ -802,7 +804,8 @@ impl From<ModelError> for IpcError {
             | ModelError::UnknownTask(_)
             | ModelError::UnknownLabel(_)
             | ModelError::UnknownChecklistItem { .. }
-            | ModelError::UnknownComment(_) => ErrorKind::NotFound,
+            | ModelError::UnknownComment(_)
+            | ModelError::UnknownView(_) => ErrorKind::NotFound,
             _ => ErrorKind::Invalid,
         };
         Self {

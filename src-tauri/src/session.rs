@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use board_model::{
     derive_concerns, Board, BoardView, ChangeSet, CommentFacts, ConcernSources, DueSoon, NewTask,
-    Place, ReplicaConfig, TaskFacts, DUE_SOON_WINDOW_MS,
+    Place, ReplicaConfig, SavedView, TaskFacts, ViewSettings, DUE_SOON_WINDOW_MS,
 };
 use board_store::{replica, BoardRecord, LocalAccess, NewInboxEntry, Store};
 use chrono::{DateTime, FixedOffset};
@@ -549,6 +549,68 @@ impl Session {
         Ok(self.store().search(query, &options)?)
     }
 
+    /// The tasks of an open board that `query` (the filter grammar, as `tackctl board show
+    /// --filter`) matches, from the store's task index: every edit made here is stored with
+    /// its index rows before its command returns, and a stale board is rebuilt before the
+    /// answer, so a task typed a moment ago is filtered like any other. `now` is the reader's
+    /// clock and offset (`is:overdue`, `due:`).
+    pub fn filter_board(
+        &mut self,
+        board_id: &str,
+        query: &str,
+        account_user: Option<String>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<board_store::BoardFilter, IpcError> {
+        // An unknown board is an error, not an empty answer.
+        self.replica(board_id)?;
+        let me = self.me(account_user)?;
+        Ok(self.store().filter_board(board_id, query, now, Some(&me))?)
+    }
+
+    /// The board's saved views (DESIGN §1 root `views`, shared by everyone on it), by name.
+    pub fn views(&mut self, board_id: &str) -> Result<Vec<SavedView>, IpcError> {
+        Ok(self.replica(board_id)?.board.views())
+    }
+
+    /// Saves the filter, sort and grouping under `name` (the view of that name, ignoring case,
+    /// changes; else one is made): one edit of the document, saved and synced like any other
+    /// (not an undo step). Answers the views after it.
+    pub fn save_view(
+        &mut self,
+        board_id: &str,
+        name: &str,
+        settings: &ViewSettings<'_>,
+    ) -> Result<Vec<SavedView>, IpcError> {
+        self.change_views(board_id, |board| board.save_view(name, settings).map(drop))
+    }
+
+    pub fn rename_view(
+        &mut self,
+        board_id: &str,
+        view_id: &str,
+        name: &str,
+    ) -> Result<Vec<SavedView>, IpcError> {
+        self.change_views(board_id, |board| board.rename_view(view_id, name))
+    }
+
+    pub fn delete_view(
+        &mut self,
+        board_id: &str,
+        view_id: &str,
+    ) -> Result<Vec<SavedView>, IpcError> {
+        self.change_views(board_id, |board| board.delete_view(view_id))
+    }
+
+    /// A change to the board's views (no task changes, so no patches), then the views.
+    fn change_views(
+        &mut self,
+        board_id: &str,
+        f: impl FnOnce(&mut Board) -> board_model::Result<()>,
+    ) -> Result<Vec<SavedView>, IpcError> {
+        let ((), _no_patches) = self.change(board_id, |board| f(board).map_err(IpcError::from))?;
+        self.views(board_id)
+    }
+
     /// Every live task assigned to me on every board, grouped by when it is due at `now`.
     pub fn my_tasks(
         &mut self,
@@ -567,7 +629,12 @@ impl Session {
     ) -> Result<OpenedBoard, IpcError> {
         let view = self.open_board(board_id)?;
         let people = self.directory(board_id, account)?;
-        Ok(OpenedBoard { view, people })
+        let views = self.views(board_id)?;
+        Ok(OpenedBoard {
+            view,
+            people,
+            views,
+        })
     }
 
     /// Who I am on this computer's boards: the signed-in account, else this profile's own

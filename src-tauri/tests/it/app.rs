@@ -24,6 +24,7 @@ pub mod key {
     pub const ENTER: char = '\u{E007}';
     pub const ESCAPE: char = '\u{E00C}';
     pub const CONTROL: char = '\u{E009}';
+    pub const BACKSPACE: char = '\u{E003}';
 }
 
 /// A child process stopped (SIGTERM, then bounded wait, then SIGKILL) when dropped.

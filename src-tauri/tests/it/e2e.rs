@@ -483,7 +483,7 @@ type SeedColumn<'a> = (&'a str, Option<u32>, &'a [SeedTask<'a>]);
 /// A board as a team would have it (labels, assignees, due dates, checklists, a WIP limit
 /// exceeded), written through the session, then shown by the app: its screenshot is the
 /// README's (`docs/screenshot.png`).
-fn seed_launch_board(data_dir: &std::path::Path) -> Result<()> {
+pub(crate) fn seed_launch_board(data_dir: &std::path::Path) -> Result<()> {
     let config = ReplicaConfig {
         user: "ana".into(),
         sources: Sources::system(),

@@ -168,6 +168,9 @@ impl Recorder {
             names.insert(record.id.clone(), format!("board:{}", record.title));
             let board =
                 replica::open_board(&store, &record.id, ReplicaConfig::default()).expect("open");
+            for saved in board.views() {
+                names.insert(saved.id, format!("view:{}", saved.name));
+            }
             let view = board.view_with(true);
             for label in view.labels {
                 names.insert(label.id, format!("label:{}", label.name));
@@ -447,6 +450,30 @@ impl Recorder {
                     recorded_now(),
                 )
                 .map(to_json),
+            "filter_board" => session
+                .filter_board(
+                    &board_id,
+                    &text("query"),
+                    Some(RECORDED_ME.into()),
+                    recorded_now(),
+                )
+                .map(to_json),
+            "list_views" => session.views(&board_id).map(to_json),
+            "save_view" => {
+                let (query, sort) = (text("query"), text("sort"));
+                let settings = board_model::ViewSettings {
+                    query: &query,
+                    sort: &sort,
+                    group_by: args["groupBy"].as_str(),
+                };
+                session
+                    .save_view(&board_id, &text("name"), &settings)
+                    .map(to_json)
+            }
+            "rename_view" => session
+                .rename_view(&board_id, &text("viewId"), &text("name"))
+                .map(to_json),
+            "delete_view" => session.delete_view(&board_id, &text("viewId")).map(to_json),
             "my_tasks" => session
                 .my_tasks(Some(RECORDED_ME.into()), recorded_now())
                 .map(to_json),
@@ -808,7 +835,7 @@ fn event_json<T: serde::Serialize>(event: &str, payload: &T) -> Value {
     json!({ "event": event, "payload": to_json(payload) })
 }
 
-/// The clock the recorded `read_due`, `search` and `my_tasks` answer against: Friday 4 December 2026, 10:30 UTC.
+/// The clock the recorded `read_due`, `search`, `filter_board` and `my_tasks` answer against: Friday 4 December 2026, 10:30 UTC.
 fn recorded_now() -> chrono::DateTime<chrono::FixedOffset> {
     chrono::DateTime::parse_from_rfc3339("2026-12-04T10:30:00+00:00").expect("a valid time")
 }

@@ -784,3 +784,222 @@ fn my_tasks_lists_what_is_assigned_to_me_on_every_board_grouped_by_due() {
     assert_eq!(listed(&mut s)[0], "Overdue: This morning (Launch)");
     assert_eq!(listed(&mut s).len(), 5);
 }
+
+/// Titles of the tasks `query` shows on the board (the app's `/` filter), sorted.
+fn filtered(s: &mut Session, board: &str, query: &str) -> Vec<String> {
+    let filter = s
+        .filter_board(board, query, Some("me".into()), friday())
+        .expect("filter");
+    let view = s.open_board(board).expect("open the board");
+    let mut titles: Vec<String> = view
+        .columns
+        .iter()
+        .flat_map(|c| &c.tasks)
+        .filter(|t| filter.task_ids.contains(&t.id))
+        .map(|t| t.title.clone())
+        .collect();
+    titles.sort();
+    titles
+}
+
+#[test]
+fn filter_board_answers_the_grammar_on_the_open_board_including_a_task_added_just_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").unwrap().id;
+    let todo = add_column(&mut s, &board, "Todo");
+    let other = s.create_board("Elsewhere").unwrap().id;
+    let elsewhere = add_column(&mut s, &other, "Todo");
+    add_task(&mut s, &other, &elsewhere, "Fix the login bug elsewhere");
+    let bug = s
+        .apply(
+            &board,
+            BoardOp::AddLabel {
+                name: "Bug".into(),
+                color: None,
+            },
+        )
+        .unwrap()
+        .0
+        .created_id
+        .expect("a label id");
+    let labelled = |s: &mut Session, title: &str, assignee: Option<&str>| {
+        let task = add_task(s, &board, &todo, title);
+        apply(
+            s,
+            &board,
+            BoardOp::SetTaskLabel {
+                task_id: task.clone(),
+                label_id: bug.clone(),
+                present: true,
+            },
+        );
+        if let Some(user) = assignee {
+            apply(
+                s,
+                &board,
+                BoardOp::SetTaskAssignee {
+                    task_id: task.clone(),
+                    user_id: user.into(),
+                    present: true,
+                },
+            );
+        }
+        task
+    };
+    labelled(&mut s, "Login fails on Safari", Some("ana"));
+    labelled(&mut s, "Crash on start", Some("ben"));
+    add_task(&mut s, &board, &todo, "Login page copy");
+
+    assert_eq!(
+        filtered(&mut s, &board, "label:bug @ana"),
+        ["Login fails on Safari"]
+    );
+    assert_eq!(
+        filtered(&mut s, &board, "login"),
+        ["Login fails on Safari", "Login page copy"],
+        "only this board's tasks"
+    );
+    assert_eq!(filtered(&mut s, &board, "-label:bug"), ["Login page copy"]);
+
+    // A task added (and labelled) just now is filtered like the others.
+    labelled(&mut s, "Login times out", Some("ana"));
+    assert_eq!(
+        filtered(&mut s, &board, "label:bug @ana"),
+        ["Login fails on Safari", "Login times out"]
+    );
+
+    // What the grammar cannot read is explained with its span, the rest still filters, and
+    // the free words to mark come back.
+    let query = "lable:bug login";
+    let filter = s
+        .filter_board(&board, query, Some("me".into()), friday())
+        .expect("an answer, never an error");
+    assert!(filter.narrows);
+    assert_eq!(filter.task_ids.len(), 3);
+    assert_eq!(filter.words, ["login"]);
+    assert_eq!(filter.errors.len(), 1);
+    let error = &filter.errors[0];
+    assert_eq!(&query[error.start..error.end], "lable:bug");
+    assert!(error.message.contains("label:"), "{}", error.message);
+    // Nothing readable: the board is shown whole.
+    let filter = s
+        .filter_board(&board, "is:soon", Some("me".into()), friday())
+        .unwrap();
+    assert!(!filter.narrows);
+    assert_eq!(filter.errors.len(), 1);
+    // An unknown board is an error.
+    assert!(s
+        .filter_board("no-such-board", "login", None, friday())
+        .is_err());
+}
+
+#[test]
+fn saved_views_are_saved_renamed_and_deleted_in_the_board_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").unwrap().id;
+    assert!(s.views(&board).unwrap().is_empty());
+    let settings = board_model::ViewSettings {
+        query: "label:bug @me",
+        sort: "due",
+        group_by: None,
+    };
+    let views = s.save_view(&board, "My bugs", &settings).unwrap();
+    assert_eq!(views.len(), 1);
+    assert_eq!(
+        (
+            views[0].name.as_str(),
+            views[0].query.as_str(),
+            views[0].sort.as_str()
+        ),
+        ("My bugs", "label:bug @me", "due")
+    );
+    // Saving under the same name (any case) changes that view.
+    let settings = board_model::ViewSettings {
+        query: "label:bug",
+        sort: "title",
+        group_by: Some("assignee"),
+    };
+    let views = s.save_view(&board, "my BUGS", &settings).unwrap();
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].query, "label:bug");
+    assert_eq!(views[0].group_by.as_deref(), Some("assignee"));
+    let id = views[0].id.clone();
+    // What a view cannot hold is refused, with the reason.
+    let bad = board_model::ViewSettings {
+        query: "",
+        sort: "colour",
+        group_by: None,
+    };
+    let err = s.save_view(&board, "Odd", &bad).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Invalid);
+    assert!(err.message.contains("colour"), "{}", err.message);
+    let blank = board_model::ViewSettings::default();
+    s.save_view(&board, "Everything", &blank).unwrap();
+    let err = s.rename_view(&board, &id, "everything").unwrap_err();
+    assert!(err.message.contains("another view"), "{}", err.message);
+    let views = s.rename_view(&board, &id, "Bugs").unwrap();
+    assert_eq!(
+        views.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(),
+        ["Bugs", "Everything"]
+    );
+    // On disk when the command returns (a restart keeps them), as one document edit each.
+    let stored = board_store::replica::open_board(
+        &board_store::Store::open_in_dir(dir.path()).unwrap(),
+        &board,
+        ReplicaConfig::default(),
+    )
+    .unwrap()
+    .views();
+    assert_eq!(stored, views);
+    let views = s.delete_view(&board, &id).unwrap();
+    assert_eq!(views.len(), 1);
+    assert_eq!(
+        s.delete_view(&board, &id).unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn filter_board_finds_a_teammates_task_stored_without_index_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").unwrap().id;
+    let todo = add_column(&mut s, &board, "Todo");
+    add_task(&mut s, &board, &todo, "Login page copy");
+    assert_eq!(filtered(&mut s, &board, "login"), ["Login page copy"]);
+
+    // A teammate's task arrives as the sync client stores it: the update alone (the board's
+    // index is then stale), then applied to the open replica.
+    let update = {
+        let store = s.store();
+        let config = ReplicaConfig {
+            user: "bo".into(),
+            sources: Sources::seeded(11, 1_700_000_100_000),
+        };
+        let mut theirs =
+            board_store::replica::open_board(&store, &board, config).expect("their replica");
+        tack::session::apply_op(
+            &mut theirs,
+            BoardOp::AddTask {
+                column_id: todo.clone(),
+                title: "Login times out".into(),
+                place: Place::Bottom,
+                description: None,
+            },
+        )
+        .expect("their edit");
+        let mut updates = theirs.take_local_updates();
+        assert_eq!(updates.len(), 1);
+        updates.remove(0)
+    };
+    s.store()
+        .append_update(&board, board_store::UpdateOrigin::Remote, &update)
+        .expect("store the update");
+    s.apply_remote(&board, &update).expect("apply");
+    assert_eq!(
+        filtered(&mut s, &board, "login"),
+        ["Login page copy", "Login times out"]
+    );
+}

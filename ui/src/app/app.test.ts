@@ -293,23 +293,85 @@ describe("keyboard flows", () => {
     );
   });
 
-  it("filters by title, label and description; Esc clears the filter", async () => {
-    await begin("app-start");
+  it("filters on the shell's grammar, marks words, explains what it cannot read; Esc clears", async () => {
+    await begin("filter");
     press("/");
     expect(app.filterOpen()).toBe(true);
+    // A free word finds titles, label names and descriptions alike.
     app.setQuery("bug");
+    await settle();
     expect(screen()).toEqual([
       "Backlog: ",
       "Todo: Crash when a column is deleted twice",
       "Doing: Fix drag ghost offset",
       "Done: ",
     ]);
+    expect(app.filterAnswer()?.words).toEqual(["bug"]);
+    app.setQuery("label:bug @ada");
+    await settle();
+    expect(screen()).toEqual(["Backlog: ", "Todo: ", "Doing: Fix drag ghost offset", "Done: "]);
+    expect(app.filterAnswer()?.words).toEqual([]);
     app.finishFilter();
     expect(app.focus().taskId).not.toBeNull();
     app.setQuery("registry");
+    await settle();
+    expect(screen()[1]).toBe("Todo: Keyboard cheat sheet");
+    // Enter in the field: the cursor lands on a match.
+    app.finishFilter();
     expect(screen()[1]).toBe("Todo: *Keyboard cheat sheet");
+    // Not readable: explained, the board shown whole, nothing thrown (no toast either).
+    const toastBefore = app.toast();
+    app.setQuery("lable:bug");
+    await settle();
+    expect(app.filterAnswer()?.errors.map((e) => e.message)).toEqual([
+      "unknown key `lable:` — did you mean `label:`?",
+    ]);
+    expect(screen()[0]).toBe(
+      "Backlog: Pricing page copy, Offline indicator in the sidebar, Import from Trello",
+    );
+    expect(app.toast()).toBe(toastBefore);
     press("Escape");
     expect(app.query()).toBe("");
+  });
+
+  it("n and N jump between matches across columns, wrapping; an edit is filtered again", async () => {
+    await begin("filter");
+    press("/");
+    app.setQuery("label:bug");
+    await settle();
+    app.finishFilter();
+    expect(screen()).toEqual([
+      "Backlog: ",
+      "Todo: *Crash when a column is deleted twice",
+      "Doing: Fix drag ghost offset",
+      "Done: ",
+    ]);
+    press("n");
+    expect(app.focus().taskId).toBe(replay?.id("task:Fix drag ghost offset"));
+    press("n");
+    expect(app.focus().taskId).toBe(replay?.id("task:Crash when a column is deleted twice"));
+    press("N");
+    expect(app.focus().taskId).toBe(replay?.id("task:Fix drag ghost offset"));
+    // A task added while filtered shows once it matches (the shell is asked after each patch).
+    const added = await app.applyOp({
+      type: "addTask",
+      columnId: replay?.id("column:Backlog") ?? "",
+      title: "Drag bug on Safari",
+      place: { kind: "bottom" },
+      description: null,
+    });
+    await settle();
+    expect(screen()[0]).toBe("Backlog: ");
+    await app.applyOp({
+      type: "setTaskLabel",
+      taskId: added ?? "",
+      labelId: replay?.id("label:bug") ?? "",
+      present: true,
+    });
+    await settle();
+    expect(screen()[0]).toBe("Backlog: Drag bug on Safari");
+    press("n");
+    expect(app.focus().taskId).toBe(added);
   });
 
   it("creates a column through its prompt and puts the cursor in it", async () => {

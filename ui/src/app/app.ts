@@ -22,7 +22,7 @@ import { createCursor } from "./cursor";
 import { createDialogs } from "./dialogs";
 import { createDraft } from "./draft";
 import { createEdits } from "./edits";
-import { createFilter } from "./filter";
+import { createFilter, stepMatch } from "./filter";
 import { createInbox } from "./inbox";
 import { createKeys, isMac } from "./keys";
 import { createMoves } from "./moves";
@@ -32,14 +32,23 @@ import { afterPaint } from "./perf";
 import { createSearch } from "./search";
 import { createSharing } from "./sharing";
 import { createToasts } from "./toast";
+import { createViews } from "./views";
 import { createTransfer } from "./transfer";
-import { density, sidebarHidden, viewCommands } from "./view";
+import {
+  density,
+  nextSort,
+  setSortOf,
+  sidebarHidden,
+  SORT_TITLES,
+  sortOf,
+  viewCommands,
+  type SortKey,
+} from "./view";
 
 function createApp() {
   const toasts = createToasts();
   const { notify, spawn } = toasts;
   const dialogs = createDialogs();
-  const filter = createFilter();
   const boards = createBoards({
     ask: dialogs.ask,
     spawn,
@@ -48,6 +57,7 @@ function createApp() {
     refocus: dialogs.refocus,
   });
   const { store } = boards;
+  const filter = createFilter({ boardId: () => store()?.id ?? null, spawn });
   const collab = createCollab({
     currentBoardId: () => store()?.id ?? null,
     refreshBoards: boards.refresh,
@@ -71,7 +81,23 @@ function createApp() {
   /** Who else has which card of the open board selected. */
   const selectedBy = createMemo(() => selectionsByTask(collab.peopleOn(store()?.id ?? null)));
 
-  const cursor = createCursor({ store, terms: filter.terms });
+  const cursor = createCursor({
+    store,
+    matching: () => {
+      const answer = filter.answer();
+      return answer?.narrows === true ? answer.ids : null;
+    },
+    sortOf,
+  });
+  /** The filter's free words, changed only when they change (every card reads them). */
+  const filterWords = createMemo((): readonly string[] => filter.answer()?.words ?? [], [], {
+    equals: (a, b) => a.length === b.length && a.every((w, i) => w === b[i]),
+  });
+  /** How the open board's columns are sorted here. */
+  const sortedBy = createMemo((): SortKey => {
+    const id = store()?.id;
+    return id === undefined ? "rank" : sortOf(id);
+  });
   const { focus } = cursor;
   const { applyOp, saving } = createOps({
     boardId: () => store()?.id ?? null,
@@ -85,6 +111,8 @@ function createApp() {
     setCursor: cursor.setCursor,
     applyOp,
     spawn,
+    sortedBy,
+    notify,
   });
   const edits = createEdits({
     store,
@@ -170,6 +198,23 @@ function createApp() {
     notify,
   });
 
+  const views = createViews({
+    store,
+    query: filter.query,
+    sortedBy,
+    applyQuery: (query) => {
+      filter.applyQuery(query);
+      filter.setFilterOpen(false);
+    },
+    setSort: setSortOf,
+    overlay: dialogs.overlay,
+    setOverlay: dialogs.setOverlay,
+    closeOverlay: dialogs.closeOverlay,
+    ask: dialogs.ask,
+    spawn,
+    notify,
+  });
+
   const palette = createPalette({
     commands: COMMANDS,
     store,
@@ -187,12 +232,15 @@ function createApp() {
     openShared: sharing.openShared,
     transferTo: transfer.transferTo,
     openHit: search.openHit,
+    views: views.views,
+    applyView: (view) => views.apply(view),
     spawn,
     notify,
   });
 
   // What belonged to the board shown before goes with it.
-  boards.onOpened(() => {
+  boards.onOpened((opened) => {
+    views.opened(opened.views);
     sharing.setInvite(null);
     cursor.reset();
     draft.discard();
@@ -258,6 +306,37 @@ function createApp() {
     });
   }
 
+  /** `n` / `N`: the cursor to the next or previous card the filter matches, wrapping. */
+  function jumpToMatch(by: 1 | -1, count: number) {
+    const s = store();
+    if (!s) return;
+    if (!filter.narrows()) {
+      notify("Nothing to jump between: filter the board with /");
+      return;
+    }
+    const columns = s.columnIds();
+    const shown = columns.map((id) => cursor.visibleTasks(id));
+    let at = focus();
+    for (let i = 0; i < count; i++) {
+      const next = stepMatch(
+        shown.map((ids) => ids.length),
+        { column: at.columnIndex, row: at.taskId === null ? null : at.taskIndex },
+        by,
+      );
+      const columnId = next === null ? undefined : columns[next.column];
+      const taskId = next === null ? undefined : shown[next.column]?.[next.row];
+      if (next === null || columnId === undefined || taskId === undefined) {
+        notify("No task matches the filter");
+        return;
+      }
+      at = { columnId, columnIndex: next.column, taskId, taskIndex: next.row };
+    }
+    if (at.columnId !== null && at.taskId !== null) {
+      cursor.focusTask(at.columnId, at.taskId);
+      if (cursor.detailTaskId() !== null) cursor.setDetailTaskId(at.taskId);
+    }
+  }
+
   const handlers: Record<CommandId, CommandHandler> = {
     ...cursor.commands,
     ...boards.commands,
@@ -270,6 +349,7 @@ function createApp() {
     ...transfer.commands,
     ...search.commands,
     ...palette.commands,
+    ...views.commands,
     ...viewCommands,
     "edit.undo": () => spawn(() => undoOrRedo("undo")),
     "edit.redo": () => spawn(() => undoOrRedo("redo")),
@@ -277,6 +357,19 @@ function createApp() {
       filter.setFilterOpen(true);
       dialogs.refocus();
     },
+    "view.sort": () => {
+      const s = store();
+      if (!s) return;
+      const next = nextSort(sortOf(s.id));
+      setSortOf(s.id, next);
+      notify(
+        next === "rank"
+          ? "Shown in the board's own order"
+          : `Sorted by ${SORT_TITLES[next]} (only here; the board's order stays)`,
+      );
+    },
+    "filter.next": (count) => jumpToMatch(1, count),
+    "filter.previous": (count) => jumpToMatch(-1, count),
     "view.cheatsheet": () => dialogs.toggle("cheatsheet"),
     "app.quick_add": () => spawn(() => ipc.openQuickAdd()),
     "app.quick_add_shortcut": () =>
@@ -337,6 +430,8 @@ function createApp() {
     const patched = boards.applyToOpenBoard(event);
     if (patched) {
       moves.patchesApplied(patched, event.patches);
+      // A task typed, edited or moved may now match the filter, or no longer.
+      filter.refresh();
       // The archive view follows undo and teammates' edits while it is open.
       if (dialogs.overlay() === "archive") spawn(archive.load);
     }
@@ -416,6 +511,9 @@ function createApp() {
     finishFilter,
     query: filter.query,
     setQuery: filter.setQuery,
+    filterAnswer: filter.answer,
+    filterWords,
+    sortedBy,
     toast: toasts.toast,
     notify,
     pendingKeys: keys.pendingKeys,
@@ -445,6 +543,7 @@ function createApp() {
     transfer,
     search,
     palette,
+    views,
     density,
     sidebarHidden,
     invite: sharing.invite,

@@ -10,6 +10,7 @@ import type {
   ExportFormat,
   ImportFormat,
   ImportOutcome,
+  OpenedBoard,
 } from "../ipc";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import { createBoardStore, type BoardStore } from "../model/store";
@@ -66,7 +67,7 @@ export function createBoards(deps: BoardsDeps) {
   const [list, setList] = createSignal<BoardSummary[]>([]);
   const [store, setStore] = createSignal<BoardStore | undefined>();
   const listedListeners: ((list: readonly BoardSummary[]) => void)[] = [];
-  const openedListeners: (() => void)[] = [];
+  const openedListeners: ((opened: OpenedBoard) => void)[] = [];
 
   /** Called with the list each time `refresh` reads it (collaboration learns roles from it). */
   function onListed(listener: (list: readonly BoardSummary[]) => void) {
@@ -77,7 +78,7 @@ export function createBoards(deps: BoardsDeps) {
    * Called when a different board is shown, inside the batch that shows it: what belonged to
    * the board before (cursor, composer, filter, invite) resets with it.
    */
-  function onOpened(listener: () => void) {
+  function onOpened(listener: (opened: OpenedBoard) => void) {
     openedListeners.push(listener);
   }
 
@@ -106,7 +107,7 @@ export function createBoards(deps: BoardsDeps) {
     rememberBoard(boardId);
     batch(() => {
       setStore(createBoardStore(opened.view, opened.people));
-      for (const listener of openedListeners) listener();
+      for (const listener of openedListeners) listener(opened);
     });
     afterPaint("tack:board-painted");
   }

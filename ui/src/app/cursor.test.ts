@@ -6,14 +6,18 @@ import { describe, expect, it } from "vitest";
 import type { BoardStore } from "../model/store";
 import { boardOf } from "../test/board";
 import { createCursor, resolveCursor, startCursor } from "./cursor";
+import type { SortKey } from "./view";
 
 function cursorOn(board: BoardStore) {
   const [store, setStore] = createSignal<BoardStore | undefined>(board);
-  const [terms, setTerms] = createSignal<readonly string[]>([]);
-  const cursor = createRoot(() => createCursor({ store, terms }));
+  const [matching, setMatching] = createSignal<ReadonlySet<string> | null>(null);
+  const [sort, setSort] = createSignal<SortKey>("rank");
+  const cursor = createRoot(() => createCursor({ store, matching, sortOf: () => sort() }));
+  /** The filter matched these tasks (the shell's answer). */
+  const setMatches = (ids: readonly string[]) => setMatching(new Set(ids));
   /** The focused task's id, or `-` with the column when none. */
   const at = () => cursor.focus().taskId ?? `- in ${cursor.focus().columnId ?? "no column"}`;
-  return { ...cursor, setStore, setTerms, at };
+  return { ...cursor, setStore, setMatches, setSort, at };
 }
 
 const shown = (s: BoardStore) => (columnId: string) => s.taskIds(columnId)();
@@ -84,14 +88,34 @@ describe("cursor", () => {
 
   it("walks only the cards the filter shows, and lands on one when the filter hid the cursor", () => {
     const c = cursorOn(boardOf({ A: ["apple", "pear", "apricot"], B: ["banana", "grape"] }));
-    c.setTerms(["ap"]);
+    c.setMatches(["apple", "apricot"]);
     expect(c.visibleTasks("c-A")).toEqual(["apple", "apricot"]);
     c.commands["cursor.down"](1);
     expect(c.at()).toBe("apricot");
-    c.setTerms(["grape"]);
+    c.setMatches(["grape"]);
     expect(c.at()).toBe("- in c-A");
     c.landOnVisible();
     expect(c.at()).toBe("grape");
+  });
+
+  it("shows a sorted column in its sort, filtered too, and the cursor walks that order", () => {
+    const s = boardOf({ A: ["pear", "apple", "fig"] });
+    const c = cursorOn(s);
+    c.setSort("title");
+    expect(c.visibleTasks("c-A")).toEqual(["apple", "fig", "pear"]);
+    c.commands["cursor.down"](1);
+    expect(c.at()).toBe("fig");
+    c.setMatches(["pear", "fig"]);
+    expect(c.visibleTasks("c-A")).toEqual(["fig", "pear"]);
+    // A retitled task moves to its new place at once, the cursor staying on it.
+    const fig = s.task("fig")?.();
+    if (!fig) throw new Error("no fig");
+    s.apply([{ type: "taskUpserted", columnId: "c-A", task: { ...fig, title: "zucchini" } }]);
+    expect(c.visibleTasks("c-A")).toEqual(["pear", "fig"]);
+    expect(c.at()).toBe("fig");
+    c.setSort("rank");
+    c.setMatches([]);
+    expect(c.visibleTasks("c-A")).toEqual([]);
   });
 
   it("an open detail panel follows the cursor; a new board closes it and starts over", () => {

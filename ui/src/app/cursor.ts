@@ -1,11 +1,11 @@
 // Where the keyboard is on the open board: the cursor (a column and a card in it), the cards
-// each column shows through the filter, moving between them, and the card open in the detail
+// each column shows through the filter and sort, moving between them, and the card open in the detail
 // panel (which follows the cursor).
 
 import { createMemo, createRoot, createSignal, type Accessor } from "solid-js";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import type { BoardStore } from "../model/store";
-import { matchesQuery } from "./filter";
+import { sortTasks, type SortKey } from "./view";
 
 export interface Cursor {
   columnId: string | null;
@@ -51,18 +51,20 @@ export function resolveCursor(
 
 export interface CursorDeps {
   store: Accessor<BoardStore | undefined>;
-  /** The filter's terms; a column shows only the cards matching all of them. */
-  terms: Accessor<readonly string[]>;
+  /** The tasks the filter matches; null while it does not narrow the board. */
+  matching: Accessor<ReadonlySet<string> | null>;
+  /** How a board's columns are sorted here (rank: the board's own order). */
+  sortOf: (boardId: string) => SortKey;
 }
 
 export function createCursor(deps: CursorDeps) {
-  const { store, terms } = deps;
+  const { store, matching } = deps;
   const [cursor, setCursor] = createSignal<Cursor>(startCursor());
   const [detailTaskId, setDetailTaskId] = createSignal<string | null>(null);
   /** `c` asked for the comment box of the task in the detail panel. */
   const [commentRequested, setCommentRequested] = createSignal(false);
 
-  /** Visible task ids of a column: the store's order, narrowed by the filter (one memo each). */
+  /** Visible task ids of a column: the store's order narrowed by the filter, then sorted. */
   const visibleCache = new WeakMap<BoardStore, Map<string, Accessor<readonly string[]>>>();
   function visibleTasks(columnId: string, s: BoardStore | undefined = store()): readonly string[] {
     if (!s) return [];
@@ -76,13 +78,9 @@ export function createCursor(deps: CursorDeps) {
       memo = createRoot(() =>
         createMemo(() => {
           const ids = s.taskIds(columnId)();
-          const t = terms();
-          if (t.length === 0) return ids;
-          const labels = s.labels();
-          return ids.filter((id) => {
-            const task = s.task(id)?.();
-            return task !== undefined && matchesQuery(task, t, labels);
-          });
+          const shown = matching();
+          const matched = shown === null ? ids : ids.filter((id) => shown.has(id));
+          return sortTasks(matched, (id) => s.task(id)?.(), deps.sortOf(s.id));
         }),
       );
       perColumn.set(columnId, memo);

@@ -1,5 +1,5 @@
 // What covers the board (a dialog or a view: palette, cheat sheet, prompt, settings, share,
-// archive, search, my tasks), and when keyboard focus goes back to the board.
+// archive, search, my tasks, saved views), and when keyboard focus goes back to the board.
 
 import { batch, createSignal } from "solid-js";
 
@@ -14,7 +14,8 @@ export type Overlay =
   | "templates"
   | "search"
   | "mytasks"
-  | "inbox";
+  | "inbox"
+  | "views";
 
 /** A text prompt shown in a small dialog (new board, new column, rename, WIP limit). */
 export interface PromptRequest {

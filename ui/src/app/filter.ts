@@ -1,50 +1,213 @@
-// Filter and search (`/`): every whitespace-separated term must appear in the title, a label
-// name or the description, case-insensitively.
+// The board's filter (`/`): the filter grammar (words, `label:`, `@person`, `is:`, `due:`,
+// `has:`, DESIGN §1 "Filters") answered by the shell from the store's task index
+// (`filter_board`, the same code as `tackctl board show --filter`), so nothing here reads a
+// query. What comes back narrows the board, marks the free words on cards, and explains the
+// terms it could not read; `n` / `N` step through the matching cards.
 
-import { createMemo, createSignal } from "solid-js";
-import type { LabelView, TaskView } from "../ipc/types";
+import { batch, createSignal, type Accessor } from "solid-js";
+import * as ipc from "../ipc";
+import type { QueryError } from "../ipc";
 
-export function parseQuery(query: string): string[] {
-  return query
-    .toLowerCase()
-    .split(/\s+/)
-    .filter((term) => term !== "");
+/** What the board shows through the filter: the answer to the query typed last. */
+export interface FilterAnswer {
+  /** The query this answers. */
+  query: string;
+  /** False when nothing in the query could be read: the board is shown whole. */
+  narrows: boolean;
+  ids: ReadonlySet<string>;
+  /** Free words, lower case: a word of a card starting with one is marked. */
+  words: readonly string[];
+  errors: readonly QueryError[];
 }
 
-export function matchesQuery(
-  task: TaskView,
-  terms: readonly string[],
-  labels: ReadonlyMap<string, LabelView>,
-): boolean {
-  if (terms.length === 0) return true;
-  const haystack = [
-    task.title,
-    task.description,
-    ...task.labels.map((id) => labels.get(id)?.name ?? ""),
-    ...task.assignees,
-  ]
-    .join("\n")
-    .toLowerCase();
-  return terms.every((term) => haystack.includes(term.replace(/^#/, "")));
+/** A piece of text, marked when a filter word matched it. */
+export interface MarkedPart {
+  text: string;
+  hit: boolean;
 }
 
-/** The filter bar's state: whether it is open and what it narrows the board to. */
-export function createFilter() {
+/** Words as the shell's index reads them: runs of letters and digits. */
+const WORD = /[\p{Alphabetic}\p{N}]+/gu;
+
+/** `text` in parts, each word starting with one of `words` (lower case) marked. */
+export function markWords(text: string, words: readonly string[]): MarkedPart[] {
+  if (words.length === 0) return [{ text, hit: false }];
+  const parts: MarkedPart[] = [];
+  let at = 0;
+  const push = (part: string, hit: boolean) => {
+    if (part === "") return;
+    const last = parts[parts.length - 1];
+    if (last && last.hit === hit) last.text += part;
+    else parts.push({ text: part, hit });
+  };
+  for (const match of text.matchAll(WORD)) {
+    const word = match[0];
+    const lower = word.toLowerCase();
+    if (words.some((w) => lower.startsWith(w))) {
+      push(text.slice(at, match.index), false);
+      push(word, true);
+      at = match.index + word.length;
+    }
+  }
+  push(text.slice(at), false);
+  return parts;
+}
+
+/** A card's place: a column's index and a row in what that column shows (null: none). */
+export interface MatchPlace {
+  column: number;
+  row: number | null;
+}
+
+/**
+ * The next (`by` 1) or previous (-1) card after `at`, column by column, left to right and top
+ * to bottom, wrapping around the board; `lengths` are how many cards each column shows. Null
+ * when no column shows any.
+ */
+export function stepMatch(
+  lengths: readonly number[],
+  at: MatchPlace,
+  by: 1 | -1,
+): { column: number; row: number } | null {
+  const n = lengths.length;
+  if (!lengths.some((length) => length > 0)) return null;
+  const column = Math.max(0, Math.min(at.column, n - 1));
+  const here = lengths[column] ?? 0;
+  if (by === 1) {
+    const row = at.row === null ? 0 : at.row + 1;
+    if (row < here) return { column, row };
+    for (let k = 1; k <= n; k++) {
+      const c = (column + k) % n;
+      if ((lengths[c] ?? 0) > 0) return { column: c, row: 0 };
+    }
+  } else {
+    if (at.row !== null && at.row - 1 >= 0 && at.row - 1 < here) {
+      return { column, row: at.row - 1 };
+    }
+    for (let k = 1; k <= n; k++) {
+      const c = (column - k + n) % n;
+      const length = lengths[c] ?? 0;
+      if (length > 0) return { column: c, row: length - 1 };
+    }
+  }
+  return null;
+}
+
+export interface FilterDeps {
+  /** The board shown, whose tasks are filtered. */
+  boardId: Accessor<string | null>;
+  spawn: (action: () => Promise<unknown>) => void;
+  /** Called once the board shows a new answer (the cursor may have lost its card). */
+  answered?: () => void;
+}
+
+/** The filter bar's state: whether it is open, what was typed, and the shell's answer. */
+export function createFilter(deps: FilterDeps) {
   const [filterOpen, setFilterOpen] = createSignal(false);
-  const [query, setQuery] = createSignal("");
-  const terms = createMemo(() => parseQuery(query()));
+  const [query, setQueryText] = createSignal("");
+  /** The answer to the latest query asked; null while the board is shown whole. */
+  const [answer, setAnswer] = createSignal<FilterAnswer | null>(null);
+
+  /** Bumped by every question: an answer overtaken by a later one is dropped. */
+  let ticket = 0;
+
+  /** Asks the shell about the query as it is now; `typedAt` times keystroke to paint. */
+  async function ask(typedAt: number | null) {
+    const asked = ++ticket;
+    const boardId = deps.boardId();
+    const text = query();
+    if (boardId === null || text.trim() === "") {
+      setAnswer(null);
+      return;
+    }
+    let found: ipc.BoardFilter;
+    try {
+      found = await ipc.filterBoard(boardId, text);
+    } catch (error) {
+      // The board closed meanwhile: nobody waits for this answer.
+      if (asked !== ticket) return;
+      throw error;
+    }
+    if (asked !== ticket) return;
+    // The shell's part (IPC both ways and the index), for the e2e probe.
+    if (typedAt !== null) performance.measure("tack:filter-answered", { start: typedAt });
+    batch(() => {
+      setAnswer({
+        query: text,
+        narrows: found.narrows,
+        ids: new Set(found.taskIds),
+        words: found.words,
+        errors: found.errors,
+      });
+      deps.answered?.();
+    });
+    if (typedAt !== null) {
+      // The board's DOM is updated (Solid runs synchronously); painting comes next.
+      performance.measure("tack:filter-applied", { start: typedAt });
+      measureToPaint(typedAt);
+    }
+  }
+
+  // One refresh at a time: edits arriving meanwhile ask once more when it is back.
+  let refreshing = false;
+  let refreshAgain = false;
+  /** Whether an edit arrived while the last answer was on its way (read after each await). */
+  const askAgain = () => refreshAgain;
+
+  /** The board changed (an edit here, undo, a teammate's): ask again while it is narrowed. */
+  async function refresh() {
+    if (query().trim() === "") return;
+    if (refreshing) {
+      refreshAgain = true;
+      return;
+    }
+    refreshing = true;
+    try {
+      do {
+        refreshAgain = false;
+        await ask(null);
+      } while (askAgain());
+    } finally {
+      refreshing = false;
+    }
+  }
 
   return {
     filterOpen,
     setFilterOpen,
     query,
-    setQuery,
-    terms,
+    answer,
+    /** What was typed into the filter field: asked at once (the index answers in ms). */
+    setQuery: (text: string) => {
+      setQueryText(text);
+      const typedAt = performance.now();
+      deps.spawn(() => ask(typedAt));
+    },
+    /** Applies a query as a whole (a saved view), the field closed. */
+    applyQuery: (text: string) => {
+      setQueryText(text);
+      deps.spawn(() => ask(null));
+    },
+    refresh: () => deps.spawn(refresh),
+    /** Whether the board shows only what the filter matches. */
+    narrows: () => answer()?.narrows === true,
     /** Whether the filter is open or still narrows the board (Esc clears it then). */
     active: () => filterOpen() || query() !== "",
-    clear() {
-      setFilterOpen(false);
-      setQuery("");
+    clear: () => {
+      ticket++;
+      batch(() => {
+        setFilterOpen(false);
+        setQueryText("");
+        setAnswer(null);
+      });
     },
   };
+}
+
+/** Marks keystroke → filtered board painted (`tack:filter-painted`, read by the e2e probe). */
+function measureToPaint(typedAt: number) {
+  if (typeof requestAnimationFrame === "undefined") return;
+  requestAnimationFrame(() =>
+    setTimeout(() => performance.measure("tack:filter-painted", { start: typedAt }), 0),
+  );
 }

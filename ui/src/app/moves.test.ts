@@ -7,11 +7,13 @@ import type { BoardOp } from "../ipc";
 import { boardOf } from "../test/board";
 import { startCursor, type Cursor } from "./cursor";
 import { createMoves, placeText } from "./moves";
+import type { SortKey } from "./view";
 
-function moves(focus: Cursor) {
+function moves(focus: Cursor, sort: SortKey = "rank") {
   const store = boardOf({ Todo: ["a", "b", "c"], Doing: ["d", "e"] });
   const [cursor, setCursor] = createSignal<Cursor>(focus);
   const sent: BoardOp[] = [];
+  const notices: string[] = [];
   const made = createRoot(() =>
     createMoves({
       store: () => store,
@@ -23,9 +25,11 @@ function moves(focus: Cursor) {
         return Promise.resolve(null);
       },
       spawn: (action) => void action(),
+      sortedBy: () => sort,
+      notify: (text) => notices.push(text),
     }),
   );
-  return { ...made, store, cursor, sent };
+  return { ...made, store, cursor, sent, notices };
 }
 
 const onB: Cursor = { columnId: "c-Todo", columnIndex: 0, taskId: "b", taskIndex: 1 };
@@ -71,6 +75,20 @@ describe("moves", () => {
       { kind: "after", id: "c" },
       { kind: "before", id: "a" },
     ]);
+  });
+
+  it("refuses J and K in a sorted column (the shared order is rank), and says why", () => {
+    const m = moves(onB, "due");
+    m.commands["task.move_down"](1);
+    m.commands["task.move_up"](1);
+    expect(m.sent).toEqual([]);
+    expect(m.notices).toEqual([
+      "Sorted by due date: J and K reorder the board's own order (z s switches to it)",
+      "Sorted by due date: J and K reorder the board's own order (z s switches to it)",
+    ]);
+    // Across columns is still a move (to the same row of the other column's own order).
+    m.commands["task.move_right"](1);
+    expect(m.sent).toHaveLength(1);
   });
 
   it("moves a column, and does nothing where there is nowhere to go", () => {

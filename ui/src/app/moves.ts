@@ -6,6 +6,7 @@ import type { BoardOp, Patch, Place } from "../ipc";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import type { BoardStore } from "../model/store";
 import type { Cursor } from "./cursor";
+import { SORT_TITLES, type SortKey } from "./view";
 
 /** Where a task is now, as a screen reader says it: "Title: Column, 2 of 4". */
 export function placeText(s: BoardStore, taskId: string): string | null {
@@ -24,6 +25,9 @@ export interface MovesDeps {
   setCursor: (cursor: Cursor) => void;
   applyOp: (op: BoardOp) => Promise<string | null>;
   spawn: (action: () => Promise<unknown>) => void;
+  /** How the open board's columns are shown: J and K reorder only in rank order. */
+  sortedBy: Accessor<SortKey>;
+  notify: (text: string) => void;
 }
 
 export function createMoves(deps: MovesDeps) {
@@ -64,6 +68,15 @@ export function createMoves(deps: MovesDeps) {
         before === undefined ? { kind: "bottom" } : { kind: "before", id: before };
       setCursor({ columnId, columnIndex: target, taskId, taskIndex: f.taskIndex });
       spawn(() => moveAndAnnounce(taskId, columnId, place));
+      return;
+    }
+    const sort = deps.sortedBy();
+    if (sort !== "rank") {
+      // The shared order is rank: a card moved up among cards shown by due date would land
+      // somewhere nobody chose.
+      deps.notify(
+        `Sorted by ${SORT_TITLES[sort]}: J and K reorder the board's own order (z s switches to it)`,
+      );
       return;
     }
     const ids = s.taskIds(f.columnId)();

@@ -48,6 +48,10 @@ function context(over: Partial<PaletteContext> = {}): PaletteContext {
     ],
     people: [ME, ANA],
     due: null,
+    views: [
+      { id: "v-bugs", name: "My bugs", query: "label:bug @me", sort: "due", groupBy: null },
+      { id: "v-all", name: "Everything", query: "", sort: "rank", groupBy: null },
+    ],
     ...over,
   };
 }
@@ -67,6 +71,20 @@ function hit(title: string, boardTitle: string, archived = false): SearchHit {
     rank: -1,
   };
 }
+
+describe("views", () => {
+  it("lists the board's saved views as View: name, found by name or by their filter", () => {
+    expect(shown(paletteEntries("view my", context(), []), 1)).toEqual(["view: View: My bugs"]);
+    const found = paletteEntries("my bugs", context(), []);
+    expect(shown(found, 1)).toEqual(["view: View: My bugs"]);
+    expect(found[0]?.kind === "view" ? found[0].detail : "").toBe(
+      "label:bug @me · sorted by due date",
+    );
+    expect(shown(paletteEntries("everything", context(), []), 1)).toEqual([
+      "view: View: Everything",
+    ]);
+  });
+});
 
 /** Entries as the list reads: kind, title. */
 function shown(entries: PaletteEntry[], count = entries.length): string[] {
@@ -96,9 +114,11 @@ describe("entries", () => {
   it("lists commands, then the task's actions, then boards when nothing is typed", () => {
     const entries = paletteEntries("", context(), []);
     const kinds = [...new Set(entries.map((e) => e.kind))];
-    expect(kinds).toEqual(["command", "action", "board"]);
+    expect(kinds).toEqual(["command", "view", "action", "board"]);
     expect(entries.some((e) => e.kind === "command" && e.id === "view.palette")).toBe(false);
     expect(shown(entries.filter((e) => e.kind !== "command"))).toEqual([
+      "view: View: My bugs",
+      "view: View: Everything",
       "action: Move to Todo",
       "action: Move to Done",
       "action: Assign me",

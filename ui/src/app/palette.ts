@@ -13,6 +13,7 @@ import type {
   DirectoryEntry,
   LabelView,
   RemoteBoard,
+  SavedView,
   SearchHit,
   TransferMode,
 } from "../ipc";
@@ -21,6 +22,7 @@ import { describe as describePerson } from "../model/people";
 import type { BoardStore } from "../model/store";
 import type { Overlay } from "./dialogs";
 import { fullDue } from "./due";
+import { describeView } from "./views";
 
 /** The most tasks the palette shows (the search view, Ctrl-P, shows more). */
 export const PALETTE_TASK_LIMIT = 20;
@@ -39,6 +41,7 @@ export type PaletteEntry =
   | { kind: "action"; key: string; title: string; detail: string; action: TaskAction }
   | { kind: "board"; key: string; title: string; detail: string; boardId: string; shared: boolean }
   | { kind: "task"; key: string; title: string; detail: string; hit: SearchHit }
+  | { kind: "view"; key: string; title: string; detail: string; view: SavedView }
   /** Not an action itself: Enter puts `complete` in the field (`Due ` then a date). */
   | { kind: "hint"; key: string; title: string; detail: string; complete: string };
 
@@ -64,6 +67,8 @@ export interface PaletteContext {
   people: readonly DirectoryEntry[];
   /** What the shell read from the text after "due", when the query is "due …". */
   due: DueReading | null;
+  /** The open board's saved views. */
+  views: readonly SavedView[];
 }
 
 /** The shell's reading of a typed due (`read_due`): the stored value, or why it is not one. */
@@ -241,6 +246,17 @@ export function boardEntries(ctx: PaletteContext): PaletteEntry[] {
   return [...local, ...remote];
 }
 
+/** The open board's saved views: "View: ‹name›" applies one. */
+export function viewEntries(ctx: PaletteContext): PaletteEntry[] {
+  return ctx.views.map((view) => ({
+    kind: "view",
+    key: `view:${view.id}`,
+    title: `View: ${view.name}`,
+    detail: describeView(view),
+    view,
+  }));
+}
+
 /** Commands (the palette's own left out), with their group and id to be found by too. */
 function commandEntries(ctx: PaletteContext): PaletteEntry[] {
   return ctx.commands
@@ -260,6 +276,7 @@ function kindOrder(entry: PaletteEntry): number {
   if (entry.kind === "hint") return 0;
   if (entry.kind === "command") return 1;
   if (entry.kind === "action") return entry.action.type === "transfer" ? 4 : 2;
+  if (entry.kind === "view") return 2;
   return 3;
 }
 
@@ -275,7 +292,12 @@ export function paletteEntries(
   tasks: readonly SearchHit[],
 ): PaletteEntry[] {
   const due = dueEntry(query, ctx);
-  const local = [...commandEntries(ctx), ...taskActions(ctx), ...boardEntries(ctx)];
+  const local = [
+    ...commandEntries(ctx),
+    ...viewEntries(ctx),
+    ...taskActions(ctx),
+    ...boardEntries(ctx),
+  ];
   if (terms(query).length === 0) return local;
   const extra = (e: PaletteEntry) => {
     if (e.kind === "command") {
@@ -283,6 +305,7 @@ export function paletteEntries(
       return `${spec?.group ?? ""} ${e.id}`;
     }
     if (e.kind === "action" && e.action.type === "assign") return e.action.email;
+    if (e.kind === "view") return e.view.query;
     return e.kind === "board" && e.shared ? "shared" : "";
   };
   const scored = local
@@ -369,6 +392,8 @@ export interface PaletteDeps {
   openShared: (boardId: string) => Promise<void>;
   transferTo: (boardId: string, mode: TransferMode) => void;
   openHit: (hit: SearchHit) => void;
+  views: Accessor<readonly SavedView[]>;
+  applyView: (view: SavedView) => void;
   spawn: (action: () => Promise<unknown>) => void;
   notify: (text: string, undo?: boolean) => void;
 }
@@ -406,6 +431,7 @@ export function createPalette(deps: PaletteDeps) {
       labels: s ? [...s.labels().values()] : [],
       people: s?.people() ?? [],
       due: due(),
+      views: s ? deps.views() : [],
     };
   };
 
@@ -511,6 +537,7 @@ export function createPalette(deps: PaletteDeps) {
     deps.closeOverlay();
     // A disabled command still runs: it says why it cannot act instead.
     if (entry.kind === "command") deps.run(entry.id);
+    else if (entry.kind === "view") deps.applyView(entry.view);
     else if (entry.kind === "board") {
       const boardId = entry.boardId;
       spawn(() => (entry.shared ? deps.openShared(boardId) : deps.openBoard(boardId)));

@@ -1,11 +1,16 @@
 // How the window is laid out, per person and per computer (webview storage, like the last
-// board shown): the sidebar shown or hidden, and the card density. Rows of a column are
-// virtualized, so the density is also the row height the board and drag and drop count with.
+// board shown): the sidebar shown or hidden, the card density, and each board's sort within
+// columns. Rows of a column are virtualized, so the density is also the row height the board
+// and drag and drop count with. A sort is mine alone (DESIGN §1 "Saved views": never in the
+// document) and only changes what is shown, never a task's rank.
 
 import { createSignal } from "solid-js";
 import type { CommandHandler, CommandId } from "../commands/registry";
+import { SORT_KEYS, type TaskView } from "../ipc";
+import { dueDeadline } from "./due";
 
 const SIDEBAR_KEY = "tack.sidebarHidden";
+const SORT_KEY_PREFIX = "tack.sort.";
 const DENSITY_KEY = "tack.density";
 
 export type Density = "comfortable" | "compact";
@@ -53,3 +58,71 @@ export const viewCommands = {
     write(DENSITY_KEY, next);
   },
 } satisfies Partial<Record<CommandId, CommandHandler>>;
+
+/** The orders a column can be shown in (board-model's, generated); `rank` is the board's own. */
+export const SORTS = SORT_KEYS;
+export type SortKey = (typeof SORTS)[number];
+
+/** How a sort reads in the toolbar and notices. */
+export const SORT_TITLES: Record<SortKey, string> = {
+  rank: "board order",
+  due: "due date",
+  created: "newest",
+  updated: "recently updated",
+  title: "title",
+};
+
+export function isSortKey(text: string): text is SortKey {
+  return (SORTS as readonly string[]).includes(text);
+}
+
+/** Sorts chosen during this run, by board (storage holds them across runs). */
+const [chosenSorts, setChosenSorts] = createSignal<ReadonlyMap<string, SortKey>>(new Map());
+
+/** How a board's columns are sorted here. */
+export function sortOf(boardId: string): SortKey {
+  const chosen = chosenSorts().get(boardId);
+  if (chosen !== undefined) return chosen;
+  const stored = read(SORT_KEY_PREFIX + boardId) ?? "rank";
+  return isSortKey(stored) ? stored : "rank";
+}
+
+export function setSortOf(boardId: string, sort: SortKey) {
+  setChosenSorts((all) => new Map(all).set(boardId, sort));
+  write(SORT_KEY_PREFIX + boardId, sort);
+}
+
+/** The sort after `sort` (`z s` cycles through them). */
+export function nextSort(sort: SortKey): SortKey {
+  return SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length] ?? "rank";
+}
+
+/**
+ * A column's task ids (in rank order) in `sort`'s order, as board-model's `sort_view` orders
+ * them: `due` soonest first and none last, `created` and `updated` newest first, `title` A to
+ * Z ignoring case; ties keep rank order.
+ */
+export function sortTasks(
+  ids: readonly string[],
+  task: (id: string) => TaskView | undefined,
+  sort: SortKey,
+): readonly string[] {
+  if (sort === "rank") return ids;
+  const keyOf = (t: TaskView | undefined): number | string => {
+    if (t === undefined) return Number.POSITIVE_INFINITY;
+    switch (sort) {
+      case "due":
+        return (t.due === null ? null : dueDeadline(t.due)) ?? Number.POSITIVE_INFINITY;
+      case "created":
+        return -t.createdAt;
+      case "updated":
+        return -t.updatedAt;
+      case "title":
+        return t.title.toLowerCase();
+    }
+  };
+  const keyed = ids.map((id) => ({ id, key: keyOf(task(id)) }));
+  // Array.prototype.sort is stable: equal keys keep rank order.
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.id);
+}

@@ -117,6 +117,21 @@ export const COMMANDS = [
   { id: "edit.undo", title: "Undo", group: "Edit", keys: ["u", "Mod+z"], edits: true },
   { id: "edit.redo", title: "Redo", group: "Edit", keys: ["Ctrl+r", "Mod+Shift+z"], edits: true },
   { id: "view.filter", title: "Filter tasks", group: "View", keys: ["/"] },
+  { id: "view.views", title: "Saved views of this board…", group: "View", keys: ["v"] },
+  {
+    id: "view.save_view",
+    title: "Save view… (this filter and sort, for everyone on the board)",
+    group: "View",
+    keys: [],
+    edits: true,
+  },
+  { id: "filter.next", title: "Next task matching the filter", group: "Navigate", keys: ["n"] },
+  {
+    id: "filter.previous",
+    title: "Previous task matching the filter",
+    group: "Navigate",
+    keys: ["N"],
+  },
   { id: "view.search", title: "Search every board", group: "Navigate", keys: ["Mod+p", "g /"] },
   {
     id: "view.my_tasks",
@@ -126,6 +141,12 @@ export const COMMANDS = [
   },
   { id: "view.sidebar", title: "Show or hide the sidebar", group: "View", keys: ["Mod+b"] },
   { id: "view.density", title: "Compact or comfortable cards", group: "View", keys: ["z d"] },
+  {
+    id: "view.sort",
+    title: "Sort cards: board order, deadline, newest, updated, title",
+    group: "View",
+    keys: ["z s"],
+  },
   { id: "view.inbox", title: "Inbox: what concerns me", group: "View", keys: ["g i"] },
   {
     id: "app.quick_add",

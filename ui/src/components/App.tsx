@@ -4,6 +4,8 @@ import { createEffect, For, Match, on, onCleanup, onMount, Show, Switch, type JS
 import { app } from "../app/app";
 import { listenForDroppedFiles } from "../app/drop";
 import { isMac } from "../app/keys";
+import { erroneousText } from "../app/search";
+import { SORT_TITLES } from "../app/view";
 import { describeKeys } from "../commands/registry";
 import { errorMessage } from "../ipc";
 import type { BoardSummary } from "../ipc";
@@ -24,6 +26,7 @@ import { InboxDialog } from "./Inbox";
 import { TemplatePicker } from "./Templates";
 import { dragState } from "./drag";
 import { TaskDetail } from "./TaskDetail";
+import { ViewPicker } from "./Views";
 
 function BoardLink(props: { board: BoardSummary }): JSX.Element {
   const sync = () => app.collab.boardSync(props.board.id);
@@ -179,6 +182,11 @@ function FilterField(): JSX.Element {
       if (app.filterOpen()) input?.focus();
     }),
   );
+  /** What the answer to the query on screen could not read (an older answer says nothing). */
+  const errors = () => {
+    const answer = app.filterAnswer();
+    return answer !== null && answer.query === app.query() ? answer.errors : [];
+  };
   return (
     <Show when={app.filterOpen() || app.query() !== ""}>
       <form
@@ -194,11 +202,24 @@ function FilterField(): JSX.Element {
           ref={input}
           type="search"
           aria-label="Filter tasks"
-          placeholder="Filter by title, label, description…"
+          aria-invalid={errors().length > 0 ? "true" : undefined}
+          aria-describedby={errors().length > 0 ? "filter-errors" : undefined}
+          placeholder="Filter: words, label:bug, @ana, @me, due:<7d, is:overdue…"
           value={app.query()}
           onInput={(e) => app.setQuery(e.currentTarget.value)}
           onFocus={() => app.setFilterOpen(true)}
         />
+        <Show when={errors().length > 0}>
+          <ul class="filter-errors" id="filter-errors" aria-live="polite">
+            <For each={errors()}>
+              {(error) => (
+                <li class="error">
+                  <code>{erroneousText(app.query(), error.start, error.end)}</code>: {error.message}
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
       </form>
     </Show>
   );
@@ -253,7 +274,30 @@ export function App(): JSX.Element {
             <>
               <header class="toolbar">
                 <h1 class="board-title">{store().title()}</h1>
+                <Show when={app.views.current()}>
+                  {(view) => (
+                    <button
+                      type="button"
+                      class="link-button view-name"
+                      tabindex="-1"
+                      onClick={() => app.run("view.views")}
+                    >
+                      View: {view().name} <kbd>v</kbd>
+                    </button>
+                  )}
+                </Show>
                 <FilterField />
+                <Show when={app.sortedBy() !== "rank"}>
+                  <button
+                    type="button"
+                    class="link-button sort-button"
+                    tabindex="-1"
+                    title="Only here: the board's own order stays"
+                    onClick={() => app.run("view.sort")}
+                  >
+                    Sorted by {SORT_TITLES[app.sortedBy()]} <kbd>z s</kbd>
+                  </button>
+                </Show>
                 <span class="spacer" />
                 <Show when={app.pendingKeys() !== ""}>
                   <span class="pending" aria-live="polite">
@@ -304,6 +348,9 @@ export function App(): JSX.Element {
         </Match>
         <Match when={app.overlay() === "archive"}>
           <ArchiveDialog />
+        </Match>
+        <Match when={app.overlay() === "views"}>
+          <ViewPicker />
         </Match>
         <Match when={app.overlay() === "search"}>
           <SearchDialog />

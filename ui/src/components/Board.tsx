@@ -13,6 +13,7 @@ import {
   type JSX,
 } from "solid-js";
 import { app } from "../app/app";
+import { markWords } from "../app/filter";
 import { rowHeight } from "../app/view";
 import { describeDue, dueLabel, dueStatus, now } from "../app/due";
 import { assignee, initials } from "../model/people";
@@ -38,6 +39,8 @@ function Card(props: {
 }): JSX.Element {
   const task = createMemo(() => props.store.task(props.taskId)?.());
   const focused = () => app.focus().taskId === props.taskId;
+  /** The filter's free words, marked in the title. */
+  const words = app.filterWords;
   /** Others who have this card selected: it is outlined in the first one's colour. */
   const selectors = createMemo(() => app.selectedBy(props.taskId), undefined, {
     equals: (a, b) => a.length === b.length && a.every((p, i) => p === b[i]),
@@ -106,7 +109,13 @@ function Card(props: {
           <Show when={t().coverImage}>
             {(sha256) => <Thumbnail sha256={sha256()} class="card-thumbnail" />}
           </Show>
-          <div class="card-title">{t().title}</div>
+          <div class="card-title">
+            <Show when={words().length > 0} fallback={t().title}>
+              <For each={markWords(t().title, words())}>
+                {(part) => (part.hit ? <mark>{part.text}</mark> : part.text)}
+              </For>
+            </Show>
+          </div>
           <Show when={selectors()[0]}>
             {(person) => (
               <span class="presence-tag" aria-hidden="true" title={person().name}>

@@ -5,7 +5,7 @@ import { createMemo, createSignal, For, onMount, Show, type JSX } from "solid-js
 import { app } from "../app/app";
 import type { ArchiveEntry } from "../app/archive";
 import { isMac } from "../app/keys";
-import { parseQuery } from "../app/filter";
+import { terms as queryTerms } from "../app/palette";
 import { COMMANDS, describeKeys } from "../commands/registry";
 import { errorMessage } from "../ipc";
 
@@ -168,7 +168,7 @@ export function ArchiveDialog(): JSX.Element {
   let filter: HTMLInputElement | undefined;
   onMount(() => list?.focus());
   const entries = createMemo(() => {
-    const terms = parseQuery(query());
+    const terms = queryTerms(query());
     const all = app.archive() ?? [];
     if (terms.length === 0) return all;
     return all.filter((entry) => {

@@ -14,6 +14,7 @@ const KIND_NAMES: Record<PaletteEntry["kind"], string> = {
   board: "Board",
   task: "Task",
   hint: "Action",
+  view: "View",
 };
 
 /** Text with the words the search matched marked. */

@@ -3,7 +3,7 @@
 
 import { createSignal } from "solid-js";
 import { app } from "../app/app";
-import { rowHeight } from "../app/view";
+import { rowHeight, SORT_TITLES } from "../app/view";
 import type { Place } from "../ipc";
 
 export interface DragState {
@@ -79,6 +79,21 @@ export function startCardDrag(event: PointerEvent, taskId: string, title: string
   track(event, "task", taskId, title, (state) => {
     const columnId = state.overColumn;
     if (columnId === null) return;
+    const sort = app.sortedBy();
+    if (sort !== "rank") {
+      // Shown sorted, a slot among the cards says nothing about the shared order (rank).
+      if (app.store()?.columnOf(taskId) === columnId) {
+        app.notify(
+          `Sorted by ${SORT_TITLES[sort]}: cards reorder only in the board's own order (z s switches to it)`,
+        );
+        return;
+      }
+      app.focusTask(columnId, taskId);
+      app.spawn(() =>
+        app.applyOp({ type: "moveTask", taskId, columnId, place: { kind: "bottom" } }),
+      );
+      return;
+    }
     const ids = app.visibleTasks(columnId).filter((id) => id !== taskId);
     const before = ids[state.overIndex];
     const last = ids[ids.length - 1];

@@ -76,6 +76,7 @@ const QUERIES = new Set<keyof Commands>([
   "list_members",
   "set_selection",
   "search",
+  "filter_board",
   "my_tasks",
   "inbox",
   "list_attachments",

@@ -222,7 +222,7 @@ name: string,
  */
 email: string, me: boolean, };
 
-export type OpenedBoard = { view: BoardView, people: Array<DirectoryEntry>, };
+export type OpenedBoard = { view: BoardView, people: Array<DirectoryEntry>, views: Array<SavedView>, };
 
 export type BoardDirectoryEvent = { boardId: string, people: Array<DirectoryEntry>, };
 
@@ -300,6 +300,34 @@ export type QueryError = {
  * Byte offsets into the query text (on character boundaries).
  */
 start: number, end: number, message: string, };
+
+export type BoardFilter = { 
+/**
+ * False when the query has no term it could read: the board is shown whole.
+ */
+narrows: boolean, 
+/**
+ * The matching tasks' ids (archived ones only for `is:archived`), in no order.
+ */
+taskIds: Array<string>, 
+/**
+ * The free words, lower case, each the start of a word to mark.
+ */
+words: Array<string>, errors: Array<QueryError>, };
+
+export type SavedView = { id: string, name: string, 
+/**
+ * The filter, in the grammar of `board_model::query` (may be empty).
+ */
+query: string, 
+/**
+ * One of [`SORT_KEYS`] (a value written by a newer client is shown as it is).
+ */
+sort: string, 
+/**
+ * `assignee` or `label`; `None` for no swimlanes.
+ */
+groupBy: string | null, };
 
 export type MyTask = { group: DueGroup, boardId: string, boardTitle: string, taskId: string, columnId: string, columnTitle: string, title: string, due: string | null, labels: Array<string>, };
 
@@ -393,6 +421,11 @@ export type Commands = {
   list_boards: { args: {}; result: Array<BoardSummary> };
   create_board: { args: { title: string }; result: BoardSummary };
   search: { args: { query: string; includeArchived: boolean; limit: number }; result: SearchResults };
+  filter_board: { args: { boardId: string; query: string }; result: BoardFilter };
+  list_views: { args: { boardId: string }; result: Array<SavedView> };
+  save_view: { args: { boardId: string; name: string; query: string; sort: string; groupBy: string | null }; result: Array<SavedView> };
+  rename_view: { args: { boardId: string; viewId: string; name: string }; result: Array<SavedView> };
+  delete_view: { args: { boardId: string; viewId: string }; result: Array<SavedView> };
   my_tasks: { args: {}; result: Array<MyTask> };
   delete_board: { args: { boardId: string }; result: null };
   open_board: { args: { boardId: string }; result: OpenedBoard };
@@ -487,6 +520,9 @@ export const INBOX_EVENT = "inbox";
 export const FILES_DROPPED_EVENT = "files-dropped";
 export const QUICK_ADD_SHOWN_EVENT = "quick-add-shown";
 
+export const SORT_KEYS = ["rank", "due", "created", "updated", "title"] as const;
+export const GROUP_KEYS = ["assignee", "label"] as const;
+
 // One typed wrapper per command, named after it; UI code calls these, never `invoke`.
 
 export function listBoards(): Promise<Array<BoardSummary>> {
@@ -499,6 +535,26 @@ export function createBoard(title: string): Promise<BoardSummary> {
 
 export function search(query: string, includeArchived: boolean, limit: number): Promise<SearchResults> {
   return call("search", { query, includeArchived, limit });
+}
+
+export function filterBoard(boardId: string, query: string): Promise<BoardFilter> {
+  return call("filter_board", { boardId, query });
+}
+
+export function listViews(boardId: string): Promise<Array<SavedView>> {
+  return call("list_views", { boardId });
+}
+
+export function saveView(boardId: string, name: string, query: string, sort: string, groupBy: string | null): Promise<Array<SavedView>> {
+  return call("save_view", { boardId, name, query, sort, groupBy });
+}
+
+export function renameView(boardId: string, viewId: string, name: string): Promise<Array<SavedView>> {
+  return call("rename_view", { boardId, viewId, name });
+}
+
+export function deleteView(boardId: string, viewId: string): Promise<Array<SavedView>> {
+  return call("delete_view", { boardId, viewId });
 }
 
 export function myTasks(): Promise<Array<MyTask>> {

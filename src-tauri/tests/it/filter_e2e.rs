@@ -1,0 +1,286 @@
+//! The board's filter (`/`) in the real app under Xvfb, keyboard only: a structured query on
+//! the team board shows exactly the matching cards, `n` steps through them wrapping around, an
+//! unreadable term is explained under the field, `v` applies a saved view; and keystroke → filtered board painted on
+//! the 20 × 500 board, measured in the page (printed for BENCHMARKS.md, not asserted).
+
+use anyhow::{Context, Result};
+use board_model::{ReplicaConfig, Sources};
+use serde_json::{json, Value};
+use tack::ipc::BoardOp;
+use tack::session::Session;
+
+use crate::app::{artifact, key, App, Desktop};
+use crate::e2e::{open_board, seed_launch_board, settle, wait_board_text, wait_field, wait_focus};
+
+/// Ana's member id on the team board (`seed_launch_board`'s directory).
+const ANA: &str = "0190a000-0000-7000-8000-00000000a0a0";
+
+/// The team board, with Ana also on both bugs' tasks.
+fn seed(data_dir: &std::path::Path) -> Result<()> {
+    seed_launch_board(data_dir)?;
+    let config = ReplicaConfig {
+        user: "ana".into(),
+        sources: Sources::system(),
+    };
+    let mut s = Session::open(data_dir, config).context("store")?;
+    let board = s
+        .list_boards()?
+        .into_iter()
+        .find(|b| b.title == "Product launch")
+        .context("the team board")?
+        .id;
+    let view = s.open_board(&board)?;
+    for title in ["Fix sync badge flicker", "Crash on empty board title"] {
+        let task = view
+            .columns
+            .iter()
+            .flat_map(|c| &c.tasks)
+            .find(|t| t.title == title)
+            .with_context(|| format!("task {title}"))?
+            .id
+            .clone();
+        s.apply(
+            &board,
+            BoardOp::SetTaskAssignee {
+                task_id: task,
+                user_id: ANA.into(),
+                present: true,
+            },
+        )?;
+    }
+    // A view the team saved: Ana's tasks by title.
+    let settings = board_model::ViewSettings {
+        query: "@ana",
+        sort: "title",
+        group_by: None,
+    };
+    s.save_view(&board, "Ana by title", &settings)?;
+    Ok(())
+}
+
+/// `/`, then `query` typed into the filter field.
+async fn filter(app: &App, query: &str) -> Result<()> {
+    app.keys("/").await?;
+    wait_field(app, "Filter tasks").await?;
+    app.keys(query).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_structured_filter_shows_exactly_its_cards_and_n_steps_through_them() -> Result<()> {
+    let mut desktop = Desktop::start()?;
+    seed(&desktop.data_dir())?;
+    let app = desktop.launch().await?;
+    open_board(&app, "Product launch").await?;
+    settle(&app).await?;
+
+    filter(&app, "label:bug @ana").await?;
+    wait_board_text(
+        &app,
+        json!([
+            ["Backlog", []],
+            ["In progress", ["Fix sync badge flicker"]],
+            ["Review", ["Crash on empty board title"]],
+            ["Done", []]
+        ]),
+    )
+    .await?;
+    app.screenshot(&artifact("filter-structured.png")).await?;
+    // Enter goes back to the board, the cursor on the first match; `n` goes on, wrapping.
+    app.keys(&key::ENTER.to_string()).await?;
+    wait_focus(&app, "Fix sync badge flicker", "In progress").await?;
+    app.keys("n").await?;
+    wait_focus(&app, "Crash on empty board title", "Review").await?;
+    app.keys("n").await?;
+    wait_focus(&app, "Fix sync badge flicker", "In progress").await?;
+    app.keys("N").await?;
+    wait_focus(&app, "Crash on empty board title", "Review").await?;
+
+    // A free word is marked on the cards it found.
+    app.keys(&key::ESCAPE.to_string()).await?;
+    settle(&app).await?;
+    filter(&app, "relay").await?;
+    wait_board_text(
+        &app,
+        json!([
+            ["Backlog", []],
+            ["In progress", []],
+            ["Review", ["Backup relay runbook"]],
+            ["Done", ["Relay on PostgreSQL"]]
+        ]),
+    )
+    .await?;
+    app.wait_for(
+        "the matched words marked",
+        "const marks = [...document.querySelectorAll('[role=option] .card-title mark')];\
+         return marks.length === 2 && marks.map(m => m.textContent).sort().join() === 'Relay,relay';",
+        10,
+    )
+    .await?;
+
+    // What the grammar cannot read is explained under the field; the board is shown whole.
+    app.keys(&format!("{}{}", key::CONTROL, 'a')).await?;
+    app.keys("lable:bug").await?;
+    let explained = app
+        .wait_for(
+            "the explanation under the field",
+            "const field = document.querySelector('input[aria-label=\"Filter tasks\"]');\
+             const id = field && field.getAttribute('aria-describedby');\
+             const note = id && document.getElementById(id);\
+             return field.getAttribute('aria-invalid') === 'true' && note ? note.textContent : null;",
+            10,
+        )
+        .await?;
+    anyhow::ensure!(
+        explained
+            .as_str()
+            .is_some_and(|t| t.contains("lable:bug") && t.contains("did you mean `label:`?")),
+        "{explained}"
+    );
+    app.screenshot(&artifact("filter-explained.png")).await?;
+
+    // `v`: the board's saved views; Enter shows the board through the one chosen.
+    app.keys(&key::ESCAPE.to_string()).await?;
+    settle(&app).await?;
+    app.keys("v").await?;
+    app.wait_for(
+        "the view picker",
+        "const list = document.querySelector('[role=listbox][aria-label=\"Saved views\"]');\
+         const chosen = list && list.querySelector('[role=option][aria-selected=true]');\
+         return document.activeElement === list && !!chosen\
+           && chosen.textContent.includes('Ana by title');",
+        15,
+    )
+    .await?;
+    app.screenshot(&artifact("views-picker.png")).await?;
+    app.keys(&key::ENTER.to_string()).await?;
+    wait_board_text(
+        &app,
+        json!([
+            ["Backlog", []],
+            [
+                "In progress",
+                ["Fix sync badge flicker", "Launch announcement post"]
+            ],
+            [
+                "Review",
+                ["Backup relay runbook", "Crash on empty board title"]
+            ],
+            ["Done", []]
+        ]),
+    )
+    .await?;
+    app.wait_for(
+        "the filter field showing the view's query",
+        "const f = document.querySelector('input[aria-label=\"Filter tasks\"]');\
+         return !!f && f.value === '@ana';",
+        10,
+    )
+    .await?;
+    app.quit().await?;
+    Ok(())
+}
+
+/// Keystroke → filtered board painted on the 20 × 500 board: each character of a query typed
+/// alone, waiting for its answer to be painted (`tack:filter-painted`: from the input event to
+/// the frame after the board changed; `tack:filter-answered`: to the shell's answer;
+/// `tack:filter-applied`: to the board's DOM updated). Printed, not asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()> {
+    let mut desktop = Desktop::start()?;
+    {
+        let config = ReplicaConfig {
+            user: "e2e".into(),
+            sources: Sources::system(),
+        };
+        let mut session = Session::open(&desktop.data_dir(), config).context("store")?;
+        session
+            .generate_demo_board("Big board", 20, 10_000)
+            .context("demo board")?;
+    }
+    let app = desktop.launch().await?;
+    open_board(&app, "Big board").await?;
+    app.wait_for(
+        "the first cards",
+        "return document.querySelectorAll('[role=option][data-task-id]').length > 0;",
+        60,
+    )
+    .await?;
+    settle(&app).await?;
+    app.keys("/").await?;
+    wait_field(&app, "Filter tasks").await?;
+    let typed = std::env::var("TACK_BENCH_FILTER").unwrap_or_else(|_| "task 12 -has:due".into());
+    let rounds = 3;
+    let mut times = Vec::new();
+    let mut answered = Vec::new();
+    let mut applied = Vec::new();
+    for round in 0..rounds {
+        for c in typed.chars() {
+            let before = measures(&app, "tack:filter-painted").await?.len();
+            app.keys(&c.to_string()).await?;
+            app.wait_for(
+                "the answer painted",
+                &format!(
+                    "return performance.getEntriesByName('tack:filter-painted').length > {before};"
+                ),
+                15,
+            )
+            .await?;
+        }
+        if round == 0 {
+            app.screenshot(&artifact("filter-big-board.png")).await?;
+        }
+        // Cleared (no answer to wait for: an empty query shows the board at once).
+        app.keys(&format!("{}{}", key::CONTROL, 'a')).await?;
+        app.keys(&key::BACKSPACE.to_string()).await?;
+        times.extend(measures(&app, "tack:filter-painted").await?);
+        answered.extend(measures(&app, "tack:filter-answered").await?);
+        applied.extend(measures(&app, "tack:filter-applied").await?);
+        app.js("performance.clearMeasures();", vec![]).await?;
+    }
+    let shown = app
+        .js(
+            "return document.querySelectorAll('[role=option][data-task-id]').length;",
+            vec![],
+        )
+        .await?;
+    println!(
+        "filter keystroke to painted on 20 x 500 ({typed:?} typed {rounds} times, {} keystrokes, \
+         cards mounted at the end: {shown}): {}; keystroke to the shell's answer: {}; \
+         to the board's DOM updated: {}",
+        times.len(),
+        summary(&mut times),
+        summary(&mut answered),
+        summary(&mut applied),
+    );
+    app.quit().await?;
+    Ok(())
+}
+
+/// "p50 …, p95 …, max … ms" of durations in ms.
+fn summary(times: &mut [f64]) -> String {
+    times.sort_by(f64::total_cmp);
+    let Some(max) = times.last().copied() else {
+        return "none".to_owned();
+    };
+    let at = |q: f64| times[((q * times.len() as f64) as usize).min(times.len() - 1)];
+    format!(
+        "p50 {:.1} ms, p95 {:.1} ms, max {max:.1} ms",
+        at(0.5),
+        at(0.95)
+    )
+}
+
+/// The durations of the page's measures called `name` so far, in ms.
+async fn measures(app: &App, name: &str) -> Result<Vec<f64>> {
+    let found: Value = app
+        .js(
+            "return performance.getEntriesByName(arguments[0]).map(m => m.duration);",
+            vec![json!(name)],
+        )
+        .await?;
+    Ok(found
+        .as_array()
+        .map(|all| all.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default())
+}
