@@ -21,8 +21,9 @@ use crate::ipc::{
     CONFLICT_EVENT, INBOX_EVENT, JOIN_LINK_EVENT, PRESENCE_EVENT, SYNC_STATUS_EVENT,
 };
 use crate::ipc::{
-    AttachmentEntry, AttachmentState, ColumnChoice, FilesDroppedEvent, OpenedAttachment,
-    QuickAddSettings, QuickAddShownEvent, FILES_DROPPED_EVENT, QUICK_ADD_SHOWN_EVENT,
+    AttachmentEntry, AttachmentState, AvailableUpdate, ColumnChoice, FilesDroppedEvent,
+    OpenedAttachment, QuickAddSettings, QuickAddShownEvent, UpdateState, FILES_DROPPED_EVENT,
+    QUICK_ADD_SHOWN_EVENT, UPDATE_AVAILABLE_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -103,6 +104,8 @@ pub fn typescript() -> String {
         QuickAddShownEvent::decl(&cfg),
         QuickAddSettings::decl(&cfg),
         ColumnChoice::decl(&cfg),
+        AvailableUpdate::decl(&cfg),
+        UpdateState::decl(&cfg),
     ];
     for declaration in declarations {
         out.push_str("export ");
@@ -145,6 +148,7 @@ pub fn typescript() -> String {
         (INBOX_EVENT, InboxEvent::name(&cfg)),
         (FILES_DROPPED_EVENT, FilesDroppedEvent::name(&cfg)),
         (QUICK_ADD_SHOWN_EVENT, QuickAddShownEvent::name(&cfg)),
+        (UPDATE_AVAILABLE_EVENT, AvailableUpdate::name(&cfg)),
     ];
     out.push_str("/** Every event the app emits, and its payload. */\nexport type Events = {\n");
     for (name, payload) in &events {

@@ -16,7 +16,7 @@ use crate::ipc::{
     TransferMode, TransferOutcome, BOARD_PATCH_EVENT, JOIN_LINK_EVENT,
 };
 use crate::ipc::{AttachmentEntry, OpenedAttachment};
-use crate::ipc::{ColumnChoice, InboxView, QuickAddSettings, ReminderView};
+use crate::ipc::{ColumnChoice, InboxView, QuickAddSettings, ReminderView, UpdateState};
 use crate::notify::{self, Notifications};
 use crate::session::Session;
 use board_model::{SavedView, ViewSettings};
@@ -752,6 +752,25 @@ ipc_commands! {
         task_id: Option<String>,
     ) -> Result<(), IpcError> {
         off_runtime(&collab, move |c| c.set_selection(&board_id, task_id)).await
+    }
+
+    /// Looks for a newer signed release now (nothing is downloaded).
+    #[tauri::command(async)]
+    pub async fn check_for_update(app: AppHandle) -> Result<UpdateState, IpcError> {
+        crate::update::check(&app).await
+    }
+
+    /// Downloads and installs the release the last look found, once its signature verifies;
+    /// it runs after a restart (`restart_app`). Its version.
+    #[tauri::command(async)]
+    pub async fn install_update(app: AppHandle) -> Result<String, IpcError> {
+        crate::update::install(&app).await
+    }
+
+    /// Restarts the app (after installing an update, when the person says so).
+    #[tauri::command(async)]
+    pub fn restart_app(app: AppHandle) -> Result<(), IpcError> {
+        app.restart()
     }
 
     /// Shows the quick add window (its global shortcut does the same).

@@ -29,6 +29,8 @@ pub const JOIN_LINK_EVENT: &str = "join-link";
 pub const INBOX_EVENT: &str = "inbox";
 /// [`FilesDroppedEvent`]: files were dropped on the window (`attach_dropped` attaches them).
 pub const FILES_DROPPED_EVENT: &str = "files-dropped";
+/// [`AvailableUpdate`]: a newer signed release is available (nothing downloaded yet).
+pub const UPDATE_AVAILABLE_EVENT: &str = "update-available";
 /// [`QuickAddShownEvent`]: the quick add window was shown (by its shortcut or the palette).
 pub const QUICK_ADD_SHOWN_EVENT: &str = "quick-add-shown";
 
@@ -503,6 +505,26 @@ pub struct QuickAddSettings {
     /// Why the shortcut could not be registered at start (another app holds it, no X11 on
     /// Wayland); `null` when it works.
     pub problem: Option<String>,
+}
+
+/// A newer release the updater found: its version, release notes and date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AvailableUpdate {
+    pub version: String,
+    pub notes: String,
+    pub date: Option<String>,
+}
+
+/// What a look for updates found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateState {
+    pub current_version: String,
+    /// A newer release, or `null` when this one is the newest.
+    pub available: Option<AvailableUpdate>,
+    /// Why this build cannot update itself (a development build), if so.
+    pub unavailable: Option<String>,
 }
 
 /// A column a task can be added to (quick add's column choice), in board order.

@@ -17,6 +17,7 @@ pub mod notify;
 pub mod patches;
 pub mod quick_add;
 pub mod session;
+pub mod update;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -187,9 +188,19 @@ pub fn run() {
     let session = Arc::new(Mutex::new(session));
     let collab_session = session.clone();
 
-    let context = tauri::generate_context!();
+    let mut context = tauri::generate_context!();
+    // Updates only for a build that knows where they are and whose key signs them.
+    let update_source = update::source();
     #[allow(unused_mut)]
     let mut builder = tauri::Builder::default();
+    if let Some(source) = &update_source {
+        context
+            .config_mut()
+            .plugins
+            .0
+            .insert("updater".into(), update::plugin_config(source));
+        builder = builder.plugin(tauri_plugin_updater::Builder::new().build());
+    }
     #[cfg(not(target_os = "linux"))]
     if single_instance_by_plugin() {
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
@@ -214,6 +225,7 @@ pub fn run() {
         .manage(CloseConfirmed::default())
         .manage(JoinLinks::default())
         .manage(DroppedFiles::default())
+        .manage(update::Pending::default())
         .setup(move |app| {
             // The .deb, .rpm, .msi, NSIS and macOS bundles register `tack://` when installed; an
             // AppImage is not installed, so it registers itself when run.
@@ -248,6 +260,8 @@ pub fn run() {
                 });
                 app.manage(closing);
             }
+            // A look for updates a little after start, then every few hours.
+            tauri::async_runtime::spawn(update::watch(app.handle().clone()));
             // Quick add from anywhere: the global shortcut, as set in this profile.
             quick_add::start(app.handle(), &collab::lock(&collab_session).store());
             // Sync starts with the app (when signed in), on Tauri's tokio runtime.

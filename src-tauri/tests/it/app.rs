@@ -71,6 +71,8 @@ pub struct Desktop {
     bus_address: String,
     port: u16,
     home: tempfile::TempDir,
+    /// More environment for the apps launched from now on (`set_app_env`).
+    app_env: Vec<(String, String)>,
     _guard: Option<MutexGuard<'static, ()>>,
 }
 
@@ -255,6 +257,7 @@ impl Desktop {
             bus_address,
             port: 0,
             home,
+            app_env: Vec::new(),
             _guard: guard,
         };
         desktop.start_driver().context(missing)?;
@@ -286,6 +289,7 @@ impl Desktop {
                 "TACK_LOG",
                 std::env::var("TACK_E2E_LOG").unwrap_or_else(|_| "warn".to_owned()),
             )
+            .envs(self.app_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .spawn()?;
         self.driver = Some(Daemon {
@@ -332,6 +336,15 @@ impl Desktop {
                 );
             }
             std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Sets an environment variable for the apps launched from now on (the driver passes its
+    /// environment to the app it starts, so the driver starts again with it).
+    pub fn set_app_env(&mut self, key: &str, value: &str) {
+        self.app_env.push((key.to_owned(), value.to_owned()));
+        if let Some(mut driver) = self.driver.take() {
+            driver.terminate();
         }
     }
 

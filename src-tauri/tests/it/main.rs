@@ -15,3 +15,4 @@ mod quick_add_e2e;
 mod recorded;
 mod session;
 mod thumbnails_e2e;
+mod update_e2e;

@@ -77,7 +77,7 @@ fn seed(data_dir: &std::path::Path) -> Result<()> {
 
 /// Ctrl-K, then `text` typed into the palette's field; waits until the chosen option is
 /// `wanted` (an option's text starts with it).
-async fn palette(app: &App, text: &str, wanted: &str) -> Result<()> {
+pub(crate) async fn palette(app: &App, text: &str, wanted: &str) -> Result<()> {
     app.keys(&format!("{}k", key::CONTROL)).await?;
     wait_field(app, "Command").await?;
     app.keys(text).await?;

@@ -44,10 +44,12 @@ import {
   viewCommands,
   type SortKey,
 } from "./view";
+import { createUpdates } from "./update";
 
 function createApp() {
   const toasts = createToasts();
   const { notify, spawn } = toasts;
+  const updates = createUpdates((text) => notify(text));
   const dialogs = createDialogs();
   const boards = createBoards({
     ask: dialogs.ask,
@@ -371,6 +373,9 @@ function createApp() {
     "filter.next": (count) => jumpToMatch(1, count),
     "filter.previous": (count) => jumpToMatch(-1, count),
     "view.cheatsheet": () => dialogs.toggle("cheatsheet"),
+    "app.check_update": () => spawn(updates.check),
+    "app.install_update": () => spawn(updates.install),
+    "app.restart_update": () => spawn(updates.restart),
     "app.quick_add": () => spawn(() => ipc.openQuickAdd()),
     "app.quick_add_shortcut": () =>
       spawn(async () => {
@@ -461,10 +466,13 @@ function createApp() {
       inbox.setUnread(event.unread);
       if (dialogs.overlay() === "inbox") spawn(inbox.load);
     });
+    // A newer signed release (found by the shell's periodic look): offered, not installed.
+    const unlistenUpdate = await ipc.on("update-available", updates.offer);
     unlisten = () => {
       unlistenPatches();
       unlistenPeople();
       unlistenInbox();
+      unlistenUpdate();
     };
     try {
       await collab.start();
@@ -544,6 +552,7 @@ function createApp() {
     search,
     palette,
     views,
+    updates,
     density,
     sidebarHidden,
     invite: sharing.invite,

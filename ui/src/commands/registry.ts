@@ -148,6 +148,9 @@ export const COMMANDS = [
     keys: ["z s"],
   },
   { id: "view.inbox", title: "Inbox: what concerns me", group: "View", keys: ["g i"] },
+  { id: "app.check_update", title: "Check for updates", group: "View", keys: [] },
+  { id: "app.install_update", title: "Install update (signed)", group: "View", keys: [] },
+  { id: "app.restart_update", title: "Restart to update", group: "View", keys: [] },
   {
     id: "app.quick_add",
     title: "Quick add a task (from anywhere too, by its shortcut)",

@@ -5,6 +5,7 @@ import { app } from "../app/app";
 import { listenForDroppedFiles } from "../app/drop";
 import { isMac } from "../app/keys";
 import { erroneousText } from "../app/search";
+import { bannerText } from "../app/update";
 import { SORT_TITLES } from "../app/view";
 import { describeKeys } from "../commands/registry";
 import { errorMessage } from "../ipc";
@@ -257,6 +258,7 @@ export function App(): JSX.Element {
         <Sidebar />
       </Show>
       <main class="main" aria-busy={app.ready() ? undefined : "true"}>
+        <UpdateBannerView />
         <Show
           when={app.store()}
           fallback={
@@ -391,5 +393,32 @@ export function App(): JSX.Element {
         </Show>
       </div>
     </div>
+  );
+}
+
+/** A newer release: offered with its version; Install, then Restart, each a button (or the
+ *  palette's "Install update" / "Restart to update"). */
+function UpdateBannerView(): JSX.Element {
+  return (
+    <Show when={app.updates.banner()}>
+      {(b) => (
+        <div class="update-banner" role="status" aria-label="Update">
+          <span>{bannerText(b())}</span>
+          <Show when={b().step === "available" || b().step === "failed"}>
+            <button type="button" onClick={() => app.spawn(app.updates.install)}>
+              Install
+            </button>
+          </Show>
+          <Show when={b().step === "installed"}>
+            <button type="button" onClick={() => app.spawn(app.updates.restart)}>
+              Restart now
+            </button>
+          </Show>
+          <button type="button" aria-label="Later" onClick={() => app.updates.dismiss()}>
+            Later
+          </button>
+        </div>
+      )}
+    </Show>
   );
 }

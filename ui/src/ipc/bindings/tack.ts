@@ -416,6 +416,18 @@ problem: string | null, };
 
 export type ColumnChoice = { id: string, title: string, };
 
+export type AvailableUpdate = { version: string, notes: string, date: string | null, };
+
+export type UpdateState = { currentVersion: string, 
+/**
+ * A newer release, or `null` when this one is the newest.
+ */
+available: AvailableUpdate | null, 
+/**
+ * Why this build cannot update itself (a development build), if so.
+ */
+unavailable: string | null, };
+
 /** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */
 export type Commands = {
   list_boards: { args: {}; result: Array<BoardSummary> };
@@ -471,6 +483,9 @@ export type Commands = {
   open_remote_board: { args: { boardId: string }; result: BoardSummary };
   leave_board: { args: { boardId: string }; result: null };
   set_selection: { args: { boardId: string; taskId: string | null }; result: null };
+  check_for_update: { args: {}; result: UpdateState };
+  install_update: { args: {}; result: string };
+  restart_app: { args: {}; result: null };
   open_quick_add: { args: {}; result: null };
   hide_quick_add: { args: {}; result: null };
   board_columns: { args: { boardId: string }; result: Array<ColumnChoice> };
@@ -505,6 +520,7 @@ export type Events = {
   "inbox": InboxEvent;
   "files-dropped": FilesDroppedEvent;
   "quick-add-shown": QuickAddShownEvent;
+  "update-available": AvailableUpdate;
 };
 
 export const BOARD_PATCH_EVENT = "board-patch";
@@ -519,6 +535,7 @@ export const JOIN_LINK_EVENT = "join-link";
 export const INBOX_EVENT = "inbox";
 export const FILES_DROPPED_EVENT = "files-dropped";
 export const QUICK_ADD_SHOWN_EVENT = "quick-add-shown";
+export const UPDATE_AVAILABLE_EVENT = "update-available";
 
 export const SORT_KEYS = ["rank", "due", "created", "updated", "title"] as const;
 export const GROUP_KEYS = ["assignee", "label"] as const;
@@ -735,6 +752,18 @@ export function leaveBoard(boardId: string): Promise<null> {
 
 export function setSelection(boardId: string, taskId: string | null): Promise<null> {
   return call("set_selection", { boardId, taskId });
+}
+
+export function checkForUpdate(): Promise<UpdateState> {
+  return call("check_for_update", {});
+}
+
+export function installUpdate(): Promise<string> {
+  return call("install_update", {});
+}
+
+export function restartApp(): Promise<null> {
+  return call("restart_app", {});
 }
 
 export function openQuickAdd(): Promise<null> {
