@@ -23,7 +23,7 @@ use crate::ipc::{
 use crate::ipc::{
     AttachmentEntry, AttachmentState, AvailableUpdate, ColumnChoice, FilesDroppedEvent,
     OpenedAttachment, QuickAddSettings, QuickAddShownEvent, UpdateState, FILES_DROPPED_EVENT,
-    QUICK_ADD_SHOWN_EVENT, UPDATE_AVAILABLE_EVENT,
+    QUICK_ADD_SHOWN_EVENT, UPDATE_AVAILABLE_EVENT, UPDATE_CHECKED_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -149,6 +149,7 @@ pub fn typescript() -> String {
         (FILES_DROPPED_EVENT, FilesDroppedEvent::name(&cfg)),
         (QUICK_ADD_SHOWN_EVENT, QuickAddShownEvent::name(&cfg)),
         (UPDATE_AVAILABLE_EVENT, AvailableUpdate::name(&cfg)),
+        (UPDATE_CHECKED_EVENT, UpdateState::name(&cfg)),
     ];
     out.push_str("/** Every event the app emits, and its payload. */\nexport type Events = {\n");
     for (name, payload) in &events {

@@ -31,6 +31,8 @@ pub const INBOX_EVENT: &str = "inbox";
 pub const FILES_DROPPED_EVENT: &str = "files-dropped";
 /// [`AvailableUpdate`]: a newer signed release is available (nothing downloaded yet).
 pub const UPDATE_AVAILABLE_EVENT: &str = "update-available";
+/// [`UpdateState`]: what a look for updates asked from the tray found.
+pub const UPDATE_CHECKED_EVENT: &str = "update-checked";
 /// [`QuickAddShownEvent`]: the quick add window was shown (by its shortcut or the palette).
 pub const QUICK_ADD_SHOWN_EVENT: &str = "quick-add-shown";
 
@@ -523,8 +525,9 @@ pub struct UpdateState {
     pub current_version: String,
     /// A newer release, or `null` when this one is the newest.
     pub available: Option<AvailableUpdate>,
-    /// Why this build cannot update itself (a development build), if so.
-    pub unavailable: Option<String>,
+    /// Why no update can be offered (a development build; from the tray: the endpoint could
+    /// not be reached), if so.
+    pub problem: Option<String>,
 }
 
 /// A column a task can be added to (quick add's column choice), in board order.

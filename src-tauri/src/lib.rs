@@ -17,6 +17,7 @@ pub mod notify;
 pub mod patches;
 pub mod quick_add;
 pub mod session;
+pub mod tray;
 pub mod update;
 
 use std::path::PathBuf;
@@ -41,7 +42,10 @@ impl EventSink for WindowSink {
     fn emit(&self, event: AppEvent) {
         let sent = match &event {
             AppEvent::Patch(e) => self.0.emit(ipc::BOARD_PATCH_EVENT, e),
-            AppEvent::Status(e) => self.0.emit(ipc::SYNC_STATUS_EVENT, e),
+            AppEvent::Status(e) => {
+                tray::show_status(&self.0, e);
+                self.0.emit(ipc::SYNC_STATUS_EVENT, e)
+            }
             AppEvent::Presence(e) => self.0.emit(ipc::PRESENCE_EVENT, e),
             AppEvent::Access(e) => self.0.emit(ipc::BOARD_ACCESS_EVENT, e),
             AppEvent::Closed(e) => self.0.emit(ipc::BOARD_CLOSED_EVENT, e),
@@ -109,7 +113,7 @@ fn single_instance_by_plugin() -> bool {
 }
 
 /// Brings the main window to the front (a second launch, a deep link).
-fn show_main_window(app: &AppHandle) {
+pub(crate) fn show_main_window(app: &AppHandle) {
     let Some(window) = app.get_webview_window("main") else {
         return;
     };
@@ -259,6 +263,10 @@ pub fn run() {
                     }
                 });
                 app.manage(closing);
+            }
+            // The tray: the sync state and quick actions (where the desktop has one).
+            if let Some(tray) = tray::start(app.handle()) {
+                app.manage(tray);
             }
             // A look for updates a little after start, then every few hours.
             tauri::async_runtime::spawn(update::watch(app.handle().clone()));

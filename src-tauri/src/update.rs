@@ -88,7 +88,7 @@ pub async fn check(app: &AppHandle) -> Result<UpdateState, IpcError> {
         return Ok(UpdateState {
             current_version,
             available: None,
-            unavailable: Some(NO_SOURCE.to_owned()),
+            problem: Some(NO_SOURCE.to_owned()),
         });
     }
     let updater = app
@@ -103,7 +103,7 @@ pub async fn check(app: &AppHandle) -> Result<UpdateState, IpcError> {
     Ok(UpdateState {
         current_version,
         available: shown,
-        unavailable: None,
+        problem: None,
     })
 }
 

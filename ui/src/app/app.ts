@@ -468,11 +468,13 @@ function createApp() {
     });
     // A newer signed release (found by the shell's periodic look): offered, not installed.
     const unlistenUpdate = await ipc.on("update-available", updates.offer);
+    const unlistenChecked = await ipc.on("update-checked", updates.report);
     unlisten = () => {
       unlistenPatches();
       unlistenPeople();
       unlistenInbox();
       unlistenUpdate();
+      unlistenChecked();
     };
     try {
       await collab.start();

@@ -4,7 +4,7 @@
 
 import { createSignal } from "solid-js";
 import * as ipc from "../ipc";
-import type { AvailableUpdate } from "../ipc";
+import type { AvailableUpdate, UpdateState } from "../ipc";
 
 export type UpdateStep = "available" | "installing" | "installed" | "failed";
 
@@ -24,11 +24,15 @@ export function createUpdates(notify: (text: string) => void) {
     setBanner({ update, step: "available", error: null });
   }
 
-  async function check() {
-    const state = await ipc.checkForUpdate();
-    if (state.unavailable !== null) notify(state.unavailable);
+  /** What a look found (mine, or the tray's `update-checked`). */
+  function report(state: UpdateState) {
+    if (state.problem !== null) notify(state.problem);
     else if (state.available !== null) offer(state.available);
     else notify(`Tack ${state.currentVersion} is the newest version.`);
+  }
+
+  async function check() {
+    report(await ipc.checkForUpdate());
   }
 
   async function install() {
@@ -55,7 +59,7 @@ export function createUpdates(notify: (text: string) => void) {
     await ipc.restartApp();
   }
 
-  return { banner, offer, check, install, restart, dismiss: () => setBanner(null) };
+  return { banner, offer, report, check, install, restart, dismiss: () => setBanner(null) };
 }
 
 /** The banner's sentence for where the update is. */

@@ -424,9 +424,10 @@ export type UpdateState = { currentVersion: string,
  */
 available: AvailableUpdate | null, 
 /**
- * Why this build cannot update itself (a development build), if so.
+ * Why no update can be offered (a development build; from the tray: the endpoint could
+ * not be reached), if so.
  */
-unavailable: string | null, };
+problem: string | null, };
 
 /** Every command: its arguments and what it resolves to. It rejects with an `IpcError`. */
 export type Commands = {
@@ -521,6 +522,7 @@ export type Events = {
   "files-dropped": FilesDroppedEvent;
   "quick-add-shown": QuickAddShownEvent;
   "update-available": AvailableUpdate;
+  "update-checked": UpdateState;
 };
 
 export const BOARD_PATCH_EVENT = "board-patch";
@@ -536,6 +538,7 @@ export const INBOX_EVENT = "inbox";
 export const FILES_DROPPED_EVENT = "files-dropped";
 export const QUICK_ADD_SHOWN_EVENT = "quick-add-shown";
 export const UPDATE_AVAILABLE_EVENT = "update-available";
+export const UPDATE_CHECKED_EVENT = "update-checked";
 
 export const SORT_KEYS = ["rank", "due", "created", "updated", "title"] as const;
 export const GROUP_KEYS = ["assignee", "label"] as const;
