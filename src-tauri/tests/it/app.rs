@@ -319,6 +319,24 @@ impl Desktop {
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     }
 
+    /// Saves a PNG of the whole screen (every window of the app, not only WebDriver's; a
+    /// single WebKit window captured alone comes out blank).
+    pub fn capture_screen(&self, path: &Path) -> Result<()> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let status = Command::new("import")
+            .args(["-window", "root"])
+            .arg(path)
+            .env("DISPLAY", &self.display)
+            .stdin(Stdio::null())
+            .status()
+            .context("running ImageMagick's import")?;
+        anyhow::ensure!(status.success(), "import failed: {status}");
+        println!("screenshot: {}", path.display());
+        Ok(())
+    }
+
     /// Waits (bounded) until a window named `name` is shown (`shown`) or no longer is; its X11
     /// id when shown.
     pub fn wait_window(&self, name: &str, shown: bool, seconds: u64) -> Result<String> {

@@ -47,6 +47,9 @@ async fn the_global_shortcut_opens_quick_add_and_its_task_lands_on_the_chosen_bo
     desktop.xdotool(&["key", "ctrl+alt+n"])?;
     focused(&desktop)?;
     desktop.xdotool(&["type", "--delay", "30", "Call the caterer"])?;
+    // A picture to look at, once the typed title is painted.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    desktop.capture_screen(&artifact("quick-add-window.png"))?;
     desktop.xdotool(&["key", "Return"])?;
     wait_board_text(
         &app,
