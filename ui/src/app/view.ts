@@ -8,9 +8,11 @@ import { createSignal } from "solid-js";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import { SORT_KEYS, type TaskView } from "../ipc";
 import { dueDeadline } from "./due";
+import { isGrouping, type Grouping } from "./lanes";
 
 const SIDEBAR_KEY = "tack.sidebarHidden";
 const SORT_KEY_PREFIX = "tack.sort.";
+const GROUPING_KEY_PREFIX = "tack.lanes.";
 const DENSITY_KEY = "tack.density";
 
 export type Density = "comfortable" | "compact";
@@ -90,6 +92,24 @@ export function sortOf(boardId: string): SortKey {
 export function setSortOf(boardId: string, sort: SortKey) {
   setChosenSorts((all) => new Map(all).set(boardId, sort));
   write(SORT_KEY_PREFIX + boardId, sort);
+}
+
+/** Groupings chosen during this run, by board (storage holds them across runs). */
+const [chosenGroupings, setChosenGroupings] = createSignal<ReadonlyMap<string, Grouping>>(
+  new Map(),
+);
+
+/** How a board is cut into swimlanes here (mine alone, like the sort). */
+export function groupingOf(boardId: string): Grouping {
+  const chosen = chosenGroupings().get(boardId);
+  if (chosen !== undefined) return chosen;
+  const stored = read(GROUPING_KEY_PREFIX + boardId) ?? "none";
+  return isGrouping(stored) ? stored : "none";
+}
+
+export function setGroupingOf(boardId: string, grouping: Grouping) {
+  setChosenGroupings((all) => new Map(all).set(boardId, grouping));
+  write(GROUPING_KEY_PREFIX + boardId, grouping);
 }
 
 /** The sort after `sort` (`z s` cycles through them). */

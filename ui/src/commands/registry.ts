@@ -120,7 +120,7 @@ export const COMMANDS = [
   { id: "view.views", title: "Saved views of this board…", group: "View", keys: ["v"] },
   {
     id: "view.save_view",
-    title: "Save view… (this filter and sort, for everyone on the board)",
+    title: "Save view… (this filter, sort and swimlanes, for everyone on the board)",
     group: "View",
     keys: [],
     edits: true,
@@ -146,6 +146,12 @@ export const COMMANDS = [
     title: "Sort cards: board order, deadline, newest, updated, title",
     group: "View",
     keys: ["z s"],
+  },
+  {
+    id: "view.lanes",
+    title: "Group the board into swimlanes (press again for the next grouping)",
+    group: "View",
+    keys: ["z g"],
   },
   { id: "view.inbox", title: "Inbox: what concerns me", group: "View", keys: ["g i"] },
   {
