@@ -123,6 +123,8 @@ function createApp() {
     applyOp,
     spawn,
     sortedBy,
+    grouping: cursor.grouping,
+    lanes: cursor.lanes,
     notify,
   });
   const edits = createEdits({

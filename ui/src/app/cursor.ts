@@ -188,33 +188,22 @@ export function createCursor(deps: CursorDeps) {
   function moveVertically(delta: number) {
     const f = focus();
     const lane = f.lane ?? 0;
-    if (laneCount() === 0 || f.columnId === null) {
+    const columnId = f.columnId;
+    if (laneCount() === 0 || columnId === null) {
       moveCursor(f.columnIndex, f.taskIndex + delta);
       return;
     }
-    const columnId = f.columnId;
-    const cell = (l: number) => cellTasks(l, columnId);
-    const here = cell(lane).length;
-    const row = here === 0 ? (delta > 0 ? -1 : 0) : f.taskIndex;
-    const target = row + delta;
-    if (target >= 0 && target < here) {
-      moveCursor(f.columnIndex, target, false, lane);
-      return;
+    // Every card of the column, lane after lane.
+    const stops = lanes().flatMap((_, l) => cellTasks(l, columnId).map((_, row) => ({ l, row })));
+    const at = stops.findIndex((p) => p.l === lane && p.row === f.taskIndex);
+    let after = stops.findIndex((p) => p.l > lane);
+    if (after < 0) after = stops.length;
+    // From an empty cell: between the lanes before and after it.
+    const start = at >= 0 ? at : delta > 0 ? after - 1 : after;
+    const to = stops[Math.max(0, Math.min(start + delta, stops.length - 1))];
+    if (to && (at >= 0 || (delta > 0 ? to.l > lane : to.l < lane))) {
+      moveCursor(f.columnIndex, to.row, false, to.l);
     }
-    let rest = delta > 0 ? target - here : -target - 1;
-    let last: { lane: number; row: number } | null = null;
-    for (let l = lane + Math.sign(delta); l >= 0 && l < laneCount(); l += Math.sign(delta)) {
-      const n = cell(l).length;
-      if (n === 0) continue;
-      if (rest < n) {
-        last = { lane: l, row: delta > 0 ? rest : n - 1 - rest };
-        break;
-      }
-      last = { lane: l, row: delta > 0 ? n - 1 : 0 };
-      rest -= n;
-    }
-    if (last !== null) moveCursor(f.columnIndex, last.row, false, last.lane);
-    else moveCursor(f.columnIndex, target, false, lane);
   }
 
   /** The row sideways moves aim for: the focused one, or a deeper one remembered from before. */

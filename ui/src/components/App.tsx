@@ -298,17 +298,6 @@ export function App(): JSX.Element {
                     Sorted by {SORT_TITLES[app.sortedBy()]} <kbd>z s</kbd>
                   </button>
                 </Show>
-                <Show when={app.grouping() !== "none"}>
-                  <button
-                    type="button"
-                    class="link-button sort-button"
-                    tabindex="-1"
-                    title="Only here, unless saved in a view"
-                    onClick={() => app.run("view.lanes")}
-                  >
-                    Lanes by {app.grouping()} <kbd>z g</kbd>
-                  </button>
-                </Show>
                 <span class="spacer" />
                 <Show when={app.pendingKeys() !== ""}>
                   <span class="pending" aria-live="polite">

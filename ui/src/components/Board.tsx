@@ -16,7 +16,6 @@ import {
 } from "solid-js";
 import { app } from "../app/app";
 import { markWords } from "../app/filter";
-import { valuesOf } from "../app/lanes";
 import { rowHeight } from "../app/view";
 import { describeDue, dueLabel, dueStatus, now } from "../app/due";
 import { assignee, initials } from "../model/people";
@@ -46,12 +45,6 @@ function Card(props: {
   const focused = () =>
     app.focus().taskId === props.taskId &&
     (props.lane === undefined || app.focus().lane === props.lane);
-  /** How many lanes show this card, when more than one. */
-  const lanesIn = () => {
-    const t = task();
-    const n = props.lane === undefined || !t ? 0 : valuesOf(props.store, app.grouping(), t).length;
-    return n > 1 ? n : 0;
-  };
   /** The filter's free words, marked in the title. */
   const words = app.filterWords;
   /** Others who have this card selected: it is outlined in the first one's colour. */
@@ -159,13 +152,6 @@ function Card(props: {
               )}
             </Show>
             <Show when={t().due}>{(due) => <DueChip due={due()} />}</Show>
-            <Show when={lanesIn()}>
-              {(n) => (
-                <span class="meta" title={`Shown in ${n()} lanes`}>
-                  ⧉ {n()}
-                </span>
-              )}
-            </Show>
             <Show when={t().commentCount > 0}>
               <span
                 class="meta"
