@@ -105,9 +105,10 @@ function createApp() {
   const { focus } = cursor;
   /** Cuts a board into lanes; the cursor keeps its task, in the first lane showing it. */
   function setGrouping(boardId: string, grouping: Grouping) {
+    const at = focus();
     batch(() => {
       setGroupingOf(boardId, grouping);
-      cursor.setCursor({ ...cursor.cursor(), lane: undefined });
+      cursor.setCursor({ ...at, lane: undefined });
     });
   }
   const { applyOp, saving } = createOps({
