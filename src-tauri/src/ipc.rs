@@ -668,6 +668,13 @@ pub enum BoardOp {
         from: String,
         to: String,
     },
+    /// Moves a task from label `from` to label `to` (a swimlane by label) in one undoable
+    /// step; `null` is the "No label" lane.
+    ReplaceTaskLabel {
+        task_id: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
     /// `due` is an ISO 8601 date (`2026-12-01`) or `null`.
     SetDue {
         task_id: String,

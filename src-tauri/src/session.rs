@@ -1090,6 +1090,9 @@ pub fn apply_op(board: &mut Board, op: BoardOp) -> Result<OpResult, IpcError> {
         BoardOp::ReplaceTaskAssignee { task_id, from, to } => board
             .replace_task_assignee(&task_id, &from, &to)
             .map(|()| done)?,
+        BoardOp::ReplaceTaskLabel { task_id, from, to } => board
+            .replace_task_label(&task_id, from.as_deref(), to.as_deref())
+            .map(|()| done)?,
         BoardOp::SetDue { task_id, due } => {
             board.set_due(&task_id, due.as_deref()).map(|()| done)?
         }

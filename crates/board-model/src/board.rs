@@ -1187,6 +1187,36 @@ impl Board {
         })
     }
 
+    /// Moves a task from label `from` to label `to` in one undoable step: how a card dragged
+    /// or moved to another swimlane by label changes its labels. `None` is the "No label"
+    /// lane: `from: None` only adds `to`, `to: None` only removes `from` (its other labels
+    /// stay). Having `to` already only removes `from`.
+    pub fn replace_task_label(
+        &mut self,
+        id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<()> {
+        if let Some(to) = to {
+            if read_map(&self.labels, &self.doc.transact(), to).is_none() {
+                return Err(ModelError::UnknownLabel(to.to_owned()));
+            }
+        }
+        self.edit_task(id, |task, txn| {
+            let set = match task.get(txn, key::LABEL_SET) {
+                Some(Out::YMap(m)) => m,
+                _ => task.insert(txn, key::LABEL_SET, MapPrelim::default()),
+            };
+            if let Some(from) = from.filter(|from| Some(*from) != to) {
+                set.remove(txn, from);
+            }
+            if let Some(to) = to {
+                set.insert(txn, to, true);
+            }
+            Ok(())
+        })
+    }
+
     /// Sets or clears a task's due, stored in its canonical form (see [`Due::to_stored`]).
     pub fn set_due(&mut self, id: &str, due: Option<&str>) -> Result<()> {
         let due = due.map(Due::parse).transpose()?.map(|due| due.to_stored());

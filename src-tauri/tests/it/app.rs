@@ -25,6 +25,8 @@ pub mod key {
     pub const ESCAPE: char = '\u{E00C}';
     pub const CONTROL: char = '\u{E009}';
     pub const BACKSPACE: char = '\u{E003}';
+    pub const SHIFT: char = '\u{E008}';
+    pub const ALT: char = '\u{E00A}';
 }
 
 /// A child process stopped (SIGTERM, then bounded wait, then SIGKILL) when dropped.
@@ -491,22 +493,22 @@ impl App {
     }
 
     /// Types `keys` as a person would: key down and up for each character, to whatever has
-    /// focus. A `key::CONTROL` before a character holds Control for that one character.
+    /// focus. `key::CONTROL`, `key::ALT` and `key::SHIFT` before a character hold that
+    /// modifier for that one character (`ALT SHIFT j`: Alt+Shift+j).
     pub async fn keys(&self, keys: &str) -> Result<()> {
         let mut actions = KeyActions::new("keyboard".into());
-        let mut chars = keys.chars();
-        while let Some(c) = chars.next() {
-            if c == key::CONTROL {
-                let Some(next) = chars.next() else { break };
-                actions = actions
-                    .then(KeyAction::Down { value: c })
-                    .then(KeyAction::Down { value: next })
-                    .then(KeyAction::Up { value: next })
-                    .then(KeyAction::Up { value: c });
-            } else {
-                actions = actions
-                    .then(KeyAction::Down { value: c })
-                    .then(KeyAction::Up { value: c });
+        let mut held = Vec::new();
+        for c in keys.chars() {
+            if [key::CONTROL, key::ALT, key::SHIFT].contains(&c) {
+                held.push(c);
+                actions = actions.then(KeyAction::Down { value: c });
+                continue;
+            }
+            actions = actions
+                .then(KeyAction::Down { value: c })
+                .then(KeyAction::Up { value: c });
+            for modifier in held.drain(..).rev() {
+                actions = actions.then(KeyAction::Up { value: modifier });
             }
         }
         bounded("typing", self.client.perform_actions(actions))

@@ -1,6 +1,8 @@
 //! The board's filter (`/`) in the real app under Xvfb, keyboard only: a structured query on
 //! the team board shows exactly the matching cards, `n` steps through them wrapping around, an
-//! unreadable term is explained under the field, `v` applies a saved view; and keystroke → filtered board painted on
+//! unreadable term is explained under the field, `v` applies a saved view; `z g` cuts the board
+//! into swimlanes, the cursor walks across them and Alt+Shift+j moves a card to the next lane
+//! (changing its assignee, `u` undoing it); and keystroke → filtered board painted on
 //! the 20 × 500 board, measured in the page (printed for BENCHMARKS.md, not asserted).
 
 use anyhow::{Context, Result};
@@ -174,6 +176,125 @@ async fn a_structured_filter_shows_exactly_its_cards_and_n_steps_through_them() 
         "the filter field showing the view's query",
         "const f = document.querySelector('input[aria-label=\"Filter tasks\"]');\
          return !!f && f.value === '@ana';",
+        10,
+    )
+    .await?;
+    app.quit().await?;
+    Ok(())
+}
+
+/// Each lane's name and count, then its columns' titles and cards' titles, in DOM order.
+const LANES_TEXT: &str = "return [...document.querySelectorAll('section.lane')].map(l => [\
+    l.getAttribute('aria-label'),\
+    ...[...l.querySelectorAll('section[role=group][data-column-id]')].map(c => [\
+      c.getAttribute('aria-label'),\
+      [...c.querySelectorAll('[role=option][data-task-id]')].map(t => t.getAttribute('aria-label'))])]);";
+
+async fn wait_lanes(app: &App, expected: Value) -> Result<()> {
+    let script = format!(
+        "const got = (() => {{ {LANES_TEXT} }})();\
+         return JSON.stringify(got) === JSON.stringify({expected});"
+    );
+    if app.wait_for("the lanes", &script, 15).await.is_err() {
+        let got = app.js(LANES_TEXT, vec![]).await?;
+        anyhow::bail!("lanes show {got}, expected {expected}");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn z_g_shows_swimlanes_and_alt_shift_j_moves_a_card_to_the_next_lane_u_undoes() -> Result<()>
+{
+    let mut desktop = Desktop::start()?;
+    seed(&desktop.data_dir())?;
+    let app = desktop.launch().await?;
+    open_board(&app, "Product launch").await?;
+    settle(&app).await?;
+    wait_focus(&app, "Pricing page copy", "Backlog").await?;
+
+    app.keys("zg").await?;
+    // A lane per member and Unassigned last; Ana's two bugs are in her lane and in Sam's.
+    let lanes = |li_backlog: Value, sam_backlog: Value| {
+        json!([
+            [
+                "ana, 4 tasks",
+                ["Backlog", []],
+                [
+                    "In progress",
+                    ["Launch announcement post", "Fix sync badge flicker"]
+                ],
+                [
+                    "Review",
+                    ["Crash on empty board title", "Backup relay runbook"]
+                ],
+                ["Done", []]
+            ],
+            // Me (the app's profile is on the board too), with nothing assigned.
+            [
+                "e2e, 0 tasks",
+                ["Backlog", []],
+                ["In progress", []],
+                ["Review", []],
+                ["Done", []]
+            ],
+            [
+                format!(
+                    "li, {} tasks",
+                    2 + li_backlog.as_array().map_or(0, Vec::len)
+                ),
+                ["Backlog", li_backlog],
+                ["In progress", ["New app icon"]],
+                ["Review", []],
+                ["Done", ["Keyboard cheat sheet"]]
+            ],
+            [
+                format!(
+                    "sam, {} tasks",
+                    3 + sam_backlog.as_array().map_or(0, Vec::len)
+                ),
+                ["Backlog", sam_backlog],
+                ["In progress", ["Fix sync badge flicker"]],
+                ["Review", ["Crash on empty board title"]],
+                ["Done", ["Relay on PostgreSQL"]]
+            ],
+            [
+                "Unassigned, 2 tasks",
+                ["Backlog", ["Pricing page copy", "Dark mode polish"]],
+                ["In progress", []],
+                ["Review", []],
+                ["Done", []]
+            ]
+        ])
+    };
+    wait_lanes(&app, lanes(json!(["Localize onboarding"]), json!([]))).await?;
+    app.screenshot(&artifact("lanes-by-assignee.png")).await?;
+
+    // The cursor stayed on its card, in the Unassigned lane; `k` goes up into Li's lane (Sam
+    // has nothing in Backlog), Alt+Shift+j takes the card down to Sam's: assigned to Sam.
+    wait_focus(&app, "Pricing page copy", "Backlog").await?;
+    app.keys("k").await?;
+    wait_focus(&app, "Localize onboarding", "Backlog").await?;
+    app.keys(&format!("{}{}j", key::ALT, key::SHIFT)).await?;
+    wait_lanes(&app, lanes(json!([]), json!(["Localize onboarding"]))).await?;
+    app.wait_for(
+        "the moved card focused in Sam's lane",
+        "const card = document.activeElement && document.activeElement.closest('[role=option]');\
+         return !!card && card.getAttribute('aria-label') === 'Localize onboarding'\
+           && card.closest('section.lane').getAttribute('aria-label').startsWith('sam');",
+        10,
+    )
+    .await?;
+    app.screenshot(&artifact("lanes-moved.png")).await?;
+    // One undo step takes it back to Li.
+    app.keys("u").await?;
+    wait_lanes(&app, lanes(json!(["Localize onboarding"]), json!([]))).await?;
+
+    // `z g` again: by label, "No label" last (every seeded task has one).
+    app.keys("zg").await?;
+    app.wait_for(
+        "lanes by label",
+        "const names = [...document.querySelectorAll('section.lane')].map(l => l.getAttribute('aria-label').split(',')[0]);\
+         return names.join() === 'bug,design,docs,ops,No label';",
         10,
     )
     .await?;

@@ -34,9 +34,12 @@ import { createSharing } from "./sharing";
 import { createToasts } from "./toast";
 import { createViews } from "./views";
 import { createTransfer } from "./transfer";
+import { nextGrouping, type Grouping } from "./lanes";
 import {
   density,
+  groupingOf,
   nextSort,
+  setGroupingOf,
   setSortOf,
   sidebarHidden,
   SORT_TITLES,
@@ -90,6 +93,7 @@ function createApp() {
       return answer?.narrows === true ? answer.ids : null;
     },
     sortOf,
+    groupingOf,
   });
   /** The filter's free words, changed only when they change (every card reads them). */
   const filterWords = createMemo((): readonly string[] => filter.answer()?.words ?? [], [], {
@@ -101,6 +105,14 @@ function createApp() {
     return id === undefined ? "rank" : sortOf(id);
   });
   const { focus } = cursor;
+  /** Cuts a board into lanes; the cursor keeps its task, in the first lane showing it. */
+  function setGrouping(boardId: string, grouping: Grouping) {
+    const at = focus();
+    batch(() => {
+      setGroupingOf(boardId, grouping);
+      cursor.setCursor({ ...at, lane: undefined });
+    });
+  }
   const { applyOp, saving } = createOps({
     boardId: () => store()?.id ?? null,
     readOnlyReason,
@@ -114,6 +126,8 @@ function createApp() {
     applyOp,
     spawn,
     sortedBy,
+    grouping: cursor.grouping,
+    lanes: cursor.lanes,
     notify,
   });
   const edits = createEdits({
@@ -209,6 +223,8 @@ function createApp() {
       filter.setFilterOpen(false);
     },
     setSort: setSortOf,
+    groupedBy: cursor.grouping,
+    setGrouping,
     overlay: dialogs.overlay,
     setOverlay: dialogs.setOverlay,
     closeOverlay: dialogs.closeOverlay,
@@ -370,6 +386,13 @@ function createApp() {
           : `Sorted by ${SORT_TITLES[next]} (only here; the board's order stays)`,
       );
     },
+    "view.lanes": () => {
+      const s = store();
+      if (!s) return;
+      const next = nextGrouping(groupingOf(s.id));
+      setGrouping(s.id, next);
+      notify(next === "none" ? "No swimlanes" : `Swimlanes by ${next} (only here)`);
+    },
     "filter.next": (count) => jumpToMatch(1, count),
     "filter.previous": (count) => jumpToMatch(-1, count),
     "view.cheatsheet": () => dialogs.toggle("cheatsheet"),
@@ -503,6 +526,9 @@ function createApp() {
     setCursor: cursor.setCursor,
     focusTask: cursor.focusTask,
     visibleTasks: cursor.visibleTasks,
+    grouping: cursor.grouping,
+    lanes: cursor.lanes,
+    cellTasks: cursor.cellTasks,
     detailTaskId: cursor.detailTaskId,
     setDetailTaskId: cursor.setDetailTaskId,
     commentRequested: cursor.commentRequested,

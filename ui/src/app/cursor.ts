@@ -1,10 +1,12 @@
-// Where the keyboard is on the open board: the cursor (a column and a card in it), the cards
-// each column shows through the filter and sort, moving between them, and the card open in the detail
-// panel (which follows the cursor).
+// Where the keyboard is on the open board: the cursor (a column and a card in it, and its
+// swimlane when the board is cut into lanes), the cards each column shows through the filter
+// and sort, moving between them, and the card open in the detail panel (which follows the
+// cursor). With lanes, j and k run on from a lane's column into the next lane's same column.
 
 import { createMemo, createRoot, createSignal, type Accessor } from "solid-js";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import type { BoardStore } from "../model/store";
+import { inLane, lanesOf, type Grouping, type Lane } from "./lanes";
 import { sortTasks, type SortKey } from "./view";
 
 export interface Cursor {
@@ -12,6 +14,8 @@ export interface Cursor {
   columnIndex: number;
   taskId: string | null;
   taskIndex: number;
+  /** The lane's index while the board shows lanes; left out, the first lane showing the task. */
+  lane?: number | undefined;
 }
 
 /** The cursor before anything is focused: the first column's first card, whatever they are. */
@@ -27,7 +31,8 @@ export function startCursor(): Cursor {
 export function resolveCursor(
   s: BoardStore,
   c: Cursor,
-  visibleTasks: (columnId: string) => readonly string[],
+  visibleTasks: (columnId: string, lane: number) => readonly string[],
+  laneCount = 0,
 ): Cursor {
   const columns = s.columnIds();
   // Follow the focused task when it moves (undo, redo, a teammate's edit).
@@ -42,11 +47,20 @@ export function resolveCursor(
   let columnIndex = wanted === null ? -1 : columns.indexOf(wanted);
   if (columnIndex < 0) columnIndex = Math.min(c.columnIndex, columns.length - 1);
   const columnId = columns[columnIndex] ?? null;
-  if (columnId === null) return { columnId, columnIndex: 0, taskId: null, taskIndex: 0 };
-  const tasks = visibleTasks(columnId);
+  let lane = c.lane ?? -1;
+  if (lane < 0 && columnId !== null && c.taskId !== null) {
+    for (let l = 0; l < laneCount && lane < 0; l++) {
+      if (visibleTasks(columnId, l).includes(c.taskId)) lane = l;
+    }
+  }
+  lane = Math.max(0, Math.min(lane, laneCount - 1));
+  const inLanes = laneCount > 0 ? { lane } : {};
+  if (columnId === null)
+    return { columnId, columnIndex: 0, taskId: null, taskIndex: 0, ...inLanes };
+  const tasks = visibleTasks(columnId, lane);
   let taskIndex = c.taskId === null ? -1 : tasks.indexOf(c.taskId);
   if (taskIndex < 0) taskIndex = Math.max(0, Math.min(c.taskIndex, tasks.length - 1));
-  return { columnId, columnIndex, taskId: tasks[taskIndex] ?? null, taskIndex };
+  return { columnId, columnIndex, taskId: tasks[taskIndex] ?? null, taskIndex, ...inLanes };
 }
 
 export interface CursorDeps {
@@ -55,6 +69,8 @@ export interface CursorDeps {
   matching: Accessor<ReadonlySet<string> | null>;
   /** How a board's columns are sorted here (rank: the board's own order). */
   sortOf: (boardId: string) => SortKey;
+  /** How a board is cut into lanes here (none when left out). */
+  groupingOf?: (boardId: string) => Grouping;
 }
 
 export function createCursor(deps: CursorDeps) {
@@ -88,25 +104,69 @@ export function createCursor(deps: CursorDeps) {
     return memo();
   }
 
+  /** How the open board is cut into lanes, and its lanes (one, the whole board, without). */
+  const grouping = createMemo((): Grouping => {
+    const s = store();
+    return s && deps.groupingOf ? deps.groupingOf(s.id) : "none";
+  });
+  const lanes = createMemo((): readonly Lane[] => {
+    const s = store();
+    return s ? lanesOf(s, grouping()) : [];
+  });
+  /** Lanes shown, 0 without grouping (the cursor then has no lane). */
+  const laneCount = () => (grouping() === "none" ? 0 : lanes().length);
+
+  /** The tasks a lane shows in a column (the column's visible tasks without lanes). */
+  const cellCache = new WeakMap<BoardStore, Map<string, Accessor<readonly string[]>>>();
+  function cellTasks(lane: number, columnId: string, s: BoardStore | undefined = store()) {
+    const g = grouping();
+    const which = lanes()[lane];
+    if (!s || g === "none" || which === undefined) return visibleTasks(columnId, s);
+    let cells = cellCache.get(s);
+    if (!cells) {
+      cells = new Map();
+      cellCache.set(s, cells);
+    }
+    const key = `${g}\u0000${which.value ?? ""}\u0000${columnId}`;
+    let memo = cells.get(key);
+    if (!memo) {
+      memo = createRoot(() =>
+        createMemo(() =>
+          visibleTasks(columnId, s).filter((id) => {
+            const t = s.task(id)?.();
+            return t !== undefined && inLane(s, g, which, t);
+          }),
+        ),
+      );
+      cells.set(key, memo);
+    }
+    return memo();
+  }
+
   /** The cursor resolved against what is on screen now. */
   const focus = createMemo((): Cursor => {
     const s = store();
     const c = cursor();
     if (!s) return startCursor();
-    return resolveCursor(s, c, (columnId) => visibleTasks(columnId));
+    return resolveCursor(s, c, (columnId, lane) => cellTasks(lane, columnId, s), laneCount());
   });
 
   /**
    * Puts the cursor on a row of a column. Moving sideways keeps the wanted row even through
    * shorter columns (as Vim keeps the wanted column), so `l l h h` comes back to the same row.
    */
-  function moveCursor(columnIndex: number, taskIndex: number, keepRow = false) {
+  function moveCursor(
+    columnIndex: number,
+    taskIndex: number,
+    keepRow = false,
+    lane = focus().lane,
+  ) {
     const s = store();
     if (!s) return;
     const columns = s.columnIds();
     const ci = Math.max(0, Math.min(columnIndex, columns.length - 1));
     const columnId = columns[ci] ?? null;
-    const tasks = columnId === null ? [] : visibleTasks(columnId);
+    const tasks = columnId === null ? [] : cellTasks(lane ?? 0, columnId);
     const ti = Math.max(0, Math.min(taskIndex, tasks.length - 1));
     const taskId = tasks[ti] ?? null;
     setCursor({
@@ -114,9 +174,36 @@ export function createCursor(deps: CursorDeps) {
       columnIndex: ci,
       taskId,
       taskIndex: keepRow ? Math.max(0, taskIndex) : ti,
+      ...(laneCount() > 0 ? { lane: lane ?? 0 } : {}),
     });
     // An open detail panel follows the cursor.
     if (detailTaskId() !== null && taskId !== null) setDetailTaskId(taskId);
+  }
+
+  /**
+   * Moves `delta` cards down (up when negative) the focused column; with lanes, past the
+   * lane's last card into the next lane's same column (empty cells skipped), stopping at the
+   * board's first or last card.
+   */
+  function moveVertically(delta: number) {
+    const f = focus();
+    const lane = f.lane ?? 0;
+    const columnId = f.columnId;
+    if (laneCount() === 0 || columnId === null) {
+      moveCursor(f.columnIndex, f.taskIndex + delta);
+      return;
+    }
+    // Every card of the column, lane after lane.
+    const stops = lanes().flatMap((_, l) => cellTasks(l, columnId).map((_, row) => ({ l, row })));
+    const at = stops.findIndex((p) => p.l === lane && p.row === f.taskIndex);
+    let after = stops.findIndex((p) => p.l > lane);
+    if (after < 0) after = stops.length;
+    // From an empty cell: between the lanes before and after it.
+    const start = at >= 0 ? at : delta > 0 ? after - 1 : after;
+    const to = stops[Math.max(0, Math.min(start + delta, stops.length - 1))];
+    if (to && (at >= 0 || (delta > 0 ? to.l > lane : to.l < lane))) {
+      moveCursor(f.columnIndex, to.row, false, to.l);
+    }
   }
 
   /** The row sideways moves aim for: the focused one, or a deeper one remembered from before. */
@@ -124,14 +211,16 @@ export function createCursor(deps: CursorDeps) {
     return Math.max(focus().taskIndex, cursor().taskIndex);
   }
 
-  function focusTask(columnId: string, taskId: string) {
+  /** Puts the cursor on a task (in `lane`, or the first lane showing it). */
+  function focusTask(columnId: string, taskId: string, lane?: number) {
     const s = store();
     if (!s) return;
     setCursor({
       columnId,
       columnIndex: Math.max(0, s.columnIds().indexOf(columnId)),
       taskId,
-      taskIndex: Math.max(0, visibleTasks(columnId).indexOf(taskId)),
+      taskIndex: Math.max(0, cellTasks(lane ?? 0, columnId).indexOf(taskId)),
+      lane,
     });
   }
 
@@ -144,8 +233,9 @@ export function createCursor(deps: CursorDeps) {
   function landOnVisible() {
     const s = store();
     if (!s || focus().taskId !== null) return;
-    const at = s.columnIds().findIndex((id) => visibleTasks(id).length > 0);
-    if (at >= 0) moveCursor(at, 0);
+    const columnId = s.columnIds().find((id) => visibleTasks(id).length > 0);
+    const taskId = columnId === undefined ? undefined : visibleTasks(columnId)[0];
+    if (columnId !== undefined && taskId !== undefined) focusTask(columnId, taskId);
   }
 
   /** A newly shown board: the cursor at its start, the detail panel closed. */
@@ -155,8 +245,8 @@ export function createCursor(deps: CursorDeps) {
   }
 
   const commands = {
-    "cursor.down": (n) => moveCursor(focus().columnIndex, focus().taskIndex + n),
-    "cursor.up": (n) => moveCursor(focus().columnIndex, focus().taskIndex - n),
+    "cursor.down": (n) => moveVertically(n),
+    "cursor.up": (n) => moveVertically(-n),
     "cursor.left": (n) => moveCursor(focus().columnIndex - n, wantedRow(), true),
     "cursor.right": (n) => moveCursor(focus().columnIndex + n, wantedRow(), true),
     "cursor.first": () => moveCursor(focus().columnIndex, 0),
@@ -178,6 +268,9 @@ export function createCursor(deps: CursorDeps) {
     setCursor,
     focus,
     visibleTasks,
+    grouping,
+    lanes,
+    cellTasks,
     focusTask,
     focusColumn,
     landOnVisible,

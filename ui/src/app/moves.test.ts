@@ -6,10 +6,16 @@ import { describe, expect, it } from "vitest";
 import type { BoardOp } from "../ipc";
 import { boardOf } from "../test/board";
 import { startCursor, type Cursor } from "./cursor";
+import type { Grouping, Lane } from "./lanes";
 import { createMoves, placeText } from "./moves";
 import type { SortKey } from "./view";
 
-function moves(focus: Cursor, sort: SortKey = "rank") {
+function moves(
+  focus: Cursor,
+  sort: SortKey = "rank",
+  grouping: Grouping = "none",
+  lanes: readonly Lane[] = [],
+) {
   const store = boardOf({ Todo: ["a", "b", "c"], Doing: ["d", "e"] });
   const [cursor, setCursor] = createSignal<Cursor>(focus);
   const sent: BoardOp[] = [];
@@ -26,6 +32,8 @@ function moves(focus: Cursor, sort: SortKey = "rank") {
       },
       spawn: (action) => void action(),
       sortedBy: () => sort,
+      grouping: () => grouping,
+      lanes: () => lanes,
       notify: (text) => notices.push(text),
     }),
   );
@@ -35,6 +43,42 @@ function moves(focus: Cursor, sort: SortKey = "rank") {
 const onB: Cursor = { columnId: "c-Todo", columnIndex: 0, taskId: "b", taskIndex: 1 };
 
 describe("moves", () => {
+  it("Alt+Shift+j/k move a task to the next or previous lane: one op changing that field", () => {
+    const people: Lane[] = [
+      { value: "u-ada", title: "Ada" },
+      { value: "u-bo", title: "Bo" },
+      { value: null, title: "Unassigned" },
+    ];
+    const m = moves({ ...onB, lane: 0 }, "rank", "assignee", people);
+    m.commands["task.lane_down"](1);
+    expect(m.cursor().lane).toBe(1);
+    m.commands["task.lane_down"](1);
+    m.commands["task.lane_up"](2);
+    m.commands["task.lane_up"](1);
+    expect(m.sent).toEqual([
+      { type: "replaceTaskAssignee", taskId: "b", from: "u-ada", to: "u-bo" },
+      { type: "setTaskAssignee", taskId: "b", userId: "u-bo", present: false },
+      { type: "setTaskAssignee", taskId: "b", userId: "u-ada", present: true },
+    ]);
+    expect(m.cursor()).toMatchObject({ taskId: "b", lane: 0 });
+
+    const labels: Lane[] = [
+      { value: "l-bug", title: "bug" },
+      { value: null, title: "No label" },
+    ];
+    const l = moves({ ...onB, lane: 1 }, "rank", "label", labels);
+    l.commands["task.lane_up"](1);
+    l.commands["task.lane_down"](1);
+    expect(l.sent).toEqual([
+      { type: "replaceTaskLabel", taskId: "b", from: null, to: "l-bug" },
+      { type: "replaceTaskLabel", taskId: "b", from: "l-bug", to: null },
+    ]);
+    // Without lanes the keys do nothing.
+    const none = moves(onB);
+    none.commands["task.lane_down"](1);
+    expect(none.sent).toEqual([]);
+  });
+
   it("moves a task sideways to the same row, the cursor with it, and announces it on its patch", () => {
     const m = moves(onB);
     m.commands["task.move_right"](1);

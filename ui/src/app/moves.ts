@@ -1,11 +1,13 @@
-// Moving the focused task (H J K L) and column (< >) by keys, the cursor going with the task,
-// and the task's new place said to screen readers once its patch has arrived.
+// Moving the focused task (H J K L), to another swimlane (Alt+Shift+j/k: that lane's assignee or
+// label, one undo step) and column (< >) by keys, the cursor going with the task, and the
+// task's new place said to screen readers once its patch has arrived.
 
 import { createSignal, type Accessor } from "solid-js";
 import type { BoardOp, Patch, Place } from "../ipc";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import type { BoardStore } from "../model/store";
 import type { Cursor } from "./cursor";
+import type { Grouping, Lane } from "./lanes";
 import { SORT_TITLES, type SortKey } from "./view";
 
 /** Where a task is now, as a screen reader says it: "Title: Column, 2 of 4". */
@@ -27,6 +29,9 @@ export interface MovesDeps {
   spawn: (action: () => Promise<unknown>) => void;
   /** How the open board's columns are shown: J and K reorder only in rank order. */
   sortedBy: Accessor<SortKey>;
+  /** The open board's swimlanes. */
+  grouping: Accessor<Grouping>;
+  lanes: Accessor<readonly Lane[]>;
   notify: (text: string) => void;
 }
 
@@ -102,6 +107,32 @@ export function createMoves(deps: MovesDeps) {
     return moveAndAnnounce(taskId, columnId, { kind: "bottom" });
   }
 
+  /**
+   * Moves the focused task to the lane `delta` away: the lane's assignee or label replaces
+   * the one of the lane it leaves ("Unassigned", "No label": the leaving lane's one removed).
+   */
+  function moveToLane(delta: number) {
+    const f = focus();
+    const lane = f.lane ?? 0;
+    const from = deps.lanes()[lane];
+    const to = deps.lanes()[lane + delta];
+    const taskId = f.taskId;
+    if (deps.grouping() === "none" || !from || !to || taskId === null) return;
+    const op: BoardOp =
+      deps.grouping() === "label"
+        ? { type: "replaceTaskLabel", taskId, from: from.value, to: to.value }
+        : to.value === null || from.value === null
+          ? {
+              type: "setTaskAssignee",
+              taskId,
+              userId: to.value ?? from.value ?? "",
+              present: to.value !== null,
+            }
+          : { type: "replaceTaskAssignee", taskId, from: from.value, to: to.value };
+    setCursor({ ...deps.cursor(), taskId, lane: lane + delta });
+    spawn(() => deps.applyOp(op));
+  }
+
   function moveColumnBy(delta: number, count: number) {
     const s = store();
     const f = focus();
@@ -120,6 +151,8 @@ export function createMoves(deps: MovesDeps) {
     "task.move_right": (n) => moveTaskBy(1, 0, n),
     "task.move_down": (n) => moveTaskBy(0, 1, n),
     "task.move_up": (n) => moveTaskBy(0, -1, n),
+    "task.lane_down": (n) => moveToLane(n),
+    "task.lane_up": (n) => moveToLane(-n),
     "column.move_left": (n) => moveColumnBy(-1, n),
     "column.move_right": (n) => moveColumnBy(1, n),
   } satisfies Partial<Record<CommandId, CommandHandler>>;

@@ -8,9 +8,9 @@ import { createSignal } from "solid-js";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import { SORT_KEYS, type TaskView } from "../ipc";
 import { dueDeadline } from "./due";
+import { isGrouping, type Grouping } from "./lanes";
 
 const SIDEBAR_KEY = "tack.sidebarHidden";
-const SORT_KEY_PREFIX = "tack.sort.";
 const DENSITY_KEY = "tack.density";
 
 export type Density = "comfortable" | "compact";
@@ -76,21 +76,29 @@ export function isSortKey(text: string): text is SortKey {
   return (SORTS as readonly string[]).includes(text);
 }
 
-/** Sorts chosen during this run, by board (storage holds them across runs). */
-const [chosenSorts, setChosenSorts] = createSignal<ReadonlyMap<string, SortKey>>(new Map());
-
-/** How a board's columns are sorted here. */
-export function sortOf(boardId: string): SortKey {
-  const chosen = chosenSorts().get(boardId);
-  if (chosen !== undefined) return chosen;
-  const stored = read(SORT_KEY_PREFIX + boardId) ?? "rank";
-  return isSortKey(stored) ? stored : "rank";
+/**
+ * A setting each board has here (its sort, its swimlanes), kept in storage under `prefix` +
+ * the board's id; what storage holds that `valid` refuses (a newer client's) reads as `fallback`.
+ */
+function perBoard<T extends string>(prefix: string, fallback: T, valid: (text: string) => boolean) {
+  /** Chosen during this run (storage holds them across runs). */
+  const [chosen, setChosen] = createSignal<ReadonlyMap<string, T>>(new Map());
+  return [
+    (boardId: string): T => {
+      const stored = chosen().get(boardId) ?? read(prefix + boardId) ?? fallback;
+      return valid(stored) ? (stored as T) : fallback;
+    },
+    (boardId: string, value: T) => {
+      setChosen((all) => new Map(all).set(boardId, value));
+      write(prefix + boardId, value);
+    },
+  ] as const;
 }
 
-export function setSortOf(boardId: string, sort: SortKey) {
-  setChosenSorts((all) => new Map(all).set(boardId, sort));
-  write(SORT_KEY_PREFIX + boardId, sort);
-}
+/** How a board's columns are sorted here, and sorting them. */
+export const [sortOf, setSortOf] = perBoard<SortKey>("tack.sort.", "rank", isSortKey);
+/** How a board is cut into swimlanes here (mine alone, like the sort), and cutting it. */
+export const [groupingOf, setGroupingOf] = perBoard<Grouping>("tack.lanes.", "none", isGrouping);
 
 /** The sort after `sort` (`z s` cycles through them). */
 export function nextSort(sort: SortKey): SortKey {

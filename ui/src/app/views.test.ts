@@ -77,6 +77,18 @@ describe("saved views", () => {
     expect(app.views.current()?.name).toBe("Bugs");
     expect(app.toast()?.text).toBe("View “Bugs”: label:bug · sorted by title");
 
+    // Swimlanes are part of what a view shows: `z g` to lanes leaves the view, back to none
+    // it is the view again.
+    press("z g");
+    expect(app.grouping()).toBe("assignee");
+    expect(app.lanes().at(-1)?.title).toBe("Unassigned");
+    expect(app.views.current()).toBeNull();
+    press("z g");
+    expect(app.grouping()).toBe("label");
+    press("z g");
+    expect(app.grouping()).toBe("none");
+    expect(app.views.current()?.name).toBe("Bugs");
+
     // Changing the filter leaves the view; saving what is shown makes a new one.
     app.setQuery("label:bug @ada");
     await settle();

@@ -10,6 +10,7 @@ import type { SavedView } from "../ipc";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import type { BoardStore } from "../model/store";
 import type { Overlay, PromptRequest } from "./dialogs";
+import { isGrouping, type Grouping } from "./lanes";
 import { isSortKey, SORT_TITLES, type SortKey } from "./view";
 
 /** How a view reads under its name: "label:bug @me · sorted by due date". */
@@ -30,6 +31,9 @@ export interface ViewsDeps {
   /** Shows the board through `query` (the filter field closed). */
   applyQuery: (query: string) => void;
   setSort: (boardId: string, sort: SortKey) => void;
+  /** How the board is cut into swimlanes now, and cutting it. */
+  groupedBy: Accessor<Grouping>;
+  setGrouping: (boardId: string, grouping: Grouping) => void;
   overlay: Accessor<Overlay>;
   setOverlay: (overlay: Overlay) => void;
   closeOverlay: () => void;
@@ -49,7 +53,11 @@ export function createViews(deps: ViewsDeps) {
   const current = () => {
     const view = applied();
     if (view === null) return null;
-    return view.query.trim() === deps.query().trim() && view.sort === deps.sortedBy() ? view : null;
+    return view.query.trim() === deps.query().trim() &&
+      view.sort === deps.sortedBy() &&
+      (view.groupBy ?? "none") === deps.groupedBy()
+      ? view
+      : null;
   };
 
   /** Reads the board's views again (a teammate may have saved one). */
@@ -60,7 +68,7 @@ export function createViews(deps: ViewsDeps) {
     if (store()?.id === s.id) setViews(found);
   }
 
-  /** Shows the board as `view` says: its filter and its sort. */
+  /** Shows the board as `view` says: its filter, its sort and its lanes. */
   function apply(view: SavedView) {
     const s = store();
     if (!s) return;
@@ -68,10 +76,11 @@ export function createViews(deps: ViewsDeps) {
       deps.applyQuery(view.query);
       // A sort a newer client wrote is left alone: the board keeps the one shown.
       if (isSortKey(view.sort)) deps.setSort(s.id, view.sort);
+      const grouping = view.groupBy ?? "none";
+      if (isGrouping(grouping)) deps.setGrouping(s.id, grouping);
       setApplied(view);
     });
-    const lanes = view.groupBy === null ? "" : " (its swimlanes are not shown in this version)";
-    notify(`View “${view.name}”: ${describeView(view)}${lanes}`);
+    notify(`View “${view.name}”: ${describeView(view)}`);
   }
 
   /** Saves what the board shows as a view, named in a prompt (the applied view's name first). */
@@ -80,14 +89,14 @@ export function createViews(deps: ViewsDeps) {
     if (!s) return;
     const query = deps.query().trim();
     const sort = deps.sortedBy();
+    const grouping = deps.groupedBy();
     deps.ask({
       title: "Save view",
       label: "View name",
       initial: current()?.name ?? applied()?.name ?? "",
       submit: async (name) => {
-        // Saving over a view of that name keeps its grouping (swimlanes are set elsewhere).
-        const same = views().find((v) => v.name.toLowerCase() === name.trim().toLowerCase());
-        const saved = await ipc.saveView(s.id, name, query, sort, same?.groupBy ?? null);
+        const groupBy = grouping === "none" ? null : grouping;
+        const saved = await ipc.saveView(s.id, name, query, sort, groupBy);
         if (store()?.id !== s.id) return;
         const view = saved.find((v) => v.name.toLowerCase() === name.trim().toLowerCase());
         batch(() => {

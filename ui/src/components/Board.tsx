@@ -1,5 +1,7 @@
 // The board: columns side by side (only those near the viewport are mounted) and, in each,
-// cards stacked at fixed heights (only those near the column's viewport are mounted).
+// cards stacked at fixed heights (only those near the column's viewport are mounted). Cut into
+// swimlanes (`z g`), lanes are bands one under another, each showing every column, and the
+// whole board scrolls (no virtualizing there).
 
 import {
   createEffect,
@@ -36,9 +38,13 @@ function Card(props: {
   columnId: string;
   index: number;
   setSize: number;
+  /** The swimlane it is shown in (a task may be in several). */
+  lane?: number | undefined;
 }): JSX.Element {
   const task = createMemo(() => props.store.task(props.taskId)?.());
-  const focused = () => app.focus().taskId === props.taskId;
+  const focused = () =>
+    app.focus().taskId === props.taskId &&
+    (props.lane === undefined || app.focus().lane === props.lane);
   /** The filter's free words, marked in the title. */
   const words = app.filterWords;
   /** Others who have this card selected: it is outlined in the first one's colour. */
@@ -68,7 +74,7 @@ function Card(props: {
           ref={element}
           class="card"
           role="option"
-          id={`task-${props.taskId}`}
+          id={props.lane ? `task-${props.taskId}-${props.lane}` : `task-${props.taskId}`}
           tabindex={focused() ? 0 : -1}
           aria-selected={focused()}
           aria-posinset={props.index + 1}
@@ -100,7 +106,7 @@ function Card(props: {
             "--presence": selectors()[0]?.color,
           }}
           onClick={() => {
-            app.focusTask(props.columnId, props.taskId);
+            app.focusTask(props.columnId, props.taskId, props.lane);
             if (app.detailTaskId() !== null) app.setDetailTaskId(props.taskId);
           }}
           onDblClick={() => app.setDetailTaskId(props.taskId)}
@@ -234,9 +240,19 @@ function Composer(props: { columnId: string }): JSX.Element {
   );
 }
 
-function Column(props: { store: BoardStore; columnId: string; index: number }): JSX.Element {
+function Column(props: {
+  store: BoardStore;
+  columnId: string;
+  index: number;
+  /** The swimlane whose cards it shows. */
+  lane?: number | undefined;
+}): JSX.Element {
   const column = createMemo(() => props.store.column(props.columnId)?.());
-  const ids = createMemo(() => app.visibleTasks(props.columnId, props.store));
+  const ids = createMemo(() =>
+    props.lane === undefined
+      ? app.visibleTasks(props.columnId, props.store)
+      : app.cellTasks(props.lane, props.columnId, props.store),
+  );
   const liveCount = createMemo(() => props.store.taskIds(props.columnId)().length);
   const [scrollTop, setScrollTop] = createSignal(0);
   const [height, setHeight] = createSignal(600);
@@ -260,12 +276,14 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
   });
   const slice = createMemo(() => ids().slice(range().first, range().last));
 
-  const isFocusedColumn = () => app.focus().columnId === props.columnId;
+  const isFocusedColumn = () =>
+    app.focus().columnId === props.columnId &&
+    (props.lane === undefined || app.focus().lane === props.lane);
 
   // Keep the focused card in view.
   createEffect(() => {
     const f = app.focus();
-    if (f.columnId !== props.columnId || !scroller) return;
+    if (!isFocusedColumn() || !scroller) return;
     const top = f.taskIndex * rowHeight();
     const view = scroller.clientHeight;
     if (top < scroller.scrollTop) scroller.scrollTop = top;
@@ -273,6 +291,7 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
       scroller.scrollTop = top + rowHeight() + 4 - view;
     }
     setScrollTop(scroller.scrollTop);
+    if (props.lane !== undefined) scroller.closest(".lane")?.scrollIntoView({ block: "nearest" });
   });
 
   // An empty column takes focus itself so the cursor is always somewhere visible.
@@ -356,6 +375,7 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
                   columnIndex: props.index,
                   taskId: null,
                   taskIndex: 0,
+                  lane: props.lane,
                 });
               }
             }}
@@ -369,6 +389,7 @@ function Column(props: { store: BoardStore; columnId: string; index: number }): 
                   columnId={props.columnId}
                   index={range().first + i()}
                   setSize={ids().length}
+                  lane={props.lane}
                 />
               )}
             </For>
@@ -434,6 +455,7 @@ export function Board(props: { store: BoardStore }): JSX.Element {
     <div
       ref={scroller}
       class="board"
+      classList={{ lanes: app.grouping() !== "none" }}
       role="region"
       aria-label={`Board ${props.store.title()}`}
       aria-roledescription="board"
@@ -445,11 +467,54 @@ export function Board(props: { store: BoardStore }): JSX.Element {
         class="board-space"
         style={{ width: `${columns().length * stride + ADD_COLUMN_WIDTH + 2 * BOARD_PADDING}px` }}
       />
-      <For each={visible()}>
-        {(columnId, i) => (
-          <Column store={props.store} columnId={columnId} index={range().first + i()} />
-        )}
-      </For>
+      <Show
+        when={app.grouping() !== "none"}
+        fallback={
+          <For each={visible()}>
+            {(columnId, i) => (
+              <Column store={props.store} columnId={columnId} index={range().first + i()} />
+            )}
+          </For>
+        }
+      >
+        <For each={app.lanes()}>
+          {(lane, l) => {
+            // The lane's tasks (once each) and its tallest cell, up to six cards (then it scrolls).
+            const size = createMemo(() => {
+              const ids = new Set<string>();
+              let rows = 1;
+              for (const c of columns()) {
+                const cell = app.cellTasks(l(), c, props.store);
+                for (const id of cell) ids.add(id);
+                rows = Math.max(rows, Math.min(6, cell.length));
+              }
+              return { count: ids.size, rows };
+            });
+            return (
+              <section
+                class="lane"
+                role="group"
+                aria-label={`${lane.title}, ${size().count} tasks`}
+                style={{ height: `${size().rows * rowHeight() + 96}px` }}
+              >
+                <h3 class="lane-title">
+                  {lane.title} <span class="count">{size().count}</span>
+                </h3>
+                <For each={visible()}>
+                  {(columnId, i) => (
+                    <Column
+                      store={props.store}
+                      columnId={columnId}
+                      index={range().first + i()}
+                      lane={l()}
+                    />
+                  )}
+                </For>
+              </section>
+            );
+          }}
+        </For>
+      </Show>
       <button
         type="button"
         class="add-column"

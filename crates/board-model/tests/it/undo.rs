@@ -184,3 +184,42 @@ fn operations_run_in_one_step_undo_together_and_the_next_one_alone() {
     assert!(board.redo());
     assert_eq!(board.column_task_ids(&board.columns()[1].id).len(), 3);
 }
+
+#[test]
+fn replacing_a_label_is_one_undo_step_and_no_label_removes_only_the_lane_label() {
+    let (mut a, _, _, task) = pair();
+    let bug = a.add_label("bug", None).unwrap();
+    let ui = a.add_label("ui", None).unwrap();
+    let docs = a.add_label("docs", None).unwrap();
+    a.set_task_label(&task, &bug, true).unwrap();
+    a.set_task_label(&task, &docs, true).unwrap();
+    let labels = |board: &Board| {
+        let mut ids = board.task(&task).unwrap().labels;
+        ids.sort();
+        ids
+    };
+    let sorted = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+
+    a.replace_task_label(&task, Some(&bug), Some(&ui)).unwrap();
+    assert_eq!(labels(&a), sorted(vec![ui.clone(), docs.clone()]));
+    assert!(a.undo());
+    assert_eq!(
+        labels(&a),
+        sorted(vec![bug.clone(), docs.clone()]),
+        "one step back"
+    );
+
+    // To the "No label" lane: the lane's label goes, the others stay.
+    a.replace_task_label(&task, Some(&bug), None).unwrap();
+    assert_eq!(labels(&a), vec![docs.clone()]);
+    // From "No label": only adds.
+    a.replace_task_label(&task, None, Some(&ui)).unwrap();
+    assert_eq!(labels(&a), sorted(vec![ui.clone(), docs.clone()]));
+    assert!(a
+        .replace_task_label(&task, None, Some("no-such-label"))
+        .is_err());
+    assert_eq!(labels(&a), sorted(vec![ui, docs]));
+}
