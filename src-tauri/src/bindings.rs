@@ -37,7 +37,7 @@ pub fn typescript() -> String {
         "// Generated from src-tauri/src/ipc.rs, board-model's view types (ts-rs) and the command\n\
          // functions' signatures (src-tauri/src/commands.rs).\n\
          // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p tack --test it bindings`.\n\n\
-         import { call } from \"../backend\";\n\n",
+         import { command } from \"../backend\";\n\n",
     );
     let declarations = [
         BoardSummary::decl(&cfg),
@@ -181,14 +181,13 @@ pub fn typescript() -> String {
             .iter()
             .map(|(name, ts)| format!("{name}: {ts}"))
             .collect();
-        let names: Vec<&str> = command.args.iter().map(|(name, _)| name.as_str()).collect();
-        let args = if names.is_empty() {
-            "{}".to_owned()
-        } else {
-            format!("{{ {} }}", names.join(", "))
-        };
+        let keys: String = command
+            .args
+            .iter()
+            .map(|(name, _)| format!(", \"{name}\""))
+            .collect();
         out.push_str(&format!(
-            "\nexport function {}({}): Promise<{}> {{\n  return call(\"{}\", {args});\n}}\n",
+            "\nexport const {} = command<({}) => Promise<{}>>(\"{}\"{keys});\n",
             crate::command_list::camel_case(command.name),
             params.join(", "),
             command.result,

@@ -16,25 +16,13 @@ import type { CommandHandler, CommandId } from "../commands/registry";
 import { createBoardStore, type BoardStore } from "../model/store";
 import type { PromptRequest } from "./dialogs";
 import { afterPaint } from "./perf";
+import { readSetting, writeSetting } from "./settings";
 
 const LAST_BOARD_KEY = "tack.lastBoard";
 
-/** The board open when the app last ran (webview storage; losing it only means opening the first). */
-function rememberedBoard(): string | null {
-  try {
-    return globalThis.localStorage.getItem(LAST_BOARD_KEY);
-  } catch {
-    return null;
-  }
-}
-
-function rememberBoard(boardId: string) {
-  try {
-    globalThis.localStorage.setItem(LAST_BOARD_KEY, boardId);
-  } catch {
-    // Storage may be unavailable (tests, private mode): the app still works.
-  }
-}
+/** The board open when the app last ran (losing it only means opening the first). */
+const rememberedBoard = () => readSetting(LAST_BOARD_KEY);
+const rememberBoard = (boardId: string) => writeSetting(LAST_BOARD_KEY, boardId);
 
 /** The board to show at start: the one open last time if it is still here, else the first. */
 export function boardToShow(

@@ -6,6 +6,7 @@
 import { createSignal } from "solid-js";
 import * as ipc from "../ipc";
 import type { BoardSummary, ColumnChoice } from "../ipc";
+import { readSetting, writeSetting } from "./settings";
 
 const BOARD_KEY = "tack.quickAdd.board";
 const columnKey = (board: string) => `tack.quickAdd.column.${board}`;
@@ -16,22 +17,7 @@ export interface Remembered {
   set(key: string, value: string): void;
 }
 
-export const webStorage: Remembered = {
-  get(key) {
-    try {
-      return globalThis.localStorage.getItem(key);
-    } catch {
-      return null;
-    }
-  },
-  set(key, value) {
-    try {
-      globalThis.localStorage.setItem(key, value);
-    } catch {
-      // Unavailable: the choice lasts this run.
-    }
-  },
-};
+export const webStorage: Remembered = { get: readSetting, set: writeSetting };
 
 /** The remembered id if it is still offered, else the first offered one. */
 export function pick(offered: readonly { id: string }[], remembered: string | null) {

@@ -38,7 +38,7 @@ export function createUpdates(notify: (text: string) => void) {
   async function install() {
     const shown = banner();
     if (!shown || shown.step === "installing") {
-      notify("No update to install yet: check for updates first.");
+      notify("No update found yet.");
       return;
     }
     if (shown.step === "installed") return;
@@ -52,11 +52,8 @@ export function createUpdates(notify: (text: string) => void) {
   }
 
   async function restart() {
-    if (banner()?.step !== "installed") {
-      notify("Nothing to restart for: no update is installed.");
-      return;
-    }
-    await ipc.restartApp();
+    if (banner()?.step === "installed") await ipc.restartApp();
+    else notify("No update is installed.");
   }
 
   return { banner, offer, report, check, install, restart, dismiss: () => setBanner(null) };
@@ -72,6 +69,6 @@ export function bannerText(b: UpdateBanner): string {
     case "installed":
       return `Tack ${b.update.version} is installed: restart to use it.`;
     case "failed":
-      return `Tack ${b.update.version} was not installed: ${b.error ?? "unknown error"}`;
+      return `Tack ${b.update.version} was not installed: ${b.error ?? ""}`;
   }
 }

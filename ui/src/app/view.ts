@@ -5,6 +5,7 @@
 // document) and only changes what is shown, never a task's rank.
 
 import { createSignal } from "solid-js";
+import { readSetting, writeSetting } from "./settings";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import { SORT_KEYS, type TaskView } from "../ipc";
 import { dueDeadline } from "./due";
@@ -18,25 +19,9 @@ export type Density = "comfortable" | "compact";
 /** A card's slot in a column, by density (the card is 8px shorter, for the gap). */
 export const ROW_HEIGHTS: Record<Density, number> = { comfortable: 80, compact: 48 };
 
-function read(key: string): string | null {
-  try {
-    return globalThis.localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function write(key: string, value: string) {
-  try {
-    globalThis.localStorage.setItem(key, value);
-  } catch {
-    // Storage may be unavailable (tests, private mode): the setting lasts this run.
-  }
-}
-
-const [sidebarHidden, setSidebarHidden] = createSignal(read(SIDEBAR_KEY) === "true");
+const [sidebarHidden, setSidebarHidden] = createSignal(readSetting(SIDEBAR_KEY) === "true");
 const [density, setDensity] = createSignal<Density>(
-  read(DENSITY_KEY) === "compact" ? "compact" : "comfortable",
+  readSetting(DENSITY_KEY) === "compact" ? "compact" : "comfortable",
 );
 
 export { density, sidebarHidden };
@@ -50,12 +35,12 @@ export const viewCommands = {
   "view.sidebar": () => {
     const hidden = !sidebarHidden();
     setSidebarHidden(hidden);
-    write(SIDEBAR_KEY, String(hidden));
+    writeSetting(SIDEBAR_KEY, String(hidden));
   },
   "view.density": () => {
     const next: Density = density() === "compact" ? "comfortable" : "compact";
     setDensity(next);
-    write(DENSITY_KEY, next);
+    writeSetting(DENSITY_KEY, next);
   },
 } satisfies Partial<Record<CommandId, CommandHandler>>;
 
@@ -85,12 +70,12 @@ function perBoard<T extends string>(prefix: string, fallback: T, valid: (text: s
   const [chosen, setChosen] = createSignal<ReadonlyMap<string, T>>(new Map());
   return [
     (boardId: string): T => {
-      const stored = chosen().get(boardId) ?? read(prefix + boardId) ?? fallback;
+      const stored = chosen().get(boardId) ?? readSetting(prefix + boardId) ?? fallback;
       return valid(stored) ? (stored as T) : fallback;
     },
     (boardId: string, value: T) => {
       setChosen((all) => new Map(all).set(boardId, value));
-      write(prefix + boardId, value);
+      writeSetting(prefix + boardId, value);
     },
   ] as const;
 }

@@ -169,11 +169,11 @@ export const COMMANDS = [
   },
   { id: "view.inbox", title: "Inbox: what concerns me", group: "View", keys: ["g i"] },
   { id: "app.check_update", title: "Check for updates", group: "View", keys: [] },
-  { id: "app.install_update", title: "Install update (signed)", group: "View", keys: [] },
+  { id: "app.install_update", title: "Install update", group: "View", keys: [] },
   { id: "app.restart_update", title: "Restart to update", group: "View", keys: [] },
   {
     id: "app.quick_add",
-    title: "Quick add a task (from anywhere too, by its shortcut)",
+    title: "Quick add a task",
     group: "Tasks",
     keys: [],
   },

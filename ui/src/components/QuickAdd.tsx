@@ -8,22 +8,8 @@ import { createQuickAdd, type QuickAdd as State } from "../app/quickadd";
 import * as ipc from "../ipc";
 
 /** `CommandOrControl+Alt+N` as this computer names it. */
-export function shortcutText(shortcut: string): string {
-  return shortcut
-    .split("+")
-    .map((part) => {
-      const key = part.toLowerCase();
-      if (["commandorcontrol", "cmdorctrl", "cmdorcontrol", "commandorctrl"].includes(key)) {
-        return isMac ? "⌘" : "Ctrl";
-      }
-      if (key === "control" || key === "ctrl") return "Ctrl";
-      if (key === "alt" || key === "option") return isMac ? "⌥" : "Alt";
-      if (key === "shift") return isMac ? "⇧" : "Shift";
-      if (key === "super" || key === "command" || key === "cmd") return isMac ? "⌘" : "Super";
-      return part;
-    })
-    .join(isMac ? "" : "+");
-}
+export const shortcutText = (shortcut: string) =>
+  shortcut.replace(/^(CommandOrControl|CmdOrCtrl)\+/i, isMac ? "Cmd+" : "Ctrl+");
 
 export function QuickAddForm(props: { state: State }): JSX.Element {
   const s = props.state;
@@ -64,9 +50,7 @@ export function QuickAddForm(props: { state: State }): JSX.Element {
       />
       <div class="quick-add-where">
         <label>
-          <span>
-            <u>B</u>oard
-          </span>
+          Board (Alt+B)
           <select
             ref={boardField}
             aria-label="Board"
@@ -77,9 +61,7 @@ export function QuickAddForm(props: { state: State }): JSX.Element {
           </select>
         </label>
         <label>
-          <span>
-            <u>C</u>olumn
-          </span>
+          Column (Alt+C)
           <select
             ref={columnField}
             aria-label="Column"

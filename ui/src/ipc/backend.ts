@@ -38,6 +38,18 @@ export function call<K extends keyof Commands>(
   return use().call(name, args);
 }
 
+/**
+ * A command's typed wrapper (the generated bindings: one line per command): its positional
+ * arguments are sent under `keys`, in order. `F` is the wrapper's signature, written by the
+ * generator from the Rust function's.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+export function command<F>(name: keyof Commands, ...keys: string[]): F {
+  const wrapper = (...values: unknown[]) =>
+    call(name, Object.fromEntries(keys.map((key, i) => [key, values[i]])) as never);
+  return wrapper as F;
+}
+
 export function listen<E extends keyof Events>(
   event: E,
   handler: (payload: Events[E]) => void,

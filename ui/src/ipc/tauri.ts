@@ -1,26 +1,49 @@
-// The real backend: Tauri's invoke and events. The only module allowed to import them.
+// The real backend: Tauri's invoke and events, spoken directly to what Tauri injects into each
+// page (`__TAURI_INTERNALS__`, `__TAURI_EVENT_PLUGIN_INTERNALS__`), as @tauri-apps/api's
+// `invoke` and `listen` do — without the rest of that package, which kept the bundle over its
+// budget. The only module that touches them.
 
-import { invoke } from "@tauri-apps/api/core";
-import { listen } from "@tauri-apps/api/event";
 import type { Backend } from "./backend";
+
+interface TauriInternals {
+  invoke(cmd: string, args: object): Promise<unknown>;
+  transformCallback(callback: (event: { payload: unknown }) => void, once: boolean): number;
+  metadata?: { currentWindow?: { label?: string } };
+}
+
+interface EventInternals {
+  unregisterListener(event: string, eventId: number): void;
+}
+
+function internals(): TauriInternals {
+  return Reflect.get(window, "__TAURI_INTERNALS__") as TauriInternals;
+}
 
 export const tauriBackend: Backend = {
   call(name, args) {
-    return invoke(name, args);
+    return internals().invoke(name, args) as ReturnType<Backend["call"]>;
   },
   async listen(event, handler) {
-    return listen(event, (e) => handler(e.payload as Parameters<typeof handler>[0]));
+    const tauri = internals();
+    const eventId = (await tauri.invoke("plugin:event|listen", {
+      event,
+      target: { kind: "Any" },
+      handler: tauri.transformCallback(
+        (e) => handler(e.payload as Parameters<typeof handler>[0]),
+        false,
+      ),
+    })) as number;
+    return () => {
+      const events = Reflect.get(window, "__TAURI_EVENT_PLUGIN_INTERNALS__") as EventInternals;
+      events.unregisterListener(event, eventId);
+      void tauri.invoke("plugin:event|unlisten", { event, eventId });
+    };
   },
 };
 
 /** This window's label (`main`, `quick-add`), from what Tauri gives each page; `main` outside. */
 export function windowLabel(): string {
-  const internals: unknown = Reflect.get(window, "__TAURI_INTERNALS__");
-  if (typeof internals !== "object" || internals === null) return "main";
-  const metadata: unknown = Reflect.get(internals, "metadata");
-  if (typeof metadata !== "object" || metadata === null) return "main";
-  const current: unknown = Reflect.get(metadata, "currentWindow");
-  if (typeof current !== "object" || current === null) return "main";
-  const label: unknown = Reflect.get(current, "label");
-  return typeof label === "string" ? label : "main";
+  const found: unknown = Reflect.get(window, "__TAURI_INTERNALS__");
+  if (typeof found !== "object" || found === null) return "main";
+  return (found as TauriInternals).metadata?.currentWindow?.label ?? "main";
 }

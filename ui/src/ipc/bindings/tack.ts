@@ -2,7 +2,7 @@
 // functions' signatures (src-tauri/src/commands.rs).
 // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p tack --test it bindings`.
 
-import { call } from "../backend";
+import { command } from "../backend";
 
 export type BoardSummary = { id: string, title: string, createdAt: number, 
 /**
@@ -545,298 +545,150 @@ export const GROUP_KEYS = ["assignee", "label"] as const;
 
 // One typed wrapper per command, named after it; UI code calls these, never `invoke`.
 
-export function listBoards(): Promise<Array<BoardSummary>> {
-  return call("list_boards", {});
-}
-
-export function createBoard(title: string): Promise<BoardSummary> {
-  return call("create_board", { title });
-}
-
-export function search(query: string, includeArchived: boolean, limit: number): Promise<SearchResults> {
-  return call("search", { query, includeArchived, limit });
-}
-
-export function filterBoard(boardId: string, query: string): Promise<BoardFilter> {
-  return call("filter_board", { boardId, query });
-}
-
-export function listViews(boardId: string): Promise<Array<SavedView>> {
-  return call("list_views", { boardId });
-}
-
-export function saveView(boardId: string, name: string, query: string, sort: string, groupBy: string | null): Promise<Array<SavedView>> {
-  return call("save_view", { boardId, name, query, sort, groupBy });
-}
-
-export function renameView(boardId: string, viewId: string, name: string): Promise<Array<SavedView>> {
-  return call("rename_view", { boardId, viewId, name });
-}
-
-export function deleteView(boardId: string, viewId: string): Promise<Array<SavedView>> {
-  return call("delete_view", { boardId, viewId });
-}
-
-export function myTasks(): Promise<Array<MyTask>> {
-  return call("my_tasks", {});
-}
-
-export function deleteBoard(boardId: string): Promise<null> {
-  return call("delete_board", { boardId });
-}
-
-export function openBoard(boardId: string): Promise<OpenedBoard> {
-  return call("open_board", { boardId });
-}
-
-export function listArchived(boardId: string): Promise<ArchivedItems> {
-  return call("list_archived", { boardId });
-}
-
-export function apply(boardId: string, op: BoardOp): Promise<OpResult> {
-  return call("apply", { boardId, op });
-}
-
-export function undo(boardId: string): Promise<boolean> {
-  return call("undo", { boardId });
-}
-
-export function redo(boardId: string): Promise<boolean> {
-  return call("redo", { boardId });
-}
-
-export function readDue(text: string): Promise<string> {
-  return call("read_due", { text });
-}
-
-export function listComments(boardId: string, taskId: string): Promise<Array<CommentEntry>> {
-  return call("list_comments", { boardId, taskId });
-}
-
-export function addComment(boardId: string, taskId: string, body: string): Promise<CommentEntry> {
-  return call("add_comment", { boardId, taskId, body });
-}
-
-export function editComment(boardId: string, commentId: string, body: string): Promise<null> {
-  return call("edit_comment", { boardId, commentId, body });
-}
-
-export function deleteComment(boardId: string, commentId: string): Promise<null> {
-  return call("delete_comment", { boardId, commentId });
-}
-
-export function generateDemoBoard(title: string, columns: number, tasks: number): Promise<BoardSummary> {
-  return call("generate_demo_board", { title, columns, tasks });
-}
-
-export function taskHistory(boardId: string, taskId: string): Promise<TaskHistoryView> {
-  return call("task_history", { boardId, taskId });
-}
-
-export function restoreChange(boardId: string, taskId: string, changeId: string): Promise<null> {
-  return call("restore_change", { boardId, taskId, changeId });
-}
-
-export function yankTask(boardId: string, taskId: string): Promise<string> {
-  return call("yank_task", { boardId, taskId });
-}
-
-export function pasteTask(boardId: string, columnId: string, place: Place): Promise<OpResult> {
-  return call("paste_task", { boardId, columnId, place });
-}
-
-export function transferTask(boardId: string, taskId: string, toBoardId: string, mode: TransferMode): Promise<TransferOutcome> {
-  return call("transfer_task", { boardId, taskId, toBoardId, mode });
-}
-
-export function duplicateBoard(boardId: string, title: string): Promise<BoardSummary> {
-  return call("duplicate_board", { boardId, title });
-}
-
-export function listTemplates(): Promise<Array<Template>> {
-  return call("list_templates", {});
-}
-
-export function saveTemplate(boardId: string, name: string): Promise<Template> {
-  return call("save_template", { boardId, name });
-}
-
-export function deleteTemplate(templateId: string): Promise<null> {
-  return call("delete_template", { templateId });
-}
-
-export function createBoardFromTemplate(title: string, templateId: string): Promise<BoardSummary> {
-  return call("create_board_from_template", { title, templateId });
-}
-
-export function importBoard(format: ImportFormat): Promise<ImportOutcome | null> {
-  return call("import_board", { format });
-}
-
-export function importIntoBoard(boardId: string): Promise<ImportOutcome | null> {
-  return call("import_into_board", { boardId });
-}
-
-export function exportBoard(boardId: string, format: ExportFormat): Promise<string | null> {
-  return call("export_board", { boardId, format });
-}
-
-export function openLink(url: string): Promise<null> {
-  return call("open_link", { url });
-}
-
-export function getAccount(): Promise<AccountState> {
-  return call("get_account", {});
-}
-
-export function setServerUrl(url: string): Promise<AccountState> {
-  return call("set_server_url", { url });
-}
-
-export function signUp(email: string, password: string): Promise<AccountState> {
-  return call("sign_up", { email, password });
-}
-
-export function signIn(email: string, password: string): Promise<AccountState> {
-  return call("sign_in", { email, password });
-}
-
-export function signOut(): Promise<AccountState> {
-  return call("sign_out", {});
-}
-
-export function syncStatus(): Promise<SyncStatusEvent> {
-  return call("sync_status", {});
-}
-
-export function confirmClose(): Promise<null> {
-  return call("confirm_close", {});
-}
-
-export function publishBoard(boardId: string): Promise<Role> {
-  return call("publish_board", { boardId });
-}
-
-export function listMembers(boardId: string): Promise<Array<Member>> {
-  return call("list_members", { boardId });
-}
-
-export function shareBoard(boardId: string, email: string, role: Role): Promise<Member> {
-  return call("share_board", { boardId, email, role });
-}
-
-export function setMemberRole(boardId: string, userId: string, role: Role): Promise<null> {
-  return call("set_member_role", { boardId, userId, role });
-}
-
-export function removeMember(boardId: string, userId: string): Promise<null> {
-  return call("remove_member", { boardId, userId });
-}
-
-export function createInvite(boardId: string, role: Role): Promise<Invite> {
-  return call("create_invite", { boardId, role });
-}
-
-export function acceptInvite(invite: string): Promise<RemoteBoard> {
-  return call("accept_invite", { invite });
-}
-
-export function listRemoteBoards(): Promise<Array<RemoteBoard>> {
-  return call("list_remote_boards", {});
-}
-
-export function openRemoteBoard(boardId: string): Promise<BoardSummary> {
-  return call("open_remote_board", { boardId });
-}
-
-export function leaveBoard(boardId: string): Promise<null> {
-  return call("leave_board", { boardId });
-}
-
-export function setSelection(boardId: string, taskId: string | null): Promise<null> {
-  return call("set_selection", { boardId, taskId });
-}
-
-export function checkForUpdate(): Promise<UpdateState> {
-  return call("check_for_update", {});
-}
-
-export function installUpdate(): Promise<string> {
-  return call("install_update", {});
-}
-
-export function restartApp(): Promise<null> {
-  return call("restart_app", {});
-}
-
-export function openQuickAdd(): Promise<null> {
-  return call("open_quick_add", {});
-}
-
-export function hideQuickAdd(): Promise<null> {
-  return call("hide_quick_add", {});
-}
-
-export function boardColumns(boardId: string): Promise<Array<ColumnChoice>> {
-  return call("board_columns", { boardId });
-}
-
-export function quickAddSettings(): Promise<QuickAddSettings> {
-  return call("quick_add_settings", {});
-}
-
-export function setQuickAddShortcut(shortcut: string): Promise<QuickAddSettings> {
-  return call("set_quick_add_shortcut", { shortcut });
-}
-
-export function inbox(): Promise<InboxView> {
-  return call("inbox", {});
-}
-
-export function setInboxRead(keys: Array<string>, read: boolean): Promise<InboxView> {
-  return call("set_inbox_read", { keys, read });
-}
-
-export function markInboxRead(): Promise<InboxView> {
-  return call("mark_inbox_read", {});
-}
-
-export function taskReminder(boardId: string, taskId: string): Promise<ReminderView | null> {
-  return call("task_reminder", { boardId, taskId });
-}
-
-export function setTaskReminder(boardId: string, taskId: string, beforeMinutes: number | null): Promise<ReminderView | null> {
-  return call("set_task_reminder", { boardId, taskId, beforeMinutes });
-}
-
-export function listAttachments(boardId: string, taskId: string): Promise<Array<AttachmentEntry>> {
-  return call("list_attachments", { boardId, taskId });
-}
-
-export function attachmentThumbnail(sha256: string): Promise<string | null> {
-  return call("attachment_thumbnail", { sha256 });
-}
-
-export function attachFiles(boardId: string, taskId: string): Promise<Array<AttachmentEntry>> {
-  return call("attach_files", { boardId, taskId });
-}
-
-export function attachDropped(boardId: string, taskId: string): Promise<Array<AttachmentEntry>> {
-  return call("attach_dropped", { boardId, taskId });
-}
-
-export function attachPasted(boardId: string, taskId: string, name: string, bytes: Array<number>): Promise<AttachmentEntry> {
-  return call("attach_pasted", { boardId, taskId, name, bytes });
-}
-
-export function removeAttachment(boardId: string, taskId: string, attachmentId: string): Promise<null> {
-  return call("remove_attachment", { boardId, taskId, attachmentId });
-}
-
-export function openAttachment(boardId: string, taskId: string, attachmentId: string, confirmed: boolean): Promise<OpenedAttachment> {
-  return call("open_attachment", { boardId, taskId, attachmentId, confirmed });
-}
-
-export function saveAttachmentAs(boardId: string, taskId: string, attachmentId: string): Promise<string | null> {
-  return call("save_attachment_as", { boardId, taskId, attachmentId });
-}
+export const listBoards = command<() => Promise<Array<BoardSummary>>>("list_boards");
+
+export const createBoard = command<(title: string) => Promise<BoardSummary>>("create_board", "title");
+
+export const search = command<(query: string, includeArchived: boolean, limit: number) => Promise<SearchResults>>("search", "query", "includeArchived", "limit");
+
+export const filterBoard = command<(boardId: string, query: string) => Promise<BoardFilter>>("filter_board", "boardId", "query");
+
+export const listViews = command<(boardId: string) => Promise<Array<SavedView>>>("list_views", "boardId");
+
+export const saveView = command<(boardId: string, name: string, query: string, sort: string, groupBy: string | null) => Promise<Array<SavedView>>>("save_view", "boardId", "name", "query", "sort", "groupBy");
+
+export const renameView = command<(boardId: string, viewId: string, name: string) => Promise<Array<SavedView>>>("rename_view", "boardId", "viewId", "name");
+
+export const deleteView = command<(boardId: string, viewId: string) => Promise<Array<SavedView>>>("delete_view", "boardId", "viewId");
+
+export const myTasks = command<() => Promise<Array<MyTask>>>("my_tasks");
+
+export const deleteBoard = command<(boardId: string) => Promise<null>>("delete_board", "boardId");
+
+export const openBoard = command<(boardId: string) => Promise<OpenedBoard>>("open_board", "boardId");
+
+export const listArchived = command<(boardId: string) => Promise<ArchivedItems>>("list_archived", "boardId");
+
+export const apply = command<(boardId: string, op: BoardOp) => Promise<OpResult>>("apply", "boardId", "op");
+
+export const undo = command<(boardId: string) => Promise<boolean>>("undo", "boardId");
+
+export const redo = command<(boardId: string) => Promise<boolean>>("redo", "boardId");
+
+export const readDue = command<(text: string) => Promise<string>>("read_due", "text");
+
+export const listComments = command<(boardId: string, taskId: string) => Promise<Array<CommentEntry>>>("list_comments", "boardId", "taskId");
+
+export const addComment = command<(boardId: string, taskId: string, body: string) => Promise<CommentEntry>>("add_comment", "boardId", "taskId", "body");
+
+export const editComment = command<(boardId: string, commentId: string, body: string) => Promise<null>>("edit_comment", "boardId", "commentId", "body");
+
+export const deleteComment = command<(boardId: string, commentId: string) => Promise<null>>("delete_comment", "boardId", "commentId");
+
+export const generateDemoBoard = command<(title: string, columns: number, tasks: number) => Promise<BoardSummary>>("generate_demo_board", "title", "columns", "tasks");
+
+export const taskHistory = command<(boardId: string, taskId: string) => Promise<TaskHistoryView>>("task_history", "boardId", "taskId");
+
+export const restoreChange = command<(boardId: string, taskId: string, changeId: string) => Promise<null>>("restore_change", "boardId", "taskId", "changeId");
+
+export const yankTask = command<(boardId: string, taskId: string) => Promise<string>>("yank_task", "boardId", "taskId");
+
+export const pasteTask = command<(boardId: string, columnId: string, place: Place) => Promise<OpResult>>("paste_task", "boardId", "columnId", "place");
+
+export const transferTask = command<(boardId: string, taskId: string, toBoardId: string, mode: TransferMode) => Promise<TransferOutcome>>("transfer_task", "boardId", "taskId", "toBoardId", "mode");
+
+export const duplicateBoard = command<(boardId: string, title: string) => Promise<BoardSummary>>("duplicate_board", "boardId", "title");
+
+export const listTemplates = command<() => Promise<Array<Template>>>("list_templates");
+
+export const saveTemplate = command<(boardId: string, name: string) => Promise<Template>>("save_template", "boardId", "name");
+
+export const deleteTemplate = command<(templateId: string) => Promise<null>>("delete_template", "templateId");
+
+export const createBoardFromTemplate = command<(title: string, templateId: string) => Promise<BoardSummary>>("create_board_from_template", "title", "templateId");
+
+export const importBoard = command<(format: ImportFormat) => Promise<ImportOutcome | null>>("import_board", "format");
+
+export const importIntoBoard = command<(boardId: string) => Promise<ImportOutcome | null>>("import_into_board", "boardId");
+
+export const exportBoard = command<(boardId: string, format: ExportFormat) => Promise<string | null>>("export_board", "boardId", "format");
+
+export const openLink = command<(url: string) => Promise<null>>("open_link", "url");
+
+export const getAccount = command<() => Promise<AccountState>>("get_account");
+
+export const setServerUrl = command<(url: string) => Promise<AccountState>>("set_server_url", "url");
+
+export const signUp = command<(email: string, password: string) => Promise<AccountState>>("sign_up", "email", "password");
+
+export const signIn = command<(email: string, password: string) => Promise<AccountState>>("sign_in", "email", "password");
+
+export const signOut = command<() => Promise<AccountState>>("sign_out");
+
+export const syncStatus = command<() => Promise<SyncStatusEvent>>("sync_status");
+
+export const confirmClose = command<() => Promise<null>>("confirm_close");
+
+export const publishBoard = command<(boardId: string) => Promise<Role>>("publish_board", "boardId");
+
+export const listMembers = command<(boardId: string) => Promise<Array<Member>>>("list_members", "boardId");
+
+export const shareBoard = command<(boardId: string, email: string, role: Role) => Promise<Member>>("share_board", "boardId", "email", "role");
+
+export const setMemberRole = command<(boardId: string, userId: string, role: Role) => Promise<null>>("set_member_role", "boardId", "userId", "role");
+
+export const removeMember = command<(boardId: string, userId: string) => Promise<null>>("remove_member", "boardId", "userId");
+
+export const createInvite = command<(boardId: string, role: Role) => Promise<Invite>>("create_invite", "boardId", "role");
+
+export const acceptInvite = command<(invite: string) => Promise<RemoteBoard>>("accept_invite", "invite");
+
+export const listRemoteBoards = command<() => Promise<Array<RemoteBoard>>>("list_remote_boards");
+
+export const openRemoteBoard = command<(boardId: string) => Promise<BoardSummary>>("open_remote_board", "boardId");
+
+export const leaveBoard = command<(boardId: string) => Promise<null>>("leave_board", "boardId");
+
+export const setSelection = command<(boardId: string, taskId: string | null) => Promise<null>>("set_selection", "boardId", "taskId");
+
+export const checkForUpdate = command<() => Promise<UpdateState>>("check_for_update");
+
+export const installUpdate = command<() => Promise<string>>("install_update");
+
+export const restartApp = command<() => Promise<null>>("restart_app");
+
+export const openQuickAdd = command<() => Promise<null>>("open_quick_add");
+
+export const hideQuickAdd = command<() => Promise<null>>("hide_quick_add");
+
+export const boardColumns = command<(boardId: string) => Promise<Array<ColumnChoice>>>("board_columns", "boardId");
+
+export const quickAddSettings = command<() => Promise<QuickAddSettings>>("quick_add_settings");
+
+export const setQuickAddShortcut = command<(shortcut: string) => Promise<QuickAddSettings>>("set_quick_add_shortcut", "shortcut");
+
+export const inbox = command<() => Promise<InboxView>>("inbox");
+
+export const setInboxRead = command<(keys: Array<string>, read: boolean) => Promise<InboxView>>("set_inbox_read", "keys", "read");
+
+export const markInboxRead = command<() => Promise<InboxView>>("mark_inbox_read");
+
+export const taskReminder = command<(boardId: string, taskId: string) => Promise<ReminderView | null>>("task_reminder", "boardId", "taskId");
+
+export const setTaskReminder = command<(boardId: string, taskId: string, beforeMinutes: number | null) => Promise<ReminderView | null>>("set_task_reminder", "boardId", "taskId", "beforeMinutes");
+
+export const listAttachments = command<(boardId: string, taskId: string) => Promise<Array<AttachmentEntry>>>("list_attachments", "boardId", "taskId");
+
+export const attachmentThumbnail = command<(sha256: string) => Promise<string | null>>("attachment_thumbnail", "sha256");
+
+export const attachFiles = command<(boardId: string, taskId: string) => Promise<Array<AttachmentEntry>>>("attach_files", "boardId", "taskId");
+
+export const attachDropped = command<(boardId: string, taskId: string) => Promise<Array<AttachmentEntry>>>("attach_dropped", "boardId", "taskId");
+
+export const attachPasted = command<(boardId: string, taskId: string, name: string, bytes: Array<number>) => Promise<AttachmentEntry>>("attach_pasted", "boardId", "taskId", "name", "bytes");
+
+export const removeAttachment = command<(boardId: string, taskId: string, attachmentId: string) => Promise<null>>("remove_attachment", "boardId", "taskId", "attachmentId");
+
+export const openAttachment = command<(boardId: string, taskId: string, attachmentId: string, confirmed: boolean) => Promise<OpenedAttachment>>("open_attachment", "boardId", "taskId", "attachmentId", "confirmed");
+
+export const saveAttachmentAs = command<(boardId: string, taskId: string, attachmentId: string) => Promise<string | null>>("save_attachment_as", "boardId", "taskId", "attachmentId");
