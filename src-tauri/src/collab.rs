@@ -106,6 +106,34 @@ struct CollabContext {
     read_marks_wake: tokio::sync::Notify,
 }
 
+/// Runs `round` off the async threads at once, every `every` and whenever `wake` is notified,
+/// skipping turns while known to be offline, until the sync client stops (the task is aborted
+/// with it): the uploader's and the read marks' loop.
+async fn rounds(
+    collab: Collab,
+    every: Duration,
+    wake: fn(&CollabContext) -> &tokio::sync::Notify,
+    what: &'static str,
+    round: fn(&Collab),
+) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let context = collab.context.clone();
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            () = wake(&context).notified() => {}
+        }
+        if collab.known_offline() {
+            continue;
+        }
+        let turn = collab.clone();
+        if let Err(err) = tokio::task::spawn_blocking(move || round(&turn)).await {
+            tracing::error!(%err, "the {what} task failed");
+        }
+    }
+}
+
 impl CollabContext {
     fn state(&self) -> MutexGuard<'_, CollabState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)

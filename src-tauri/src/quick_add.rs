@@ -118,17 +118,11 @@ pub struct ShortcutProblem(std::sync::Mutex<Option<String>>);
 
 impl ShortcutProblem {
     pub fn get(&self) -> Option<String> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        crate::notify::lock(&self.0).clone()
     }
 
     pub fn set(&self, problem: Option<String>) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = problem;
+        *crate::notify::lock(&self.0) = problem;
     }
 }
 

@@ -16,6 +16,7 @@ use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_updater::{Update, UpdaterExt};
 
 use crate::ipc::{AvailableUpdate, ErrorKind, IpcError, UpdateState, UPDATE_AVAILABLE_EVENT};
+use crate::notify::lock;
 
 /// The first look after start, and then between looks.
 const FIRST_CHECK: Duration = Duration::from_secs(10);
@@ -62,13 +63,6 @@ const NO_SOURCE: &str = "This build has no update source (a development build): 
 #[derive(Default)]
 pub struct Pending(Mutex<Option<Update>>);
 
-fn lock(pending: &Pending) -> std::sync::MutexGuard<'_, Option<Update>> {
-    pending
-        .0
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn available(update: &Update) -> AvailableUpdate {
     AvailableUpdate {
         version: update.version.clone(),
@@ -99,7 +93,7 @@ pub async fn check(app: &AppHandle) -> Result<UpdateState, IpcError> {
         .await
         .map_err(|err| failed("Could not look for updates", err))?;
     let shown = found.as_ref().map(available);
-    *lock(&app.state::<Pending>()) = found;
+    *lock(&app.state::<Pending>().0) = found;
     Ok(UpdateState {
         current_version,
         available: shown,
@@ -110,7 +104,7 @@ pub async fn check(app: &AppHandle) -> Result<UpdateState, IpcError> {
 /// Downloads and installs the update found by the last look, once its signature verifies
 /// (the app keeps running the old version until it restarts). Its version.
 pub async fn install(app: &AppHandle) -> Result<String, IpcError> {
-    let update = lock(&app.state::<Pending>()).clone();
+    let update = lock(&app.state::<Pending>().0).clone();
     let Some(update) = update else {
         return Err(IpcError::invalid(
             "No update to install: look for updates first.",

@@ -725,19 +725,30 @@ async fn read_marks(
 /// The query of `GET /v1/me/read-marks`: `after=<seq>` (default 0), nothing else.
 fn read_marks_query(query: Option<&str>) -> Result<i64, ApiError> {
     let mut after = 0;
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("after", value)) => {
+    for (key, value) in query_pairs(query) {
+        match key {
+            "after" => {
                 after = value
                     .parse::<i64>()
                     .ok()
                     .filter(|seq| *seq >= 0)
-                    .ok_or_else(|| ApiError::bad_request("after: expected a seq from seq"))?;
+                    .ok_or_else(|| {
+                        ApiError::bad_request("after: expected the seq of the previous answer")
+                    })?;
             }
             _ => return Err(ApiError::bad_request("query: only after is known")),
         }
     }
     Ok(after)
+}
+
+/// A request's query as `(key, value)` pairs, in order (a key without `=`: an empty value).
+fn query_pairs(query: Option<&str>) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
 }
 
 /// Stores read marks one of my devices changed: each replaces the relay's when it is newer.
@@ -1008,8 +1019,7 @@ async fn openapi() -> Response {
 fn history_query(query: Option<&str>) -> Result<(Option<(i64, i32)>, u32), ApiError> {
     let mut before = None;
     let mut limit = 50;
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+    for (key, value) in query_pairs(query) {
         match key {
             "before" => {
                 let cursor = value

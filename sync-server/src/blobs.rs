@@ -43,7 +43,7 @@ pub use s3::{S3Blobs, S3Config};
 use crate::accounts::Role;
 use crate::api::ApiError;
 use crate::server::RelayState;
-use crate::storage::{on_pool, ActAs, BeginWrite, Storage, StorageError, StorageFuture};
+use crate::storage::{failed, on_pool, ActAs, BeginWrite, Storage, StorageError, StorageFuture};
 
 /// The most an upload or download holds in memory at once (one read or write buffer), whatever
 /// the file's size.
@@ -792,10 +792,6 @@ async fn receive(
         return Ok(Received::Cut(written));
     }
     Ok(Received::Complete(hex(&hasher.finalize())))
-}
-
-fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> StorageError {
-    move |source| StorageError::Query { action, source }
 }
 
 /// The size of a stored blob of the board, read as `user` (a member).

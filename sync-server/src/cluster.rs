@@ -44,7 +44,8 @@ use tokio::sync::mpsc;
 use crate::room::{Committed, Room, REMOTE};
 use crate::server::RelayState;
 use crate::storage::{
-    AnnounceHook, CommittedRows, Notification, Storage, StorageError, StorageFuture, UpdatesAfter,
+    failed, AnnounceHook, CommittedRows, Notification, Storage, StorageError, StorageFuture,
+    UpdatesAfter,
 };
 
 /// The channel of committed rows.
@@ -244,10 +245,6 @@ impl AnnounceHook for Announcer {
             payload,
         })
     }
-}
-
-fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> StorageError {
-    move |source| StorageError::Query { action, source }
 }
 
 /// Reads the cluster secret, first storing a fresh one from the operating system's random

@@ -13,16 +13,12 @@ use std::time::Duration;
 use board_model::TaskChange;
 use sqlx::QueryBuilder;
 
-use crate::storage::{on_pool, ActAs, BeginWrite, Storage, StorageError};
+use crate::storage::{failed, on_pool, ActAs, BeginWrite, Storage, StorageError};
 
 /// The most entries one page of `GET …/history` holds.
 pub const MAX_PAGE: u32 = 200;
 /// Rows per pruning statement, so retention never holds a long lock.
 const PRUNE_BATCH: i32 = 5_000;
-
-fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> StorageError {
-    move |source| StorageError::Query { action, source }
-}
 
 /// The changes of one committed update.
 #[derive(Debug)]

@@ -14,11 +14,7 @@
 use sqlx::QueryBuilder;
 use tack_api::{ReadMarkEntry, MAX_READ_MARKS_PER_REQUEST, MAX_READ_MARKS_PER_USER};
 
-use crate::storage::{on_pool, ActAs, BeginWrite, Storage, StorageError};
-
-fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> StorageError {
-    move |source| StorageError::Query { action, source }
-}
+use crate::storage::{failed, on_pool, ActAs, BeginWrite, Storage, StorageError};
 
 /// A page of `user`'s marks stored after `after`, oldest first, and the number to ask after
 /// next time (`after` itself when there is nothing new).

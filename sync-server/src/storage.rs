@@ -98,6 +98,7 @@ impl StorageError {
     }
 }
 
+/// Names a failed query by what it was doing (`.map_err(failed("reading history"))`).
 pub(crate) fn failed(action: &'static str) -> impl FnOnce(sqlx::Error) -> StorageError {
     move |source| StorageError::Query { action, source }
 }

@@ -9,31 +9,21 @@ use std::time::Duration;
 
 use tack_account::read_marks::{ReadMarksError, Round};
 
-use super::{lock, Collab};
+use super::{lock, Collab, CollabContext};
 
 /// How often my other devices' marks are asked for while online (marking here sends at once).
 pub const READ_MARKS_POLL: Duration = Duration::from_secs(15);
 
 /// Runs until the sync client stops (the task is aborted with it).
 pub(super) async fn watch_read_marks(collab: Collab) {
-    let mut interval = tokio::time::interval(READ_MARKS_POLL);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            () = collab.context.read_marks_wake.notified() => {}
+    let wake: fn(&CollabContext) -> &tokio::sync::Notify = |context| &context.read_marks_wake;
+    super::rounds(collab, READ_MARKS_POLL, wake, "read marks", |collab| {
+        // Offline or the relay busy: the next round tries again.
+        if let Err(err) = collab.read_marks_round() {
+            tracing::info!(%err, "read marks not synced this round");
         }
-        if collab.known_offline() {
-            continue;
-        }
-        let round = collab.clone();
-        match tokio::task::spawn_blocking(move || round.read_marks_round()).await {
-            Ok(Ok(_)) => {}
-            // Offline or the relay busy: the next round tries again.
-            Ok(Err(err)) => tracing::info!(%err, "read marks not synced this round"),
-            Err(err) => tracing::error!(%err, "the read marks task failed"),
-        }
-    }
+    })
+    .await;
 }
 
 impl Collab {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use board_store::LocalAccess;
 use tack_account::blobs::BlobError;
 
-use super::{lock, Collab};
+use super::{lock, Collab, CollabContext};
 use crate::ipc::{AttachmentEntry, ErrorKind, IpcError};
 
 /// How often the outbox is looked at while online (a new attachment wakes it sooner).
@@ -22,21 +22,11 @@ pub const UPLOAD_POLL: Duration = Duration::from_secs(5);
 
 /// Runs until the sync client stops (the task is aborted with it).
 pub(super) async fn watch_uploads(collab: Collab) {
-    let mut interval = tokio::time::interval(UPLOAD_POLL);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            () = collab.context.upload_wake.notified() => {}
-        }
-        if collab.known_offline() {
-            continue;
-        }
-        let round = collab.clone();
-        if let Err(err) = tokio::task::spawn_blocking(move || round.upload_round()).await {
-            tracing::error!(%err, "the upload task failed");
-        }
-    }
+    let wake: fn(&CollabContext) -> &tokio::sync::Notify = |context| &context.upload_wake;
+    super::rounds(collab, UPLOAD_POLL, wake, "upload", |collab| {
+        collab.upload_round();
+    })
+    .await;
 }
 
 /// How much downloaded files may weigh on this computer: beyond it, the least recently used

@@ -65,6 +65,14 @@ impl TestRelay {
             .signup(email, "correct horse battery")
             .expect("sign up")
     }
+
+    /// Another session of an account `signup` made (another computer of the same person).
+    pub fn login(&self, email: &str) -> tack_account::NewSession {
+        tack_account::RelayClient::new(&self.url())
+            .expect("relay url")
+            .login(email, "correct horse battery")
+            .expect("log in")
+    }
 }
 
 /// Serves a relay on `port` (0: any), migrated by the database's owner and connected as the
@@ -164,10 +172,18 @@ impl Desk {
 
     /// Signs in with a fresh account on `relay` (token kept in memory: no keychain here).
     pub fn sign_up(&self, relay: &TestRelay, email: &str) -> String {
+        self.use_session(relay, relay.signup(email))
+    }
+
+    /// Signs in as an existing account of `relay`, as the same person's other computer.
+    pub fn log_in(&self, relay: &TestRelay, email: &str) -> String {
+        self.use_session(relay, relay.login(email))
+    }
+
+    fn use_session(&self, relay: &TestRelay, session: tack_account::NewSession) -> String {
         self.collab
             .set_server_url(&relay.url())
             .expect("set the server");
-        let session = relay.signup(email);
         let user_id = session.account.user_id.clone();
         self.collab.use_session(session);
         user_id

@@ -510,6 +510,24 @@ impl Shown {
     }
 }
 
+/// `desk` adds `title` to `column` and assigns it to `user`; the task's id.
+fn assigned_task(desk: &Desk, board: &str, column: &str, title: &str, user: &str) -> String {
+    let task = desk
+        .apply(board, add_task(title, column))
+        .expect("task")
+        .expect("task id");
+    desk.apply(
+        board,
+        BoardOp::SetTaskAssignee {
+            task_id: task.clone(),
+            user_id: user.to_owned(),
+            present: true,
+        },
+    )
+    .expect("assign");
+    task
+}
+
 fn notifications_for(desk: &Desk) -> Arc<Shown> {
     let shown = Arc::new(Shown::default());
     let store = desk.session().shared_store();
@@ -530,19 +548,7 @@ fn a_teammates_assignment_and_mention_reach_my_inbox_through_the_relay_and_my_ow
     let bob_id = bob.collab.signed_in_user().expect("bob signed in");
     bob.wait_board(&board, SyncKind::Synced);
 
-    let task = ana
-        .apply(&board, add_task("Book the venue", &column))
-        .expect("task")
-        .expect("task id");
-    ana.apply(
-        &board,
-        BoardOp::SetTaskAssignee {
-            task_id: task.clone(),
-            user_id: bob_id.clone(),
-            present: true,
-        },
-    )
-    .expect("assign bob");
+    let task = assigned_task(&ana, &board, &column, "Book the venue", &bob_id);
     let assigned = bob_shown.wait_inbox("the assignment", |e| e.kind == "assigned");
     assert_eq!(assigned.task, task);
     assert_eq!(assigned.title, "Book the venue");
@@ -684,18 +690,6 @@ fn notifications_are_at_most_one_per_gap_and_what_comes_meanwhile_is_grouped_per
     assert_eq!(notifier.next_flush_ms(), None);
 }
 
-/// Signs `desk` in as an existing account of `relay` (another computer of the same person).
-fn log_in(relay: &TestRelay, desk: &Desk, email: &str) {
-    desk.collab
-        .set_server_url(&relay.url())
-        .expect("set the server");
-    let session = tack_account::RelayClient::new(&relay.url())
-        .expect("relay url")
-        .login(email, "correct horse battery")
-        .expect("log in");
-    desk.collab.use_session(session);
-}
-
 /// Runs read mark rounds on `desk` until `done` holds of its inbox entry `key` (bounded).
 fn until_entry(desk: &Desk, key: &str, what: &str, done: impl Fn(&InboxEntry) -> bool) {
     let deadline = Instant::now() + WAIT;
@@ -718,7 +712,7 @@ fn what_i_read_on_one_computer_is_read_on_my_other_one_and_unread_follows_too() 
     let relay = TestRelay::start();
     let (ana, laptop, desktop) = (Desk::new("ana"), Desk::new("bob"), Desk::new("bob"));
     let (board, column) = shared_board(&relay, &ana, &laptop, Role::Editor);
-    log_in(&relay, &desktop, "bob@example.com");
+    desktop.log_in(&relay, "bob@example.com");
     desktop.collab.open_remote_board(&board).expect("download");
     let laptop_shown = notifications_for(&laptop);
     let desktop_shown = notifications_for(&desktop);
@@ -726,19 +720,7 @@ fn what_i_read_on_one_computer_is_read_on_my_other_one_and_unread_follows_too() 
     assert_eq!(desktop.collab.signed_in_user(), Some(bob_id.clone()));
 
     // Ana assigns Bob: both of his computers derive the same entry, unread.
-    let task = ana
-        .apply(&board, add_task("Book the venue", &column))
-        .expect("task")
-        .expect("task id");
-    ana.apply(
-        &board,
-        BoardOp::SetTaskAssignee {
-            task_id: task,
-            user_id: bob_id,
-            present: true,
-        },
-    )
-    .expect("assign bob");
+    assigned_task(&ana, &board, &column, "Book the venue", &bob_id);
     let on_laptop = laptop_shown.wait_inbox("the assignment", |e| e.kind == "assigned");
     let on_desktop = desktop_shown.wait_inbox("the assignment", |e| e.kind == "assigned");
     assert_eq!(on_laptop.key, on_desktop.key);
