@@ -1,10 +1,18 @@
 // Renders parsed Markdown with plain elements and text nodes only (see model/markdown.ts).
 
 import { For, Match, Switch, type JSX } from "solid-js";
-import { Dynamic } from "solid-js/web";
+import { insert } from "solid-js/web";
 import { app } from "../app/app";
 import * as ipc from "../ipc";
 import { parseMarkdown, type Block, type Inline } from "../model/markdown";
+
+/** An element whose tag is chosen at run time (a heading's level, a list's kind); Solid's
+ * Dynamic would bring its whole attribute-spreading machinery into the bundle for this. */
+function Tag(props: { name: string; children: JSX.Element }): JSX.Element {
+  const element = document.createElement(props.name);
+  insert(element, () => props.children);
+  return element;
+}
 
 /** Hands a link to the system's browser (the shell opens http and https only). */
 function openLink(href: string) {
@@ -67,9 +75,9 @@ function BlockView(props: { block: Block }): JSX.Element {
     <Switch>
       <Match when={props.block.kind === "heading" && props.block}>
         {(b) => (
-          <Dynamic component={`h${Math.min(6, b().level + 2)}`}>
+          <Tag name={`h${Math.min(6, b().level + 2)}`}>
             <Inlines nodes={b().children} />
-          </Dynamic>
+          </Tag>
         )}
       </Match>
       <Match when={props.block.kind === "paragraph" && props.block}>
@@ -98,7 +106,7 @@ function BlockView(props: { block: Block }): JSX.Element {
       </Match>
       <Match when={props.block.kind === "list" && props.block}>
         {(b) => (
-          <Dynamic component={b().ordered ? "ol" : "ul"}>
+          <Tag name={b().ordered ? "ol" : "ul"}>
             <For each={b().items}>
               {(item) => (
                 <li classList={{ "md-task": item.checked !== null }}>
@@ -109,7 +117,7 @@ function BlockView(props: { block: Block }): JSX.Element {
                 </li>
               )}
             </For>
-          </Dynamic>
+          </Tag>
         )}
       </Match>
     </Switch>
