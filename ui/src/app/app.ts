@@ -525,6 +525,7 @@ function createApp() {
     cursor: cursor.cursor,
     setCursor: cursor.setCursor,
     focusTask: cursor.focusTask,
+    dropTask: moves.dropTask,
     visibleTasks: cursor.visibleTasks,
     grouping: cursor.grouping,
     lanes: cursor.lanes,

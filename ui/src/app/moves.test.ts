@@ -3,8 +3,9 @@
 
 import { createRoot, createSignal } from "solid-js";
 import { describe, expect, it } from "vitest";
-import type { BoardOp } from "../ipc";
+import { errorMessage, type BoardOp } from "../ipc";
 import { boardOf } from "../test/board";
+import { settle, task } from "../test/fixtures";
 import { startCursor, type Cursor } from "./cursor";
 import type { Grouping, Lane } from "./lanes";
 import { createMoves, placeText } from "./moves";
@@ -15,6 +16,8 @@ function moves(
   sort: SortKey = "rank",
   grouping: Grouping = "none",
   lanes: readonly Lane[] = [],
+  /** Why the board is read-only (ops then refused as ops.ts refuses them), or null. */
+  readOnly: string | null = null,
 ) {
   const store = boardOf({ Todo: ["a", "b", "c"], Doing: ["d", "e"] });
   const [cursor, setCursor] = createSignal<Cursor>(focus);
@@ -27,10 +30,12 @@ function moves(
       cursor,
       setCursor,
       applyOp: (op) => {
+        if (readOnly !== null) return Promise.reject(new Error(readOnly));
         sent.push(op);
         return Promise.resolve(null);
       },
-      spawn: (action) => void action(),
+      // As the app's spawn: a refused op is said in the toast.
+      spawn: (action) => void action().catch((error: unknown) => notices.push(errorMessage(error))),
       sortedBy: () => sort,
       grouping: () => grouping,
       lanes: () => lanes,
@@ -77,6 +82,66 @@ describe("moves", () => {
     const none = moves(onB);
     none.commands["task.lane_down"](1);
     expect(none.sent).toEqual([]);
+  });
+
+  it("a card dropped in another lane changes that lane's field, then moves if its column changed", async () => {
+    const people: Lane[] = [
+      { value: "u-ada", title: "Ada" },
+      { value: "u-bo", title: "Bo" },
+      { value: null, title: "Unassigned" },
+    ];
+    const m = moves(onB, "rank", "assignee", people);
+    const b = { ...task("b", "c-Todo", "a1"), assignees: ["u-ada", "u-cy"] };
+    m.store.apply([{ type: "taskUpserted", columnId: "c-Todo", task: b }]);
+    // From Ada's lane in Todo to Bo's in Doing, before d: Bo replaces Ada, then the move.
+    m.dropTask("b", "c-Doing", { kind: "before", id: "d" }, 0, 1);
+    await settle();
+    expect(m.sent).toEqual([
+      { type: "replaceTaskAssignee", taskId: "b", from: "u-ada", to: "u-bo" },
+      { type: "moveTask", taskId: "b", columnId: "c-Doing", place: { kind: "before", id: "d" } },
+    ]);
+    expect(m.cursor()).toMatchObject({ columnId: "c-Doing", taskId: "b", lane: 1 });
+    // To "Unassigned" in its own column: Ada alone removed, the card keeps its place.
+    m.sent.length = 0;
+    m.dropTask("b", "c-Todo", null, 0, 2);
+    // In its own lane: no field changes, only the move.
+    m.dropTask("b", "c-Todo", { kind: "after", id: "c" }, 0, 0);
+    await settle();
+    expect(m.sent).toEqual([
+      { type: "setTaskAssignee", taskId: "b", userId: "u-ada", present: false },
+      { type: "moveTask", taskId: "b", columnId: "c-Todo", place: { kind: "after", id: "c" } },
+    ]);
+    // No longer in Bo's lane (a teammate's edit while it was dragged): nothing sent, and why.
+    m.sent.length = 0;
+    m.dropTask("b", "c-Doing", { kind: "bottom" }, 1, 2);
+    await settle();
+    expect(m.sent).toEqual([]);
+    expect(m.notices).toEqual(["“b” is no longer in the Bo lane"]);
+
+    // Labels: from "No label" to bug adds bug.
+    const labels: Lane[] = [
+      { value: "l-bug", title: "bug" },
+      { value: null, title: "No label" },
+    ];
+    const l = moves(onB, "rank", "label", labels);
+    l.dropTask("a", "c-Doing", { kind: "bottom" }, 1, 0);
+    await settle();
+    expect(l.sent).toEqual([
+      { type: "replaceTaskLabel", taskId: "a", from: null, to: "l-bug" },
+      { type: "moveTask", taskId: "a", columnId: "c-Doing", place: { kind: "bottom" } },
+    ]);
+  });
+
+  it("refuses a drop across lanes on a read-only board, saying why, once", async () => {
+    const lanes: Lane[] = [
+      { value: "l-bug", title: "bug" },
+      { value: null, title: "No label" },
+    ];
+    const m = moves(onB, "rank", "label", lanes, "You can view this board but not edit it.");
+    m.dropTask("a", "c-Doing", { kind: "bottom" }, 1, 0);
+    await settle();
+    expect(m.sent).toEqual([]);
+    expect(m.notices).toEqual(["You can view this board but not edit it."]);
   });
 
   it("moves a task sideways to the same row, the cursor with it, and announces it on its patch", () => {

@@ -1,13 +1,14 @@
 // Moving the focused task (H J K L), to another swimlane (Alt+Shift+j/k: that lane's assignee or
 // label, one undo step) and column (< >) by keys, the cursor going with the task, and the
-// task's new place said to screen readers once its patch has arrived.
+// task's new place said to screen readers once its patch has arrived. A card dropped by the
+// mouse ends here too, so a drop across lanes changes the field as the keys do.
 
 import { createSignal, type Accessor } from "solid-js";
 import type { BoardOp, Patch, Place } from "../ipc";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import type { BoardStore } from "../model/store";
 import type { Cursor } from "./cursor";
-import type { Grouping, Lane } from "./lanes";
+import { inLane, type Grouping, type Lane } from "./lanes";
 import { SORT_TITLES, type SortKey } from "./view";
 
 /** Where a task is now, as a screen reader says it: "Title: Column, 2 of 4". */
@@ -108,29 +109,68 @@ export function createMoves(deps: MovesDeps) {
   }
 
   /**
-   * Moves the focused task to the lane `delta` away: the lane's assignee or label replaces
-   * the one of the lane it leaves ("Unassigned", "No label": the leaving lane's one removed).
+   * The op putting a task of lane `from` into lane `to` (lane indexes): `to`'s assignee or
+   * label replaces `from`'s ("Unassigned", "No label": `from`'s alone removed). Null without
+   * such lanes.
    */
+  function laneOp(taskId: string, from: number, to: number): BoardOp | null {
+    const grouping = deps.grouping();
+    const a = deps.lanes()[from];
+    const b = deps.lanes()[to];
+    if (grouping === "none" || !a || !b) return null;
+    return grouping === "label"
+      ? { type: "replaceTaskLabel", taskId, from: a.value, to: b.value }
+      : a.value === null || b.value === null
+        ? {
+            type: "setTaskAssignee",
+            taskId,
+            userId: b.value ?? a.value ?? "",
+            present: b.value !== null,
+          }
+        : { type: "replaceTaskAssignee", taskId, from: a.value, to: b.value };
+  }
+
+  /** Moves the focused task to the lane `delta` away (Alt+Shift+j/k). */
   function moveToLane(delta: number) {
     const f = focus();
     const lane = f.lane ?? 0;
-    const from = deps.lanes()[lane];
-    const to = deps.lanes()[lane + delta];
-    const taskId = f.taskId;
-    if (deps.grouping() === "none" || !from || !to || taskId === null) return;
-    const op: BoardOp =
-      deps.grouping() === "label"
-        ? { type: "replaceTaskLabel", taskId, from: from.value, to: to.value }
-        : to.value === null || from.value === null
-          ? {
-              type: "setTaskAssignee",
-              taskId,
-              userId: to.value ?? from.value ?? "",
-              present: to.value !== null,
-            }
-          : { type: "replaceTaskAssignee", taskId, from: from.value, to: to.value };
-    setCursor({ ...deps.cursor(), taskId, lane: lane + delta });
+    const op = f.taskId === null ? null : laneOp(f.taskId, lane, lane + delta);
+    if (op === null) return;
+    setCursor({ ...deps.cursor(), taskId: f.taskId, lane: lane + delta });
     spawn(() => deps.applyOp(op));
+  }
+
+  /**
+   * A card dropped by the mouse (drag.ts) in `columnId` of lane `to`, dragged from lane
+   * `from` (both left out without lanes): the lane's field changes as Alt+Shift+j/k change it,
+   * then the card moves to `place` (null: it keeps its place). Two ops are two undo steps:
+   * the shell makes each op its own step.
+   */
+  function dropTask(taskId: string, columnId: string, place: Place | null, from = 0, to = from) {
+    const s = store();
+    if (!s) return;
+    const task = s.task(taskId)?.();
+    const lane = deps.lanes()[from];
+    // A teammate may have changed the field while the card was in the air.
+    if (from !== to && task && lane && !inLane(s, deps.grouping(), lane, task)) {
+      deps.notify(`“${task.title}” is no longer in the ${lane.title} lane`);
+      return;
+    }
+    const op = from === to ? null : laneOp(taskId, from, to);
+    const ops: BoardOp[] = op ? [op] : [];
+    if (place !== null) ops.push({ type: "moveTask", taskId, columnId, place });
+    const columnIndex = Math.max(0, s.columnIds().indexOf(columnId));
+    setCursor({
+      columnId,
+      columnIndex,
+      taskId,
+      taskIndex: 0,
+      lane: deps.grouping() === "none" ? undefined : to,
+    });
+    // One after the other: a refused field change leaves the card where it was.
+    spawn(async () => {
+      for (const next of ops) await deps.applyOp(next);
+    });
   }
 
   function moveColumnBy(delta: number, count: number) {
@@ -157,5 +197,5 @@ export function createMoves(deps: MovesDeps) {
     "column.move_right": (n) => moveColumnBy(1, n),
   } satisfies Partial<Record<CommandId, CommandHandler>>;
 
-  return { announcement, patchesApplied, moveTaskTo, commands };
+  return { announcement, patchesApplied, moveTaskTo, dropTask, commands };
 }
