@@ -110,7 +110,7 @@ function Card(props: {
             if (app.detailTaskId() !== null) app.setDetailTaskId(props.taskId);
           }}
           onDblClick={() => app.setDetailTaskId(props.taskId)}
-          onPointerDown={(e) => startCardDrag(e, props.taskId, t().title)}
+          onPointerDown={(e) => startCardDrag(e, props.taskId, t().title, props.lane)}
         >
           <Show when={t().coverImage}>
             {(sha256) => <Thumbnail sha256={sha256()} class="card-thumbnail" />}
@@ -317,6 +317,7 @@ function Column(props: {
           role="group"
           aria-label={c().title}
           data-column-id={props.columnId}
+          data-lane={props.lane}
           classList={{ focused: isFocusedColumn(), over: over() }}
           style={{ transform: `translateX(${props.index * (COLUMN_WIDTH + COLUMN_GAP)}px)` }}
         >
@@ -398,7 +399,13 @@ function Column(props: {
                 {app.query() === "" ? "No tasks. Press o to add one." : "No matches."}
               </p>
             </Show>
-            <Show when={dragState()?.overColumn === props.columnId && dragState()?.kind === "task"}>
+            <Show
+              when={
+                dragState()?.overColumn === props.columnId &&
+                dragState()?.overLane === props.lane &&
+                dragState()?.kind === "task"
+              }
+            >
               <div
                 class="drop-line"
                 style={{

@@ -1,5 +1,6 @@
 // Pointer drag and drop of cards and columns. The keyboard does the same with H J K L and
-// < >; both end in one `moveTask` / `moveColumn` op.
+// < >; both end in one `moveTask` / `moveColumn` op. A card dropped in another swimlane also
+// changes that lane's field, as Alt+Shift+j/k do (moves.ts).
 
 import { createSignal } from "solid-js";
 import { app } from "../app/app";
@@ -13,6 +14,8 @@ export interface DragState {
   x: number;
   y: number;
   overColumn: string | null;
+  /** The swimlane of that column (left out without lanes). */
+  overLane?: number | undefined;
   /** For tasks: the slot in the target column's visible list (excluding the dragged task). */
   overIndex: number;
 }
@@ -57,6 +60,7 @@ function track(
       x: e.clientX,
       y: e.clientY,
       overColumn: column?.dataset["columnId"] ?? null,
+      overLane: column?.dataset["lane"] === undefined ? undefined : Number(column.dataset["lane"]),
       overIndex: column ? slotAt(column, e.clientY) : 0,
     });
   };
@@ -73,28 +77,30 @@ function track(
   window.addEventListener("pointercancel", end);
 }
 
-export function startCardDrag(event: PointerEvent, taskId: string, title: string) {
+/** Lifts a card shown in swimlane `lane` (left out without lanes). */
+export function startCardDrag(event: PointerEvent, taskId: string, title: string, lane?: number) {
   // A viewer's card does not lift: nothing could be dropped.
   if (app.readOnlyReason() !== null) return;
   track(event, "task", taskId, title, (state) => {
     const columnId = state.overColumn;
     if (columnId === null) return;
+    const to = state.overLane;
+    const stays = app.store()?.columnOf(taskId) === columnId;
+    // Into another lane of its column: only the lane's field changes.
+    if (stays && to !== lane) return app.dropTask(taskId, columnId, null, lane, to);
     const sort = app.sortedBy();
     if (sort !== "rank") {
       // Shown sorted, a slot among the cards says nothing about the shared order (rank).
-      if (app.store()?.columnOf(taskId) === columnId) {
+      if (stays) {
         app.notify(
           `Sorted by ${SORT_TITLES[sort]}: cards reorder only in the board's own order (z s switches to it)`,
         );
         return;
       }
-      app.focusTask(columnId, taskId);
-      app.spawn(() =>
-        app.applyOp({ type: "moveTask", taskId, columnId, place: { kind: "bottom" } }),
-      );
-      return;
+      return app.dropTask(taskId, columnId, { kind: "bottom" }, lane, to);
     }
-    const ids = app.visibleTasks(columnId).filter((id) => id !== taskId);
+    // The slot is among the cards of the lane it was dropped in.
+    const ids = app.cellTasks(to ?? 0, columnId).filter((id) => id !== taskId);
     const before = ids[state.overIndex];
     const last = ids[ids.length - 1];
     const place: Place =
@@ -103,8 +109,7 @@ export function startCardDrag(event: PointerEvent, taskId: string, title: string
         : last !== undefined
           ? { kind: "after", id: last }
           : { kind: "bottom" };
-    app.focusTask(columnId, taskId);
-    app.spawn(() => app.applyOp({ type: "moveTask", taskId, columnId, place }));
+    app.dropTask(taskId, columnId, place, lane, to);
   });
 }
 

@@ -1,0 +1,91 @@
+// @vitest-environment happy-dom
+// The board cut into swimlanes (`z g`) as rendered: a card dragged into another lane is
+// dropped there, from its own lane. What the drop sends is moves.test.ts's. Started on
+// the sample board recorded from the real shell (src-tauri/tests/scenarios/app-start.json).
+
+import { render } from "solid-js/web";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { app } from "../app/app";
+import { useBackend } from "../ipc";
+import { settle } from "../test/fixtures";
+import { createReplayBackend, type ReplayBackend } from "../test/replay";
+import { Board } from "./Board";
+
+let replay: ReplayBackend | undefined;
+let dispose: (() => void) | undefined;
+
+afterEach(() => {
+  expect(replay?.unexpected()).toEqual([]);
+  dispose?.();
+  vi.restoreAllMocks();
+  document.body.innerHTML = "";
+});
+
+/** The sample board, cut into lanes by assignee: me, ada, lin (names typed on a task), Unassigned. */
+async function byAssignee() {
+  replay = createReplayBackend("app-start", { anyTime: ["set_selection"] });
+  useBackend(replay);
+  await app.start();
+  await settle();
+  const store = app.store();
+  if (!store) throw new Error("no board");
+  const root = document.createElement("div");
+  document.body.append(root);
+  dispose = render(() => <Board store={store} />, root);
+  app.run("view.lanes");
+  await settle();
+  expect(app.lanes().map((l) => l.title)).toEqual(["me", "ada", "lin", "Unassigned"]);
+  const column = (title: string) => {
+    const id = store.columnIds().find((c) => store.column(c)?.().title === title);
+    if (id === undefined) throw new Error(`no column ${title}`);
+    return id;
+  };
+  /** The column `title` in lane `lane`. */
+  const cell = (lane: number, title: string) => {
+    const found = root.querySelector<HTMLElement>(
+      `section.column[data-lane="${lane}"][data-column-id="${column(title)}"]`,
+    );
+    if (!found) throw new Error(`no ${title} in lane ${lane}`);
+    return found;
+  };
+  return { store, root, column, cell };
+}
+
+describe("swimlanes", () => {
+  it("drops a card dragged into another lane there, from the lane it was dragged from", async () => {
+    const { store, root, column, cell } = await byAssignee();
+    const dropTask = vi.spyOn(app, "dropTask").mockImplementation(() => undefined);
+    const card = cell(3, "Doing").querySelector<HTMLElement>(
+      "[aria-label='Release notes for 0.1']",
+    );
+    const taskId = card?.dataset["taskId"] ?? "";
+    const drag = (to: HTMLElement) => {
+      vi.spyOn(document, "elementFromPoint").mockReturnValue(to);
+      card?.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, button: 0 }));
+      // At the top of the cell: its first slot.
+      window.dispatchEvent(new PointerEvent("pointermove", { clientX: 40, clientY: 0 }));
+      // The drop line shows in the one cell under the pointer, not in every lane's column.
+      const lines = [...root.querySelectorAll(".drop-line")];
+      expect(lines.map((l) => l.closest("section.column"))).toEqual([to.closest("section.column")]);
+      window.dispatchEvent(new PointerEvent("pointerup", { clientX: 40, clientY: 0 }));
+    };
+    // From Unassigned (lane 3) into ada's lane of Todo, where ada has no card: its bottom.
+    drag(cell(1, "Todo").querySelector<HTMLElement>(".cards") ?? cell(1, "Todo"));
+    expect(dropTask).toHaveBeenLastCalledWith(taskId, column("Todo"), { kind: "bottom" }, 3, 1);
+    // Into lin's lane of its own column: only the field changes (no place).
+    drag(cell(2, "Doing"));
+    expect(dropTask).toHaveBeenLastCalledWith(taskId, column("Doing"), null, 3, 2);
+    // Within its own lane: the slot is among that lane's cards, so before "Fix drag ghost
+    // offset", not before the column's first card ("Sync status badge", in other lanes).
+    drag(cell(3, "Doing"));
+    const [, other] = app.cellTasks(3, column("Doing"), store);
+    expect(store.task(other ?? "")?.().title).toBe("Fix drag ghost offset");
+    expect(dropTask).toHaveBeenLastCalledWith(
+      taskId,
+      column("Doing"),
+      { kind: "before", id: other },
+      3,
+      3,
+    );
+  });
+});
