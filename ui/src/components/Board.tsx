@@ -308,6 +308,15 @@ function Column(props: {
     const wip = column()?.wip;
     return wip !== null && wip !== undefined && liveCount() > wip;
   };
+  /**
+   * The whole column's count, with its WIP limit, read aloud. In a lane the header shows the
+   * lane's cards (as the lane's title counts them) and says the column's in its title: WIP
+   * limits stay the whole column's.
+   */
+  const columnCount = (wip: number | null) =>
+    wip === null
+      ? `${liveCount()} tasks`
+      : `${liveCount()} of ${wip} tasks${over() ? ", over the limit" : ""}`;
 
   return (
     <Show when={column()}>
@@ -331,15 +340,21 @@ function Column(props: {
             <span
               class="count"
               data-over={over() ? "true" : "false"}
-              title={over() ? "Over the WIP limit" : undefined}
+              title={
+                props.lane === undefined
+                  ? over()
+                    ? "Over the WIP limit"
+                    : undefined
+                  : `The column: ${columnCount(c().wip)}`
+              }
               aria-label={
-                c().wip === null
-                  ? `${liveCount()} tasks`
-                  : `${liveCount()} of ${c().wip} tasks${over() ? ", over the limit" : ""}`
+                props.lane === undefined
+                  ? columnCount(c().wip)
+                  : `${ids().length} in this lane; the column: ${columnCount(c().wip)}`
               }
             >
-              {liveCount()}
-              {c().wip === null ? "" : ` / ${c().wip}`}
+              {props.lane === undefined ? liveCount() : ids().length}
+              {c().wip === null || props.lane !== undefined ? "" : ` / ${c().wip}`}
             </span>
             <button
               type="button"

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
-// The board cut into swimlanes (`z g`) as rendered: a card dragged into another lane is
-// dropped there, from its own lane. What the drop sends is moves.test.ts's. Started on
+// The board cut into swimlanes (`z g`) as rendered: each lane's column headers count that
+// lane's cards (the WIP limit staying the whole column's), and a card dragged into another
+// lane is dropped there, from its own lane. What the drop sends is moves.test.ts's. Started on
 // the sample board recorded from the real shell (src-tauri/tests/scenarios/app-start.json).
 
 import { render } from "solid-js/web";
@@ -52,6 +53,24 @@ async function byAssignee() {
 }
 
 describe("swimlanes", () => {
+  it("counts a lane's cards in its column headers; the WIP limit stays the whole column's", async () => {
+    const { cell, column } = await byAssignee();
+    // Doing (WIP 2) has three cards: "Sync status badge" (ada and lin), two unassigned.
+    const count = (lane: number) => cell(lane, "Doing").querySelector(".count");
+    expect([0, 1, 2, 3].map((l) => count(l)?.textContent)).toEqual(["0", "1", "1", "2"]);
+    expect(count(3)?.getAttribute("aria-label")).toBe(
+      "2 in this lane; the column: 3 of 2 tasks, over the limit",
+    );
+    expect(count(3)?.getAttribute("data-over")).toBe("true");
+    // Without lanes, the whole column's.
+    app.run("view.lanes");
+    app.run("view.lanes");
+    await settle();
+    const whole = document.querySelector(`section.column[data-column-id="${column("Doing")}"]`);
+    expect(whole?.querySelector(".count")?.textContent).toBe("3 / 2");
+    expect(document.querySelectorAll("section.column[data-lane]")).toHaveLength(0);
+  });
+
   it("drops a card dragged into another lane there, from the lane it was dragged from", async () => {
     const { store, root, column, cell } = await byAssignee();
     const dropTask = vi.spyOn(app, "dropTask").mockImplementation(() => undefined);
