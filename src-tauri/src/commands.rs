@@ -9,6 +9,7 @@ use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::collab::{self, Collab, SharedSession};
 use crate::deep_link::JoinLinks;
+use crate::ipc;
 use crate::ipc::{
     AccountState, ArchivedItems, BoardOp, BoardPatchEvent, BoardSummary, CommentEntry,
     ExportFormat, ImportFormat, ImportOutcome, Invite, IpcError, JoinLinkEvent, Member, OpResult,
@@ -16,18 +17,37 @@ use crate::ipc::{
     TransferMode, TransferOutcome, BOARD_PATCH_EVENT, JOIN_LINK_EVENT,
 };
 use crate::ipc::{AttachmentEntry, OpenedAttachment};
+use crate::ipc::{BoardDirectoryEvent, Patch};
 use crate::ipc::{ColumnChoice, InboxView, QuickAddSettings, ReminderView, UpdateState};
 use crate::notify::{self, Notifications};
 use crate::session::Session;
+use crate::start::StartView;
 use board_model::{SavedView, ViewSettings};
 use board_store::{BoardFilter, MyTask, SearchResults};
+use sync_client::SharedStore;
 
 /// The app's one session, shared by all commands and the sync pump.
-pub struct AppState(pub SharedSession);
+pub struct AppState {
+    pub session: SharedSession,
+    /// The session's store, for what needs no board loaded (the start path's thread holds the
+    /// session while it loads the board shown last).
+    pub store: SharedStore,
+}
 
 impl AppState {
+    pub fn new(session: SharedSession) -> Self {
+        let store = collab::lock(&session).shared_store();
+        Self { session, store }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Session> {
-        collab::lock(&self.0)
+        collab::lock(&self.session)
+    }
+
+    fn store(&self) -> MutexGuard<'_, board_store::Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -197,7 +217,7 @@ async fn off_runtime<T: Send + 'static>(
 ipc_commands! {
     #[tauri::command(async)]
     pub fn list_boards(state: State<'_, AppState>) -> Result<Vec<BoardSummary>, IpcError> {
-        state.lock().list_boards()
+        crate::session::list_boards(&state.store())
     }
 
     #[tauri::command(async)]
@@ -302,12 +322,50 @@ ipc_commands! {
     pub fn open_board(
         state: State<'_, AppState>,
         collab: State<'_, Collab>,
+        start: State<'_, StartView>,
         board_id: String,
     ) -> Result<OpenedBoard, IpcError> {
+        // At start, while the board shown last still loads: the view kept at the last run.
+        if let Some(kept) = start.hand_out(&board_id) {
+            return Ok(kept);
+        }
+        start.wait_loaded(&board_id);
         let me = collab.signed_in_account();
         let opened = state.lock().open_board_with_people(&board_id, me)?;
         collab.refresh_directory_soon(&board_id);
+        start.keep(&state.store, &opened);
         Ok(opened)
+    }
+
+    /// After `open_board` answered a kept view (`cached`): waits for the board's document and
+    /// answers the patches from that view to the board now (none for any other board). The
+    /// board's people follow as `board-directory` when they changed.
+    #[tauri::command(async)]
+    pub fn reconcile_board(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        collab: State<'_, Collab>,
+        start: State<'_, StartView>,
+        board_id: String,
+    ) -> Result<Vec<Patch>, IpcError> {
+        let Some(kept) = start.take_handed(&board_id) else {
+            return Ok(Vec::new());
+        };
+        start.wait_loaded(&board_id);
+        let me = collab.signed_in_account();
+        let now = state.lock().open_board_with_people(&board_id, me)?;
+        collab.refresh_directory_soon(&board_id);
+        if kept.people != now.people {
+            let event = BoardDirectoryEvent {
+                board_id: board_id.clone(),
+                people: now.people.clone(),
+            };
+            if let Err(err) = app.emit(ipc::BOARD_DIRECTORY_EVENT, &event) {
+                tracing::warn!(?err, "could not send the board's people");
+            }
+        }
+        start.keep(&state.store, &now);
+        Ok(crate::patches::between(&kept.view, &now.view))
     }
 
     #[tauri::command(async)]

@@ -215,7 +215,7 @@ pub struct CommentEntry {
 
 /// A person who can be assigned or mentioned on a board: the member directory the relay last
 /// gave (cached, so it works offline) and me; a board never shared has me alone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryEntry {
     pub user_id: String,
@@ -239,12 +239,16 @@ impl From<&board_store::DirectoryEntry> for DirectoryEntry {
 
 /// `open_board`'s answer: the board, the people who can be assigned or mentioned on it, and
 /// its saved views (shared with everyone on it; `list_views` reads them again).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenedBoard {
     pub view: board_model::BoardView,
     pub people: Vec<DirectoryEntry>,
     pub views: Vec<board_model::SavedView>,
+    /// The view kept at the last run, shown while the document loads (the start path): the
+    /// window asks `reconcile_board` for what changed since.
+    #[serde(default)]
+    pub cached: bool,
 }
 
 /// Payload of `board-directory`: a board's people changed (the relay's member list, fetched).

@@ -17,6 +17,7 @@ pub mod notify;
 pub mod patches;
 pub mod quick_add;
 pub mod session;
+pub mod start;
 pub mod tray;
 pub mod update;
 
@@ -144,6 +145,21 @@ fn open_link(app: &AppHandle, link: &str) {
 }
 
 /// Starts the app; returns when its last window closed.
+/// At exit: the board the window shows, as it is now, is kept for the next start.
+fn keep_shown_view(app: &AppHandle, start: &start::StartView, session: &collab::SharedSession) {
+    let Some(board_id) = start.shown() else {
+        return;
+    };
+    let me = app
+        .try_state::<Collab>()
+        .and_then(|collab| collab.signed_in_account());
+    let mut session = collab::lock(session);
+    match session.open_board_with_people(&board_id, me) {
+        Ok(opened) => start.keep_now(&session.shared_store(), &opened),
+        Err(err) => tracing::warn!(%err, "the shown board is not kept for the next start"),
+    }
+}
+
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -189,8 +205,16 @@ pub fn run() {
         }
     };
     tracing::info!(dir = %dir.display(), "store opened");
+    let store = session.shared_store();
     let session = Arc::new(Mutex::new(session));
     let collab_session = session.clone();
+    // The board shown last loads from now on, while Tauri and the web view start.
+    let start = start::StartView::preload(
+        session.clone(),
+        store.clone(),
+        collab::lock(&session).replica_config().clone(),
+        start::test_delay(),
+    );
 
     let mut context = tauri::generate_context!();
     // Updates only for a build that knows where they are and whose key signs them.
@@ -225,7 +249,8 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(quick_add::plugin())
-        .manage(AppState(session))
+        .manage(AppState::new(session.clone()))
+        .manage(start.clone())
         .manage(CloseConfirmed::default())
         .manage(JoinLinks::default())
         .manage(DroppedFiles::default())
@@ -271,11 +296,17 @@ pub fn run() {
             // A look for updates a little after start, then every few hours.
             tauri::async_runtime::spawn(update::watch(app.handle().clone()));
             // Quick add from anywhere: the global shortcut, as set in this profile.
-            quick_add::start(app.handle(), &collab::lock(&collab_session).store());
+            // The store, not the session: the start thread may hold the session meanwhile.
+            quick_add::start(
+                app.handle(),
+                &store
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
             // Sync starts with the app (when signed in), on Tauri's tokio runtime.
             let runtime = tauri::async_runtime::handle().inner().clone();
             let sink = Arc::new(WindowSink(app.handle().clone()));
-            let store = collab::lock(&collab_session).shared_store();
+            let store = store.clone();
             let collab = Collab::start(dir, collab_session, sink, runtime);
             // Reminders and notifications: one scheduler task; missed reminders fire now.
             let notifications = notify::Notifications::new(
@@ -349,10 +380,11 @@ pub fn run() {
         .invoke_handler(commands::handler())
         .build(context);
     match app {
-        Ok(app) => app.run(|_app, _event| {
-            #[cfg(target_os = "linux")]
-            if let tauri::RunEvent::Exit = _event {
-                if let Some(closing) = _app.try_state::<instance::Closing>() {
+        Ok(app) => app.run(move |app, event| {
+            if let tauri::RunEvent::Exit = event {
+                keep_shown_view(app, &start, &session);
+                #[cfg(target_os = "linux")]
+                if let Some(closing) = app.try_state::<instance::Closing>() {
                     closing.close();
                 }
             }

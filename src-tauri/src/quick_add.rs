@@ -93,8 +93,10 @@ pub fn show(app: &AppHandle) {
     }
     let shortcut = {
         let state = app.state::<crate::commands::AppState>();
-        let session = crate::collab::lock(&state.0);
-        let store = session.store();
+        let store = state
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         configured(&store).unwrap_or_default()
     };
     if let Err(err) = window.emit(QUICK_ADD_SHOWN_EVENT, QuickAddShownEvent { shortcut }) {

@@ -135,6 +135,16 @@ pub struct Session {
     yanked: Option<transfer::Yanked>,
 }
 
+/// The boards on this computer; needs only the store (not the session another thread may hold
+/// while it loads a board).
+pub fn list_boards(store: &Store) -> Result<Vec<BoardSummary>, IpcError> {
+    Ok(store
+        .list_boards()?
+        .into_iter()
+        .map(board_summary)
+        .collect())
+}
+
 fn board_summary(record: BoardRecord) -> BoardSummary {
     let access = record.access();
     BoardSummary {
@@ -191,12 +201,20 @@ impl Session {
     }
 
     pub fn list_boards(&self) -> Result<Vec<BoardSummary>, IpcError> {
-        Ok(self
-            .store()
-            .list_boards()?
-            .into_iter()
-            .map(board_summary)
-            .collect())
+        list_boards(&self.store())
+    }
+
+    /// Takes a replica built off the session (the start path's board, see `start.rs`) unless
+    /// the board was opened meanwhile or the store holds anything newer than `read_seq` (it
+    /// then loads again when it is needed). Whether it was taken.
+    pub fn install(&mut self, board: Board, read_seq: board_store::Seq) -> Result<bool, IpcError> {
+        let board_id = board.id().to_owned();
+        if self.open.contains_key(&board_id) || self.store().last_seq(&board_id)? != read_seq {
+            return Ok(false);
+        }
+        self.watched.remove(&board_id);
+        self.open.insert(board_id, OpenBoard::new(board));
+        Ok(true)
     }
 
     /// One board's summary, `NotFound` when it is not on this computer.
@@ -634,6 +652,7 @@ impl Session {
             view,
             people,
             views,
+            cached: false,
         })
     }
 
@@ -774,7 +793,9 @@ impl Session {
     fn replica(&mut self, board_id: &str) -> Result<&mut OpenBoard, IpcError> {
         if !self.open.contains_key(board_id) {
             self.watched.remove(board_id);
-            let board = replica::open_board(&self.store(), board_id, self.config.clone())?;
+            // The store is held only while its rows are read, not while the replica decodes.
+            let stored = replica::read_board(&self.store(), board_id)?;
+            let board = replica::build_board(stored, self.config.clone())?;
             self.open.insert(board_id.to_owned(), OpenBoard::new(board));
         }
         self.open

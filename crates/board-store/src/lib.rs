@@ -25,6 +25,7 @@ mod people;
 mod reminders;
 pub mod replica;
 pub mod search;
+mod shown;
 pub mod thumbnails;
 pub mod transfer;
 
@@ -54,6 +55,7 @@ pub use search::{
     BoardFilter, DueGroup, IndexDelta, IndexRow, MyTask, SearchHit, SearchOptions, SearchResults,
     TextPart,
 };
+pub use shown::MAX_SHOWN_VIEW_BYTES;
 pub use thumbnails::{Thumbnail, ThumbnailError};
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.
@@ -548,6 +550,16 @@ impl Store {
         }
         tx.commit()?;
         Ok(seqs)
+    }
+
+    /// The highest seq allocated for the board: it moves with every update stored for it, so a
+    /// replica built from a [`LoadedBoard`] with this `last_seq` is still the board's state.
+    pub fn last_seq(&self, board: &str) -> Result<Seq, StoreError> {
+        self.conn
+            .prepare_cached("SELECT last_seq FROM boards WHERE id = ?1")?
+            .query_row([board], |row| row.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownBoard(board.to_owned()))
     }
 
     /// The snapshot (if any) and the updates after it, in seq order, read consistently even

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_blob_uploads.sql"),
     include_str!("migrations/0008_blob_copies.sql"),
     include_str!("migrations/0009_read_mark_sync.sql"),
+    include_str!("migrations/0010_shown_view.sql"),
 ];
 
 /// The `PRAGMA user_version` this build writes and understands.

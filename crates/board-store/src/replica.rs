@@ -117,24 +117,48 @@ pub fn import_into(
 
 /// Loads a board: snapshot, log tail and the undo history saved with it.
 pub fn open_board(store: &Store, id: &str, config: ReplicaConfig) -> Result<Board, StoreError> {
-    let loaded = store.load_board(id)?;
-    let undo = store.load_undo_state(id)?;
-    let pieces = loaded
-        .snapshot
-        .iter()
-        .chain(loaded.updates.iter())
-        .map(Vec::as_slice);
-    let board = match Board::load(id, pieces, undo.as_deref(), config.clone()) {
+    build_board(read_board(store, id)?, config)
+}
+
+/// What a board's replica is built from, read from the store in one go: building it
+/// ([`build_board`]) needs no store, so a caller can let go of the store meanwhile.
+#[derive(Debug)]
+pub struct StoredBoard {
+    id: String,
+    loaded: crate::LoadedBoard,
+    undo: Option<Vec<u8>>,
+}
+
+/// Reads what [`build_board`] needs (fast: rows, no decoding).
+pub fn read_board(store: &Store, id: &str) -> Result<StoredBoard, StoreError> {
+    Ok(StoredBoard {
+        id: id.to_owned(),
+        loaded: store.load_board(id)?,
+        undo: store.load_undo_state(id)?,
+    })
+}
+
+impl StoredBoard {
+    /// The board's `last_seq` when it was read (see [`Store::last_seq`]).
+    pub fn last_seq(&self) -> crate::Seq {
+        self.loaded.last_seq
+    }
+}
+
+/// Builds the replica from what [`read_board`] read (the slow part of opening a board).
+pub fn build_board(stored: StoredBoard, config: ReplicaConfig) -> Result<Board, StoreError> {
+    let StoredBoard { id, loaded, undo } = stored;
+    let pieces = || {
+        loaded
+            .snapshot
+            .iter()
+            .chain(loaded.updates.iter())
+            .map(Vec::as_slice)
+    };
+    let board = match Board::load(&id, pieces(), undo.as_deref(), config.clone()) {
         Ok(board) => board,
         // Undo history is a convenience; a damaged one must not keep the board closed.
-        Err(board_model::ModelError::BadUndoState(_)) => {
-            let pieces = loaded
-                .snapshot
-                .iter()
-                .chain(loaded.updates.iter())
-                .map(Vec::as_slice);
-            Board::load(id, pieces, None, config)?
-        }
+        Err(board_model::ModelError::BadUndoState(_)) => Board::load(&id, pieces(), None, config)?,
         Err(e) => return Err(e.into()),
     };
     Ok(board)

@@ -544,3 +544,146 @@ pub fn artifact(name: &str) -> PathBuf {
         .join("e2e")
         .join(name)
 }
+
+/// The running app's processes, found in `/proc`: the `tack` process whose data directory is
+/// `data_dir`, and the WebKit processes it started (its web process does the page's work).
+#[derive(Debug)]
+pub struct AppProcesses {
+    pub app: u32,
+    pub web: Vec<u32>,
+}
+
+/// `/proc/<pid>/stat`'s fields after the command name (field 3 onwards: state, ppid, …).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    Some(after.split_whitespace().map(str::to_owned).collect())
+}
+
+/// Whether `app` is `pid`'s parent, or its parent's (a sandbox may sit between them), …
+fn descends_from(pid: u32, app: u32) -> bool {
+    let mut at = pid;
+    for _ in 0..8 {
+        match stat_fields(at).and_then(|f| f.get(1)?.parse::<u32>().ok()) {
+            Some(parent) if parent == app => return true,
+            Some(parent) if parent > 1 => at = parent,
+            _ => return false,
+        }
+    }
+    false
+}
+
+fn pids() -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl AppProcesses {
+    pub fn find(data_dir: &Path) -> Result<Self> {
+        let want = format!("TACK_DATA_DIR={}", data_dir.display());
+        let app = pids()
+            .into_iter()
+            .find(|pid| {
+                let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+                let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+                exe.is_some_and(|exe| exe == Path::new(APP))
+                    && environ.split(|b| *b == 0).any(|var| var == want.as_bytes())
+            })
+            .context("the app's process")?;
+        let web = pids()
+            .into_iter()
+            .filter(|pid| {
+                let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+                name.starts_with("WebKitWeb") && descends_from(*pid, app)
+            })
+            .collect();
+        Ok(Self { app, web })
+    }
+
+    /// Resident memory of each process, in MiB: the app's, then its web processes'.
+    pub fn rss_mib(&self) -> Vec<f64> {
+        std::iter::once(self.app)
+            .chain(self.web.iter().copied())
+            .map(|pid| {
+                let status =
+                    std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                let kib: f64 = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                    .unwrap_or(0.0);
+                (kib / 1024.0 * 10.0).round() / 10.0
+            })
+            .collect()
+    }
+
+    /// Seconds since boot at which the app's process started (10 ms resolution).
+    fn started_at(&self) -> Result<f64> {
+        let ticks: f64 = stat_fields(self.app)
+            .and_then(|f| f.get(19)?.parse().ok())
+            .context("the app's start time")?;
+        let per_second: f64 = Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok())
+            .unwrap_or(100.0);
+        Ok(ticks / per_second)
+    }
+}
+
+/// Seconds since boot, now.
+fn uptime() -> Result<f64> {
+    std::fs::read_to_string("/proc/uptime")?
+        .split_whitespace()
+        .next()
+        .and_then(|s| s.parse().ok())
+        .context("/proc/uptime")
+}
+
+impl App {
+    /// Time from the app's process start to the page's performance mark `mark` (its first):
+    /// the page says how long ago the mark was, `/proc` when the process started.
+    pub async fn since_process_start(
+        &self,
+        processes: &AppProcesses,
+        mark: &str,
+    ) -> Result<Duration> {
+        self.wait_for(
+            &format!("the {mark} mark"),
+            &format!("return performance.getEntriesByName({mark:?}).length > 0;"),
+            30,
+        )
+        .await?;
+        let ago = self
+            .js(
+                &format!(
+                    "const m = performance.getEntriesByName({mark:?})[0];\
+                     return m ? performance.now() - m.startTime : null;"
+                ),
+                vec![],
+            )
+            .await?
+            .as_f64()
+            .with_context(|| format!("no {mark} mark in the page"))?;
+        let at = uptime()? - ago / 1000.0;
+        let page = self
+            .js(
+                &format!(
+                    "const m = performance.getEntriesByName({mark:?})[0];\
+                     const n = performance.getEntriesByType('navigation')[0];\
+                     return [Math.round(m.startTime), n ? Math.round(n.domContentLoadedEventEnd) : null];"
+                ),
+                vec![],
+            )
+            .await?;
+        println!("{mark} on the page's own clock (navigation start = 0), then DOMContentLoaded, ms: {page}");
+        Ok(Duration::from_secs_f64(
+            (at - processes.started_at()?).max(0.0),
+        ))
+    }
+}

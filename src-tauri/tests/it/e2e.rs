@@ -1,7 +1,7 @@
 //! End to end through the real app under Xvfb: keyboard only, asserting ARIA state and focus
 //! (the hooks are listed in the desktop contract), never CSS.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use board_model::{ReplicaConfig, Sources};
@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tack::ipc::{BoardOp, Place};
 use tack::session::Session;
 
-use crate::app::{artifact, key, App, Desktop};
+use crate::app::{artifact, key, App, AppProcesses, Desktop};
 
 const ENTER: char = key::ENTER;
 const ESC: char = key::ESCAPE;
@@ -297,6 +297,12 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
         "launch to a painted 10,000-task board: {:?} (includes WebDriver session start)",
         launched.elapsed()
     );
+    let processes = AppProcesses::find(&desktop.data_dir())?;
+    println!(
+        "process start to the board painted, first start (no kept view): {:?}",
+        app.since_process_start(&processes, "tack:board-painted")
+            .await?
+    );
     let rendered: u64 = app
         .js(
             "return document.querySelectorAll('[role=option][data-task-id]').length;",
@@ -390,6 +396,33 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
     ensure!(
         scroll["lastCardShown"] == json!(true),
         "after scrolling to its end the column shows its last card: {scroll}"
+    );
+    println!(
+        "memory after this run, MiB (tack, then its WebKit processes): {:?}",
+        processes.rss_mib()
+    );
+    app.quit().await?;
+
+    // The next start paints the board from the view kept at this run (DESIGN §2 "Shown
+    // view") while its document loads; timed from the process start (printed, not asserted).
+    crate::start_e2e::wait_kept_view(&desktop.data_dir())?;
+    let app = desktop.launch().await?;
+    app.wait_for(
+        "the first cards",
+        "return document.querySelectorAll('[role=option][data-task-id]').length > 0;",
+        60,
+    )
+    .await?;
+    let processes = AppProcesses::find(&desktop.data_dir())?;
+    println!(
+        "process start to the board painted, from the kept view: {:?}",
+        app.since_process_start(&processes, "tack:board-painted")
+            .await?
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    println!(
+        "memory with the board open, settled, MiB (tack, then its WebKit processes): {:?}",
+        processes.rss_mib()
     );
     app.quit().await?;
     Ok(())

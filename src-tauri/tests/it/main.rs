@@ -14,5 +14,6 @@ mod palette;
 mod quick_add_e2e;
 mod recorded;
 mod session;
+mod start_e2e;
 mod thumbnails_e2e;
 mod update_e2e;

@@ -1003,3 +1003,107 @@ fn filter_board_finds_a_teammates_task_stored_without_index_rows() {
         ["Login page copy", "Login times out"]
     );
 }
+
+/// The start path (`tack::start`): the view kept at the last run is handed out while the board
+/// loads on the start thread; the board then loads and the patches between them bring the
+/// window to the board now.
+#[test]
+fn the_start_path_hands_out_the_kept_view_then_loads_the_board_it_showed() {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    use tack::start::StartView;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").expect("create").id;
+    let todo = add_column(&mut s, &board, "To do");
+    let venue = add_task(&mut s, &board, &todo, "Book venue");
+    let kept = s.open_board_with_people(&board, None).expect("open");
+    let store = s.shared_store();
+    StartView::default().keep_now(&store, &kept);
+    // After the view was kept: a task renamed.
+    s.apply(
+        &board,
+        BoardOp::SetTaskTitle {
+            task_id: venue.clone(),
+            title: "Book the venue".into(),
+        },
+    )
+    .expect("rename");
+    let config = s.replica_config().clone();
+    drop(s);
+
+    // The next start: a fresh session, the board not loaded, its load held back 300 ms.
+    let session = Arc::new(Mutex::new(self::session(dir.path())));
+    let start = StartView::preload(session.clone(), store, config, Duration::from_millis(300));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let shown = loop {
+        if let Some(shown) = start.hand_out(&board) {
+            break shown;
+        }
+        assert!(Instant::now() < deadline, "no kept view was handed out");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(shown.cached);
+    assert_eq!(shown.view.columns[0].tasks[0].title, "Book venue");
+    assert!(start.hand_out(&board).is_none(), "handed out once");
+
+    let taken = start.take_handed(&board).expect("the view handed out");
+    start.wait_loaded(&board);
+    let now = session
+        .lock()
+        .expect("session")
+        .open_board_with_people(&board, None)
+        .expect("open");
+    assert!(!now.cached);
+    let patches = tack::patches::between(&taken.view, &now.view);
+    assert!(
+        matches!(&patches[..], [Patch::TaskUpserted { task, .. }] if task.title == "Book the venue"),
+        "{patches:?}"
+    );
+    assert!(start.take_handed(&board).is_none(), "reconciled once");
+}
+
+/// A replica built off the session gives way when the store moved on while it was built (a
+/// remote update stored meanwhile), and when the board was opened meanwhile.
+#[test]
+fn a_replica_built_off_the_session_gives_way_to_anything_newer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").expect("create").id;
+    let todo = add_column(&mut s, &board, "To do");
+    let config = s.replica_config().clone();
+    let read =
+        |s: &Session| board_store::replica::read_board(&s.store(), &board).expect("read the board");
+
+    let mut fresh = self::session(dir.path());
+    let stored = read(&fresh);
+    let read_seq = stored.last_seq();
+    // Stored meanwhile (another process, or the sync client): the built replica is stale.
+    add_task(&mut s, &board, &todo, "Book venue");
+    let built = board_store::replica::build_board(stored, config.clone()).expect("build");
+    assert!(!fresh.install(built, read_seq).expect("install"));
+    assert!(fresh
+        .open_board(&board)
+        .expect("open")
+        .render()
+        .contains("Book venue"));
+
+    // Nothing newer, but the board was opened meanwhile: the session keeps its own.
+    let stored = read(&fresh);
+    let read_seq = stored.last_seq();
+    let built = board_store::replica::build_board(stored, config.clone()).expect("build");
+    assert!(!fresh.install(built, read_seq).expect("install"));
+
+    // Nothing newer, not open: taken.
+    let mut third = self::session(dir.path());
+    let stored = read(&third);
+    let read_seq = stored.last_seq();
+    let built = board_store::replica::build_board(stored, config).expect("build");
+    assert!(third.install(built, read_seq).expect("install"));
+    assert!(third
+        .open_board(&board)
+        .expect("open")
+        .render()
+        .contains("Book venue"));
+}

@@ -60,6 +60,7 @@ function createApp() {
     notify,
     dismissToast: toasts.dismiss,
     refocus: dialogs.refocus,
+    patched: onBoardPatch,
   });
   const { store } = boards;
   const filter = createFilter({ boardId: () => store()?.id ?? null, spawn });

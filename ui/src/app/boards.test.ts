@@ -20,13 +20,20 @@ function summary(id: string): BoardSummary {
 
 const list = ["a", "b", "c"].map(summary);
 
-/** A backend with boards a, b and c, none with columns. */
-function backend() {
+/**
+ * A backend with boards a, b and c, none with columns; `cached` boards answer the view kept at
+ * the last run, and `reconcile_board` renames them.
+ */
+function backend(cached: string[] = []) {
   const opened: string[] = [];
   useBackend({
     listen: () => Promise.resolve(() => undefined),
     call(name, args) {
       if (name === "list_boards") return Promise.resolve(list as never);
+      if (name === "reconcile_board" && "boardId" in args) {
+        opened.push(`reconcile ${args.boardId}`);
+        return Promise.resolve([{ type: "boardMeta", title: "Now" }] as never);
+      }
       if (name === "open_board" && "boardId" in args) {
         opened.push(args.boardId);
         const view: BoardView = {
@@ -36,7 +43,8 @@ function backend() {
           labels: [],
           columns: [],
         };
-        return Promise.resolve({ view, people: [] } as never);
+        const kept = cached.includes(args.boardId);
+        return Promise.resolve({ view, people: [], views: [], cached: kept } as never);
       }
       return Promise.reject(new Error(`unexpected ${name}`));
     },
@@ -53,6 +61,10 @@ function boards() {
       notify: (text) => events.push(`notify ${text}`),
       dismissToast: () => events.push("dismiss"),
       refocus: () => events.push("refocus"),
+      patched: (event) => {
+        events.push(`patched ${event.boardId}`);
+        made.applyToOpenBoard(event);
+      },
     }),
   );
   made.onListed((boards) => events.push(`listed ${boards.map((b) => b.id).join(",")}`));
@@ -99,6 +111,20 @@ describe("boards", () => {
     await b.openBoard("c");
     expect(opened).toEqual(["b", "c"]);
     expect(b.events).toEqual(["listed a,b,c", "opened b", "opened c", "refocus"]);
+  });
+
+  it("shows a view kept at the last run at once, then applies what changed since", async () => {
+    const { opened } = backend(["b"]);
+    const b = boards();
+    await b.refresh();
+    await b.openBoard("b");
+    expect(b.store()?.id).toBe("b");
+    await vi.waitFor(() => expect(b.store()?.title()).toBe("Now"));
+    expect(opened).toEqual(["b", "reconcile b"]);
+    expect(b.events).toEqual(["listed a,b,c", "opened b", "patched b"]);
+    // A board opened from its document needs nothing more.
+    await b.openBoard("c");
+    expect(opened).toEqual(["b", "reconcile b", "c"]);
   });
 
   it("follows a rename of any board in the list", async () => {

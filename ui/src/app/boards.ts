@@ -49,6 +49,8 @@ export interface BoardsDeps {
   dismissToast: () => void;
   /** The board shown already was asked for again: focus goes back to it. */
   refocus: () => void;
+  /** Patches for the open board that are not a `board-patch` event (a start's reconcile). */
+  patched: (event: BoardPatchEvent) => void;
 }
 
 export function createBoards(deps: BoardsDeps) {
@@ -98,6 +100,9 @@ export function createBoards(deps: BoardsDeps) {
       for (const listener of openedListeners) listener(opened);
     });
     afterPaint("tack:board-painted");
+    // At start: the view kept at the last run is shown; now what changed since.
+    if (opened.cached)
+      deps.spawn(async () => deps.patched({ boardId, patches: await ipc.reconcileBoard(boardId) }));
   }
 
   /** Shows the board open last time, or the first; none when there is none. */

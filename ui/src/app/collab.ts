@@ -186,7 +186,8 @@ export function createCollab(hooks: {
       hooks.notify(`Sync unavailable: ${ipc.errorMessage(error)}`);
       return;
     }
-    await refreshRemote();
+    // Not awaited: the board shown last paints without waiting for the relay.
+    void refreshRemote();
   }
 
   function stop() {

@@ -23,7 +23,7 @@ pub const SORT_KEYS: [&str; 5] = ["rank", "due", "created", "updated", "title"];
 pub const GROUP_KEYS: [&str; 2] = ["assignee", "label"];
 
 /// One saved view as the board holds it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SavedView {

@@ -244,3 +244,47 @@ fn a_shared_board_deleted_here_is_remembered_as_deleted_here() {
         Err(StoreError::UnknownBoard(ref id)) if id == "nope"
     ));
 }
+
+#[test]
+fn the_shown_view_is_kept_for_the_board_shown_last_only_and_goes_with_its_board() {
+    let (_dir, path, mut store) = temp_store();
+    assert_eq!(store.shown_view().expect("read"), None);
+    store
+        .create_board(&record("a", "A", 1), &Editor::new(1).set("t", "a"))
+        .expect("create");
+    store
+        .create_board(&record("b", "B", 2), &Editor::new(2).set("t", "b"))
+        .expect("create");
+    store.save_shown_view("a", b"{\"a\":1}").expect("keep a");
+    store.save_shown_view("b", b"{\"b\":2}").expect("keep b");
+    assert_eq!(
+        store.shown_view().expect("read"),
+        Some(("b".to_owned(), b"{\"b\":2}".to_vec())),
+        "the board shown last, alone"
+    );
+    drop(store);
+    let mut store = Store::open(&path).expect("reopen");
+    assert_eq!(
+        store
+            .shown_view()
+            .expect("read")
+            .map(|(id, _)| id)
+            .as_deref(),
+        Some("b")
+    );
+
+    // Too large a view is not kept, and the older one goes with it.
+    let huge = vec![b' '; board_store::MAX_SHOWN_VIEW_BYTES + 1];
+    store.save_shown_view("a", &huge).expect("keep huge");
+    assert_eq!(store.shown_view().expect("read"), None);
+
+    store.save_shown_view("a", b"{}").expect("keep a");
+    store.delete_board("a").expect("delete");
+    assert_eq!(
+        store.shown_view().expect("read"),
+        None,
+        "deleted with its board"
+    );
+    // A view of a board that is not here is refused (its foreign key).
+    assert!(store.save_shown_view("gone", b"{}").is_err());
+}

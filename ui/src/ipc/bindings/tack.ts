@@ -222,7 +222,12 @@ name: string,
  */
 email: string, me: boolean, };
 
-export type OpenedBoard = { view: BoardView, people: Array<DirectoryEntry>, views: Array<SavedView>, };
+export type OpenedBoard = { view: BoardView, people: Array<DirectoryEntry>, views: Array<SavedView>, 
+/**
+ * The view kept at the last run, shown while the document loads (the start path): the
+ * window asks `reconcile_board` for what changed since.
+ */
+cached: boolean, };
 
 export type BoardDirectoryEvent = { boardId: string, people: Array<DirectoryEntry>, };
 
@@ -442,6 +447,7 @@ export type Commands = {
   my_tasks: { args: {}; result: Array<MyTask> };
   delete_board: { args: { boardId: string }; result: null };
   open_board: { args: { boardId: string }; result: OpenedBoard };
+  reconcile_board: { args: { boardId: string }; result: Array<Patch> };
   list_archived: { args: { boardId: string }; result: ArchivedItems };
   apply: { args: { boardId: string; op: BoardOp }; result: OpResult };
   undo: { args: { boardId: string }; result: boolean };
@@ -566,6 +572,8 @@ export const myTasks = command<() => Promise<Array<MyTask>>>("my_tasks");
 export const deleteBoard = command<(boardId: string) => Promise<null>>("delete_board", "boardId");
 
 export const openBoard = command<(boardId: string) => Promise<OpenedBoard>>("open_board", "boardId");
+
+export const reconcileBoard = command<(boardId: string) => Promise<Array<Patch>>>("reconcile_board", "boardId");
 
 export const listArchived = command<(boardId: string) => Promise<ArchivedItems>>("list_archived", "boardId");
 

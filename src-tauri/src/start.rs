@@ -1,0 +1,252 @@
+//! The start path (DESIGN §2 "Shown view"): the board shown last is painted from the view kept
+//! in the store while its document loads on a thread of its own, then reconciled with patches.
+//!
+//! At launch [`StartView::preload`] reads the kept view and hands it to the first `open_board`
+//! of that board, marked `cached`; the same thread then builds the board's replica from the
+//! store without holding the session (nothing else waits for it) and gives it to the session.
+//! The window's `reconcile_board` waits for that load and answers the patches from the kept
+//! view to the board as it is now. An edit made meanwhile loads the board itself, so nothing
+//! typed waits or is lost; the thread's replica then gives way, as it does when the store
+//! changed while it was built. Each board opened, and the board shown at exit, is kept again
+//! for the next start.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use board_model::ReplicaConfig;
+use board_store::replica;
+
+use sync_client::SharedStore;
+
+use crate::collab::{self, SharedSession};
+use crate::ipc::OpenedBoard;
+
+/// The kept view of the start path, and what the window shows (to keep it again at exit).
+#[derive(Clone, Default)]
+pub struct StartView(Arc<Inner>);
+
+#[derive(Default)]
+struct Inner {
+    state: Mutex<State>,
+    /// Signalled when the start thread is done with its board.
+    loaded: Condvar,
+    /// Bumped by each view to keep: a slower write of an older one gives way.
+    kept: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    /// The kept view until the board's document is loaded, or until `reconcile_board` when
+    /// the window was given it.
+    start: Option<Start>,
+    /// The board the window shows.
+    shown: Option<String>,
+    /// The board the start thread is still loading.
+    loading: Option<String>,
+}
+
+struct Start {
+    opened: OpenedBoard,
+    /// The document is loaded: `open_board` answers from it now.
+    loaded: bool,
+    /// The window shows this view and will ask for `reconcile_board`.
+    handed: bool,
+}
+
+impl StartView {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.0.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts loading the board shown last (a thread; returns at once). `slow` holds the load
+    /// back that long (tests: a document that takes its time).
+    pub fn preload(
+        session: SharedSession,
+        store: SharedStore,
+        config: ReplicaConfig,
+        slow: Duration,
+    ) -> Self {
+        let start = Self::default();
+        let loading = start.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tack-start".into())
+            .spawn(move || {
+                loading.load(&session, &store, config, slow);
+                let mut state = loading.state();
+                state.loading = None;
+                if let Some(start) = &mut state.start {
+                    start.loaded = true;
+                    if !start.handed {
+                        // Nobody asked yet: `open_board` answers from the document now.
+                        state.start = None;
+                    }
+                }
+                loading.0.loaded.notify_all();
+            });
+        if let Err(err) = spawned {
+            tracing::warn!(%err, "no start thread: the last board loads when it is opened");
+        }
+        start
+    }
+
+    fn load(
+        &self,
+        session: &SharedSession,
+        store: &SharedStore,
+        config: ReplicaConfig,
+        slow: Duration,
+    ) {
+        let lock_store = || store.lock().unwrap_or_else(PoisonError::into_inner);
+        let (board_id, bytes) = match lock_store().shown_view() {
+            Ok(Some(kept)) => kept,
+            Ok(None) => return,
+            Err(err) => {
+                tracing::warn!(%err, "the kept view could not be read");
+                return;
+            }
+        };
+        {
+            let mut state = self.state();
+            state.loading = Some(board_id.clone());
+            match serde_json::from_slice::<OpenedBoard>(&bytes) {
+                Ok(mut opened) if opened.view.id == board_id => {
+                    opened.cached = true;
+                    state.start = Some(Start {
+                        opened,
+                        loaded: false,
+                        handed: false,
+                    });
+                }
+                Ok(_) => tracing::warn!(board = %board_id, "the kept view is of another board"),
+                Err(err) => tracing::warn!(%err, "the kept view is unreadable; loading the board"),
+            }
+        }
+        drop(bytes);
+        let started = std::time::Instant::now();
+        let stored = replica::read_board(&lock_store(), &board_id);
+        std::thread::sleep(slow);
+        let built = stored.and_then(|stored| {
+            let read_seq = stored.last_seq();
+            Ok((replica::build_board(stored, config)?, read_seq))
+        });
+        match built {
+            Ok((board, read_seq)) => match collab::lock(session).install(board, read_seq) {
+                Ok(true) => {
+                    tracing::info!(board = %board_id, took = ?started.elapsed(), "the board shown last is loaded")
+                }
+                Ok(false) => {
+                    tracing::info!(board = %board_id, "the board shown last was loaded meanwhile")
+                }
+                Err(err) => {
+                    tracing::warn!(%err, board = %board_id, "the board shown last did not load")
+                }
+            },
+            Err(err) => {
+                tracing::warn!(%err, board = %board_id, "the board shown last did not load")
+            }
+        }
+    }
+
+    /// Waits (a minute at most) while the start thread still loads `board_id`.
+    pub fn wait_loaded(&self, board_id: &str) {
+        let state = self.state();
+        let waited = self
+            .0
+            .loaded
+            .wait_timeout_while(state, Duration::from_secs(60), |state| {
+                state.loading.as_deref() == Some(board_id)
+            });
+        drop(waited);
+    }
+
+    /// The kept view of `board_id` while its document still loads (the window shows it, then
+    /// asks for `reconcile_board`); `None` once it is loaded or for any other board.
+    pub fn hand_out(&self, board_id: &str) -> Option<OpenedBoard> {
+        let mut state = self.state();
+        state.shown = Some(board_id.to_owned());
+        match &mut state.start {
+            Some(start) if start.opened.view.id == board_id => {
+                // Handed out already: it stays for `reconcile_board`.
+                if start.loaded || start.handed {
+                    return None;
+                }
+                start.handed = true;
+                Some(start.opened.clone())
+            }
+            Some(_) => {
+                // Another board is shown: nothing to reconcile.
+                state.start = None;
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// The kept view handed out for `board_id`, taken (reconciling it is once).
+    pub fn take_handed(&self, board_id: &str) -> Option<OpenedBoard> {
+        let mut state = self.state();
+        match state.start.take() {
+            Some(start) if start.handed && start.opened.view.id == board_id => Some(start.opened),
+            other => {
+                state.start = other;
+                None
+            }
+        }
+    }
+
+    /// The board the window shows.
+    pub fn shown(&self) -> Option<String> {
+        self.state().shown.clone()
+    }
+
+    /// Keeps `opened` (the window shows it) for the next start, off this thread: writing a
+    /// large board's view must not hold its opening up.
+    pub fn keep(&self, store: &SharedStore, opened: &OpenedBoard) {
+        self.state().shown = Some(opened.view.id.clone());
+        let ticket = self.0.kept.fetch_add(1, Ordering::SeqCst) + 1;
+        let (this, store, opened) = (self.clone(), store.clone(), opened.clone());
+        let spawned = std::thread::Builder::new()
+            .name("tack-keep-view".into())
+            .spawn(move || this.write(&store, &opened, ticket));
+        if let Err(err) = spawned {
+            tracing::warn!(%err, "the shown view is not kept");
+        }
+    }
+
+    /// Keeps `opened` now (at exit).
+    pub fn keep_now(&self, store: &SharedStore, opened: &OpenedBoard) {
+        let ticket = self.0.kept.fetch_add(1, Ordering::SeqCst) + 1;
+        self.write(store, opened, ticket);
+    }
+
+    fn write(&self, store: &SharedStore, opened: &OpenedBoard, ticket: u64) {
+        let bytes = match serde_json::to_vec(opened) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                tracing::warn!(%err, "the shown view could not be written");
+                return;
+            }
+        };
+        let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+        // Checked under the store's lock: a later view's write has not happened, or wins.
+        if self.0.kept.load(Ordering::SeqCst) != ticket {
+            return;
+        }
+        if let Err(err) = store.save_shown_view(&opened.view.id, &bytes) {
+            tracing::warn!(%err, "the shown view could not be kept");
+        }
+    }
+}
+
+/// How long the start path holds the board's load back: `TACK_TEST_SLOW_START_MS` in debug
+/// builds (the tests' slow document), never in a release.
+pub fn test_delay() -> Duration {
+    if !cfg!(debug_assertions) {
+        return Duration::ZERO;
+    }
+    std::env::var("TACK_TEST_SLOW_START_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_millis)
+}

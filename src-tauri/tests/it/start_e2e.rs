@@ -1,0 +1,122 @@
+//! The start path in the real app: the board shown last paints from the view kept at the last
+//! run before its document has loaded (held back here by `TACK_TEST_SLOW_START_MS`), then
+//! catches up with what changed while the app was closed; a task typed meanwhile is kept.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use board_model::{ReplicaConfig, Sources};
+use serde_json::json;
+use tack::ipc::{BoardOp, Place};
+use tack::session::Session;
+
+use crate::app::{artifact, Desktop};
+use crate::e2e::{answer, settle, wait_board_text, wait_focus};
+use crate::palette::seed_boards;
+
+/// Waits (bounded) until the app has kept the view of the board it shows.
+pub(crate) fn wait_kept_view(data_dir: &std::path::Path) -> Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let store = board_store::Store::open_in_dir(data_dir).context("store")?;
+        if let Some((board, bytes)) = store.shown_view()? {
+            ensure!(!bytes.is_empty(), "an empty kept view");
+            return Ok(board);
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the app kept no view of the board it showed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_board_shows_its_kept_view_before_its_document_loads_then_catches_up() -> Result<()>
+{
+    let mut desktop = Desktop::start()?;
+    let dir = desktop.data_dir();
+    seed_boards(
+        &dir,
+        &[(
+            "Launch",
+            &[("To do", &["Book venue", "Send invites"]), ("Done", &[])],
+        )],
+    )?;
+    let app = desktop.launch().await?;
+    wait_board_text(
+        &app,
+        json!([["To do", ["Book venue", "Send invites"]], ["Done", []]]),
+    )
+    .await?;
+    app.quit().await?;
+    let board = wait_kept_view(&dir)?;
+
+    // While the app is closed (tackctl, or a teammate's update arriving): a task renamed, one
+    // added.
+    {
+        let config = ReplicaConfig {
+            user: "ana".into(),
+            sources: Sources::system(),
+        };
+        let mut s = Session::open(&dir, config).context("store")?;
+        let view = s.open_board(&board)?;
+        let todo = &view.columns[0];
+        s.apply(
+            &board,
+            BoardOp::SetTaskTitle {
+                task_id: todo.tasks[0].id.clone(),
+                title: "Book the venue".into(),
+            },
+        )?;
+        s.apply(
+            &board,
+            BoardOp::AddTask {
+                column_id: todo.id.clone(),
+                title: "Call the caterer".into(),
+                place: Place::Bottom,
+                description: None,
+            },
+        )?;
+    }
+
+    // Started again with a document that takes 8 s to load: the board is there at once as it
+    // was kept: the old title, which only the kept view still has.
+    desktop.set_app_env("TACK_TEST_SLOW_START_MS", "8000");
+    let app = desktop.launch().await?;
+    wait_board_text(
+        &app,
+        json!([["To do", ["Book venue", "Send invites"]], ["Done", []]]),
+    )
+    .await
+    .context("the kept view, before the document loaded")?;
+    app.screenshot(&artifact("start-kept-view.png")).await?;
+
+    // Typed while the document loads: a task in "Done" through its composer.
+    settle(&app).await?;
+    app.keys("gg").await?;
+    wait_focus(&app, "Book venue", "To do").await?;
+    app.keys("l").await?;
+    app.keys("o").await?;
+    answer(&app, "Task title", "Typed at start").await?;
+
+    // The document loaded: what changed while the app was closed shows, the typed task stays.
+    let caught_up = json!([
+        [
+            "To do",
+            ["Book the venue", "Send invites", "Call the caterer"]
+        ],
+        ["Done", ["Typed at start"]]
+    ]);
+    wait_board_text(&app, caught_up.clone())
+        .await
+        .context("caught up with the document")?;
+    app.quit().await?;
+
+    // And all of it is durable: a plain start shows the same.
+    desktop.set_app_env("TACK_TEST_SLOW_START_MS", "0");
+    let app = desktop.launch().await?;
+    wait_board_text(&app, caught_up).await?;
+    app.quit().await?;
+    Ok(())
+}
