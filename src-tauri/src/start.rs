@@ -200,15 +200,19 @@ impl StartView {
         self.state().shown.clone()
     }
 
-    /// Keeps `opened` (the window shows it) for the next start, off this thread: writing a
-    /// large board's view must not hold its opening up.
+    /// Keeps `opened` (the window shows it) for the next start. Serialized here (no copy of a
+    /// large board's view is made), written off this thread: the write must not hold the
+    /// board's opening up.
     pub fn keep(&self, store: &SharedStore, opened: &OpenedBoard) {
         self.state().shown = Some(opened.view.id.clone());
+        let Some(bytes) = serialized(opened) else {
+            return;
+        };
         let ticket = self.0.kept.fetch_add(1, Ordering::SeqCst) + 1;
-        let (this, store, opened) = (self.clone(), store.clone(), opened.clone());
+        let (this, store, board_id) = (self.clone(), store.clone(), opened.view.id.clone());
         let spawned = std::thread::Builder::new()
             .name("tack-keep-view".into())
-            .spawn(move || this.write(&store, &opened, ticket));
+            .spawn(move || this.write(&store, &board_id, &bytes, ticket));
         if let Err(err) = spawned {
             tracing::warn!(%err, "the shown view is not kept");
         }
@@ -216,27 +220,28 @@ impl StartView {
 
     /// Keeps `opened` now (at exit).
     pub fn keep_now(&self, store: &SharedStore, opened: &OpenedBoard) {
-        let ticket = self.0.kept.fetch_add(1, Ordering::SeqCst) + 1;
-        self.write(store, opened, ticket);
+        if let Some(bytes) = serialized(opened) {
+            let ticket = self.0.kept.fetch_add(1, Ordering::SeqCst) + 1;
+            self.write(store, &opened.view.id, &bytes, ticket);
+        }
     }
 
-    fn write(&self, store: &SharedStore, opened: &OpenedBoard, ticket: u64) {
-        let bytes = match serde_json::to_vec(opened) {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                tracing::warn!(%err, "the shown view could not be written");
-                return;
-            }
-        };
+    fn write(&self, store: &SharedStore, board_id: &str, bytes: &[u8], ticket: u64) {
         let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
         // Checked under the store's lock: a later view's write has not happened, or wins.
         if self.0.kept.load(Ordering::SeqCst) != ticket {
             return;
         }
-        if let Err(err) = store.save_shown_view(&opened.view.id, &bytes) {
+        if let Err(err) = store.save_shown_view(board_id, bytes) {
             tracing::warn!(%err, "the shown view could not be kept");
         }
     }
+}
+
+fn serialized(opened: &OpenedBoard) -> Option<Vec<u8>> {
+    serde_json::to_vec(opened)
+        .inspect_err(|err| tracing::warn!(%err, "the shown view could not be written"))
+        .ok()
 }
 
 /// How long the start path holds the board's load back: `TACK_TEST_SLOW_START_MS` in debug

@@ -10,7 +10,7 @@ use serde_json::json;
 use tack::ipc::{BoardOp, Place};
 use tack::session::Session;
 
-use crate::app::{artifact, Desktop};
+use crate::app::{artifact, AppProcesses, Desktop};
 use crate::e2e::{answer, settle, wait_board_text, wait_focus};
 use crate::palette::seed_boards;
 
@@ -101,6 +101,7 @@ async fn the_last_board_shows_its_kept_view_before_its_document_loads_then_catch
     answer(&app, "Task title", "Typed at start").await?;
 
     // The document loaded: what changed while the app was closed shows, the typed task stays.
+    let processes = AppProcesses::find(&dir)?;
     let caught_up = json!([
         [
             "To do",
@@ -111,6 +112,12 @@ async fn the_last_board_shows_its_kept_view_before_its_document_loads_then_catch
     wait_board_text(&app, caught_up.clone())
         .await
         .context("caught up with the document")?;
+    // Printed for BENCHMARKS.md: the app's memory with a three-task board, the baseline the
+    // 10,000-task board's figure (e2e::a_ten…) compares with.
+    println!(
+        "memory with a three-task board open, MiB (tack, then its WebKit processes): {:?}",
+        processes.rss_mib()
+    );
     app.quit().await?;
 
     // And all of it is durable: a plain start shows the same.
