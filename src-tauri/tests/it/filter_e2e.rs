@@ -6,7 +6,7 @@
 //! the 20 × 500 board, measured in the page (printed for BENCHMARKS.md, not asserted).
 
 use anyhow::{Context, Result};
-use board_model::{ReplicaConfig, Sources};
+use board_model::{ReplicaConfig, Sources, ViewSettings};
 use serde_json::{json, Value};
 use tack::ipc::BoardOp;
 use tack::session::Session;
@@ -315,9 +315,19 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
             sources: Sources::system(),
         };
         let mut session = Session::open(&desktop.data_dir(), config).context("store")?;
-        session
+        let board = session
             .generate_demo_board("Big board", 20, 10_000)
-            .context("demo board")?;
+            .context("demo board")?
+            .id;
+        // Two saved views to switch between (the picker lists them by name).
+        for (name, query) in [("A twelves", "task 12"), ("B threes", "task 3 -has:due")] {
+            let settings = ViewSettings {
+                query,
+                sort: "title",
+                group_by: None,
+            };
+            session.save_view(&board, name, &settings)?;
+        }
     }
     let app = desktop.launch().await?;
     open_board(&app, "Big board").await?;
@@ -365,6 +375,37 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
             vec![],
         )
         .await?;
+
+    // A saved view opened (`v`, the view, Enter) to its filtered board painted, alternating
+    // between the two views (`tack:view-painted`).
+    app.keys(&key::ESCAPE.to_string()).await?;
+    settle(&app).await?;
+    for round in 0..6 {
+        let before = measures(&app, "tack:view-painted").await?.len();
+        app.keys("v").await?;
+        app.wait_for(
+            "the view picker",
+            "const list = document.querySelector('[role=listbox][aria-label=\"Saved views\"]');\
+             return document.activeElement === list;",
+            15,
+        )
+        .await?;
+        let pick = if round % 2 == 0 {
+            String::new()
+        } else {
+            "j".to_owned()
+        };
+        app.keys(&format!("{pick}{}", key::ENTER)).await?;
+        app.wait_for(
+            "the view painted",
+            &format!("return performance.getEntriesByName('tack:view-painted').length > {before};"),
+            15,
+        )
+        .await?;
+        settle(&app).await?;
+    }
+    let mut opened = measures(&app, "tack:view-painted").await?;
+    let mut view_answered = measures(&app, "tack:view-answered").await?;
     println!(
         "filter keystroke to painted on 20 x 500 ({typed:?} typed {rounds} times, {} keystrokes, \
          cards mounted at the end: {shown}): {}; keystroke to the shell's answer: {}; \
@@ -373,6 +414,12 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
         summary(&mut times),
         summary(&mut answered),
         summary(&mut applied),
+    );
+    println!(
+        "saved view opened to painted on 20 x 500 ({} opens): {}; to the shell's answer: {}",
+        opened.len(),
+        summary(&mut opened),
+        summary(&mut view_answered),
     );
     app.quit().await?;
     Ok(())

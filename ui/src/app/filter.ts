@@ -112,7 +112,7 @@ export function createFilter(deps: FilterDeps) {
   let ticket = 0;
 
   /** Asks the shell about the query as it is now; `typedAt` times keystroke to paint. */
-  async function ask(typedAt: number | null) {
+  async function ask(typedAt: number | null, probe = "tack:filter") {
     const asked = ++ticket;
     const boardId = deps.boardId();
     const text = query();
@@ -130,7 +130,7 @@ export function createFilter(deps: FilterDeps) {
     }
     if (asked !== ticket) return;
     // The shell's part (IPC both ways and the index), for the e2e probe.
-    if (typedAt !== null) performance.measure("tack:filter-answered", { start: typedAt });
+    if (typedAt !== null) performance.measure(`${probe}-answered`, { start: typedAt });
     batch(() => {
       setAnswer({
         query: text,
@@ -143,8 +143,8 @@ export function createFilter(deps: FilterDeps) {
     });
     if (typedAt !== null) {
       // The board's DOM is updated (Solid runs synchronously); painting comes next.
-      performance.measure("tack:filter-applied", { start: typedAt });
-      measureToPaint(typedAt);
+      performance.measure(`${probe}-applied`, { start: typedAt });
+      measureToPaint(typedAt, `${probe}-painted`);
     }
   }
 
@@ -183,10 +183,11 @@ export function createFilter(deps: FilterDeps) {
       const typedAt = performance.now();
       deps.spawn(() => ask(typedAt));
     },
-    /** Applies a query as a whole (a saved view), the field closed. */
+    /** Applies a query as a whole (a saved view), the field closed; timed as `tack:view-…`. */
     applyQuery: (text: string) => {
       setQueryText(text);
-      deps.spawn(() => ask(null));
+      const appliedAt = performance.now();
+      deps.spawn(() => ask(appliedAt, "tack:view"));
     },
     refresh: () => deps.spawn(refresh),
     /** Whether the board shows only what the filter matches. */
@@ -204,10 +205,11 @@ export function createFilter(deps: FilterDeps) {
   };
 }
 
-/** Marks keystroke → filtered board painted (`tack:filter-painted`, read by the e2e probe). */
-function measureToPaint(typedAt: number) {
+/**
+ * Marks keystroke (or view applied) → filtered board painted (`tack:filter-painted`,
+ * `tack:view-painted`, read by the e2e probes).
+ */
+function measureToPaint(typedAt: number, name: string) {
   if (typeof requestAnimationFrame === "undefined") return;
-  requestAnimationFrame(() =>
-    setTimeout(() => performance.measure("tack:filter-painted", { start: typedAt }), 0),
-  );
+  requestAnimationFrame(() => setTimeout(() => performance.measure(name, { start: typedAt }), 0));
 }
