@@ -671,17 +671,26 @@ impl App {
             .as_f64()
             .with_context(|| format!("no {mark} mark in the page"))?;
         let at = uptime()? - ago / 1000.0;
+        // The page's own clock (navigation start = 0): DOMContentLoaded, then each start mark
+        // up to `mark`, the first of each name.
         let page = self
             .js(
                 &format!(
-                    "const m = performance.getEntriesByName({mark:?})[0];\
+                    "const until = performance.getEntriesByName({mark:?})[0].startTime;\
                      const n = performance.getEntriesByType('navigation')[0];\
-                     return [Math.round(m.startTime), n ? Math.round(n.domContentLoadedEventEnd) : null];"
+                     const seen = new Set();\
+                     const marks = performance.getEntriesByType('mark')\
+                       .filter(m => m.startTime <= until && !seen.has(m.name) && seen.add(m.name))\
+                       .map(m => m.name.replace('tack:', '') + ' ' + Math.round(m.startTime));\
+                     return [n ? 'DOMContentLoaded ' + Math.round(n.domContentLoadedEventEnd) : '', ...marks].join(', ');"
                 ),
                 vec![],
             )
             .await?;
-        println!("{mark} on the page's own clock (navigation start = 0), then DOMContentLoaded, ms: {page}");
+        println!(
+            "the start on the page's clock, ms: {}",
+            page.as_str().unwrap_or_default()
+        );
         Ok(Duration::from_secs_f64(
             (at - processes.started_at()?).max(0.0),
         ))

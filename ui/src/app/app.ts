@@ -501,8 +501,12 @@ function createApp() {
       unlistenChecked();
     };
     try {
+      // Marks of the start path, read by the e2e probe (where launch-to-painted goes).
+      performance.mark("tack:listening");
       await collab.start();
+      performance.mark("tack:account");
       await boards.refresh();
+      performance.mark("tack:listed");
       await boards.showFirst();
       // The unread count the sidebar shows; `inbox` events keep it current from here on.
       await inbox.load();

@@ -93,6 +93,7 @@ export function createBoards(deps: BoardsDeps) {
       return;
     }
     const opened = await ipc.openBoard(boardId);
+    performance.mark("tack:board-answered");
     if (ticket !== openTicket) return;
     rememberBoard(boardId);
     batch(() => {
