@@ -386,6 +386,17 @@ ipc_commands! {
         Ok(emit(&app, state.lock().apply(&board_id, op)?))
     }
 
+    /// Several ops as one undo step, in order (see `Session::apply_together`).
+    #[tauri::command(async)]
+    pub fn apply_together(
+        app: AppHandle,
+        state: State<'_, AppState>,
+        board_id: String,
+        ops: Vec<BoardOp>,
+    ) -> Result<Vec<OpResult>, IpcError> {
+        Ok(emit(&app, state.lock().apply_together(&board_id, ops)?))
+    }
+
     #[tauri::command(async)]
     pub fn undo(
         app: AppHandle,

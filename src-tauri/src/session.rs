@@ -135,6 +135,9 @@ pub struct Session {
     yanked: Option<transfer::Yanked>,
 }
 
+/// The most ops `apply_together` makes one undo step of.
+pub const MAX_OPS_TOGETHER: usize = 8;
+
 /// The boards on this computer; needs only the store (not the session another thread may hold
 /// while it loads a board).
 pub fn list_boards(store: &Store) -> Result<Vec<BoardSummary>, IpcError> {
@@ -323,6 +326,31 @@ impl Session {
         op: BoardOp,
     ) -> Result<(OpResult, BoardPatchEvent), IpcError> {
         self.change(board_id, |board| apply_op(board, op))
+    }
+
+    /// Several ops as one undo step, in order (a card dropped into another swimlane and
+    /// column: the lane's field and the move). At most [`MAX_OPS_TOGETHER`]; the first refused
+    /// stops the rest and is the answer.
+    pub fn apply_together(
+        &mut self,
+        board_id: &str,
+        ops: Vec<BoardOp>,
+    ) -> Result<(Vec<OpResult>, BoardPatchEvent), IpcError> {
+        if ops.is_empty() || ops.len() > MAX_OPS_TOGETHER {
+            return Err(IpcError::invalid(format!(
+                "between 1 and {MAX_OPS_TOGETHER} changes go together"
+            )));
+        }
+        self.change(board_id, |board| {
+            board
+                .in_one_step(|board| {
+                    Ok(ops
+                        .into_iter()
+                        .map(|op| apply_op(board, op))
+                        .collect::<Result<Vec<_>, IpcError>>())
+                })
+                .map_err(IpcError::from)?
+        })
     }
 
     /// The board's people for the assignee picker, mentions and initials: the cached member

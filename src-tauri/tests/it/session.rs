@@ -1107,3 +1107,53 @@ fn a_replica_built_off_the_session_gives_way_to_anything_newer() {
         .render()
         .contains("Book venue"));
 }
+
+/// A card dropped into another swimlane and column: the lane's field and the move are one undo
+/// step (`apply_together`); too many ops, or none, are refused whole.
+#[test]
+fn ops_applied_together_are_one_undo_step() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").expect("create").id;
+    let todo = add_column(&mut s, &board, "To do");
+    let done = add_column(&mut s, &board, "Done");
+    let task = add_task(&mut s, &board, &todo, "Book venue");
+    let before = s.open_board(&board).expect("open").render();
+
+    let ops = vec![
+        BoardOp::SetTaskAssignee {
+            task_id: task.clone(),
+            user_id: "ana".into(),
+            present: true,
+        },
+        BoardOp::MoveTask {
+            task_id: task.clone(),
+            column_id: done.clone(),
+            place: Place::Bottom,
+        },
+    ];
+    let (results, event) = s.apply_together(&board, ops).expect("together");
+    assert_eq!(results.len(), 2);
+    assert!(!event.patches.is_empty());
+    let view = s.open_board(&board).expect("open");
+    let moved = &view.columns[1].tasks[0];
+    assert_eq!(
+        (moved.title.as_str(), moved.assignees.clone()),
+        ("Book venue", vec!["ana".to_owned()])
+    );
+    // Durable, and one `u` takes both back.
+    assert!(reopened(dir.path(), &board).contains("Book venue"));
+    s.undo(&board).expect("undo");
+    assert_eq!(s.open_board(&board).expect("open").render(), before);
+
+    let many = (0..9)
+        .map(|_| BoardOp::SetTaskTitle {
+            task_id: task.clone(),
+            title: "x".into(),
+        })
+        .collect();
+    let refused = s.apply_together(&board, many).expect_err("nine ops");
+    assert_eq!(refused.kind, ErrorKind::Invalid);
+    assert!(s.apply_together(&board, Vec::new()).is_err());
+    assert_eq!(s.open_board(&board).expect("open").render(), before);
+}

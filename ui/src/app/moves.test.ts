@@ -21,7 +21,7 @@ function moves(
 ) {
   const store = boardOf({ Todo: ["a", "b", "c"], Doing: ["d", "e"] });
   const [cursor, setCursor] = createSignal<Cursor>(focus);
-  const sent: BoardOp[] = [];
+  const sent: (BoardOp | BoardOp[])[] = [];
   const notices: string[] = [];
   const made = createRoot(() =>
     createMoves({
@@ -96,9 +96,12 @@ describe("moves", () => {
     // From Ada's lane in Todo to Bo's in Doing, before d: Bo replaces Ada, then the move.
     m.dropTask("b", "c-Doing", { kind: "before", id: "d" }, 0, 1);
     await settle();
+    // Both ops in one call: one undo step.
     expect(m.sent).toEqual([
-      { type: "replaceTaskAssignee", taskId: "b", from: "u-ada", to: "u-bo" },
-      { type: "moveTask", taskId: "b", columnId: "c-Doing", place: { kind: "before", id: "d" } },
+      [
+        { type: "replaceTaskAssignee", taskId: "b", from: "u-ada", to: "u-bo" },
+        { type: "moveTask", taskId: "b", columnId: "c-Doing", place: { kind: "before", id: "d" } },
+      ],
     ]);
     expect(m.cursor()).toMatchObject({ columnId: "c-Doing", taskId: "b", lane: 1 });
     // To "Unassigned" in its own column: Ada alone removed, the card keeps its place.
@@ -127,8 +130,10 @@ describe("moves", () => {
     l.dropTask("a", "c-Doing", { kind: "bottom" }, 1, 0);
     await settle();
     expect(l.sent).toEqual([
-      { type: "replaceTaskLabel", taskId: "a", from: null, to: "l-bug" },
-      { type: "moveTask", taskId: "a", columnId: "c-Doing", place: { kind: "bottom" } },
+      [
+        { type: "replaceTaskLabel", taskId: "a", from: null, to: "l-bug" },
+        { type: "moveTask", taskId: "a", columnId: "c-Doing", place: { kind: "bottom" } },
+      ],
     ]);
   });
 
@@ -180,7 +185,7 @@ describe("moves", () => {
     const m = moves(onB);
     m.commands["task.move_down"](9);
     m.commands["task.move_up"](1);
-    expect(m.sent.map((op) => (op.type === "moveTask" ? op.place : op.type))).toEqual([
+    expect(m.sent.flat().map((op) => (op.type === "moveTask" ? op.place : op.type))).toEqual([
       { kind: "after", id: "c" },
       { kind: "before", id: "a" },
     ]);

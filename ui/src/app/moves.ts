@@ -26,7 +26,7 @@ export interface MovesDeps {
   focus: Accessor<Cursor>;
   cursor: Accessor<Cursor>;
   setCursor: (cursor: Cursor) => void;
-  applyOp: (op: BoardOp) => Promise<string | null>;
+  applyOp: (op: BoardOp | BoardOp[]) => Promise<string | null>;
   spawn: (action: () => Promise<unknown>) => void;
   /** How the open board's columns are shown: J and K reorder only in rank order. */
   sortedBy: Accessor<SortKey>;
@@ -143,8 +143,7 @@ export function createMoves(deps: MovesDeps) {
   /**
    * A card dropped by the mouse (drag.ts) in `columnId` of lane `to`, dragged from lane
    * `from` (both left out without lanes): the lane's field changes as Alt+Shift+j/k change it,
-   * then the card moves to `place` (null: it keeps its place). Two ops are two undo steps:
-   * the shell makes each op its own step.
+   * and the card moves to `place` (null: it keeps its place), both in one undo step.
    */
   function dropTask(taskId: string, columnId: string, place: Place | null, from = 0, to = from) {
     const s = store();
@@ -167,10 +166,8 @@ export function createMoves(deps: MovesDeps) {
       taskIndex: 0,
       lane: deps.grouping() === "none" ? undefined : to,
     });
-    // One after the other: a refused field change leaves the card where it was.
-    spawn(async () => {
-      for (const next of ops) await deps.applyOp(next);
-    });
+    // Together, one undo step: a refused field change leaves the card where it was.
+    spawn(() => deps.applyOp(ops.length === 1 && ops[0] ? ops[0] : ops));
   }
 
   function moveColumnBy(delta: number, count: number) {

@@ -24,8 +24,11 @@ export function createOps(deps: OpsDeps) {
   let slowTimer: ReturnType<typeof setTimeout> | undefined;
   const [saving, setSaving] = createSignal(false);
 
-  /** Applies an op to the open board; the id of what it created, if anything. */
-  async function applyOp(op: BoardOp): Promise<string | null> {
+  /**
+   * Applies an op to the open board; the id of what it created, if anything. Several ops go
+   * together: one undo step (a card dropped into another swimlane and column).
+   */
+  async function applyOp(op: BoardOp | BoardOp[]): Promise<string | null> {
     const boardId = deps.boardId();
     if (boardId === null) return null;
     const reason = deps.readOnlyReason();
@@ -33,8 +36,8 @@ export function createOps(deps: OpsDeps) {
     inFlight += 1;
     if (inFlight === 1) slowTimer = setTimeout(() => setSaving(true), SLOW_SAVE_MS);
     try {
-      const result = await ipc.apply(boardId, op);
-      return result.createdId;
+      if (Array.isArray(op)) return (await ipc.applyTogether(boardId, op), null);
+      return (await ipc.apply(boardId, op)).createdId;
     } catch (error) {
       if (ipc.errorKind(error) === "readOnly") {
         deps.refusedAsReadOnly(boardId, ipc.errorMessage(error));

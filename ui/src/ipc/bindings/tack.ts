@@ -450,6 +450,7 @@ export type Commands = {
   reconcile_board: { args: { boardId: string }; result: Array<Patch> };
   list_archived: { args: { boardId: string }; result: ArchivedItems };
   apply: { args: { boardId: string; op: BoardOp }; result: OpResult };
+  apply_together: { args: { boardId: string; ops: Array<BoardOp> }; result: Array<OpResult> };
   undo: { args: { boardId: string }; result: boolean };
   redo: { args: { boardId: string }; result: boolean };
   read_due: { args: { text: string }; result: string };
@@ -578,6 +579,8 @@ export const reconcileBoard = command<(boardId: string) => Promise<Array<Patch>>
 export const listArchived = command<(boardId: string) => Promise<ArchivedItems>>("list_archived", "boardId");
 
 export const apply = command<(boardId: string, op: BoardOp) => Promise<OpResult>>("apply", "boardId", "op");
+
+export const applyTogether = command<(boardId: string, ops: Array<BoardOp>) => Promise<Array<OpResult>>>("apply_together", "boardId", "ops");
 
 export const undo = command<(boardId: string) => Promise<boolean>>("undo", "boardId");
 
