@@ -646,6 +646,30 @@ fn uptime() -> Result<f64> {
 }
 
 impl App {
+    /// A mouse drag from one point of the page to another (viewport pixels), in small steps as
+    /// a hand makes it: press, move past the drag threshold, move to the target, release.
+    pub async fn drag(&self, from: (f64, f64), to: (f64, f64)) -> Result<()> {
+        use fantoccini::actions::{MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+        let step = |x: f64, y: f64, ms: u64| PointerAction::MoveTo {
+            duration: Some(Duration::from_millis(ms)),
+            x,
+            y,
+        };
+        let mouse = MouseActions::new("mouse".into())
+            .then(step(from.0, from.1, 0))
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(step(from.0 + 8.0, from.1 + 8.0, 100))
+            .then(step((from.0 + to.0) / 2.0, (from.1 + to.1) / 2.0, 150))
+            .then(step(to.0, to.1, 150))
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        bounded("a mouse drag", self.client.perform_actions(mouse)).await?;
+        Ok(())
+    }
+
     /// Time from the app's process start to the page's performance mark `mark` (its first):
     /// the page says how long ago the mark was, `/proc` when the process started.
     pub async fn since_process_start(

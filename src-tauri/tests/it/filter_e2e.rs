@@ -190,6 +190,22 @@ const LANES_TEXT: &str = "return [...document.querySelectorAll('section.lane')].
       c.getAttribute('aria-label'),\
       [...c.querySelectorAll('[role=option][data-task-id]')].map(t => t.getAttribute('aria-label'))])]);";
 
+/// The middle of an element's bottom edge, 6 px inside, in viewport pixels (`element` is a
+/// script expression giving it).
+async fn page_point(app: &App, element: &str) -> Result<(f64, f64)> {
+    let at = app
+        .js(
+            &format!(
+                "const r = ({element}).getBoundingClientRect();\
+                 return [r.x + r.width / 2, r.bottom - 6];"
+            ),
+            vec![],
+        )
+        .await?;
+    let xy = |i: usize| at[i].as_f64().context("a point on the page");
+    Ok((xy(0)?, xy(1)?))
+}
+
 async fn wait_lanes(app: &App, expected: Value) -> Result<()> {
     let script = format!(
         "const got = (() => {{ {LANES_TEXT} }})();\
@@ -286,6 +302,36 @@ async fn z_g_shows_swimlanes_and_alt_shift_j_moves_a_card_to_the_next_lane_u_und
     .await?;
     app.screenshot(&artifact("lanes-moved.png")).await?;
     // One undo step takes it back to Li.
+    app.keys("u").await?;
+    wait_lanes(&app, lanes(json!(["Localize onboarding"]), json!([]))).await?;
+
+    // By mouse: the card dragged from Li's Backlog into Sam's Review is Sam's and in Review,
+    // and one undo step takes both back.
+    let card = "[...document.querySelectorAll('section.lane')].find(l => l.getAttribute('aria-label').startsWith('li'))\
+                  .querySelector('[role=option][aria-label=\"Localize onboarding\"]')";
+    let (x, y) = page_point(&app, card).await?;
+    let from = (x, y - 20.0);
+    let to = page_point(
+        &app,
+        "[...[...document.querySelectorAll('section.lane')].find(l => l.getAttribute('aria-label').startsWith('sam'))\
+           .querySelectorAll('section.column')].find(c => c.textContent.includes('Review'))",
+    )
+    .await?;
+    app.drag(from, to).await?;
+    app.wait_for(
+        "the dropped card in Sam's Review",
+        &format!(
+            "const got = (() => {{ {LANES_TEXT} }})();\
+             const lane = (name) => got.find(l => l[0].startsWith(name));\
+             const column = (l, title) => l.find(c => Array.isArray(c) && c[0] === title)[1];\
+             return column(lane('sam'), 'Review').includes('Localize onboarding')\
+               && column(lane('li'), 'Backlog').length === 0\
+               && !column(lane('li'), 'Review').includes('Localize onboarding');"
+        ),
+        15,
+    )
+    .await?;
+    app.screenshot(&artifact("lanes-dragged.png")).await?;
     app.keys("u").await?;
     wait_lanes(&app, lanes(json!(["Localize onboarding"]), json!([]))).await?;
 
