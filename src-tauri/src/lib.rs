@@ -169,6 +169,7 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
 
+    tracing::info!(target: "tack::start", "starting");
     let Some(dir) = data_dir() else {
         tracing::error!("no platform data directory; set TACK_DATA_DIR");
         std::process::exit(1);
@@ -255,7 +256,17 @@ pub fn run() {
         .manage(JoinLinks::default())
         .manage(DroppedFiles::default())
         .manage(update::Pending::default())
+        .on_page_load(|webview, payload| {
+            // The start path's steps (`TACK_LOG=tack::start=info`): where launch time goes.
+            tracing::info!(target: "tack::start", window = webview.label(), event = ?payload.event(), "page load");
+            // The main window is made hidden and shown once its page is there: WebKitGTK,
+            // shown an empty page, waits 500 ms for a first frame that cannot come yet.
+            if webview.label() == "main" && payload.event() == tauri::webview::PageLoadEvent::Finished {
+                show_main_window(webview.app_handle());
+            }
+        })
         .setup(move |app| {
+            tracing::info!(target: "tack::start", "setting up");
             // The .deb, .rpm, .msi, NSIS and macOS bundles register `tack://` when installed; an
             // AppImage is not installed, so it registers itself when run.
             #[cfg(target_os = "linux")]
@@ -318,6 +329,19 @@ pub fn run() {
             tauri::async_runtime::spawn(notifications.clone().run());
             app.manage(notifications);
             app.manage(collab);
+            // Should its page never say it loaded, the window shows anyway.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                let hidden = handle
+                    .get_webview_window("main")
+                    .is_some_and(|window| !window.is_visible().unwrap_or(true));
+                if hidden {
+                    tracing::warn!("the page did not load in 3 s; showing the window anyway");
+                    show_main_window(&handle);
+                }
+            });
+            tracing::info!(target: "tack::start", "set up");
             Ok(())
         })
         .on_window_event(|window, event| {

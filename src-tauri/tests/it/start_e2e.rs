@@ -34,6 +34,11 @@ pub(crate) fn wait_kept_view(data_dir: &std::path::Path) -> Result<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_last_board_shows_its_kept_view_before_its_document_loads_then_catches_up() -> Result<()>
 {
+    if !cfg!(debug_assertions) {
+        // `TACK_TEST_SLOW_START_MS` exists in debug builds only.
+        println!("skipped: the slow document is a debug build's seam");
+        return Ok(());
+    }
     let mut desktop = Desktop::start()?;
     let dir = desktop.data_dir();
     seed_boards(
