@@ -604,19 +604,22 @@ impl AppProcesses {
         Ok(Self { app, web })
     }
 
-    /// Resident memory of each process, in MiB: the app's, then its web processes'.
-    pub fn rss_mib(&self) -> Vec<f64> {
+    /// Memory of each process, the app's first, then its web processes': resident (RSS), and
+    /// the part that is its own (anonymous: heap and the like, not the shared libraries), MiB.
+    pub fn rss_mib(&self) -> Vec<String> {
         std::iter::once(self.app)
             .chain(self.web.iter().copied())
             .map(|pid| {
-                let status =
-                    std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-                let kib: f64 = status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-                    .unwrap_or(0.0);
-                (kib / 1024.0 * 10.0).round() / 10.0
+                let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+                    .unwrap_or_default();
+                let mib = |field: &str| {
+                    rollup
+                        .lines()
+                        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+                        .map_or(0.0, |kib| (kib / 1024.0 * 10.0).round() / 10.0)
+                };
+                format!("{} RSS / {} own", mib("Rss"), mib("Anonymous"))
             })
             .collect()
     }
