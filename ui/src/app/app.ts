@@ -479,26 +479,25 @@ function createApp() {
     collab.stop();
     unlisten?.();
     started = true;
-    const unlistenPatches = await ipc.onBoardPatch(onBoardPatch);
-    // The relay's member list, fetched after a shared board opened (or the share dialog).
-    const unlistenPeople = await ipc.on("board-directory", (event) => {
-      const shown = store();
-      if (shown?.id === event.boardId) shown.setPeople(event.people);
-    });
-    // What concerns me arrived (a teammate's change, a reminder): the count, and the view.
-    const unlistenInbox = await ipc.on("inbox", (event) => {
-      inbox.setUnread(event.unread);
-      if (dialogs.overlay() === "inbox") spawn(inbox.load);
-    });
-    // A newer signed release (found by the shell's periodic look): offered, not installed.
-    const unlistenUpdate = await ipc.on("update-available", updates.offer);
-    const unlistenChecked = await ipc.on("update-checked", updates.report);
+    // Subscribed together (each is an IPC round trip): the start waits for the slowest only.
+    const subscribed = await Promise.all([
+      ipc.onBoardPatch(onBoardPatch),
+      // The relay's member list, fetched after a shared board opened (or the share dialog).
+      ipc.on("board-directory", (event) => {
+        const shown = store();
+        if (shown?.id === event.boardId) shown.setPeople(event.people);
+      }),
+      // What concerns me arrived (a teammate's change, a reminder): the count, and the view.
+      ipc.on("inbox", (event) => {
+        inbox.setUnread(event.unread);
+        if (dialogs.overlay() === "inbox") spawn(inbox.load);
+      }),
+      // A newer signed release (found by the shell's periodic look): offered, not installed.
+      ipc.on("update-available", updates.offer),
+      ipc.on("update-checked", updates.report),
+    ]);
     unlisten = () => {
-      unlistenPatches();
-      unlistenPeople();
-      unlistenInbox();
-      unlistenUpdate();
-      unlistenChecked();
+      for (const stop of subscribed) stop();
     };
     try {
       // Marks of the start path, read by the e2e probe (where launch-to-painted goes).

@@ -137,12 +137,13 @@ export function createCollab(hooks: {
       setCloseRequest(null);
       setPeople(new Map());
     });
-    unlisteners.push(
-      await ipc.on("sync-status", applyStatus),
-      await ipc.on("presence", (event) =>
+    // Subscribed together (each is an IPC round trip), before `getAccount` below.
+    const subscribed = await Promise.all([
+      ipc.on("sync-status", applyStatus),
+      ipc.on("presence", (event) =>
         setPeople((map) => new Map(map).set(event.boardId, event.people)),
       ),
-      await ipc.on("board-access", (event) => {
+      ipc.on("board-access", (event) => {
         updateAccess(event.boardId, {
           role: event.role,
           readOnly: event.readOnly,
@@ -150,7 +151,7 @@ export function createCollab(hooks: {
         });
         void hooks.refreshBoards().catch(() => undefined);
       }),
-      await ipc.on("board-closed", (event) => {
+      ipc.on("board-closed", (event) => {
         const message = event.message;
         updateAccess(event.boardId, { role: null, readOnly: true, reason: message });
         setNotice({ boardId: event.boardId, text: message });
@@ -160,15 +161,16 @@ export function createCollab(hooks: {
         }
         void refreshRemote();
       }),
-      await ipc.on("conflict", (event: ConflictNotice) => {
+      ipc.on("conflict", (event: ConflictNotice) => {
         if (event.boardId === hooks.currentBoardId()) {
           setNotice({ boardId: event.boardId, text: event.text });
         }
       }),
-      await ipc.on("close-requested", (event) => setCloseRequest(event)),
+      ipc.on("close-requested", (event) => setCloseRequest(event)),
       // Subscribed before `getAccount` below, which sends the links that started the app.
-      await ipc.on("join-link", (event) => hooks.joinLink(event.invite)),
-    );
+      ipc.on("join-link", (event) => hooks.joinLink(event.invite)),
+    ]);
+    unlisteners.push(...subscribed);
     // Boards shared with me while the app runs show up when I come back to the window.
     const onFocus = () => void refreshRemote();
     if (typeof window !== "undefined") {
