@@ -239,6 +239,7 @@ pub fn run() {
             }
         }));
     }
+    tracing::info!(target: "tack::start", "building");
     let app = builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(
@@ -301,6 +302,7 @@ pub fn run() {
                 app.manage(closing);
             }
             // The tray: the sync state and quick actions (where the desktop has one).
+            tracing::info!(target: "tack::start", "tray");
             if let Some(tray) = tray::start(app.handle()) {
                 app.manage(tray);
             }
@@ -308,6 +310,7 @@ pub fn run() {
             tauri::async_runtime::spawn(update::watch(app.handle().clone()));
             // Quick add from anywhere: the global shortcut, as set in this profile.
             // The store, not the session: the start thread may hold the session meanwhile.
+            tracing::info!(target: "tack::start", "quick add");
             quick_add::start(
                 app.handle(),
                 &store
@@ -318,7 +321,9 @@ pub fn run() {
             let runtime = tauri::async_runtime::handle().inner().clone();
             let sink = Arc::new(WindowSink(app.handle().clone()));
             let store = store.clone();
+            tracing::info!(target: "tack::start", "sync");
             let collab = Collab::start(dir, collab_session, sink, runtime);
+            tracing::info!(target: "tack::start", "notifications");
             // Reminders and notifications: one scheduler task; missed reminders fire now.
             let notifications = notify::Notifications::new(
                 store,
