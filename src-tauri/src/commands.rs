@@ -29,8 +29,8 @@ use sync_client::SharedStore;
 /// The app's one session, shared by all commands and the sync pump.
 pub struct AppState {
     pub session: SharedSession,
-    /// The session's store, for what needs no board loaded (the start path's thread holds the
-    /// session while it loads the board shown last).
+    /// The session's store, for what needs no board loaded: read without waiting for a command
+    /// that holds the session.
     pub store: SharedStore,
 }
 
@@ -155,6 +155,22 @@ fn emit<T>(app: &AppHandle, (out, event): (T, BoardPatchEvent)) -> T {
 }
 
 /// Hands an invite from a `tack://join` link to the window's "Join a board" flow.
+/// Opens a board as the window shows it (once the start thread is done with it, if it is that
+/// board), has a shared board's people fetched again, and keeps the answer for the next start.
+fn open_and_keep(
+    state: &AppState,
+    collab: &Collab,
+    start: &StartView,
+    board_id: &str,
+) -> Result<OpenedBoard, IpcError> {
+    start.wait_loaded(board_id);
+    let me = collab.signed_in_account();
+    let opened = state.lock().open_board_with_people(board_id, me)?;
+    collab.refresh_directory_soon(board_id);
+    start.keep(&state.store, &opened);
+    Ok(opened)
+}
+
 pub fn emit_join_link(app: &AppHandle, invite: String) {
     if let Err(err) = app.emit(JOIN_LINK_EVENT, JoinLinkEvent { invite }) {
         tracing::warn!(?err, "could not hand a join link to the window");
@@ -329,12 +345,7 @@ ipc_commands! {
         if let Some(kept) = start.hand_out(&board_id) {
             return Ok(kept);
         }
-        start.wait_loaded(&board_id);
-        let me = collab.signed_in_account();
-        let opened = state.lock().open_board_with_people(&board_id, me)?;
-        collab.refresh_directory_soon(&board_id);
-        start.keep(&state.store, &opened);
-        Ok(opened)
+        open_and_keep(&state, &collab, &start, &board_id)
     }
 
     /// After `open_board` answered a kept view (`cached`): waits for the board's document and
@@ -351,10 +362,7 @@ ipc_commands! {
         let Some(kept) = start.take_handed(&board_id) else {
             return Ok(Vec::new());
         };
-        start.wait_loaded(&board_id);
-        let me = collab.signed_in_account();
-        let now = state.lock().open_board_with_people(&board_id, me)?;
-        collab.refresh_directory_soon(&board_id);
+        let now = open_and_keep(&state, &collab, &start, &board_id)?;
         if kept.people != now.people {
             let event = BoardDirectoryEvent {
                 board_id: board_id.clone(),
@@ -364,7 +372,6 @@ ipc_commands! {
                 tracing::warn!(?err, "could not send the board's people");
             }
         }
-        start.keep(&state.store, &now);
         Ok(crate::patches::between(&kept.view, &now.view))
     }
 

@@ -46,10 +46,10 @@ struct State {
     loading: Option<String>,
 }
 
+/// Kept only while the document loads or, once handed out, until `reconcile_board`: the start
+/// thread drops one nobody asked for when its load is done.
 struct Start {
     opened: OpenedBoard,
-    /// The document is loaded: `open_board` answers from it now.
-    loaded: bool,
     /// The window shows this view and will ask for `reconcile_board`.
     handed: bool,
 }
@@ -75,12 +75,9 @@ impl StartView {
                 loading.load(&session, &store, config, slow);
                 let mut state = loading.state();
                 state.loading = None;
-                if let Some(start) = &mut state.start {
-                    start.loaded = true;
-                    if !start.handed {
-                        // Nobody asked yet: `open_board` answers from the document now.
-                        state.start = None;
-                    }
+                if state.start.as_ref().is_some_and(|start| !start.handed) {
+                    // Nobody asked yet: `open_board` answers from the document now.
+                    state.start = None;
                 }
                 loading.0.loaded.notify_all();
             });
@@ -114,7 +111,6 @@ impl StartView {
                     opened.cached = true;
                     state.start = Some(Start {
                         opened,
-                        loaded: false,
                         handed: false,
                     });
                 }
@@ -168,7 +164,7 @@ impl StartView {
         match &mut state.start {
             Some(start) if start.opened.view.id == board_id => {
                 // Handed out already: it stays for `reconcile_board`.
-                if start.loaded || start.handed {
+                if start.handed {
                     return None;
                 }
                 start.handed = true;
