@@ -144,7 +144,6 @@ fn open_link(app: &AppHandle, link: &str) {
     }
 }
 
-/// Starts the app; returns when its last window closed.
 /// At exit: the board the window shows, as it is now, is kept for the next start.
 fn keep_shown_view(app: &AppHandle, start: &start::StartView, session: &collab::SharedSession) {
     let Some(board_id) = start.shown() else {
@@ -160,6 +159,7 @@ fn keep_shown_view(app: &AppHandle, start: &start::StartView, session: &collab::
     }
 }
 
+/// Starts the app; returns when its last window closed.
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -207,13 +207,14 @@ pub fn run() {
     };
     tracing::info!(dir = %dir.display(), "store opened");
     let store = session.shared_store();
+    let replica_config = session.replica_config().clone();
     let session = Arc::new(Mutex::new(session));
     let collab_session = session.clone();
     // The board shown last loads from now on, while Tauri and the web view start.
     let start = start::StartView::preload(
         session.clone(),
         store.clone(),
-        collab::lock(&session).replica_config().clone(),
+        replica_config,
         start::test_delay(),
     );
 
@@ -309,7 +310,8 @@ pub fn run() {
             // A look for updates a little after start, then every few hours.
             tauri::async_runtime::spawn(update::watch(app.handle().clone()));
             // Quick add from anywhere: the global shortcut, as set in this profile.
-            // The store, not the session: the start thread may hold the session meanwhile.
+            // The store, not the session: Tauri's main thread must never wait for a command
+            // that holds the session (one loading a big board).
             tracing::info!(target: "tack::start", "quick add");
             quick_add::start(
                 app.handle(),
