@@ -137,6 +137,14 @@ describe("moves", () => {
     ]);
   });
 
+  it("sends nothing for a drop that changes nothing (the lanes went while it was dragged)", async () => {
+    const m = moves(onB);
+    m.dropTask("b", "c-Todo", null, 0, 1);
+    await settle();
+    expect(m.sent).toEqual([]);
+    expect(m.notices).toEqual([]);
+  });
+
   it("refuses a drop across lanes on a read-only board, saying why, once", async () => {
     const lanes: Lane[] = [
       { value: "l-bug", title: "bug" },

@@ -166,8 +166,9 @@ export function createMoves(deps: MovesDeps) {
       taskIndex: 0,
       lane: deps.grouping() === "none" ? undefined : to,
     });
-    // Together, one undo step: a refused field change leaves the card where it was.
-    spawn(() => deps.applyOp(ops.length === 1 && ops[0] ? ops[0] : ops));
+    // Nothing to change (the lanes went while it was dragged): nothing is sent. Else together,
+    // one undo step: a refused field change leaves the card where it was.
+    if (ops.length > 0) spawn(() => deps.applyOp(ops.length === 1 && ops[0] ? ops[0] : ops));
   }
 
   function moveColumnBy(delta: number, count: number) {
