@@ -1,7 +1,8 @@
 // The board: columns side by side (only those near the viewport are mounted) and, in each,
 // cards stacked at fixed heights (only those near the column's viewport are mounted). Cut into
-// swimlanes (`z g`), lanes are bands one under another, each showing every column, and the
-// whole board scrolls (no virtualizing there).
+// swimlanes (`z g`), lanes are bands of known heights one under another, each showing every
+// column, and the whole board scrolls down too: every lane keeps its band, title and count, but
+// only those near the board's viewport, and the cursor's, mount their columns.
 
 import {
   createEffect,
@@ -31,6 +32,12 @@ const BOARD_PADDING = 14;
 const ADD_COLUMN_WIDTH = 200;
 const COLUMN_OVERSCAN = 1;
 const ROW_OVERSCAN = 6;
+/** The line before the lanes that gives the board its width (CSS `.board-space { height }`). */
+const BOARD_SPACE_HEIGHT = 1;
+/** A lane's height besides its cards: its title and its columns' headers and margins. */
+const LANE_CHROME_HEIGHT = 96;
+/** A lane's tallest cell is shown up to this many cards; a longer one scrolls. */
+const LANE_MAX_ROWS = 6;
 
 function Card(props: {
   store: BoardStore;
@@ -291,7 +298,6 @@ function Column(props: {
       scroller.scrollTop = top + rowHeight() + 4 - view;
     }
     setScrollTop(scroller.scrollTop);
-    if (props.lane !== undefined) scroller.closest(".lane")?.scrollIntoView({ block: "nearest" });
   });
 
   // An empty column takes focus itself so the cursor is always somewhere visible.
@@ -437,13 +443,18 @@ function Column(props: {
 
 export function Board(props: { store: BoardStore }): JSX.Element {
   const [scrollLeft, setScrollLeft] = createSignal(0);
+  const [scrollTop, setScrollTop] = createSignal(0);
   const [width, setWidth] = createSignal(1000);
+  const [height, setHeight] = createSignal(800);
   let scroller: HTMLDivElement | undefined;
 
   onMount(() => {
     const board = scroller;
     if (!board) return;
-    const observer = new ResizeObserver(() => setWidth(board.clientWidth));
+    const observer = new ResizeObserver(() => {
+      setWidth(board.clientWidth);
+      setHeight(board.clientHeight);
+    });
     observer.observe(board);
     onCleanup(() => observer.disconnect());
   });
@@ -473,6 +484,52 @@ export function Board(props: { store: BoardStore }): JSX.Element {
     setScrollLeft(scroller.scrollLeft);
   });
 
+  /**
+   * Where each lane starts on the board, then where the last one ends. A lane is as tall as its
+   * tallest cell, so this is known without laying anything out, also for lanes not mounted.
+   */
+  const laneEdges = createMemo((): readonly number[] => {
+    if (app.grouping() === "none") return [];
+    let top = BOARD_SPACE_HEIGHT;
+    const edges = [top];
+    for (let lane = 0; lane < app.lanes().length; lane++) {
+      let rows = 1;
+      for (const c of columns()) {
+        rows = Math.max(rows, Math.min(LANE_MAX_ROWS, app.cellTasks(lane, c, props.store).length));
+      }
+      top += rows * rowHeight() + LANE_CHROME_HEIGHT;
+      edges.push(top);
+    }
+    return edges;
+  });
+  /** The first and last lanes within a viewport's height above or below the board's viewport. */
+  const nearLanes = createMemo(
+    () => {
+      const edges = laneEdges();
+      return {
+        first: laneAt(edges, scrollTop() - height()),
+        last: laneAt(edges, scrollTop() + 2 * height()),
+      };
+    },
+    undefined,
+    { equals: (a, b) => a.first === b.first && a.last === b.last },
+  );
+
+  // Keep the focused lane in view, as the focused column: its columns mount there, so j, k,
+  // a card moved to another lane or a search result land on a card that is on screen.
+  createEffect(
+    on([app.focus, height], ([f, view]) => {
+      const top = f.lane === undefined ? undefined : laneEdges()[f.lane];
+      const bottom = f.lane === undefined ? undefined : laneEdges()[f.lane + 1];
+      if (!scroller || top === undefined || bottom === undefined) return;
+      if (top < scroller.scrollTop) scroller.scrollTop = top;
+      else if (bottom > scroller.scrollTop + view) {
+        scroller.scrollTop = Math.min(top, bottom - view);
+      }
+      setScrollTop(scroller.scrollTop);
+    }),
+  );
+
   return (
     <div
       ref={scroller}
@@ -483,7 +540,10 @@ export function Board(props: { store: BoardStore }): JSX.Element {
       aria-roledescription="board"
       aria-readonly={app.readOnlyReason() !== null ? "true" : "false"}
       data-board-id={props.store.id}
-      onScroll={(e) => setScrollLeft(e.currentTarget.scrollLeft)}
+      onScroll={(e) => {
+        setScrollLeft(e.currentTarget.scrollLeft);
+        setScrollTop(e.currentTarget.scrollTop);
+      }}
     >
       <div
         class="board-space"
@@ -501,37 +561,42 @@ export function Board(props: { store: BoardStore }): JSX.Element {
       >
         <For each={app.lanes()}>
           {(lane, l) => {
-            // The lane's tasks (once each) and its tallest cell, up to six cards (then it scrolls).
-            const size = createMemo(() => {
+            // The lane's tasks, once each.
+            const count = createMemo(() => {
               const ids = new Set<string>();
-              let rows = 1;
               for (const c of columns()) {
-                const cell = app.cellTasks(l(), c, props.store);
-                for (const id of cell) ids.add(id);
-                rows = Math.max(rows, Math.min(6, cell.length));
+                for (const id of app.cellTasks(l(), c, props.store)) ids.add(id);
               }
-              return { count: ids.size, rows };
+              return ids.size;
             });
+            const mounted = createMemo(
+              () =>
+                (nearLanes().first <= l() && l() <= nearLanes().last) || app.focus().lane === l(),
+            );
             return (
               <section
                 class="lane"
                 role="group"
-                aria-label={`${lane.title}, ${size().count} tasks`}
-                style={{ height: `${size().rows * rowHeight() + 96}px` }}
+                aria-label={`${lane.title}, ${count()} tasks`}
+                style={{
+                  height: `${(laneEdges()[l() + 1] ?? 0) - (laneEdges()[l()] ?? 0)}px`,
+                }}
               >
                 <h3 class="lane-title">
-                  {lane.title} <span class="count">{size().count}</span>
+                  {lane.title} <span class="count">{count()}</span>
                 </h3>
-                <For each={visible()}>
-                  {(columnId, i) => (
-                    <Column
-                      store={props.store}
-                      columnId={columnId}
-                      index={range().first + i()}
-                      lane={l()}
-                    />
-                  )}
-                </For>
+                <Show when={mounted()}>
+                  <For each={visible()}>
+                    {(columnId, i) => (
+                      <Column
+                        store={props.store}
+                        columnId={columnId}
+                        index={range().first + i()}
+                        lane={l()}
+                      />
+                    )}
+                  </For>
+                </Show>
               </section>
             );
           }}
@@ -550,6 +615,12 @@ export function Board(props: { store: BoardStore }): JSX.Element {
       </button>
     </div>
   );
+}
+
+/** The lane at height `y` of the board, given where lanes start (-1 above the first one). */
+function laneAt(edges: readonly number[], y: number): number {
+  const after = edges.findIndex((top) => top > y);
+  return (after < 0 ? edges.length : after) - 1;
 }
 
 /** A card's due: relative words, and an icon whose shape (not only its colour) says overdue
