@@ -22,8 +22,9 @@ use crate::ipc::{
 };
 use crate::ipc::{
     AttachmentEntry, AttachmentState, AvailableUpdate, ColumnChoice, FilesDroppedEvent,
-    OpenedAttachment, QuickAddSettings, QuickAddShownEvent, UpdateState, FILES_DROPPED_EVENT,
-    QUICK_ADD_SHOWN_EVENT, UPDATE_AVAILABLE_EVENT, UPDATE_CHECKED_EVENT,
+    MenuCommandEvent, OpenedAttachment, QuickAddSettings, QuickAddShownEvent, UpdateState,
+    FILES_DROPPED_EVENT, MENU_COMMAND_EVENT, QUICK_ADD_SHOWN_EVENT, UPDATE_AVAILABLE_EVENT,
+    UPDATE_CHECKED_EVENT,
 };
 
 /// Path of the generated file, relative to the repository root.
@@ -102,6 +103,7 @@ pub fn typescript() -> String {
         OpenedAttachment::decl(&cfg),
         FilesDroppedEvent::decl(&cfg),
         QuickAddShownEvent::decl(&cfg),
+        MenuCommandEvent::decl(&cfg),
         QuickAddSettings::decl(&cfg),
         ColumnChoice::decl(&cfg),
         AvailableUpdate::decl(&cfg),
@@ -148,6 +150,7 @@ pub fn typescript() -> String {
         (INBOX_EVENT, InboxEvent::name(&cfg)),
         (FILES_DROPPED_EVENT, FilesDroppedEvent::name(&cfg)),
         (QUICK_ADD_SHOWN_EVENT, QuickAddShownEvent::name(&cfg)),
+        (MENU_COMMAND_EVENT, MenuCommandEvent::name(&cfg)),
         (UPDATE_AVAILABLE_EVENT, AvailableUpdate::name(&cfg)),
         (UPDATE_CHECKED_EVENT, UpdateState::name(&cfg)),
     ];
@@ -164,6 +167,9 @@ pub fn typescript() -> String {
     for (constant, keys) in [
         ("SORT_KEYS", &board_model::SORT_KEYS[..]),
         ("GROUP_KEYS", &board_model::GROUP_KEYS[..]),
+        // The window's commands the menu bar runs (`menu.rs`): the UI's type checker refuses
+        // one it has no command for.
+        ("MENU_COMMANDS", &crate::menu::command_ids()[..]),
     ] {
         let quoted: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
         out.push_str(&format!(
@@ -171,7 +177,7 @@ pub fn typescript() -> String {
             quoted.join(", ")
         ));
     }
-    out.push('\n');
+    out.push_str("\nexport type MenuCommand = (typeof MENU_COMMANDS)[number];\n");
     out.push_str(
         "\n// One typed wrapper per command, named after it; UI code calls these, never `invoke`.\n",
     );

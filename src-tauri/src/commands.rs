@@ -849,6 +849,15 @@ ipc_commands! {
         app.restart()
     }
 
+    /// The window painted its first screen at start (a board, or none to show): what the
+    /// start put off is done now (the quick add shortcut's registration). Later calls do
+    /// nothing.
+    #[tauri::command(async)]
+    pub fn first_painted(app: AppHandle) -> Result<(), IpcError> {
+        crate::quick_add::start(&app);
+        Ok(())
+    }
+
     /// Shows the quick add window (its global shortcut does the same).
     #[tauri::command(async)]
     pub fn open_quick_add(app: AppHandle) -> Result<(), IpcError> {

@@ -35,6 +35,8 @@ pub const UPDATE_AVAILABLE_EVENT: &str = "update-available";
 pub const UPDATE_CHECKED_EVENT: &str = "update-checked";
 /// [`QuickAddShownEvent`]: the quick add window was shown (by its shortcut or the palette).
 pub const QUICK_ADD_SHOWN_EVENT: &str = "quick-add-shown";
+/// [`MenuCommandEvent`]: a menu bar item was chosen (`menu.rs`).
+pub const MENU_COMMAND_EVENT: &str = "menu-command";
 
 /// A file a board comes in from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -986,4 +988,12 @@ pub struct FilesDroppedEvent {
     pub count: u32,
     pub x: f64,
     pub y: f64,
+}
+
+/// Payload of `menu-command`: the window's command a menu item runs (one of `MENU_COMMANDS`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MenuCommandEvent {
+    #[ts(type = "MenuCommand")]
+    pub command: String,
 }

@@ -13,6 +13,7 @@ pub mod deep_link;
 #[cfg(target_os = "linux")]
 pub mod instance;
 pub mod ipc;
+pub mod menu;
 pub mod notify;
 pub mod patches;
 pub mod quick_add;
@@ -309,16 +310,12 @@ pub fn run() {
             }
             // A look for updates a little after start, then every few hours.
             tauri::async_runtime::spawn(update::watch(app.handle().clone()));
-            // Quick add from anywhere: the global shortcut, as set in this profile.
-            // The store, not the session: Tauri's main thread must never wait for a command
-            // that holds the session (one loading a big board).
-            tracing::info!(target: "tack::start", "quick add");
-            quick_add::start(
-                app.handle(),
-                &store
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner),
-            );
+            // Quick add from anywhere: the global shortcut, as set in this profile, registered
+            // once the window painted (`quick_add::start`).
+            app.manage(quick_add::ShortcutProblem::default());
+            app.manage(quick_add::Registered::default());
+            // The menu bar (macOS; elsewhere when asked for).
+            menu::install(app.handle());
             // Sync starts with the app (when signed in), on Tauri's tokio runtime.
             let runtime = tauri::async_runtime::handle().inner().clone();
             let sink = Arc::new(WindowSink(app.handle().clone()));
@@ -347,6 +344,11 @@ pub fn run() {
                     tracing::warn!("the page did not load in 3 s; showing the window anyway");
                     show_main_window(&handle);
                 }
+                // Nor does the quick add shortcut wait longer for a first paint.
+                let registering = tauri::async_runtime::spawn_blocking(move || {
+                    quick_add::start(&handle);
+                });
+                drop(registering);
             });
             tracing::info!(target: "tack::start", "set up");
             Ok(())

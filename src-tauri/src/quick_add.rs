@@ -143,12 +143,36 @@ pub fn settings(shortcut: String, problem: Option<String>) -> crate::ipc::QuickA
     }
 }
 
-/// At start: registers the configured shortcut; what went wrong is kept to be shown.
-pub fn start(app: &AppHandle, store: &board_store::Store) {
-    let problem = configured(store).and_then(|shortcut| register(app, &shortcut));
-    let problem = problem.err().map(|err| {
-        tracing::warn!(problem = %err.message, "no quick add shortcut");
-        err.message
+/// Whether the shortcut was registered at this start (once: after the window's first paint).
+pub struct Registered(std::sync::Once);
+
+impl Default for Registered {
+    fn default() -> Self {
+        Self(std::sync::Once::new())
+    }
+}
+
+/// Registers the configured shortcut, once per run; what went wrong is kept to be shown. Put
+/// off until the window painted its first board (`first_painted`, or a few seconds at most):
+/// the plugin registers on the UI's main thread, for 70 ms on X11, which the start needs.
+pub fn start(app: &AppHandle) {
+    app.state::<Registered>().0.call_once(|| {
+        tracing::info!(target: "tack::start", "quick add shortcut");
+        // Read, then let go of the store: registering waits for the main thread, which may
+        // itself wait for the store (the shortcut's handler reads it).
+        let shortcut = {
+            let state = app.state::<crate::commands::AppState>();
+            let store = state
+                .store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            configured(&store)
+        };
+        let problem = shortcut.and_then(|shortcut| register(app, &shortcut));
+        let problem = problem.err().map(|err| {
+            tracing::warn!(problem = %err.message, "no quick add shortcut");
+            err.message
+        });
+        app.state::<ShortcutProblem>().set(problem);
     });
-    app.manage(ShortcutProblem(std::sync::Mutex::new(problem)));
 }

@@ -32,6 +32,18 @@ pub(crate) async fn settle(app: &App) -> Result<()> {
     Ok(())
 }
 
+/// Waits until the app did what its start put off until the first paint (the quick add
+/// shortcut's registration: `first_painted`).
+pub(crate) async fn wait_start_done(app: &App) -> Result<()> {
+    app.wait_for(
+        "the start to be done",
+        "return performance.getEntriesByName('tack:start-done').length > 0;",
+        15,
+    )
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn wait_field(app: &App, label: &str) -> Result<()> {
     app.wait_for(
         &format!("the {label:?} prompt to take focus"),

@@ -9,6 +9,7 @@ mod collab_e2e;
 mod deep_link;
 mod e2e;
 mod filter_e2e;
+mod menu_e2e;
 mod notify;
 mod palette;
 mod quick_add_e2e;

@@ -8,7 +8,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::app::{artifact, Desktop};
-use crate::e2e::{open_board, settle, wait_board_text};
+use crate::e2e::{open_board, settle, wait_board_text, wait_start_done};
 use crate::palette::seed_boards;
 
 const WINDOW: &str = "Quick add — Tack";
@@ -42,6 +42,8 @@ async fn the_global_shortcut_opens_quick_add_and_its_task_lands_on_the_chosen_bo
     let app = desktop.launch().await?;
     open_board(&app, "Launch").await?;
     settle(&app).await?;
+    // The shortcut is registered once the window painted its first board.
+    wait_start_done(&app).await?;
 
     // The shortcut, from the keyboard: the window appears with the title field focused.
     desktop.xdotool(&["key", "ctrl+alt+n"])?;

@@ -28,7 +28,7 @@ import { createKeys, isMac } from "./keys";
 import { createMoves } from "./moves";
 import { createOps } from "./ops";
 import { createPalette } from "./palette";
-import { afterPaint } from "./perf";
+import { afterPaint, whenPainted } from "./perf";
 import { createSearch } from "./search";
 import { createSharing } from "./sharing";
 import { createToasts } from "./toast";
@@ -495,6 +495,8 @@ function createApp() {
       // A newer signed release (found by the shell's periodic look): offered, not installed.
       ipc.on("update-available", updates.offer),
       ipc.on("update-checked", updates.report),
+      // The menu bar's items (macOS): each runs its command, as its key would.
+      ipc.on("menu-command", (event) => run(event.command)),
     ]);
     unlisten = () => {
       for (const stop of subscribed) stop();
@@ -511,6 +513,14 @@ function createApp() {
       await inbox.load();
     } finally {
       setReady(true);
+      // What the shell put off so as not to slow the first paint (the quick add shortcut).
+      // Harmless when it fails: the shell does it a few seconds after start anyway.
+      whenPainted(() => {
+        ipc
+          .firstPainted()
+          .then(() => performance.mark("tack:start-done"))
+          .catch((error: unknown) => console.warn("first_painted", error));
+      });
       for (const invite of waitingLinks.splice(0)) sharing.joinFromLink(invite);
     }
   }

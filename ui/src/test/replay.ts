@@ -85,6 +85,12 @@ const QUERIES = new Set<keyof Commands>([
   "attachment_thumbnail",
 ]);
 
+/**
+ * What the window tells the shell and the recordings leave out (the sessions are recorded from
+ * Rust, without a window that paints): answered with nothing, whenever they come.
+ */
+const NOTICES = new Set<keyof Commands>(["first_painted"]);
+
 export interface ReplayOptions {
   /**
    * Commands the UI calls on timers (the selection a moment after the cursor rests): matched
@@ -177,6 +183,7 @@ export function createReplayBackend(scenario: string, options: ReplayOptions = {
 
   return {
     call(name, args) {
+      if (NOTICES.has(name)) return Promise.resolve(null as Commands[typeof name]["result"]);
       made.push({ name, args: structuredClone(args) });
       const step = find(name, args);
       if (step === undefined) {

@@ -408,6 +408,8 @@ export type QuickAddShownEvent = {
  */
 shortcut: string, };
 
+export type MenuCommandEvent = { command: MenuCommand, };
+
 export type QuickAddSettings = { 
 /**
  * As set (`CommandOrControl+Alt+N`); empty: no shortcut.
@@ -494,6 +496,7 @@ export type Commands = {
   check_for_update: { args: {}; result: UpdateState };
   install_update: { args: {}; result: string };
   restart_app: { args: {}; result: null };
+  first_painted: { args: {}; result: null };
   open_quick_add: { args: {}; result: null };
   hide_quick_add: { args: {}; result: null };
   board_columns: { args: { boardId: string }; result: Array<ColumnChoice> };
@@ -528,6 +531,7 @@ export type Events = {
   "inbox": InboxEvent;
   "files-dropped": FilesDroppedEvent;
   "quick-add-shown": QuickAddShownEvent;
+  "menu-command": MenuCommandEvent;
   "update-available": AvailableUpdate;
   "update-checked": UpdateState;
 };
@@ -544,11 +548,14 @@ export const JOIN_LINK_EVENT = "join-link";
 export const INBOX_EVENT = "inbox";
 export const FILES_DROPPED_EVENT = "files-dropped";
 export const QUICK_ADD_SHOWN_EVENT = "quick-add-shown";
+export const MENU_COMMAND_EVENT = "menu-command";
 export const UPDATE_AVAILABLE_EVENT = "update-available";
 export const UPDATE_CHECKED_EVENT = "update-checked";
 
 export const SORT_KEYS = ["rank", "due", "created", "updated", "title"] as const;
 export const GROUP_KEYS = ["assignee", "label"] as const;
+export const MENU_COMMANDS = ["account.settings", "app.check_update", "board.new", "app.quick_add", "board.import_trello", "board.import_csv", "board.import_csv_here", "board.export_markdown", "board.export_csv", "board.export_json", "board.export_yjs", "view.filter", "view.search", "view.palette", "view.sidebar", "view.density", "view.sort", "view.lanes", "view.views", "view.inbox", "view.my_tasks", "board.next", "board.previous", "board.share", "board.archived", "board.rename", "board.duplicate", "board.save_template", "board.delete", "board.new_task", "task.edit", "task.comment", "task.attach", "task.duplicate", "task.archive", "task.delete", "view.cheatsheet"] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 // One typed wrapper per command, named after it; UI code calls these, never `invoke`.
 
@@ -667,6 +674,8 @@ export const checkForUpdate = command<() => Promise<UpdateState>>("check_for_upd
 export const installUpdate = command<() => Promise<string>>("install_update");
 
 export const restartApp = command<() => Promise<null>>("restart_app");
+
+export const firstPainted = command<() => Promise<null>>("first_painted");
 
 export const openQuickAdd = command<() => Promise<null>>("open_quick_add");
 
