@@ -345,6 +345,16 @@ ipc_commands! {
         if let Some(kept) = start.hand_out(&board_id) {
             return Ok(kept);
         }
+        // Another board shown recently, not loaded: its kept view now, the board loading.
+        let (holds, config) = {
+            let session = state.lock();
+            (session.holds(&board_id), session.replica_config().clone())
+        };
+        if !holds {
+            if let Some(kept) = start.open_kept(&state.session, &state.store, config, &board_id) {
+                return Ok(kept);
+            }
+        }
         open_and_keep(&state, &collab, &start, &board_id)
     }
 

@@ -220,6 +220,12 @@ impl Session {
         Ok(true)
     }
 
+    /// True when the board's replica is in memory (opened, or watched for remote updates):
+    /// opening it needs no load.
+    pub fn holds(&self, board_id: &str) -> bool {
+        self.open.contains_key(board_id) || self.watched.contains_key(board_id)
+    }
+
     /// One board's summary, `NotFound` when it is not on this computer.
     pub fn board_summary(&self, board_id: &str) -> Result<BoardSummary, IpcError> {
         let record = self.store().board(board_id)?.ok_or_else(|| {

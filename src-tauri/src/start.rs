@@ -9,7 +9,11 @@
 //! typed waits or is lost; the thread's replica then gives way, as it does when the store
 //! changed while it was built. Each board opened, and the board shown at exit, is kept again
 //! for the next start.
+//!
+//! Opening any other board shown recently goes the same way ([`StartView::open_kept`]): its
+//! kept view is answered at once while a thread of its own loads it.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -42,8 +46,18 @@ struct State {
     start: Option<Start>,
     /// The board the window shows.
     shown: Option<String>,
-    /// The board the start thread is still loading.
-    loading: Option<String>,
+    /// The boards threads of this are still loading.
+    loading: HashSet<String>,
+}
+
+/// What [`StartView::hold`] did with a kept view.
+enum Held {
+    /// Unreadable, or of another board.
+    No,
+    /// Held for the board's first `open_board`.
+    Kept,
+    /// Held for `reconcile_board`; this copy is for the window.
+    Handed(OpenedBoard),
 }
 
 /// Kept only while the document loads or, once handed out, until `reconcile_board`: the start
@@ -72,14 +86,19 @@ impl StartView {
         let spawned = std::thread::Builder::new()
             .name("tack-start".into())
             .spawn(move || {
-                loading.load(&session, &store, config, slow);
-                let mut state = loading.state();
-                state.loading = None;
-                if state.start.as_ref().is_some_and(|start| !start.handed) {
-                    // Nobody asked yet: `open_board` answers from the document now.
-                    state.start = None;
+                let lock_store = || store.lock().unwrap_or_else(PoisonError::into_inner);
+                let (board_id, bytes) = match lock_store().shown_view() {
+                    Ok(Some(kept)) => kept,
+                    Ok(None) => return,
+                    Err(err) => {
+                        tracing::warn!(%err, "the kept view could not be read");
+                        return;
+                    }
+                };
+                if !matches!(loading.hold(&board_id, &bytes, false), Held::No) {
+                    drop(bytes);
+                    loading.load(&session, &store, config, &board_id, slow);
                 }
-                loading.0.loaded.notify_all();
             });
         if let Err(err) = spawned {
             tracing::warn!(%err, "no start thread: the last board loads when it is opened");
@@ -87,40 +106,95 @@ impl StartView {
         start
     }
 
+    /// Opening a board shown recently that is not loaded (`open_board`): its kept view, handed
+    /// out at once (`cached`; the window asks `reconcile_board`), while a thread loads the
+    /// board. `None` when no view of it is kept, or it is loading already.
+    pub fn open_kept(
+        &self,
+        session: &SharedSession,
+        store: &SharedStore,
+        config: ReplicaConfig,
+        board_id: &str,
+    ) -> Option<OpenedBoard> {
+        if self.state().loading.contains(board_id) {
+            return None;
+        }
+        let bytes = match store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .kept_view(board_id)
+        {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return None,
+            Err(err) => {
+                tracing::warn!(%err, "the kept view could not be read");
+                return None;
+            }
+        };
+        let Held::Handed(opened) = self.hold(board_id, &bytes, true) else {
+            return None;
+        };
+        drop(bytes);
+        let (this, session, store, board) = (
+            self.clone(),
+            session.clone(),
+            store.clone(),
+            board_id.to_owned(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("tack-open".into())
+            .spawn(move || this.load(&session, &store, config, &board, Duration::ZERO));
+        if let Err(err) = spawned {
+            // Nothing loads it: `reconcile_board` opens it then, as an edit would.
+            tracing::warn!(%err, "no thread to load the board");
+            self.done_loading(board_id);
+        }
+        Some(opened)
+    }
+
+    /// Reads `bytes` as `board_id`'s kept view and holds it (handed out now, or for the
+    /// board's first `open_board`), the board marked loading.
+    fn hold(&self, board_id: &str, bytes: &[u8], handed: bool) -> Held {
+        let mut opened = match serde_json::from_slice::<OpenedBoard>(bytes) {
+            Ok(opened) if opened.view.id == board_id => opened,
+            Ok(_) => {
+                tracing::warn!(board = %board_id, "the kept view is of another board");
+                return Held::No;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "the kept view is unreadable; loading the board");
+                return Held::No;
+            }
+        };
+        opened.cached = true;
+        let mut state = self.state();
+        state.loading.insert(board_id.to_owned());
+        if handed {
+            state.shown = Some(board_id.to_owned());
+        }
+        let held = if handed {
+            Held::Handed(opened.clone())
+        } else {
+            Held::Kept
+        };
+        // One view is held at a time: the window shows one board.
+        state.start = Some(Start { opened, handed });
+        held
+    }
+
+    /// Builds `board_id`'s replica from the store with no lock held, and gives it to the
+    /// session unless something newer is there; then the board is no longer loading.
     fn load(
         &self,
         session: &SharedSession,
         store: &SharedStore,
         config: ReplicaConfig,
+        board_id: &str,
         slow: Duration,
     ) {
         let lock_store = || store.lock().unwrap_or_else(PoisonError::into_inner);
-        let (board_id, bytes) = match lock_store().shown_view() {
-            Ok(Some(kept)) => kept,
-            Ok(None) => return,
-            Err(err) => {
-                tracing::warn!(%err, "the kept view could not be read");
-                return;
-            }
-        };
-        {
-            let mut state = self.state();
-            state.loading = Some(board_id.clone());
-            match serde_json::from_slice::<OpenedBoard>(&bytes) {
-                Ok(mut opened) if opened.view.id == board_id => {
-                    opened.cached = true;
-                    state.start = Some(Start {
-                        opened,
-                        handed: false,
-                    });
-                }
-                Ok(_) => tracing::warn!(board = %board_id, "the kept view is of another board"),
-                Err(err) => tracing::warn!(%err, "the kept view is unreadable; loading the board"),
-            }
-        }
-        drop(bytes);
         let started = std::time::Instant::now();
-        let stored = replica::read_board(&lock_store(), &board_id);
+        let stored = replica::read_board(&lock_store(), board_id);
         std::thread::sleep(slow);
         let built = stored.and_then(|stored| {
             let read_seq = stored.last_seq();
@@ -129,29 +203,44 @@ impl StartView {
         match built {
             Ok((board, read_seq)) => match collab::lock(session).install(board, read_seq) {
                 Ok(true) => {
-                    tracing::info!(board = %board_id, took = ?started.elapsed(), "the board shown last is loaded")
+                    tracing::info!(board = %board_id, took = ?started.elapsed(), "the board shown before is loaded")
                 }
                 Ok(false) => {
-                    tracing::info!(board = %board_id, "the board shown last was loaded meanwhile")
+                    tracing::info!(board = %board_id, "the board shown before was loaded meanwhile")
                 }
                 Err(err) => {
-                    tracing::warn!(%err, board = %board_id, "the board shown last did not load")
+                    tracing::warn!(%err, board = %board_id, "the board shown before did not load")
                 }
             },
             Err(err) => {
-                tracing::warn!(%err, board = %board_id, "the board shown last did not load")
+                tracing::warn!(%err, board = %board_id, "the board shown before did not load")
             }
         }
+        self.done_loading(board_id);
     }
 
-    /// Waits (a minute at most) while the start thread still loads `board_id`.
+    fn done_loading(&self, board_id: &str) {
+        let mut state = self.state();
+        state.loading.remove(board_id);
+        let unasked = state
+            .start
+            .as_ref()
+            .is_some_and(|start| start.opened.view.id == board_id && !start.handed);
+        if unasked {
+            // Nobody asked yet: `open_board` answers from the document now.
+            state.start = None;
+        }
+        self.0.loaded.notify_all();
+    }
+
+    /// Waits (a minute at most) while a thread of this still loads `board_id`.
     pub fn wait_loaded(&self, board_id: &str) {
         let state = self.state();
         let waited = self
             .0
             .loaded
             .wait_timeout_while(state, Duration::from_secs(60), |state| {
-                state.loading.as_deref() == Some(board_id)
+                state.loading.contains(board_id)
             });
         drop(waited);
     }

@@ -294,6 +294,8 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
         session
             .generate_demo_board("Big board", 20, 10_000)
             .context("demo board")?;
+        // A small board to switch to and back.
+        session.create_board("Small board").context("small board")?;
     }
 
     let launched = Instant::now();
@@ -413,6 +415,12 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
         "memory after this run, MiB (tack, then its WebKit processes): {:?}",
         processes.rss_mib()
     );
+    // Switching away and back: the big board is loaded, its view is built again.
+    switch_timed(&app, "Small board").await?;
+    println!(
+        "open the 10,000-task board, loaded (ms to answered, painted): {:?}",
+        switch_timed(&app, "Big board").await?
+    );
     app.quit().await?;
 
     // The next start paints the board from the view kept at this run (DESIGN §2 "Shown
@@ -436,8 +444,46 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
         "memory with the board open, settled, MiB (tack, then its WebKit processes): {:?}",
         processes.rss_mib()
     );
+    // The small board shown last: the next start loads it, not the big one.
+    switch_timed(&app, "Small board").await?;
+    app.quit().await?;
+
+    // Opening the big board, not loaded, shown recently: from its kept view while it loads.
+    let app = desktop.launch().await?;
+    wait_board_open(&app, "Small board", 60).await?;
+    let opened = switch_timed(&app, "Big board").await?;
+    println!("open the 10,000-task board, not loaded, from its kept view (ms to answered, painted): {opened:?}");
+    // Its document follows: the cursor still moves over the board as it is now.
+    settle(&app).await?;
+    app.keys("gg").await?;
+    wait_focus(&app, "Task 1", "Backlog").await?;
     app.quit().await?;
     Ok(())
+}
+
+/// Opens the board `title` from the sidebar and waits until it is painted: the page's times
+/// from asking (`tack:board-open`) to the answer and to the frame after it rendered, in ms.
+async fn switch_timed(app: &App, title: &str) -> Result<(f64, f64)> {
+    let painted = "performance.getEntriesByName('tack:board-painted').length";
+    let before = app.js(&format!("return {painted};"), vec![]).await?;
+    open_board(app, title).await?;
+    app.wait_for(
+        &format!("board {title:?} painted"),
+        &format!("return {painted} > {before};"),
+        60,
+    )
+    .await?;
+    let times = app
+        .js(
+            "const at = (n) => { const e = performance.getEntriesByName(n); \
+               return e[e.length - 1].startTime; };\
+             const open = at('tack:board-open');\
+             return [at('tack:board-answered') - open, at('tack:board-painted') - open];",
+            vec![],
+        )
+        .await?;
+    let ms = |i: usize| times[i].as_f64().unwrap_or(f64::NAN);
+    Ok((ms(0), ms(1)))
 }
 
 /// Scrolls the focused column to its end (80 frames of 500 px) and the board across all its

@@ -1064,6 +1064,75 @@ fn the_start_path_hands_out_the_kept_view_then_loads_the_board_it_showed() {
     assert!(start.take_handed(&board).is_none(), "reconciled once");
 }
 
+/// Opening a board shown before (not the last one) that is not loaded: its kept view is
+/// answered at once while a thread loads the board, and the patches bring what changed since.
+#[test]
+fn a_board_shown_before_opens_from_its_kept_view_while_it_loads() {
+    use std::sync::{Arc, Mutex};
+    use tack::start::StartView;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = session(dir.path());
+    let launch = s.create_board("Launch").expect("create").id;
+    let todo = add_column(&mut s, &launch, "To do");
+    let venue = add_task(&mut s, &launch, &todo, "Book venue");
+    let offsite = s.create_board("Offsite").expect("create").id;
+    add_column(&mut s, &offsite, "Ideas");
+    let store = s.shared_store();
+    let keeper = StartView::default();
+    // Launch shown, then Offsite (shown last, the one a start would paint).
+    keeper.keep_now(
+        &store,
+        &s.open_board_with_people(&launch, None).expect("open"),
+    );
+    keeper.keep_now(
+        &store,
+        &s.open_board_with_people(&offsite, None).expect("open"),
+    );
+    // Since Launch's view was kept: a task renamed.
+    s.apply(
+        &launch,
+        BoardOp::SetTaskTitle {
+            task_id: venue.clone(),
+            title: "Book the venue".into(),
+        },
+    )
+    .expect("rename");
+    let config = s.replica_config().clone();
+    drop(s);
+
+    let session = Arc::new(Mutex::new(self::session(dir.path())));
+    let start = StartView::default();
+    assert!(!session.lock().expect("session").holds(&launch));
+    let shown = start
+        .open_kept(&session, &store, config.clone(), &launch)
+        .expect("Launch's kept view");
+    assert!(shown.cached);
+    assert_eq!(shown.view.columns[0].tasks[0].title, "Book venue");
+    assert_eq!(start.shown().as_deref(), Some(launch.as_str()));
+    assert!(
+        start.open_kept(&session, &store, config, &launch).is_none(),
+        "not twice while it loads"
+    );
+
+    let taken = start.take_handed(&launch).expect("the view handed out");
+    start.wait_loaded(&launch);
+    assert!(
+        session.lock().expect("session").holds(&launch),
+        "loaded by its thread"
+    );
+    let now = session
+        .lock()
+        .expect("session")
+        .open_board_with_people(&launch, None)
+        .expect("open");
+    let patches = tack::patches::between(&taken.view, &now.view);
+    assert!(
+        matches!(&patches[..], [Patch::TaskUpserted { task, .. }] if task.title == "Book the venue"),
+        "{patches:?}"
+    );
+}
+
 /// A replica built off the session gives way when the store moved on while it was built (a
 /// remote update stored meanwhile), and when the board was opened meanwhile.
 #[test]

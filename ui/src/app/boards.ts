@@ -92,6 +92,7 @@ export function createBoards(deps: BoardsDeps) {
       deps.refocus();
       return;
     }
+    performance.mark("tack:board-open");
     const opened = await ipc.openBoard(boardId);
     performance.mark("tack:board-answered");
     if (ticket !== openTicket) return;

@@ -246,45 +246,69 @@ fn a_shared_board_deleted_here_is_remembered_as_deleted_here() {
 }
 
 #[test]
-fn the_shown_view_is_kept_for_the_board_shown_last_only_and_goes_with_its_board() {
+fn shown_views_are_kept_for_the_boards_shown_last_and_go_with_their_board() {
     let (_dir, path, mut store) = temp_store();
     assert_eq!(store.shown_view().expect("read"), None);
-    store
-        .create_board(&record("a", "A", 1), &Editor::new(1).set("t", "a"))
-        .expect("create");
-    store
-        .create_board(&record("b", "B", 2), &Editor::new(2).set("t", "b"))
-        .expect("create");
-    store.save_shown_view("a", b"{\"a\":1}").expect("keep a");
-    store.save_shown_view("b", b"{\"b\":2}").expect("keep b");
+    let ids: Vec<String> = (0..=board_store::KEPT_VIEWS)
+        .map(|i| format!("b{i}"))
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        let seq = i64::try_from(i).expect("small") + 1;
+        store
+            .create_board(&record(id, id, seq), &Editor::new(1).set("t", id))
+            .expect("create");
+    }
+    store.save_shown_view("b0", b"{\"a\":1}").expect("keep b0");
+    store.save_shown_view("b1", b"{\"b\":2}").expect("keep b1");
     assert_eq!(
         store.shown_view().expect("read"),
-        Some(("b".to_owned(), b"{\"b\":2}".to_vec())),
-        "the board shown last, alone"
+        Some(("b1".to_owned(), b"{\"b\":2}".to_vec())),
+        "the board shown last"
     );
+    assert_eq!(
+        store.kept_view("b0").expect("read").as_deref(),
+        Some(&b"{\"a\":1}"[..]),
+        "the one shown before is kept too"
+    );
+    // Shown again: the board shown last once more, with its new view.
+    store.save_shown_view("b0", b"{\"a\":3}").expect("keep b0");
     drop(store);
     let mut store = Store::open(&path).expect("reopen");
     assert_eq!(
-        store
-            .shown_view()
-            .expect("read")
-            .map(|(id, _)| id)
-            .as_deref(),
-        Some("b")
+        store.shown_view().expect("read"),
+        Some(("b0".to_owned(), b"{\"a\":3}".to_vec()))
     );
 
-    // Too large a view is not kept, and the older one goes with it.
-    let huge = vec![b' '; board_store::MAX_SHOWN_VIEW_BYTES + 1];
-    store.save_shown_view("a", &huge).expect("keep huge");
-    assert_eq!(store.shown_view().expect("read"), None);
-
-    store.save_shown_view("a", b"{}").expect("keep a");
-    store.delete_board("a").expect("delete");
+    // Only the boards shown most recently are kept: b0, shown longest ago now, goes.
+    for id in &ids[1..] {
+        store.save_shown_view(id, b"{}").expect("keep");
+    }
+    assert_eq!(store.kept_view("b0").expect("read"), None);
+    assert!(store.kept_view("b1").expect("read").is_some());
+    let last = ids.last().expect("ids");
     assert_eq!(
-        store.shown_view().expect("read"),
+        store.shown_view().expect("read").map(|(id, _)| id).as_ref(),
+        Some(last)
+    );
+
+    // Too large a view is not kept, and no older board's view stands for the board shown last.
+    let huge = vec![b' '; board_store::MAX_SHOWN_VIEW_BYTES + 1];
+    store.save_shown_view("b1", &huge).expect("keep huge");
+    assert_eq!(store.shown_view().expect("read"), None);
+    assert_eq!(store.kept_view("b1").expect("read"), None);
+    assert!(
+        store.kept_view("b2").expect("read").is_some(),
+        "the others stay"
+    );
+
+    store.save_shown_view("b2", b"{}").expect("keep b2");
+    store.delete_board("b2").expect("delete");
+    assert_eq!(
+        store.kept_view("b2").expect("read"),
         None,
         "deleted with its board"
     );
+    assert_eq!(store.shown_view().expect("read"), None);
     // A view of a board that is not here is refused (its foreign key).
     assert!(store.save_shown_view("gone", b"{}").is_err());
 }
