@@ -46,17 +46,17 @@ struct OpenBoard {
 }
 
 impl OpenBoard {
-    fn facts_of(board: &Board) -> HashMap<String, TaskFacts> {
-        board
-            .view_with(true)
-            .tasks()
+    /// Each task's facts, from the board's view with archived tasks.
+    fn facts_from(full: &BoardView) -> HashMap<String, TaskFacts> {
+        full.tasks()
             .map(|task| (task.id.clone(), TaskFacts::of(task)))
             .collect()
     }
 
     fn new(board: Board) -> Self {
-        let facts = Self::facts_of(&board);
-        let shown = ShownColumns::from_view(&board.view());
+        let full = board.view_with(true);
+        let facts = Self::facts_from(&full);
+        let shown = ShownColumns::from_view(&full.without_archived());
         Self {
             board,
             shown,
@@ -277,8 +277,10 @@ impl Session {
     pub fn open_board(&mut self, board_id: &str) -> Result<BoardView, IpcError> {
         let open = self.replica(board_id)?;
         open.board.take_changes();
-        open.facts = OpenBoard::facts_of(&open.board);
-        let view = open.board.view();
+        // One read of the document: the facts need archived tasks too, the window not.
+        let full = open.board.view_with(true);
+        open.facts = OpenBoard::facts_from(&full);
+        let view = full.without_archived();
         open.shown = ShownColumns::from_view(&view);
         Ok(view)
     }

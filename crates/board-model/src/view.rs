@@ -102,6 +102,16 @@ pub struct LabelView {
 }
 
 impl BoardView {
+    /// The board as `Board::view` shows it, from its view with archived columns and tasks
+    /// (`view_with(true)`): one read of the document serves both.
+    pub fn without_archived(mut self) -> Self {
+        self.columns.retain(|column| !column.archived);
+        for column in &mut self.columns {
+            column.tasks.retain(|task| !task.archived);
+        }
+        self
+    }
+
     /// Every task shown, in display order.
     pub fn tasks(&self) -> impl Iterator<Item = &TaskView> {
         self.columns.iter().flat_map(|c| c.tasks.iter())

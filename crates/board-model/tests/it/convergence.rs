@@ -351,6 +351,13 @@ impl Sim {
             }
         }
         for (i, replica) in self.replicas.iter().enumerate() {
+            // The board as shown, read once with archived things then filtered (the app's
+            // open), is the board as shown read directly.
+            if replica.view_with(true).without_archived() != replica.view() {
+                return Err(format!(
+                    "replica {i}: its view without archived things is not its view"
+                ));
+            }
             let reloaded = Board::load(
                 BOARD_ID,
                 [replica.encode_state().as_slice()],
