@@ -168,6 +168,8 @@ fn open_and_keep(
     let opened = state.lock().open_board_with_people(board_id, me)?;
     collab.refresh_directory_soon(board_id);
     start.keep(&state.store, &opened);
+    // What loading, building and sending the board freed goes back to the system.
+    crate::memory::trim_soon();
     Ok(opened)
 }
 
@@ -345,13 +347,10 @@ ipc_commands! {
         if let Some(kept) = start.hand_out(&board_id) {
             return Ok(kept);
         }
-        // Another board shown recently, not loaded: its kept view now, the board loading.
-        let (holds, config) = {
-            let session = state.lock();
-            (session.holds(&board_id), session.replica_config().clone())
-        };
-        if !holds {
-            if let Some(kept) = start.open_kept(&state.session, &state.store, config, &board_id) {
+        // Another board shown recently, not loaded: its kept view now (it loads on
+        // `reconcile_board`).
+        if !state.lock().holds(&board_id) {
+            if let Some(kept) = start.open_kept(&state.store, &board_id) {
                 return Ok(kept);
             }
         }
@@ -372,6 +371,15 @@ ipc_commands! {
         let Some(kept) = start.take_handed(&board_id) else {
             return Ok(Vec::new());
         };
+        // A board opened from its kept view loads now, off the session's lock (the start
+        // thread has loaded, or is loading, the board shown last).
+        let (holds, config) = {
+            let session = state.lock();
+            (session.holds(&board_id), session.replica_config().clone())
+        };
+        if !holds {
+            start.load_now(&state.session, &state.store, config, &board_id);
+        }
         let now = open_and_keep(&state, &collab, &start, &board_id)?;
         if kept.people != now.people {
             let event = BoardDirectoryEvent {

@@ -13,6 +13,7 @@ pub mod deep_link;
 #[cfg(target_os = "linux")]
 pub mod instance;
 pub mod ipc;
+pub mod memory;
 pub mod menu;
 pub mod notify;
 pub mod patches;

@@ -11,7 +11,7 @@
 //! for the next start.
 //!
 //! Opening any other board shown recently goes the same way ([`StartView::open_kept`]): its
-//! kept view is answered at once while a thread of its own loads it.
+//! kept view is answered at once, and the board loads when the window asks to reconcile.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -95,7 +95,7 @@ impl StartView {
                         return;
                     }
                 };
-                if !matches!(loading.hold(&board_id, &bytes, false), Held::No) {
+                if !matches!(loading.hold(&board_id, &bytes, false, true), Held::No) {
                     drop(bytes);
                     loading.load(&session, &store, config, &board_id, slow);
                 }
@@ -107,15 +107,10 @@ impl StartView {
     }
 
     /// Opening a board shown recently that is not loaded (`open_board`): its kept view, handed
-    /// out at once (`cached`; the window asks `reconcile_board`), while a thread loads the
-    /// board. `None` when no view of it is kept, or it is loading already.
-    pub fn open_kept(
-        &self,
-        session: &SharedSession,
-        store: &SharedStore,
-        config: ReplicaConfig,
-        board_id: &str,
-    ) -> Option<OpenedBoard> {
+    /// out at once (`cached`); the board loads when the window, having painted it, asks
+    /// `reconcile_board` ([`StartView::load_now`]), so the load does not compete with that
+    /// paint for the processor. `None` when no view of it is kept, or it is loading already.
+    pub fn open_kept(&self, store: &SharedStore, board_id: &str) -> Option<OpenedBoard> {
         if self.state().loading.contains(board_id) {
             return None;
         }
@@ -131,30 +126,30 @@ impl StartView {
                 return None;
             }
         };
-        let Held::Handed(opened) = self.hold(board_id, &bytes, true) else {
-            return None;
-        };
-        drop(bytes);
-        let (this, session, store, board) = (
-            self.clone(),
-            session.clone(),
-            store.clone(),
-            board_id.to_owned(),
-        );
-        let spawned = std::thread::Builder::new()
-            .name("tack-open".into())
-            .spawn(move || this.load(&session, &store, config, &board, Duration::ZERO));
-        if let Err(err) = spawned {
-            // Nothing loads it: `reconcile_board` opens it then, as an edit would.
-            tracing::warn!(%err, "no thread to load the board");
-            self.done_loading(board_id);
+        match self.hold(board_id, &bytes, true, false) {
+            Held::Handed(opened) => Some(opened),
+            Held::No | Held::Kept => None,
         }
-        Some(opened)
+    }
+
+    /// Loads `board_id` here (off the session's lock, as the start thread does) unless it is
+    /// loading already; `reconcile_board` of a board opened from its kept view.
+    pub fn load_now(
+        &self,
+        session: &SharedSession,
+        store: &SharedStore,
+        config: ReplicaConfig,
+        board_id: &str,
+    ) {
+        if !self.state().loading.insert(board_id.to_owned()) {
+            return;
+        }
+        self.load(session, store, config, board_id, Duration::ZERO);
     }
 
     /// Reads `bytes` as `board_id`'s kept view and holds it (handed out now, or for the
-    /// board's first `open_board`), the board marked loading.
-    fn hold(&self, board_id: &str, bytes: &[u8], handed: bool) -> Held {
+    /// board's first `open_board`); `loading`: the caller loads the board next.
+    fn hold(&self, board_id: &str, bytes: &[u8], handed: bool, loading: bool) -> Held {
         let mut opened = match serde_json::from_slice::<OpenedBoard>(bytes) {
             Ok(opened) if opened.view.id == board_id => opened,
             Ok(_) => {
@@ -168,7 +163,9 @@ impl StartView {
         };
         opened.cached = true;
         let mut state = self.state();
-        state.loading.insert(board_id.to_owned());
+        if loading {
+            state.loading.insert(board_id.to_owned());
+        }
         if handed {
             state.shown = Some(board_id.to_owned());
         }

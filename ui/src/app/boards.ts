@@ -15,7 +15,7 @@ import type {
 import type { CommandHandler, CommandId } from "../commands/registry";
 import { createBoardStore, type BoardStore } from "../model/store";
 import type { PromptRequest } from "./dialogs";
-import { afterPaint } from "./perf";
+import { afterPaint, whenPainted } from "./perf";
 import { readSetting, writeSetting } from "./settings";
 
 const LAST_BOARD_KEY = "tack.lastBoard";
@@ -102,9 +102,14 @@ export function createBoards(deps: BoardsDeps) {
       for (const listener of openedListeners) listener(opened);
     });
     afterPaint("tack:board-painted");
-    // At start: the view kept at the last run is shown; now what changed since.
+    // A view kept from before is shown; once it is painted, what changed since (the shell
+    // loads the board then, so the load does not slow this paint).
     if (opened.cached)
-      deps.spawn(async () => deps.patched({ boardId, patches: await ipc.reconcileBoard(boardId) }));
+      whenPainted(() =>
+        deps.spawn(async () =>
+          deps.patched({ boardId, patches: await ipc.reconcileBoard(boardId) }),
+        ),
+      );
   }
 
   /** Shows the board open last time, or the first; none when there is none. */
