@@ -165,7 +165,9 @@ fn open_and_keep(
 ) -> Result<OpenedBoard, IpcError> {
     start.wait_loaded(board_id);
     let me = collab.signed_in_account();
+    let started = std::time::Instant::now();
     let opened = state.lock().open_board_with_people(board_id, me)?;
+    tracing::debug!(target: "tack::open", board = %board_id, took = ?started.elapsed(), "opened");
     collab.refresh_directory_soon(board_id);
     start.keep(&state.store, &opened);
     // What loading, building and sending the board freed goes back to the system.

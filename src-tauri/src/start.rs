@@ -114,6 +114,7 @@ impl StartView {
         if self.state().loading.contains(board_id) {
             return None;
         }
+        let started = std::time::Instant::now();
         let bytes = match store
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -127,7 +128,10 @@ impl StartView {
             }
         };
         match self.hold(board_id, &bytes, true, false) {
-            Held::Handed(opened) => Some(opened),
+            Held::Handed(opened) => {
+                tracing::debug!(target: "tack::open", board = %board_id, bytes = bytes.len(), took = ?started.elapsed(), "answered from the kept view");
+                Some(opened)
+            }
             Held::No | Held::Kept => None,
         }
     }
