@@ -33,7 +33,7 @@ pub struct StartView(Arc<Inner>);
 #[derive(Default)]
 struct Inner {
     state: Mutex<State>,
-    /// Signalled when the start thread is done with its board.
+    /// Signalled when a board's load (the start thread's, or `load_now`) is done.
     loaded: Condvar,
     /// Bumped by each view to keep: a slower write of an older one gives way.
     kept: AtomicU64,
@@ -46,7 +46,7 @@ struct State {
     start: Option<Start>,
     /// The board the window shows.
     shown: Option<String>,
-    /// The boards threads of this are still loading.
+    /// The boards being loaded (by the start thread, or by `load_now`).
     loading: HashSet<String>,
 }
 
@@ -234,7 +234,7 @@ impl StartView {
         self.0.loaded.notify_all();
     }
 
-    /// Waits (a minute at most) while a thread of this still loads `board_id`.
+    /// Waits (a minute at most) while `board_id` is being loaded.
     pub fn wait_loaded(&self, board_id: &str) {
         let state = self.state();
         let waited = self
