@@ -128,12 +128,20 @@ pub struct Session {
     open: HashMap<String, OpenBoard>,
     /// Replicas of boards not open in the window that remote updates arrived for, kept to
     /// derive what concerns me from the next ones (dropped when the window opens the board).
+    /// At most [`MAX_WATCHED`].
     watched: HashMap<String, OpenBoard>,
+    /// The watched boards, the one updated longest ago first.
+    watched_order: Vec<String>,
     /// The running sync client, when signed in.
     sync: Option<SyncHandle>,
     /// The task `y y` copied, for `p`.
     yanked: Option<transfer::Yanked>,
 }
+
+/// The most boards watched for remote updates at once: each is a whole replica (~60 MB for
+/// 10,000 tasks). The one updated longest ago goes first; its next update loads it again, as
+/// it was before that update, so nothing that concerns me is missed.
+pub const MAX_WATCHED: usize = 4;
 
 /// The most ops `apply_together` makes one undo step of.
 pub const MAX_OPS_TOGETHER: usize = 8;
@@ -176,6 +184,7 @@ impl Session {
             config,
             open: HashMap::new(),
             watched: HashMap::new(),
+            watched_order: Vec::new(),
             sync: None,
             yanked: None,
         }
@@ -215,9 +224,20 @@ impl Session {
         if self.open.contains_key(&board_id) || self.store().last_seq(&board_id)? != read_seq {
             return Ok(false);
         }
-        self.watched.remove(&board_id);
+        self.unwatch(&board_id);
         self.open.insert(board_id, OpenBoard::new(board));
         Ok(true)
+    }
+
+    /// Drops the replica kept for a board's remote updates (it is opened, gone, or behind).
+    fn unwatch(&mut self, board_id: &str) {
+        self.watched.remove(board_id);
+        self.watched_order.retain(|id| id != board_id);
+    }
+
+    /// How many boards are watched for remote updates (at most [`MAX_WATCHED`]).
+    pub fn watched_len(&self) -> usize {
+        self.watched.len()
     }
 
     /// True when the board's replica is in memory (opened, or watched for remote updates):
@@ -263,7 +283,7 @@ impl Session {
     pub fn delete_board(&mut self, board_id: &str) -> Result<(), IpcError> {
         self.store().delete_board(board_id)?;
         self.open.remove(board_id);
-        self.watched.remove(board_id);
+        self.unwatch(board_id);
         if let Some(sync) = &self.sync {
             // Nothing of it is left here to sync.
             if let Err(err) = sync.unsubscribe(board_id) {
@@ -828,7 +848,7 @@ impl Session {
 
     fn replica(&mut self, board_id: &str) -> Result<&mut OpenBoard, IpcError> {
         if !self.open.contains_key(board_id) {
-            self.watched.remove(board_id);
+            self.unwatch(board_id);
             // The store is held only while its rows are read, not while the replica decodes.
             let stored = replica::read_board(&self.store(), board_id)?;
             let board = replica::build_board(stored, self.config.clone())?;
@@ -874,16 +894,23 @@ impl Session {
             };
             if !self.watched.contains_key(board_id) {
                 let board = self.load_before(board_id, update)?;
+                if self.watched_order.len() >= MAX_WATCHED {
+                    let oldest = self.watched_order.remove(0);
+                    self.watched.remove(&oldest);
+                }
                 self.watched
                     .insert(board_id.to_owned(), OpenBoard::new(board));
             }
+            self.watched_order.retain(|id| id != board_id);
+            self.watched_order.push(board_id.to_owned());
             let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
             let Some(watched) = self.watched.get_mut(board_id) else {
                 return Ok(RemoteOutcome::default());
             };
             if let Err(err) = watched.board.apply_remote_update(update) {
                 tracing::warn!(%err, board = %board_id, "dropping a watched board behind its store");
-                self.watched.remove(board_id);
+                drop(store);
+                self.unwatch(board_id);
                 return Ok(RemoteOutcome::default());
             }
             let changes = watched.board.take_changes();

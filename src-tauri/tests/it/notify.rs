@@ -379,6 +379,68 @@ fn teammates_edit(
     outcome
 }
 
+/// Boards not open that teammates update are watched (their replicas kept to tell what
+/// concerns me): at most `MAX_WATCHED` at once; one dropped still tells, loaded again.
+#[test]
+fn watched_boards_are_bounded_and_a_dropped_one_still_tells_what_concerns_me() {
+    const ME: &str = "0190a000-0000-7000-8000-0000000000e1";
+    let dir = test_support::temp_data_dir();
+    let config = ReplicaConfig {
+        user: "me".into(),
+        sources: Sources::seeded(3, START.unsigned_abs()),
+    };
+    let mut session = tack::session::Session::open(dir.path(), config.clone()).expect("session");
+    let boards: Vec<(String, [String; 2])> = (0..tack::session::MAX_WATCHED + 2)
+        .map(|i| {
+            let id = format!("0190a000-0000-7000-8000-00000000b0{i:02}");
+            let mut store = session.store();
+            let mut board =
+                replica::create_board(&mut store, &id, &format!("Ops {i}"), config.clone())
+                    .expect("board");
+            let column = board
+                .add_column("Todo", None, Place::Bottom)
+                .expect("column");
+            let tasks = [format!("Renew domain {i}"), format!("Rotate keys {i}")].map(|title| {
+                board
+                    .add_task(&column, &title, Place::Bottom, NewTask::default())
+                    .expect("task")
+            });
+            replica::save_local_changes(&mut store, &mut board).expect("save");
+            (id, tasks)
+        })
+        .collect();
+    let assign_me = |task: &str| BoardOp::SetTaskAssignee {
+        task_id: task.into(),
+        user_id: ME.into(),
+        present: true,
+    };
+    for (i, (board, tasks)) in boards.iter().enumerate() {
+        let outcome = teammates_edit(&mut session, board, assign_me(&tasks[0]), ME);
+        assert_eq!(
+            outcome
+                .concerns
+                .iter()
+                .map(|c| c.title.as_str())
+                .collect::<Vec<_>>(),
+            [format!("Renew domain {i}")]
+        );
+        assert!(session.watched_len() <= tack::session::MAX_WATCHED);
+    }
+    assert_eq!(session.watched_len(), tack::session::MAX_WATCHED);
+    // The first board was dropped; a teammate's next edit there still concerns me.
+    let (first, tasks) = &boards[0];
+    let outcome = teammates_edit(&mut session, first, assign_me(&tasks[1]), ME);
+    assert_eq!(
+        outcome
+            .concerns
+            .iter()
+            .map(|c| (c.kind.as_str(), c.title.as_str()))
+            .collect::<Vec<_>>(),
+        [("assigned", "Rotate keys 0")]
+    );
+    assert_eq!(session.watched_len(), tack::session::MAX_WATCHED);
+}
+
 #[test]
 fn a_teammates_update_assigning_me_makes_an_inbox_entry_on_a_board_open_or_not() {
     const ME: &str = "0190a000-0000-7000-8000-0000000000e1";
