@@ -126,6 +126,10 @@ pub struct Session {
     store: SharedStore,
     config: ReplicaConfig,
     open: HashMap<String, OpenBoard>,
+    /// The boards in `open`, the one used longest ago first.
+    open_order: Vec<String>,
+    /// The board the window shows (its last `open_board`): never dropped from `open`.
+    shown: Option<String>,
     /// Replicas of boards not open in the window that remote updates arrived for, kept to
     /// derive what concerns me from the next ones (dropped when the window opens the board).
     /// At most [`MAX_WATCHED`].
@@ -137,6 +141,12 @@ pub struct Session {
     /// The task `y y` copied, for `p`.
     yanked: Option<transfer::Yanked>,
 }
+
+/// The most boards' replicas kept loaded: the board shown and the ones used most recently
+/// (quick add's, a board switched away from). Each is a whole replica (~60 MB for 10,000
+/// tasks); one dropped is loaded again when next used, its undo history with it (saved with
+/// every change), and a board shown recently opens from its kept view meanwhile.
+pub const MAX_OPEN: usize = 3;
 
 /// The most boards watched for remote updates at once: each is a whole replica (~60 MB for
 /// 10,000 tasks). The one updated longest ago goes first; its next update loads it again, as
@@ -183,6 +193,8 @@ impl Session {
             store,
             config,
             open: HashMap::new(),
+            open_order: Vec::new(),
+            shown: None,
             watched: HashMap::new(),
             watched_order: Vec::new(),
             sync: None,
@@ -225,8 +237,40 @@ impl Session {
             return Ok(false);
         }
         self.unwatch(&board_id);
-        self.open.insert(board_id, OpenBoard::new(board));
+        self.admit(board_id, OpenBoard::new(board));
         Ok(true)
+    }
+
+    /// Keeps `board` loaded as the one used last, dropping the replicas used longest ago
+    /// beyond [`MAX_OPEN`] (never the board shown).
+    fn admit(&mut self, board_id: String, board: OpenBoard) {
+        self.open.insert(board_id.clone(), board);
+        self.touch(&board_id);
+        let open = &self.open;
+        self.open_order.retain(|id| open.contains_key(id));
+        while self.open.len() > MAX_OPEN {
+            let shown = self.shown.as_deref();
+            let Some(at) = self
+                .open_order
+                .iter()
+                .position(|id| *id != board_id && Some(id.as_str()) != shown)
+            else {
+                break;
+            };
+            let dropped = self.open_order.remove(at);
+            self.open.remove(&dropped);
+        }
+    }
+
+    /// Marks `board` the one used last.
+    fn touch(&mut self, board_id: &str) {
+        self.open_order.retain(|id| id != board_id);
+        self.open_order.push(board_id.to_owned());
+    }
+
+    /// How many boards' replicas are loaded (at most [`MAX_OPEN`]).
+    pub fn open_len(&self) -> usize {
+        self.open.len()
     }
 
     /// Drops the replica kept for a board's remote updates (it is opened, gone, or behind).
@@ -276,7 +320,7 @@ impl Session {
         let id = self.config.sources.new_id();
         let board = replica::create_board(&mut self.store(), &id, title, self.config.clone())?;
         let summary = summary(&board);
-        self.open.insert(id, OpenBoard::new(board));
+        self.admit(id, OpenBoard::new(board));
         Ok(summary)
     }
 
@@ -295,6 +339,7 @@ impl Session {
 
     /// The board as it is now; patches for it follow from here on.
     pub fn open_board(&mut self, board_id: &str) -> Result<BoardView, IpcError> {
+        self.shown = Some(board_id.to_owned());
         let open = self.replica(board_id)?;
         open.board.take_changes();
         // One read of the document: the facts need archived tasks too, the window not.
@@ -544,7 +589,7 @@ impl Session {
             comments: count(report.comments),
             unmatched_people: report.unmatched_people,
         };
-        self.open.insert(id, OpenBoard::new(board));
+        self.admit(id, OpenBoard::new(board));
         Ok(outcome)
     }
 
@@ -847,12 +892,14 @@ impl Session {
     }
 
     fn replica(&mut self, board_id: &str) -> Result<&mut OpenBoard, IpcError> {
-        if !self.open.contains_key(board_id) {
+        if self.open.contains_key(board_id) {
+            self.touch(board_id);
+        } else {
             self.unwatch(board_id);
             // The store is held only while its rows are read, not while the replica decodes.
             let stored = replica::read_board(&self.store(), board_id)?;
             let board = replica::build_board(stored, self.config.clone())?;
-            self.open.insert(board_id.to_owned(), OpenBoard::new(board));
+            self.admit(board_id.to_owned(), OpenBoard::new(board));
         }
         self.open
             .get_mut(board_id)

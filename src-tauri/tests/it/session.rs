@@ -1129,6 +1129,46 @@ fn a_board_shown_before_opens_from_its_kept_view_while_it_loads() {
     );
 }
 
+/// Only a few boards' replicas stay loaded: the board shown never goes, the one used longest
+/// ago does, and a board dropped comes back when used, its undo history with it.
+#[test]
+fn loaded_boards_are_bounded_keeping_the_shown_one_and_undo_of_a_dropped_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = session(dir.path());
+    let shown = s.create_board("Shown").expect("create").id;
+    s.open_board(&shown).expect("open");
+    let others: Vec<String> = (0..tack::session::MAX_OPEN + 1)
+        .map(|i| s.create_board(&format!("Board {i}")).expect("create").id)
+        .collect();
+    // A column added on the first of the others (quick add's kind of use), then the others.
+    let column = add_column(&mut s, &others[0], "To do");
+    for board in &others[1..] {
+        add_column(&mut s, board, "Ideas");
+    }
+    assert!(s.open_len() <= tack::session::MAX_OPEN);
+    assert!(s.holds(&shown), "the board shown stays loaded");
+    assert!(!s.holds(&others[0]), "the one used longest ago was dropped");
+
+    // Used again, it loads; `u` takes back the task, then the column added before it was
+    // dropped: its undo history came back with it.
+    add_task(&mut s, &others[0], &column, "Book venue");
+    assert!(s.holds(&others[0]));
+    assert!(s.holds(&shown), "still");
+    assert!(s.undo(&others[0]).expect("undo").0);
+    let view = s.open_board(&others[0]).expect("open").render();
+    assert!(
+        !view.contains("Book venue") && view.contains("To do"),
+        "{view}"
+    );
+    assert!(s.undo(&others[0]).expect("undo").0);
+    assert!(!s
+        .open_board(&others[0])
+        .expect("open")
+        .render()
+        .contains("To do"));
+    assert!(s.open_len() <= tack::session::MAX_OPEN);
+}
+
 /// A replica built off the session gives way when the store moved on while it was built (a
 /// remote update stored meanwhile), and when the board was opened meanwhile.
 #[test]
