@@ -95,7 +95,7 @@ impl StartView {
                         return;
                     }
                 };
-                if !matches!(loading.hold(&board_id, &bytes, false, true), Held::No) {
+                if !matches!(loading.hold(&board_id, &bytes, false), Held::No) {
                     drop(bytes);
                     loading.load(&session, &store, config, &board_id, slow);
                 }
@@ -127,7 +127,7 @@ impl StartView {
                 return None;
             }
         };
-        match self.hold(board_id, &bytes, true, false) {
+        match self.hold(board_id, &bytes, true) {
             Held::Handed(opened) => {
                 tracing::debug!(target: "tack::open", board = %board_id, bytes = bytes.len(), took = ?started.elapsed(), "answered from the kept view");
                 Some(opened)
@@ -151,9 +151,10 @@ impl StartView {
         self.load(session, store, config, board_id, Duration::ZERO);
     }
 
-    /// Reads `bytes` as `board_id`'s kept view and holds it (handed out now, or for the
-    /// board's first `open_board`); `loading`: the caller loads the board next.
-    fn hold(&self, board_id: &str, bytes: &[u8], handed: bool, loading: bool) -> Held {
+    /// Reads `bytes` as `board_id`'s kept view and holds it: `handed`, for the window now
+    /// (`open_kept`: the board loads on `reconcile_board`); else for the board's first
+    /// `open_board`, the board marked loading (the start thread loads it next).
+    fn hold(&self, board_id: &str, bytes: &[u8], handed: bool) -> Held {
         let mut opened = match serde_json::from_slice::<OpenedBoard>(bytes) {
             Ok(opened) if opened.view.id == board_id => opened,
             Ok(_) => {
@@ -167,15 +168,11 @@ impl StartView {
         };
         opened.cached = true;
         let mut state = self.state();
-        if loading {
-            state.loading.insert(board_id.to_owned());
-        }
-        if handed {
-            state.shown = Some(board_id.to_owned());
-        }
         let held = if handed {
+            state.shown = Some(board_id.to_owned());
             Held::Handed(opened.clone())
         } else {
+            state.loading.insert(board_id.to_owned());
             Held::Kept
         };
         // One view is held at a time: the window shows one board.
