@@ -156,6 +156,13 @@ pub const MAX_WATCHED: usize = 4;
 /// The most ops `apply_together` makes one undo step of.
 pub const MAX_OPS_TOGETHER: usize = 8;
 
+/// Marks `board_id` the one used last in `order` (the boards of `open` or `watched`, the one
+/// used longest ago first).
+fn mark_used(order: &mut Vec<String>, board_id: &str) {
+    order.retain(|id| id != board_id);
+    order.push(board_id.to_owned());
+}
+
 /// The boards on this computer; needs only the store (not the session another thread may hold
 /// while it loads a board).
 pub fn list_boards(store: &Store) -> Result<Vec<BoardSummary>, IpcError> {
@@ -245,7 +252,7 @@ impl Session {
     /// beyond [`MAX_OPEN`] (never the board shown).
     fn admit(&mut self, board_id: String, board: OpenBoard) {
         self.open.insert(board_id.clone(), board);
-        self.touch(&board_id);
+        mark_used(&mut self.open_order, &board_id);
         let open = &self.open;
         self.open_order.retain(|id| open.contains_key(id));
         while self.open.len() > MAX_OPEN {
@@ -260,12 +267,6 @@ impl Session {
             let dropped = self.open_order.remove(at);
             self.open.remove(&dropped);
         }
-    }
-
-    /// Marks `board` the one used last.
-    fn touch(&mut self, board_id: &str) {
-        self.open_order.retain(|id| id != board_id);
-        self.open_order.push(board_id.to_owned());
     }
 
     /// How many boards' replicas are loaded (at most [`MAX_OPEN`]).
@@ -893,7 +894,7 @@ impl Session {
 
     fn replica(&mut self, board_id: &str) -> Result<&mut OpenBoard, IpcError> {
         if self.open.contains_key(board_id) {
-            self.touch(board_id);
+            mark_used(&mut self.open_order, board_id);
         } else {
             self.unwatch(board_id);
             // The store is held only while its rows are read, not while the replica decodes.
@@ -948,8 +949,7 @@ impl Session {
                 self.watched
                     .insert(board_id.to_owned(), OpenBoard::new(board));
             }
-            self.watched_order.retain(|id| id != board_id);
-            self.watched_order.push(board_id.to_owned());
+            mark_used(&mut self.watched_order, board_id);
             let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
             let Some(watched) = self.watched.get_mut(board_id) else {
                 return Ok(RemoteOutcome::default());
