@@ -91,14 +91,7 @@ pub fn show(app: &AppHandle) {
             tracing::warn!(?err, "could not {what} the quick add window");
         }
     }
-    let shortcut = {
-        let state = app.state::<crate::commands::AppState>();
-        let store = state
-            .store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        configured(&store).unwrap_or_default()
-    };
+    let shortcut = configured_in(app).unwrap_or_default();
     if let Err(err) = window.emit(QUICK_ADD_SHOWN_EVENT, QuickAddShownEvent { shortcut }) {
         tracing::warn!(?err, "could not tell the quick add window it is shown");
     }
@@ -135,6 +128,16 @@ pub fn configured(store: &board_store::Store) -> Result<String, IpcError> {
         .unwrap_or_else(|| DEFAULT_SHORTCUT.to_owned()))
 }
 
+/// [`configured`], read from the app's store (held only while it is read).
+fn configured_in(app: &AppHandle) -> Result<String, IpcError> {
+    let state = app.state::<crate::commands::AppState>();
+    let store = state
+        .store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    configured(&store)
+}
+
 pub fn settings(shortcut: String, problem: Option<String>) -> crate::ipc::QuickAddSettings {
     crate::ipc::QuickAddSettings {
         shortcut,
@@ -160,14 +163,7 @@ pub fn start(app: &AppHandle) {
         tracing::info!(target: "tack::start", "quick add shortcut");
         // Read, then let go of the store: registering waits for the main thread, which may
         // itself wait for the store (the shortcut's handler reads it).
-        let shortcut = {
-            let state = app.state::<crate::commands::AppState>();
-            let store = state
-                .store
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            configured(&store)
-        };
+        let shortcut = configured_in(app);
         let problem = shortcut.and_then(|shortcut| register(app, &shortcut));
         let problem = problem.err().map(|err| {
             tracing::warn!(problem = %err.message, "no quick add shortcut");
