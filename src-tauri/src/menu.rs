@@ -188,12 +188,12 @@ pub const MENUS: &[(&str, &[Entry])] = &[
     ),
 ];
 
-/// Every command a menu item runs, in menu order (the bindings' `MENU_COMMANDS`).
-pub fn command_ids() -> Vec<&'static str> {
-    fn walk(entries: &[Entry], out: &mut Vec<&'static str>) {
+/// Every command a menu item runs and its accelerator, in menu order.
+fn commands() -> Vec<(&'static str, Option<&'static str>)> {
+    fn walk(entries: &[Entry], out: &mut Vec<(&'static str, Option<&'static str>)>) {
         for entry in entries {
             match entry {
-                Entry::Command { id, .. } => out.push(id),
+                Entry::Command { id, keys, .. } => out.push((id, *keys)),
                 Entry::Sub(_, entries) => walk(entries, out),
                 Entry::Separator | Entry::Native(_) => {}
             }
@@ -204,6 +204,11 @@ pub fn command_ids() -> Vec<&'static str> {
         walk(entries, &mut out);
     }
     out
+}
+
+/// Every command a menu item runs, in menu order (the bindings' `MENU_COMMANDS`).
+pub fn command_ids() -> Vec<&'static str> {
+    commands().into_iter().map(|(id, _)| id).collect()
 }
 
 /// The id of a menu item's command (`None` for the tray's and the system's items).
@@ -342,22 +347,10 @@ mod tests {
     use std::collections::HashSet;
 
     fn accelerators() -> Vec<(&'static str, &'static str)> {
-        fn walk(entries: &[Entry], out: &mut Vec<(&'static str, &'static str)>) {
-            for entry in entries {
-                match entry {
-                    Entry::Command {
-                        id, keys: Some(k), ..
-                    } => out.push((id, k)),
-                    Entry::Sub(_, entries) => walk(entries, out),
-                    _ => {}
-                }
-            }
-        }
-        let mut out = Vec::new();
-        for (_, entries) in MENUS {
-            walk(entries, &mut out);
-        }
-        out
+        commands()
+            .into_iter()
+            .filter_map(|(id, keys)| Some((id, keys?)))
+            .collect()
     }
 
     #[test]
