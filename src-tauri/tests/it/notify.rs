@@ -379,6 +379,32 @@ fn teammates_edit(
     outcome
 }
 
+/// A board made in the store only (never opened by the session), one column "Todo" holding
+/// `tasks`: their ids.
+fn board_in_store_only(
+    session: &tack::session::Session,
+    config: &ReplicaConfig,
+    id: &str,
+    title: &str,
+    tasks: &[impl AsRef<str>],
+) -> Vec<String> {
+    let mut store = session.store();
+    let mut board = replica::create_board(&mut store, id, title, config.clone()).expect("board");
+    let column = board
+        .add_column("Todo", None, Place::Bottom)
+        .expect("column");
+    let ids = tasks
+        .iter()
+        .map(|title| {
+            board
+                .add_task(&column, title.as_ref(), Place::Bottom, NewTask::default())
+                .expect("task")
+        })
+        .collect();
+    replica::save_local_changes(&mut store, &mut board).expect("save");
+    ids
+}
+
 /// Boards not open that teammates update are watched (their replicas kept to tell what
 /// concerns me): at most `MAX_WATCHED` at once; one dropped still tells, loaded again.
 #[test]
@@ -393,19 +419,9 @@ fn watched_boards_are_bounded_and_a_dropped_one_still_tells_what_concerns_me() {
     let boards: Vec<(String, [String; 2])> = (0..tack::session::MAX_WATCHED + 2)
         .map(|i| {
             let id = format!("0190a000-0000-7000-8000-00000000b0{i:02}");
-            let mut store = session.store();
-            let mut board =
-                replica::create_board(&mut store, &id, &format!("Ops {i}"), config.clone())
-                    .expect("board");
-            let column = board
-                .add_column("Todo", None, Place::Bottom)
-                .expect("column");
-            let tasks = [format!("Renew domain {i}"), format!("Rotate keys {i}")].map(|title| {
-                board
-                    .add_task(&column, &title, Place::Bottom, NewTask::default())
-                    .expect("task")
-            });
-            replica::save_local_changes(&mut store, &mut board).expect("save");
+            let titles = [format!("Renew domain {i}"), format!("Rotate keys {i}")];
+            let tasks = board_in_store_only(&session, &config, &id, &format!("Ops {i}"), &titles);
+            let tasks: [String; 2] = tasks.try_into().expect("two tasks");
             (id, tasks)
         })
         .collect();
@@ -465,23 +481,8 @@ fn a_teammates_update_assigning_me_makes_an_inbox_entry_on_a_board_open_or_not()
         .created_id
         .expect("task id");
     let ops = "0190a000-0000-7000-8000-00000000b0b5";
-    let other_task = {
-        let mut store = session.store();
-        let mut board = replica::create_board(&mut store, ops, "Ops", config).expect("ops");
-        let column = board
-            .add_column("Todo", None, Place::Bottom)
-            .expect("column");
-        let task = board
-            .add_task(
-                &column,
-                "Renew the domain",
-                Place::Bottom,
-                NewTask::default(),
-            )
-            .expect("task");
-        replica::save_local_changes(&mut store, &mut board).expect("save");
-        task
-    };
+    let other_task =
+        board_in_store_only(&session, &config, ops, "Ops", &["Renew the domain"]).remove(0);
     let assign = |task: &str, user: &str| BoardOp::SetTaskAssignee {
         task_id: task.into(),
         user_id: user.into(),
