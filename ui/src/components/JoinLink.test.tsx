@@ -9,17 +9,17 @@ import { render } from "solid-js/web";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../app/app";
 import { useBackend } from "../ipc";
-import type { Backend } from "../ipc/backend";
 import type { JoinLinkEvent } from "../ipc";
 import { App } from "./App";
 import { settle } from "../test/fixtures";
-import { createReplayBackend, type ReplayBackend } from "../test/replay";
+import { createReplayBackend, type ReplayBackend, withEvent } from "../test/replay";
 
 const INVITE = "https://tack.example.com/invite/inv-7f3a";
 
 let replay: ReplayBackend | undefined;
 let dispose: (() => void) | undefined;
-const joinHandlers = new Set<(event: JoinLinkEvent) => void>();
+/** Sends a `join-link` to the window, as the shell does for a link opened from the system. */
+let sendLink: ((event: JoinLinkEvent) => void) | undefined;
 
 /** Waits (boundedly) for something the app does after a short timer. */
 async function until(condition: () => boolean) {
@@ -36,22 +36,14 @@ async function until(condition: () => boolean) {
 async function start(linkAtStart: string | null) {
   const recorded = createReplayBackend("collab-join-link", { anyTime: ["set_selection"] });
   replay = recorded;
-  const backend: Backend = {
-    async listen(event, handler) {
-      if (event !== "join-link") return recorded.listen(event, handler);
-      const typed = handler as (event: JoinLinkEvent) => void;
-      joinHandlers.add(typed);
-      return () => joinHandlers.delete(typed);
-    },
-    async call(name, args) {
-      if (name === "get_account" && linkAtStart !== null) {
-        const invite = linkAtStart;
-        setTimeout(() => joinHandlers.forEach((handler) => handler({ invite })), 0);
-      }
-      return recorded.call(name, args);
-    },
-  };
-  useBackend(backend);
+  const links = withEvent(recorded, "join-link", (name) => {
+    if (name === "get_account" && linkAtStart !== null) {
+      const invite = linkAtStart;
+      setTimeout(() => links.emit({ invite }), 0);
+    }
+  });
+  sendLink = links.emit;
+  useBackend(links.backend);
   const root = document.createElement("div");
   document.body.append(root);
   dispose = render(() => <App />, root);
@@ -64,7 +56,7 @@ const prompt = () =>
 
 beforeEach(() => {
   document.body.innerHTML = "";
-  joinHandlers.clear();
+  sendLink = undefined;
 });
 
 afterEach(() => {
@@ -89,7 +81,7 @@ describe("tack://join links", () => {
   it("a link while the app runs asks too, and Escape joins nothing", async () => {
     await start(null);
     expect(prompt()).toBeNull();
-    joinHandlers.forEach((handler) => handler({ invite: INVITE }));
+    sendLink?.({ invite: INVITE });
     await until(() => prompt() !== null);
     expect(prompt()?.value).toBe(INVITE);
     document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));

@@ -9,16 +9,16 @@ import { render } from "solid-js/web";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../app/app";
 import { MENU_COMMANDS, useBackend } from "../ipc";
-import type { Backend } from "../ipc/backend";
-import type { MenuCommand, MenuCommandEvent } from "../ipc";
+import type { MenuCommand } from "../ipc";
 import { COMMANDS } from "../commands/registry";
 import { App } from "./App";
 import { settle } from "../test/fixtures";
-import { createReplayBackend, type ReplayBackend } from "../test/replay";
+import { createReplayBackend, type ReplayBackend, type WithEvent, withEvent } from "../test/replay";
 
 let replay: ReplayBackend | undefined;
 let dispose: (() => void) | undefined;
-const menuHandlers = new Set<(event: MenuCommandEvent) => void>();
+/** The shell's side of the menu bar: sends `menu-command`, counts the window's listeners. */
+let menu: WithEvent<"menu-command"> | undefined;
 let firstPainted = 0;
 
 /** Waits (boundedly) for something the app does after a short timer. */
@@ -32,19 +32,10 @@ async function until(condition: () => boolean) {
 async function start(scenario: string) {
   const recorded = createReplayBackend(scenario, { anyTime: ["set_selection"] });
   replay = recorded;
-  const backend: Backend = {
-    async listen(event, handler) {
-      if (event !== "menu-command") return recorded.listen(event, handler);
-      const typed = handler as (event: MenuCommandEvent) => void;
-      menuHandlers.add(typed);
-      return () => menuHandlers.delete(typed);
-    },
-    async call(name, args) {
-      if (name === "first_painted") firstPainted += 1;
-      return recorded.call(name, args);
-    },
-  };
-  useBackend(backend);
+  menu = withEvent(recorded, "menu-command", (name) => {
+    if (name === "first_painted") firstPainted += 1;
+  });
+  useBackend(menu.backend);
   const root = document.createElement("div");
   document.body.append(root);
   dispose = render(() => <App />, root);
@@ -54,7 +45,7 @@ async function start(scenario: string) {
 
 /** The shell's side of choosing a menu item. */
 function choose(command: MenuCommand) {
-  for (const handler of menuHandlers) handler({ command });
+  menu?.emit({ command });
 }
 
 const $ = (selector: string) => document.querySelector<HTMLElement>(selector);
@@ -62,7 +53,7 @@ const $ = (selector: string) => document.querySelector<HTMLElement>(selector);
 beforeEach(() => {
   replay = undefined;
   document.body.innerHTML = "";
-  menuHandlers.clear();
+  menu = undefined;
   firstPainted = 0;
 });
 
@@ -82,7 +73,7 @@ describe("the menu bar", () => {
 
   it("runs the chosen item's command: the shortcuts, then the filter", async () => {
     await start("app-start");
-    expect(menuHandlers.size).toBe(1);
+    expect(menu?.listeners()).toBe(1);
     choose("view.cheatsheet");
     await settle();
     expect($('[role=dialog][aria-label="Keyboard shortcuts"]')).not.toBeNull();

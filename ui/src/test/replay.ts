@@ -225,3 +225,44 @@ export function createReplayBackend(scenario: string, options: ReplayOptions = {
     },
   };
 }
+
+/** A replay with one event sent by the test instead, and each call seen first. */
+export interface WithEvent<Sent extends keyof Events> {
+  backend: Backend;
+  /** Delivers `payload` to the window's listeners of the event, as the shell would. */
+  emit: (payload: Events[Sent]) => void;
+  /** How many listeners the window has for it. */
+  listeners: () => number;
+}
+
+/**
+ * `recorded`, with `event` sent by the test (`emit`): what the shell does outside the recording
+ * (a link opened from the system, a menu item chosen). `onCall` sees every call before the
+ * recording answers it.
+ */
+export function withEvent<Sent extends keyof Events>(
+  recorded: ReplayBackend,
+  event: Sent,
+  onCall: (name: keyof Commands) => void = () => {},
+): WithEvent<Sent> {
+  const handlers = new Set<(payload: Events[Sent]) => void>();
+  const sent: keyof Events = event;
+  return {
+    backend: {
+      async listen(name, handler) {
+        if (name !== sent) return recorded.listen(name, handler);
+        const typed = handler as unknown as (payload: Events[Sent]) => void;
+        handlers.add(typed);
+        return () => handlers.delete(typed);
+      },
+      async call(name, args) {
+        onCall(name);
+        return recorded.call(name, args);
+      },
+    },
+    emit: (payload) => {
+      for (const handler of handlers) handler(payload);
+    },
+    listeners: () => handlers.size,
+  };
+}
