@@ -204,6 +204,8 @@ pub struct CompactionReport {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The board filtered last, as read ([`Store::filter_board`]).
+    filter_cache: search::FilterCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -275,6 +277,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            filter_cache: search::FilterCache::default(),
         })
     }
 

@@ -5,6 +5,7 @@
 //! boards. Matching is `board_model::query`'s: the index narrows, the grammar decides.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use board_model::query::{self, MatchContext, Query, TaskFacts, TermKind};
 use board_model::{Board, ChangeSet, ReplicaConfig};
@@ -451,6 +452,95 @@ fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
     })
 }
 
+/// Names and emails of every member of every board, by id (for `@person`).
+fn all_people(conn: &Connection) -> Result<HashMap<String, Vec<String>>, StoreError> {
+    let mut people: HashMap<String, Vec<String>> = HashMap::new();
+    let mut statement = conn.prepare_cached("SELECT DISTINCT user_id, email FROM members")?;
+    let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+    for row in rows {
+        let (id, email): (String, String) = row?;
+        let names = people.entry(id).or_default();
+        names.push(display_name(&email).to_owned());
+        names.push(email);
+    }
+    Ok(people)
+}
+
+/// How many free phrases' rows [`FilterCache`] keeps (the words of queries being typed).
+const KEPT_PHRASES: usize = 32;
+
+/// What [`Store::filter_board`] read of the board filtered last, kept while nothing is written
+/// to the store (by this connection or another): typing a query then costs a full-text lookup
+/// for the word being typed only, and one pass over the board's rows in memory. One board's
+/// rows at most.
+#[derive(Default)]
+pub(crate) struct FilterCache {
+    board: String,
+    /// [`Store::stamp`] when this was read.
+    stamp: (i64, u64),
+    /// The board's rows, once read.
+    rows: Option<Vec<FilterRow>>,
+    /// The rows each free phrase (an FTS5 expression) found, the oldest asked first.
+    phrases: Vec<(String, Arc<HashSet<i64>>)>,
+}
+
+/// One task of the board filtered, as its index row knows it.
+struct FilterRow {
+    rowid: i64,
+    task_id: String,
+    facts: TaskFacts,
+}
+
+impl FilterCache {
+    /// The board's rows whose full text matches `phrase`.
+    fn phrase_rows(
+        &mut self,
+        conn: &Connection,
+        board: &str,
+        phrase: &str,
+    ) -> Result<Arc<HashSet<i64>>, StoreError> {
+        if let Some(at) = self.phrases.iter().position(|(p, _)| p == phrase) {
+            let kept = self.phrases.remove(at);
+            let rows = Arc::clone(&kept.1);
+            self.phrases.push(kept);
+            return Ok(rows);
+        }
+        let rows: HashSet<i64> = conn
+            .prepare_cached(
+                "SELECT s.rowid FROM task_search s JOIN task_index i ON i.id = s.rowid
+                 WHERE task_search MATCH ?1 AND i.board_id = ?2",
+            )?
+            .query_map(params![phrase, board], |r| r.get::<_, i64>(0))?
+            .collect::<Result<_, _>>()?;
+        let rows = Arc::new(rows);
+        if self.phrases.len() >= KEPT_PHRASES {
+            self.phrases.remove(0);
+        }
+        self.phrases.push((phrase.to_owned(), Arc::clone(&rows)));
+        Ok(rows)
+    }
+
+    /// Every row of the board (archived ones too).
+    fn board_rows(&mut self, conn: &Connection, board: &str) -> Result<&[FilterRow], StoreError> {
+        if self.rows.is_none() {
+            let mut statement = conn.prepare_cached(
+                "SELECT i.id, i.task_id, i.title, i.due, i.archived, i.assignees, i.labels,
+                        i.checklist_items, i.comment_count, i.attachment_count
+                 FROM task_index i WHERE i.board_id = ?1",
+            )?;
+            let rows = statement.query_map([board], |r| {
+                Ok(FilterRow {
+                    rowid: r.get(0)?,
+                    task_id: r.get(1)?,
+                    facts: facts_at(r, 2)?,
+                })
+            })?;
+            self.rows = Some(rows.collect::<Result<_, _>>()?);
+        }
+        Ok(self.rows.as_deref().unwrap_or_default())
+    }
+}
+
 /// The FTS5 expression of one group of words: each a prefix, adjacent (`"a"* + "b"*`).
 fn fts_phrase(words: &[String]) -> String {
     words
@@ -559,7 +649,7 @@ impl Store {
             // `@me` without a reader matches nothing.
             return Ok(Vec::new());
         }
-        let directory = self.all_people()?;
+        let directory = all_people(&self.conn)?;
         let names_of = |id: &str| directory.get(id).cloned().unwrap_or_default();
         let context = MatchContext {
             now: options.now,
@@ -692,30 +782,35 @@ impl Store {
             return Ok(filter);
         }
         self.refresh_index()?;
+        let stamp = self.stamp()?;
+        let Store {
+            conn, filter_cache, ..
+        } = self;
+        if filter_cache.board != board || filter_cache.stamp != stamp {
+            *filter_cache = FilterCache {
+                board: board.to_owned(),
+                stamp,
+                ..FilterCache::default()
+            };
+        }
         let include_archived = query.wants_archived();
         // Free words: the rows each phrase finds (a negated one: the rows it rules out).
-        let mut required: Vec<HashSet<i64>> = Vec::new();
-        let mut excluded: HashSet<i64> = HashSet::new();
-        {
-            let mut statement = self.conn.prepare_cached(
-                "SELECT s.rowid FROM task_search s JOIN task_index i ON i.id = s.rowid
-                 WHERE task_search MATCH ?1 AND i.board_id = ?2",
-            )?;
-            for term in &query.terms {
-                let TermKind::Text { words } = &term.kind else {
-                    continue;
-                };
-                let rows = statement
-                    .query_map(params![fts_phrase(words), board], |r| r.get::<_, i64>(0))?;
-                let rows: HashSet<i64> = rows.collect::<Result<_, _>>()?;
-                if term.negated {
-                    excluded.extend(rows);
-                } else {
-                    required.push(rows);
-                }
+        let mut required: Vec<Arc<HashSet<i64>>> = Vec::new();
+        let mut excluded: Vec<Arc<HashSet<i64>>> = Vec::new();
+        for term in &query.terms {
+            let TermKind::Text { words } = &term.kind else {
+                continue;
+            };
+            let rows = filter_cache.phrase_rows(conn, board, &fts_phrase(words))?;
+            if term.negated {
+                excluded.push(rows);
+            } else {
+                required.push(rows);
             }
         }
-        let people = self.all_people()?;
+        // The smallest set first: most rows are ruled out by its one lookup.
+        required.sort_by_key(|rows| rows.len());
+        let people = all_people(conn)?;
         let names_of = |id: &str| people.get(id).cloned().unwrap_or_default();
         let context = MatchContext {
             now,
@@ -723,41 +818,13 @@ impl Store {
             names_of: &names_of,
             text_matched: true,
         };
-        // With free words, only the rows they found are read; otherwise the board's.
-        let candidates: Option<Vec<i64>> = required.split_first().map(|(first, rest)| {
-            first
-                .iter()
-                .filter(|id| rest.iter().all(|found| found.contains(id)))
-                .filter(|id| !excluded.contains(id))
-                .copied()
-                .collect()
-        });
-        const COLUMNS: &str = "i.id, i.task_id, i.title, i.due, i.archived, i.assignees, i.labels,
-            i.checklist_items, i.comment_count, i.attachment_count";
-        let (mut statement, key) = match &candidates {
-            Some(ids) => (
-                self.conn.prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM task_index i
-                     WHERE i.id IN (SELECT value FROM json_each(?1))"
-                ))?,
-                serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned()),
-            ),
-            None => (
-                self.conn.prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM task_index i WHERE i.board_id = ?1"
-                ))?,
-                board.to_owned(),
-            ),
-        };
-        let mut rows = statement.query([key])?;
-        while let Some(row) = rows.next()? {
-            let rowid: i64 = row.get(0)?;
-            if excluded.contains(&rowid) {
-                continue;
-            }
-            let facts = facts_at(row, 2)?;
-            if (include_archived || !facts.archived) && query.matches(&facts, &context) {
-                filter.task_ids.push(row.get(1)?);
+        for row in filter_cache.board_rows(conn, board)? {
+            if required.iter().all(|found| found.contains(&row.rowid))
+                && !excluded.iter().any(|found| found.contains(&row.rowid))
+                && (include_archived || !row.facts.archived)
+                && query.matches(&row.facts, &context)
+            {
+                filter.task_ids.push(row.task_id.clone());
             }
         }
         Ok(filter)
@@ -807,20 +874,14 @@ impl Store {
         Ok(hits)
     }
 
-    /// Names and emails of every member of every board, by id (for `@person`).
-    fn all_people(&self) -> Result<HashMap<String, Vec<String>>, StoreError> {
-        let mut people: HashMap<String, Vec<String>> = HashMap::new();
-        let mut statement = self
+    /// The store as it is now: `PRAGMA data_version` (changed by another connection's commit)
+    /// and this connection's changes. Equal stamps: nothing was written between them.
+    fn stamp(&self) -> Result<(i64, u64), StoreError> {
+        let version: i64 = self
             .conn
-            .prepare_cached("SELECT DISTINCT user_id, email FROM members")?;
-        let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
-        for row in rows {
-            let (id, email): (String, String) = row?;
-            let names = people.entry(id).or_default();
-            names.push(display_name(&email).to_owned());
-            names.push(email);
-        }
-        Ok(people)
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        Ok((version, self.conn.total_changes()))
     }
 
     /// Every live task assigned to `me` on every board, grouped by when it is due (read at

@@ -153,27 +153,74 @@ fn assert_search_matches_a_scan(store: &mut Store, context: &str) {
         assert_eq!(found, expected, "{context}: search {text:?}");
         // A board's filter (the app's `/`) finds the same tasks of that board.
         for board in store.list_boards().expect("boards") {
-            let filter = store
-                .filter_board(&board.id, text, now, Some(ME))
-                .expect("filter");
-            assert!(filter.narrows && filter.errors.is_empty(), "{text:?}");
-            let shown: BTreeSet<(String, String)> = filter
-                .task_ids
-                .into_iter()
-                .map(|task| (board.id.clone(), task))
-                .collect();
-            let on_board: BTreeSet<(String, String)> = expected
-                .iter()
-                .filter(|(b, _)| *b == board.id)
-                .cloned()
-                .collect();
-            assert_eq!(
-                shown, on_board,
-                "{context}: filter {text:?} of {}",
-                board.id
-            );
+            assert_filter_finds(store, &board.id, text, &expected, context);
         }
     }
+}
+
+/// Queries a board's filter is asked in the property test at any step (what it kept of the
+/// last answer must never stand in for a board that changed since).
+const FILTERS: [&str; 5] = [
+    "alpha",
+    "fix lo",
+    "-beta label:red",
+    "@me",
+    "notes is:archived",
+];
+
+/// `store.filter_board` of `board` finds exactly the tasks of `expected` on that board.
+fn assert_filter_finds(
+    store: &mut Store,
+    board: &str,
+    text: &str,
+    expected: &BTreeSet<(String, String)>,
+    context: &str,
+) {
+    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let filter = store
+        .filter_board(board, text, now, Some(ME))
+        .expect("filter");
+    assert!(filter.narrows && filter.errors.is_empty(), "{text:?}");
+    let shown: BTreeSet<(String, String)> = filter
+        .task_ids
+        .into_iter()
+        .map(|task| (board.to_owned(), task))
+        .collect();
+    let on_board: BTreeSet<(String, String)> = expected
+        .iter()
+        .filter(|(b, _)| *b == board)
+        .cloned()
+        .collect();
+    assert_eq!(shown, on_board, "{context}: filter {text:?} of {board}");
+}
+
+/// What the grammar finds on a scan of `board`'s stored document.
+fn scanned_matches(store: &Store, board: &str, text: &str) -> BTreeSet<(String, String)> {
+    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let parsed = query::parse(text);
+    let names_of = |id: &str| {
+        if id == ANA {
+            vec!["ana".to_owned(), "ana@example.com".to_owned()]
+        } else {
+            Vec::new()
+        }
+    };
+    let context = MatchContext {
+        now,
+        me: Some(ME),
+        names_of: &names_of,
+        text_matched: false,
+    };
+    store
+        .scan_rows(board)
+        .expect("scan")
+        .into_iter()
+        .filter(|row| {
+            (!row.facts.archived || parsed.query.wants_archived())
+                && parsed.query.matches(&row.facts, &context)
+        })
+        .map(|row| (board.to_owned(), row.task_id))
+        .collect()
 }
 
 fn run_case(seed: u64, steps: usize) {
@@ -312,6 +359,14 @@ fn run_case(seed: u64, steps: usize) {
         }
         if assert_fresh_rows_are_right(&store, BOARD, &context(step)) {
             fresh_steps += 1;
+        }
+        if rng.random_bool(0.3) {
+            // Someone filters the board (twice: the second answer may be the kept one).
+            let text = FILTERS[rng.random_range(0..FILTERS.len())];
+            let expected = scanned_matches(&store, BOARD, text);
+            for _ in 0..2 {
+                assert_filter_finds(&mut store, BOARD, text, &expected, &context(step));
+            }
         }
         if other_exists {
             assert_fresh_rows_are_right(&store, OTHER, &context(step));
@@ -504,4 +559,84 @@ fn a_limited_search_is_the_start_of_the_whole_answer_and_ties_go_to_the_latest_e
         assert_eq!(search("@me", limit), mine[..limit], "@me limit {limit}");
     }
     assert_eq!(search("@me -x5", 10_000), mine[1..], "a negated word");
+}
+
+#[test]
+fn a_board_filter_asked_again_sees_every_change_made_since_by_this_store_another_or_the_directory()
+{
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open_in_dir(dir.path()).expect("store");
+    let mut board =
+        replica::create_board(&mut store, BOARD, "Launch", config(21, ME)).expect("create");
+    let column = board
+        .add_column("To do", None, Place::Bottom)
+        .expect("column");
+    let first = board
+        .add_task(&column, "Fix login", Place::Bottom, NewTask::default())
+        .expect("task");
+    board.set_task_assignee(&first, ANA, true).expect("assign");
+    replica::save_local_changes(&mut store, &mut board).expect("save");
+    store
+        .cache_members(
+            BOARD,
+            &[MemberRecord {
+                user_id: ANA.to_owned(),
+                email: "ana@example.com".to_owned(),
+                role: "editor".to_owned(),
+            }],
+        )
+        .expect("members");
+    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let filter = |store: &mut Store, text: &str| -> BTreeSet<String> {
+        store
+            .filter_board(BOARD, text, now, Some(ME))
+            .expect("filter")
+            .task_ids
+            .into_iter()
+            .collect()
+    };
+    assert_eq!(filter(&mut store, "login"), BTreeSet::from([first.clone()]));
+    assert_eq!(filter(&mut store, "login"), BTreeSet::from([first.clone()]));
+    assert_eq!(filter(&mut store, "ana"), BTreeSet::from([first.clone()]));
+
+    // An edit stored by this store: the same query finds the new task.
+    let second = board
+        .add_task(&column, "Login page", Place::Bottom, NewTask::default())
+        .expect("task");
+    replica::save_local_changes(&mut store, &mut board).expect("save");
+    assert_eq!(
+        filter(&mut store, "login"),
+        BTreeSet::from([first.clone(), second.clone()])
+    );
+
+    // An edit stored by another connection to the same file (`tackctl` while the app runs).
+    let mut other = Store::open_in_dir(dir.path()).expect("second connection");
+    let mut theirs = replica::open_board(&other, BOARD, config(22, ME)).expect("open");
+    let third = theirs
+        .add_task(&column, "Login audit", Place::Bottom, NewTask::default())
+        .expect("task");
+    theirs.set_task_title(&first, "Fix signup").expect("title");
+    replica::save_local_changes(&mut other, &mut theirs).expect("save");
+    assert_eq!(
+        filter(&mut store, "login"),
+        BTreeSet::from([second.clone(), third.clone()])
+    );
+    assert_eq!(
+        filter(&mut store, "-login"),
+        BTreeSet::from([first.clone()])
+    );
+
+    // The directory renames Ana: free words find her by her new name only.
+    store
+        .cache_members(
+            BOARD,
+            &[MemberRecord {
+                user_id: ANA.to_owned(),
+                email: "bea@example.com".to_owned(),
+                role: "editor".to_owned(),
+            }],
+        )
+        .expect("members");
+    assert_eq!(filter(&mut store, "ana"), BTreeSet::new());
+    assert_eq!(filter(&mut store, "bea"), BTreeSet::from([first]));
 }
