@@ -523,16 +523,35 @@ impl FilterCache {
     /// Every row of the board (archived ones too).
     fn board_rows(&mut self, conn: &Connection, board: &str) -> Result<&[FilterRow], StoreError> {
         if self.rows.is_none() {
+            // What the grammar reads besides free words (those the full-text index answers),
+            // without a copy of what is not needed: the title, an empty list's parse.
             let mut statement = conn.prepare_cached(
-                "SELECT i.id, i.task_id, i.title, i.due, i.archived, i.assignees, i.labels,
+                "SELECT i.id, i.task_id, i.due, i.archived, i.assignees, i.labels,
                         i.checklist_items, i.comment_count, i.attachment_count
                  FROM task_index i WHERE i.board_id = ?1",
             )?;
             let rows = statement.query_map([board], |r| {
+                let list = |at: usize| -> rusqlite::Result<Vec<String>> {
+                    let text = r.get_ref(at)?.as_str()?;
+                    Ok(if text == "[]" {
+                        Vec::new()
+                    } else {
+                        serde_json::from_str(text).unwrap_or_default()
+                    })
+                };
                 Ok(FilterRow {
                     rowid: r.get(0)?,
                     task_id: r.get(1)?,
-                    facts: facts_at(r, 2)?,
+                    facts: TaskFacts {
+                        due: r.get(2)?,
+                        archived: r.get(3)?,
+                        assignees: list(4)?,
+                        labels: list(5)?,
+                        checklist_items: r.get(6)?,
+                        comment_count: r.get(7)?,
+                        attachment_count: r.get(8)?,
+                        ..TaskFacts::default()
+                    },
                 })
             })?;
             self.rows = Some(rows.collect::<Result<_, _>>()?);
