@@ -391,6 +391,7 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
     let mut times = Vec::new();
     let mut answered = Vec::new();
     let mut applied = Vec::new();
+    let mut echoed = Vec::new();
     for round in 0..rounds {
         for c in typed.chars() {
             let before = measures(&app, "tack:filter-painted").await?.len();
@@ -411,8 +412,14 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
         app.keys(&format!("{}{}", key::CONTROL, 'a')).await?;
         app.keys(&key::BACKSPACE.to_string()).await?;
         times.extend(measures(&app, "tack:filter-painted").await?);
+        eprintln!(
+            "RAW round {round}: painted {:?} echo {:?}",
+            measures(&app, "tack:filter-painted").await?,
+            measures(&app, "tack:filter-echo").await?
+        );
         answered.extend(measures(&app, "tack:filter-answered").await?);
         applied.extend(measures(&app, "tack:filter-applied").await?);
+        echoed.extend(measures(&app, "tack:filter-echo").await?);
         app.js("performance.clearMeasures();", vec![]).await?;
     }
     let shown = app
@@ -452,20 +459,26 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
     }
     let mut opened = measures(&app, "tack:view-painted").await?;
     let mut view_answered = measures(&app, "tack:view-answered").await?;
+    let mut view_applied = measures(&app, "tack:view-applied").await?;
+    let mut view_echoed = measures(&app, "tack:view-echo").await?;
     println!(
         "filter keystroke to painted on 20 x 500 ({typed:?} typed {rounds} times, {} keystrokes, \
          cards mounted at the end: {shown}): {}; keystroke to the shell's answer: {}; \
-         to the board's DOM updated: {}",
+         to the board's DOM updated: {}; to the field's echo painted (no answer yet): {}",
         times.len(),
         summary(&mut times),
         summary(&mut answered),
         summary(&mut applied),
+        summary(&mut echoed),
     );
     println!(
-        "saved view opened to painted on 20 x 500 ({} opens): {}; to the shell's answer: {}",
+        "saved view opened to painted on 20 x 500 ({} opens): {}; to the shell's answer: {}; \
+         to the board's DOM updated: {}; to the picker closed painted (no answer yet): {}",
         opened.len(),
         summary(&mut opened),
         summary(&mut view_answered),
+        summary(&mut view_applied),
+        summary(&mut view_echoed),
     );
     app.quit().await?;
     Ok(())

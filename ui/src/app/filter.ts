@@ -181,12 +181,15 @@ export function createFilter(deps: FilterDeps) {
     setQuery: (text: string) => {
       setQueryText(text);
       const typedAt = performance.now();
+      // The field's own echo of the keystroke, painted (what the board's answer is next to).
+      measureToPaint(typedAt, "tack:filter-echo");
       deps.spawn(() => ask(typedAt));
     },
     /** Applies a query as a whole (a saved view), the field closed; timed as `tack:view-…`. */
     applyQuery: (text: string) => {
       setQueryText(text);
       const appliedAt = performance.now();
+      measureToPaint(appliedAt, "tack:view-echo");
       deps.spawn(() => ask(appliedAt, "tack:view"));
     },
     refresh: () => deps.spawn(refresh),
@@ -207,7 +210,8 @@ export function createFilter(deps: FilterDeps) {
 
 /**
  * Marks keystroke (or view applied) → filtered board painted (`tack:filter-painted`,
- * `tack:view-painted`, read by the e2e probes).
+ * `tack:view-painted`), and → the frame after it with no answer yet (`tack:filter-echo`, the
+ * field showing what was typed; `tack:view-echo`), read by the e2e probes.
  */
 function measureToPaint(typedAt: number, name: string) {
   if (typeof requestAnimationFrame === "undefined") return;
