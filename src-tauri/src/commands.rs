@@ -271,7 +271,10 @@ ipc_commands! {
     ) -> Result<BoardFilter, IpcError> {
         let me = collab.signed_in_user();
         let now = chrono::Local::now().fixed_offset();
-        state.lock().filter_board(&board_id, &query, me, now)
+        let started = std::time::Instant::now();
+        let filter = state.lock().filter_board(&board_id, &query, me, now)?;
+        tracing::debug!(target: "tack::filter", board = %board_id, matched = filter.task_ids.len(), took = ?started.elapsed(), "filtered");
+        Ok(filter)
     }
 
     /// The board's saved views (shared with everyone on it), by name.
@@ -870,11 +873,11 @@ ipc_commands! {
     }
 
     /// The window painted its first screen at start (a board, or none to show): what the
-    /// start put off is done now (the quick add shortcut's registration). Later calls do
-    /// nothing.
+    /// start put off is done now (the quick add shortcut's registration; views kept ahead for
+    /// large boards not shown yet, a while later). Later calls do nothing.
     #[tauri::command(async)]
     pub fn first_painted(app: AppHandle) -> Result<(), IpcError> {
-        crate::quick_add::start(&app);
+        crate::after_first_paint(&app);
         Ok(())
     }
 

@@ -146,6 +146,32 @@ fn open_link(app: &AppHandle, link: &str) {
     }
 }
 
+/// What the start puts off until the window's first paint (`first_painted`, or 3 s after
+/// start at the latest); a second call does nothing: the quick add shortcut is registered,
+/// and a while later views are kept ahead for the large boards not shown yet.
+pub(crate) fn after_first_paint(app: &AppHandle) {
+    quick_add::start(app);
+    let (Some(state), Some(start)) = (
+        app.try_state::<commands::AppState>(),
+        app.try_state::<start::StartView>(),
+    ) else {
+        return;
+    };
+    let account = app
+        .try_state::<Collab>()
+        .and_then(|collab| collab.signed_in_account());
+    // Tests set how long after (`TACK_KEEP_AHEAD_AFTER_MS`); by default the start's own work,
+    // and the first board the person opens, go first.
+    let after = std::env::var("TACK_KEEP_AHEAD_AFTER_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(KEEP_AHEAD_AFTER, std::time::Duration::from_millis);
+    start.keep_ahead(state.session.clone(), state.store.clone(), account, after);
+}
+
+/// How long after the first paint views are kept ahead.
+const KEEP_AHEAD_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// At exit: the board the window shows, as it is now, is kept for the next start.
 fn keep_shown_view(app: &AppHandle, start: &start::StartView, session: &collab::SharedSession) {
     let Some(board_id) = start.shown() else {
@@ -345,9 +371,9 @@ pub fn run() {
                     tracing::warn!("the page did not load in 3 s; showing the window anyway");
                     show_main_window(&handle);
                 }
-                // Nor does the quick add shortcut wait longer for a first paint.
+                // Nor does what waits for a first paint wait longer.
                 let registering = tauri::async_runtime::spawn_blocking(move || {
-                    quick_add::start(&handle);
+                    after_first_paint(&handle);
                 });
                 drop(registering);
             });

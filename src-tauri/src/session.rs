@@ -448,16 +448,7 @@ impl Session {
         board_id: &str,
         account: Option<SignedInUser>,
     ) -> Result<board_store::Directory, IpcError> {
-        let (user_id, email) = match account {
-            Some(user) if !user.user_id.is_empty() => (user.user_id, Some(user.email)),
-            _ => (self.store().local_member_id()?, None),
-        };
-        let me = board_store::Me {
-            user_id: &user_id,
-            email: email.as_deref(),
-            name: &self.config.user,
-        };
-        Ok(self.store().directory(board_id, me)?)
+        people_of(&mut self.store(), &self.config.user, board_id, account)
     }
 
     /// Whether a board is shared on a relay (its history is then the relay's).
@@ -1342,4 +1333,44 @@ fn file_name(title: &str) -> String {
     } else {
         name.chars().take(100).collect()
     }
+}
+
+/// A board's people: its cached member directory and me (the signed-in account, else this
+/// profile's member named `user_name`), read from `store` (no session needed).
+fn people_of(
+    store: &mut Store,
+    user_name: &str,
+    board_id: &str,
+    account: Option<SignedInUser>,
+) -> Result<board_store::Directory, IpcError> {
+    let (user_id, email) = match account {
+        Some(user) if !user.user_id.is_empty() => (user.user_id, Some(user.email)),
+        _ => (store.local_member_id()?, None),
+    };
+    let me = board_store::Me {
+        user_id: &user_id,
+        email: email.as_deref(),
+        name: user_name,
+    };
+    Ok(store.directory(board_id, me)?)
+}
+
+/// What `open_board` answers for `board`, a replica built from `store` outside any session
+/// (a view kept ahead: `start::StartView::keep_ahead`).
+pub fn opened_outside(
+    store: &SharedStore,
+    board: &board_model::Board,
+    user_name: &str,
+    account: Option<SignedInUser>,
+) -> Result<OpenedBoard, IpcError> {
+    let people = {
+        let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+        people_of(&mut store, user_name, board.id(), account)?
+    };
+    Ok(OpenedBoard {
+        view: board.view(),
+        people: people.entries().iter().map(DirectoryEntry::from).collect(),
+        views: board.views(),
+        cached: false,
+    })
 }

@@ -11,10 +11,12 @@
 //! for the next start.
 //!
 //! Opening any other board shown recently goes the same way ([`StartView::open_kept`]): its
-//! kept view is answered at once, and the board loads when the window asks to reconcile.
+//! kept view is answered at once, and the board loads when the window asks to reconcile. So
+//! does the first opening of a large board this computer never showed: a while after the first
+//! paint, [`StartView::keep_ahead`] keeps views ahead for such boards, one at a time.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -24,7 +26,11 @@ use board_store::replica;
 use sync_client::SharedStore;
 
 use crate::collab::{self, SharedSession};
-use crate::ipc::OpenedBoard;
+use crate::ipc::{OpenedBoard, SignedInUser};
+
+/// Boards of at least this many tasks get a view kept ahead until shown (smaller ones open
+/// from their document in a few milliseconds).
+pub const KEEP_AHEAD_MIN_TASKS: u64 = 1_000;
 
 /// The kept view of the start path, and what the window shows (to keep it again at exit).
 #[derive(Clone, Default)]
@@ -37,6 +43,10 @@ struct Inner {
     loaded: Condvar,
     /// Bumped by each view to keep: a slower write of an older one gives way.
     kept: AtomicU64,
+    /// Views are kept ahead once per run ([`StartView::keep_ahead`]).
+    kept_ahead: AtomicBool,
+    /// How long each load is held back (tests: [`test_delay`]).
+    slow: Duration,
 }
 
 #[derive(Default)]
@@ -73,15 +83,19 @@ impl StartView {
         self.0.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Starts loading the board shown last (a thread; returns at once). `slow` holds the load
-    /// back that long (tests: a document that takes its time).
+    /// Starts loading the board shown last (a thread; returns at once). `slow` holds this load,
+    /// and each load of a board opened from its kept view, back that long (tests: a document
+    /// that takes its time).
     pub fn preload(
         session: SharedSession,
         store: SharedStore,
         config: ReplicaConfig,
         slow: Duration,
     ) -> Self {
-        let start = Self::default();
+        let start = Self(Arc::new(Inner {
+            slow,
+            ..Inner::default()
+        }));
         let loading = start.clone();
         let spawned = std::thread::Builder::new()
             .name("tack-start".into())
@@ -97,7 +111,7 @@ impl StartView {
                 };
                 if !matches!(loading.hold(&board_id, &bytes, false), Held::No) {
                     drop(bytes);
-                    loading.load(&session, &store, config, &board_id, slow);
+                    loading.load(&session, &store, config, &board_id);
                 }
             });
         if let Err(err) = spawned {
@@ -148,7 +162,7 @@ impl StartView {
         if !self.state().loading.insert(board_id.to_owned()) {
             return;
         }
-        self.load(session, store, config, board_id, Duration::ZERO);
+        self.load(session, store, config, board_id);
     }
 
     /// Reads `bytes` as `board_id`'s kept view and holds it: `handed`, for the window now
@@ -188,12 +202,11 @@ impl StartView {
         store: &SharedStore,
         config: ReplicaConfig,
         board_id: &str,
-        slow: Duration,
     ) {
         let lock_store = || store.lock().unwrap_or_else(PoisonError::into_inner);
         let started = std::time::Instant::now();
         let stored = replica::read_board(&lock_store(), board_id);
-        std::thread::sleep(slow);
+        std::thread::sleep(self.0.slow);
         let built = stored.and_then(|stored| {
             let read_seq = stored.last_seq();
             Ok((replica::build_board(stored, config)?, read_seq))
@@ -318,6 +331,92 @@ impl StartView {
         if let Err(err) = store.save_shown_view(board_id, bytes) {
             tracing::warn!(%err, "the shown view could not be kept");
         }
+    }
+}
+
+impl StartView {
+    /// Once per run, `after` the window's first paint: keeps views ahead (DESIGN §2 "Shown
+    /// view") for the large boards this computer has not shown, on a thread of its own, so
+    /// opening one answers at once as for a board shown recently. Returns at once.
+    pub fn keep_ahead(
+        &self,
+        session: SharedSession,
+        store: SharedStore,
+        account: Option<SignedInUser>,
+        after: Duration,
+    ) {
+        if self.0.kept_ahead.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let this = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tack-keep-ahead".into())
+            .spawn(move || {
+                std::thread::sleep(after);
+                this.keep_ahead_now(&session, &store, account);
+            });
+        if let Err(err) = spawned {
+            tracing::warn!(%err, "no views kept ahead this run");
+        }
+    }
+
+    /// Keeps views ahead now, one board after another (each built from the store with no lock
+    /// held, as the start thread builds one); answers how many were kept. A board the session
+    /// holds, or the window shows, is left alone: it opens from its document at once, and its
+    /// view is kept when shown.
+    pub fn keep_ahead_now(
+        &self,
+        session: &SharedSession,
+        store: &SharedStore,
+        account: Option<SignedInUser>,
+    ) -> usize {
+        let lock_store = || store.lock().unwrap_or_else(PoisonError::into_inner);
+        let boards = match lock_store().boards_without_kept_view(KEEP_AHEAD_MIN_TASKS) {
+            Ok(boards) => boards,
+            Err(err) => {
+                tracing::warn!(%err, "no views kept ahead");
+                return 0;
+            }
+        };
+        let config = collab::lock(session).replica_config().clone();
+        let mut kept = 0;
+        for board_id in boards.into_iter().take(board_store::KEPT_UNSHOWN_VIEWS) {
+            let busy = {
+                let state = self.state();
+                state.shown.as_deref() == Some(board_id.as_str())
+                    || state.loading.contains(&board_id)
+            };
+            if busy || collab::lock(session).holds(&board_id) {
+                continue;
+            }
+            let started = std::time::Instant::now();
+            let built = replica::read_board(&lock_store(), &board_id)
+                .and_then(|stored| replica::build_board(stored, config.clone()));
+            let opened = built.map_err(crate::ipc::IpcError::from).and_then(|board| {
+                crate::session::opened_outside(store, &board, &config.user, account.clone())
+            });
+            let bytes = match opened {
+                Ok(opened) => serialized(&opened),
+                Err(err) => {
+                    tracing::warn!(%err, board = %board_id, "no view kept ahead");
+                    continue;
+                }
+            };
+            let Some(bytes) = bytes else { continue };
+            match lock_store().keep_unshown_view(&board_id, &bytes) {
+                Ok(true) => {
+                    kept += 1;
+                    tracing::info!(target: "tack::open", board = %board_id, bytes = bytes.len(), took = ?started.elapsed(), "a view kept ahead");
+                }
+                Ok(false) => {}
+                Err(err) => tracing::warn!(%err, board = %board_id, "no view kept ahead"),
+            }
+        }
+        if kept > 0 {
+            // The documents read are gone: their memory goes back to the system.
+            crate::memory::trim_soon();
+        }
+        kept
     }
 }
 

@@ -55,7 +55,7 @@ pub use search::{
     BoardFilter, DueGroup, IndexDelta, IndexRow, MyTask, SearchHit, SearchOptions, SearchResults,
     TextPart,
 };
-pub use shown::{KEPT_VIEWS, MAX_KEPT_VIEW_BYTES, MAX_SHOWN_VIEW_BYTES};
+pub use shown::{KEPT_UNSHOWN_VIEWS, KEPT_VIEWS, MAX_KEPT_VIEW_BYTES, MAX_SHOWN_VIEW_BYTES};
 pub use thumbnails::{Thumbnail, ThumbnailError};
 
 /// Position of an update in a board's log; strictly increasing per board, starting at 1.

@@ -1262,3 +1262,70 @@ fn ops_applied_together_are_one_undo_step() {
     assert!(s.apply_together(&board, Vec::new()).is_err());
     assert_eq!(s.open_board(&board).expect("open").render(), before);
 }
+
+/// A large board this computer never showed gets a view kept ahead: its first opening answers
+/// at once as a board shown recently does, and nothing else changes (the board shown last, a
+/// board the session holds, a view kept when shown).
+#[test]
+fn a_large_board_never_shown_opens_from_a_view_kept_ahead() {
+    use std::sync::{Arc, Mutex};
+    use tack::start::{StartView, KEEP_AHEAD_MIN_TASKS};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = session(dir.path());
+    let tasks = u32::try_from(KEEP_AHEAD_MIN_TASKS).expect("small");
+    let big = s.generate_demo_board("Big", 4, tasks).expect("big").id;
+    let held = s.generate_demo_board("Held", 4, tasks).expect("held").id;
+    let small = s.create_board("Small").expect("create").id;
+    add_column(&mut s, &small, "To do");
+    let store = s.shared_store();
+    // Small is the board shown last.
+    StartView::default().keep_now(
+        &store,
+        &s.open_board_with_people(&small, None).expect("open"),
+    );
+    drop(s);
+
+    let session = Arc::new(Mutex::new(self::session(dir.path())));
+    session
+        .lock()
+        .expect("session")
+        .open_board(&held)
+        .expect("open held");
+    let start = StartView::default();
+    assert_eq!(start.keep_ahead_now(&session, &store, None), 1, "Big only");
+    assert_eq!(
+        start.keep_ahead_now(&session, &store, None),
+        0,
+        "kept already"
+    );
+    let shown_last = store.lock().expect("store").shown_view().expect("read");
+    assert_eq!(shown_last.map(|(id, _)| id), Some(small.clone()));
+    assert!(store
+        .lock()
+        .expect("store")
+        .kept_view(&held)
+        .expect("read")
+        .is_none());
+
+    // Opened for the first time: the view kept ahead, then the board loads on reconcile.
+    assert!(!session.lock().expect("session").holds(&big));
+    let opened = start
+        .open_kept(&store, &big)
+        .expect("Big's view kept ahead");
+    assert!(opened.cached);
+    assert_eq!(opened.view.title, "Big");
+    let count: usize = opened.view.columns.iter().map(|c| c.tasks.len()).sum();
+    assert_eq!(count, tasks as usize);
+    let fresh = session
+        .lock()
+        .expect("session")
+        .open_board_with_people(&big, None)
+        .expect("open");
+    assert_eq!(
+        opened.view, fresh.view,
+        "the view kept ahead is the board's"
+    );
+    assert_eq!(opened.people, fresh.people);
+    assert_eq!(opened.views, fresh.views);
+}

@@ -11,7 +11,7 @@ use tack::ipc::{BoardOp, Place};
 use tack::session::Session;
 
 use crate::app::{artifact, AppProcesses, Desktop};
-use crate::e2e::{answer, settle, wait_board_text, wait_focus};
+use crate::e2e::{answer, open_board, settle, wait_board_text, wait_focus};
 use crate::palette::seed_boards;
 
 /// Waits (bounded) until the app has kept the view of the board it shows.
@@ -129,6 +129,79 @@ async fn the_last_board_shows_its_kept_view_before_its_document_loads_then_catch
     desktop.set_app_env("TACK_TEST_SLOW_START_MS", "0");
     let app = desktop.launch().await?;
     wait_board_text(&app, caught_up).await?;
+    app.quit().await?;
+    Ok(())
+}
+
+/// A large board this computer never showed: a while after the first paint the app keeps a
+/// view of it ahead, and its first opening paints that view before its document loads (held
+/// back here), then catches up with what changed since the view was kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_board_never_shown_opens_from_a_view_kept_ahead_then_catches_up() -> Result<()> {
+    if !cfg!(debug_assertions) {
+        println!("skipped: the slow document is a debug build's seam");
+        return Ok(());
+    }
+    let mut desktop = Desktop::start()?;
+    let dir = desktop.data_dir();
+    seed_boards(&dir, &[("Launch", &[("To do", &["Book venue"])])])?;
+    let config = ReplicaConfig {
+        user: "e2e".into(),
+        sources: Sources::system(),
+    };
+    let tasks = u32::try_from(tack::start::KEEP_AHEAD_MIN_TASKS)?;
+    let roadmap = Session::open(&dir, config.clone())
+        .context("store")?
+        .generate_demo_board("Roadmap", 4, tasks)?
+        .id;
+    desktop.set_app_env("TACK_KEEP_AHEAD_AFTER_MS", "0");
+    desktop.set_app_env("TACK_TEST_SLOW_START_MS", "4000");
+    let app = desktop.launch().await?;
+    wait_board_text(&app, json!([["To do", ["Book venue"]]])).await?;
+
+    // Kept ahead (bounded wait), never the board shown last.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let store = board_store::Store::open_in_dir(&dir).context("store")?;
+        if store.kept_view(&roadmap)?.is_some() {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "no view of Roadmap was kept ahead"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Since: its first task renamed (tackctl, or a teammate's update arriving).
+    {
+        let mut s = Session::open(&dir, config).context("store")?;
+        let view = s.open_board(&roadmap)?;
+        s.apply(
+            &roadmap,
+            BoardOp::SetTaskTitle {
+                task_id: view.columns[0].tasks[0].id.clone(),
+                title: "Task one".into(),
+            },
+        )?;
+    }
+
+    // Opened: the view kept ahead at once (the old title, which only it still has), then the
+    // board as it is now.
+    open_board(&app, "Roadmap").await?;
+    let first_card = "return document.querySelector('section.column [role=option][data-task-id]')\
+                      ?.getAttribute('aria-label') ?? null;";
+    let shown = app.js(first_card, vec![]).await?;
+    ensure!(
+        shown == json!("Task 1"),
+        "the view kept ahead shows first, got {shown}"
+    );
+    app.wait_for(
+        "the board as it is now",
+        &format!("{{ const f = () => {{ {first_card} }}; return f() === 'Task one'; }}"),
+        30,
+    )
+    .await
+    .context("caught up with the document")?;
     app.quit().await?;
     Ok(())
 }

@@ -312,3 +312,106 @@ fn shown_views_are_kept_for_the_boards_shown_last_and_go_with_their_board() {
     // A view of a board that is not here is refused (its foreign key).
     assert!(store.save_shown_view("gone", b"{}").is_err());
 }
+
+#[test]
+fn views_kept_ahead_for_boards_not_shown_never_stand_for_the_board_shown_last_nor_push_one_out() {
+    use board_model::{NewTask, Place, ReplicaConfig, Sources};
+    use board_store::replica;
+
+    let (_dir, _path, mut store) = temp_store();
+    let config = ReplicaConfig {
+        user: "me".into(),
+        sources: Sources::seeded(5, 1_760_000_000_000),
+    };
+    // Boards of 3, 2 and 1 tasks, and one without.
+    let mut ids = Vec::new();
+    for tasks in [1, 3, 0, 2] {
+        let id = format!("0190f0f0-0000-7000-8000-00000000000{tasks}");
+        let mut board = replica::create_board(&mut store, &id, &id, config.clone()).expect("board");
+        let column = board
+            .add_column("To do", None, Place::Bottom)
+            .expect("column");
+        for n in 0..tasks {
+            board
+                .add_task(
+                    &column,
+                    &format!("Task {n}"),
+                    Place::Bottom,
+                    NewTask::default(),
+                )
+                .expect("task");
+        }
+        replica::save_local_changes(&mut store, &mut board).expect("save");
+        ids.push(id);
+    }
+    let [one, three, none, two] = [&ids[0], &ids[1], &ids[2], &ids[3]];
+    assert_eq!(
+        store.boards_without_kept_view(2).expect("boards"),
+        [three.clone(), two.clone()],
+        "the large ones, the largest first"
+    );
+    assert_eq!(store.boards_without_kept_view(0).expect("boards").len(), 3);
+
+    // Kept ahead: opened from it, but never the board shown last.
+    assert!(store
+        .keep_unshown_view(three, b"{\"ahead\":3}")
+        .expect("keep"));
+    assert_eq!(
+        store.kept_view(three).expect("read").as_deref(),
+        Some(&b"{\"ahead\":3}"[..])
+    );
+    assert_eq!(store.shown_view().expect("read"), None);
+    assert_eq!(
+        store.boards_without_kept_view(2).expect("boards"),
+        std::slice::from_ref(two)
+    );
+
+    // A board shown keeps the view it was shown with: one kept ahead later never replaces it.
+    store.save_shown_view(one, b"{\"shown\":1}").expect("shown");
+    assert!(!store
+        .keep_unshown_view(one, b"{\"ahead\":1}")
+        .expect("keep"));
+    assert!(!store
+        .keep_unshown_view(three, b"{\"ahead\":33}")
+        .expect("keep"));
+    assert_eq!(
+        store.kept_view(one).expect("read").as_deref(),
+        Some(&b"{\"shown\":1}"[..])
+    );
+    assert_eq!(
+        store.shown_view().expect("read").map(|(id, _)| id).as_ref(),
+        Some(one)
+    );
+    // Showing a board kept ahead makes it the board shown last, with the view shown.
+    store
+        .save_shown_view(three, b"{\"shown\":3}")
+        .expect("shown");
+    assert_eq!(
+        store.shown_view().expect("read"),
+        Some((three.clone(), b"{\"shown\":3}".to_vec()))
+    );
+    // Refused: a board not here, an empty or too large view.
+    assert!(!store.keep_unshown_view("gone", b"{}").expect("keep"));
+    assert!(!store.keep_unshown_view(none, b"").expect("keep"));
+    let huge = vec![b' '; board_store::MAX_SHOWN_VIEW_BYTES + 1];
+    assert!(!store.keep_unshown_view(none, &huge).expect("keep"));
+
+    // Views kept ahead go first when shown boards need the room, and never push one out.
+    assert!(store
+        .keep_unshown_view(two, b"{\"ahead\":2}")
+        .expect("keep"));
+    let big = vec![b' '; board_store::MAX_KEPT_VIEW_BYTES / 2];
+    store.save_shown_view(one, &big).expect("shown");
+    assert!(
+        !store.keep_unshown_view(none, &big).expect("keep"),
+        "no room without pushing a shown board's view out"
+    );
+    store.save_shown_view(three, &big).expect("shown");
+    assert_eq!(
+        store.kept_view(two).expect("read"),
+        None,
+        "the one kept ahead went"
+    );
+    assert!(store.kept_view(one).expect("read").is_some());
+    assert!(store.kept_view(three).expect("read").is_some());
+}
