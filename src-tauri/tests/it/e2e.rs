@@ -463,7 +463,7 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
 
 /// Opens the board `title` from the sidebar and waits until it is painted: the page's times
 /// from asking (`tack:board-open`) to the answer and to the frame after it rendered, in ms.
-async fn switch_timed(app: &App, title: &str) -> Result<(f64, f64)> {
+pub(crate) async fn switch_timed(app: &App, title: &str) -> Result<(f64, f64)> {
     let painted = "performance.getEntriesByName('tack:board-painted').length";
     let before = app.js(&format!("return {painted};"), vec![]).await?;
     open_board(app, title).await?;
