@@ -120,10 +120,10 @@ impl Store {
         Ok(true)
     }
 
-    /// Boards of at least `min_tasks` tasks (archived ones too) with no kept view, the largest
-    /// first: those [`Store::keep_unshown_view`] is for.
-    pub fn boards_without_kept_view(&mut self, min_tasks: u64) -> Result<Vec<String>, StoreError> {
-        self.refresh_index()?;
+    /// Boards of at least `min_tasks` tasks (archived ones too, as the task index counts them;
+    /// a stale index is not rebuilt for this) with no kept view, the largest first: those
+    /// [`Store::keep_unshown_view`] is for.
+    pub fn boards_without_kept_view(&self, min_tasks: u64) -> Result<Vec<String>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT i.board_id, count(*) AS tasks FROM task_index i
              WHERE NOT EXISTS (SELECT 1 FROM shown_view v WHERE v.board_id = i.board_id)

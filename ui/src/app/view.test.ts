@@ -1,10 +1,11 @@
 // A column's sort as board-model's `sort_view` orders it: due soonest first and none last,
 // created and updated newest first, title A to Z ignoring case, ties in rank order.
 
+import { createEffect, createRoot } from "solid-js";
 import { describe, expect, it } from "vitest";
 import type { TaskView } from "../ipc";
 import { task } from "../test/fixtures";
-import { nextSort, sortTasks, type SortKey } from "./view";
+import { nextSort, setSortOf, sortOf, sortTasks, type SortKey } from "./view";
 
 const tasks = new Map<string, TaskView>(
   [
@@ -39,5 +40,29 @@ describe("sortTasks", () => {
     const seen: SortKey[] = ["rank"];
     for (let i = 0; i < 5; i++) seen.push(nextSort(seen[seen.length - 1] ?? "rank"));
     expect(seen).toEqual(["rank", "due", "created", "updated", "title", "rank"]);
+  });
+});
+
+describe("sortOf", () => {
+  it("choosing the sort a board shows again does not run what reads it again", async () => {
+    const board = "b-same-sort";
+    let runs = 0;
+    const dispose = createRoot((dispose) => {
+      createEffect(() => {
+        sortOf(board);
+        runs++;
+      });
+      return dispose;
+    });
+    await Promise.resolve();
+    expect(runs).toBe(1);
+    setSortOf(board, "title");
+    expect(sortOf(board)).toBe("title");
+    expect(runs).toBe(2);
+    setSortOf(board, "title");
+    expect(runs).toBe(2);
+    setSortOf(board, "due");
+    expect(runs).toBe(3);
+    dispose();
   });
 });

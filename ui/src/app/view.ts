@@ -74,6 +74,9 @@ function perBoard<T extends string>(prefix: string, fallback: T, valid: (text: s
       return valid(stored) ? (stored as T) : fallback;
     },
     (boardId: string, value: T) => {
+      // The same choice again (a saved view with the sort shown) changes nothing: what reads
+      // the setting (every column's sorted tasks) is not run again.
+      if (chosen().get(boardId) === value) return;
       setChosen((all) => new Map(all).set(boardId, value));
       writeSetting(prefix + boardId, value);
     },
