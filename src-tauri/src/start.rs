@@ -31,6 +31,9 @@ use crate::ipc::{OpenedBoard, SignedInUser};
 /// Boards of at least this many tasks get a view kept ahead until shown (smaller ones open
 /// from their document in a few milliseconds).
 pub const KEEP_AHEAD_MIN_TASKS: u64 = 1_000;
+/// How often the boards without a kept view are looked for again (each time one query when
+/// there are none).
+const KEEP_AHEAD_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// The kept view of the start path, and what the window shows (to keep it again at exit).
 #[derive(Clone, Default)]
@@ -335,9 +338,10 @@ impl StartView {
 }
 
 impl StartView {
-    /// Once per run, `after` the window's first paint: keeps views ahead (DESIGN §2 "Shown
-    /// view") for the large boards this computer has not shown, on a thread of its own, so
-    /// opening one answers at once as for a board shown recently. Returns at once.
+    /// Once per run, `after` the window's first paint and every [`KEEP_AHEAD_EVERY`] after
+    /// that (boards joined or synced in meanwhile): keeps views ahead (DESIGN §2 "Shown view")
+    /// for the large boards this computer has not shown, on a thread of its own, so opening
+    /// one answers at once as for a board shown recently. Returns at once.
     pub fn keep_ahead(
         &self,
         session: SharedSession,
@@ -353,7 +357,10 @@ impl StartView {
             .name("tack-keep-ahead".into())
             .spawn(move || {
                 std::thread::sleep(after);
-                this.keep_ahead_now(&session, &store, account);
+                loop {
+                    this.keep_ahead_now(&session, &store, account.clone());
+                    std::thread::sleep(KEEP_AHEAD_EVERY);
+                }
             });
         if let Err(err) = spawned {
             tracing::warn!(%err, "no views kept ahead this run");

@@ -1328,4 +1328,15 @@ fn a_large_board_never_shown_opens_from_a_view_kept_ahead() {
     );
     assert_eq!(opened.people, fresh.people);
     assert_eq!(opened.views, fresh.views);
+
+    // A large board that arrives later (joined, synced in) is kept ahead by the next pass.
+    let later = session
+        .lock()
+        .expect("session")
+        .generate_demo_board("Later", 4, tasks)
+        .expect("later")
+        .id;
+    assert!(!session.lock().expect("session").holds(&later));
+    assert_eq!(start.keep_ahead_now(&session, &store, None), 1, "Later");
+    assert!(start.open_kept(&store, &later).is_some());
 }
