@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use board_model::query::{self, MatchContext};
 use board_model::{Board, NewTask, Place, ReplicaConfig, Sources};
 use board_store::{replica, IndexDelta, MemberRecord, SearchOptions, Store, UpdateOrigin};
-use chrono::DateTime;
+use chrono::{DateTime, FixedOffset};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -97,9 +97,14 @@ fn assert_fresh_rows_are_right(store: &Store, board: &str, context: &str) -> boo
     fresh
 }
 
+/// The reader's clock and offset in these tests (`is:overdue`, `due:`).
+fn now() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now")
+}
+
 /// Search through the index finds what the grammar finds on the scanned rows.
 fn assert_search_matches_a_scan(store: &mut Store, context: &str) {
-    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let now = now();
     for text in [
         "alpha",
         "fix login",
@@ -127,28 +132,9 @@ fn assert_search_matches_a_scan(store: &mut Store, context: &str) {
             .into_iter()
             .map(|hit| (hit.board_id, hit.task_id))
             .collect();
-        let parsed = query::parse(text);
-        let names_of = |id: &str| {
-            if id == ANA {
-                vec!["ana".to_owned(), "ana@example.com".to_owned()]
-            } else {
-                Vec::new()
-            }
-        };
-        let context_match = MatchContext {
-            now,
-            me: Some(ME),
-            names_of: &names_of,
-            text_matched: false,
-        };
         let mut expected = BTreeSet::new();
         for board in store.list_boards().expect("boards") {
-            for row in store.scan_rows(&board.id).expect("scan") {
-                let wanted = !row.facts.archived || parsed.query.wants_archived();
-                if wanted && parsed.query.matches(&row.facts, &context_match) {
-                    expected.insert((board.id.clone(), row.task_id.clone()));
-                }
-            }
+            expected.extend(scanned_matches(store, &board.id, text));
         }
         assert_eq!(found, expected, "{context}: search {text:?}");
         // A board's filter (the app's `/`) finds the same tasks of that board.
@@ -176,7 +162,7 @@ fn assert_filter_finds(
     expected: &BTreeSet<(String, String)>,
     context: &str,
 ) {
-    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let now = now();
     let filter = store
         .filter_board(board, text, now, Some(ME))
         .expect("filter");
@@ -196,7 +182,7 @@ fn assert_filter_finds(
 
 /// What the grammar finds on a scan of `board`'s stored document.
 fn scanned_matches(store: &Store, board: &str, text: &str) -> BTreeSet<(String, String)> {
-    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let now = now();
     let parsed = query::parse(text);
     let names_of = |id: &str| {
         if id == ANA {
@@ -425,7 +411,7 @@ fn a_store_without_an_index_rebuilds_it_and_deleting_a_board_drops_its_text() {
         )
         .expect("task");
     replica::save_local_changes(&mut store, &mut board).expect("save");
-    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let now = now();
     let options = SearchOptions {
         include_archived: false,
         limit: 10,
@@ -521,7 +507,7 @@ fn a_limited_search_is_the_start_of_the_whole_answer_and_ties_go_to_the_latest_e
     }
     replica::save_local_changes(&mut store, &mut board).expect("save");
 
-    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let now = now();
     let mut search = |text: &str, limit: usize| -> Vec<(String, f64)> {
         let options = SearchOptions {
             include_archived: false,
@@ -586,7 +572,7 @@ fn a_board_filter_asked_again_sees_every_change_made_since_by_this_store_another
             }],
         )
         .expect("members");
-    let now = DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now");
+    let now = now();
     let filter = |store: &mut Store, text: &str| -> BTreeSet<String> {
         store
             .filter_board(BOARD, text, now, Some(ME))
