@@ -426,13 +426,21 @@ const ROW_COLUMNS: &str = "i.id, i.board_id, b.board_title, i.task_id, i.column_
 /// The facts `task_index` holds, read from `at` on: title, due, archived, assignees, labels,
 /// checklist_items, comment_count, attachment_count (the text is in `task_search`).
 fn facts_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<TaskFacts> {
-    let list = |text: String| serde_json::from_str::<Vec<String>>(&text).unwrap_or_default();
+    // Read in place; most rows' lists are empty, which needs no parse.
+    let list = |at: usize| -> rusqlite::Result<Vec<String>> {
+        let text = r.get_ref(at)?.as_str()?;
+        Ok(if text == "[]" {
+            Vec::new()
+        } else {
+            serde_json::from_str(text).unwrap_or_default()
+        })
+    };
     Ok(TaskFacts {
         title: r.get(at)?,
         due: r.get(at + 1)?,
         archived: r.get(at + 2)?,
-        assignees: list(r.get(at + 3)?),
-        labels: list(r.get(at + 4)?),
+        assignees: list(at + 3)?,
+        labels: list(at + 4)?,
         checklist_items: r.get(at + 5)?,
         comment_count: r.get(at + 6)?,
         attachment_count: r.get(at + 7)?,
@@ -523,35 +531,16 @@ impl FilterCache {
     /// Every row of the board (archived ones too).
     fn board_rows(&mut self, conn: &Connection, board: &str) -> Result<&[FilterRow], StoreError> {
         if self.rows.is_none() {
-            // What the grammar reads besides free words (those the full-text index answers),
-            // without a copy of what is not needed: the title, an empty list's parse.
             let mut statement = conn.prepare_cached(
-                "SELECT i.id, i.task_id, i.due, i.archived, i.assignees, i.labels,
+                "SELECT i.id, i.task_id, i.title, i.due, i.archived, i.assignees, i.labels,
                         i.checklist_items, i.comment_count, i.attachment_count
                  FROM task_index i WHERE i.board_id = ?1",
             )?;
             let rows = statement.query_map([board], |r| {
-                let list = |at: usize| -> rusqlite::Result<Vec<String>> {
-                    let text = r.get_ref(at)?.as_str()?;
-                    Ok(if text == "[]" {
-                        Vec::new()
-                    } else {
-                        serde_json::from_str(text).unwrap_or_default()
-                    })
-                };
                 Ok(FilterRow {
                     rowid: r.get(0)?,
                     task_id: r.get(1)?,
-                    facts: TaskFacts {
-                        due: r.get(2)?,
-                        archived: r.get(3)?,
-                        assignees: list(4)?,
-                        labels: list(5)?,
-                        checklist_items: r.get(6)?,
-                        comment_count: r.get(7)?,
-                        attachment_count: r.get(8)?,
-                        ..TaskFacts::default()
-                    },
+                    facts: facts_at(r, 2)?,
                 })
             })?;
             self.rows = Some(rows.collect::<Result<_, _>>()?);
