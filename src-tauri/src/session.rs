@@ -434,12 +434,7 @@ impl Session {
         board_id: &str,
         account: Option<SignedInUser>,
     ) -> Result<Vec<DirectoryEntry>, IpcError> {
-        Ok(self
-            .people(board_id, account)?
-            .entries()
-            .iter()
-            .map(DirectoryEntry::from)
-            .collect())
+        directory_of(&mut self.store(), &self.config.user, board_id, account)
     }
 
     /// A board's people: its cached member directory and me.
@@ -1355,6 +1350,20 @@ fn people_of(
     Ok(store.directory(board_id, me)?)
 }
 
+/// [`people_of`] as the window lists them ([`Session::directory`]).
+fn directory_of(
+    store: &mut Store,
+    user_name: &str,
+    board_id: &str,
+    account: Option<SignedInUser>,
+) -> Result<Vec<DirectoryEntry>, IpcError> {
+    Ok(people_of(store, user_name, board_id, account)?
+        .entries()
+        .iter()
+        .map(DirectoryEntry::from)
+        .collect())
+}
+
 /// What `open_board` answers for `board`, a replica built from `store` outside any session
 /// (a view kept ahead: `start::StartView::keep_ahead`).
 pub fn opened_outside(
@@ -1365,11 +1374,11 @@ pub fn opened_outside(
 ) -> Result<OpenedBoard, IpcError> {
     let people = {
         let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-        people_of(&mut store, user_name, board.id(), account)?
+        directory_of(&mut store, user_name, board.id(), account)?
     };
     Ok(OpenedBoard {
         view: board.view(),
-        people: people.entries().iter().map(DirectoryEntry::from).collect(),
+        people,
         views: board.views(),
         cached: false,
     })
