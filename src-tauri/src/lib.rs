@@ -411,6 +411,12 @@ pub fn run() {
             }
             if let WindowEvent::Destroyed = event {
                 if window.label() == "main" {
+                    // A launch from now on starts on its own: this instance, on its way out
+                    // (keeping the shown view takes a while), would take its link and lose it.
+                    #[cfg(target_os = "linux")]
+                    if let Some(closing) = window.app_handle().try_state::<instance::Closing>() {
+                        closing.close();
+                    }
                     window.app_handle().exit(0);
                 }
                 return;

@@ -373,6 +373,23 @@ impl Desktop {
         self.home.path().join("tack-data")
     }
 
+    /// Waits until the app launched before on this data directory has exited: a window closed
+    /// ([`App::quit`]) leaves its process a moment more (it keeps the shown view), and a launch
+    /// meanwhile would hand its link to it rather than start.
+    async fn wait_app_gone(&self) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Ok(running) = AppProcesses::find(&self.data_dir()) {
+            if Instant::now() > deadline {
+                bail!(
+                    "the app launched before ({}) did not exit within 30 s",
+                    running.app
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
     /// Launches the app and waits until the UI has rendered its first frame.
     pub async fn launch(&mut self) -> Result<App> {
         self.launch_with_args(&[]).await
@@ -380,6 +397,7 @@ impl Desktop {
 
     /// Launches the app with command-line arguments (a `tack://` link the OS passes).
     pub async fn launch_with_args(&mut self, args: &[&str]) -> Result<App> {
+        self.wait_app_gone().await?;
         if self
             .driver
             .as_mut()

@@ -413,7 +413,9 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
         app.keys(&key::BACKSPACE.to_string()).await?;
         times.extend(measures(&app, "tack:filter-painted").await?);
         eprintln!(
-            "RAW round {round}: painted {:?} echo {:?}",
+            "RAW round {round}: answered {:?} applied {:?} painted {:?} echo {:?}",
+            measures(&app, "tack:filter-answered").await?,
+            measures(&app, "tack:filter-applied").await?,
             measures(&app, "tack:filter-painted").await?,
             measures(&app, "tack:filter-echo").await?
         );
