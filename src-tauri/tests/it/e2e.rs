@@ -538,7 +538,7 @@ type KeyStep<'a> = (&'a str, &'a str, &'a str);
 /// after it (for a move: IPC in, model, durable save, patch, Solid update), → the end of the
 /// task that made it, → the next animation frame (rendering starts), → the frame after (the
 /// first frame's work is done). Rows land in `window.__tackFrames`.
-const FRAME_PROBE: &str = "\
+pub(crate) const FRAME_PROBE: &str = "\
     window.__tackFrames = [];\
     let keyAt = 0;\
     let armed = false;\

@@ -3,7 +3,8 @@
 //! unreadable term is explained under the field, `v` applies a saved view; `z g` cuts the board
 //! into swimlanes, the cursor walks across them and Alt+Shift+j moves a card to the next lane
 //! (changing its assignee, `u` undoing it); and keystroke → filtered board painted on
-//! the 20 × 500 board, measured in the page (printed for BENCHMARKS.md, not asserted).
+//! the 20 × 500 board, measured in the page (printed for BENCHMARKS.md, not asserted), with
+//! swimlanes on that board timed too when `TACK_BENCH_LANES=1`.
 
 use anyhow::{Context, Result};
 use board_model::{ReplicaConfig, Sources, ViewSettings};
@@ -12,7 +13,9 @@ use tack::ipc::BoardOp;
 use tack::session::Session;
 
 use crate::app::{artifact, key, App, Desktop};
-use crate::e2e::{open_board, seed_launch_board, settle, wait_board_text, wait_field, wait_focus};
+use crate::e2e::{
+    open_board, seed_launch_board, settle, wait_board_text, wait_field, wait_focus, FRAME_PROBE,
+};
 
 /// Ana's member id on the team board (`seed_launch_board`'s directory).
 const ANA: &str = "0190a000-0000-7000-8000-00000000a0a0";
@@ -354,6 +357,8 @@ async fn z_g_shows_swimlanes_and_alt_shift_j_moves_a_card_to_the_next_lane_u_und
 /// `tack:filter-applied`: to the board's DOM updated). Printed, not asserted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()> {
+    // `TACK_BENCH_LANES=1` also times swimlanes on the board (its tasks assigned first).
+    let lanes_timed = std::env::var_os("TACK_BENCH_LANES").is_some();
     let mut desktop = Desktop::start()?;
     {
         let config = ReplicaConfig {
@@ -374,6 +379,9 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
             };
             session.save_view(&board, name, &settings)?;
         }
+        if lanes_timed {
+            assign_every_other_task(&mut session, &board)?;
+        }
     }
     let app = desktop.launch().await?;
     open_board(&app, "Big board").await?;
@@ -384,6 +392,9 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
     )
     .await?;
     settle(&app).await?;
+    if lanes_timed {
+        time_lanes(&app).await?;
+    }
     app.keys("/").await?;
     wait_field(&app, "Filter tasks").await?;
     let typed = std::env::var("TACK_BENCH_FILTER").unwrap_or_else(|_| "task 12 -has:due".into());
@@ -483,6 +494,83 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
         summary(&mut view_echoed),
     );
     app.quit().await?;
+    Ok(())
+}
+
+/// Every other task of the big board assigned to one of four people.
+fn assign_every_other_task(session: &mut Session, board: &str) -> Result<()> {
+    const PEOPLE: [&str; 4] = [
+        "0190a000-0000-7000-8000-00000000a0a0",
+        "0190a000-0000-7000-8000-00000000b1b1",
+        "0190a000-0000-7000-8000-00000000c2c2",
+        "0190a000-0000-7000-8000-00000000d3d3",
+    ];
+    let view = session.open_board(board)?;
+    let tasks = view.columns.iter().flat_map(|c| &c.tasks);
+    for (n, task) in tasks.step_by(2).enumerate() {
+        let op = BoardOp::SetTaskAssignee {
+            task_id: task.id.clone(),
+            user_id: PEOPLE[n % PEOPLE.len()].into(),
+            present: true,
+        };
+        session.apply(board, op)?;
+    }
+    Ok(())
+}
+
+/// `z g` to swimlanes by assignee painted, `j` within a lane, and `z g z g` back to no lanes,
+/// four times, timed by the page's keypress probe (printed, not asserted).
+async fn time_lanes(app: &App) -> Result<()> {
+    /// The probe's last row has its frame after.
+    const DONE: &str =
+        "const f = window.__tackFrames; return f.length > 0 && f[f.length - 1][3] !== null";
+    let rows = || {
+        app.js(
+            "const f = window.__tackFrames; window.__tackFrames = []; return f;",
+            vec![],
+        )
+    };
+    app.js(FRAME_PROBE, vec![]).await?;
+    for round in 0..4 {
+        rows().await?;
+        app.keys("zg").await?;
+        // A lane per person assigned, one for me (the board's own member) and Unassigned.
+        let shown = format!("{DONE} && document.querySelectorAll('section.lane').length === 6;");
+        app.wait_for("the lanes", &shown, 30).await?;
+        // The probe's rows of both keys (`z`, `g`) are in once the second frame is.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        println!(
+            "lanes shown (z, g) keypress to [mutation, task end, frame, frame after] ms: {}",
+            rows().await?
+        );
+        for _ in 0..14 {
+            let before = app.js("return window.__tackFrames.length;", vec![]).await?;
+            app.keys("j").await?;
+            let moved = format!("{DONE} && window.__tackFrames.length > {before};");
+            app.wait_for("the cursor moved", &moved, 10).await?;
+        }
+        println!(
+            "j within a lane keypress to [mutation, task end, frame, frame after] ms: {}",
+            rows().await?
+        );
+        if round == 0 {
+            app.screenshot(&artifact("lanes-big-board.png")).await?;
+        }
+        // By label (one lane: the demo board has none), then none.
+        app.keys("zg").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        rows().await?;
+        app.keys("zg").await?;
+        let gone = format!("{DONE} && !document.querySelector('section.lane');");
+        app.wait_for("no lanes", &gone, 30).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        println!(
+            "lanes gone (z, g) keypress to [mutation, task end, frame, frame after] ms: {}",
+            rows().await?
+        );
+        app.keys("gg").await?;
+        settle(app).await?;
+    }
     Ok(())
 }
 
