@@ -98,6 +98,20 @@ fn assert_fresh_rows_are_right(store: &Store, board: &str, context: &str) -> boo
 }
 
 /// The reader's clock and offset in these tests (`is:overdue`, `due:`).
+/// The directory names Ana (an editor of BOARD) by `email`.
+fn name_ana(store: &mut Store, email: &str) {
+    store
+        .cache_members(
+            BOARD,
+            &[MemberRecord {
+                user_id: ANA.to_owned(),
+                email: email.to_owned(),
+                role: "editor".to_owned(),
+            }],
+        )
+        .expect("members");
+}
+
 fn now() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-12-05T10:00:00+01:00").expect("now")
 }
@@ -225,16 +239,7 @@ fn run_case(seed: u64, steps: usize) {
     mine.add_label("red", Some("#e5484d")).expect("label");
     mine.add_label("blue", Some("#0090ff")).expect("label");
     replica::save_local_changes(&mut store, &mut mine).expect("save");
-    store
-        .cache_members(
-            BOARD,
-            &[MemberRecord {
-                user_id: ANA.to_owned(),
-                email: "ana@example.com".to_owned(),
-                role: "editor".to_owned(),
-            }],
-        )
-        .expect("members");
+    name_ana(&mut store, "ana@example.com");
     let state = mine.encode_state();
     let mut teammate =
         Board::load(BOARD, [state.as_slice()], None, config(seed + 1, ANA)).expect("teammate");
@@ -562,16 +567,7 @@ fn a_board_filter_asked_again_sees_every_change_made_since_by_this_store_another
         .expect("task");
     board.set_task_assignee(&first, ANA, true).expect("assign");
     replica::save_local_changes(&mut store, &mut board).expect("save");
-    store
-        .cache_members(
-            BOARD,
-            &[MemberRecord {
-                user_id: ANA.to_owned(),
-                email: "ana@example.com".to_owned(),
-                role: "editor".to_owned(),
-            }],
-        )
-        .expect("members");
+    name_ana(&mut store, "ana@example.com");
     let now = now();
     let filter = |store: &mut Store, text: &str| -> BTreeSet<String> {
         store
@@ -613,16 +609,7 @@ fn a_board_filter_asked_again_sees_every_change_made_since_by_this_store_another
     );
 
     // The directory renames Ana: free words find her by her new name only.
-    store
-        .cache_members(
-            BOARD,
-            &[MemberRecord {
-                user_id: ANA.to_owned(),
-                email: "bea@example.com".to_owned(),
-                role: "editor".to_owned(),
-            }],
-        )
-        .expect("members");
+    name_ana(&mut store, "bea@example.com");
     assert_eq!(filter(&mut store, "ana"), BTreeSet::new());
     assert_eq!(filter(&mut store, "bea"), BTreeSet::from([first]));
 }
