@@ -518,40 +518,51 @@ fn assign_every_other_task(session: &mut Session, board: &str) -> Result<()> {
     Ok(())
 }
 
+/// The keypress probe's last row has its frame after.
+const FRAME_DONE: &str =
+    "const f = window.__tackFrames; return f.length > 0 && f[f.length - 1][3] !== null";
+
+/// The keypress probe's rows so far, emptied.
+async fn take_rows(app: &App) -> Result<Value> {
+    app.js(
+        "const f = window.__tackFrames; window.__tackFrames = []; return f;",
+        vec![],
+    )
+    .await
+}
+
+/// `z g` until `shown` holds and its frame after is in; prints the probe's rows as `what`.
+async fn time_grouping(app: &App, what: &str, shown: &str) -> Result<()> {
+    app.keys("zg").await?;
+    app.wait_for(what, &format!("{FRAME_DONE} && {shown};"), 30)
+        .await?;
+    // The probe's rows of both keys (`z`, `g`) are in once the second frame is.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    println!(
+        "{what} (z, g) keypress to [mutation, task end, frame, frame after] ms: {}",
+        take_rows(app).await?
+    );
+    Ok(())
+}
+
 /// `z g` to swimlanes by assignee painted, `j` within a lane, and `z g z g` back to no lanes,
 /// four times, timed by the page's keypress probe (printed, not asserted).
 async fn time_lanes(app: &App) -> Result<()> {
-    /// The probe's last row has its frame after.
-    const DONE: &str =
-        "const f = window.__tackFrames; return f.length > 0 && f[f.length - 1][3] !== null";
-    let rows = || {
-        app.js(
-            "const f = window.__tackFrames; window.__tackFrames = []; return f;",
-            vec![],
-        )
-    };
     app.js(FRAME_PROBE, vec![]).await?;
     for round in 0..4 {
-        rows().await?;
-        app.keys("zg").await?;
+        take_rows(app).await?;
         // A lane per person assigned, one for me (the board's own member) and Unassigned.
-        let shown = format!("{DONE} && document.querySelectorAll('section.lane').length === 6;");
-        app.wait_for("the lanes", &shown, 30).await?;
-        // The probe's rows of both keys (`z`, `g`) are in once the second frame is.
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        println!(
-            "lanes shown (z, g) keypress to [mutation, task end, frame, frame after] ms: {}",
-            rows().await?
-        );
+        let six = "document.querySelectorAll('section.lane').length === 6";
+        time_grouping(app, "lanes shown", six).await?;
         for _ in 0..14 {
             let before = app.js("return window.__tackFrames.length;", vec![]).await?;
             app.keys("j").await?;
-            let moved = format!("{DONE} && window.__tackFrames.length > {before};");
+            let moved = format!("{FRAME_DONE} && window.__tackFrames.length > {before};");
             app.wait_for("the cursor moved", &moved, 10).await?;
         }
         println!(
             "j within a lane keypress to [mutation, task end, frame, frame after] ms: {}",
-            rows().await?
+            take_rows(app).await?
         );
         if round == 0 {
             app.screenshot(&artifact("lanes-big-board.png")).await?;
@@ -559,15 +570,8 @@ async fn time_lanes(app: &App) -> Result<()> {
         // By label (one lane: the demo board has none), then none.
         app.keys("zg").await?;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        rows().await?;
-        app.keys("zg").await?;
-        let gone = format!("{DONE} && !document.querySelector('section.lane');");
-        app.wait_for("no lanes", &gone, 30).await?;
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        println!(
-            "lanes gone (z, g) keypress to [mutation, task end, frame, frame after] ms: {}",
-            rows().await?
-        );
+        take_rows(app).await?;
+        time_grouping(app, "lanes gone", "!document.querySelector('section.lane')").await?;
         app.keys("gg").await?;
         settle(app).await?;
     }
