@@ -340,30 +340,36 @@ ipc_commands! {
     }
 
     /// The board and its people (the cached directory; a shared board's is refreshed from the
-    /// relay in the background and arrives as `board-directory`).
+    /// relay in the background and arrives as `board-directory`). Asked for a `first_screen`
+    /// (at least one), only that many tasks of each column come (`withheld` counts the rest,
+    /// `cached` says `reconcile_board` brings them).
     #[tauri::command(async)]
     pub fn open_board(
         state: State<'_, AppState>,
         collab: State<'_, Collab>,
         start: State<'_, StartView>,
         board_id: String,
+        first_screen: Option<u32>,
     ) -> Result<OpenedBoard, IpcError> {
+        let first = first_screen.map(|first| first.max(1));
         // At start, while the board shown last still loads: the view kept at the last run.
-        if let Some(kept) = start.hand_out(&board_id) {
+        if let Some(kept) = start.hand_out(&board_id, first) {
             return Ok(kept);
         }
         // Another board shown recently, not loaded: its kept view now (it loads on
         // `reconcile_board`).
         if !state.lock().holds(&board_id) {
-            if let Some(kept) = start.open_kept(&state.store, &board_id) {
+            if let Some(kept) = start.open_kept(&state.store, &board_id, first) {
                 return Ok(kept);
             }
         }
-        open_and_keep(&state, &collab, &start, &board_id)
+        let opened = open_and_keep(&state, &collab, &start, &board_id)?;
+        Ok(start.first_screen_of(opened, first))
     }
 
-    /// After `open_board` answered a kept view (`cached`): waits for the board's document and
-    /// answers the patches from that view to the board now (none for any other board). The
+    /// After `open_board` answered a kept view or a first screen (`cached`): waits for the
+    /// board's document and answers the patches from what it answered to the board now (none
+    /// for any other board). The
     /// board's people follow as `board-directory` when they changed.
     #[tauri::command(async)]
     pub fn reconcile_board(

@@ -2,6 +2,8 @@
 //! TypeScript declarations of these types are generated (`bindings.rs`) into
 //! `ui/src/ipc/bindings/`, and a test fails when the committed ones are stale.
 
+use std::collections::BTreeMap;
+
 use board_model::{ColumnView, LabelView, ModelError, TaskView};
 use board_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -247,10 +249,32 @@ pub struct OpenedBoard {
     pub view: board_model::BoardView,
     pub people: Vec<DirectoryEntry>,
     pub views: Vec<board_model::SavedView>,
-    /// The view kept at the last run, shown while the document loads (the start path): the
-    /// window asks `reconcile_board` for what changed since.
+    /// Not the whole board as it is now (the view kept at the last run, shown while the
+    /// document loads, or a first screen): the window asks `reconcile_board` for what changed
+    /// since, and the rest.
     #[serde(default)]
     pub cached: bool,
+    /// How many tasks of each column this answer holds back (none unless `open_board` was asked
+    /// for a first screen of a kept view): the columns hold their first tasks only, and
+    /// `reconcile_board` brings the rest. Absent columns hold back none.
+    #[serde(default)]
+    pub withheld: BTreeMap<String, u32>,
+}
+
+impl OpenedBoard {
+    /// Cuts each column to its first `first` tasks (the view's order, so what the window shows
+    /// first is exactly the top of each column), counting what it holds back in `withheld`.
+    pub fn cut_to_first_screen(&mut self, first: u32) {
+        let keep = first as usize;
+        for column in &mut self.view.columns {
+            if column.tasks.len() > keep {
+                let held = column.tasks.len() - keep;
+                column.tasks.truncate(keep);
+                let held = u32::try_from(held).unwrap_or(u32::MAX);
+                self.withheld.insert(column.id.clone(), held);
+            }
+        }
+    }
 }
 
 /// Payload of `board-directory`: a board's people changed (the relay's member list, fetched).

@@ -741,6 +741,7 @@ impl Session {
             people,
             views,
             cached: false,
+            withheld: Default::default(),
         })
     }
 
@@ -1381,5 +1382,6 @@ pub fn opened_outside(
         people,
         views: board.views(),
         cached: false,
+        withheld: Default::default(),
     })
 }

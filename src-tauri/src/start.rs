@@ -73,6 +73,16 @@ enum Held {
     Handed(OpenedBoard),
 }
 
+/// Who [`StartView::hold`] holds a kept view for.
+enum HoldFor {
+    /// The window, now (`open_kept`: the board loads on `reconcile_board`), cut to the first
+    /// screen it asked for, if any; what is held is what the window shows.
+    Window(Option<u32>),
+    /// The board's first `open_board`, the board marked loading (the start thread loads it
+    /// next).
+    FirstOpen,
+}
+
 /// Kept only while the document loads or, once handed out, until `reconcile_board`: the start
 /// thread drops one nobody asked for when its load is done.
 struct Start {
@@ -112,7 +122,10 @@ impl StartView {
                         return;
                     }
                 };
-                if !matches!(loading.hold(&board_id, &bytes, false), Held::No) {
+                if !matches!(
+                    loading.hold(&board_id, &bytes, HoldFor::FirstOpen),
+                    Held::No
+                ) {
                     drop(bytes);
                     loading.load(&session, &store, config, &board_id);
                 }
@@ -124,10 +137,16 @@ impl StartView {
     }
 
     /// Opening a board shown recently that is not loaded (`open_board`): its kept view, handed
-    /// out at once (`cached`); the board loads when the window, having painted it, asks
-    /// `reconcile_board` ([`StartView::load_now`]), so the load does not compete with that
-    /// paint for the processor. `None` when no view of it is kept, or it is loading already.
-    pub fn open_kept(&self, store: &SharedStore, board_id: &str) -> Option<OpenedBoard> {
+    /// out at once (`cached`), cut to its `first` screen when asked; the board loads when the
+    /// window, having painted it, asks `reconcile_board` ([`StartView::load_now`]), so the load
+    /// does not compete with that paint for the processor. `None` when no view of it is kept,
+    /// or it is loading already.
+    pub fn open_kept(
+        &self,
+        store: &SharedStore,
+        board_id: &str,
+        first: Option<u32>,
+    ) -> Option<OpenedBoard> {
         if self.state().loading.contains(board_id) {
             return None;
         }
@@ -144,7 +163,7 @@ impl StartView {
                 return None;
             }
         };
-        match self.hold(board_id, &bytes, true) {
+        match self.hold(board_id, &bytes, HoldFor::Window(first)) {
             Held::Handed(opened) => {
                 tracing::debug!(target: "tack::open", board = %board_id, bytes = bytes.len(), took = ?started.elapsed(), "answered from the kept view");
                 Some(opened)
@@ -168,10 +187,8 @@ impl StartView {
         self.load(session, store, config, board_id);
     }
 
-    /// Reads `bytes` as `board_id`'s kept view and holds it: `handed`, for the window now
-    /// (`open_kept`: the board loads on `reconcile_board`); else for the board's first
-    /// `open_board`, the board marked loading (the start thread loads it next).
-    fn hold(&self, board_id: &str, bytes: &[u8], handed: bool) -> Held {
+    /// Reads `bytes` as `board_id`'s kept view and holds it for `whom`.
+    fn hold(&self, board_id: &str, bytes: &[u8], whom: HoldFor) -> Held {
         let mut opened = match serde_json::from_slice::<OpenedBoard>(bytes) {
             Ok(opened) if opened.view.id == board_id => opened,
             Ok(_) => {
@@ -185,13 +202,20 @@ impl StartView {
         };
         opened.cached = true;
         let mut state = self.state();
-        let held = if handed {
-            state.shown = Some(board_id.to_owned());
-            Held::Handed(opened.clone())
-        } else {
-            state.loading.insert(board_id.to_owned());
-            Held::Kept
+        let held = match whom {
+            HoldFor::Window(first) => {
+                state.shown = Some(board_id.to_owned());
+                if let Some(first) = first {
+                    opened.cut_to_first_screen(first);
+                }
+                Held::Handed(opened.clone())
+            }
+            HoldFor::FirstOpen => {
+                state.loading.insert(board_id.to_owned());
+                Held::Kept
+            }
         };
+        let handed = matches!(held, Held::Handed(_));
         // One view is held at a time: the window shows one board.
         state.start = Some(Start { opened, handed });
         held
@@ -260,8 +284,9 @@ impl StartView {
     }
 
     /// The kept view of `board_id` while its document still loads (the window shows it, then
-    /// asks for `reconcile_board`); `None` once it is loaded or for any other board.
-    pub fn hand_out(&self, board_id: &str) -> Option<OpenedBoard> {
+    /// asks for `reconcile_board`), cut to its `first` screen when asked; `None` once it is
+    /// loaded or for any other board.
+    pub fn hand_out(&self, board_id: &str, first: Option<u32>) -> Option<OpenedBoard> {
         let mut state = self.state();
         state.shown = Some(board_id.to_owned());
         match &mut state.start {
@@ -271,6 +296,10 @@ impl StartView {
                     return None;
                 }
                 start.handed = true;
+                // What is held is what the window shows: `reconcile_board` brings the rest.
+                if let Some(first) = first {
+                    start.opened.cut_to_first_screen(first);
+                }
                 Some(start.opened.clone())
             }
             Some(_) => {
@@ -280,6 +309,28 @@ impl StartView {
             }
             None => None,
         }
+    }
+
+    /// A board's answer from its document, cut to its `first` screen when it has more: held
+    /// as handed out (`cached`), so the window shows that at once and `reconcile_board` brings
+    /// the rest, as for a kept view. Else (or not asked) the answer as it is.
+    pub fn first_screen_of(&self, mut opened: OpenedBoard, first: Option<u32>) -> OpenedBoard {
+        let Some(first) = first else {
+            return opened;
+        };
+        opened.cut_to_first_screen(first);
+        if opened.withheld.is_empty() {
+            return opened;
+        }
+        opened.cached = true;
+        let mut state = self.state();
+        state.shown = Some(opened.view.id.clone());
+        // One view is held at a time: the window shows one board.
+        state.start = Some(Start {
+            opened: opened.clone(),
+            handed: true,
+        });
+        opened
     }
 
     /// The kept view handed out for `board_id`, taken (reconciling it is once).

@@ -439,6 +439,12 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
         app.since_process_start(&processes, "tack:board-painted")
             .await?
     );
+    // The kept view came as its first screen: the rest, with what changed, follows.
+    println!(
+        "process start to the whole board reconciled: {:?}",
+        app.since_process_start(&processes, "tack:board-whole")
+            .await?
+    );
     tokio::time::sleep(Duration::from_secs(3)).await;
     println!(
         "memory with the board open, settled, MiB (tack, then its WebKit processes): {:?}",

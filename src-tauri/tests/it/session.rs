@@ -1038,7 +1038,7 @@ fn the_start_path_hands_out_the_kept_view_then_loads_the_board_it_showed() {
     let start = StartView::preload(session.clone(), store, config, Duration::from_millis(300));
     let deadline = Instant::now() + Duration::from_secs(10);
     let shown = loop {
-        if let Some(shown) = start.hand_out(&board) {
+        if let Some(shown) = start.hand_out(&board, None) {
             break shown;
         }
         assert!(Instant::now() < deadline, "no kept view was handed out");
@@ -1046,7 +1046,7 @@ fn the_start_path_hands_out_the_kept_view_then_loads_the_board_it_showed() {
     };
     assert!(shown.cached);
     assert_eq!(shown.view.columns[0].tasks[0].title, "Book venue");
-    assert!(start.hand_out(&board).is_none(), "handed out once");
+    assert!(start.hand_out(&board, None).is_none(), "handed out once");
 
     let taken = start.take_handed(&board).expect("the view handed out");
     start.wait_loaded(&board);
@@ -1062,6 +1062,148 @@ fn the_start_path_hands_out_the_kept_view_then_loads_the_board_it_showed() {
         "{patches:?}"
     );
     assert!(start.take_handed(&board).is_none(), "reconciled once");
+}
+
+/// A kept view asked for its first screen (`open_board`'s `first_screen`): each column comes
+/// with its first tasks only, in display order, counting the rest in `withheld`; the patches of
+/// `reconcile_board` bring exactly the rest (and what changed meanwhile), so the window ends with
+/// the whole board.
+#[test]
+fn a_kept_view_comes_as_its_first_screen_and_the_reconcile_brings_the_rest() {
+    use std::sync::{Arc, Mutex};
+    use tack::start::StartView;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = session(dir.path());
+    let launch = s.create_board("Launch").expect("create").id;
+    let todo = add_column(&mut s, &launch, "To do");
+    let done = add_column(&mut s, &launch, "Done");
+    let titles: Vec<String> = (1..=7).map(|n| format!("Task {n}")).collect();
+    let ids: Vec<String> = titles
+        .iter()
+        .map(|title| add_task(&mut s, &launch, &todo, title))
+        .collect();
+    add_task(&mut s, &launch, &done, "Shipped");
+    let other = s.create_board("Offsite").expect("create").id;
+    let store = s.shared_store();
+    let keeper = StartView::default();
+    let whole = s.open_board_with_people(&launch, None).expect("open");
+    keeper.keep_now(&store, &whole);
+    keeper.keep_now(
+        &store,
+        &s.open_board_with_people(&other, None).expect("open"),
+    );
+    // Since the view was kept: the sixth task (not on the first screen) renamed.
+    s.apply(
+        &launch,
+        BoardOp::SetTaskTitle {
+            task_id: ids[5].clone(),
+            title: "Task six".into(),
+        },
+    )
+    .expect("rename");
+    let config = s.replica_config().clone();
+    drop(s);
+
+    let session = Arc::new(Mutex::new(self::session(dir.path())));
+    let start = StartView::default();
+    let shown = start
+        .open_kept(&store, &launch, Some(3))
+        .expect("Launch's kept view");
+    let shown_titles = |column: usize| -> Vec<String> {
+        shown.view.columns[column]
+            .tasks
+            .iter()
+            .map(|t| t.title.clone())
+            .collect()
+    };
+    // Display order: the view's first tasks are the top of the column.
+    let whole_todo: Vec<String> = whole.view.columns[0]
+        .tasks
+        .iter()
+        .map(|t| t.title.clone())
+        .collect();
+    assert_eq!(shown_titles(0), whole_todo[..3]);
+    assert_eq!(shown_titles(1), ["Shipped"]);
+    assert_eq!(
+        shown.withheld,
+        std::collections::BTreeMap::from([(todo.clone(), 4)]),
+        "the four tasks of To do held back, none of Done"
+    );
+
+    let taken = start.take_handed(&launch).expect("the view handed out");
+    assert_eq!(
+        taken.view.columns[0].tasks.len(),
+        3,
+        "held as the window shows it"
+    );
+    start.load_now(&session, &store, config, &launch);
+    let now = session
+        .lock()
+        .expect("session")
+        .open_board_with_people(&launch, None)
+        .expect("open");
+    let patches = tack::patches::between(&taken.view, &now.view);
+    let mut brought: Vec<String> = patches
+        .iter()
+        .map(|patch| match patch {
+            Patch::TaskUpserted { column_id, task } => {
+                assert_eq!(column_id, &todo);
+                task.title.clone()
+            }
+            other => panic!("only the rest of To do: {other:?}"),
+        })
+        .collect();
+    brought.sort();
+    let mut rest: Vec<String> = whole_todo[3..]
+        .iter()
+        .map(|t| {
+            if t == "Task 6" {
+                "Task six".to_owned()
+            } else {
+                t.clone()
+            }
+        })
+        .collect();
+    rest.sort();
+    assert_eq!(brought, rest);
+}
+
+/// A loaded board asked for its first screen: cut and held like a kept view when a column has
+/// more (the reconcile brings the rest), answered whole and not held when none has.
+#[test]
+fn a_loaded_board_comes_as_its_first_screen_only_when_a_column_has_more() {
+    use tack::start::StartView;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").expect("create").id;
+    let todo = add_column(&mut s, &board, "To do");
+    for n in 1..=4 {
+        add_task(&mut s, &board, &todo, &format!("Task {n}"));
+    }
+    let start = StartView::default();
+    let whole = s.open_board_with_people(&board, None).expect("open");
+
+    let small = start.first_screen_of(whole.clone(), Some(4));
+    assert!(!small.cached && small.withheld.is_empty());
+    assert_eq!(small.view, whole.view);
+    assert!(start.take_handed(&board).is_none(), "nothing to reconcile");
+
+    let cut = start.first_screen_of(whole.clone(), Some(1));
+    assert!(cut.cached);
+    assert_eq!(cut.view.columns[0].tasks.len(), 1);
+    assert_eq!(cut.withheld.get(&todo), Some(&3));
+    let taken = start.take_handed(&board).expect("held for the reconcile");
+    let patches = tack::patches::between(&taken.view, &whole.view);
+    let brought: Vec<&str> = patches
+        .iter()
+        .map(|patch| match patch {
+            Patch::TaskUpserted { task, .. } => task.title.as_str(),
+            other => panic!("only the rest: {other:?}"),
+        })
+        .collect();
+    assert_eq!(brought, ["Task 2", "Task 3", "Task 4"]);
 }
 
 /// Opening a board shown before (not the last one) that is not loaded: its kept view is
@@ -1106,7 +1248,7 @@ fn a_board_shown_before_opens_from_its_kept_view_while_it_loads() {
     let start = StartView::default();
     assert!(!session.lock().expect("session").holds(&launch));
     let shown = start
-        .open_kept(&store, &launch)
+        .open_kept(&store, &launch, None)
         .expect("Launch's kept view");
     assert!(shown.cached);
     assert_eq!(shown.view.columns[0].tasks[0].title, "Book venue");
@@ -1311,7 +1453,7 @@ fn a_large_board_never_shown_opens_from_a_view_kept_ahead() {
     // Opened for the first time: the view kept ahead, then the board loads on reconcile.
     assert!(!session.lock().expect("session").holds(&big));
     let opened = start
-        .open_kept(&store, &big)
+        .open_kept(&store, &big, None)
         .expect("Big's view kept ahead");
     assert!(opened.cached);
     assert_eq!(opened.view.title, "Big");
@@ -1338,5 +1480,5 @@ fn a_large_board_never_shown_opens_from_a_view_kept_ahead() {
         .id;
     assert!(!session.lock().expect("session").holds(&later));
     assert_eq!(start.keep_ahead_now(&session, &store, None), 1, "Later");
-    assert!(start.open_kept(&store, &later).is_some());
+    assert!(start.open_kept(&store, &later, None).is_some());
 }

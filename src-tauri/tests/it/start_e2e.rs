@@ -10,7 +10,7 @@ use serde_json::json;
 use tack::ipc::{BoardOp, Place};
 use tack::session::Session;
 
-use crate::app::{artifact, AppProcesses, Desktop};
+use crate::app::{artifact, App, AppProcesses, Desktop};
 use crate::e2e::{answer, open_board, settle, switch_timed, wait_board_text, wait_focus};
 use crate::palette::seed_boards;
 
@@ -205,6 +205,38 @@ async fn a_large_board_never_shown_opens_from_a_view_kept_ahead_then_catches_up(
             shown == json!("Task 1"),
             "the view kept ahead shows first, got {shown}"
         );
+        // Its first screen only (the rest comes with the reconcile), counted as the whole
+        // column; `G` waits for the rest, then lands on the column's last task.
+        let per_column = tasks / columns;
+        let first_count = "return document.querySelector('section.column .count')\
+                           ?.textContent.trim() ?? null;";
+        let count = app.js(first_count, vec![]).await?;
+        ensure!(
+            count == json!(per_column.to_string()),
+            "the first column counts its {per_column} tasks while its first screen shows, got {count}"
+        );
+        settle(&app).await?;
+        app.keys("gg").await?;
+        wait_cursor_place(&app, "the cursor at the top", "at === 1").await?;
+        app.keys("G").await?;
+        // The document is held back 4 s: the rest is not here yet, and the cursor stays.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let at = app
+            .js(&format!("{CURSOR_PLACE} return at;"), vec![])
+            .await?;
+        ensure!(
+            at == json!(1),
+            "G waits for the rest of a first screen's column, yet the cursor went to {at}"
+        );
+        wait_cursor_place(
+            &app,
+            "the cursor at the column's last task, once the rest arrived",
+            &format!("at === {per_column}"),
+        )
+        .await?;
+        // Back to the top, where the renamed task shows.
+        app.keys("gg").await?;
+        wait_cursor_place(&app, "the cursor at the top", "at === 1").await?;
     }
     app.wait_for(
         "the board as it is now",
@@ -214,5 +246,18 @@ async fn a_large_board_never_shown_opens_from_a_view_kept_ahead_then_catches_up(
     .await
     .context("caught up with the document")?;
     app.quit().await?;
+    Ok(())
+}
+
+/// The focused card's place in its column as `at` (`aria-posinset`, from 1; 0 when no card
+/// has focus).
+const CURSOR_PLACE: &str = "const a = document.activeElement;\
+    const at = a && a.getAttribute('role') === 'option' ? Number(a.getAttribute('aria-posinset')) : 0;";
+
+/// Waits until the focused card's place in its column passes `test`, a JavaScript expression
+/// over `at` ([`CURSOR_PLACE`]).
+async fn wait_cursor_place(app: &App, what: &str, test: &str) -> Result<()> {
+    app.wait_for(what, &format!("{CURSOR_PLACE} return {test};"), 30)
+        .await?;
     Ok(())
 }

@@ -17,6 +17,7 @@ import { createBoardStore, type BoardStore } from "../model/store";
 import type { PromptRequest } from "./dialogs";
 import { afterPaint, whenPainted } from "./perf";
 import { readSetting, writeSetting } from "./settings";
+import { firstScreen } from "./view";
 
 const LAST_BOARD_KEY = "tack.lastBoard";
 
@@ -84,31 +85,38 @@ export function createBoards(deps: BoardsDeps) {
   /**
    * Shows a board with the cursor on its first card. The board already shown keeps its cursor
    * and only takes focus back (from the sidebar, say): reloading it would throw away keys typed
-   * while it loads.
+   * while it loads. A board answered from its kept view comes as its first screen, the rest
+   * once that is painted, unless `whole` (a task anywhere on it is shown next).
    */
-  async function openBoard(boardId: string) {
+  async function openBoard(boardId: string, { whole = false }: { whole?: boolean } = {}) {
     const ticket = ++openTicket;
     if (store()?.id === boardId) {
       deps.refocus();
       return;
     }
     performance.mark("tack:board-open");
-    const opened = await ipc.openBoard(boardId);
+    const opened = await ipc.openBoard(boardId, whole ? null : firstScreen(boardId));
     performance.mark("tack:board-answered");
     if (ticket !== openTicket) return;
     rememberBoard(boardId);
+    const shown = createBoardStore(opened.view, opened.people, opened.withheld);
     batch(() => {
-      setStore(createBoardStore(opened.view, opened.people));
+      setStore(shown);
       for (const listener of openedListeners) listener(opened);
     });
     afterPaint("tack:board-painted");
-    // A view kept from before is shown; once it is painted, what changed since (the shell
-    // loads the board then, so the load does not slow this paint).
+    // A view kept from before is shown; once it is painted, what changed since and the rest of
+    // its columns (the shell loads the board then, so the load does not slow this paint).
     if (opened.cached)
       whenPainted(() =>
-        deps.spawn(async () =>
-          deps.patched({ boardId, patches: await ipc.reconcileBoard(boardId) }),
-        ),
+        deps.spawn(async () => {
+          try {
+            deps.patched({ boardId, patches: await ipc.reconcileBoard(boardId) });
+            performance.mark("tack:board-whole");
+          } finally {
+            shown.settle();
+          }
+        }),
       );
   }
 

@@ -5,6 +5,7 @@ import { createRoot, createSignal } from "solid-js";
 import { describe, expect, it } from "vitest";
 import type { BoardStore } from "../model/store";
 import { boardOf } from "../test/board";
+import { task } from "../test/fixtures";
 import { createCursor, resolveCursor, startCursor } from "./cursor";
 import type { SortKey } from "./view";
 
@@ -84,6 +85,25 @@ describe("cursor", () => {
     expect(c.at()).toBe("a3");
     c.commands["cursor.up"](5);
     expect(c.at()).toBe("a1");
+  });
+
+  it("G in a first screen's column waits for the rest, then lands on the column's last", () => {
+    const board = boardOf({ A: ["a1", "a2"], B: ["b1"] }, "b1", { "c-A": 2 });
+    const c = cursorOn(board);
+    c.commands["cursor.first"]();
+    c.commands["cursor.last"]();
+    expect(c.at()).toBe("a1");
+    board.apply([
+      { type: "taskUpserted", columnId: "c-A", task: task("a3", "c-A", "a2") },
+      { type: "taskUpserted", columnId: "c-A", task: task("a4", "c-A", "a3") },
+    ]);
+    expect(c.at()).toBe("a1");
+    board.settle();
+    expect(c.at()).toBe("a4");
+    // A whole column: at once.
+    c.commands["cursor.right"](1);
+    c.commands["cursor.last"]();
+    expect(c.at()).toBe("b1");
   });
 
   it("walks only the cards the filter shows, and lands on one when the filter hid the cursor", () => {

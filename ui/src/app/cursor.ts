@@ -250,7 +250,17 @@ export function createCursor(deps: CursorDeps) {
     "cursor.left": (n) => moveCursor(focus().columnIndex - n, wantedRow(), true),
     "cursor.right": (n) => moveCursor(focus().columnIndex + n, wantedRow(), true),
     "cursor.first": () => moveCursor(focus().columnIndex, 0),
-    "cursor.last": () => moveCursor(focus().columnIndex, Number.MAX_SAFE_INTEGER),
+    "cursor.last": () => {
+      const toLast = () => moveCursor(focus().columnIndex, Number.MAX_SAFE_INTEGER);
+      // A column of a first screen holds its top only: its last task comes with the rest.
+      const s = store();
+      const columnId = focus().columnId;
+      if (s && columnId !== null && s.withheld(columnId) > 0) {
+        s.whenWhole(() => {
+          if (store() === s) toLast();
+        });
+      } else toLast();
+    },
     "task.edit": () => {
       const id = focus().taskId;
       if (id !== null) setDetailTaskId(id);

@@ -62,7 +62,7 @@ export function agoText(at: number, now: number): string {
 
 export interface InboxDeps {
   store: Accessor<BoardStore | undefined>;
-  openBoard: (boardId: string) => Promise<void>;
+  openBoard: (boardId: string, options?: { whole?: boolean }) => Promise<void>;
   focusTask: (columnId: string, taskId: string) => void;
   openDetail: (taskId: string) => void;
   setOverlay: (overlay: Overlay) => void;
@@ -91,7 +91,7 @@ export function createInbox(deps: InboxDeps) {
   async function openItem(item: InboxItem) {
     if (!item.read) show(await ipc.setInboxRead([item.key], true));
     deps.closeOverlay();
-    if (deps.store()?.id !== item.boardId) await deps.openBoard(item.boardId);
+    if (deps.store()?.id !== item.boardId) await deps.openBoard(item.boardId, { whole: true });
     const column = deps.store()?.columnOf(item.taskId);
     if (deps.store()?.id !== item.boardId || column === undefined) {
       deps.notify(`“${item.title}” is no longer on ${item.boardTitle || "its board"}`);

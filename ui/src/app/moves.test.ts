@@ -18,8 +18,10 @@ function moves(
   lanes: readonly Lane[] = [],
   /** Why the board is read-only (ops then refused as ops.ts refuses them), or null. */
   readOnly: string | null = null,
+  /** Tasks each column held back (a first screen). */
+  withheld: Record<string, number> = {},
 ) {
-  const store = boardOf({ Todo: ["a", "b", "c"], Doing: ["d", "e"] });
+  const store = boardOf({ Todo: ["a", "b", "c"], Doing: ["d", "e"] }, "b1", withheld);
   const [cursor, setCursor] = createSignal<Cursor>(focus);
   const sent: (BoardOp | BoardOp[])[] = [];
   const notices: string[] = [];
@@ -155,6 +157,21 @@ describe("moves", () => {
     await settle();
     expect(m.sent).toEqual([]);
     expect(m.notices).toEqual(["You can view this board but not edit it."]);
+  });
+
+  it("moves a task sideways past the end of a first screen's column: below its last shown", () => {
+    const onC: Cursor = { columnId: "c-Todo", columnIndex: 0, taskId: "c", taskIndex: 2 };
+    const m = moves(onC, "rank", "none", [], null, { "c-Doing": 40 });
+    m.commands["task.move_right"](1);
+    expect(m.sent).toEqual([
+      { type: "moveTask", taskId: "c", columnId: "c-Doing", place: { kind: "after", id: "e" } },
+    ]);
+    // A whole column: its bottom.
+    const whole = moves(onC);
+    whole.commands["task.move_right"](1);
+    expect(whole.sent).toEqual([
+      { type: "moveTask", taskId: "c", columnId: "c-Doing", place: { kind: "bottom" } },
+    ]);
   });
 
   it("moves a task sideways to the same row, the cursor with it, and announces it on its patch", () => {

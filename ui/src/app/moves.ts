@@ -70,8 +70,14 @@ export function createMoves(deps: MovesDeps) {
       if (columnId === undefined || target === f.columnIndex) return;
       const others = s.taskIds(columnId)();
       const before = others[f.taskIndex];
+      const last = others[others.length - 1];
+      // Past the end of a first screen's column (its rest not here yet): below its last shown.
       const place: Place =
-        before === undefined ? { kind: "bottom" } : { kind: "before", id: before };
+        before !== undefined
+          ? { kind: "before", id: before }
+          : s.withheld(columnId) > 0 && last !== undefined
+            ? { kind: "after", id: last }
+            : { kind: "bottom" };
       setCursor({ columnId, columnIndex: target, taskId, taskIndex: f.taskIndex });
       spawn(() => moveAndAnnounce(taskId, columnId, place));
       return;

@@ -18,7 +18,7 @@ export interface SearchDeps {
   overlay: Accessor<Overlay>;
   setOverlay: (overlay: Overlay) => void;
   closeOverlay: () => void;
-  openBoard: (boardId: string) => Promise<void>;
+  openBoard: (boardId: string, options?: { whole?: boolean }) => Promise<void>;
   focusTask: (columnId: string, taskId: string) => void;
   openDetail: (taskId: string) => void;
   /** Clears the board's own filter (it could hide the card shown). */
@@ -129,7 +129,7 @@ export function createSearch(deps: SearchDeps) {
   /** Shows the task on its board: the board opened, the cursor on the card, its details open. */
   async function show(target: Target) {
     deps.closeOverlay();
-    await deps.openBoard(target.boardId);
+    await deps.openBoard(target.boardId, { whole: true });
     const s = deps.store();
     if (s?.id !== target.boardId) return;
     if (target.archived) {

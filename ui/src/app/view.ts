@@ -122,3 +122,22 @@ export function sortTasks(
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.id);
 }
+
+/** Rows asked for beyond a screen's height (more than the board renders beyond its view). */
+const FIRST_SCREEN_MARGIN = 8;
+/** The least screen height a first screen covers, in CSS pixels (a tall laptop's). */
+const FIRST_SCREEN_LEAST_PX = 1440;
+
+/**
+ * How many tasks of each column a board's first screen needs (`open_board`'s `firstScreen`):
+ * the screen's height of rows (the window may be made as tall), and a margin. None (the whole
+ * board at once) when the board is sorted or cut into lanes here, which may show any of its
+ * tasks first.
+ */
+export function firstScreen(boardId: string): number | null {
+  if (sortOf(boardId) !== "rank" || groupingOf(boardId) !== "none") return null;
+  // No screen where there is no window (tests run without one).
+  const screenHeight = typeof screen === "undefined" ? 0 : screen.height;
+  const tall = Math.max(FIRST_SCREEN_LEAST_PX, screenHeight);
+  return Math.ceil(tall / rowHeight()) + FIRST_SCREEN_MARGIN;
+}

@@ -33,8 +33,8 @@ afterEach(() => {
   document.body.innerHTML = "";
 });
 
-function mount(view: BoardView) {
-  const store = createBoardStore(view);
+function mount(view: BoardView, withheld: Record<string, number> = {}) {
+  const store = createBoardStore(view, [], withheld);
   const root = document.createElement("div");
   root.style.width = "1280px";
   root.style.height = "800px";
@@ -55,6 +55,27 @@ describe("board rendering", () => {
     const first = cards(root)[0];
     expect(first?.getAttribute("aria-label")).toBe("Task 0-0");
     expect(first?.getAttribute("aria-setsize")).toBe("500");
+  });
+
+  it("sizes and counts a first screen's columns as whole until the rest arrives", () => {
+    // Column 0 came with its first 20 of 500 tasks (`open_board`'s first screen).
+    const { store, root } = mount(bigBoard(2, 20), { c0: 480 });
+    const column = (id: string) => root.querySelector<HTMLElement>(`section[data-column-id=${id}]`);
+    const space = (id: string) =>
+      column(id)?.querySelector<HTMLElement>(".cards-space")?.style.height ?? "";
+    expect(column("c0")?.querySelector(".count")?.getAttribute("aria-label")).toBe(
+      "500 of 2 tasks, over the limit",
+    );
+    expect(cards(root)[0]?.getAttribute("aria-setsize")).toBe("500");
+    expect(parseFloat(space("c0"))).toBe(25 * parseFloat(space("c1")));
+    expect(column("c1")?.querySelector(".count")?.textContent).toBe("20");
+    // The reconcile brought one of the rest, then settled: counts are the cards'.
+    store.apply([{ type: "taskUpserted", columnId: "c0", task: task("t0-20", "c0", "a0020") }]);
+    store.settle();
+    expect(column("c0")?.querySelector(".count")?.getAttribute("aria-label")).toBe(
+      "21 of 2 tasks, over the limit",
+    );
+    expect(parseFloat(space("c0"))).toBe((21 / 20) * parseFloat(space("c1")));
   });
 
   it("re-renders only the changed card when one task is renamed", () => {

@@ -260,7 +260,13 @@ function Column(props: {
       ? app.visibleTasks(props.columnId, props.store)
       : app.cellTasks(props.lane, props.columnId, props.store),
   );
-  const liveCount = createMemo(() => props.store.taskIds(props.columnId)().length);
+  const liveCount = createMemo(
+    () => props.store.taskIds(props.columnId)().length + props.store.withheld(props.columnId),
+  );
+  /** Rows the column scrolls through: its cards, and those a first screen has not brought yet. */
+  const rows = () =>
+    ids().length +
+    (props.lane === undefined && app.query() === "" ? props.store.withheld(props.columnId) : 0);
   const [scrollTop, setScrollTop] = createSignal(0);
   const [height, setHeight] = createSignal(600);
   let scroller: HTMLDivElement | undefined;
@@ -402,7 +408,7 @@ function Column(props: {
               }
             }}
           >
-            <div class="cards-space" style={{ height: `${ids().length * rowHeight()}px` }} />
+            <div class="cards-space" style={{ height: `${rows() * rowHeight()}px` }} />
             <For each={slice()}>
               {(taskId, i) => (
                 <Card
@@ -410,7 +416,7 @@ function Column(props: {
                   taskId={taskId}
                   columnId={props.columnId}
                   index={range().first + i()}
-                  setSize={ids().length}
+                  setSize={rows()}
                   lane={props.lane}
                 />
               )}

@@ -68,6 +68,23 @@ describe("patch application", () => {
     expect(render(createBoardStore(board()))).toEqual(["Todo: t1, t2, t3", "Done: t4"]);
   });
 
+  it("counts a first screen's held-back tasks until the rest arrives and it settles", () => {
+    const store = createBoardStore(board(), [], { "c-todo": 2 });
+    expect(store.withheld("c-todo")).toBe(2);
+    expect(store.withheld("c-done")).toBe(0);
+    const watcher = watch(store, ["t1", "t2", "t3", "t4"], ["c-todo", "c-done"]);
+    store.apply([
+      { type: "taskUpserted", columnId: "c-todo", task: task("t8", "c-todo", "a4") },
+      { type: "taskUpserted", columnId: "c-todo", task: task("t7", "c-todo", "a3") },
+    ]);
+    store.settle();
+    expect(store.withheld("c-todo")).toBe(0);
+    expect(render(store)).toEqual(["Todo: t1, t2, t3, t7, t8", "Done: t4"]);
+    // The shown cards are not touched: only the list the rest went into.
+    expect(watcher.changed()).toEqual(["c-todo"]);
+    watcher.dispose();
+  });
+
   it("renames one task and notifies only that task", () => {
     const store = createBoardStore(board());
     const watcher = watch(store, ["t1", "t2", "t3", "t4"], ["c-todo", "c-done"]);

@@ -50,6 +50,15 @@ export interface BoardStore {
   columnOf(taskId: string): string | undefined;
   /** Every task, for search. */
   allTaskIds(): string[];
+  /**
+   * How many tasks of a column the board was opened without (a kept view's first screen,
+   * `OpenedBoard.withheld`): counted in the column's size until `settle`.
+   */
+  withheld(columnId: string): number;
+  /** The rest of a first screen arrived (`reconcile_board`'s patches): nothing is held back. */
+  settle(): void;
+  /** Runs `action` once nothing is held back: now, or at `settle`. */
+  whenWhole(action: () => void): void;
 }
 
 function stripTasks(column: ColumnView): ColumnMeta {
@@ -65,8 +74,12 @@ function stripTasks(column: ColumnView): ColumnMeta {
 export function createBoardStore(
   view: BoardView,
   people: readonly DirectoryEntry[] = [],
+  withheld: Readonly<Partial<Record<string, number>>> = {},
 ): BoardStore {
   const title = cell(view.title);
+  const heldBack = cell(withheld);
+  /** What waits for the rest of a first screen (`whenWhole`). */
+  let waitingForWhole: (() => void)[] = [];
   const directory = cell(people);
   const columns = new Map<string, Cell<ColumnMeta>>();
   const columnOrder = cell<readonly string[]>([]);
@@ -186,6 +199,17 @@ export function createBoardStore(
     setPeople: (next) => directory.set(next),
     allTaskIds: () => [...tasks.keys()],
     columnOf: (taskId) => shownIn.get(taskId),
+    withheld: (columnId) => heldBack.get()[columnId] ?? 0,
+    settle: () => {
+      if (Object.keys(heldBack.get()).length > 0) heldBack.set({});
+      const waiting = waitingForWhole;
+      waitingForWhole = [];
+      for (const action of waiting) action();
+    },
+    whenWhole: (action) => {
+      if (Object.keys(heldBack.get()).length === 0) action();
+      else waitingForWhole.push(action);
+    },
     apply(patches) {
       batch(() => {
         for (const patch of patches) {

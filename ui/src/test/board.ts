@@ -8,7 +8,12 @@ import { task } from "./fixtures";
  * A board from a picture: each column's title and its tasks' ids (also their titles), in
  * order. Column ids are `c-<title>`.
  */
-export function boardOf(columns: Record<string, readonly string[]>, id = "b1"): BoardStore {
+export function boardOf(
+  columns: Record<string, readonly string[]>,
+  id = "b1",
+  /** Tasks each column held back (a first screen): `c-<title>` to how many. */
+  withheld: Record<string, number> = {},
+): BoardStore {
   const view: BoardView = {
     id,
     title: "Board",
@@ -23,5 +28,5 @@ export function boardOf(columns: Record<string, readonly string[]>, id = "b1"): 
       tasks: ids.map((t, i) => task(t, `c-${title}`, `a${i}`)),
     })),
   };
-  return createBoardStore(view);
+  return createBoardStore(view, [], withheld);
 }

@@ -224,10 +224,17 @@ email: string, me: boolean, };
 
 export type OpenedBoard = { view: BoardView, people: Array<DirectoryEntry>, views: Array<SavedView>, 
 /**
- * The view kept at the last run, shown while the document loads (the start path): the
- * window asks `reconcile_board` for what changed since.
+ * Not the whole board as it is now (the view kept at the last run, shown while the
+ * document loads, or a first screen): the window asks `reconcile_board` for what changed
+ * since, and the rest.
  */
-cached: boolean, };
+cached: boolean, 
+/**
+ * How many tasks of each column this answer holds back (none unless `open_board` was asked
+ * for a first screen of a kept view): the columns hold their first tasks only, and
+ * `reconcile_board` brings the rest. Absent columns hold back none.
+ */
+withheld: { [key in string]: number }, };
 
 export type BoardDirectoryEvent = { boardId: string, people: Array<DirectoryEntry>, };
 
@@ -448,7 +455,7 @@ export type Commands = {
   delete_view: { args: { boardId: string; viewId: string }; result: Array<SavedView> };
   my_tasks: { args: {}; result: Array<MyTask> };
   delete_board: { args: { boardId: string }; result: null };
-  open_board: { args: { boardId: string }; result: OpenedBoard };
+  open_board: { args: { boardId: string; firstScreen: number | null }; result: OpenedBoard };
   reconcile_board: { args: { boardId: string }; result: Array<Patch> };
   list_archived: { args: { boardId: string }; result: ArchivedItems };
   apply: { args: { boardId: string; op: BoardOp }; result: OpResult };
@@ -579,7 +586,7 @@ export const myTasks = command<() => Promise<Array<MyTask>>>("my_tasks");
 
 export const deleteBoard = command<(boardId: string) => Promise<null>>("delete_board", "boardId");
 
-export const openBoard = command<(boardId: string) => Promise<OpenedBoard>>("open_board", "boardId");
+export const openBoard = command<(boardId: string, firstScreen: number | null) => Promise<OpenedBoard>>("open_board", "boardId", "firstScreen");
 
 export const reconcileBoard = command<(boardId: string) => Promise<Array<Patch>>>("reconcile_board", "boardId");
 
