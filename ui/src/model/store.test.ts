@@ -128,6 +128,21 @@ describe("patch application", () => {
     watcher.dispose();
   });
 
+  it("places new tasks joined together in rank order, and later patches in the same batch", () => {
+    const store = createBoardStore(board());
+    store.apply([
+      { type: "taskUpserted", columnId: "c-todo", task: task("t9", "c-todo", "a1V") },
+      { type: "taskUpserted", columnId: "c-todo", task: task("t8", "c-todo", "Z0") },
+      { type: "taskUpserted", columnId: "c-done", task: task("t7", "c-done", "a1") },
+      // Then moved, and one removed, in the same patches.
+      { type: "taskUpserted", columnId: "c-done", task: task("t8", "c-done", "Z0") },
+      { type: "taskRemoved", taskId: "t7" },
+    ]);
+    expect(render(store)).toEqual(["Todo: t1, t2, t9, t3", "Done: t8, t4"]);
+    expect(store.columnOf("t8")).toBe("c-done");
+    expect(store.task("t7")).toBeUndefined();
+  });
+
   it("removes an archived task from view and shows it again when unarchived", () => {
     const store = createBoardStore(board());
     store.apply([{ type: "taskRemoved", taskId: "t1" }]);

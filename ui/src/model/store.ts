@@ -212,7 +212,26 @@ export function createBoardStore(
     },
     apply(patches) {
       batch(() => {
+        // New tasks join their column's list together, one sort per column (the rest of a
+        // first screen is thousands of them); anything else first places what is pending.
+        const joining = new Map<string, string[]>();
+        const join = () => {
+          for (const [columnId, ids] of joining) {
+            const list = listFor(columnId);
+            list.ids.set([...list.ids.get(), ...ids].sort(taskOrder));
+          }
+          joining.clear();
+        };
         for (const patch of patches) {
+          if (patch.type === "taskUpserted" && !patch.task.archived && !tasks.has(patch.task.id)) {
+            tasks.set(patch.task.id, cell(patch.task));
+            shownIn.set(patch.task.id, patch.columnId);
+            const ids = joining.get(patch.columnId);
+            if (ids) ids.push(patch.task.id);
+            else joining.set(patch.columnId, [patch.task.id]);
+            continue;
+          }
+          join();
           switch (patch.type) {
             case "taskUpserted":
               upsertTask(patch.task, patch.columnId);
@@ -235,6 +254,7 @@ export function createBoardStore(
               break;
           }
         }
+        join();
       });
     },
   };
