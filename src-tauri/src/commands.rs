@@ -369,8 +369,7 @@ ipc_commands! {
 
     /// After `open_board` answered a kept view or a first screen (`cached`): waits for the
     /// board's document and answers the patches from what it answered to the board now (none
-    /// for any other board). The
-    /// board's people follow as `board-directory` when they changed.
+    /// for any other board). The board's people follow as `board-directory` when they changed.
     #[tauri::command(async)]
     pub fn reconcile_board(
         app: AppHandle,

@@ -255,8 +255,8 @@ pub struct OpenedBoard {
     #[serde(default)]
     pub cached: bool,
     /// How many tasks of each column this answer holds back (none unless `open_board` was asked
-    /// for a first screen of a kept view): the columns hold their first tasks only, and
-    /// `reconcile_board` brings the rest. Absent columns hold back none.
+    /// for a first screen): the columns hold their first tasks only, and `reconcile_board`
+    /// brings the rest. Absent columns hold back none.
     #[serde(default)]
     pub withheld: BTreeMap<String, u32>,
 }

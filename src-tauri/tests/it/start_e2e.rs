@@ -215,6 +215,7 @@ async fn a_large_board_never_shown_opens_from_a_view_kept_ahead_then_catches_up(
             count == json!(per_column.to_string()),
             "the first column counts its {per_column} tasks while its first screen shows, got {count}"
         );
+        app.screenshot(&artifact("first-screen.png")).await?;
         settle(&app).await?;
         app.keys("gg").await?;
         wait_cursor_place(&app, "the cursor at the top", "at === 1").await?;

@@ -85,8 +85,8 @@ export function createBoards(deps: BoardsDeps) {
   /**
    * Shows a board with the cursor on its first card. The board already shown keeps its cursor
    * and only takes focus back (from the sidebar, say): reloading it would throw away keys typed
-   * while it loads. A board answered from its kept view comes as its first screen, the rest
-   * once that is painted, unless `whole` (a task anywhere on it is shown next).
+   * while it loads. A big board comes as its first screen (`firstScreen`), the rest once that
+   * is painted, unless `whole` (a task anywhere on it is shown next).
    */
   async function openBoard(boardId: string, { whole = false }: { whole?: boolean } = {}) {
     const ticket = ++openTicket;
@@ -105,8 +105,9 @@ export function createBoards(deps: BoardsDeps) {
       for (const listener of openedListeners) listener(opened);
     });
     afterPaint("tack:board-painted");
-    // A view kept from before is shown; once it is painted, what changed since and the rest of
-    // its columns (the shell loads the board then, so the load does not slow this paint).
+    // A view kept from before, or a first screen, is shown; once it is painted, what changed
+    // since and the rest of its columns (the shell loads the board then, so the load does not
+    // slow this paint).
     if (opened.cached)
       whenPainted(() =>
         deps.spawn(async () => {

@@ -231,8 +231,8 @@ export type OpenedBoard = { view: BoardView, people: Array<DirectoryEntry>, view
 cached: boolean, 
 /**
  * How many tasks of each column this answer holds back (none unless `open_board` was asked
- * for a first screen of a kept view): the columns hold their first tasks only, and
- * `reconcile_board` brings the rest. Absent columns hold back none.
+ * for a first screen): the columns hold their first tasks only, and `reconcile_board`
+ * brings the rest. Absent columns hold back none.
  */
 withheld: { [key in string]: number }, };
 
