@@ -187,8 +187,14 @@ fn keep_shown_view(app: &AppHandle, start: &start::StartView, session: &collab::
     }
 }
 
+/// The allocator's arenas (glibc): the main thread's and one more for every other thread.
+const ALLOCATOR_ARENAS: u8 = 2;
+
 /// Starts the app; returns when its last window closed.
 pub fn run() {
+    // Before any thread starts: bursts on worker threads (a board's rest sent as JSON) do not
+    // each leave an arena of their own resident (BENCHMARKS "First screen first").
+    heap_trim::limit_arenas(ALLOCATOR_ARENAS);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TACK_LOG")
