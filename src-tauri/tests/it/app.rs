@@ -377,10 +377,10 @@ impl Desktop {
     /// ([`App::quit`]) leaves its process a moment more (it keeps the shown view), and a launch
     /// meanwhile would hand its link to it rather than start.
     ///
-    /// One that is still there after 30 s (seen once in 8 full runs, 2026-12-06: its window
-    /// closed through WebDriver, its process not gone) is described on stderr, each thread's
-    /// name, state and kernel wait, for whoever chases it, then killed, so the launch is a real
-    /// start and the test goes on with what it is about.
+    /// One that is still there after 30 s (seen once in about ten full runs, 2026-12-06: its
+    /// window closed through WebDriver, its process not gone) is described on stderr, each
+    /// thread's name, state and kernel wait, for whoever chases it, then killed, so the launch
+    /// is a real start and the test goes on with what it is about.
     async fn wait_app_gone(&self) -> Result<()> {
         let mut deadline = Instant::now() + Duration::from_secs(30);
         let mut killed = false;

@@ -51,7 +51,7 @@ export interface BoardStore {
   /** Every task, for search. */
   allTaskIds(): string[];
   /**
-   * How many tasks of a column the board was opened without (a kept view's first screen,
+   * How many tasks of a column the board was opened without (a first screen,
    * `OpenedBoard.withheld`): counted in the column's size until `settle`.
    */
   withheld(columnId: string): number;
