@@ -73,6 +73,20 @@ enum Held {
     Handed(OpenedBoard),
 }
 
+impl State {
+    /// Holds `opened` as handed out to the window, which shows that board now, until
+    /// `reconcile_board` takes it; answers the window's copy. One view is held at a time: the
+    /// window shows one board.
+    fn hand(&mut self, opened: OpenedBoard) -> OpenedBoard {
+        self.shown = Some(opened.view.id.clone());
+        self.start = Some(Start {
+            opened: opened.clone(),
+            handed: true,
+        });
+        opened
+    }
+}
+
 /// Who [`StartView::hold`] holds a kept view for.
 enum HoldFor {
     /// The window, now (`open_kept`: the board loads on `reconcile_board`), cut to the first
@@ -202,23 +216,23 @@ impl StartView {
         };
         opened.cached = true;
         let mut state = self.state();
-        let held = match whom {
+        match whom {
             HoldFor::Window(first) => {
-                state.shown = Some(board_id.to_owned());
                 if let Some(first) = first {
                     opened.cut_to_first_screen(first);
                 }
-                Held::Handed(opened.clone())
+                Held::Handed(state.hand(opened))
             }
             HoldFor::FirstOpen => {
                 state.loading.insert(board_id.to_owned());
+                // One view is held at a time: the window shows one board.
+                state.start = Some(Start {
+                    opened,
+                    handed: false,
+                });
                 Held::Kept
             }
-        };
-        let handed = matches!(held, Held::Handed(_));
-        // One view is held at a time: the window shows one board.
-        state.start = Some(Start { opened, handed });
-        held
+        }
     }
 
     /// Builds `board_id`'s replica from the store with no lock held, and gives it to the
@@ -323,14 +337,7 @@ impl StartView {
             return opened;
         }
         opened.cached = true;
-        let mut state = self.state();
-        state.shown = Some(opened.view.id.clone());
-        // One view is held at a time: the window shows one board.
-        state.start = Some(Start {
-            opened: opened.clone(),
-            handed: true,
-        });
-        opened
+        self.state().hand(opened)
     }
 
     /// The kept view handed out for `board_id`, taken (reconciling it is once).
