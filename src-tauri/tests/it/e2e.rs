@@ -59,7 +59,7 @@ pub(crate) async fn wait_field(app: &App, label: &str) -> Result<()> {
 }
 
 /// The focused card: `{title, column, pos, size}`, or null when focus is not on a card.
-const FOCUSED_CARD: &str = "\
+pub(crate) const FOCUSED_CARD: &str = "\
     const card = document.activeElement && document.activeElement.closest('[role=option][data-task-id]');\
     if (!card) return null;\
     const column = card.closest('[role=group][data-column-id]');\
@@ -70,7 +70,7 @@ const FOCUSED_CARD: &str = "\
       size: Number(card.getAttribute('aria-setsize')),\
     };";
 
-async fn focused_card(app: &App) -> Result<Value> {
+pub(crate) async fn focused_card(app: &App) -> Result<Value> {
     app.js(FOCUSED_CARD, vec![]).await
 }
 

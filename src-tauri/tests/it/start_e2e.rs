@@ -11,7 +11,10 @@ use tack::ipc::{BoardOp, Place};
 use tack::session::Session;
 
 use crate::app::{artifact, App, AppProcesses, Desktop};
-use crate::e2e::{answer, open_board, settle, switch_timed, wait_board_text, wait_focus};
+use crate::e2e::{
+    answer, focused_card, open_board, settle, switch_timed, wait_board_text, wait_focus,
+    FOCUSED_CARD,
+};
 use crate::palette::seed_boards;
 
 /// Waits (bounded) until the app has kept the view of the board it shows.
@@ -222,12 +225,10 @@ async fn a_large_board_never_shown_opens_from_a_view_kept_ahead_then_catches_up(
         app.keys("G").await?;
         // The document is held back 4 s: the rest is not here yet, and the cursor stays.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let at = app
-            .js(&format!("{CURSOR_PLACE} return at;"), vec![])
-            .await?;
+        let focused = focused_card(&app).await?;
         ensure!(
-            at == json!(1),
-            "G waits for the rest of a first screen's column, yet the cursor went to {at}"
+            focused["pos"] == json!(1),
+            "G waits for the rest of a first screen's column, yet the cursor went to {focused}"
         );
         wait_cursor_place(
             &app,
@@ -250,15 +251,14 @@ async fn a_large_board_never_shown_opens_from_a_view_kept_ahead_then_catches_up(
     Ok(())
 }
 
-/// The focused card's place in its column as `at` (`aria-posinset`, from 1; 0 when no card
-/// has focus).
-const CURSOR_PLACE: &str = "const a = document.activeElement;\
-    const at = a && a.getAttribute('role') === 'option' ? Number(a.getAttribute('aria-posinset')) : 0;";
-
 /// Waits until the focused card's place in its column passes `test`, a JavaScript expression
-/// over `at` ([`CURSOR_PLACE`]).
+/// over `at` (its `pos` in [`FOCUSED_CARD`], from 1; 0 when no card has focus).
 async fn wait_cursor_place(app: &App, what: &str, test: &str) -> Result<()> {
-    app.wait_for(what, &format!("{CURSOR_PLACE} return {test};"), 30)
-        .await?;
+    let script = format!(
+        "const f = (() => {{ {FOCUSED_CARD} }})();\
+         const at = f ? f.pos : 0;\
+         return {test};"
+    );
+    app.wait_for(what, &script, 30).await?;
     Ok(())
 }
