@@ -78,6 +78,8 @@ export function createBoardStore(
 ): BoardStore {
   const title = cell(view.title);
   const heldBack = cell(withheld);
+  /** Nothing held back: no first screen, or its rest arrived. */
+  const whole = () => Object.keys(heldBack.get()).length === 0;
   /** What waits for the rest of a first screen (`whenWhole`). */
   let waitingForWhole: (() => void)[] = [];
   const directory = cell(people);
@@ -201,13 +203,13 @@ export function createBoardStore(
     columnOf: (taskId) => shownIn.get(taskId),
     withheld: (columnId) => heldBack.get()[columnId] ?? 0,
     settle: () => {
-      if (Object.keys(heldBack.get()).length > 0) heldBack.set({});
+      if (!whole()) heldBack.set({});
       const waiting = waitingForWhole;
       waitingForWhole = [];
       for (const action of waiting) action();
     },
     whenWhole: (action) => {
-      if (Object.keys(heldBack.get()).length === 0) action();
+      if (whole()) action();
       else waitingForWhole.push(action);
     },
     apply(patches) {
