@@ -106,6 +106,22 @@ describe("cursor", () => {
     expect(c.at()).toBe("b1");
   });
 
+  it("a count past a first screen's column waits for the rest; within it, moves at once", () => {
+    const board = boardOf({ A: ["a1", "a2", "a3"] }, "b1", { "c-A": 3 });
+    const c = cursorOn(board);
+    c.commands["cursor.down"](1);
+    expect(c.at()).toBe("a2");
+    c.commands["cursor.down"](3);
+    expect(c.at()).toBe("a2");
+    board.apply([
+      { type: "taskUpserted", columnId: "c-A", task: task("a4", "c-A", "a3") },
+      { type: "taskUpserted", columnId: "c-A", task: task("a5", "c-A", "a4") },
+      { type: "taskUpserted", columnId: "c-A", task: task("a6", "c-A", "a5") },
+    ]);
+    board.settle();
+    expect(c.at()).toBe("a5");
+  });
+
   it("walks only the cards the filter shows, and lands on one when the filter hid the cursor", () => {
     const c = cursorOn(boardOf({ A: ["apple", "pear", "apricot"], B: ["banana", "grape"] }));
     c.setMatches(["apple", "apricot"]);

@@ -190,7 +190,9 @@ export function createCursor(deps: CursorDeps) {
     const lane = f.lane ?? 0;
     const columnId = f.columnId;
     if (laneCount() === 0 || columnId === null) {
-      moveCursor(f.columnIndex, f.taskIndex + delta);
+      const row = f.taskIndex + delta;
+      const past = columnId !== null && delta > 0 && row >= visibleTasks(columnId).length;
+      moveOnceThere(columnId, past, () => moveCursor(f.columnIndex, row));
       return;
     }
     // Every card of the column, lane after lane.
@@ -204,6 +206,19 @@ export function createCursor(deps: CursorDeps) {
     if (to && (at >= 0 || (delta > 0 ? to.l > lane : to.l < lane))) {
       moveCursor(f.columnIndex, to.row, false, to.l);
     }
+  }
+
+  /**
+   * Moves now or, when the move goes `past` what a first screen's column holds (its top only),
+   * once the rest of the board is in (on the board still shown).
+   */
+  function moveOnceThere(columnId: string | null, past: boolean, move: () => void) {
+    const s = store();
+    if (s && columnId !== null && past && s.withheld(columnId) > 0) {
+      s.whenWhole(() => {
+        if (store() === s) move();
+      });
+    } else move();
   }
 
   /** The row sideways moves aim for: the focused one, or a deeper one remembered from before. */
@@ -250,17 +265,10 @@ export function createCursor(deps: CursorDeps) {
     "cursor.left": (n) => moveCursor(focus().columnIndex - n, wantedRow(), true),
     "cursor.right": (n) => moveCursor(focus().columnIndex + n, wantedRow(), true),
     "cursor.first": () => moveCursor(focus().columnIndex, 0),
-    "cursor.last": () => {
-      const toLast = () => moveCursor(focus().columnIndex, Number.MAX_SAFE_INTEGER);
-      // A column of a first screen holds its top only: its last task comes with the rest.
-      const s = store();
-      const columnId = focus().columnId;
-      if (s && columnId !== null && s.withheld(columnId) > 0) {
-        s.whenWhole(() => {
-          if (store() === s) toLast();
-        });
-      } else toLast();
-    },
+    "cursor.last": () =>
+      moveOnceThere(focus().columnId, true, () =>
+        moveCursor(focus().columnIndex, Number.MAX_SAFE_INTEGER),
+      ),
     "task.edit": () => {
       const id = focus().taskId;
       if (id !== null) setDetailTaskId(id);

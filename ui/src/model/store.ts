@@ -61,6 +61,11 @@ export interface BoardStore {
   whenWhole(action: () => void): void;
 }
 
+/** Resolves once `store` holds its whole board: at once, or when the rest of a first screen is in. */
+export function untilWhole(store: BoardStore): Promise<void> {
+  return new Promise((done) => store.whenWhole(done));
+}
+
 function stripTasks(column: ColumnView): ColumnMeta {
   return {
     id: column.id,
