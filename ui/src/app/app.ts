@@ -479,6 +479,8 @@ function createApp() {
     collab.stop();
     unlisten?.();
     started = true;
+    // The board shown last time is asked for now: its answer comes while the window listens.
+    boards.askEarly();
     // Subscribed together (each is an IPC round trip): the start waits for the slowest only.
     const subscribed = await Promise.all([
       ipc.onBoardPatch(onBoardPatch),

@@ -127,6 +127,46 @@ describe("boards", () => {
     expect(opened).toEqual(["b", "reconcile b", "c"]);
   });
 
+  it("asks for the board shown last time before the list: a kept view is taken, any other answer asked again", async () => {
+    const stored = new Map<string, string>([["tack.lastBoard", "b"]]);
+    vi.stubGlobal("localStorage", {
+      getItem: (key: string) => stored.get(key) ?? null,
+      setItem: (key: string, value: string) => stored.set(key, value),
+    });
+    // Kept: one ask, answered before the list was read, then its reconcile.
+    const kept = backend(["b"]);
+    const b = boards();
+    b.askEarly();
+    expect(kept.opened).toEqual(["b"]);
+    await b.refresh();
+    await b.showFirst();
+    expect(b.store()?.id).toBe("b");
+    await vi.waitFor(() => expect(b.store()?.title()).toBe("Now"));
+    expect(kept.opened).toEqual(["b", "reconcile b"]);
+    // A second start with the board shown asks nothing early.
+    b.askEarly();
+    expect(kept.opened).toEqual(["b", "reconcile b"]);
+
+    // Loaded already (no reconcile would follow): a change made before the window listened
+    // could be missing from that answer, so the board is asked for again.
+    const loaded = backend();
+    const c = boards();
+    c.askEarly();
+    await c.refresh();
+    await c.showFirst();
+    expect(c.store()?.id).toBe("b");
+    expect(loaded.opened).toEqual(["b", "b"]);
+
+    // Another board shown first: the early answer is not used for a later open either.
+    const other = backend(["b"]);
+    const d = boards();
+    d.askEarly();
+    await d.refresh();
+    await d.openBoard("c");
+    await d.openBoard("b");
+    expect(other.opened).toEqual(["b", "c", "b", "reconcile b"]);
+  });
+
   it("follows a rename of any board in the list", async () => {
     backend();
     const b = boards();

@@ -82,6 +82,35 @@ export function createBoards(deps: BoardsDeps) {
   /** Bumped by every `openBoard`: an open that was overtaken by a later one shows nothing. */
   let openTicket = 0;
 
+  /** The board shown last time, asked for by `askEarly`; taken by the first `openBoard`. */
+  let early: { boardId: string; answer: Promise<OpenedBoard | null> } | undefined;
+
+  /**
+   * At start, before the window subscribes to events and reads the list (round trips of their
+   * own): asks for the board shown last time, so its answer crosses the IPC meanwhile. Only
+   * when no board is shown yet (a second start keeps its board).
+   */
+  function askEarly() {
+    const remembered = rememberedBoard();
+    if (!remembered || store()) return;
+    performance.mark("tack:board-open");
+    const answer = ipc.openBoard(remembered, firstScreen(remembered)).catch(() => null);
+    early = { boardId: remembered, answer };
+  }
+
+  /**
+   * `askEarly`'s answer for `boardId`, when it is a kept view or a first screen (`cached`):
+   * its reconcile brings whatever changed before the window listened. Any other answer (the
+   * board was loaded already, or the ask failed) could miss such a change: asked again.
+   */
+  async function earlyAnswer(boardId: string, whole: boolean): Promise<OpenedBoard | null> {
+    const asked = early;
+    early = undefined;
+    if (asked?.boardId !== boardId || whole) return null;
+    const opened = await asked.answer;
+    return opened?.cached ? opened : null;
+  }
+
   /**
    * Shows a board with the cursor on its first card. The board already shown keeps its cursor
    * and only takes focus back (from the sidebar, say): reloading it would throw away keys typed
@@ -94,8 +123,11 @@ export function createBoards(deps: BoardsDeps) {
       deps.refocus();
       return;
     }
-    performance.mark("tack:board-open");
-    const opened = await ipc.openBoard(boardId, whole ? null : firstScreen(boardId));
+    let opened = await earlyAnswer(boardId, whole);
+    if (!opened) {
+      performance.mark("tack:board-open");
+      opened = await ipc.openBoard(boardId, whole ? null : firstScreen(boardId));
+    }
     performance.mark("tack:board-answered");
     if (ticket !== openTicket) return;
     rememberBoard(boardId);
@@ -230,6 +262,7 @@ export function createBoards(deps: BoardsDeps) {
     onListed,
     onOpened,
     openBoard,
+    askEarly,
     showFirst,
     close,
     applyToOpenBoard,
