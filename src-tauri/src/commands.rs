@@ -363,8 +363,11 @@ ipc_commands! {
                 return Ok(kept);
             }
         }
+        // Read before the view is built: an update stored meanwhile makes the reconcile build
+        // the board again rather than miss it.
+        let seq = state.lock().store().last_seq(&board_id)?;
         let opened = open_and_keep(&state, &collab, &start, &board_id)?;
-        Ok(start.first_screen_of(opened, first))
+        Ok(start.first_screen_of(opened, first, seq))
     }
 
     /// After `open_board` answered a kept view or a first screen (`cached`): waits for the
@@ -378,9 +381,17 @@ ipc_commands! {
         start: State<'_, StartView>,
         board_id: String,
     ) -> Result<Vec<Patch>, IpcError> {
-        let Some(kept) = start.take_handed(&board_id) else {
+        let Some((kept, whole)) = start.take_handed_with_whole(&board_id) else {
             return Ok(Vec::new());
         };
+        // A loaded board's first screen: the whole answer it was cut from, while nothing was
+        // stored for the board since (it was kept then already).
+        if let Some(whole) = whole {
+            let seq = state.lock().store().last_seq(&board_id)?;
+            if let Some(now) = whole.if_current(seq, &kept.view) {
+                return Ok(crate::patches::between(&kept.view, &now));
+            }
+        }
         // A board opened from its kept view loads now, off the session's lock (the start
         // thread has loaded, or is loading, the board shown last).
         let (holds, config) = {

@@ -263,17 +263,20 @@ pub struct OpenedBoard {
 
 impl OpenedBoard {
     /// Cuts each column to its first `first` tasks (the view's order, so what the window shows
-    /// first is exactly the top of each column), counting what it holds back in `withheld`.
-    pub fn cut_to_first_screen(&mut self, first: u32) {
+    /// first is exactly the top of each column), counting what it holds back in `withheld`;
+    /// answers what it cut off, by column id.
+    pub fn cut_to_first_screen(&mut self, first: u32) -> Vec<(String, Vec<TaskView>)> {
         let keep = first as usize;
+        let mut rest = Vec::new();
         for column in &mut self.view.columns {
             if column.tasks.len() > keep {
-                let held = column.tasks.len() - keep;
-                column.tasks.truncate(keep);
-                let held = u32::try_from(held).unwrap_or(u32::MAX);
+                let tail = column.tasks.split_off(keep);
+                let held = u32::try_from(tail.len()).unwrap_or(u32::MAX);
                 self.withheld.insert(column.id.clone(), held);
+                rest.push((column.id.clone(), tail));
             }
         }
+        rest
     }
 }
 

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use board_model::ReplicaConfig;
+use board_model::{BoardView, ReplicaConfig, TaskView};
 use board_store::replica;
 
 use sync_client::SharedStore;
@@ -82,6 +82,7 @@ impl State {
         self.start = Some(Start {
             opened: opened.clone(),
             handed: true,
+            whole: None,
         });
         opened
     }
@@ -103,6 +104,34 @@ struct Start {
     opened: OpenedBoard,
     /// The window shows this view and will ask for `reconcile_board`.
     handed: bool,
+    /// A loaded board's first screen: the whole answer it was cut from.
+    whole: Option<Whole>,
+}
+
+/// What a loaded board's first screen cut off its whole answer, and the board's `last_seq`
+/// read before that answer was built: while no update was stored for the board since, the
+/// first screen and this are still the board as it is, and `reconcile_board` answers from them
+/// instead of building the board's view again.
+pub struct Whole {
+    seq: board_store::Seq,
+    rest: Vec<(String, Vec<TaskView>)>,
+}
+
+impl Whole {
+    /// The whole view, `first_screen` with its rest, when `seq` (the board's `last_seq` now)
+    /// says nothing was stored since.
+    pub fn if_current(self, seq: board_store::Seq, first_screen: &BoardView) -> Option<BoardView> {
+        if self.seq != seq {
+            return None;
+        }
+        let mut view = first_screen.clone();
+        for (column_id, tail) in self.rest {
+            if let Some(column) = view.columns.iter_mut().find(|c| c.id == column_id) {
+                column.tasks.extend(tail);
+            }
+        }
+        Some(view)
+    }
 }
 
 impl StartView {
@@ -229,6 +258,7 @@ impl StartView {
                 state.start = Some(Start {
                     opened,
                     handed: false,
+                    whole: None,
                 });
                 Held::Kept
             }
@@ -325,26 +355,45 @@ impl StartView {
         }
     }
 
-    /// A board's answer from its document, cut to its `first` screen when it has more: held
-    /// as handed out (`cached`), so the window shows that at once and `reconcile_board` brings
-    /// the rest, as for a kept view. Else (or not asked) the answer as it is.
-    pub fn first_screen_of(&self, mut opened: OpenedBoard, first: Option<u32>) -> OpenedBoard {
+    /// A board's answer from its document (`seq`: the board's `last_seq` read before it was
+    /// built), cut to its `first` screen when it has more: held as handed out (`cached`), so
+    /// the window shows that at once and `reconcile_board` brings the rest, as for a kept view;
+    /// the whole answer is held with it ([`Whole`]). Else (or not asked) the answer as it is.
+    pub fn first_screen_of(
+        &self,
+        mut opened: OpenedBoard,
+        first: Option<u32>,
+        seq: board_store::Seq,
+    ) -> OpenedBoard {
         let Some(first) = first else {
             return opened;
         };
-        opened.cut_to_first_screen(first);
-        if opened.withheld.is_empty() {
+        let rest = opened.cut_to_first_screen(first);
+        if rest.is_empty() {
             return opened;
         }
         opened.cached = true;
-        self.state().hand(opened)
+        let mut state = self.state();
+        let handed = state.hand(opened);
+        if let Some(start) = &mut state.start {
+            start.whole = Some(Whole { seq, rest });
+        }
+        handed
     }
 
     /// The kept view handed out for `board_id`, taken (reconciling it is once).
     pub fn take_handed(&self, board_id: &str) -> Option<OpenedBoard> {
+        self.take_handed_with_whole(board_id).map(|(kept, _)| kept)
+    }
+
+    /// [`StartView::take_handed`], with the whole answer a loaded board's first screen was cut
+    /// from.
+    pub fn take_handed_with_whole(&self, board_id: &str) -> Option<(OpenedBoard, Option<Whole>)> {
         let mut state = self.state();
         match state.start.take() {
-            Some(start) if start.handed && start.opened.view.id == board_id => Some(start.opened),
+            Some(start) if start.handed && start.opened.view.id == board_id => {
+                Some((start.opened, start.whole))
+            }
             other => {
                 state.start = other;
                 None

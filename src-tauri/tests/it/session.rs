@@ -1185,16 +1185,28 @@ fn a_loaded_board_comes_as_its_first_screen_only_when_a_column_has_more() {
     let start = StartView::default();
     let whole = s.open_board_with_people(&board, None).expect("open");
 
-    let small = start.first_screen_of(whole.clone(), Some(4));
+    let seq = s.store().last_seq(&board).expect("seq");
+    let small = start.first_screen_of(whole.clone(), Some(4), seq);
     assert!(!small.cached && small.withheld.is_empty());
     assert_eq!(small.view, whole.view);
     assert!(start.take_handed(&board).is_none(), "nothing to reconcile");
 
-    let cut = start.first_screen_of(whole.clone(), Some(1));
+    let cut = start.first_screen_of(whole.clone(), Some(1), seq);
     assert!(cut.cached);
     assert_eq!(cut.view.columns[0].tasks.len(), 1);
     assert_eq!(cut.withheld.get(&todo), Some(&3));
-    let taken = start.take_handed(&board).expect("held for the reconcile");
+    let (taken, rest) = start
+        .take_handed_with_whole(&board)
+        .expect("held for the reconcile");
+    // Nothing stored since: the reconcile answers from what was cut off, not a new build.
+    let rest = rest.expect("the cut-off rest held with it");
+    assert_eq!(rest.if_current(seq, &taken.view), Some(whole.view.clone()));
+    // Something stored since: built again.
+    start.first_screen_of(whole.clone(), Some(1), seq);
+    add_task(&mut s, &board, &todo, "Task 5");
+    let now = s.store().last_seq(&board).expect("seq");
+    let (_, rest) = start.take_handed_with_whole(&board).expect("held");
+    assert!(rest.expect("held").if_current(now, &taken.view).is_none());
     let patches = tack::patches::between(&taken.view, &whole.view);
     let brought: Vec<&str> = patches
         .iter()
