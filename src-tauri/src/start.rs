@@ -4,8 +4,10 @@
 //! At launch [`StartView::preload`] reads the kept view and hands it to the first `open_board`
 //! of that board, marked `cached`; the same thread then builds the board's replica from the
 //! store without holding the session (nothing else waits for it) and gives it to the session.
-//! The window's `reconcile_board` waits for that load and answers the patches from the kept
-//! view to the board as it is now. An edit made meanwhile loads the board itself, so nothing
+//! The kept view is handed out even when that load is done first (a release build loads the
+//! 10,000-task board before the page asks): answering it, cut to a first screen, takes a
+//! millisecond, building the board's view tens. The window's `reconcile_board` waits for
+//! the load and answers the patches from the kept view to the board as it is now. An edit made meanwhile loads the board itself, so nothing
 //! typed waits or is lost; the thread's replica then gives way, as it does when the store
 //! changed while it was built. Each board opened, and the board shown at exit, is kept again
 //! for the next start.
@@ -98,8 +100,8 @@ enum HoldFor {
     FirstOpen,
 }
 
-/// Kept only while the document loads or, once handed out, until `reconcile_board`: the start
-/// thread drops one nobody asked for when its load is done.
+/// Kept until the window's first `open_board` (of this board: handed out; of another:
+/// dropped) and, once handed out, until `reconcile_board`.
 struct Start {
     opened: OpenedBoard,
     /// The window shows this view and will ask for `reconcile_board`.
@@ -302,16 +304,8 @@ impl StartView {
     }
 
     fn done_loading(&self, board_id: &str) {
-        let mut state = self.state();
-        state.loading.remove(board_id);
-        let unasked = state
-            .start
-            .as_ref()
-            .is_some_and(|start| start.opened.view.id == board_id && !start.handed);
-        if unasked {
-            // Nobody asked yet: `open_board` answers from the document now.
-            state.start = None;
-        }
+        // A kept view nobody asked for yet stays: the window's first ask takes it.
+        self.state().loading.remove(board_id);
         self.0.loaded.notify_all();
     }
 
@@ -327,9 +321,9 @@ impl StartView {
         drop(waited);
     }
 
-    /// The kept view of `board_id` while its document still loads (the window shows it, then
-    /// asks for `reconcile_board`), cut to its `first` screen when asked; `None` once it is
-    /// loaded or for any other board.
+    /// The kept view of `board_id` for the window's first ask (it shows it, then asks for
+    /// `reconcile_board`), loaded meanwhile or not, cut to its `first` screen when asked;
+    /// `None` once handed out or for any other board.
     pub fn hand_out(&self, board_id: &str, first: Option<u32>) -> Option<OpenedBoard> {
         let mut state = self.state();
         state.shown = Some(board_id.to_owned());

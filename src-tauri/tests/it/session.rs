@@ -1064,6 +1064,46 @@ fn the_start_path_hands_out_the_kept_view_then_loads_the_board_it_showed() {
     assert!(start.take_handed(&board).is_none(), "reconciled once");
 }
 
+/// The board shown last loaded before the window asked (as a release build's start goes): the
+/// kept view is still what the first ask gets, at once and `cached`, not a view built from the
+/// document on the paint's path.
+#[test]
+fn the_kept_view_is_handed_out_even_when_the_board_loaded_first() {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    use tack::start::StartView;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut s = session(dir.path());
+    let board = s.create_board("Launch").expect("create").id;
+    let todo = add_column(&mut s, &board, "To do");
+    for n in 1..=3 {
+        add_task(&mut s, &board, &todo, &format!("Task {n}"));
+    }
+    let kept = s.open_board_with_people(&board, None).expect("open");
+    let store = s.shared_store();
+    StartView::default().keep_now(&store, &kept);
+    let config = s.replica_config().clone();
+    drop(s);
+
+    let session = Arc::new(Mutex::new(self::session(dir.path())));
+    let start = StartView::preload(session.clone(), store, config, Duration::ZERO);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !session.lock().expect("session").holds(&board) {
+        assert!(Instant::now() < deadline, "the board never loaded");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    start.wait_loaded(&board);
+    let shown = start.hand_out(&board, Some(1)).expect("the kept view");
+    assert!(shown.cached);
+    assert_eq!(shown.view.columns[0].tasks.len(), 1);
+    assert_eq!(shown.withheld.get(&todo), Some(&2));
+    assert!(
+        start.take_handed(&board).is_some(),
+        "held for the reconcile"
+    );
+}
+
 /// A kept view asked for its first screen (`open_board`'s `first_screen`): each column comes
 /// with its first tasks only, in display order, counting the rest in `withheld`; the patches of
 /// `reconcile_board` bring exactly the rest (and what changed meanwhile), so the window ends with
