@@ -475,7 +475,9 @@ function createApp() {
 
   async function start() {
     setReady(false);
-    await ipc.connect();
+    // Not awaited in the desktop app: the questions below go out while the page finishes its
+    // first turn (what the window does before it can answer a promise, ~50 ms).
+    if (!ipc.connectNow()) await ipc.connect();
     collab.stop();
     unlisten?.();
     started = true;

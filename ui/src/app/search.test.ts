@@ -54,7 +54,7 @@ describe("showing a result", () => {
     const search = createRoot(() =>
       createSearch({
         store,
-        overlay: () => null,
+        overlay: () => "none",
         setOverlay: () => undefined,
         closeOverlay: () => undefined,
         // The board is shown already: opening it only takes focus back.

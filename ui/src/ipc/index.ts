@@ -23,10 +23,8 @@ export function useBackend(chosen: Backend): void {
  * the recording's pushes (a teammate's edit, going offline, …).
  */
 export async function connect(): Promise<void> {
-  if (chosenBackend()) return;
-  if ("__TAURI_INTERNALS__" in window) {
-    setBackend(tauriBackend);
-  } else if (import.meta.env.DEV || import.meta.env.VITE_REPLAY_BACKEND === "1") {
+  if (connectNow()) return;
+  if (import.meta.env.DEV || import.meta.env.VITE_REPLAY_BACKEND === "1") {
     // Only `vite` dev (or that build) has this; the shipped build drops the branch and the
     // module.
     const { createReplayBackend } = await import("../test/replay");
@@ -39,6 +37,21 @@ export async function connect(): Promise<void> {
   } else {
     throw new Error("Tack's interface runs inside the Tack desktop app.");
   }
+}
+
+/**
+ * Picks the desktop app's backend at once, without waiting: true when a backend is chosen (the
+ * app's, or a test's). The window's start asks its first questions before anything yields,
+ * because the page's first turn of the event loop comes ~50 ms after its script ran (WebKitGTK,
+ * the window being shown).
+ */
+export function connectNow(): boolean {
+  if (chosenBackend()) return true;
+  if (typeof window !== "undefined" && "__TAURI_INTERNALS__" in window) {
+    setBackend(tauriBackend);
+    return true;
+  }
+  return false;
 }
 
 export function onBoardPatch(handler: (event: BoardPatchEvent) => void): Promise<() => void> {
