@@ -6,10 +6,10 @@
 //! store without holding the session (nothing else waits for it) and gives it to the session.
 //! The kept view is handed out even when that load is done first (a release build loads the
 //! 10,000-task board before the page asks): answering it, cut to a first screen, takes a
-//! millisecond, building the board's view tens. The window's `reconcile_board` waits for
-//! the load and answers the patches from the kept view to the board as it is now. An edit made meanwhile loads the board itself, so nothing
-//! typed waits or is lost; the thread's replica then gives way, as it does when the store
-//! changed while it was built. Each board opened, and the board shown at exit, is kept again
+//! millisecond, building the board's view tens. The window's `reconcile_board` waits for the
+//! load and answers the patches from the kept view to the board as it is now. An edit made
+//! meanwhile loads the board itself, so nothing typed waits or is lost; the thread's replica
+//! then gives way, as it does when the store changed while it was built. Each board opened, and the board shown at exit, is kept again
 //! for the next start.
 //!
 //! Opening any other board shown recently goes the same way ([`StartView::open_kept`]): its
