@@ -4,7 +4,8 @@
 //! into swimlanes, the cursor walks across them and Alt+Shift+j moves a card to the next lane
 //! (changing its assignee, `u` undoing it); and keystroke → filtered board painted on
 //! the 20 × 500 board, measured in the page (printed for BENCHMARKS.md, not asserted), with
-//! swimlanes on that board timed too when `TACK_BENCH_LANES=1`.
+//! swimlanes on that board timed too when `TACK_BENCH_LANES` is set (`1`: 4 people, 6 lanes;
+//! `N`: N people, N + 2 lanes).
 
 use anyhow::{Context, Result};
 use board_model::{ReplicaConfig, Sources, ViewSettings};
@@ -357,8 +358,12 @@ async fn z_g_shows_swimlanes_and_alt_shift_j_moves_a_card_to_the_next_lane_u_und
 /// `tack:filter-applied`: to the board's DOM updated). Printed, not asserted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()> {
-    // `TACK_BENCH_LANES=1` also times swimlanes on the board (its tasks assigned first).
-    let lanes_timed = std::env::var_os("TACK_BENCH_LANES").is_some();
+    // `TACK_BENCH_LANES=N` also times swimlanes on the board, every other task assigned first
+    // to one of N people (4 for `1` or anything not a number of at least 2): N + 2 lanes with
+    // mine and Unassigned.
+    let lanes_timed = std::env::var("TACK_BENCH_LANES")
+        .ok()
+        .map(|n| n.parse::<usize>().ok().filter(|&n| n >= 2).unwrap_or(4));
     let mut desktop = Desktop::start()?;
     {
         let config = ReplicaConfig {
@@ -379,8 +384,8 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
             };
             session.save_view(&board, name, &settings)?;
         }
-        if lanes_timed {
-            assign_every_other_task(&mut session, &board)?;
+        if let Some(people) = lanes_timed {
+            assign_every_other_task(&mut session, &board, people)?;
         }
     }
     let app = desktop.launch().await?;
@@ -392,8 +397,8 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
     )
     .await?;
     settle(&app).await?;
-    if lanes_timed {
-        time_lanes(&app).await?;
+    if let Some(people) = lanes_timed {
+        time_lanes(&app, people + 2).await?;
     }
     app.keys("/").await?;
     wait_field(&app, "Filter tasks").await?;
@@ -498,19 +503,13 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
 }
 
 /// Every other task of the big board assigned to one of four people.
-fn assign_every_other_task(session: &mut Session, board: &str) -> Result<()> {
-    const PEOPLE: [&str; 4] = [
-        "0190a000-0000-7000-8000-00000000a0a0",
-        "0190a000-0000-7000-8000-00000000b1b1",
-        "0190a000-0000-7000-8000-00000000c2c2",
-        "0190a000-0000-7000-8000-00000000d3d3",
-    ];
+fn assign_every_other_task(session: &mut Session, board: &str, people: usize) -> Result<()> {
     let view = session.open_board(board)?;
     let tasks = view.columns.iter().flat_map(|c| &c.tasks);
     for (n, task) in tasks.step_by(2).enumerate() {
         let op = BoardOp::SetTaskAssignee {
             task_id: task.id.clone(),
-            user_id: PEOPLE[n % PEOPLE.len()].into(),
+            user_id: format!("0190a000-0000-7000-8000-{:012x}", 0xa0a0 + n % people),
             present: true,
         };
         session.apply(board, op)?;
@@ -545,15 +544,15 @@ async fn time_grouping(app: &App, what: &str, shown: &str) -> Result<()> {
     Ok(())
 }
 
-/// `z g` to swimlanes by assignee painted, `j` within a lane, and `z g z g` back to no lanes,
-/// four times, timed by the page's keypress probe (printed, not asserted).
-async fn time_lanes(app: &App) -> Result<()> {
+/// `z g` to swimlanes by assignee painted (`lanes` of them), `j` within a lane, and `z g z g`
+/// back to no lanes, four times, timed by the page's keypress probe (printed, not asserted).
+async fn time_lanes(app: &App, lanes: usize) -> Result<()> {
     app.js(FRAME_PROBE, vec![]).await?;
     for round in 0..4 {
         take_rows(app).await?;
         // A lane per person assigned, one for me (the board's own member) and Unassigned.
-        let six = "document.querySelectorAll('section.lane').length === 6";
-        time_grouping(app, "lanes shown", six).await?;
+        let shown = format!("document.querySelectorAll('section.lane').length === {lanes}");
+        time_grouping(app, "lanes shown", &shown).await?;
         for _ in 0..14 {
             let before = app.js("return window.__tackFrames.length;", vec![]).await?;
             app.keys("j").await?;

@@ -6,7 +6,7 @@
 import { createMemo, createRoot, createSignal, type Accessor } from "solid-js";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import type { BoardStore } from "../model/store";
-import { inLane, lanesOf, type Grouping, type Lane } from "./lanes";
+import { lanesOf, splitIntoLanes, type Grouping, type Lane } from "./lanes";
 import { sortTasks, type SortKey } from "./view";
 
 export interface Cursor {
@@ -19,6 +19,15 @@ export interface Cursor {
 }
 
 /** The cursor before anything is focused: the first column's first card, whatever they are. */
+/** A column's tasks by lane value (null: the lane of tasks with none). */
+type LaneCells = ReadonlyMap<string | null, readonly string[]>;
+const NO_TASKS: readonly string[] = [];
+
+/** The same ids in the same order. */
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
 export function startCursor(): Cursor {
   return { columnId: null, columnIndex: 0, taskId: null, taskIndex: 0 };
 }
@@ -116,6 +125,23 @@ export function createCursor(deps: CursorDeps) {
   /** Lanes shown, 0 without grouping (the cursor then has no lane). */
   const laneCount = () => (grouping() === "none" ? 0 : lanes().length);
 
+  /** Each column's visible tasks cut into the grouping's lanes, in one pass per column. */
+  const splitCache = new WeakMap<BoardStore, Map<string, Accessor<LaneCells>>>();
+  function split(g: Grouping, columnId: string, s: BoardStore): LaneCells {
+    let splits = splitCache.get(s);
+    if (!splits) {
+      splits = new Map();
+      splitCache.set(s, splits);
+    }
+    const key = `${g}\u0000${columnId}`;
+    let memo = splits.get(key);
+    if (!memo) {
+      memo = createRoot(() => createMemo(() => splitIntoLanes(s, g, visibleTasks(columnId, s))));
+      splits.set(key, memo);
+    }
+    return memo();
+  }
+
   /** The tasks a lane shows in a column (the column's visible tasks without lanes). */
   const cellCache = new WeakMap<BoardStore, Map<string, Accessor<readonly string[]>>>();
   function cellTasks(lane: number, columnId: string, s: BoardStore | undefined = store()) {
@@ -130,13 +156,11 @@ export function createCursor(deps: CursorDeps) {
     const key = `${g}\u0000${which.value ?? ""}\u0000${columnId}`;
     let memo = cells.get(key);
     if (!memo) {
+      // Unchanged cells stay the same list: a card edited in one lane re-renders only that one.
       memo = createRoot(() =>
-        createMemo(() =>
-          visibleTasks(columnId, s).filter((id) => {
-            const t = s.task(id)?.();
-            return t !== undefined && inLane(s, g, which, t);
-          }),
-        ),
+        createMemo(() => split(g, columnId, s).get(which.value) ?? NO_TASKS, NO_TASKS, {
+          equals: sameIds,
+        }),
       );
       cells.set(key, memo);
     }

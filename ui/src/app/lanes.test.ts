@@ -107,6 +107,22 @@ describe("lanes", () => {
     ]);
   });
 
+  it("cells follow an edit; a cell the edit did not change stays the same list", () => {
+    const s = board();
+    const c = cursorOn(s, "assignee");
+    const boTodo = c.cellTasks(1, "c-Todo");
+    const t3 = s.task("t3")?.();
+    if (!t3) throw new Error("no t3");
+    s.apply([{ type: "taskUpserted", columnId: "c-Todo", task: { ...t3, assignees: ["u-ada"] } }]);
+    expect(c.picture()).toEqual([
+      "Ada: t1 t2 t3 | ",
+      "Bo: t2 | d1",
+      "Carol:  | d2",
+      "Unassigned:  | ",
+    ]);
+    expect(c.cellTasks(1, "c-Todo")).toBe(boTodo);
+  });
+
   it("by label: a lane per label by name, No label last", () => {
     const c = cursorOn(board(), "label");
     expect(c.picture()).toEqual(["Bug: t1 t2 | d2", "ui: t2 | d1", "No label: t3 | "]);
