@@ -363,6 +363,9 @@ ipc_commands! {
                 return Ok(kept);
             }
         }
+        let Some(first) = first else {
+            return open_and_keep(&state, &collab, &start, &board_id);
+        };
         // Read before the view is built: an update stored meanwhile makes the reconcile build
         // the board again rather than miss it.
         let seq = state.lock().store().last_seq(&board_id)?;
@@ -381,7 +384,7 @@ ipc_commands! {
         start: State<'_, StartView>,
         board_id: String,
     ) -> Result<Vec<Patch>, IpcError> {
-        let Some((kept, whole)) = start.take_handed_with_whole(&board_id) else {
+        let Some((kept, whole)) = start.take_handed(&board_id) else {
             return Ok(Vec::new());
         };
         // A loaded board's first screen: the whole answer it was cut from, while nothing was

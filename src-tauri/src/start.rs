@@ -9,8 +9,8 @@
 //! millisecond, building the board's view tens. The window's `reconcile_board` waits for the
 //! load and answers the patches from the kept view to the board as it is now. An edit made
 //! meanwhile loads the board itself, so nothing typed waits or is lost; the thread's replica
-//! then gives way, as it does when the store changed while it was built. Each board opened, and the board shown at exit, is kept again
-//! for the next start.
+//! then gives way, as it does when the store changed while it was built. Each board opened,
+//! and the board shown at exit, is kept again for the next start.
 //!
 //! Opening any other board shown recently goes the same way ([`StartView::open_kept`]): its
 //! kept view is answered at once, and the board loads when the window asks to reconcile. So
@@ -77,14 +77,14 @@ enum Held {
 
 impl State {
     /// Holds `opened` as handed out to the window, which shows that board now, until
-    /// `reconcile_board` takes it; answers the window's copy. One view is held at a time: the
-    /// window shows one board.
-    fn hand(&mut self, opened: OpenedBoard) -> OpenedBoard {
+    /// `reconcile_board` takes it (with `whole`, for a loaded board's first screen); answers
+    /// the window's copy. One view is held at a time: the window shows one board.
+    fn hand(&mut self, opened: OpenedBoard, whole: Option<Whole>) -> OpenedBoard {
         self.shown = Some(opened.view.id.clone());
         self.start = Some(Start {
             opened: opened.clone(),
             handed: true,
-            whole: None,
+            whole,
         });
         opened
     }
@@ -252,7 +252,7 @@ impl StartView {
                 if let Some(first) = first {
                     opened.cut_to_first_screen(first);
                 }
-                Held::Handed(state.hand(opened))
+                Held::Handed(state.hand(opened, None))
             }
             HoldFor::FirstOpen => {
                 state.loading.insert(board_id.to_owned());
@@ -352,37 +352,24 @@ impl StartView {
     /// A board's answer from its document (`seq`: the board's `last_seq` read before it was
     /// built), cut to its `first` screen when it has more: held as handed out (`cached`), so
     /// the window shows that at once and `reconcile_board` brings the rest, as for a kept view;
-    /// the whole answer is held with it ([`Whole`]). Else (or not asked) the answer as it is.
+    /// what the cut took off is held with it ([`Whole`]). Else the answer as it is.
     pub fn first_screen_of(
         &self,
         mut opened: OpenedBoard,
-        first: Option<u32>,
+        first: u32,
         seq: board_store::Seq,
     ) -> OpenedBoard {
-        let Some(first) = first else {
-            return opened;
-        };
         let rest = opened.cut_to_first_screen(first);
         if rest.is_empty() {
             return opened;
         }
         opened.cached = true;
-        let mut state = self.state();
-        let handed = state.hand(opened);
-        if let Some(start) = &mut state.start {
-            start.whole = Some(Whole { seq, rest });
-        }
-        handed
+        self.state().hand(opened, Some(Whole { seq, rest }))
     }
 
-    /// The kept view handed out for `board_id`, taken (reconciling it is once).
-    pub fn take_handed(&self, board_id: &str) -> Option<OpenedBoard> {
-        self.take_handed_with_whole(board_id).map(|(kept, _)| kept)
-    }
-
-    /// [`StartView::take_handed`], with the whole answer a loaded board's first screen was cut
-    /// from.
-    pub fn take_handed_with_whole(&self, board_id: &str) -> Option<(OpenedBoard, Option<Whole>)> {
+    /// The kept view handed out for `board_id`, taken (reconciling it is once), with what a
+    /// loaded board's first screen cut off its whole answer.
+    pub fn take_handed(&self, board_id: &str) -> Option<(OpenedBoard, Option<Whole>)> {
         let mut state = self.state();
         match state.start.take() {
             Some(start) if start.handed && start.opened.view.id == board_id => {

@@ -1048,7 +1048,7 @@ fn the_start_path_hands_out_the_kept_view_then_loads_the_board_it_showed() {
     assert_eq!(shown.view.columns[0].tasks[0].title, "Book venue");
     assert!(start.hand_out(&board, None).is_none(), "handed out once");
 
-    let taken = start.take_handed(&board).expect("the view handed out");
+    let (taken, _) = start.take_handed(&board).expect("the view handed out");
     start.wait_loaded(&board);
     let now = session
         .lock()
@@ -1171,7 +1171,7 @@ fn a_kept_view_comes_as_its_first_screen_and_the_reconcile_brings_the_rest() {
         "the four tasks of To do held back, none of Done"
     );
 
-    let taken = start.take_handed(&launch).expect("the view handed out");
+    let (taken, _) = start.take_handed(&launch).expect("the view handed out");
     assert_eq!(
         taken.view.columns[0].tasks.len(),
         3,
@@ -1226,26 +1226,24 @@ fn a_loaded_board_comes_as_its_first_screen_only_when_a_column_has_more() {
     let whole = s.open_board_with_people(&board, None).expect("open");
 
     let seq = s.store().last_seq(&board).expect("seq");
-    let small = start.first_screen_of(whole.clone(), Some(4), seq);
+    let small = start.first_screen_of(whole.clone(), 4, seq);
     assert!(!small.cached && small.withheld.is_empty());
     assert_eq!(small.view, whole.view);
     assert!(start.take_handed(&board).is_none(), "nothing to reconcile");
 
-    let cut = start.first_screen_of(whole.clone(), Some(1), seq);
+    let cut = start.first_screen_of(whole.clone(), 1, seq);
     assert!(cut.cached);
     assert_eq!(cut.view.columns[0].tasks.len(), 1);
     assert_eq!(cut.withheld.get(&todo), Some(&3));
-    let (taken, rest) = start
-        .take_handed_with_whole(&board)
-        .expect("held for the reconcile");
+    let (taken, rest) = start.take_handed(&board).expect("held for the reconcile");
     // Nothing stored since: the reconcile answers from what was cut off, not a new build.
     let rest = rest.expect("the cut-off rest held with it");
     assert_eq!(rest.if_current(seq, &taken.view), Some(whole.view.clone()));
     // Something stored since: built again.
-    start.first_screen_of(whole.clone(), Some(1), seq);
+    start.first_screen_of(whole.clone(), 1, seq);
     add_task(&mut s, &board, &todo, "Task 5");
     let now = s.store().last_seq(&board).expect("seq");
-    let (_, rest) = start.take_handed_with_whole(&board).expect("held");
+    let (_, rest) = start.take_handed(&board).expect("held");
     assert!(rest.expect("held").if_current(now, &taken.view).is_none());
     let patches = tack::patches::between(&taken.view, &whole.view);
     let brought: Vec<&str> = patches
@@ -1307,7 +1305,7 @@ fn a_board_shown_before_opens_from_its_kept_view_while_it_loads() {
     assert_eq!(start.shown().as_deref(), Some(launch.as_str()));
 
     // The window painted it and asks to reconcile: the board loads, off the session's lock.
-    let taken = start.take_handed(&launch).expect("the view handed out");
+    let (taken, _) = start.take_handed(&launch).expect("the view handed out");
     assert!(!session.lock().expect("session").holds(&launch));
     start.load_now(&session, &store, config, &launch);
     assert!(session.lock().expect("session").holds(&launch), "loaded");
