@@ -22,9 +22,16 @@ const list = ["a", "b", "c"].map(summary);
 
 /**
  * A backend with boards a, b and c, none with columns; `cached` boards answer the view kept at
- * the last run, and `reconcile_board` renames them.
+ * the last run (holding back `withheld`, as a first screen), and `reconcile_board` renames
+ * them once `reconciled` resolves.
  */
-function backend(cached: string[] = []) {
+function backend(
+  cached: string[] = [],
+  {
+    withheld = {},
+    reconciled = Promise.resolve(),
+  }: { withheld?: Record<string, number>; reconciled?: Promise<void> } = {},
+) {
   const opened: string[] = [];
   useBackend({
     listen: () => Promise.resolve(() => undefined),
@@ -32,7 +39,7 @@ function backend(cached: string[] = []) {
       if (name === "list_boards") return Promise.resolve(list as never);
       if (name === "reconcile_board" && "boardId" in args) {
         opened.push(`reconcile ${args.boardId}`);
-        return Promise.resolve([{ type: "boardMeta", title: "Now" }] as never);
+        return reconciled.then(() => [{ type: "boardMeta", title: "Now" }] as never);
       }
       if (name === "open_board" && "boardId" in args) {
         opened.push(args.boardId);
@@ -44,7 +51,14 @@ function backend(cached: string[] = []) {
           columns: [],
         };
         const kept = cached.includes(args.boardId);
-        return Promise.resolve({ view, people: [], views: [], cached: kept } as never);
+        const held = kept ? withheld : {};
+        return Promise.resolve({
+          view,
+          people: [],
+          views: [],
+          cached: kept,
+          withheld: held,
+        } as never);
       }
       return Promise.reject(new Error(`unexpected ${name}`));
     },
@@ -165,6 +179,24 @@ describe("boards", () => {
     await d.openBoard("c");
     await d.openBoard("b");
     expect(other.opened).toEqual(["b", "c", "b", "reconcile b"]);
+  });
+
+  it("asked whole for the board it shows as a first screen, answers once the rest is in", async () => {
+    let release = () => {};
+    const reconciled = new Promise<void>((done) => (release = done));
+    backend(["b"], { withheld: { "c-A": 1 }, reconciled });
+    const b = boards();
+    await b.refresh();
+    await b.openBoard("b");
+    let answered = false;
+    const asked = b.openBoard("b", { whole: true }).then(() => (answered = true));
+    await new Promise((done) => setTimeout(done, 20));
+    expect(answered).toBe(false);
+    release();
+    await asked;
+    // The rest is in when it answers: a task anywhere on the board can be shown.
+    expect(b.store()?.title()).toBe("Now");
+    expect(b.events).toEqual(["listed a,b,c", "opened b", "refocus", "patched b"]);
   });
 
   it("follows a rename of any board in the list", async () => {

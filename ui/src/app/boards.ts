@@ -13,7 +13,7 @@ import type {
   OpenedBoard,
 } from "../ipc";
 import type { CommandHandler, CommandId } from "../commands/registry";
-import { createBoardStore, type BoardStore } from "../model/store";
+import { createBoardStore, untilWhole, type BoardStore } from "../model/store";
 import type { PromptRequest } from "./dialogs";
 import { afterPaint, whenPainted } from "./perf";
 import { readSetting, writeSetting } from "./settings";
@@ -115,12 +115,16 @@ export function createBoards(deps: BoardsDeps) {
    * Shows a board with the cursor on its first card. The board already shown keeps its cursor
    * and only takes focus back (from the sidebar, say): reloading it would throw away keys typed
    * while it loads. A big board comes as its first screen (`firstScreen`), the rest once that
-   * is painted, unless `whole` (a task anywhere on it is shown next).
+   * is painted, unless `whole` (a task anywhere on it is shown next: asked whole, or, shown
+   * already as a first screen, answered once its rest is in).
    */
   async function openBoard(boardId: string, { whole = false }: { whole?: boolean } = {}) {
     const ticket = ++openTicket;
-    if (store()?.id === boardId) {
+    const current = store();
+    if (current?.id === boardId) {
       deps.refocus();
+      // A task anywhere on it is shown next: a first screen's rest comes first.
+      if (whole) await untilWhole(current);
       return;
     }
     let opened = await earlyAnswer(boardId, whole);

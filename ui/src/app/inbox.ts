@@ -7,7 +7,7 @@ import { createSignal, type Accessor } from "solid-js";
 import * as ipc from "../ipc";
 import type { InboxItem, InboxView } from "../ipc";
 import type { CommandHandler, CommandId } from "../commands/registry";
-import { untilWhole, type BoardStore } from "../model/store";
+import type { BoardStore } from "../model/store";
 import type { Overlay } from "./dialogs";
 
 /** What a key does in the inbox list. */
@@ -91,15 +91,9 @@ export function createInbox(deps: InboxDeps) {
   async function openItem(item: InboxItem) {
     if (!item.read) show(await ipc.setInboxRead([item.key], true));
     deps.closeOverlay();
-    if (deps.store()?.id !== item.boardId) await deps.openBoard(item.boardId, { whole: true });
-    const s = deps.store();
-    // A board shown a moment ago may hold the task in the rest of its first screen.
-    if (s?.id === item.boardId && s.columnOf(item.taskId) === undefined) {
-      await untilWhole(s);
-      if (deps.store() !== s) return;
-    }
-    const column = s?.columnOf(item.taskId);
-    if (s?.id !== item.boardId || column === undefined) {
+    await deps.openBoard(item.boardId, { whole: true });
+    const column = deps.store()?.columnOf(item.taskId);
+    if (deps.store()?.id !== item.boardId || column === undefined) {
       deps.notify(`“${item.title}” is no longer on ${item.boardTitle || "its board"}`);
       return;
     }

@@ -7,7 +7,7 @@ import { batch, createSignal, type Accessor } from "solid-js";
 import * as ipc from "../ipc";
 import type { DueGroup, MyTask, SearchHit, SearchResults } from "../ipc";
 import type { CommandHandler, CommandId } from "../commands/registry";
-import { untilWhole, type BoardStore } from "../model/store";
+import type { BoardStore } from "../model/store";
 import type { Overlay } from "./dialogs";
 
 /** The most results one search shows. */
@@ -137,9 +137,6 @@ export function createSearch(deps: SearchDeps) {
       notify(`“${target.title}” is archived: Enter in the archive restores it`);
       return;
     }
-    // A board shown a moment ago may hold the task in the rest of its first screen.
-    if (s.columnOf(target.taskId) === undefined) await untilWhole(s);
-    if (deps.store() !== s) return;
     // Where the board shows it now (the index may be a moment behind a teammate's move).
     const columnId = s.columnOf(target.taskId);
     if (columnId === undefined) {
