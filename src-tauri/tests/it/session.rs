@@ -2,6 +2,7 @@
 //! gets for it, and that the change is on disk when the command returns.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use board_model::{ReplicaConfig, Sources};
 use tack::ipc::{BoardOp, ErrorKind, Patch, Place};
@@ -25,6 +26,14 @@ fn reopened(dir: &Path, board: &str) -> String {
     .expect("open the board")
     .view()
     .render()
+}
+
+/// The app quitting and starting again on the same store: the replica config it ran with,
+/// and a fresh session of `dir` (nothing loaded), shared as the app shares it.
+fn restarted(s: Session, dir: &Path) -> (Arc<Mutex<Session>>, ReplicaConfig) {
+    let config = s.replica_config().clone();
+    drop(s);
+    (Arc::new(Mutex::new(session(dir))), config)
 }
 
 fn add_column(s: &mut Session, board: &str, title: &str) -> String {
@@ -1009,7 +1018,6 @@ fn filter_board_finds_a_teammates_task_stored_without_index_rows() {
 /// window to the board now.
 #[test]
 fn the_start_path_hands_out_the_kept_view_then_loads_the_board_it_showed() {
-    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
     use tack::start::StartView;
 
@@ -1030,11 +1038,9 @@ fn the_start_path_hands_out_the_kept_view_then_loads_the_board_it_showed() {
         },
     )
     .expect("rename");
-    let config = s.replica_config().clone();
-    drop(s);
 
     // The next start: a fresh session, the board not loaded, its load held back 300 ms.
-    let session = Arc::new(Mutex::new(self::session(dir.path())));
+    let (session, config) = restarted(s, dir.path());
     let start = StartView::preload(session.clone(), store, config, Duration::from_millis(300));
     let deadline = Instant::now() + Duration::from_secs(10);
     let shown = loop {
@@ -1069,7 +1075,6 @@ fn the_start_path_hands_out_the_kept_view_then_loads_the_board_it_showed() {
 /// document on the paint's path.
 #[test]
 fn the_kept_view_is_handed_out_even_when_the_board_loaded_first() {
-    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
     use tack::start::StartView;
 
@@ -1083,10 +1088,7 @@ fn the_kept_view_is_handed_out_even_when_the_board_loaded_first() {
     let kept = s.open_board_with_people(&board, None).expect("open");
     let store = s.shared_store();
     StartView::default().keep_now(&store, &kept);
-    let config = s.replica_config().clone();
-    drop(s);
-
-    let session = Arc::new(Mutex::new(self::session(dir.path())));
+    let (session, config) = restarted(s, dir.path());
     let start = StartView::preload(session.clone(), store, config, Duration::ZERO);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !session.lock().expect("session").holds(&board) {
@@ -1110,7 +1112,6 @@ fn the_kept_view_is_handed_out_even_when_the_board_loaded_first() {
 /// the whole board.
 #[test]
 fn a_kept_view_comes_as_its_first_screen_and_the_reconcile_brings_the_rest() {
-    use std::sync::{Arc, Mutex};
     use tack::start::StartView;
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -1142,10 +1143,7 @@ fn a_kept_view_comes_as_its_first_screen_and_the_reconcile_brings_the_rest() {
         },
     )
     .expect("rename");
-    let config = s.replica_config().clone();
-    drop(s);
-
-    let session = Arc::new(Mutex::new(self::session(dir.path())));
+    let (session, config) = restarted(s, dir.path());
     let start = StartView::default();
     let shown = start
         .open_kept(&store, &launch, Some(3))
@@ -1261,7 +1259,6 @@ fn a_loaded_board_comes_as_its_first_screen_only_when_a_column_has_more() {
 /// bring what changed since.
 #[test]
 fn a_board_shown_before_opens_from_its_kept_view_while_it_loads() {
-    use std::sync::{Arc, Mutex};
     use tack::start::StartView;
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -1291,10 +1288,7 @@ fn a_board_shown_before_opens_from_its_kept_view_while_it_loads() {
         },
     )
     .expect("rename");
-    let config = s.replica_config().clone();
-    drop(s);
-
-    let session = Arc::new(Mutex::new(self::session(dir.path())));
+    let (session, config) = restarted(s, dir.path());
     let start = StartView::default();
     assert!(!session.lock().expect("session").holds(&launch));
     let shown = start
@@ -1460,7 +1454,6 @@ fn ops_applied_together_are_one_undo_step() {
 /// board the session holds, a view kept when shown).
 #[test]
 fn a_large_board_never_shown_opens_from_a_view_kept_ahead() {
-    use std::sync::{Arc, Mutex};
     use tack::start::{StartView, KEEP_AHEAD_MIN_TASKS};
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -1476,9 +1469,7 @@ fn a_large_board_never_shown_opens_from_a_view_kept_ahead() {
         &store,
         &s.open_board_with_people(&small, None).expect("open"),
     );
-    drop(s);
-
-    let session = Arc::new(Mutex::new(self::session(dir.path())));
+    let (session, _) = restarted(s, dir.path());
     session
         .lock()
         .expect("session")
