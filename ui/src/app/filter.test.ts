@@ -147,4 +147,24 @@ describe("createFilter", () => {
     expect(shell.waiting).toHaveLength(3);
     expect([...(filter.answer()?.ids ?? [])]).toEqual(["t1", "t9"]);
   });
+
+  it("times a keystroke by the answer that shows it, even one asked again after an edit", async () => {
+    performance.clearMeasures();
+    const shell = slowShell();
+    useBackend(shell.backend);
+    const filter = filterOn("b1");
+    filter.setQuery("login");
+    // An edit arrives before the keystroke's answer: its question overtakes the keystroke's.
+    filter.refresh();
+    shell.waiting[0]?.answer(answerFor(["t1"]));
+    shell.waiting[1]?.answer(answerFor(["t1", "t9"]));
+    await settle();
+    expect([...(filter.answer()?.ids ?? [])]).toEqual(["t1", "t9"]);
+    expect(performance.getEntriesByName("tack:filter-answered")).toHaveLength(1);
+    // An edit with no keystroke waiting is not timed.
+    filter.refresh();
+    shell.waiting[2]?.answer(answerFor(["t1"]));
+    await settle();
+    expect(performance.getEntriesByName("tack:filter-answered")).toHaveLength(1);
+  });
 });

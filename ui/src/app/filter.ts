@@ -110,13 +110,20 @@ export function createFilter(deps: FilterDeps) {
 
   /** Bumped by every question: an answer overtaken by a later one is dropped. */
   let ticket = 0;
+  /**
+   * The timed question (a keystroke, a view applied) not shown yet. A later question that
+   * overtakes it (a teammate's edit asking again) shows its result, so that answer marks it.
+   */
+  let timed: { at: number; probe: string } | null = null;
 
   /** Asks the shell about the query as it is now; `typedAt` times keystroke to paint. */
   async function ask(typedAt: number | null, probe = "tack:filter") {
     const asked = ++ticket;
+    if (typedAt !== null) timed = { at: typedAt, probe };
     const boardId = deps.boardId();
     const text = query();
     if (boardId === null || text.trim() === "") {
+      timed = null;
       setAnswer(null);
       return;
     }
@@ -129,8 +136,10 @@ export function createFilter(deps: FilterDeps) {
       throw error;
     }
     if (asked !== ticket) return;
+    const mark = timed;
+    timed = null;
     // The shell's part (IPC both ways and the index), for the e2e probe.
-    if (typedAt !== null) performance.measure(`${probe}-answered`, { start: typedAt });
+    if (mark !== null) performance.measure(`${mark.probe}-answered`, { start: mark.at });
     batch(() => {
       setAnswer({
         query: text,
@@ -141,10 +150,10 @@ export function createFilter(deps: FilterDeps) {
       });
       deps.answered?.();
     });
-    if (typedAt !== null) {
+    if (mark !== null) {
       // The board's DOM is updated (Solid runs synchronously); painting comes next.
-      performance.measure(`${probe}-applied`, { start: typedAt });
-      measureToPaint(typedAt, `${probe}-painted`);
+      performance.measure(`${mark.probe}-applied`, { start: mark.at });
+      measureToPaint(mark.at, `${mark.probe}-painted`);
     }
   }
 
