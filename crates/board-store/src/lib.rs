@@ -206,6 +206,8 @@ pub struct Store {
     path: PathBuf,
     /// The board filtered last, as read ([`Store::filter_board`]).
     filter_cache: search::FilterCache,
+    /// How many of a search's matches are scored at most ([`search::SCORED_AT_MOST`]).
+    scored_at_most: usize,
 }
 
 impl std::fmt::Debug for Store {
@@ -278,6 +280,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             filter_cache: search::FilterCache::default(),
+            scored_at_most: search::SCORED_AT_MOST,
         })
     }
 

@@ -302,6 +302,14 @@ pub struct TextPart {
     pub hit: bool,
 }
 
+/// A search scores at most this many of its matches, the most recently written: the best of
+/// them come first, then older matches, newest first. Past it (a letter or two typed in a store
+/// of 100,000 tasks), scoring every match was most of a keystroke's time.
+pub const SCORED_AT_MOST: usize = 5_000;
+
+/// Older matches past [`SCORED_AT_MOST`] are read this many at a time.
+const UNSCORED_CHUNK: usize = 500;
+
 /// Options of [`Store::search`].
 #[derive(Debug, Clone)]
 pub struct SearchOptions {
@@ -333,7 +341,8 @@ pub struct SearchHit {
     pub snippet: Vec<TextPart>,
     pub due: Option<String>,
     pub archived: bool,
-    /// Lower is better (SQLite FTS5 bm25); 0 for queries without words.
+    /// Lower is better (SQLite FTS5 bm25); 0 for queries without words, and for the older
+    /// matches of a search past its scored ones ([`SCORED_AT_MOST`]).
     pub rank: f64,
 }
 
@@ -620,6 +629,12 @@ impl Store {
         Ok(())
     }
 
+    /// How many of a search's matches are scored at most (tests: a small store past it).
+    #[doc(hidden)]
+    pub fn set_search_scored_at_most(&mut self, matches: usize) {
+        self.scored_at_most = matches.max(1);
+    }
+
     /// Tasks of every board matching `text` (the filter grammar), best first. What the query
     /// cannot read is in [`SearchResults::errors`], and left out.
     pub fn search(
@@ -685,26 +700,35 @@ impl Store {
             return self.recent_matches(wants_me, options, &wanted);
         }
 
-        // Every match with its score, read in one pass (bm25 as FTS5 computes it) and sorted
-        // here as (score, rowid) pairs; then, best score first, each group of equal scores is
-        // read from `task_index` most recently updated first until `limit` rows match the
-        // grammar (rows are read only for the groups that can be in the answer).
+        // The matches with their scores (bm25 as FTS5 computes it), the most recently written
+        // first and at most `scored_at_most` of them, sorted here as (score, rowid) pairs;
+        // then, best score first, each group of equal scores is read from `task_index` most
+        // recently updated first until `limit` rows match the grammar (rows are read only for
+        // the groups that can be in the answer). Past the scored ones, older matches follow
+        // unscored, newest first: the first letters typed in a big store match half of it,
+        // and scoring each is what such a keystroke cost (BENCHMARKS "Task index").
         let words = positive.join(" AND ");
         let mut scored: Vec<(f64, i64)> = Vec::new();
+        let mut oldest_scored = None;
+        let mut read = 0;
         {
             let mut statement = self.conn.prepare_cached(
                 "SELECT bm25(task_search, 10.0, 2.0, 1.0, 1.0, 3.0, 3.0), rowid
-                 FROM task_search WHERE task_search MATCH ?1",
+                 FROM task_search WHERE task_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
             )?;
-            let rows = statement.query_map([&words], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let cap = i64::try_from(self.scored_at_most).unwrap_or(i64::MAX);
+            let rows = statement.query_map(params![&words, cap], |r| Ok((r.get(0)?, r.get(1)?)))?;
             for row in rows {
                 let (score, rowid): (f64, i64) = row?;
+                read += 1;
+                oldest_scored = Some(rowid);
                 if !excluded.contains(&rowid) {
                     scored.push((score, rowid));
                 }
             }
         }
         scored.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let capped = read >= self.scored_at_most;
         let mut group_rows = self.conn.prepare_cached(&format!(
             "SELECT {ROW_COLUMNS} FROM task_index i
              JOIN task_index_boards b ON b.board_id = i.board_id
@@ -712,13 +736,8 @@ impl Store {
              ORDER BY i.updated_at DESC, i.id"
         ))?;
         let mut found: Vec<(StoredRow, f64)> = Vec::new();
-        for group in scored.chunk_by(|a, b| a.0 == b.0) {
-            if found.len() >= options.limit {
-                break;
-            }
-            let score = group[0].0;
-            let ids = serde_json::to_string(&group.iter().map(|(_, id)| *id).collect::<Vec<_>>())
-                .unwrap_or_else(|_| "[]".to_owned());
+        let mut take_group = |score: f64, ids: &[i64], found: &mut Vec<(StoredRow, f64)>| {
+            let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
             let mut rows = group_rows.query([ids])?;
             while let Some(row) = rows.next()? {
                 let stored = stored_row(row)?;
@@ -728,6 +747,35 @@ impl Store {
                         break;
                     }
                 }
+            }
+            Ok::<_, StoreError>(())
+        };
+        for group in scored.chunk_by(|a, b| a.0 == b.0) {
+            if found.len() >= options.limit {
+                break;
+            }
+            let ids: Vec<i64> = group.iter().map(|(_, id)| *id).collect();
+            take_group(group[0].0, &ids, &mut found)?;
+        }
+        if let Some(oldest) = oldest_scored.filter(|_| capped && found.len() < options.limit) {
+            // Unscored: after every scored hit (bm25 is below 0 for a match), newest first.
+            let mut statement = self.conn.prepare_cached(
+                "SELECT rowid FROM task_search WHERE task_search MATCH ?1 AND rowid < ?2
+                 ORDER BY rowid DESC",
+            )?;
+            let older: Vec<i64> = statement
+                .query_map(params![&words, oldest], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for chunk in older.chunks(UNSCORED_CHUNK) {
+                if found.len() >= options.limit {
+                    break;
+                }
+                let ids: Vec<i64> = chunk
+                    .iter()
+                    .copied()
+                    .filter(|id| !excluded.contains(id))
+                    .collect();
+                take_group(0.0, &ids, &mut found)?;
             }
         }
         drop(group_rows);

@@ -613,3 +613,106 @@ fn a_board_filter_asked_again_sees_every_change_made_since_by_this_store_another
     assert_eq!(filter(&mut store, "ana"), BTreeSet::new());
     assert_eq!(filter(&mut store, "bea"), BTreeSet::from([first]));
 }
+
+/// Past the matches a search scores (`SCORED_AT_MOST`, lowered here), the most recently written
+/// are scored and come first, best first; older matches follow unscored, newest first, so every
+/// match is still found and a limited search is still the start of the whole answer.
+#[test]
+fn a_search_past_its_scored_matches_ranks_the_newest_and_still_finds_the_rest() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open_in_dir(dir.path()).expect("store");
+    let mut board =
+        replica::create_board(&mut store, BOARD, "Launch", config(12, ME)).expect("create");
+    let column = board
+        .add_column("To do", None, Place::Bottom)
+        .expect("column");
+    // The best match for "login" is written first, so it is the oldest.
+    board
+        .add_task(
+            &column,
+            "Login login login",
+            Place::Bottom,
+            NewTask::default(),
+        )
+        .expect("task");
+    replica::save_local_changes(&mut store, &mut board).expect("save");
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    for i in 0..30 {
+        let title = if i % 10 == 9 {
+            format!("Login login {i:02}")
+        } else {
+            format!("Fix login {i:02}")
+        };
+        board
+            .add_task(&column, &title, Place::Bottom, NewTask::default())
+            .expect("task");
+        // One save per task: each is written (and updated) after the one before.
+        replica::save_local_changes(&mut store, &mut board).expect("save");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    board
+        .add_task(&column, "Unrelated", Place::Bottom, NewTask::default())
+        .expect("task");
+    replica::save_local_changes(&mut store, &mut board).expect("save");
+
+    let now = now();
+    let search = |store: &mut Store, text: &str, limit: usize| -> Vec<(String, f64)> {
+        let options = SearchOptions {
+            include_archived: false,
+            limit,
+            now,
+            me: Some(ME.to_owned()),
+        };
+        store
+            .search(text, &options)
+            .expect("search")
+            .hits
+            .into_iter()
+            .map(|hit| (hit.title, hit.rank))
+            .collect()
+    };
+    // Every match scored: the best first.
+    let all_scored = search(&mut store, "login", 10_000);
+    assert_eq!(all_scored.len(), 31);
+    assert_eq!(all_scored[0].0, "Login login login");
+
+    store.set_search_scored_at_most(10);
+    let whole = search(&mut store, "login", 10_000);
+    assert_eq!(whole.len(), 31, "every match is still found");
+    assert!(whole.windows(2).all(|w| w[0].1 <= w[1].1), "best first");
+    // The ten newest ("… 20" to "… 29") are scored: "Login login 29" is the best of them.
+    assert_eq!(whole[0].0, "Login login 29");
+    assert!(whole[..10].iter().all(|(_, rank)| *rank < 0.0));
+    let newest: BTreeSet<&str> = whole[..10].iter().map(|(t, _)| t.as_str()).collect();
+    let expected: BTreeSet<String> = (20..30)
+        .map(|i| {
+            if i % 10 == 9 {
+                format!("Login login {i:02}")
+            } else {
+                format!("Fix login {i:02}")
+            }
+        })
+        .collect();
+    assert_eq!(
+        newest,
+        expected.iter().map(String::as_str).collect::<BTreeSet<_>>()
+    );
+    // Then the older ones, unscored, newest first: the best of all comes last.
+    assert!(whole[10..].iter().all(|(_, rank)| *rank == 0.0));
+    assert_eq!(whole[10].0, "Login login 19");
+    assert_eq!(whole[11].0, "Fix login 18");
+    assert_eq!(whole[30].0, "Login login login");
+    for limit in [1, 9, 10, 11, 25, 31] {
+        assert_eq!(
+            search(&mut store, "login", limit),
+            whole[..limit],
+            "limit {limit}"
+        );
+    }
+    // A negated word leaves its matches out of both parts.
+    let without = search(&mut store, "login -19 -29", 10_000);
+    assert_eq!(without.len(), 29);
+    assert!(!without
+        .iter()
+        .any(|(t, _)| t.ends_with("19") || t.ends_with("29")));
+}

@@ -301,7 +301,8 @@ titleParts: Array<TextPart>,
  */
 snippet: Array<TextPart>, due: string | null, archived: boolean, 
 /**
- * Lower is better (SQLite FTS5 bm25); 0 for queries without words.
+ * Lower is better (SQLite FTS5 bm25); 0 for queries without words, and for the older
+ * matches of a search past its scored ones ([`SCORED_AT_MOST`]).
  */
 rank: number, };
 
