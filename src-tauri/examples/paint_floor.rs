@@ -169,7 +169,7 @@ fn child(kind: Page, css: &str) {
                     let loads = seen.lock().map(|l| format!("{l:?}")).unwrap_or_default();
                     let report = url
                         .query()
-                        .and_then(percent_decode)
+                        .and_then(tack::deep_link::percent_decode)
                         .unwrap_or_default();
                     println!(
                         "REPORT {{\"main\":{main_at},\"setup\":{setup_at},\"loads\":{loads},\"rss\":[{ui_mb},{web_mb}],\"page\":{report}}}"
@@ -229,24 +229,6 @@ fn memory() -> (f64, f64) {
         .map(|pid| rss_mb(&pid))
         .sum();
     (rss_mb("self"), web)
-}
-
-/// `%XX` escapes, as `encodeURIComponent` wrote them.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -175,7 +175,7 @@ fn checked_relay(relay: &str) -> Result<String, LinkError> {
 
 /// `%XX` and nothing else (no `+` for space: the relay encodes everything but `A-Za-z0-9-_.~`);
 /// `None` for a bad escape or text that is not UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
+pub fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;

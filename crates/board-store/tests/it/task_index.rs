@@ -398,15 +398,39 @@ fn the_index_equals_a_scan_of_the_stored_boards() {
     }
 }
 
-#[test]
-fn a_store_without_an_index_rebuilds_it_and_deleting_a_board_drops_its_text() {
+/// A store in a directory of its own, with the board "Launch" (written by [`config`]`(seed)`)
+/// and its "To do" column; the directory lives as long as the first value.
+fn launch_board(seed: u64) -> (tempfile::TempDir, Store, Board, String) {
     let dir = tempfile::tempdir().expect("dir");
     let mut store = Store::open_in_dir(dir.path()).expect("store");
     let mut board =
-        replica::create_board(&mut store, BOARD, "Launch", config(7, ME)).expect("create");
+        replica::create_board(&mut store, BOARD, "Launch", config(seed, ME)).expect("create");
     let column = board
         .add_column("To do", None, Place::Bottom)
         .expect("column");
+    (dir, store, board, column)
+}
+
+/// The titles and ranks `store.search` answers for `text` (as me, now, archived left out).
+fn titles_and_ranks(store: &mut Store, text: &str, limit: usize) -> Vec<(String, f64)> {
+    let options = SearchOptions {
+        include_archived: false,
+        limit,
+        now: now(),
+        me: Some(ME.to_owned()),
+    };
+    store
+        .search(text, &options)
+        .expect("search")
+        .hits
+        .into_iter()
+        .map(|hit| (hit.title, hit.rank))
+        .collect()
+}
+
+#[test]
+fn a_store_without_an_index_rebuilds_it_and_deleting_a_board_drops_its_text() {
+    let (dir, mut store, mut board, column) = launch_board(7);
     board
         .add_task(
             &column,
@@ -478,13 +502,7 @@ fn a_store_without_an_index_rebuilds_it_and_deleting_a_board_drops_its_text() {
 /// words reads only my tasks, latest edit first.
 #[test]
 fn a_limited_search_is_the_start_of_the_whole_answer_and_ties_go_to_the_latest_edit() {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open_in_dir(dir.path()).expect("store");
-    let mut board =
-        replica::create_board(&mut store, BOARD, "Launch", config(11, ME)).expect("create");
-    let column = board
-        .add_column("To do", None, Place::Bottom)
-        .expect("column");
+    let (_dir, mut store, mut board, column) = launch_board(11);
     // Forty tasks of one shape (one bm25 score for "login"), three that score better.
     let ids: Vec<String> = (0..40)
         .map(|i| {
@@ -512,22 +530,7 @@ fn a_limited_search_is_the_start_of_the_whole_answer_and_ties_go_to_the_latest_e
     }
     replica::save_local_changes(&mut store, &mut board).expect("save");
 
-    let now = now();
-    let mut search = |text: &str, limit: usize| -> Vec<(String, f64)> {
-        let options = SearchOptions {
-            include_archived: false,
-            limit,
-            now,
-            me: Some(ME.to_owned()),
-        };
-        store
-            .search(text, &options)
-            .expect("search")
-            .hits
-            .into_iter()
-            .map(|hit| (hit.title, hit.rank))
-            .collect()
-    };
+    let mut search = |text: &str, limit: usize| titles_and_ranks(&mut store, text, limit);
     let whole = search("login", 10_000);
     assert_eq!(whole.len(), 43);
     assert!(whole.windows(2).all(|w| w[0].1 <= w[1].1), "best first");
@@ -555,13 +558,7 @@ fn a_limited_search_is_the_start_of_the_whole_answer_and_ties_go_to_the_latest_e
 #[test]
 fn a_board_filter_asked_again_sees_every_change_made_since_by_this_store_another_or_the_directory()
 {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open_in_dir(dir.path()).expect("store");
-    let mut board =
-        replica::create_board(&mut store, BOARD, "Launch", config(21, ME)).expect("create");
-    let column = board
-        .add_column("To do", None, Place::Bottom)
-        .expect("column");
+    let (dir, mut store, mut board, column) = launch_board(21);
     let first = board
         .add_task(&column, "Fix login", Place::Bottom, NewTask::default())
         .expect("task");
@@ -619,13 +616,7 @@ fn a_board_filter_asked_again_sees_every_change_made_since_by_this_store_another
 /// match is still found and a limited search is still the start of the whole answer.
 #[test]
 fn a_search_past_its_scored_matches_ranks_the_newest_and_still_finds_the_rest() {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open_in_dir(dir.path()).expect("store");
-    let mut board =
-        replica::create_board(&mut store, BOARD, "Launch", config(12, ME)).expect("create");
-    let column = board
-        .add_column("To do", None, Place::Bottom)
-        .expect("column");
+    let (_dir, mut store, mut board, column) = launch_board(12);
     // The best match for "login" is written first, so it is the oldest.
     board
         .add_task(
@@ -637,14 +628,17 @@ fn a_search_past_its_scored_matches_ranks_the_newest_and_still_finds_the_rest() 
         .expect("task");
     replica::save_local_changes(&mut store, &mut board).expect("save");
     std::thread::sleep(std::time::Duration::from_millis(2));
-    for i in 0..30 {
-        let title = if i % 10 == 9 {
+    // Every tenth scores better for "login" than the rest.
+    let title = |i: usize| {
+        if i % 10 == 9 {
             format!("Login login {i:02}")
         } else {
             format!("Fix login {i:02}")
-        };
+        }
+    };
+    for i in 0..30 {
         board
-            .add_task(&column, &title, Place::Bottom, NewTask::default())
+            .add_task(&column, &title(i), Place::Bottom, NewTask::default())
             .expect("task");
         // One save per task: each is written (and updated) after the one before.
         replica::save_local_changes(&mut store, &mut board).expect("save");
@@ -655,22 +649,7 @@ fn a_search_past_its_scored_matches_ranks_the_newest_and_still_finds_the_rest() 
         .expect("task");
     replica::save_local_changes(&mut store, &mut board).expect("save");
 
-    let now = now();
-    let search = |store: &mut Store, text: &str, limit: usize| -> Vec<(String, f64)> {
-        let options = SearchOptions {
-            include_archived: false,
-            limit,
-            now,
-            me: Some(ME.to_owned()),
-        };
-        store
-            .search(text, &options)
-            .expect("search")
-            .hits
-            .into_iter()
-            .map(|hit| (hit.title, hit.rank))
-            .collect()
-    };
+    let search = titles_and_ranks;
     // Every match scored: the best first.
     let all_scored = search(&mut store, "login", 10_000);
     assert_eq!(all_scored.len(), 31);
@@ -684,15 +663,7 @@ fn a_search_past_its_scored_matches_ranks_the_newest_and_still_finds_the_rest() 
     assert_eq!(whole[0].0, "Login login 29");
     assert!(whole[..10].iter().all(|(_, rank)| *rank < 0.0));
     let newest: BTreeSet<&str> = whole[..10].iter().map(|(t, _)| t.as_str()).collect();
-    let expected: BTreeSet<String> = (20..30)
-        .map(|i| {
-            if i % 10 == 9 {
-                format!("Login login {i:02}")
-            } else {
-                format!("Fix login {i:02}")
-            }
-        })
-        .collect();
+    let expected: BTreeSet<String> = (20..30).map(title).collect();
     assert_eq!(
         newest,
         expected.iter().map(String::as_str).collect::<BTreeSet<_>>()
