@@ -6,7 +6,7 @@
 
 use board_model::query::QueryError;
 use board_model::{BoardView, ChecklistItem, ColumnView, LabelView, SavedView, TaskView};
-use board_store::{BoardFilter, DueGroup, MyTask, SearchHit, SearchResults, TextPart};
+use board_store::{BoardFilter, DueGroup, MyTask, SearchHit, SearchResults, TaskMatches, TextPart};
 use ts_rs::{Config, TS};
 
 use crate::ipc::{
@@ -91,6 +91,7 @@ pub fn typescript() -> String {
         TextPart::decl(&cfg),
         QueryError::decl(&cfg),
         BoardFilter::decl(&cfg),
+        TaskMatches::decl(&cfg),
         SavedView::decl(&cfg),
         MyTask::decl(&cfg),
         DueGroup::decl(&cfg),

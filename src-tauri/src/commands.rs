@@ -273,7 +273,7 @@ ipc_commands! {
         let now = chrono::Local::now().fixed_offset();
         let started = std::time::Instant::now();
         let filter = state.lock().filter_board(&board_id, &query, me, now)?;
-        tracing::debug!(target: "tack::filter", board = %board_id, matched = filter.task_ids.len(), took = ?started.elapsed(), "filtered");
+        tracing::debug!(target: "tack::filter", board = %board_id, matched = %filter.tasks, took = ?started.elapsed(), "filtered");
         Ok(filter)
     }
 

@@ -53,7 +53,7 @@ pub use reminders::{
 };
 pub use search::{
     BoardFilter, DueGroup, IndexDelta, IndexRow, MyTask, SearchHit, SearchOptions, SearchResults,
-    TextPart,
+    TaskMatches, TextPart,
 };
 pub use shown::{KEPT_UNSHOWN_VIEWS, KEPT_VIEWS, MAX_KEPT_VIEW_BYTES, MAX_SHOWN_VIEW_BYTES};
 pub use thumbnails::{Thumbnail, ThumbnailError};

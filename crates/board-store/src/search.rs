@@ -357,17 +357,64 @@ pub struct SearchResults {
 
 /// What a board's filter shows ([`Store::filter_board`]): the tasks that match, the words to
 /// mark on their cards, and what the query could not read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct BoardFilter {
     /// False when the query has no term it could read: the board is shown whole.
     pub narrows: bool,
-    /// The matching tasks' ids (archived ones only for `is:archived`), in no order.
-    pub task_ids: Vec<String>,
+    /// The matching tasks (archived ones only for `is:archived`).
+    pub tasks: TaskMatches,
     /// The free words, lower case, each the start of a word to mark.
     pub words: Vec<String>,
     pub errors: Vec<query::QueryError>,
+}
+
+/// Which of a board's tasks a filter matches, said the shorter way: typing the first letters
+/// of a query matches most of a 10,000-task board, and its ids would cost the app's IPC more
+/// than the filter itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum TaskMatches {
+    /// These tasks' ids, in no order.
+    Only(Vec<String>),
+    /// Every task of the board but these (archived ones among them unless they match), in no
+    /// order: said so when fewer tasks do not match than do.
+    AllBut(Vec<String>),
+}
+
+impl TaskMatches {
+    /// Whether the task `id` of the board is one of these.
+    pub fn contains(&self, id: &str) -> bool {
+        match self {
+            TaskMatches::Only(ids) => ids.iter().any(|i| i == id),
+            TaskMatches::AllBut(ids) => !ids.iter().any(|i| i == id),
+        }
+    }
+
+    /// The matching tasks among `board_tasks` (the board's task ids).
+    pub fn among<'a>(&'a self, board_tasks: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        match self {
+            TaskMatches::Only(ids) => ids.iter().map(String::as_str).collect(),
+            TaskMatches::AllBut(ids) => {
+                let except: HashSet<&str> = ids.iter().map(String::as_str).collect();
+                board_tasks
+                    .into_iter()
+                    .filter(|id| !except.contains(id))
+                    .collect()
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TaskMatches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TaskMatches::Only(ids) => write!(f, "{} tasks", ids.len()),
+            TaskMatches::AllBut(ids) => write!(f, "all but {} tasks", ids.len()),
+        }
+    }
 }
 
 /// When a task of "My tasks" is due, relative to today.
@@ -830,7 +877,7 @@ impl Store {
         let query = parsed.query;
         let mut filter = BoardFilter {
             narrows: !query.terms.is_empty(),
-            task_ids: Vec::new(),
+            tasks: TaskMatches::AllBut(Vec::new()),
             words: query.text_words(),
             errors: parsed.errors,
         };
@@ -874,15 +921,30 @@ impl Store {
             names_of: &names_of,
             text_matched: true,
         };
-        for row in filter_cache.board_rows(conn, board)? {
-            if required.iter().all(|found| found.contains(&row.rowid))
-                && !excluded.iter().any(|found| found.contains(&row.rowid))
-                && (include_archived || !row.facts.archived)
-                && query.matches(&row.facts, &context)
-            {
-                filter.task_ids.push(row.task_id.clone());
-            }
-        }
+        let rows = filter_cache.board_rows(conn, board)?;
+        let matched: Vec<bool> = rows
+            .iter()
+            .map(|row| {
+                required.iter().all(|found| found.contains(&row.rowid))
+                    && !excluded.iter().any(|found| found.contains(&row.rowid))
+                    && (include_archived || !row.facts.archived)
+                    && query.matches(&row.facts, &context)
+            })
+            .collect();
+        let count = matched.iter().filter(|&&m| m).count();
+        // Only the shorter list of ids is made: most of a board, or a few of it.
+        let listed = |wanted: bool| {
+            rows.iter()
+                .zip(&matched)
+                .filter(|&(_, &m)| m == wanted)
+                .map(|(row, _)| row.task_id.clone())
+                .collect()
+        };
+        filter.tasks = if rows.len() - count < count {
+            TaskMatches::AllBut(listed(false))
+        } else {
+            TaskMatches::Only(listed(true))
+        };
         Ok(filter)
     }
 

@@ -124,6 +124,34 @@ async fn a_structured_filter_shows_exactly_its_cards_and_n_steps_through_them() 
     )
     .await?;
 
+    // Most of the board matching: the shell names the two that do not, the board shows the rest.
+    app.keys(&format!("{}{}", key::CONTROL, 'a')).await?;
+    app.keys("-relay").await?;
+    wait_board_text(
+        &app,
+        json!([
+            [
+                "Backlog",
+                [
+                    "Pricing page copy",
+                    "Localize onboarding",
+                    "Dark mode polish"
+                ]
+            ],
+            [
+                "In progress",
+                [
+                    "Launch announcement post",
+                    "Fix sync badge flicker",
+                    "New app icon"
+                ]
+            ],
+            ["Review", ["Crash on empty board title"]],
+            ["Done", ["Keyboard cheat sheet"]]
+        ]),
+    )
+    .await?;
+
     // What the grammar cannot read is explained under the field; the board is shown whole.
     app.keys(&format!("{}{}", key::CONTROL, 'a')).await?;
     app.keys("lable:bug").await?;

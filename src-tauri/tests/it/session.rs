@@ -804,7 +804,7 @@ fn filtered(s: &mut Session, board: &str, query: &str) -> Vec<String> {
         .columns
         .iter()
         .flat_map(|c| &c.tasks)
-        .filter(|t| filter.task_ids.contains(&t.id))
+        .filter(|t| filter.tasks.contains(&t.id))
         .map(|t| t.title.clone())
         .collect();
     titles.sort();
@@ -885,7 +885,13 @@ fn filter_board_answers_the_grammar_on_the_open_board_including_a_task_added_jus
         .filter_board(&board, query, Some("me".into()), friday())
         .expect("an answer, never an error");
     assert!(filter.narrows);
-    assert_eq!(filter.task_ids.len(), 3);
+    let view = s.open_board(&board).expect("open the board");
+    let ids = view
+        .columns
+        .iter()
+        .flat_map(|c| &c.tasks)
+        .map(|t| t.id.as_str());
+    assert_eq!(filter.tasks.among(ids).len(), 3);
     assert_eq!(filter.words, ["login"]);
     assert_eq!(filter.errors.len(), 1);
     let error = &filter.errors[0];

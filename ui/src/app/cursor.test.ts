@@ -134,6 +134,18 @@ describe("cursor", () => {
     expect(c.at()).toBe("grape");
   });
 
+  it("keeps a column's list when a new filter answer shows it the same cards", () => {
+    const c = cursorOn(boardOf({ A: ["apple", "pear", "apricot"], B: ["banana"] }));
+    c.setMatches(["apple", "apricot", "banana"]);
+    const a = c.visibleTasks("c-A");
+    const b = c.visibleTasks("c-B");
+    // Typing on (`ap` → `apr`, say) answers anew; column A's cards are the same: nothing to redo.
+    c.setMatches(["apple", "apricot"]);
+    expect(c.visibleTasks("c-A")).toBe(a);
+    expect(c.visibleTasks("c-B")).not.toBe(b);
+    expect(c.visibleTasks("c-B")).toEqual([]);
+  });
+
   it("shows a sorted column in its sort, filtered too, and the cursor walks that order", () => {
     const s = boardOf({ A: ["pear", "apple", "fig"] });
     const c = cursorOn(s);

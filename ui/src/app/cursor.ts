@@ -6,6 +6,7 @@
 import { createMemo, createRoot, createSignal, type Accessor } from "solid-js";
 import type { CommandHandler, CommandId } from "../commands/registry";
 import type { BoardStore } from "../model/store";
+import type { TaskMatch } from "./filter";
 import { lanesOf, splitIntoLanes, type Grouping, type Lane } from "./lanes";
 import { sortTasks, type SortKey } from "./view";
 
@@ -18,7 +19,6 @@ export interface Cursor {
   lane?: number | undefined;
 }
 
-/** The cursor before anything is focused: the first column's first card, whatever they are. */
 /** A column's tasks by lane value (null: the lane of tasks with none). */
 type LaneCells = ReadonlyMap<string | null, readonly string[]>;
 const NO_TASKS: readonly string[] = [];
@@ -28,6 +28,7 @@ function sameIds(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
+/** The cursor before anything is focused: the first column's first card, whatever they are. */
 export function startCursor(): Cursor {
   return { columnId: null, columnIndex: 0, taskId: null, taskIndex: 0 };
 }
@@ -75,7 +76,7 @@ export function resolveCursor(
 export interface CursorDeps {
   store: Accessor<BoardStore | undefined>;
   /** The tasks the filter matches; null while it does not narrow the board. */
-  matching: Accessor<ReadonlySet<string> | null>;
+  matching: Accessor<TaskMatch | null>;
   /** How a board's columns are sorted here (rank: the board's own order). */
   sortOf: (boardId: string) => SortKey;
   /** How a board is cut into lanes here (none when left out). */
@@ -101,12 +102,16 @@ export function createCursor(deps: CursorDeps) {
     let memo = perColumn.get(columnId);
     if (!memo) {
       memo = createRoot(() =>
-        createMemo(() => {
-          const ids = s.taskIds(columnId)();
-          const shown = matching();
-          const matched = shown === null ? ids : ids.filter((id) => shown.has(id));
-          return sortTasks(matched, (id) => s.task(id)?.(), deps.sortOf(s.id));
-        }),
+        createMemo(
+          () => {
+            const ids = s.taskIds(columnId)();
+            const shown = matching();
+            const matched = shown === null ? ids : ids.filter((id) => shown.has(id));
+            return sortTasks(matched, (id) => s.task(id)?.(), deps.sortOf(s.id));
+          },
+          NO_TASKS,
+          { equals: sameIds },
+        ),
       );
       perColumn.set(columnId, memo);
     }

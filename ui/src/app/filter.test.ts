@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { useBackend } from "../ipc";
 import type { Backend } from "../ipc/backend";
 import type { BoardFilter } from "../ipc";
-import { createFilter, markWords, stepMatch } from "./filter";
+import { createFilter, markWords, stepMatch, taskMatch, type FilterAnswer } from "./filter";
 
 /** The marked parts as text: `[Login] fails`. */
 function marked(text: string, words: string[]): string {
@@ -73,10 +73,14 @@ function slowShell() {
 
 const answerFor = (ids: string[], words: string[] = []): BoardFilter => ({
   narrows: true,
-  taskIds: ids,
+  tasks: { only: ids },
   words,
   errors: [],
 });
+
+/** Of the board's tasks t1…t9, those the filter's answer shows. */
+const shownBy = (answer: FilterAnswer | null | undefined) =>
+  ["t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9"].filter((id) => answer?.ids.has(id));
 
 /** Lets awaited answers land. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -102,12 +106,28 @@ describe("createFilter", () => {
     expect(shell.waiting.map((w) => w.query)).toEqual(["lo", "login"]);
     shell.waiting[1]?.answer(answerFor(["t1"], ["login"]));
     await settle();
-    expect([...(filter.answer()?.ids ?? [])]).toEqual(["t1"]);
+    expect(shownBy(filter.answer())).toEqual(["t1"]);
     // The older query's answer comes last: the board keeps showing the newer one's.
     shell.waiting[0]?.answer(answerFor(["t1", "t2", "t3"], ["lo"]));
     await settle();
     expect(filter.answer()?.query).toBe("login");
-    expect([...(filter.answer()?.ids ?? [])]).toEqual(["t1"]);
+    expect(shownBy(filter.answer())).toEqual(["t1"]);
+  });
+
+  it("shows all but the tasks an answer names when most of the board matches", async () => {
+    const most = taskMatch({ allBut: ["t2", "t9"] });
+    expect(["t1", "t2", "t3", "t9"].map((id) => most.has(id))).toEqual([true, false, true, false]);
+    const shell = slowShell();
+    useBackend(shell.backend);
+    const filter = filterOn("b1");
+    filter.setQuery("t");
+    shell.waiting[0]?.answer({ ...answerFor([], ["t"]), tasks: { allBut: ["t5"] } });
+    await settle();
+    expect(shownBy(filter.answer())).toEqual(["t1", "t2", "t3", "t4", "t6", "t7", "t8", "t9"]);
+    filter.setQuery("t1");
+    shell.waiting[1]?.answer(answerFor(["t1"], ["t1"]));
+    await settle();
+    expect(shownBy(filter.answer())).toEqual(["t1"]);
   });
 
   it("keeps the last answer shown until the next one arrives, and clears at once", async () => {
@@ -145,7 +165,7 @@ describe("createFilter", () => {
     shell.waiting[2]?.answer(answerFor(["t1", "t9"]));
     await settle();
     expect(shell.waiting).toHaveLength(3);
-    expect([...(filter.answer()?.ids ?? [])]).toEqual(["t1", "t9"]);
+    expect(shownBy(filter.answer())).toEqual(["t1", "t9"]);
   });
 
   it("times a keystroke by the answer that shows it, even one asked again after an edit", async () => {
@@ -159,7 +179,7 @@ describe("createFilter", () => {
     shell.waiting[0]?.answer(answerFor(["t1"]));
     shell.waiting[1]?.answer(answerFor(["t1", "t9"]));
     await settle();
-    expect([...(filter.answer()?.ids ?? [])]).toEqual(["t1", "t9"]);
+    expect(shownBy(filter.answer())).toEqual(["t1", "t9"]);
     expect(performance.getEntriesByName("tack:filter-answered")).toHaveLength(1);
     // An edit with no keystroke waiting is not timed.
     filter.refresh();

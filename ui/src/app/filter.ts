@@ -6,7 +6,7 @@
 
 import { batch, createSignal, type Accessor } from "solid-js";
 import * as ipc from "../ipc";
-import type { QueryError } from "../ipc";
+import type { QueryError, TaskMatches } from "../ipc";
 
 /** What the board shows through the filter: the answer to the query typed last. */
 export interface FilterAnswer {
@@ -14,10 +14,23 @@ export interface FilterAnswer {
   query: string;
   /** False when nothing in the query could be read: the board is shown whole. */
   narrows: boolean;
-  ids: ReadonlySet<string>;
+  /** The matching tasks. */
+  ids: TaskMatch;
   /** Free words, lower case: a word of a card starting with one is marked. */
   words: readonly string[];
   errors: readonly QueryError[];
+}
+
+/** Which tasks of the board an answer shows: `has` says whether one is among them. */
+export interface TaskMatch {
+  has(taskId: string): boolean;
+}
+
+/** The shell's answer (those tasks, or all but those) as a `TaskMatch`. */
+export function taskMatch(tasks: TaskMatches): TaskMatch {
+  if ("only" in tasks) return new Set(tasks.only);
+  const except = new Set(tasks.allBut);
+  return { has: (taskId) => !except.has(taskId) };
 }
 
 /** A piece of text, marked when a filter word matched it. */
@@ -51,6 +64,17 @@ export function markWords(text: string, words: readonly string[]): MarkedPart[] 
   }
   push(text.slice(at), false);
   return parts;
+}
+
+/** Whether two markings are the same text marked the same way. */
+export function sameParts(a: readonly MarkedPart[], b: readonly MarkedPart[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((part, i) => {
+      const other = b[i];
+      return other !== undefined && part.text === other.text && part.hit === other.hit;
+    })
+  );
 }
 
 /** A card's place: a column's index and a row in what that column shows (null: none). */
@@ -144,7 +168,7 @@ export function createFilter(deps: FilterDeps) {
       setAnswer({
         query: text,
         narrows: found.narrows,
-        ids: new Set(found.taskIds),
+        ids: taskMatch(found.tasks),
         words: found.words,
         errors: found.errors,
       });

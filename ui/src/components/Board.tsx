@@ -16,12 +16,12 @@ import {
   type JSX,
 } from "solid-js";
 import { app } from "../app/app";
-import { markWords } from "../app/filter";
 import { rowHeight } from "../app/view";
 import { describeDue, dueLabel, dueStatus, now } from "../app/due";
 import { assignee, initials } from "../model/people";
 import type { BoardStore } from "../model/store";
 import { startCardDrag, startColumnDrag, dragState } from "./drag";
+import { Marked } from "./Marked";
 import { Thumbnail } from "./Thumbnail";
 
 export const COLUMN_WIDTH = 280;
@@ -123,11 +123,7 @@ function Card(props: {
             {(sha256) => <Thumbnail sha256={sha256()} class="card-thumbnail" />}
           </Show>
           <div class="card-title">
-            <Show when={words().length > 0} fallback={t().title}>
-              <For each={markWords(t().title, words())}>
-                {(part) => (part.hit ? <mark>{part.text}</mark> : part.text)}
-              </For>
-            </Show>
+            <Marked text={t().title} words={words()} />
           </div>
           <Show when={selectors()[0]}>
             {(person) => (

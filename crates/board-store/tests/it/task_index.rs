@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 
 use board_model::query::{self, MatchContext};
 use board_model::{Board, NewTask, Place, ReplicaConfig, Sources};
-use board_store::{replica, IndexDelta, MemberRecord, SearchOptions, Store, UpdateOrigin};
+use board_store::{
+    replica, IndexDelta, MemberRecord, SearchOptions, Store, TaskMatches, UpdateOrigin,
+};
 use chrono::{DateTime, FixedOffset};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -181,10 +183,12 @@ fn assert_filter_finds(
         .filter_board(board, text, now, Some(ME))
         .expect("filter");
     assert!(filter.narrows && filter.errors.is_empty(), "{text:?}");
+    let rows = store.scan_rows(board).expect("scan");
     let shown: BTreeSet<(String, String)> = filter
-        .task_ids
+        .tasks
+        .among(rows.iter().map(|row| row.task_id.as_str()))
         .into_iter()
-        .map(|task| (board.to_owned(), task))
+        .map(|task| (board.to_owned(), task.to_owned()))
         .collect();
     let on_board: BTreeSet<(String, String)> = expected
         .iter()
@@ -567,11 +571,16 @@ fn a_board_filter_asked_again_sees_every_change_made_since_by_this_store_another
     name_ana(&mut store, "ana@example.com");
     let now = now();
     let filter = |store: &mut Store, text: &str| -> BTreeSet<String> {
-        store
+        let rows = store.scan_rows(BOARD).expect("scan");
+        let filter = store
             .filter_board(BOARD, text, now, Some(ME))
-            .expect("filter")
-            .task_ids
+            .expect("filter");
+        let ids = rows.iter().map(|row| row.task_id.as_str());
+        filter
+            .tasks
+            .among(ids)
             .into_iter()
+            .map(str::to_owned)
             .collect()
     };
     assert_eq!(filter(&mut store, "login"), BTreeSet::from([first.clone()]));
@@ -614,6 +623,60 @@ fn a_board_filter_asked_again_sees_every_change_made_since_by_this_store_another
 /// Past the matches a search scores (`SCORED_AT_MOST`, lowered here), the most recently written
 /// are scored and come first, best first; older matches follow unscored, newest first, so every
 /// match is still found and a limited search is still the start of the whole answer.
+#[test]
+fn a_board_filter_names_the_fewer_tasks_those_that_match_or_all_but_those_that_do_not() {
+    let (_dir, mut store, mut board, column) = launch_board(22);
+    let mut add = |title: &str| {
+        board
+            .add_task(&column, title, Place::Bottom, NewTask::default())
+            .expect("task")
+    };
+    let [login, page, copy, venue, old] = [
+        "Fix login",
+        "Login page",
+        "Login copy",
+        "Book the venue",
+        "Old login bug",
+    ]
+    .map(&mut add);
+    board.set_task_archived(&old, true).expect("archive");
+    replica::save_local_changes(&mut store, &mut board).expect("save");
+    let mut filter = |text: &str| {
+        let mut tasks = store
+            .filter_board(BOARD, text, now(), Some(ME))
+            .expect("filter")
+            .tasks;
+        let (TaskMatches::Only(ids) | TaskMatches::AllBut(ids)) = &mut tasks;
+        ids.sort();
+        tasks
+    };
+    let sorted = |ids: &[&String]| {
+        let mut ids: Vec<String> = ids.iter().map(|id| (*id).clone()).collect();
+        ids.sort();
+        ids
+    };
+    // Three of the five match: all but the other two, the archived one among them.
+    let most = filter("login");
+    assert_eq!(most, TaskMatches::AllBut(sorted(&[&venue, &old])));
+    assert!(most.contains(&login) && most.contains(&page) && most.contains(&copy));
+    assert!(!most.contains(&venue) && !most.contains(&old));
+    assert_eq!(
+        most.among([&login, &page, &copy, &venue, &old].map(String::as_str)),
+        [&login, &page, &copy].map(String::as_str)
+    );
+    // One of five, and the archived one when asked for: named.
+    assert_eq!(filter("venue"), TaskMatches::Only(vec![venue.clone()]));
+    assert_eq!(
+        filter("is:archived login"),
+        TaskMatches::Only(vec![old.clone()])
+    );
+    // Fewer matching than not: named.
+    assert_eq!(
+        filter("login -page"),
+        TaskMatches::Only(sorted(&[&login, &copy]))
+    );
+}
+
 #[test]
 fn a_search_past_its_scored_matches_ranks_the_newest_and_still_finds_the_rest() {
     let (_dir, mut store, mut board, column) = launch_board(12);

@@ -320,13 +320,15 @@ export type BoardFilter = {
  */
 narrows: boolean, 
 /**
- * The matching tasks' ids (archived ones only for `is:archived`), in no order.
+ * The matching tasks (archived ones only for `is:archived`).
  */
-taskIds: Array<string>, 
+tasks: TaskMatches, 
 /**
  * The free words, lower case, each the start of a word to mark.
  */
 words: Array<string>, errors: Array<QueryError>, };
+
+export type TaskMatches = { "only": Array<string> } | { "allBut": Array<string> };
 
 export type SavedView = { id: string, name: string, 
 /**
