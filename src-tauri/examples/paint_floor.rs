@@ -8,7 +8,10 @@
 //! - a **one-letter change in a text field → the frame after it** (the app's `tack:filter-echo`),
 //!   40 times at random moments;
 //! - with a board, **every column's cards put in another order → the frame after it** (what
-//!   a saved view's answer does to the board, the app's `tack:view-painted`), 10 times.
+//!   a saved view's answer does to the board, the app's `tack:view-painted`), 10 times;
+//! - with a board, **the marked start of every card's title grown by a letter → the frame
+//!   after it** (what a filter keystroke does to the cards, the app's `tack:filter-painted`),
+//!   10 times, as `<mark>` elements or (`--marks highlight`) as a CSS custom highlight.
 //!
 //! The page is empty but for the field, or (`--page cards`) holds a board's first screen drawn
 //! with plain HTML: 20 columns × 26 cards drawn as the app draws them; `--page scrollers`
@@ -16,7 +19,7 @@
 //! BENCHMARKS.md "The floor" has the numbers.
 //!
 //! `cargo run --release -p tack --example paint_floor -- [--runs 5] [--page empty|cards|scrollers]
-//! [--css 'more CSS, to try what a rule costs']`
+//! [--css 'more CSS, to try what a rule costs'] [--marks mark|highlight]`
 //! (under Xvfb: `xvfb-run -a -s '-screen 0 1280x1024x24' cargo run …`)
 
 use std::io::{BufRead, BufReader};
@@ -56,7 +59,7 @@ impl Page {
     }
 }
 
-fn page(kind: Page, css: &str) -> String {
+fn page(kind: Page, css: &str, highlight: bool) -> String {
     let board = if kind != Page::Empty {
         let column = (0..26)
             .map(|i| format!("<div class=card>Task {i}: plan the venue and book it</div>"))
@@ -85,6 +88,7 @@ main {{ display: flex; gap: 12px; padding: 12px; overflow: hidden; height: 100vh
 .card {{ box-sizing: border-box; height: 72px; margin: 0 0 8px; padding: 8px 10px;
         background: #fff; border: 1px solid #dfe1e6; border-radius: 8px; }}
 {scrollers}
+mark, ::highlight(filter) {{ background: #ffe58a; color: inherit; border-radius: 2px; }}
 {css}
 input {{ position: fixed; top: 8px; right: 8px; width: 240px; font-size: 14px; }}
 </style></head><body><input id=field><main>{board}</main><script>
@@ -118,7 +122,34 @@ const wait = (ms) => new Promise((done) => setTimeout(done, ms));
     await afterPaint();
     views.push(performance.now() - changed);
   }}
-  const report = {{ navigation: performance.timeOrigin, script, painted, echoes, views }};
+  // A filter keystroke's kind of change: the marked start of every card's title grows by a
+  // letter ("T", "Ta", …), as <mark> elements or (`--marks highlight`) as a CSS highlight.
+  const marks = [];
+  const titles = [...document.querySelectorAll(".card")];
+  for (let i = 0; i < {VIEWS} && titles.length > 0; i++) {{
+    await wait(60 + Math.random() * 80);
+    const changed = performance.now();
+    const k = 1 + (i % 4);
+    if ({highlight}) {{
+      const ranges = titles.map((card) => {{
+        const range = new Range();
+        range.setStart(card.firstChild, 0);
+        range.setEnd(card.firstChild, k);
+        return range;
+      }});
+      CSS.highlights.set("filter", new Highlight(...ranges));
+    }} else {{
+      for (const card of titles) {{
+        const text = card.textContent;
+        const mark = document.createElement("mark");
+        mark.textContent = text.slice(0, k);
+        card.replaceChildren(mark, text.slice(k));
+      }}
+    }}
+    await afterPaint();
+    marks.push(performance.now() - changed);
+  }}
+  const report = {{ navigation: performance.timeOrigin, script, painted, echoes, views, marks }};
   location.href = "floor://localhost/report?" + encodeURIComponent(JSON.stringify(report));
 }})();
 </script></body></html>"#
@@ -126,12 +157,12 @@ const wait = (ms) => new Promise((done) => setTimeout(done, ms));
 }
 
 /// The child: one bare window, one report line (`REPORT {json}`) on stdout, then exit.
-fn child(kind: Page, css: &str) {
+fn child(kind: Page, css: &str, highlight: bool) {
     let main_at = now_ms();
     let mut context = tauri::generate_context!();
     // Only the window below: not the app's main window, nor its plugins.
     context.config_mut().app.windows.clear();
-    let html = page(kind, css);
+    let html = page(kind, css, highlight);
     tauri::Builder::default()
         .register_uri_scheme_protocol("floor", move |_ctx, _request| {
             tauri::http::Response::builder()
@@ -250,13 +281,19 @@ fn main() -> anyhow::Result<()> {
         Some(other) => anyhow::bail!("--page {other}: empty, cards or scrollers"),
     };
     if args.iter().any(|a| a == "--child") {
-        child(kind, value("--css").map_or("", String::as_str));
+        let highlight = match value("--marks").map(String::as_str) {
+            None | Some("mark") => false,
+            Some("highlight") => true,
+            Some(other) => anyhow::bail!("--marks {other}: mark or highlight"),
+        };
+        child(kind, value("--css").map_or("", String::as_str), highlight);
         return Ok(());
     }
     let runs: usize = value("--runs").map_or(Ok(5), |r| r.parse())?;
     let exe = std::env::current_exe()?;
     let mut echoes = Vec::new();
     let mut views = Vec::new();
+    let mut marks = Vec::new();
     println!(
         "page: {}; ms from process start: main, setup, load started, load finished, script, painted",
         kind.name()
@@ -268,6 +305,12 @@ fn main() -> anyhow::Result<()> {
             .args(
                 value("--css")
                     .map(|css| ["--css", css])
+                    .into_iter()
+                    .flatten(),
+            )
+            .args(
+                value("--marks")
+                    .map(|marks| ["--marks", marks])
                     .into_iter()
                     .flatten(),
             )
@@ -299,7 +342,11 @@ fn main() -> anyhow::Result<()> {
             report["rss"][0].as_f64().unwrap_or(f64::NAN),
             report["rss"][1].as_f64().unwrap_or(f64::NAN),
         );
-        for (name, all) in [("echoes", &mut echoes), ("views", &mut views)] {
+        for (name, all) in [
+            ("echoes", &mut echoes),
+            ("views", &mut views),
+            ("marks", &mut marks),
+        ] {
             if let Some(list) = page[name].as_array() {
                 all.extend(list.iter().filter_map(serde_json::Value::as_f64));
             }
@@ -308,6 +355,7 @@ fn main() -> anyhow::Result<()> {
     for (what, mut all) in [
         ("one letter in a field", echoes),
         ("every column's cards reordered", views),
+        ("every card's marked letters changed", marks),
     ] {
         if all.is_empty() {
             continue;
