@@ -393,7 +393,8 @@ impl TaskMatches {
         }
     }
 
-    /// The matching tasks among `board_tasks` (the board's task ids).
+    /// The matching tasks: those named, or `board_tasks` (the board's task ids, in their
+    /// order) but those named.
     pub fn among<'a>(&'a self, board_tasks: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
         match self {
             TaskMatches::Only(ids) => ids.iter().map(String::as_str).collect(),
