@@ -39,6 +39,7 @@ fn now_ms() -> f64 {
 
 const ECHOES: usize = 40;
 const VIEWS: usize = 10;
+const MARKS: usize = 10;
 
 /// What the page holds: only the field, a board's first screen, or that board with each column
 /// a scroller as tall as 500 cards (as the app's columns are).
@@ -126,7 +127,7 @@ const wait = (ms) => new Promise((done) => setTimeout(done, ms));
   // letter ("T", "Ta", …), as <mark> elements or (`--marks highlight`) as a CSS highlight.
   const marks = [];
   const titles = [...document.querySelectorAll(".card")];
-  for (let i = 0; i < {VIEWS} && titles.length > 0; i++) {{
+  for (let i = 0; i < {MARKS} && titles.length > 0; i++) {{
     await wait(60 + Math.random() * 80);
     const changed = performance.now();
     const k = 1 + (i % 4);
@@ -300,22 +301,15 @@ fn main() -> anyhow::Result<()> {
     );
     for run in 0..runs {
         let spawned = now_ms();
-        let mut child = Command::new(&exe)
-            .args(["--child", "--page", kind.name()])
-            .args(
-                value("--css")
-                    .map(|css| ["--css", css])
-                    .into_iter()
-                    .flatten(),
-            )
-            .args(
-                value("--marks")
-                    .map(|marks| ["--marks", marks])
-                    .into_iter()
-                    .flatten(),
-            )
-            .stdout(Stdio::piped())
-            .spawn()?;
+        let mut command = Command::new(&exe);
+        command.args(["--child", "--page", kind.name()]);
+        // The child's page is made with the same flags.
+        for flag in ["--css", "--marks"] {
+            if let Some(given) = value(flag) {
+                command.args([flag, given.as_str()]);
+            }
+        }
+        let mut child = command.stdout(Stdio::piped()).spawn()?;
         let stdout = child
             .stdout
             .take()

@@ -620,9 +620,6 @@ fn a_board_filter_asked_again_sees_every_change_made_since_by_this_store_another
     assert_eq!(filter(&mut store, "bea"), BTreeSet::from([first]));
 }
 
-/// Past the matches a search scores (`SCORED_AT_MOST`, lowered here), the most recently written
-/// are scored and come first, best first; older matches follow unscored, newest first, so every
-/// match is still found and a limited search is still the start of the whole answer.
 #[test]
 fn a_board_filter_names_the_fewer_tasks_those_that_match_or_all_but_those_that_do_not() {
     let (_dir, mut store, mut board, column) = launch_board(22);
@@ -677,6 +674,9 @@ fn a_board_filter_names_the_fewer_tasks_those_that_match_or_all_but_those_that_d
     );
 }
 
+/// Past the matches a search scores (`SCORED_AT_MOST`, lowered here), the most recently written
+/// are scored and come first, best first; older matches follow unscored, newest first, so every
+/// match is still found and a limited search is still the start of the whole answer.
 #[test]
 fn a_search_past_its_scored_matches_ranks_the_newest_and_still_finds_the_rest() {
     let (_dir, mut store, mut board, column) = launch_board(12);
