@@ -16,6 +16,8 @@
 //! The page is empty but for the field, or (`--page cards`) holds a board's first screen drawn
 //! with plain HTML: 20 columns × 26 cards drawn as the app draws them; `--page scrollers`
 //! makes each column a scroller as tall as 500 cards, as the app's columns are.
+//! The window's WebKit is tuned as the app's (`tack::webkit`: where it composites in software,
+//! overflow areas scroll on the main thread); `TACK_ASYNC_SCROLLING=on` leaves WebKit's default.
 //! BENCHMARKS.md "The floor" has the numbers.
 //!
 //! `cargo run --release -p tack --example paint_floor -- [--runs 5] [--page empty|cards|scrollers]
@@ -165,6 +167,8 @@ fn child(kind: Page, css: &str, highlight: bool) {
     context.config_mut().app.windows.clear();
     let html = page(kind, css, highlight);
     tauri::Builder::default()
+        // WebKit tuned as the app tunes it (`TACK_ASYNC_SCROLLING=on` for WebKit's default).
+        .plugin(tack::webkit::plugin())
         .register_uri_scheme_protocol("floor", move |_ctx, _request| {
             tauri::http::Response::builder()
                 .header("Content-Type", "text/html")

@@ -22,6 +22,7 @@ pub mod session;
 pub mod start;
 pub mod tray;
 pub mod update;
+pub mod webkit;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -286,6 +287,7 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(quick_add::plugin())
+        .plugin(webkit::plugin())
         .manage(AppState::new(session.clone()))
         .manage(start.clone())
         .manage(CloseConfirmed::default())

@@ -503,6 +503,22 @@ impl App {
             .with_context(|| format!("running {script}"))
     }
 
+    /// `TACK_BENCH_CSS`: more CSS on the page, to price a rule in the timing probes (a
+    /// constructed style sheet: the app's CSP refuses inline styles). Nothing when unset.
+    pub async fn bench_css(&self) -> Result<()> {
+        let Ok(css) = std::env::var("TACK_BENCH_CSS") else {
+            return Ok(());
+        };
+        println!("TACK_BENCH_CSS: {css}");
+        self.js(
+            "const sheet = new CSSStyleSheet(); sheet.replaceSync(arguments[0]);\
+             document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];",
+            vec![json!(css)],
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Runs `script` asynchronously: it finishes by calling its last argument with the result.
     pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
         bounded("running a script", self.client.execute_async(script, args)).await

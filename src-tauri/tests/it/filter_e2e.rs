@@ -425,6 +425,7 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
     )
     .await?;
     settle(&app).await?;
+    app.bench_css().await?;
     if let Some(people) = lanes_timed {
         time_lanes(&app, people + 2).await?;
     }

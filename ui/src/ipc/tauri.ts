@@ -47,3 +47,11 @@ export function windowLabel(): string {
   if (typeof found !== "object" || found === null) return "main";
   return (found as TauriInternals).metadata?.currentWindow?.label ?? "main";
 }
+
+/** How WebKit scrolls this window's overflow areas, as the shell tuned it (`webkit.rs`):
+ * `main-thread` where it composites in software, else `composited` (and outside the app). */
+export function overflowScrolling(): "main-thread" | "composited" {
+  const found: unknown = Reflect.get(globalThis, "__TACK_WEBKIT__");
+  if (typeof found !== "object" || found === null) return "composited";
+  return Reflect.get(found, "overflowScrolling") === "main-thread" ? "main-thread" : "composited";
+}
