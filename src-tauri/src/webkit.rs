@@ -3,10 +3,11 @@
 //! page's main thread instead of as composited layers.
 //!
 //! Every user-scrollable area (each column, the board) is, by default, a composited scrolling
-//! layer of its own, and with software GL every frame composites them all: on the 20 × 500
-//! board a letter typed in a field took 48–52 ms to paint against 13 ms with the columns not
-//! scrollable (BENCHMARKS "The floor"). WebKit's `AsyncOverflowScrolling` off draws those areas
-//! into the page's own layer; they keep native scrollbars, wheel and touchpad scrolling.
+//! layer of its own, and with software GL every frame composites them all: beside 20 scrolling
+//! columns a letter typed in a field took 41–48 ms to paint, and 14–17 ms with WebKit's
+//! `AsyncOverflowScrolling` off (BENCHMARKS "Overflow areas scroll on the main thread"), which
+//! draws those areas into the page's own layer; they keep native scrollbars, wheel and touchpad
+//! scrolling.
 //! With a GPU the default stays: scrolling off the main thread is cheap there.
 //! `TACK_ASYNC_SCROLLING=on|off` decides instead (to compare, or where detection is wrong).
 
@@ -35,6 +36,8 @@ pub enum Why {
     SoftwareGl,
     /// A GPU render node is there.
     Gpu,
+    /// Not Linux: the web view is WebView2 or WKWebView, not WebKitGTK.
+    NotWebKitGtk,
 }
 
 /// What the machine tells about how WebKit will composite.
@@ -89,7 +92,11 @@ impl Machine {
 /// Tunes every web view the app makes (the main window, quick add) as it is made, before its
 /// page lays anything out.
 pub fn plugin<R: Runtime>() -> TauriPlugin<R> {
-    let scrolling = Machine::now().overflow_scrolling();
+    let scrolling = if cfg!(target_os = "linux") {
+        Machine::now().overflow_scrolling()
+    } else {
+        OverflowScrolling::Composited(Why::NotWebKitGtk)
+    };
     Builder::new("webkit-tuning")
         .js_init_script(page_script(scrolling))
         .on_webview_ready(move |webview| tune(&webview, scrolling))
@@ -100,8 +107,8 @@ pub fn plugin<R: Runtime>() -> TauriPlugin<R> {
 /// `ui/src/ipc/tauri.ts`): its CSS differs where they scroll on the main thread.
 fn page_script(scrolling: OverflowScrolling) -> String {
     let mode = match scrolling {
-        OverflowScrolling::MainThread(_) if cfg!(target_os = "linux") => "main-thread",
-        _ => "composited",
+        OverflowScrolling::MainThread(_) => "main-thread",
+        OverflowScrolling::Composited(_) => "composited",
     };
     format!(
         "Object.defineProperty(window, '__TACK_WEBKIT__', \
@@ -188,12 +195,7 @@ mod tests {
     #[test]
     fn the_page_is_told_how_its_overflow_areas_scroll() {
         let told = page_script(OverflowScrolling::MainThread(Why::SoftwareGl));
-        let expected = if cfg!(target_os = "linux") {
-            "overflowScrolling: 'main-thread'"
-        } else {
-            "overflowScrolling: 'composited'"
-        };
-        assert!(told.contains(expected), "{told}");
+        assert!(told.contains("overflowScrolling: 'main-thread'"), "{told}");
         let told = page_script(OverflowScrolling::Composited(Why::Gpu));
         assert!(told.contains("overflowScrolling: 'composited'"), "{told}");
     }

@@ -401,10 +401,6 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
         println!("{name} keypress to [mutation, task end, frame, frame after] ms: {frames}");
     }
 
-    // Scrolling: the last column's 500 cards top to bottom, then the board across its 20
-    // columns, a step per frame; the page keeps the cards under the viewport mounted. On a
-    // machine so loaded that frames crawl, each run jumps to its end after 10 s (WebDriver
-    // gives a script 30 s); the gaps measured until then are reported.
     // Where WebKit composites in software (here, without a GPU) the columns scroll on the
     // page's main thread, and the page knows it (its columns are layers of their own).
     let expected = match tack::webkit::Machine::now().overflow_scrolling() {
@@ -434,6 +430,10 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
         "a column's will-change: {column_layer}"
     );
     println!("overflow areas scroll: {expected}");
+    // Scrolling: the last column's 500 cards top to bottom, then the board across its 20
+    // columns, a step per frame; the page keeps the cards under the viewport mounted. On a
+    // machine so loaded that frames crawl, each run jumps to its end after 10 s (WebDriver
+    // gives a script 30 s); the gaps measured until then are reported.
     app.bench_css().await?;
     let scroll = app.js_async(SCROLL_PROBE, vec![]).await?;
     println!("scroll frame gaps in ms (p50, p95, max, frames over 33 ms): {scroll}");
