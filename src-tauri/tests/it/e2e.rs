@@ -445,6 +445,40 @@ async fn a_ten_thousand_task_board_scrolls_to_its_end() -> Result<()> {
         "memory after this run, MiB (tack, then its WebKit processes): {:?}",
         processes.rss_mib()
     );
+    // Either way a column still scrolls natively: the mouse wheel over the focused column (X11
+    // button 5, as a mouse sends it), scrolled back to its top, scrolls it down.
+    let list_center = app
+        .js(
+            "const list = document.activeElement.closest('[role=listbox]');\
+             window.__wheeled = list;\
+             list.scrollTop = 0;\
+             const r = list.getBoundingClientRect();\
+             return [Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2)];",
+            vec![],
+        )
+        .await?;
+    let (Some(x), Some(y)) = (list_center[0].as_i64(), list_center[1].as_i64()) else {
+        anyhow::bail!("the focused column's place: {list_center}");
+    };
+    let window = desktop.xdotool(&["search", "--onlyvisible", "--name", "Tack"])?;
+    let window = window.lines().next().unwrap_or_default().trim().to_owned();
+    ensure!(!window.is_empty(), "no visible Tack window for xdotool");
+    desktop.xdotool(&[
+        "mousemove",
+        "--window",
+        &window,
+        &x.to_string(),
+        &y.to_string(),
+    ])?;
+    for _ in 0..3 {
+        desktop.xdotool(&["click", "5"])?;
+    }
+    app.wait_for(
+        "the wheel to scroll the column",
+        "return window.__wheeled.scrollTop > 0;",
+        10,
+    )
+    .await?;
     // Switching away and back: the big board is loaded, its view is built again.
     switch_timed(&app, "Small board").await?;
     println!(
