@@ -1,9 +1,11 @@
 //! Helpers shared by Tack's tests: the real JavaScript Yjs libraries run with Node, fresh
-//! PostgreSQL databases, and a fault-injecting TCP proxy.
+//! PostgreSQL databases, a fault-injecting TCP proxy, an S3 server and a private X display.
 
+pub mod daemon;
 pub mod postgres;
 pub mod proxy;
 pub mod s3;
+pub mod xvfb;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -3,9 +3,8 @@
 //! (the machine has two cores), or one pair for the collaboration tests, each with its own
 //! display, bus, keychain (gnome-keyring) and data directory; every wait is bounded.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,8 @@ use anyhow::{bail, ensure, Context, Result};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{json, Value};
+use test_support::daemon::{first_line, Daemon};
+use test_support::xvfb::Xvfb;
 
 /// The binary under test, built by `cargo test` (default features: the bundled UI).
 const APP: &str = env!("CARGO_BIN_EXE_tack");
@@ -29,47 +30,12 @@ pub mod key {
     pub const ALT: char = '\u{E00A}';
 }
 
-/// A child process stopped (SIGTERM, then bounded wait, then SIGKILL) when dropped.
-struct Daemon {
-    name: &'static str,
-    child: Child,
-}
-
-impl Daemon {
-    fn terminate(&mut self) {
-        if matches!(self.child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        // SIGTERM, not SIGKILL: tauri-driver must stop its WebKitWebDriver (TAURI-ON-LINUX 3).
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("{} ignored SIGTERM; killing it", self.name);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        self.terminate();
-    }
-}
-
 /// Xvfb, a session bus and tauri-driver, shared by the app launches of one test.
 pub struct Desktop {
     driver: Option<Daemon>,
     _keyring: Option<Daemon>,
     _bus: Daemon,
-    _display: Daemon,
-    display: String,
+    xvfb: Xvfb,
     bus_address: String,
     port: u16,
     home: tempfile::TempDir,
@@ -98,25 +64,6 @@ fn tauri_driver() -> PathBuf {
     } else {
         PathBuf::from("tauri-driver")
     }
-}
-
-/// Reads one line a child prints on stdout (Xvfb's display, the bus address), bounded.
-fn first_line(child: &mut Child, what: &str) -> Result<String> {
-    let stdout = child.stdout.take().context("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .with_context(|| format!("{what} did not start within 20 s"))?;
-    let line = line.trim().to_owned();
-    if line.is_empty() {
-        bail!("{what} exited without printing its address");
-    }
-    Ok(line)
 }
 
 impl Desktop {
@@ -152,7 +99,7 @@ impl Desktop {
         let home = self.home.path();
         let mut command = Command::new(APP);
         command
-            .env("DISPLAY", &self.display)
+            .env("DISPLAY", self.xvfb.display())
             .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
             .env("NO_AT_BRIDGE", "1")
             .env("HOME", home)
@@ -185,10 +132,7 @@ impl Desktop {
             use std::io::Write;
             stdin.write_all(b"test-keyring-password")?;
         }
-        self._keyring = Some(Daemon {
-            name: "gnome-keyring-daemon",
-            child,
-        });
+        self._keyring = Some(Daemon::new("gnome-keyring-daemon", child));
         // Bounded wait until the Secret Service answers on the bus.
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -217,25 +161,7 @@ impl Desktop {
         let missing = "the desktop test tools are missing: run `source scripts/setup.sh && \
                        ensure_desktop_deps` (Xvfb, dbus, WebKitWebDriver, tauri-driver)";
 
-        let mut xvfb = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .context(missing)?;
-        let display = format!(":{}", first_line(&mut xvfb, "Xvfb")?);
-        let display_daemon = Daemon {
-            name: "Xvfb",
-            child: xvfb,
-        };
+        let xvfb = Xvfb::start("1280x800x24").context(missing)?;
 
         let mut bus = Command::new("dbus-daemon")
             .args(["--session", "--nofork", "--print-address=1"])
@@ -244,18 +170,14 @@ impl Desktop {
             .spawn()
             .context(missing)?;
         let bus_address = first_line(&mut bus, "dbus-daemon")?;
-        let bus_daemon = Daemon {
-            name: "dbus-daemon",
-            child: bus,
-        };
+        let bus_daemon = Daemon::new("dbus-daemon", bus);
 
         let home = tempfile::tempdir()?;
         let mut desktop = Self {
             driver: None,
             _keyring: None,
             _bus: bus_daemon,
-            _display: display_daemon,
-            display,
+            xvfb,
             bus_address,
             port: 0,
             home,
@@ -277,7 +199,7 @@ impl Desktop {
         let child = Command::new(tauri_driver())
             .args(["--port", &self.port.to_string()])
             .args(["--native-port", &native_port.to_string()])
-            .env("DISPLAY", &self.display)
+            .env("DISPLAY", self.xvfb.display())
             .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
             .env("NO_AT_BRIDGE", "1")
             .env("HOME", home)
@@ -294,10 +216,7 @@ impl Desktop {
             .envs(self.app_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .spawn()?;
-        self.driver = Some(Daemon {
-            name: "tauri-driver",
-            child,
-        });
+        self.driver = Some(Daemon::new("tauri-driver", child));
         // Bounded wait for the port to accept.
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
@@ -314,7 +233,7 @@ impl Desktop {
     pub fn xdotool(&self, args: &[&str]) -> Result<String> {
         let output = Command::new("xdotool")
             .args(args)
-            .env("DISPLAY", &self.display)
+            .env("DISPLAY", self.xvfb.display())
             .stdin(Stdio::null())
             .output()
             .context("running xdotool (apt install xdotool)")?;
@@ -330,7 +249,7 @@ impl Desktop {
         let status = Command::new("import")
             .args(["-window", "root"])
             .arg(path)
-            .env("DISPLAY", &self.display)
+            .env("DISPLAY", self.xvfb.display())
             .stdin(Stdio::null())
             .status()
             .context("running ImageMagick's import")?;
@@ -419,7 +338,7 @@ impl Desktop {
         if self
             .driver
             .as_mut()
-            .is_none_or(|d| !matches!(d.child.try_wait(), Ok(None)))
+            .is_none_or(|driver| !driver.is_running())
         {
             self.start_driver()?;
         }

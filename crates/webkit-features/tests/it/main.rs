@@ -21,10 +21,10 @@ fn main() -> ExitCode {
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use std::io::{BufRead, BufReader};
     use std::process::{Command, ExitCode, Stdio};
     use std::time::{Duration, Instant};
 
+    use test_support::xvfb::Xvfb;
     use webkit_features::{feature_enabled, feature_identifiers, set_feature_enabled, NotSet};
 
     /// Set in the child's environment.
@@ -35,42 +35,13 @@ mod linux {
 
     /// The parent: Xvfb, the child on it (at most 60 s), Xvfb gone.
     pub fn run_checks_on_a_private_display() -> ExitCode {
-        let xvfb = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "640x480x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn();
-        let mut xvfb = match xvfb {
-            Ok(xvfb) => xvfb,
+        match Xvfb::start("640x480x24") {
+            Ok(xvfb) => run_child(xvfb.display()),
             Err(err) => {
-                eprintln!(
-                    "webkit-features: Xvfb did not start ({err}); scripts/setup.sh installs it"
-                );
-                return ExitCode::FAILURE;
-            }
-        };
-        let display = xvfb
-            .stdout
-            .take()
-            .and_then(|out| BufReader::new(out).lines().next()?.ok());
-        let outcome = match display {
-            Some(display) => run_child(&format!(":{}", display.trim())),
-            None => {
-                eprintln!("webkit-features: Xvfb named no display");
+                eprintln!("webkit-features: no Xvfb ({err}); scripts/setup.sh installs it");
                 ExitCode::FAILURE
             }
-        };
-        let _ = xvfb.kill();
-        let _ = xvfb.wait();
-        outcome
+        }
     }
 
     fn run_child(display: &str) -> ExitCode {
