@@ -478,7 +478,7 @@ async fn filtering_the_big_board_is_timed_from_keystroke_to_paint() -> Result<()
     let floor = app.js_async(FLOOR_PROBE, vec![json!(board)]).await?;
     println!(
         "on this display, with the filter open: {}",
-        floor.as_str().unwrap_or("?")
+        floor_line(&floor)
     );
     let shown = app
         .js(
@@ -567,15 +567,13 @@ fn assign_every_other_task(session: &mut Session, board: &str, people: usize) ->
 /// What any change costs on this display, beside the filter's numbers: the gaps between
 /// frames (`requestAnimationFrame`), a small change at a random moment → its frame starts and
 /// → that frame's work is done (the probes' "painted"), and the IPC round trip of the filter
-/// (`filter_board`) and of a trivial command (`list_views`). Resolves to one line of text.
+/// (`filter_board`) and of a trivial command (`list_views`). Resolves to each one's times, in
+/// ms, by name (`floor_line` summarises them).
 const FLOOR_PROBE: &str = "\
     const done = arguments[arguments.length - 1];\
     const boardId = arguments[0];\
     const tauri = window.__TAURI_INTERNALS__;\
     const wait = (ms) => new Promise((r) => setTimeout(r, ms));\
-    const q = (xs) => { const s = [...xs].sort((a, b) => a - b);\
-      const at = (f) => s[Math.min(s.length - 1, Math.floor(f * s.length))].toFixed(0);\
-      return `p50 ${at(0.5)} / p95 ${at(0.95)} ms`; };\
     (async () => {\
       const stamps = [];\
       await new Promise((r) => { const f = (t) => { stamps.push(t);\
@@ -596,12 +594,25 @@ const FLOOR_PROBE: &str = "\
       const trip = async (cmd, args) => { const times = [];\
         for (let i = 0; i < 40; i++) { await wait(20 + Math.random() * 30);\
           const t0 = performance.now(); await tauri.invoke(cmd, args); times.push(performance.now() - t0); }\
-        return q(times); };\
+        return times; };\
       const filter = await trip('filter_board', { boardId, query: 'task 12' });\
       const trivial = await trip('list_views', { boardId });\
-      done(`frames apart ${q(gaps)}; a small change → its frame starts ${q(started)}, \
-        its work done ${q(painted)}; IPC round trip: filter_board ${filter}, list_views ${trivial}`);\
+      done({ gaps, started, painted, filter, trivial });\
     })();";
+
+/// `FLOOR_PROBE`'s answer as one line.
+fn floor_line(found: &Value) -> String {
+    let part = |name: &str| summary(&mut numbers(&found[name]));
+    format!(
+        "frames apart {}; a small change → its frame starts {}, its work done {}; \
+         IPC round trip: filter_board {}, list_views {}",
+        part("gaps"),
+        part("started"),
+        part("painted"),
+        part("filter"),
+        part("trivial"),
+    )
+}
 
 /// The keypress probe's last row has its frame after.
 const FRAME_DONE: &str =
@@ -690,10 +701,15 @@ async fn behind_the_echo(app: &App) -> Result<Vec<f64>> {
             vec![],
         )
         .await?;
-    Ok(found
+    Ok(numbers(&found))
+}
+
+/// The numbers of a script's array answer (none for anything else).
+fn numbers(found: &Value) -> Vec<f64> {
+    found
         .as_array()
         .map(|all| all.iter().filter_map(Value::as_f64).collect())
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// The durations of the page's measures called `name` so far, in ms.
@@ -704,8 +720,5 @@ async fn measures(app: &App, name: &str) -> Result<Vec<f64>> {
             vec![json!(name)],
         )
         .await?;
-    Ok(found
-        .as_array()
-        .map(|all| all.iter().filter_map(Value::as_f64).collect())
-        .unwrap_or_default())
+    Ok(numbers(&found))
 }
